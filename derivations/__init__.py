@@ -1,0 +1,1 @@
+"""The derivations of the notes, one module each; every module defines ``build()``."""

@@ -1,0 +1,70 @@
+"""Run a function with a hard time limit, so that no check can hang the tool."""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside a check whose time is up.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that ``except Exception`` blocks
+    inside SymPy cannot swallow it.
+    """
+
+
+def call_with_time_limit(function: Callable[[], T], seconds: float) -> T:
+    """Returns ``function()``, or raises :class:`TimeLimitExceeded` after ``seconds``.
+
+    In the main thread of a POSIX process the call is interrupted by a timer signal; in any
+    other thread it runs in a daemon thread that is abandoned (left to finish on its own)
+    when the time is up.
+
+    >>> call_with_time_limit(lambda: 2 + 2, 1.0)
+    4
+    """
+    if seconds <= 0:
+        raise TimeLimitExceeded()
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        return _with_timer_signal(function, seconds)
+    return _with_abandoned_thread(function, seconds)
+
+
+def _with_timer_signal(function: Callable[[], T], seconds: float) -> T:
+    def interrupt(signum, frame):
+        raise TimeLimitExceeded()
+
+    previous_handler = signal.signal(signal.SIGALRM, interrupt)
+    started = time.monotonic()
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return function()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay:  # an enclosing limit is still running: give it back its timer
+            remaining = max(previous_delay - (time.monotonic() - started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def _with_abandoned_thread(function: Callable[[], T], seconds: float) -> T:
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # handed back to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True, name="pgsym-check")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeLimitExceeded()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]

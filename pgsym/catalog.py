@@ -1,0 +1,70 @@
+"""Finds the derivations shipped in the ``derivations`` package (or another package)."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+from pgsym.derivation import Derivation, DerivationError
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A derivation together with the module that builds it."""
+
+    module: str
+    derivation: Derivation
+
+    @property
+    def slug(self) -> str:
+        """The module's short name, used for file names and on the command line."""
+        return self.module.rsplit(".", 1)[-1]
+
+
+def discover(package: str = "derivations") -> list[Entry]:
+    """Returns every derivation built by a public module of ``package``, in module order.
+
+    >>> [e.slug for e in discover()][:1]
+    ['log_derivative_trick']
+    """
+    root = importlib.import_module(package)
+    entries: list[Entry] = []
+    for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        name = f"{package}.{info.name}"
+        module = importlib.import_module(name)
+        build = getattr(module, "build", None)
+        if build is None:
+            raise DerivationError(f"module {name} defines no build() function")
+        built = build()
+        for derivation in built if isinstance(built, (list, tuple)) else [built]:
+            if not isinstance(derivation, Derivation):
+                raise DerivationError(f"{name}.build() returned {type(derivation).__name__}, "
+                                      f"not a Derivation")
+            entries.append(Entry(name, derivation))
+    _reject_duplicate_names(entries)
+    return entries
+
+
+def _reject_duplicate_names(entries: list[Entry]) -> None:
+    seen: dict[str, str] = {}
+    for entry in entries:
+        other = seen.setdefault(entry.derivation.name, entry.module)
+        if other != entry.module:
+            raise DerivationError(f"derivation {entry.derivation.name!r} is built by both "
+                                  f"{other} and {entry.module}")
+
+
+def select(entries: list[Entry], names: list[str]) -> list[Entry]:
+    """Returns the entries named (by derivation name or module name), all if none are named."""
+    if not names:
+        return entries
+    chosen = []
+    for name in names:
+        matches = [e for e in entries if name in (e.slug, e.derivation.name)]
+        if not matches:
+            known = ", ".join(e.slug for e in entries)
+            raise DerivationError(f"no derivation is called {name!r}; known: {known}")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen

@@ -1,0 +1,69 @@
+"""An unevaluated expectation ``E_{x ~ p}[f(x)]`` that unfolds to a sum or an integral."""
+from __future__ import annotations
+
+import sympy as sp
+
+
+class Expectation(sp.Expr):
+    """``E_{x ~ density}[body]`` over ``x`` in ``[lower, upper]`` (a sum for integer ``x``).
+
+    The expectation stays unevaluated until ``unfold()`` (the rule "definition of
+    expectation") or ``doit()`` turns it into ``Sum(density * body)`` for an integer
+    variable, ``Integral(density * body)`` otherwise.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", integer=True)
+    >>> p, f = sp.Function("p"), sp.Function("f")
+    >>> Expectation(f(x), (x, 1, 3), p(x)).unfold()
+    Sum(f(x)*p(x), (x, 1, 3))
+    """
+
+    is_commutative = True
+
+    def __new__(cls, body, limits, density):
+        body, density = sp.sympify(body), sp.sympify(density)
+        variable, lower, upper = (sp.sympify(a) for a in limits)
+        if not isinstance(variable, sp.Symbol):
+            raise TypeError(f"Expectation: the variable must be a Symbol, got {variable!r}")
+        return super().__new__(cls, body, sp.Tuple(variable, lower, upper), density)
+
+    @property
+    def body(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def limits(self) -> sp.Tuple:
+        return self.args[1]
+
+    @property
+    def variable(self) -> sp.Symbol:
+        return self.args[1][0]
+
+    @property
+    def density(self) -> sp.Expr:
+        return self.args[2]
+
+    @property
+    def is_discrete(self) -> bool:
+        return bool(self.variable.is_integer)
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        inner = (self.body.free_symbols | self.density.free_symbols) - {self.variable}
+        return inner | self.limits[1].free_symbols | self.limits[2].free_symbols
+
+    def unfold(self) -> sp.Expr:
+        """Returns the sum or integral this expectation stands for, unevaluated."""
+        kind = sp.Sum if self.is_discrete else sp.Integral
+        return kind(self.density * self.body, tuple(self.limits))
+
+    def doit(self, **hints) -> sp.Expr:
+        return self.unfold().doit(**hints) if hints.get("deep", True) else self.unfold()
+
+    def _eval_derivative(self, symbol):
+        return sp.diff(self.unfold(), symbol)
+
+    def _eval_subs(self, old, new):
+        if old == self.variable:
+            return self
+        return None

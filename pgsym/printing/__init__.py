@@ -1,0 +1,1 @@
+"""Printers: one module per output format, all reading a ``Derivation`` and its report."""

@@ -1,0 +1,61 @@
+"""Plain-text tables of verification reports, for the terminal."""
+from __future__ import annotations
+
+from pgsym.rules import Justification
+from pgsym.verify import Report, VerdictKind
+
+_MARKS = {
+    VerdictKind.PROVED: "proved",
+    VerdictKind.CHECKED_NUMERICALLY: "checked numerically",
+    VerdictKind.REFUTED: "REFUTED",
+    VerdictKind.UNKNOWN: "UNKNOWN",
+}
+
+
+def _justification(report_step) -> str:
+    status = report_step.justification.status
+    if status is Justification.CONFIRMED:
+        return "rule confirmed"
+    if status is Justification.MISMATCH:
+        return "RULE MISMATCH"
+    return "equality only"
+
+
+def report_table(reports: list[Report], equations: dict[str, str] | None = None) -> str:
+    """Returns a table with one row per step: derivation, step, rule, verdict, rule check, time.
+
+    >>> report_table([]).splitlines()[0].split()[:2]
+    ['derivation', 'step']
+    """
+    equations = equations or {}
+    header = ("derivation", "step", "rule", "verdict", "rule check", "time")
+    rows = []
+    for report in reports:
+        label = report.derivation
+        if equations.get(report.derivation):
+            label += f" ({equations[report.derivation]})"
+        for s in report.steps:
+            verdict = _MARKS[s.verdict.kind]
+            if s.verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
+                verdict += f" (tol {s.verdict.tolerance:.0e}, {s.verdict.points} pts)"
+            rows.append((label if s.number == 1 else "", str(s.number), s.step.rule, verdict,
+                         _justification(s), f"{s.seconds:.2f}s"))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *map(line, rows)])
+
+
+def summary(reports: list[Report]) -> str:
+    """Returns one closing line: how many derivations and steps hold, and how strongly."""
+    steps = [s for r in reports for s in r.steps]
+    counts = {kind: sum(s.verdict.kind is kind for s in steps) for kind in VerdictKind}
+    held = sum(r.ok for r in reports)
+    parts = ", ".join(f"{counts[k]} {k.value}" for k in VerdictKind if counts[k])
+    mismatched = sum(s.justification.status is Justification.MISMATCH for s in steps)
+    if mismatched:
+        parts += f", {mismatched} with a wrong justification"
+    return f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"

@@ -1,0 +1,380 @@
+"""The registry of named rules that justify steps.
+
+A rule may be a *transformation*: then it knows how to rewrite an expression, and the
+verifier checks that applying it to the previous step (or, for rules that read both ways,
+to the new step) gives the other one, up to reordering and regrouping of sums and
+products. A rule without a check (``check=None``) only asserts equality, which the
+verifier checks on its own.
+
+>>> sorted(registered_rules())[:3]
+['algebra', 'associativity', 'chain rule']
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from pgsym.expectation import Expectation
+
+
+class Justification(enum.Enum):
+    """What the rule check found about a step's justification."""
+
+    CONFIRMED = "confirmed"
+    MISMATCH = "mismatch"
+    NOT_CHECKED = "not checked"
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The outcome of checking that a rule links two expressions, with an explanation."""
+
+    status: Justification
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule check may read besides the two expressions."""
+
+    unfold: Callable[[sp.Expr], sp.Expr] = lambda expr: expr
+    using: tuple[tuple[sp.Basic, sp.Basic], ...] = ()
+
+
+RuleCheckFunction = Callable[[sp.Expr, sp.Expr, RuleContext], RuleCheck]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named justification; ``check`` is ``None`` for rules that only assert equality."""
+
+    name: str
+    description: str
+    check: RuleCheckFunction | None = None
+    aliases: tuple[str, ...] = ()
+    needs_using: bool = False
+
+    @property
+    def is_transformation(self) -> bool:
+        return self.check is not None
+
+
+class RuleRefused(Exception):
+    """Raised by a rewrite whose side conditions fail (the message says which)."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+
+
+def register_rule(rule: Rule, *, replace: bool = False) -> Rule:
+    """Adds ``rule`` (and its aliases) to the registry and returns it.
+
+    >>> register_rule(Rule("my identity", "an identity I trust"), replace=True).name
+    'my identity'
+    """
+    names = [rule.name, *rule.aliases]
+    for name in names:
+        taken = _ALIASES.get(_key(name))
+        if taken is not None and taken != rule.name and not replace:
+            raise ValueError(f"rule name {name!r} is already used by rule {taken!r}")
+    _REGISTRY[rule.name] = rule
+    for name in names:
+        _ALIASES[_key(name)] = rule.name
+    return rule
+
+
+def get_rule(name: str) -> Rule:
+    """Returns the rule called ``name`` (or one of its aliases); ``KeyError`` lists the known ones."""
+    if not isinstance(name, str) or _key(name) not in _ALIASES:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"unknown rule {name!r}; known rules: {known}")
+    return _REGISTRY[_ALIASES[_key(name)]]
+
+
+def registered_rules() -> dict[str, Rule]:
+    """Returns a copy of the registry, by canonical name."""
+    return dict(_REGISTRY)
+
+
+# -- canonical form: sums and products flattened and sorted, nothing cancelled --------------
+def canonical(expr: sp.Basic) -> sp.Basic:
+    """Returns ``expr`` with nested sums and products flattened and their terms sorted.
+
+    Nothing is cancelled or expanded, so ``canonical(a*(b/b))`` still shows ``b/b``; two
+    expressions with equal canonical forms differ only by associativity and commutativity.
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> canonical(sp.Mul(sp.Mul(b, a, evaluate=False), 1 / b, evaluate=False)).args
+    (a, b, 1/b)
+    """
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [canonical(a) for a in expr.args]
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        kind = type(expr)
+        flat: list[sp.Basic] = []
+        for a in args:
+            flat.extend(a.args if isinstance(a, kind) else [a])
+        numbers = [a for a in flat if a.is_Number]
+        others = sorted((a for a in flat if not a.is_Number), key=sp.default_sort_key)
+        identity = sp.S.One if kind is sp.Mul else sp.S.Zero
+        number = kind(*numbers) if numbers else identity
+        terms = ([number] if number != identity else []) + others
+        if not terms:
+            return identity
+        return terms[0] if len(terms) == 1 else kind(*terms, evaluate=False)
+    if isinstance(expr, sp.Derivative):
+        return sp.Derivative(*args, evaluate=False)
+    return expr.func(*args)
+
+
+def _matches(candidates: Iterable[sp.Basic], target: sp.Basic) -> bool:
+    goal = canonical(target)
+    return any(canonical(c) == goal for c in candidates)
+
+
+def rewrites(expr: sp.Basic, rewrite_node: Callable[[sp.Basic], list[sp.Basic]],
+             limit: int = 64) -> Iterator[sp.Basic]:
+    """Yields ``expr`` rewritten at every matching node at once, then at each node alone.
+
+    ``rewrite_node`` returns the possible replacements of one node (empty if it does not
+    match). May raise :class:`RuleRefused` to explain why a node that looks like a match
+    cannot be rewritten.
+    """
+    replacements: dict[sp.Basic, list[sp.Basic]] = {}
+    for node in sp.preorder_traversal(canonical(expr)):
+        if node not in replacements:
+            found = rewrite_node(node)
+            if found:
+                replacements[node] = found
+    if not replacements:
+        return
+    base = canonical(expr)
+    yield base.xreplace({node: options[0] for node, options in replacements.items()})
+    count = 1
+    for node, options in replacements.items():
+        for option in options:
+            if count >= limit:
+                return
+            count += 1
+            yield base.xreplace({node: option})
+
+
+def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]], *,
+                 both_ways: bool = True) -> RuleCheckFunction:
+    """Builds a rule check: rewriting the previous step (or the new one) gives the other."""
+
+    def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+        before, after = context.unfold(before), context.unfold(after)
+        refusals: list[str] = []
+        pairs = [(before, after), (after, before)] if both_ways else [(before, after)]
+        for source, target in pairs:
+            try:
+                if _matches(rewrites(source, rewrite_node), target):
+                    return RuleCheck(Justification.CONFIRMED)
+            except RuleRefused as refused:
+                refusals.append(str(refused))
+        if refusals:
+            return RuleCheck(Justification.MISMATCH, "the rule does not apply: " + refusals[0])
+        return RuleCheck(Justification.MISMATCH,
+                         "applying the rule to the previous step does not give this step")
+
+    return check
+
+
+def _factors(node: sp.Basic) -> list[sp.Basic]:
+    return list(node.args) if isinstance(node, sp.Mul) else [node]
+
+
+def _product(factors: list[sp.Basic]) -> sp.Basic:
+    if not factors:
+        return sp.S.One
+    return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+
+
+def _single_variable(derivative: sp.Derivative) -> sp.Basic | None:
+    counts = derivative.variable_count
+    return counts[0][0] if len(counts) == 1 and counts[0][1] == 1 else None
+
+
+# -- the rules -------------------------------------------------------------------------
+def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+    if canonical(before) == canonical(after):
+        return RuleCheck(Justification.MISMATCH, "no definition is used: the step only regroups")
+    if canonical(context.unfold(before)) == canonical(context.unfold(after)):
+        return RuleCheck(Justification.CONFIRMED)
+    return RuleCheck(Justification.MISMATCH,
+                     "unfolding the definitions does not make the two steps identical")
+
+
+def _check_regrouping(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+    if canonical(context.unfold(before)) == canonical(context.unfold(after)):
+        return RuleCheck(Justification.CONFIRMED)
+    return RuleCheck(Justification.MISMATCH,
+                     "the steps differ by more than the order and grouping of factors and terms")
+
+
+def _chain_rule(node: sp.Basic) -> list[sp.Basic]:
+    if not isinstance(node, sp.Derivative):
+        return []
+    variable = _single_variable(node)
+    outer = node.expr
+    if variable is None:
+        return []
+    if isinstance(outer, sp.Pow) and not outer.exp.has(variable):
+        inner, build = outer.base, (lambda u, e=outer.exp: sp.Pow(u, e))
+    elif isinstance(outer, sp.Function) and not isinstance(outer, AppliedUndef) \
+            and len(outer.args) == 1:
+        inner, build = outer.args[0], outer.func
+    else:
+        return []
+    if inner == variable or not inner.has(variable):
+        return []
+    u = sp.Dummy("u")
+    options = [sp.Mul(sp.Subs(sp.Derivative(build(u), u), u, inner),
+                      sp.Derivative(inner, variable), evaluate=False)]
+    if isinstance(inner, (sp.Symbol, AppliedUndef)):
+        options.insert(0, sp.Mul(sp.Derivative(build(inner), inner),
+                                 sp.Derivative(inner, variable), evaluate=False))
+    return options
+
+
+def _derivative_of_log(node: sp.Basic) -> list[sp.Basic]:
+    if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.log):
+        if _single_variable(node) == node.expr.args[0]:
+            return [sp.Pow(node.expr.args[0], -1)]
+    if isinstance(node, sp.Subs) and len(node.variables) == 1:
+        inner = node.expr
+        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, sp.log) \
+                and _single_variable(inner) == inner.expr.args[0] == node.variables[0]:
+            return [sp.Pow(node.point[0], -1)]
+    return []
+
+
+def _cancel_one_pair(node: sp.Basic) -> list[sp.Basic]:
+    """Removes a factor ``q * (1/q)`` from a product: the inverse of multiplying by one."""
+    if not isinstance(node, sp.Mul):
+        return []
+    factors = _factors(node)
+    options = []
+    for i, f in enumerate(factors):
+        for j, g in enumerate(factors):
+            if i != j and not f.is_Number and g == sp.Pow(f, -1):
+                rest = [h for k, h in enumerate(factors) if k not in (i, j)]
+                options.append(_product(rest))
+    return options
+
+
+def _log_derivative(node: sp.Basic) -> list[sp.Basic]:
+    """``(d/dv u) * (1/u)`` inside a product becomes ``d/dv log u``."""
+    if not isinstance(node, sp.Mul):
+        return []
+    factors = _factors(node)
+    options = []
+    for i, f in enumerate(factors):
+        if isinstance(f, sp.Derivative) and _single_variable(f) is not None:
+            inverse = sp.Pow(f.expr, -1)
+            for j, g in enumerate(factors):
+                if j != i and g == inverse:
+                    rest = [h for k, h in enumerate(factors) if k not in (i, j)]
+                    score = sp.Derivative(sp.log(f.expr), _single_variable(f))
+                    options.append(_product([score] + rest))
+    return options
+
+
+def _pull_constants(derivative: sp.Derivative) -> sp.Basic:
+    variable = _single_variable(derivative)
+    factors = _factors(derivative.expr)
+    constant = [f for f in factors if not f.has(variable)]
+    varying = [f for f in factors if f.has(variable)]
+    if not constant or not varying:
+        return derivative
+    return _product(constant + [sp.Derivative(_product(varying), variable)])
+
+
+def _linearity(node: sp.Basic) -> list[sp.Basic]:
+    if isinstance(node, sp.Derivative) and _single_variable(node) is not None:
+        if isinstance(node.expr, sp.Add):
+            v = _single_variable(node)
+            return [sp.Add(*[sp.Derivative(t, v) for t in node.expr.args], evaluate=False)]
+        pulled = _pull_constants(node)
+        return [pulled] if pulled != node else []
+    return []
+
+
+def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
+    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Sum)):
+        return []
+    variable = _single_variable(node)
+    if variable is None:
+        return []
+    total = node.expr
+    for index, lower, upper in total.limits:
+        if lower.has(variable) or upper.has(variable):
+            raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
+        if lower.has(sp.oo, -sp.oo, sp.zoo) or upper.has(sp.oo, -sp.oo, sp.zoo):
+            raise RuleRefused(
+                f"the sum over {index} is infinite; swapping needs uniform convergence, "
+                f"which this rule cannot check")
+    inner = sp.Derivative(total.function, variable)
+    options = [sp.Sum(inner, *total.limits)]
+    if _pull_constants(inner) != inner:
+        options.append(sp.Sum(_pull_constants(inner), *total.limits))
+    return options
+
+
+def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
+    return [node.unfold()] if isinstance(node, Expectation) else []
+
+
+def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+    mapping = dict(context.using)
+    inverse = {new: old for old, new in mapping.items()}
+    for source, target, replace in ((before, after, mapping), (after, before, inverse)):
+        source = context.unfold(source)
+        if _matches([source.xreplace(replace), source.subs(replace)], context.unfold(target)):
+            return RuleCheck(Justification.CONFIRMED)
+    shown = ", ".join(f"{old} -> {new}" for old, new in mapping.items())
+    return RuleCheck(Justification.MISMATCH, f"substituting {shown} does not give this step")
+
+
+for _rule in (
+    Rule("definition", "replace a defined symbol by its definition, or back",
+         _check_definition, aliases=("definitions", "by definition")),
+    Rule("chain rule", "d/dv f(g) = f'(g) * dg/dv", by_rewriting(_chain_rule)),
+    Rule("derivative of log", "d/du log u = 1/u", by_rewriting(_derivative_of_log),
+         aliases=("d/dx log x = 1/x",)),
+    Rule("multiply by one", "multiply by q/q = 1 (or divide and multiply by q)",
+         by_rewriting(_cancel_one_pair), aliases=("multiply by 1", "multiply/divide")),
+    Rule("associativity", "regroup and reorder factors and terms",
+         _check_regrouping, aliases=("commutativity", "multiplication is associative",
+                                     "associativity/commutativity")),
+    Rule("linearity of differentiation", "d/dv (a f + g) = a df/dv + dg/dv for a free of v",
+         by_rewriting(_linearity), aliases=("linearity",)),
+    Rule("swap sum and gradient",
+         "d/dv sum_x f = sum_x df/dv, for a finite sum whose bounds do not depend on v",
+         by_rewriting(_swap_sum_and_gradient, both_ways=False),
+         aliases=("swap sum and derivative", "differentiate under the sum")),
+    Rule("definition of expectation", "E_{x~p}[f] = sum_x p(x) f(x) (or an integral)",
+         by_rewriting(_definition_of_expectation),
+         aliases=("defn expectation", "definition of expectation again")),
+    Rule("log-derivative identity", "(1/u) du/dv = d/dv log u (for u > 0)",
+         by_rewriting(_log_derivative), aliases=("log derivative trick", "likelihood ratio")),
+    Rule("substitution", "replace expressions as given by `using=`",
+         _check_substitution, needs_using=True, aliases=("substitute",)),
+    Rule("algebra", "any algebraic identity; only the equality of the two sides is checked",
+         aliases=("simplify", "simplification")),
+    Rule("policy gradient theorem",
+         "grad J = E_pi[grad log pi(a|s) Q(s,a)]; only the equality of the two sides is checked"),
+):
+    register_rule(_rule)

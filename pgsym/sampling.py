@@ -1,0 +1,105 @@
+"""Concrete stand-ins for undefined functions and random points, for numeric checks.
+
+An identity between expressions in undefined functions such as ``p(x, theta)`` must hold
+for every positive differentiable ``p``; evaluating both sides with a concrete ``p`` at a
+concrete point therefore either agrees or exhibits a counterexample.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+
+@dataclass(frozen=True)
+class Instantiation:
+    """Concrete functions standing in for the undefined ones, by name: ``{"p": Lambda}``."""
+
+    functions: tuple[tuple[str, sp.Lambda], ...]
+
+    def apply(self, expr: sp.Expr) -> sp.Expr:
+        """Returns ``expr`` with every undefined function replaced by its stand-in."""
+        table = dict(self.functions)
+        if not table:
+            return expr
+        return expr.replace(
+            lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in table,
+            lambda e: table[type(e).__name__](*e.args),
+        )
+
+
+def _coefficients(rng: random.Random, count: int) -> list[sp.Rational]:
+    values = []
+    for _ in range(count):
+        value = sp.Rational(rng.randint(3, 12), 10) * rng.choice((-1, 1))
+        values.append(value)
+    return values
+
+
+def _stand_in(family: int, arity: int, rng: random.Random) -> sp.Lambda:
+    """Returns a positive, smooth, non-degenerate function of ``arity`` arguments."""
+    args = sp.symbols(f"a0:{arity}", real=True)
+    c, d = _coefficients(rng, arity), _coefficients(rng, arity)
+    linear = sum((ci * a for ci, a in zip(c, args)), sp.S.Zero)
+    other = sum((di * a for di, a in zip(d, args)), sp.S.Zero)
+    if family == 0:
+        body = sp.exp(linear + other**2 / 4)
+    elif family == 1:
+        body = sp.Rational(3, 2) + sp.sin(linear) + other**2 / 4
+    else:
+        body = 1 + linear**2 + sp.exp(other) / 2
+    return sp.Lambda(args, body)
+
+
+def instantiations(expr: sp.Expr, count: int, seed: int = 0) -> list[Instantiation]:
+    """Returns ``count`` different instantiations of the undefined functions of ``expr``.
+
+    >>> import sympy as sp
+    >>> p = sp.Function("p")(sp.Symbol("x"))
+    >>> [name for name, _ in instantiations(p, 1)[0].functions]
+    ['p']
+    """
+    rng = random.Random(seed)
+    arities = sorted({(type(f).__name__, len(f.args)) for f in expr.atoms(AppliedUndef)})
+    result = []
+    for k in range(count):
+        table = tuple((name, _stand_in((k + i) % 3, arity, rng))
+                      for i, (name, arity) in enumerate(arities))
+        result.append(Instantiation(table))
+    return result
+
+
+def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
+    """Returns an exact random value that respects the symbol's assumptions."""
+    if symbol.is_integer:
+        low = 1 if symbol.is_positive else 0 if symbol.is_nonnegative else -3
+        return sp.Integer(rng.randint(low, 5))
+    if symbol.is_positive or symbol.is_nonnegative:
+        return sp.Rational(rng.randint(25, 300), 100)
+    if symbol.is_negative:
+        return -sp.Rational(rng.randint(25, 300), 100)
+    return sp.Rational(rng.randint(-200, 200), 100)
+
+
+def random_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
+    """Returns one random value for each symbol, in a stable order."""
+    return {s: random_value(s, rng) for s in sorted(symbols, key=sp.default_sort_key)}
+
+
+def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int) -> complex | None:
+    """Returns the value of ``expr`` at ``point`` with the stand-in functions, or ``None``.
+
+    ``None`` means the expression is undefined or not numeric there (a pole, a symbol left
+    over, a sum that does not evaluate).
+    """
+    concrete = instantiation.apply(expr).doit()
+    concrete = concrete.xreplace(point).doit()
+    value = sp.N(concrete, digits)
+    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    try:
+        return complex(value)
+    except (TypeError, ValueError):
+        return None
