@@ -27,17 +27,21 @@ def discover(package: str = "derivations") -> list[Entry]:
     >>> [e.slug for e in discover()][:1]
     ['log_derivative_trick']
     """
-    root = importlib.import_module(package)
+    root = _import(package)
     entries: list[Entry] = []
     for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
         name = f"{package}.{info.name}"
-        module = importlib.import_module(name)
-        build = getattr(module, "build", None)
+        build = getattr(_import(name), "build", None)
         if build is None:
             raise DerivationError(f"module {name} defines no build() function")
-        built = build()
+        try:
+            built = build()
+        except DerivationError:
+            raise
+        except Exception as error:
+            raise DerivationError(f"{name}.build() failed: {type(error).__name__}: {error}") from error
         for derivation in built if isinstance(built, (list, tuple)) else [built]:
             if not isinstance(derivation, Derivation):
                 raise DerivationError(f"{name}.build() returned {type(derivation).__name__}, "
@@ -45,6 +49,13 @@ def discover(package: str = "derivations") -> list[Entry]:
             entries.append(Entry(name, derivation))
     _reject_duplicate_names(entries)
     return entries
+
+
+def _import(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        raise DerivationError(f"cannot import {name}: {error}") from error
 
 
 def _reject_duplicate_names(entries: list[Entry]) -> None:

@@ -18,19 +18,25 @@ def _parser() -> argparse.ArgumentParser:
         prog="pgsym", description="Machine-checked derivations of policy gradients.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("verify", help="verify derivations and print their verdicts")
+    package = argparse.ArgumentParser(add_help=False)
+    package.add_argument("--package", default="derivations", metavar="NAME",
+                         help="importable package whose modules build the derivations "
+                              "(default %(default)s)")
+
+    check = commands.add_parser("verify", parents=[package],
+                                help="verify derivations and print their verdicts")
     check.add_argument("names", nargs="*", help="derivations to verify (default: all)")
     check.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                       help="seconds allowed for each phase of each step (default %(default)s)")
+                       help="seconds allowed for checking each step (default %(default)s)")
     check.add_argument("--out", type=Path, metavar="DIR",
                        help="also write each derivation's LaTeX, with verdicts, into DIR")
 
-    latex = commands.add_parser("latex", help="print a derivation as LaTeX")
+    latex = commands.add_parser("latex", parents=[package], help="print a derivation as LaTeX")
     latex.add_argument("name")
     latex.add_argument("--verdicts", action="store_true",
                        help="verify first and mark each step with its verdict")
 
-    commands.add_parser("list", help="list the derivations")
+    commands.add_parser("list", parents=[package], help="list the derivations")
     commands.add_parser("rules", help="list the rules a step may cite")
     return parser
 
@@ -46,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _verify(arguments: argparse.Namespace) -> int:
-    entries = catalog.select(catalog.discover(), arguments.names)
+    entries = catalog.select(catalog.discover(arguments.package), arguments.names)
     reports = []
     for entry in entries:
         report = verify(entry.derivation, time_limit=arguments.time_limit)
@@ -70,14 +76,14 @@ def _generated_header(entry: catalog.Entry) -> str:
 
 
 def _latex(arguments: argparse.Namespace) -> int:
-    [entry] = catalog.select(catalog.discover(), [arguments.name])
+    [entry] = catalog.select(catalog.discover(arguments.package), [arguments.name])
     report = verify(entry.derivation) if arguments.verdicts else None
     print(derivation_to_latex(entry.derivation, report), end="")
     return 0
 
 
 def _list(arguments: argparse.Namespace) -> int:
-    for entry in catalog.discover():
+    for entry in catalog.discover(arguments.package):
         d = entry.derivation
         print(f"{entry.slug:32} {d.name!r} ({d.equation}, {len(d.steps)} steps): {d.description}")
     return 0

@@ -84,7 +84,7 @@ def register_rule(rule: Rule, *, replace: bool = False) -> Rule:
     names = [rule.name, *rule.aliases]
     for name in names:
         taken = _ALIASES.get(_key(name))
-        if taken is not None and taken != rule.name and not replace:
+        if taken is not None and not replace:
             raise ValueError(f"rule name {name!r} is already used by rule {taken!r}")
     _REGISTRY[rule.name] = rule
     for name in names:

@@ -88,18 +88,20 @@ def random_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol,
     return {s: random_value(s, rng) for s in sorted(symbols, key=sp.default_sort_key)}
 
 
-def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int) -> complex | None:
-    """Returns the value of ``expr`` at ``point`` with the stand-in functions, or ``None``.
+def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int) -> sp.Expr | None:
+    """Returns the value of ``expr`` at ``point`` to ``digits`` digits, or ``None``.
 
-    ``None`` means the expression is undefined or not numeric there (a pole, a symbol left
-    over, a sum that does not evaluate).
+    The value is a SymPy number carrying that precision, so that differences between two
+    values are computed without rounding to machine precision. ``None`` means the
+    expression is undefined or not numeric there (a pole, a symbol left over, a sum that
+    does not evaluate).
     """
     concrete = instantiation.apply(expr).doit()
     concrete = concrete.xreplace(point).doit()
     value = sp.N(concrete, digits)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
-    try:
-        return complex(value)
-    except (TypeError, ValueError):
+    real, imaginary = value.as_real_imag()
+    if not (real.is_Number and imaginary.is_Number):
         return None
+    return value

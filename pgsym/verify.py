@@ -6,6 +6,7 @@ Every step is compared with the one before it. The verdict is data (a
 from __future__ import annotations
 
 import enum
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -19,7 +20,11 @@ from pgsym.derivation import Derivation, Step, require_steps
 from pgsym.sampling import Instantiation, evaluate, instantiations, random_point
 
 DEFAULT_TIME_LIMIT = 10.0
-DEFAULT_TOLERANCE = 1e-9
+DEFAULT_TOLERANCE = 1e-20
+# Numeric values carry this many digits, far more than the tolerance needs, so that a
+# difference above the tolerance is never a rounding artefact.
+_DIGITS = 40
+_CONFIRM_DIGITS = 80
 DEFAULT_POINTS = 24
 
 
@@ -42,22 +47,18 @@ class Counterexample:
 
     point: tuple[tuple[sp.Symbol, sp.Expr], ...]
     functions: tuple[tuple[str, sp.Lambda], ...]
-    before: complex
-    after: complex
+    before: sp.Expr
+    after: sp.Expr
 
     def describe(self) -> str:
-        """Returns a one-line human-readable account of the counterexample."""
+        """Returns a one-line account of the counterexample, with enough digits to differ."""
         where = ", ".join(f"{s} = {v}" for s, v in self.point) or "any point"
         with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
         suffix = f" with {with_functions}" if with_functions else ""
-        return (f"at {where}{suffix}: previous step = {_short(self.before)}, "
-                f"this step = {_short(self.after)}")
-
-
-def _short(value: complex) -> str:
-    if abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)):
-        return f"{value.real:.10g}"
-    return f"{value.real:.10g}{value.imag:+.10g}j"
+        gap = _relative_difference(self.before, self.after)
+        digits = max(10, 3 + math.ceil(-math.log10(gap))) if gap > 0 else 10
+        return (f"at {where}{suffix}: previous step = {sp.N(self.before, digits)}, "
+                f"this step = {sp.N(self.after, digits)}")
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,8 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
            seed: int = 0) -> Report:
     """Returns the verdict of every step of ``derivation``, each against the one before.
 
-    ``time_limit`` bounds the symbolic and the numeric phase of each step separately (in
-    seconds); ``tolerance`` is the relative tolerance of numeric comparisons.
+    ``time_limit`` bounds, in seconds, the check of each step's value and, separately, the
+    check of its rule; ``tolerance`` is the relative tolerance of numeric comparisons.
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", positive=True)
@@ -188,39 +189,45 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
     >>> check_equal(sp.log(x**2), 2 * sp.log(x)).kind
     <VerdictKind.PROVED: 'proved'>
     """
+    before, after = sp.sympify(before, strict=True), sp.sympify(after, strict=True)
     return compare(before, after, _Settings(time_limit, tolerance, points, seed))
 
 
 def compare(before: sp.Expr, after: sp.Expr, settings: _Settings) -> Verdict:
-    """Symbolic proof, with a quick numeric probe first so that wrong steps fail fast."""
+    """Returns the verdict on ``before == after`` within ``settings.time_limit`` seconds.
+
+    Cheap symbolic checks come first, then a quick numeric probe so that wrong steps fail
+    fast, then full simplification (at most 60 % of the time left), then sampling.
+    """
+    deadline = time.monotonic() + settings.time_limit
     try:
-        values = call_with_time_limit(lambda: (before.doit(), after.doit()), settings.time_limit)
+        a, b = call_with_time_limit(lambda: (before.doit(), after.doit()), settings.time_limit)
     except TimeLimitExceeded:
-        return Verdict(VerdictKind.UNKNOWN, "timeout",
-                       f"evaluating the steps took longer than {settings.time_limit:g} s")
+        return _out_of_time("evaluating the steps", settings)
     except Exception as error:  # SymPy's own failures become a readable verdict
         return Verdict(VerdictKind.UNKNOWN, "error", f"could not evaluate: {error}")
-    a, b = values
-    quick = _attempt(lambda: _cheap_proof(a, b), settings.time_limit)
+    quick = _attempt(lambda: _cheap_proof(a, b), deadline)
     if quick is not None:
         return quick
-    probe = _attempt(lambda: _numeric(a, b, settings, points=3, functions=1), settings.time_limit)
+    probe = _attempt(lambda: _numeric(a, b, settings, points=3, functions=1), deadline)
     if probe is not None and probe.kind is VerdictKind.REFUTED:
         return probe
-    proof = _attempt(lambda: _symbolic_proof(a, b), settings.time_limit)
+    symbolic_deadline = time.monotonic() + 0.6 * max(0.0, deadline - time.monotonic())
+    proof = _attempt(lambda: _symbolic_proof(a, b), symbolic_deadline)
     if proof is not None:
         return proof
-    numeric = _attempt(lambda: _numeric(a, b, settings, settings.points, functions=3),
-                       settings.time_limit)
-    if numeric is None:
-        return Verdict(VerdictKind.UNKNOWN, "timeout",
-                       f"neither proved nor checked within {settings.time_limit:g} s")
-    return numeric
+    numeric = _attempt(lambda: _numeric(a, b, settings, settings.points, functions=3), deadline)
+    return numeric if numeric is not None else _out_of_time("proving or sampling", settings)
 
 
-def _attempt(check: Callable[[], Verdict | None], seconds: float) -> Verdict | None:
+def _out_of_time(what: str, settings: _Settings) -> Verdict:
+    return Verdict(VerdictKind.UNKNOWN, "timeout",
+                   f"{what} did not finish within the time limit of {settings.time_limit:g} s")
+
+
+def _attempt(check: Callable[[], Verdict | None], deadline: float) -> Verdict | None:
     try:
-        return call_with_time_limit(check, seconds)
+        return call_with_time_limit(check, deadline - time.monotonic())
     except TimeLimitExceeded:
         return None
     except Exception:  # a SymPy failure in one strategy just means "this strategy gave up"
@@ -244,20 +251,24 @@ def _symbolic_proof(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     return None
 
 
-def _differ(x: complex, y: complex, tolerance: float) -> bool:
-    return abs(x - y) > tolerance * max(1.0, abs(x), abs(y))
+def _relative_difference(x: sp.Expr, y: sp.Expr) -> float:
+    scale = max(sp.S.One, abs(x), abs(y))
+    return float(abs(x - y) / scale)
+
+
+def _differ(x: sp.Expr, y: sp.Expr, tolerance: float) -> bool:
+    return _relative_difference(x, y) > tolerance
 
 
 def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
              functions: int) -> Verdict:
-    both = a - b
-    symbols = {s for s in both.free_symbols if isinstance(s, sp.Symbol)}
+    symbols = {s for s in a.free_symbols | b.free_symbols if isinstance(s, sp.Symbol)}
     rng = random.Random(settings.seed)
     checked, worst = 0, 0.0
-    for instantiation in instantiations(both, functions, settings.seed):
+    for instantiation in instantiations(sp.Tuple(a, b), functions, settings.seed):
         for _ in range(points):
             point = random_point(symbols, rng)
-            x, y = evaluate(a, instantiation, point, 30), evaluate(b, instantiation, point, 30)
+            x, y = evaluate(a, instantiation, point, _DIGITS), evaluate(b, instantiation, point, _DIGITS)
             if x is None or y is None:
                 continue
             if _differ(x, y, settings.tolerance):
@@ -266,7 +277,7 @@ def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
                     return confirmed
                 continue
             checked += 1
-            worst = max(worst, abs(x - y) / max(1.0, abs(x), abs(y)))
+            worst = max(worst, _relative_difference(x, y))
     if checked < max(1, points * functions // 2):
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"only {checked} of {points * functions} sample points could be evaluated")
@@ -279,7 +290,8 @@ def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
 def _confirmed_counterexample(a: sp.Expr, b: sp.Expr, instantiation: Instantiation,
                               point: dict, settings: _Settings) -> Verdict | None:
     """Re-evaluates at higher precision so that a refutation is never a rounding artefact."""
-    x, y = evaluate(a, instantiation, point, 60), evaluate(b, instantiation, point, 60)
+    x = evaluate(a, instantiation, point, _CONFIRM_DIGITS)
+    y = evaluate(b, instantiation, point, _CONFIRM_DIGITS)
     if x is None or y is None or not _differ(x, y, settings.tolerance):
         return None
     example = Counterexample(tuple(point.items()), instantiation.functions, x, y)

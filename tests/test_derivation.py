@@ -1,0 +1,89 @@
+import pytest
+import sympy as sp
+
+from pgsym import Derivation, DerivationError, StepError
+
+x = sp.Symbol("x", positive=True)
+theta = sp.Symbol("theta", real=True)
+p = sp.Function("p", positive=True)
+
+
+def _derivation() -> Derivation:
+    return Derivation("demo", start=sp.Derivative(sp.log(p(x, theta)), theta))
+
+
+def test_steps_are_recorded_in_order_with_their_rules():
+    d = _derivation().step(sp.Derivative(p(x, theta), theta) / p(x, theta), rule="algebra")
+    assert [s.rule for s in d.steps] == ["algebra"]
+    assert d.result == sp.Derivative(p(x, theta), theta) / p(x, theta)
+
+
+@pytest.mark.parametrize("bad", ["x + 1", None, [x], sp.Eq(x, 1), sp.Matrix([x])])
+def test_a_step_that_is_not_a_scalar_expression_names_derivation_step_and_cause(bad):
+    with pytest.raises(StepError, match=r"derivation 'demo', step 1 \(algebra\): .*scalar SymPy"):
+        _derivation().step(bad, rule="algebra")
+
+
+def test_an_equation_as_a_step_gets_a_hint():
+    with pytest.raises(StepError, match="not an equation"):
+        _derivation().step(sp.Eq(x, 1), rule="algebra")
+
+
+def test_an_unknown_rule_is_an_error_listing_the_known_rules():
+    with pytest.raises(StepError, match=r"step 1 \(magic\): unknown rule 'magic'; known rules: .*chain rule"):
+        _derivation().step(x, rule="magic")
+
+
+def test_rule_names_are_matched_loosely_and_through_aliases():
+    d = _derivation().step(sp.Derivative(p(x, theta), theta) / p(x, theta), rule="Log_Derivative trick")
+    assert d.steps[0].rule == "Log_Derivative trick"
+
+
+def test_a_free_symbol_that_nothing_introduces_is_an_error():
+    stray = sp.Symbol("q")
+    with pytest.raises(StepError, match=r"step 1 \(algebra\): free symbol\(s\) q appear"):
+        _derivation().step(stray * x, rule="algebra")
+
+
+def test_a_function_that_nothing_introduces_is_an_error():
+    with pytest.raises(StepError, match=r"function\(s\) g appear"):
+        _derivation().step(sp.Function("g")(x), rule="algebra")
+
+
+def test_definitions_introduce_symbols():
+    y = sp.Symbol("y")
+    d = Derivation("defs", start=sp.log(y), definitions={y: p(x, theta)})
+    d.step(sp.log(p(x, theta)), rule="definition")
+    assert d.unfold(d.start) == sp.log(p(x, theta))
+
+
+def test_circular_definitions_are_reported():
+    y, z = sp.symbols("y z")
+    d = Derivation("loop", start=y, definitions={y: z + 1, z: y + 1})
+    with pytest.raises(DerivationError, match="circular"):
+        d.unfold(y)
+
+
+def test_a_derivation_with_no_steps_cannot_be_verified():
+    with pytest.raises(DerivationError, match="'demo' has no steps"):
+        _derivation().verify()
+
+
+def test_substitution_needs_to_say_what_it_substitutes():
+    with pytest.raises(StepError, match="needs `using=`"):
+        _derivation().step(x, rule="substitution")
+
+
+def test_a_non_symbol_definition_key_is_rejected():
+    with pytest.raises(DerivationError, match="definitions must map symbols"):
+        Derivation("bad", start=x, definitions={p(x, theta): x})
+
+
+def test_an_empty_name_is_rejected():
+    with pytest.raises(DerivationError, match="non-empty name"):
+        Derivation("  ", start=x)
+
+
+def test_a_start_that_is_not_an_expression_is_rejected():
+    with pytest.raises(DerivationError, match="start expression must be a scalar SymPy expression"):
+        Derivation("bad", start="log(x)")

@@ -1,0 +1,76 @@
+"""Every step of every shipped derivation, perturbed, must be refuted with a real counterexample."""
+import pytest
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from pgsym import Derivation, VerdictKind
+from pgsym import catalog
+from tests import oracle
+
+ENTRIES = catalog.discover()
+KINDS = ("drop a factor", "flip a sign", "replace p by log p", "square a term", "change a constant")
+
+
+def _mutants(derivation: Derivation, expr: sp.Expr) -> dict[str, list[sp.Expr]]:
+    """Perturbations of a step, from its written form and from its evaluated value."""
+    value = derivation.unfold(expr).doit()
+    found: dict[str, list[sp.Expr]] = {k: [] for k in KINDS}
+    for form in (expr, value):
+        for node in sp.preorder_traversal(form):
+            if isinstance(node, sp.Mul):
+                for i in range(len(node.args)):
+                    rest = node.args[:i] + node.args[i + 1:]
+                    found["drop a factor"].append(form.xreplace({node: sp.Mul(*rest)}))
+                break
+        found["flip a sign"].append(-form)
+        for f in form.atoms(AppliedUndef):
+            found["replace p by log p"].append(form.xreplace({f: sp.log(f)}))
+        found["square a term"].append(form**2)
+        for d in form.atoms(sp.Derivative):
+            found["square a term"].append(form.xreplace({d: d**2}))
+        for n in form.atoms(sp.Number):
+            found["change a constant"].append(form.xreplace({n: n + 1}))
+        found["change a constant"].append(3 * form)
+    return found
+
+
+def _with_step_replaced(derivation: Derivation, index: int, expr: sp.Expr) -> Derivation:
+    mutated = Derivation(derivation.name, derivation.start, derivation.definitions,
+                         derivation.parameters)
+    for i, step in enumerate(derivation.steps):
+        mutated.step(expr if i == index else step.expr, rule=step.rule, note=step.note,
+                     using=dict(step.using))
+    return mutated
+
+
+CASES = [(e, i) for e in ENTRIES for i in range(len(e.derivation.steps))]
+
+
+@pytest.mark.parametrize("entry,index", CASES,
+                         ids=[f"{e.slug}-step{i + 1}" for e, i in CASES])
+def test_every_perturbed_step_is_refuted_with_a_real_counterexample(entry, index):
+    derivation = entry.derivation
+    original = derivation.steps[index].expr
+    previous = derivation.unfold(derivation.expressions[index])
+    genuine_kinds = set()
+    for kind, mutants in _mutants(derivation, original).items():
+        for mutant in mutants:
+            try:
+                mutated = _with_step_replaced(derivation, index, mutant)
+            except (ValueError, TypeError):
+                continue  # the perturbation does not make a well-formed expression
+            if not oracle.differs_somewhere(derivation.unfold(original), mutant):
+                continue  # the perturbation happens to keep the value: not a wrong step
+            genuine_kinds.add(kind)
+            report = mutated.verify(time_limit=20)
+            step = report.steps[index]
+            assert step.verdict.kind is VerdictKind.REFUTED, (kind, mutant, step.verdict)
+            assert not report.ok
+            example = step.verdict.counterexample
+            functions = dict(example.functions)
+            point = dict(example.point)
+            before = oracle.value(previous, functions, point)
+            after = oracle.value(derivation.unfold(mutant), functions, point)
+            assert before is not None and after is not None
+            assert oracle.differ(before, after), (kind, mutant, example.describe())
+    assert genuine_kinds == set(KINDS), f"kinds of perturbation tried: {sorted(genuine_kinds)}"

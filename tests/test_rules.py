@@ -1,0 +1,133 @@
+import pytest
+import sympy as sp
+
+from pgsym import Derivation, Expectation, Justification, Rule, RuleCheck, VerdictKind, register_rule
+from pgsym.rules import RuleContext, canonical, get_rule
+
+theta = sp.Symbol("theta", real=True)
+x = sp.Symbol("x", integer=True)
+K = sp.Symbol("K", integer=True, positive=True)
+p = sp.Function("p", positive=True)
+f = sp.Function("f")
+P = p(x, theta)
+
+
+def _check(rule: str, before, after, **context) -> Justification:
+    return get_rule(rule).check(before, after, RuleContext(**context)).status
+
+
+def _unevaluated(*factors):
+    return sp.Mul(*factors, evaluate=False)
+
+
+CONFIRMED_CASES = [
+    ("chain rule", sp.Derivative(sp.log(P), theta),
+     _unevaluated(sp.Derivative(sp.log(P), P), sp.Derivative(P, theta))),
+    ("chain rule", sp.Derivative(sp.sin(theta**2), theta),
+     _unevaluated(sp.Subs(sp.Derivative(sp.sin(sp.Symbol("u")), sp.Symbol("u")), sp.Symbol("u"), theta**2),
+                  sp.Derivative(theta**2, theta))),
+    ("derivative of log", _unevaluated(sp.Derivative(sp.log(P), P), sp.Derivative(P, theta)),
+     _unevaluated(1 / P, sp.Derivative(P, theta))),
+    ("multiply by one", sp.Derivative(P, theta),
+     _unevaluated(sp.Derivative(P, theta), _unevaluated(P, 1 / P))),
+    ("associativity", _unevaluated(sp.Derivative(P, theta), _unevaluated(P, 1 / P)),
+     _unevaluated(_unevaluated(sp.Derivative(P, theta), 1 / P), P)),
+    ("log-derivative identity", sp.Derivative(P, theta) / P, sp.Derivative(sp.log(P), theta)),
+    ("log-derivative identity", sp.Derivative(sp.log(P), theta), sp.Derivative(P, theta) / P),
+    ("swap sum and gradient", sp.Derivative(sp.Sum(P * f(x), (x, 1, K)), theta),
+     sp.Sum(sp.Derivative(P, theta) * f(x), (x, 1, K))),
+    ("swap sum and gradient", sp.Derivative(sp.Sum(P, (x, 1, 3)), theta),
+     sp.Sum(sp.Derivative(P, theta), (x, 1, 3))),
+    ("definition of expectation", Expectation(f(x), (x, 1, K), P), sp.Sum(P * f(x), (x, 1, K))),
+    ("definition of expectation", sp.Sum(P * f(x), (x, 1, K)), Expectation(f(x), (x, 1, K), P)),
+    ("linearity of differentiation", sp.Derivative(3 * f(x) * P, theta),
+     3 * f(x) * sp.Derivative(P, theta)),
+]
+
+
+@pytest.mark.parametrize("rule,before,after", CONFIRMED_CASES,
+                         ids=[c[0] for c in CONFIRMED_CASES])
+def test_a_rule_applied_correctly_is_confirmed(rule, before, after):
+    assert _check(rule, before, after) is Justification.CONFIRMED
+
+
+WRONG_RULE_CASES = [
+    # (rule cited, before, after): the values agree but the cited rule does not link them
+    ("derivative of log", sp.Derivative(sp.log(P), theta),
+     _unevaluated(sp.Derivative(sp.log(P), P), sp.Derivative(P, theta))),
+    ("chain rule", sp.Derivative(P, theta) / P, sp.Derivative(sp.log(P), theta)),
+    ("associativity", sp.Derivative(P, theta), _unevaluated(sp.Derivative(P, theta), _unevaluated(P, 1 / P))),
+    ("multiply by one", sp.Derivative(P, theta) / P, sp.Derivative(sp.log(P), theta)),
+    ("swap sum and gradient", sp.Derivative(P, theta) / P, sp.Derivative(sp.log(P), theta)),
+    ("definition of expectation", sp.Derivative(P, theta) / P, sp.Derivative(sp.log(P), theta)),
+    ("log-derivative identity", sp.Derivative(P, theta), _unevaluated(sp.Derivative(P, theta), _unevaluated(P, 1 / P))),
+]
+
+
+@pytest.mark.parametrize("rule,before,after", WRONG_RULE_CASES,
+                         ids=[c[0] for c in WRONG_RULE_CASES])
+def test_a_true_step_with_the_wrong_rule_is_reported_as_misjustified(rule, before, after):
+    derivation = Derivation("wrong rule", start=before, parameters=(theta,)).step(after, rule=rule)
+    report = derivation.verify()
+    step = report.steps[0]
+    assert step.verdict.kind is VerdictKind.PROVED
+    assert step.justification.status is Justification.MISMATCH
+    assert not step.ok and not report.ok
+    assert "wrong justification" in report.failures()[0]
+
+
+def test_swapping_a_sum_whose_bounds_depend_on_the_parameter_is_refused():
+    before = sp.Derivative(sp.Sum(P, (x, 1, theta)), theta)
+    after = sp.Sum(sp.Derivative(P, theta), (x, 1, theta))
+    check = get_rule("swap sum and gradient").check(before, after, RuleContext())
+    assert check.status is Justification.MISMATCH
+    assert "bounds of the sum over x depend on theta" in check.detail
+
+
+def test_swapping_an_infinite_sum_is_refused():
+    before = sp.Derivative(sp.Sum(P, (x, 1, sp.oo)), theta)
+    after = sp.Sum(sp.Derivative(P, theta), (x, 1, sp.oo))
+    check = get_rule("swap sum and gradient").check(before, after, RuleContext())
+    assert check.status is Justification.MISMATCH and "infinite" in check.detail
+
+
+def test_definition_is_confirmed_only_when_unfolding_definitions_links_the_steps():
+    y = sp.Symbol("y")
+    unfold = lambda e: e.xreplace({y: P})  # noqa: E731
+    assert _check("definition", sp.Derivative(y, theta), sp.Derivative(P, theta), unfold=unfold) \
+        is Justification.CONFIRMED
+    assert _check("definition", sp.Derivative(y, theta), 2 * sp.Derivative(P, theta), unfold=unfold) \
+        is Justification.MISMATCH
+    assert _check("definition", P * f(x), f(x) * P, unfold=unfold) is Justification.MISMATCH
+
+
+def test_substitution_checks_the_given_replacement():
+    w = sp.Symbol("w", positive=True)
+    using = ((w, P),)
+    assert _check("substitution", sp.log(w), sp.log(P), using=using) is Justification.CONFIRMED
+    assert _check("substitution", sp.log(w), sp.log(2 * P), using=using) is Justification.MISMATCH
+
+
+def test_canonical_form_regroups_but_never_cancels():
+    a, b = sp.symbols("a b")
+    grouped = _unevaluated(_unevaluated(a, b), 1 / b)
+    assert canonical(grouped) == canonical(_unevaluated(a, _unevaluated(b, 1 / b)))
+    assert canonical(grouped) != canonical(a)
+
+
+def test_user_rules_join_the_registry_and_their_checks_run():
+    calls = []
+
+    def check(before, after, context):
+        calls.append((before, after))
+        return RuleCheck(Justification.CONFIRMED)
+
+    register_rule(Rule("double it", "2y = y + y", check), replace=True)
+    y = sp.Symbol("y", positive=True)
+    report = Derivation("user rule", start=y + y).step(2 * y, rule="double it").verify()
+    assert report.ok and calls
+
+
+def test_a_rule_name_cannot_be_taken_twice_by_accident():
+    with pytest.raises(ValueError, match="already used by rule 'chain rule'"):
+        register_rule(Rule("chain rule", "impostor"))
