@@ -39,17 +39,21 @@ def _coefficients(rng: random.Random, count: int) -> list[sp.Rational]:
 
 
 def _stand_in(family: int, arity: int, rng: random.Random) -> sp.Lambda:
-    """Returns a positive, smooth, non-degenerate function of ``arity`` arguments."""
+    """Returns a smooth function of ``arity`` arguments with values in [1/4, 3].
+
+    Bounded, so that nesting (``exp(exp(p))``) cannot overflow into numbers too large to
+    evaluate; non-degenerate, so that wrong identities still show.
+    """
     args = sp.symbols(f"a0:{arity}", real=True)
     c, d = _coefficients(rng, arity), _coefficients(rng, arity)
     linear = sum((ci * a for ci, a in zip(c, args)), sp.S.Zero)
     other = sum((di * a for di, a in zip(d, args)), sp.S.Zero)
     if family == 0:
-        body = sp.exp(linear + other**2 / 4)
+        body = sp.Rational(3, 2) + sp.sin(linear) + sp.cos(other) / 4
     elif family == 1:
-        body = sp.Rational(3, 2) + sp.sin(linear) + other**2 / 4
+        body = 2 + sp.tanh(linear) * sp.cos(other)
     else:
-        body = 1 + linear**2 + sp.exp(other) / 2
+        body = 1 + 1 / (1 + linear**2) + sp.exp(-other**2)
     return sp.Lambda(args, body)
 
 

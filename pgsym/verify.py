@@ -25,6 +25,8 @@ DEFAULT_TOLERANCE = 1e-20
 # difference above the tolerance is never a rounding artefact.
 _DIGITS = 40
 _CONFIRM_DIGITS = 80
+# No single sample point may take longer than this; a slower one is skipped.
+_POINT_SECONDS = 1.0
 DEFAULT_POINTS = 24
 
 
@@ -203,35 +205,40 @@ def compare(before: sp.Expr, after: sp.Expr, settings: _Settings) -> Verdict:
     try:
         a, b = call_with_time_limit(lambda: (before.doit(), after.doit()), settings.time_limit)
     except TimeLimitExceeded:
-        return _out_of_time("evaluating the steps", settings)
+        return _gave_up("evaluating the steps", "timeout", settings)
     except Exception as error:  # SymPy's own failures become a readable verdict
         return Verdict(VerdictKind.UNKNOWN, "error", f"could not evaluate: {error}")
     quick = _attempt(lambda: _cheap_proof(a, b), deadline)
-    if quick is not None:
+    if isinstance(quick, Verdict):
         return quick
-    probe = _attempt(lambda: _numeric(a, b, settings, points=3, functions=1), deadline)
-    if probe is not None and probe.kind is VerdictKind.REFUTED:
+    probe = _attempt(lambda: _numeric(a, b, settings, 3, 1, deadline), deadline)
+    if isinstance(probe, Verdict) and probe.kind is VerdictKind.REFUTED:
         return probe
     symbolic_deadline = time.monotonic() + 0.6 * max(0.0, deadline - time.monotonic())
     proof = _attempt(lambda: _symbolic_proof(a, b), symbolic_deadline)
-    if proof is not None:
+    if isinstance(proof, Verdict):
         return proof
-    numeric = _attempt(lambda: _numeric(a, b, settings, settings.points, functions=3), deadline)
-    return numeric if numeric is not None else _out_of_time("proving or sampling", settings)
+    numeric = _attempt(lambda: _numeric(a, b, settings, settings.points, 3, deadline), deadline)
+    if isinstance(numeric, Verdict):
+        return numeric
+    return _gave_up("proving or sampling", numeric, settings)
 
 
-def _out_of_time(what: str, settings: _Settings) -> Verdict:
+def _gave_up(what: str, why: str | None, settings: _Settings) -> Verdict:
+    if why and why != "timeout":
+        return Verdict(VerdictKind.UNKNOWN, "error", f"{what} failed: {why}")
     return Verdict(VerdictKind.UNKNOWN, "timeout",
                    f"{what} did not finish within the time limit of {settings.time_limit:g} s")
 
 
-def _attempt(check: Callable[[], Verdict | None], deadline: float) -> Verdict | None:
+def _attempt(check: Callable[[], Verdict | None], deadline: float) -> Verdict | str | None:
+    """Returns the check's verdict, ``None`` if it found none, or why it gave up."""
     try:
         return call_with_time_limit(check, deadline - time.monotonic())
     except TimeLimitExceeded:
-        return None
-    except Exception:  # a SymPy failure in one strategy just means "this strategy gave up"
-        return None
+        return "timeout"
+    except Exception as error:  # a SymPy failure in one strategy: that strategy gave up
+        return f"{type(error).__name__}: {error}"
 
 
 def _cheap_proof(a: sp.Expr, b: sp.Expr) -> Verdict | None:
@@ -260,19 +267,34 @@ def _differ(x: sp.Expr, y: sp.Expr, tolerance: float) -> bool:
     return _relative_difference(x, y) > tolerance
 
 
-def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
-             functions: int) -> Verdict:
+def _value_at(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int,
+              deadline: float) -> sp.Expr | None:
+    """The value of ``expr`` at one point, or ``None`` if it is undefined or too slow there."""
+    seconds = min(_POINT_SECONDS, deadline - time.monotonic())
+    try:
+        return call_with_time_limit(lambda: evaluate(expr, instantiation, point, digits), seconds)
+    except TimeLimitExceeded:
+        return None
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int, functions: int,
+             deadline: float) -> Verdict:
     symbols = {s for s in a.free_symbols | b.free_symbols if isinstance(s, sp.Symbol)}
     rng = random.Random(settings.seed)
     checked, worst = 0, 0.0
     for instantiation in instantiations(sp.Tuple(a, b), functions, settings.seed):
         for _ in range(points):
+            if time.monotonic() >= deadline:
+                break
             point = random_point(symbols, rng)
-            x, y = evaluate(a, instantiation, point, _DIGITS), evaluate(b, instantiation, point, _DIGITS)
+            x = _value_at(a, instantiation, point, _DIGITS, deadline)
+            y = _value_at(b, instantiation, point, _DIGITS, deadline) if x is not None else None
             if x is None or y is None:
                 continue
             if _differ(x, y, settings.tolerance):
-                confirmed = _confirmed_counterexample(a, b, instantiation, point, settings)
+                confirmed = _confirmed_counterexample(a, b, instantiation, point, settings, deadline)
                 if confirmed is not None:
                     return confirmed
                 continue
@@ -280,7 +302,8 @@ def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
             worst = max(worst, _relative_difference(x, y))
     if checked < max(1, points * functions // 2):
         return Verdict(VerdictKind.UNKNOWN, "numeric",
-                       f"only {checked} of {points * functions} sample points could be evaluated")
+                       f"only {checked} of {points * functions} sample points could be "
+                       f"evaluated in time")
     return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric",
                    f"{checked} random points, {functions} stand-in function families, "
                    f"largest relative difference {worst:.1e}",
@@ -288,10 +311,10 @@ def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int,
 
 
 def _confirmed_counterexample(a: sp.Expr, b: sp.Expr, instantiation: Instantiation,
-                              point: dict, settings: _Settings) -> Verdict | None:
+                              point: dict, settings: _Settings, deadline: float) -> Verdict | None:
     """Re-evaluates at higher precision so that a refutation is never a rounding artefact."""
-    x = evaluate(a, instantiation, point, _CONFIRM_DIGITS)
-    y = evaluate(b, instantiation, point, _CONFIRM_DIGITS)
+    x = _value_at(a, instantiation, point, _CONFIRM_DIGITS, deadline)
+    y = _value_at(b, instantiation, point, _CONFIRM_DIGITS, deadline)
     if x is None or y is None or not _differ(x, y, settings.tolerance):
         return None
     example = Counterexample(tuple(point.items()), instantiation.functions, x, y)
