@@ -6,7 +6,7 @@
 >>> Derivation("log of a square", start=sp.log(x**2)).step(2 * sp.log(x), rule="algebra").verify().ok
 True
 """
-from pgsym.derivation import Derivation, DerivationError, Step, StepError
+from pgsym.derivation import Derivation, DerivationError, Erratum, Step, StepError
 from pgsym.expectation import Expectation
 from pgsym.rules import Justification, Rule, RuleCheck, get_rule, register_rule, registered_rules
 from pgsym.verify import Counterexample, Report, StepReport, Verdict, VerdictKind, check_equal, verify
@@ -15,6 +15,7 @@ __all__ = [
     "Counterexample",
     "Derivation",
     "DerivationError",
+    "Erratum",
     "Expectation",
     "Justification",
     "Report",

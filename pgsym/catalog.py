@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass
+
+import sympy as sp
 
 from pgsym.derivation import Derivation, DerivationError
 
@@ -17,7 +20,16 @@ class Entry:
 
     @property
     def slug(self) -> str:
-        """The module's short name, used for file names and on the command line."""
+        """The derivation's name in lower case with dashes, used for file names.
+
+        >>> Entry("m", Derivation("Score, K=2", start=sp.Integer(1))).slug
+        'score-k-2'
+        """
+        return re.sub(r"[^a-z0-9]+", "-", self.derivation.name.lower()).strip("-")
+
+    @property
+    def module_name(self) -> str:
+        """The short name of the module that builds the derivation."""
         return self.module.rsplit(".", 1)[-1]
 
 
@@ -25,7 +37,7 @@ def discover(package: str = "derivations") -> list[Entry]:
     """Returns every derivation built by a public module of ``package``, in module order.
 
     >>> [e.slug for e in discover()][:1]
-    ['log_derivative_trick']
+    ['log-derivative-trick']
     """
     root = _import(package)
     entries: list[Entry] = []
@@ -68,12 +80,12 @@ def _reject_duplicate_names(entries: list[Entry]) -> None:
 
 
 def select(entries: list[Entry], names: list[str]) -> list[Entry]:
-    """Returns the entries named (by derivation name or module name), all if none are named."""
+    """Returns the entries named (by derivation name, slug or module), all if none are named."""
     if not names:
         return entries
     chosen = []
     for name in names:
-        matches = [e for e in entries if name in (e.slug, e.derivation.name)]
+        matches = [e for e in entries if name in (e.slug, e.derivation.name, e.module_name)]
         if not matches:
             known = ", ".join(e.slug for e in entries)
             raise DerivationError(f"no derivation is called {name!r}; known: {known}")

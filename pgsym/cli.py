@@ -85,7 +85,7 @@ def _latex(arguments: argparse.Namespace) -> int:
 def _list(arguments: argparse.Namespace) -> int:
     for entry in catalog.discover(arguments.package):
         d = entry.derivation
-        print(f"{entry.slug:32} {d.name!r} ({d.equation}, {len(d.steps)} steps): {d.description}")
+        print(f"{entry.slug:45} {d.equation:12} {len(d.steps):2} steps  {d.description}")
     return 0
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
+from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym import rules as _rules
 
@@ -44,6 +44,19 @@ class Step:
         return f"{self.rule}: {self.note}" if self.note else self.rule
 
 
+@dataclass(frozen=True)
+class Erratum:
+    """A place where the notes are wrong, or right only under a condition, and what holds.
+
+    >>> Erratum("eq. (6)", "gradient decent", "the update ascends the gradient").location
+    'eq. (6)'
+    """
+
+    location: str
+    says: str
+    correction: str
+
+
 def _undefined_functions(expr: sp.Basic) -> set[str]:
     return {type(f).__name__ for f in expr.atoms(AppliedUndef)}
 
@@ -65,10 +78,11 @@ class Derivation:
 
     name: str
     start: sp.Expr
-    definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    definitions: Mapping[sp.Basic, sp.Expr] = field(default_factory=dict)
     parameters: tuple[sp.Symbol, ...] = ()
     equation: str = ""
     description: str = ""
+    errata: tuple[Erratum, ...] = ()
     steps: tuple[Step, ...] = ()
 
     def __post_init__(self) -> None:
@@ -76,15 +90,24 @@ class Derivation:
             raise DerivationError(f"a derivation needs a non-empty name, got {self.name!r}")
         self.start = self._checked_expression(self.start, "start expression")
         definitions = {}
-        for symbol, value in dict(self.definitions).items():
-            if not isinstance(symbol, sp.Symbol):
+        for key, value in dict(self.definitions).items():
+            if isinstance(key, UndefinedFunction):
+                if not isinstance(value, sp.Lambda):
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the function {key} must be defined by a "
+                        f"sympy.Lambda, got {type(value).__name__}")
+                definitions[key] = value
+                continue
+            if not isinstance(key, sp.Symbol):
                 raise DerivationError(
-                    f"derivation {self.name!r}: definitions must map symbols to expressions, "
-                    f"got key {symbol!r} of type {type(symbol).__name__}"
+                    f"derivation {self.name!r}: definitions must map symbols to expressions "
+                    f"(or undefined functions to Lambdas), got key {key!r} of type "
+                    f"{type(key).__name__}"
                 )
-            definitions[symbol] = self._checked_expression(value, f"definition of {symbol}")
+            definitions[key] = self._checked_expression(value, f"definition of {key}")
         self.definitions = definitions
         self.parameters = tuple(self.parameters)
+        self.errata = tuple(self.errata)
         self.steps = tuple(self.steps)
 
     # -- building -------------------------------------------------------------------------
@@ -148,15 +171,18 @@ class Derivation:
         return expr
 
     def _known_symbols(self) -> set[sp.Symbol]:
-        known = _free_names(self.start) | set(self.definitions) | set(self.parameters)
+        known = _free_names(self.start) | set(self.parameters)
+        known |= {key for key in self.definitions if isinstance(key, sp.Symbol)}
         for value in self.definitions.values():
             known |= _free_names(value)
         return known
 
     def _known_functions(self) -> set[str]:
         known = _undefined_functions(self.start)
-        for value in self.definitions.values():
+        for key, value in self.definitions.items():
             known |= _undefined_functions(value)
+            if isinstance(key, UndefinedFunction):
+                known.add(key.__name__)
         return known
 
     # -- reading --------------------------------------------------------------------------
@@ -171,17 +197,23 @@ class Derivation:
         return self.expressions[-1]
 
     def unfold(self, expr: sp.Expr) -> sp.Expr:
-        """Returns ``expr`` with every defined symbol replaced by its definition, repeatedly.
+        """Returns ``expr`` with every defined symbol and function replaced by its definition.
 
         >>> import sympy as sp
         >>> y, z = sp.symbols("y z")
-        >>> Derivation("d", start=z, definitions={z: 2 * y, y: sp.Integer(3)}).unfold(z)
-        2*3
+        >>> Derivation("d", start=z, definitions={z: 2 * y, y: sp.Symbol("w")}).unfold(z)
+        2*w
         """
         if not self.definitions:
             return expr
+        symbols = {k: v for k, v in self.definitions.items() if isinstance(k, sp.Symbol)}
+        functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
         for _ in range(len(self.definitions) + 1):
-            unfolded = expr.xreplace(self.definitions)
+            unfolded = expr.xreplace(symbols)
+            if functions:
+                unfolded = unfolded.replace(
+                    lambda e: isinstance(e, AppliedUndef) and e.func in functions,
+                    lambda e: functions[e.func](*e.args))
             if unfolded == expr:
                 return expr
             expr = unfolded

@@ -170,20 +170,29 @@ def rewrites(expr: sp.Basic, rewrite_node: Callable[[sp.Basic], list[sp.Basic]],
             yield base.xreplace({node: option})
 
 
+def _as_written_and_unfolded(before: sp.Expr, after: sp.Expr,
+                             context: RuleContext) -> list[tuple[sp.Expr, sp.Expr]]:
+    """The two steps as written and with definitions unfolded: a rule may link either."""
+    unfolded = (context.unfold(before), context.unfold(after))
+    return [(before, after)] if unfolded == (before, after) else [(before, after), unfolded]
+
+
 def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]], *,
                  both_ways: bool = True) -> RuleCheckFunction:
     """Builds a rule check: rewriting the previous step (or the new one) gives the other."""
 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
-        before, after = context.unfold(before), context.unfold(after)
         refusals: list[str] = []
-        pairs = [(before, after), (after, before)] if both_ways else [(before, after)]
-        for source, target in pairs:
-            try:
-                if _matches(rewrites(source, rewrite_node), target):
-                    return RuleCheck(Justification.CONFIRMED)
-            except RuleRefused as refused:
-                refusals.append(str(refused))
+        for written_before, written_after in _as_written_and_unfolded(before, after, context):
+            pairs = [(written_before, written_after)]
+            if both_ways:
+                pairs.append((written_after, written_before))
+            for source, target in pairs:
+                try:
+                    if _matches(rewrites(source, rewrite_node), target):
+                        return RuleCheck(Justification.CONFIRMED)
+                except RuleRefused as refused:
+                    refusals.append(str(refused))
         if refusals:
             return RuleCheck(Justification.MISMATCH, "the rule does not apply: " + refusals[0])
         return RuleCheck(Justification.MISMATCH,
@@ -218,7 +227,7 @@ def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> 
 
 
 def _check_regrouping(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
-    if canonical(context.unfold(before)) == canonical(context.unfold(after)):
+    if any(canonical(b) == canonical(a) for b, a in _as_written_and_unfolded(before, after, context)):
         return RuleCheck(Justification.CONFIRMED)
     return RuleCheck(Justification.MISMATCH,
                      "the steps differ by more than the order and grouping of factors and terms")
@@ -231,14 +240,14 @@ def _chain_rule(node: sp.Basic) -> list[sp.Basic]:
     outer = node.expr
     if variable is None:
         return []
-    if isinstance(outer, sp.Pow) and not outer.exp.has(variable):
+    if isinstance(outer, sp.Pow) and not depends_on(outer.exp, variable):
         inner, build = outer.base, (lambda u, e=outer.exp: sp.Pow(u, e))
     elif isinstance(outer, sp.Function) and not isinstance(outer, AppliedUndef) \
             and len(outer.args) == 1:
         inner, build = outer.args[0], outer.func
     else:
         return []
-    if inner == variable or not inner.has(variable):
+    if inner == variable or not depends_on(inner, variable):
         return []
     u = sp.Dummy("u")
     options = [sp.Mul(sp.Subs(sp.Derivative(build(u), u), u, inner),
@@ -292,11 +301,20 @@ def _log_derivative(node: sp.Basic) -> list[sp.Basic]:
     return options
 
 
+def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
+    """Whether ``expr`` may vary with ``variable``; ``theta[x]`` may vary with ``theta[1]``."""
+    if expr.has(variable):
+        return True
+    if isinstance(variable, sp.Indexed):
+        return any(i.base == variable.base for i in expr.atoms(sp.Indexed))
+    return False
+
+
 def _pull_constants(derivative: sp.Derivative) -> sp.Basic:
     variable = _single_variable(derivative)
     factors = _factors(derivative.expr)
-    constant = [f for f in factors if not f.has(variable)]
-    varying = [f for f in factors if f.has(variable)]
+    constant = [f for f in factors if not depends_on(f, variable)]
+    varying = [f for f in factors if depends_on(f, variable)]
     if not constant or not varying:
         return derivative
     return _product(constant + [sp.Derivative(_product(varying), variable)])
@@ -320,7 +338,7 @@ def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
         return []
     total = node.expr
     for index, lower, upper in total.limits:
-        if lower.has(variable) or upper.has(variable):
+        if depends_on(lower, variable) or depends_on(upper, variable):
             raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
         if lower.has(sp.oo, -sp.oo, sp.zoo) or upper.has(sp.oo, -sp.oo, sp.zoo):
             raise RuleRefused(
@@ -340,10 +358,11 @@ def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
     mapping = dict(context.using)
     inverse = {new: old for old, new in mapping.items()}
-    for source, target, replace in ((before, after, mapping), (after, before, inverse)):
-        source = context.unfold(source)
-        if _matches([source.xreplace(replace), source.subs(replace)], context.unfold(target)):
-            return RuleCheck(Justification.CONFIRMED)
+    for written_before, written_after in _as_written_and_unfolded(before, after, context):
+        for source, target, replace in ((written_before, written_after, mapping),
+                                        (written_after, written_before, inverse)):
+            if _matches([source.xreplace(replace), source.subs(replace)], target):
+                return RuleCheck(Justification.CONFIRMED)
     shown = ", ".join(f"{old} -> {new}" for old, new in mapping.items())
     return RuleCheck(Justification.MISMATCH, f"substituting {shown} does not give this step")
 

@@ -75,7 +75,7 @@ def instantiations(expr: sp.Expr, count: int, seed: int = 0) -> list[Instantiati
     return result
 
 
-def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
+def random_value(symbol: sp.Basic, rng: random.Random) -> sp.Rational:
     """Returns an exact random value that respects the symbol's assumptions."""
     if symbol.is_integer:
         low = 1 if symbol.is_positive else 0 if symbol.is_nonnegative else -3
@@ -87,9 +87,45 @@ def random_value(symbol: sp.Symbol, rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.randint(-200, 200), 100)
 
 
-def random_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
+def sampled_symbols(*exprs: sp.Expr) -> set[sp.Symbol]:
+    """The symbols to give values to: free symbols, less the labels of indexed objects."""
+    symbols: set[sp.Symbol] = set()
+    labels: set[sp.Basic] = set()
+    for expr in exprs:
+        symbols |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+        labels |= {i.base.label for i in expr.atoms(sp.Indexed)}
+    return symbols - labels
+
+
+def random_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Basic, sp.Rational]:
     """Returns one random value for each symbol, in a stable order."""
     return {s: random_value(s, rng) for s in sorted(symbols, key=sp.default_sort_key)}
+
+
+def _concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Expr:
+    """Stand-in functions applied, derivatives and sums done, the point substituted.
+
+    Derivatives are taken before the point is substituted (they need their variables) but
+    without evaluating sums, whose closed forms SymPy may search for a long time; sums are
+    done once their bounds are numbers.
+    """
+    concrete = instantiation.apply(expr).replace(
+        lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
+    return concrete.xreplace(point).doit().xreplace(point)
+
+
+def with_indexed_values(exprs: tuple[sp.Expr, ...], instantiation: Instantiation, point: dict,
+                        rng: random.Random) -> dict[sp.Basic, sp.Rational]:
+    """Returns ``point`` extended with a value for every indexed object such as ``theta[2]``
+    that the expressions reach once their sums are expanded at that point."""
+    indexed: set[sp.Indexed] = set()
+    for expr in exprs:
+        indexed |= {i for i in _concrete(expr, instantiation, point).atoms(sp.Indexed)
+                    if all(j.is_Integer for j in i.indices)}
+    extended = dict(point)
+    for item in sorted(indexed - set(point), key=sp.default_sort_key):
+        extended[item] = random_value(item, rng)
+    return extended
 
 
 def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int) -> sp.Expr | None:
@@ -100,9 +136,7 @@ def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: i
     expression is undefined or not numeric there (a pole, a symbol left over, a sum that
     does not evaluate).
     """
-    concrete = instantiation.apply(expr).doit()
-    concrete = concrete.xreplace(point).doit()
-    value = sp.N(concrete, digits)
+    value = sp.N(_concrete(expr, instantiation, point), digits)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     real, imaginary = value.as_real_imag()

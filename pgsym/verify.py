@@ -10,14 +10,15 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Collection
 
 import sympy as sp
 
 from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym.derivation import Derivation, Step, require_steps
-from pgsym.sampling import Instantiation, evaluate, instantiations, random_point
+from pgsym.sampling import (Instantiation, evaluate, instantiations, random_point,
+                            sampled_symbols, with_indexed_values)
 
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_TOLERANCE = 1e-20
@@ -140,11 +141,13 @@ class _Settings:
 
 def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
            tolerance: float = DEFAULT_TOLERANCE, points: int = DEFAULT_POINTS,
-           seed: int = 0) -> Report:
+           seed: int = 0, only: Collection[int] | None = None) -> Report:
     """Returns the verdict of every step of ``derivation``, each against the one before.
 
     ``time_limit`` bounds, in seconds, the check of each step's value and, separately, the
     check of its rule; ``tolerance`` is the relative tolerance of numeric comparisons.
+    ``only`` restricts the report to the given step numbers (1-based); such a report
+    speaks for those steps only, and its ``ok`` for them alone.
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", positive=True)
@@ -157,6 +160,8 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
     expressions = derivation.expressions
     results = []
     for number, step in enumerate(derivation.steps, start=1):
+        if only is not None and number not in only:
+            continue
         started = time.perf_counter()
         before, after = expressions[number - 1], expressions[number]
         verdict = compare(derivation.unfold(before), derivation.unfold(after), settings)
@@ -279,16 +284,32 @@ def _value_at(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: 
         return None
 
 
+def _point(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, symbols: set[sp.Symbol],
+           rng: random.Random, deadline: float) -> dict | None:
+    """A random point for the symbols and every indexed object, or ``None`` if too slow."""
+    point = random_point(symbols, rng)
+    seconds = min(_POINT_SECONDS, deadline - time.monotonic())
+    try:
+        return call_with_time_limit(
+            lambda: with_indexed_values((a, b), instantiation, point, rng), seconds)
+    except TimeLimitExceeded:
+        return None
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
 def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int, functions: int,
              deadline: float) -> Verdict:
-    symbols = {s for s in a.free_symbols | b.free_symbols if isinstance(s, sp.Symbol)}
+    symbols = sampled_symbols(a, b)
     rng = random.Random(settings.seed)
     checked, worst = 0, 0.0
     for instantiation in instantiations(sp.Tuple(a, b), functions, settings.seed):
         for _ in range(points):
             if time.monotonic() >= deadline:
                 break
-            point = random_point(symbols, rng)
+            point = _point(a, b, instantiation, symbols, rng, deadline)
+            if point is None:
+                continue
             x = _value_at(a, instantiation, point, _DIGITS, deadline)
             y = _value_at(b, instantiation, point, _DIGITS, deadline) if x is not None else None
             if x is None or y is None:

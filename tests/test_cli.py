@@ -65,17 +65,17 @@ def test_a_missing_package_is_a_clear_error(capsys):
 
 
 def test_latex_prints_one_derivation(capsys):
-    assert main(["latex", "log_derivative_trick"]) == 0
+    assert main(["latex", "log-derivative-trick"]) == 0
     assert capsys.readouterr().out.startswith("\\begin{align*}")
 
 
 def test_list_and_rules(capsys):
     assert main(["list"]) == 0
-    assert "log_derivative_trick" in capsys.readouterr().out
+    assert "log-derivative-trick" in capsys.readouterr().out
     assert main(["rules"]) == 0
     assert "swap sum and gradient" in capsys.readouterr().out
 
 
 def test_python_dash_m_runs_the_same_command():
     result = subprocess.run([sys.executable, "-m", "pgsym", "list"], capture_output=True, text=True)
-    assert result.returncode == 0 and "policy score identity" in result.stdout
+    assert result.returncode == 0 and "policy-score-identity" in result.stdout
