@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from pgsym._sums import write_out
+
 
 @dataclass(frozen=True)
 class Instantiation:
@@ -111,7 +113,7 @@ def _concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Ex
     """
     concrete = instantiation.apply(expr).replace(
         lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-    return concrete.xreplace(point).doit().xreplace(point)
+    return write_out(concrete.xreplace(point)).doit().xreplace(point)
 
 
 def with_indexed_values(exprs: tuple[sp.Expr, ...], instantiation: Instantiation, point: dict,
