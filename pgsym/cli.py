@@ -8,7 +8,7 @@ from pathlib import Path
 from pgsym import catalog
 from pgsym.derivation import DerivationError
 from pgsym.printing.latex import derivation_to_latex
-from pgsym.printing.text import report_table, summary
+from pgsym.printing.text import errata_list, report_table, summary
 from pgsym.rules import registered_rules
 from pgsym.verify import DEFAULT_TIME_LIMIT, verify
 
@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("names", nargs="*", help="derivations to verify (default: all)")
     check.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
                        help="seconds allowed for checking each step (default %(default)s)")
+    check.add_argument("--errata", action="store_true",
+                       help="also list the places where the notes are wrong or need a condition")
     check.add_argument("--out", type=Path, metavar="DIR",
                        help="also write each derivation's LaTeX, with verdicts, into DIR")
 
@@ -68,6 +70,9 @@ def _verify(arguments: argparse.Namespace) -> int:
         for message in report.failures():
             print(message)
     print(summary(reports))
+    if arguments.errata:
+        print()
+        print(errata_list(entries, reports))
     return 0 if all(r.ok for r in reports) else 1
 
 

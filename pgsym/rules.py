@@ -177,17 +177,13 @@ def _as_written_and_unfolded(before: sp.Expr, after: sp.Expr,
     return [(before, after)] if unfolded == (before, after) else [(before, after), unfolded]
 
 
-def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]], *,
-                 both_ways: bool = True) -> RuleCheckFunction:
+def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]]) -> RuleCheckFunction:
     """Builds a rule check: rewriting the previous step (or the new one) gives the other."""
 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
         refusals: list[str] = []
         for written_before, written_after in _as_written_and_unfolded(before, after, context):
-            pairs = [(written_before, written_after)]
-            if both_ways:
-                pairs.append((written_after, written_before))
-            for source, target in pairs:
+            for source, target in ((written_before, written_after), (written_after, written_before)):
                 try:
                     if _matches(rewrites(source, rewrite_node), target):
                         return RuleCheck(Justification.CONFIRMED)
@@ -352,7 +348,12 @@ def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
 
 
 def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
-    return [node.unfold()] if isinstance(node, Expectation) else []
+    """An expectation becomes its sum or integral; nested ones too, or this one alone."""
+    if not isinstance(node, Expectation):
+        return []
+    outer = node.unfold()
+    every = outer.replace(lambda e: isinstance(e, Expectation), lambda e: e.unfold())
+    return [every, outer] if every != outer else [outer]
 
 
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
@@ -382,7 +383,7 @@ for _rule in (
          by_rewriting(_linearity), aliases=("linearity",)),
     Rule("swap sum and gradient",
          "d/dv sum_x f = sum_x df/dv, for a finite sum whose bounds do not depend on v",
-         by_rewriting(_swap_sum_and_gradient, both_ways=False),
+         by_rewriting(_swap_sum_and_gradient),
          aliases=("swap sum and derivative", "differentiate under the sum")),
     Rule("definition of expectation", "E_{x~p}[f] = sum_x p(x) f(x) (or an integral)",
          by_rewriting(_definition_of_expectation),

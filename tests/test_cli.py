@@ -79,3 +79,11 @@ def test_list_and_rules(capsys):
 def test_python_dash_m_runs_the_same_command():
     result = subprocess.run([sys.executable, "-m", "pgsym", "list"], capture_output=True, text=True)
     assert result.returncode == 0 and "policy-score-identity" in result.stdout
+
+
+def test_errata_cite_the_notes_and_the_derivation_that_shows_them(capsys):
+    assert main(["verify", "--errata"]) == 0
+    out = capsys.readouterr().out
+    for location in ("eq. (6)", "eq. (8)", "eq. (11)", "section 3"):
+        assert f"- {location}: the notes say" in out
+    assert "NOT verified" not in out

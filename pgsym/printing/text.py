@@ -59,3 +59,18 @@ def summary(reports: list[Report]) -> str:
     if mismatched:
         parts += f", {mismatched} with a wrong justification"
     return f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
+
+
+def errata_list(entries, reports: list[Report]) -> str:
+    """Returns the errata of the given catalog entries, each with the derivation showing it."""
+    verified = {r.derivation: r.ok for r in reports}
+    lines = ["Errata in the notes:"]
+    for entry in entries:
+        for erratum in entry.derivation.errata:
+            status = "verified" if verified.get(entry.derivation.name) else "NOT verified"
+            lines.append(f"- {erratum.location}: the notes say \"{erratum.says}\".")
+            lines.append(f"  Correction: {erratum.correction}.")
+            lines.append(f"  Shown by: {entry.derivation.name} ({status}).")
+    if len(lines) == 1:
+        lines.append("(none recorded)")
+    return "\n".join(lines)
