@@ -2,7 +2,7 @@
 
 The score grad log p has mean zero (see the baseline derivations with b = 1); the Fisher
 information is its second moment, E[(d log p)^2] = -E[d^2 log p], shown here for a
-categorical (softmax, K = 3) and a Gaussian N(mu, sigma^2) in both parameters.
+categorical (softmax, K = 3).
 """
 import sympy as sp
 
@@ -13,10 +13,6 @@ k = sp.Symbol("k", integer=True)
 logits = sp.IndexedBase("theta", real=True)
 p = sp.Function("p", positive=True)
 
-y = sp.Symbol("y", real=True)
-mu = sp.Symbol("mu", real=True)
-sigma = sp.Symbol("sigma", positive=True)
-gaussian = sp.Function("N", positive=True)
 
 ERRATUM = Erratum(
     "section 3",
@@ -33,9 +29,8 @@ def _fisher_chain(name: str, density: sp.Expr, limits: tuple, wrt: sp.Basic, def
     d = Derivation(name, start=Expectation(score**2, limits, density), definitions=definitions,
                    parameters=(wrt,), equation="section 3 (score)", description=description,
                    errata=errata)
-    kind = sp.Sum if limits[0].is_integer else sp.Integral
-    d.step(kind(sp.Mul(density, score**2, evaluate=False), limits), rule="definition of expectation")
-    d.step(-kind(sp.Mul(density, curvature, evaluate=False), limits), rule="algebra",
+    d.step(sp.Sum(sp.Mul(density, score**2, evaluate=False), limits), rule="definition of expectation")
+    d.step(-sp.Sum(sp.Mul(density, curvature, evaluate=False), limits), rule="algebra",
            note="$\\partial^2 \\log p = \\frac{\\partial^2 p}{p} - (\\partial \\log p)^2$ "
                 "and $\\int \\partial^2 p = \\partial^2 \\int p = 0$")
     d.step(-Expectation(curvature, limits, density), rule="definition of expectation")
@@ -48,10 +43,4 @@ def build() -> list[Derivation]:
         {p: sp.Lambda(x, sp.exp(logits[x]) / sp.Sum(sp.exp(logits[k]), (k, 1, 3)))},
         "The Fisher information of a categorical distribution is minus its expected Hessian.",
         errata=(ERRATUM,))
-    normal = sp.Lambda(y, sp.exp(-(y - mu) ** 2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2))
-    return [categorical] + [
-        _fisher_chain(f"Fisher information, Gaussian, {name}", gaussian(y), (y, -sp.oo, sp.oo),
-                      wrt, {gaussian: normal},
-                      f"The Fisher information of N(mu, sigma^2) in {name} is minus its expected Hessian.")
-        for name, wrt in (("mu", mu), ("sigma", sigma))
-    ]
+    return [categorical]

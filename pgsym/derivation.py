@@ -124,8 +124,7 @@ class Derivation:
         Raises :class:`StepError` for anything that is not a scalar SymPy expression, an
         unknown rule, or a free symbol that neither the start nor a definition introduces.
         """
-        number = len(self.steps) + 1
-        where = f"derivation {self.name!r}, step {number} ({rule})"
+        where = step_location(self.name, len(self.steps) + 1, rule)
         try:
             known_rule = _rules.get_rule(rule)
         except KeyError as missing:
@@ -219,10 +218,6 @@ class Derivation:
             expr = unfolded
         raise DerivationError(f"derivation {self.name!r}: its definitions are circular")
 
-    def where(self, number: int) -> str:
-        """Names step ``number`` (1-based) for messages: derivation, number and rule."""
-        return f"derivation {self.name!r}, step {number} ({self.steps[number - 1].rule})"
-
     # -- conveniences that hand over to other modules ------------------------------------
     def verify(self, **options) -> "Report":
         """Verifies every step against the one before it; see :func:`pgsym.verify.verify`."""
@@ -240,6 +235,11 @@ class Derivation:
         from pgsym.printing.latex import derivation_to_latex
 
         return "$\\displaystyle " + derivation_to_latex(self, None, environment="aligned") + "$"
+
+
+def step_location(derivation: str, number: int, rule: str) -> str:
+    """Names a step in messages: ``derivation 'name', step 3 (chain rule)``."""
+    return f"derivation {derivation!r}, step {number} ({rule})"
 
 
 def require_steps(derivation: Derivation) -> None:

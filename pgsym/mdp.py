@@ -113,16 +113,6 @@ class FiniteMDP:
         v = np.einsum("sa,sa->s", pi, q)
         return self.visitation(theta)[:, None] * pi * (q - v[:, None])
 
-    def stationary_distribution(self, theta: np.ndarray) -> np.ndarray:
-        """Returns the stationary distribution d[s] of the chain P_pi (assumed unique)."""
-        pi = self._policy(theta)
-        P_pi = np.einsum("sa,sat->st", pi, self.P)
-        S = self.n_states
-        system = np.vstack([P_pi.T - np.eye(S), np.ones((1, S))])
-        target = np.concatenate([np.zeros(S), [1.0]])
-        solution, *_ = np.linalg.lstsq(system, target, rcond=None)
-        return solution
-
     def sample_episodes(self, theta: np.ndarray, n: int, horizon: int,
                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Samples ``n`` episodes of ``horizon`` steps; returns states, actions (n, horizon)

@@ -17,7 +17,7 @@ import sympy as sp
 from pgsym import rules as _rules
 from pgsym._sums import write_out
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
-from pgsym.derivation import Derivation, Step, require_steps
+from pgsym.derivation import Derivation, Step, require_steps, step_location
 from pgsym.sampling import (Instantiation, evaluate, instantiations, random_point,
                             sampled_symbols, with_indexed_values)
 
@@ -119,7 +119,7 @@ class Report:
         for s in self.steps:
             if s.ok:
                 continue
-            where = f"derivation {self.derivation!r}, step {s.number} ({s.step.rule})"
+            where = step_location(self.derivation, s.number, s.step.rule)
             if not s.verdict.kind.holds:
                 cause = s.verdict.kind.value
                 if s.verdict.counterexample is not None:
@@ -165,7 +165,7 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
             continue
         started = time.perf_counter()
         before, after = expressions[number - 1], expressions[number]
-        verdict = compare(derivation.unfold(before), derivation.unfold(after), settings)
+        verdict = _compare(derivation.unfold(before), derivation.unfold(after), settings)
         justification = _check_rule(derivation, step, before, after, settings)
         results.append(StepReport(number, step, verdict, justification,
                                   time.perf_counter() - started))
@@ -198,10 +198,10 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
     <VerdictKind.PROVED: 'proved'>
     """
     before, after = sp.sympify(before, strict=True), sp.sympify(after, strict=True)
-    return compare(before, after, _Settings(time_limit, tolerance, points, seed))
+    return _compare(before, after, _Settings(time_limit, tolerance, points, seed))
 
 
-def compare(before: sp.Expr, after: sp.Expr, settings: _Settings) -> Verdict:
+def _compare(before: sp.Expr, after: sp.Expr, settings: _Settings) -> Verdict:
     """Returns the verdict on ``before == after`` within ``settings.time_limit`` seconds.
 
     A structural comparison comes first, then a quick numeric probe so that wrong steps

@@ -28,8 +28,10 @@ def differ(x: sp.Expr, y: sp.Expr, tolerance: float = 1e-25) -> bool:
     return bool(abs(x - y) > tolerance * max(sp.S.One, abs(x), abs(y)))
 
 
-def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool:
-    """True when ``a`` and ``b`` take different values at one of a few fixed points."""
+def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """True when ``a`` and ``b`` take different values at one of a few fixed points, False
+    when they agree at all of them, None when neither could be evaluated at any."""
+    evaluated = False
     both = a - b
     names = sorted({(type(f).__name__, len(f.args)) for f in both.atoms(AppliedUndef)})
     labels = {i.base.label for i in both.atoms(sp.Indexed)}
@@ -44,6 +46,8 @@ def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool:
                 for j, item in enumerate(sorted(expanded.atoms(sp.Indexed), key=sp.default_sort_key)):
                     point.setdefault(item, offset - sp.Rational(j + 1, 5))
             x, y = value(a, functions, point), value(b, functions, point)
-            if x is not None and y is not None and differ(x, y):
-                return True
-    return False
+            if x is not None and y is not None:
+                evaluated = True
+                if differ(x, y):
+                    return True
+    return False if evaluated else None
