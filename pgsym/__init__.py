@@ -6,10 +6,29 @@
 >>> Derivation("log of a square", start=sp.log(x**2)).step(2 * sp.log(x), rule="algebra").verify().ok
 True
 """
-from pgsym.derivation import Derivation, DerivationError, Erratum, Step, StepError
-from pgsym.expectation import Expectation
-from pgsym.rules import Justification, Rule, RuleCheck, get_rule, register_rule, registered_rules
-from pgsym.verify import Counterexample, Report, StepReport, Verdict, VerdictKind, check_equal, verify
+from __future__ import annotations
+
+import importlib
+
+# Names are imported on first use, so that `import pgsym.gradients` does not import SymPy.
+_HOMES = {
+    "pgsym.derivation": ("Derivation", "DerivationError", "Erratum", "Step", "StepError"),
+    "pgsym.expectation": ("Expectation",),
+    "pgsym.rules": ("Justification", "Rule", "RuleCheck", "get_rule", "register_rule",
+                    "registered_rules"),
+    "pgsym.verify": ("Counterexample", "Report", "StepReport", "Verdict", "VerdictKind",
+                     "check_equal", "verify"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pgsym' has no attribute {name!r}")
+
 
 __all__ = [
     "Counterexample",

@@ -135,7 +135,9 @@ class Derivation:
             expr = self._checked_expression(expr, "step")
         except DerivationError as bad:
             raise StepError(f"{where}: {str(bad).split(': ', 1)[1]}") from None
-        unknown_symbols = _free_names(expr) - self._known_symbols()
+        known = self._known_symbols()
+        unknown_symbols = {name for name in _free_names(expr) - known
+                           if not (isinstance(name, sp.Indexed) and name.base.label in known)}
         if unknown_symbols:
             names = ", ".join(sorted(map(str, unknown_symbols)))
             raise StepError(

@@ -8,6 +8,9 @@ from pgsym import catalog
 from tests import oracle
 
 ENTRIES = catalog.discover()
+#: genuine mutants verified per kind and step: enough to exercise the written form and the
+#: evaluated value; every kind still has to be refuted at every step
+MUTANTS_PER_KIND = 3
 KINDS = ("drop a factor", "flip a sign", "replace p by log p", "square a term", "change a constant")
 
 
@@ -54,7 +57,10 @@ def test_every_perturbed_step_is_refuted_with_a_real_counterexample(entry, index
     previous = derivation.unfold(derivation.expressions[index])
     genuine_kinds, undecidable_kinds = set(), set()
     for kind, mutants in _mutants(derivation, original).items():
+        verified = 0
         for mutant in mutants:
+            if verified == MUTANTS_PER_KIND:
+                break
             try:
                 mutated = _with_step_replaced(derivation, index, mutant)
             except (ValueError, TypeError):
@@ -66,6 +72,7 @@ def test_every_perturbed_step_is_refuted_with_a_real_counterexample(entry, index
             if not differs:
                 continue  # the perturbation happens to keep the value: not a wrong step
             genuine_kinds.add(kind)
+            verified += 1
             report = mutated.verify(time_limit=20, only={index + 1})
             [step] = report.steps
             assert step.verdict.kind is VerdictKind.REFUTED, (kind, mutant, step.verdict)

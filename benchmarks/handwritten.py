@@ -1,0 +1,46 @@
+"""Hand-written NumPy versions of the gradient library: the benchmark's baseline and the
+tests' oracle. Nothing in ``pgsym`` uses them; they are written directly from the textbook
+formulas, without input checks, to measure against and to compare with."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_log_prob(theta, features, actions):
+    log_pi = _log_softmax(features @ theta)
+    return log_pi[np.arange(len(actions)), actions]
+
+
+def softmax_score(theta, features, actions):
+    pi = np.exp(_log_softmax(features @ theta))
+    pi = -pi
+    pi[np.arange(len(actions)), actions] += 1
+    return features[:, :, None] * pi[:, None, :]
+
+
+def softmax_reinforce_gradient(theta, features, actions, returns):
+    pi = np.exp(_log_softmax(features @ theta))
+    pi = -pi
+    pi[np.arange(len(actions)), actions] += 1
+    return features.T @ (pi * returns[:, None]) / len(returns)
+
+
+def gaussian_log_prob(weights, log_std, features, actions):
+    z = (actions - features @ weights) / np.exp(log_std)
+    return (-0.5 * z**2 - log_std - 0.5 * np.log(2 * np.pi)).sum(axis=1)
+
+
+def gaussian_score(weights, log_std, features, actions):
+    deviation = actions - features @ weights
+    inverse_variance = np.exp(-2 * log_std)
+    weights_score = features[:, :, None] * (deviation * inverse_variance)[:, None, :]
+    return weights_score, deviation**2 * inverse_variance - 1
+
+
+def reinforce_gradient(scores, returns):
+    return (scores * returns.reshape((-1,) + (1,) * (scores.ndim - 1))).mean(axis=0)

@@ -1,0 +1,304 @@
+"""The compiled gradient library: finite differences, mean-zero scores, REINFORCE against
+exact gradients, the baseline's variance reduction, the hand-written oracle, bad input."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from benchmarks import handwritten
+from pgsym import gradients as g
+from pgsym.mdp import FiniteMDP, random_mdp
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def _softmax_case(seed, n, d, actions):
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=(d, actions))
+    features = rng.normal(size=(n, d))
+    return theta, features, rng.integers(0, actions, size=n), rng
+
+
+def _gaussian_case(seed, n, d, k):
+    rng = np.random.default_rng(seed)
+    weights, log_std = rng.normal(size=(d, k)), rng.uniform(-1, 1, size=k)
+    features = rng.normal(size=(n, d))
+    actions = features @ weights + np.exp(log_std) * rng.normal(size=(n, k))
+    return weights, log_std, features, actions, rng
+
+
+def _central_difference(f, x, h=1e-5):
+    """df/dx for every entry of x; f maps x to an (N,) array; result (N,) + x.shape."""
+    gradient = np.empty((f(x).shape[0],) + x.shape)
+    for index in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[index] = h
+        gradient[(slice(None),) + index] = (f(x + step) - f(x - step)) / (2 * h)
+    return gradient
+
+
+def _close(a, b, tolerance):
+    scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    return np.all(np.abs(a - b) <= tolerance * scale)
+
+
+# -- scores against finite differences ----------------------------------------------------
+@settings(deadline=None)
+@given(seeds, st.integers(1, 30), st.integers(1, 6), st.integers(1, 6))
+def test_softmax_score_is_the_derivative_of_the_log_probability(seed, n, d, actions):
+    theta, features, a, _ = _softmax_case(seed, n, d, actions)
+    numeric = _central_difference(lambda t: g.softmax_log_prob(t, features, a), theta)
+    assert _close(g.softmax_score(theta, features, a), numeric, 1e-6)
+
+
+@settings(deadline=None)
+@given(seeds, st.integers(1, 30), st.integers(1, 5), st.integers(1, 4))
+def test_gaussian_score_is_the_derivative_of_the_log_density(seed, n, d, k):
+    weights, log_std, features, actions, _ = _gaussian_case(seed, n, d, k)
+    dw, dl = g.gaussian_score(weights, log_std, features, actions)
+    numeric_w = _central_difference(lambda w: g.gaussian_log_prob(w, log_std, features, actions), weights)
+    numeric_l = _central_difference(lambda l: g.gaussian_log_prob(weights, l, features, actions), log_std)
+    assert _close(dw, numeric_w, 1e-6) and _close(dl, numeric_l, 1e-6)
+
+
+@settings(deadline=None)
+@given(seeds, st.integers(0, 40), st.integers(1, 6), st.integers(1, 6))
+def test_compiled_functions_agree_with_the_hand_written_oracle(seed, n, d, actions):
+    theta, features, a, _ = _softmax_case(seed, n, d, actions)
+    assert np.allclose(g.softmax_log_prob(theta, features, a),
+                       handwritten.softmax_log_prob(theta, features, a), rtol=1e-12, atol=1e-12)
+    assert np.allclose(g.softmax_score(theta, features, a),
+                       handwritten.softmax_score(theta, features, a), rtol=1e-12, atol=1e-12)
+    weights, log_std, features, acts, _ = _gaussian_case(seed, n, d, actions)
+    assert np.allclose(g.gaussian_log_prob(weights, log_std, features, acts),
+                       handwritten.gaussian_log_prob(weights, log_std, features, acts), rtol=1e-12)
+    for ours, theirs in zip(g.gaussian_score(weights, log_std, features, acts),
+                            handwritten.gaussian_score(weights, log_std, features, acts)):
+        assert np.allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None)
+@given(seeds, st.integers(1, 8), st.integers(1, 5), st.integers(0, 30))
+def test_tabular_score_is_the_one_hot_feature_score(seed, states, actions, n):
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=(states, actions))
+    s, a = rng.integers(0, states, size=n), rng.integers(0, actions, size=n)
+    one_hot = np.eye(states)[s]
+    assert np.allclose(g.tabular_softmax_score(theta, s, a), g.softmax_score(theta, one_hot, a))
+    assert np.allclose(g.tabular_softmax_log_prob(theta, s, a), g.softmax_log_prob(theta, one_hot, a))
+
+
+# -- the score has mean zero --------------------------------------------------------------
+@settings(deadline=None)
+@given(seeds, st.integers(1, 10), st.integers(1, 6), st.integers(1, 6))
+def test_softmax_score_has_mean_zero_exactly(seed, n, d, actions):
+    theta, features, _, _ = _softmax_case(seed, n, d, actions)
+    probabilities = g.softmax_probabilities(theta, features)
+    mean = sum(probabilities[:, b, None, None] * g.softmax_score(theta, features, np.full(n, b))
+               for b in range(actions))
+    assert np.allclose(mean, 0, atol=1e-12)
+    assert np.allclose(probabilities.sum(axis=1), 1)
+
+
+@settings(deadline=None, max_examples=20)
+@given(seeds, st.integers(1, 4), st.integers(1, 3))
+def test_gaussian_score_has_mean_zero_within_five_standard_errors(seed, d, k):
+    rng = np.random.default_rng(seed)
+    weights, log_std = rng.normal(size=(d, k)), rng.uniform(-1, 1, size=k)
+    features = np.repeat(rng.normal(size=(1, d)), 20000, axis=0)
+    actions = features @ weights + np.exp(log_std) * rng.normal(size=(20000, k))
+    for score in g.gaussian_score(weights, log_std, features, actions):
+        mean, error = score.mean(axis=0), score.std(axis=0, ddof=1) / np.sqrt(len(score))
+        assert np.all(np.abs(mean) <= 5 * error + 1e-12)
+
+
+# -- REINFORCE against exact gradients ----------------------------------------------------
+def _bandit(seed, d, actions, theta_scale=1.0):
+    """A contextual bandit with one context: features phi, rewards r_a plus standard normal
+    noise. Returns the exact gradient of E[r] and the exact standard error of the REINFORCE
+    estimate from n samples with baseline b."""
+    rng = np.random.default_rng(seed)
+    theta, phi = theta_scale * rng.normal(size=(d, actions)), rng.normal(size=d)
+    rewards = rng.normal(size=actions) + 3.0  # an offset, so that a baseline matters
+    probabilities = g.softmax_probabilities(theta, phi[None, :])[0]
+    one_hot_minus_pi = np.eye(actions) - probabilities
+    exact = phi[:, None] * ((probabilities * rewards) @ one_hot_minus_pi)  # sum_a pi_a r_a score_a
+
+    def standard_error(n, b):
+        scores = phi[None, :, None] * one_hot_minus_pi[:, None, :]  # score of each action
+        second = np.einsum("a,aic->ic", probabilities * ((rewards - b) ** 2 + 1), scores**2)
+        return np.sqrt((second - exact**2) / n)
+
+    return rng, theta, phi, rewards, probabilities, exact, standard_error
+
+
+@settings(deadline=None, max_examples=25)
+@given(seeds, st.integers(1, 4), st.integers(2, 5))
+def test_reinforce_on_random_bandits_is_within_five_standard_errors(seed, d, actions):
+    rng, theta, phi, rewards, probabilities, exact, standard_error = _bandit(seed, d, actions)
+    n = 20000
+    features = np.repeat(phi[None, :], n, axis=0)
+    a = rng.choice(actions, size=n, p=probabilities)
+    returns = rewards[a] + rng.normal(size=n)
+    scores = g.softmax_score(theta, features, a)
+    expected_reward = probabilities @ rewards
+    for baseline, b in ((None, 0.0), ("mean", expected_reward), (3.0, 3.0)):
+        estimate, error = g.reinforce_gradient(scores, returns, baseline)
+        assert np.all(np.abs(estimate - exact) <= 5 * standard_error(n, b) + 1e-12), baseline
+        fused, fused_error = g.softmax_reinforce_gradient(theta, features, a, returns, baseline)
+        assert np.allclose(fused, estimate) and np.allclose(fused_error, error)
+
+
+def test_the_reported_standard_error_matches_the_exact_one():
+    # a uniform policy: every action is sampled often, so the sample variance is reliable
+    rng, theta, phi, rewards, probabilities, _, standard_error = _bandit(7, 3, 4, theta_scale=0.0)
+    n = 50000
+    features = np.repeat(phi[None, :], n, axis=0)
+    a = rng.choice(4, size=n, p=probabilities)
+    _, error = g.softmax_reinforce_gradient(theta, features, a, rewards[a] + rng.normal(size=n))
+    assert np.allclose(error, standard_error(n, 0.0), rtol=0.05)
+
+
+@settings(deadline=None, max_examples=25)
+@given(seeds, st.integers(1, 4), st.integers(2, 5))
+def test_a_baseline_reduces_the_variance_where_theory_says_it_must(seed, d, actions):
+    """With scores s and rewards r, Var((r - b) s) summed over components is a quadratic in b
+    minimised at b* = E[r |s|^2] / E[|s|^2] (E[s] = 0, so the mean does not depend on b): a
+    baseline b reduces the variance exactly when |b - b*| < |b*|. The estimator's standard
+    errors must show the reduction wherever the exact variances say it is large."""
+    rng, theta, phi, rewards, probabilities, _, standard_error = _bandit(seed, d, actions)
+    score_norms = (phi**2).sum() * ((np.eye(actions) - probabilities) ** 2).sum(axis=1)
+    best = (probabilities * rewards * score_norms).sum() / (probabilities * score_norms).sum()
+    b = probabilities @ rewards  # the expected reward, the usual baseline
+
+    def variance(baseline):
+        return (standard_error(1, baseline) ** 2).sum()
+
+    assert (abs(b - best) < abs(best)) == (variance(b) < variance(0.0))
+    if variance(b) > 0.8 * variance(0.0):
+        return  # too small a reduction to see reliably in a sample
+    n = 20000
+    features = np.repeat(phi[None, :], n, axis=0)
+    a = rng.choice(actions, size=n, p=probabilities)
+    returns = rewards[a] + rng.normal(size=n)
+    _, without = g.softmax_reinforce_gradient(theta, features, a, returns)
+    _, with_baseline = g.softmax_reinforce_gradient(theta, features, a, returns, np.full(n, b))
+    assert (with_baseline**2).sum() < (without**2).sum()
+
+
+@settings(deadline=None, max_examples=10)
+@given(seeds, st.integers(2, 5), st.integers(2, 3), st.floats(0.0, 0.9))
+def test_reinforce_on_random_mdps_is_within_five_standard_errors(seed, states, actions, gamma):
+    rng = np.random.default_rng(seed)
+    mdp = random_mdp(states, actions, gamma, rng)
+    theta = rng.normal(size=(states, actions))
+    n = 4000
+    horizon = 1 if gamma == 0 else max(1, int(np.ceil(np.log(1e-6) / np.log(gamma))))
+    s, a, returns = mdp.sample_episodes(theta, n, horizon, rng)
+    discount = gamma ** np.arange(horizon)
+    # sum_t gamma^t G_t grad log pi(a_t|s_t), one term per episode, without (n, horizon, S, A)
+    per_episode = np.zeros((n, states, actions))
+    for t in range(horizon):
+        per_episode += discount[t] * returns[:, t, None, None] * g.tabular_softmax_score(theta, s[:, t], a[:, t])
+    estimate, error = g.reinforce_gradient(per_episode, np.ones(n))
+    exact = mdp.policy_gradient(theta)
+    # rewards after the horizon are missing from every G_t: at most this much, in all
+    truncation = 2 * gamma**horizon * np.abs(mdp.R).max() * (horizon / (1 - gamma) + 1 / (1 - gamma) ** 2)
+    assert np.all(np.abs(estimate - exact) <= 5 * error + truncation + 1e-12)
+
+
+# -- shapes and dtypes --------------------------------------------------------------------
+def test_float32_inputs_give_float32_results_and_mixed_inputs_float64():
+    theta, features, a, _ = _softmax_case(0, 5, 3, 4)
+    assert g.softmax_score(theta.astype(np.float32), features.astype(np.float32), a).dtype == np.float32
+    assert g.softmax_log_prob(theta.astype(np.float32), features, a).dtype == np.float64
+    weights, log_std, feats, acts, _ = _gaussian_case(0, 5, 3, 2)
+    f32 = [x.astype(np.float32) for x in (weights, log_std, feats, acts)]
+    assert all(x.dtype == np.float32 for x in g.gaussian_score(*f32))
+    assert np.allclose(g.gaussian_log_prob(*f32), g.gaussian_log_prob(weights, log_std, feats, acts), rtol=1e-4)
+
+
+def test_no_samples_give_empty_results_of_the_right_shape():
+    assert g.softmax_score(np.zeros((3, 4)), np.zeros((0, 3)), np.zeros(0, dtype=int)).shape == (0, 3, 4)
+    assert g.softmax_log_prob(np.zeros((3, 4)), np.zeros((0, 3)), []).shape == (0,)
+    assert g.tabular_softmax_score(np.zeros((3, 4)), [], []).shape == (0, 3, 4)
+    dw, dl = g.gaussian_score(np.zeros((3, 2)), np.zeros(2), np.zeros((0, 3)), np.zeros((0, 2)))
+    assert dw.shape == (0, 3, 2) and dl.shape == (0, 2)
+
+
+def test_large_logits_do_not_overflow():
+    theta = np.array([[1000.0, -1000.0, 0.0]])
+    assert np.allclose(g.softmax_log_prob(theta, np.ones((1, 1)), [0]), 0.0)
+    assert np.isfinite(g.softmax_score(theta, np.ones((1, 1)), [1])).all()
+
+
+BAD_SOFTMAX = [
+    (dict(theta=np.zeros(3)), r"theta must have 2 dimension\(s\), got shape \(3,\)"),
+    (dict(features=np.zeros((4, 2))), r"features has 2 along axis 1 but theta \(d, A\) has 3"),
+    (dict(actions=np.array([0, 1, 2, 4])), r"actions must lie in \[0, 4\) \(4 actions\), got 4"),
+    (dict(actions=np.array([0, -1, 2, 3])), r"actions must lie in \[0, 4\) \(4 actions\), got -1"),
+    (dict(actions=np.array([0.0, 1.0, 2.0, 3.0])), r"actions must hold integers \(the action\), got dtype float64"),
+    (dict(actions=np.array([0, 1])), r"actions must have shape \(4,\) to match the other inputs, got \(2,\)"),
+    (dict(features=np.full((4, 3), np.nan)), r"features must be finite, got nan at index \(0, 0\)"),
+    (dict(theta=np.full((3, 4), 1 + 1j)), "theta must hold float32 or float64 numbers, got dtype complex128"),
+    (dict(features=np.zeros((4, 3), dtype=np.float16)), "features must hold float32 or float64 numbers, got dtype float16"),
+]
+
+
+@pytest.mark.parametrize("change,message", BAD_SOFTMAX)
+def test_bad_softmax_input_names_the_argument_and_the_cause(change, message):
+    arguments = dict(theta=np.zeros((3, 4)), features=np.zeros((4, 3)), actions=np.array([0, 1, 2, 3]))
+    arguments.update(change)
+    for function in (g.softmax_score, g.softmax_log_prob):
+        with pytest.raises(ValueError, match=message):
+            function(**arguments)
+
+
+BAD_GAUSSIAN = [
+    (dict(log_std=np.zeros(3)), r"log_std has 3 along axis 0 but weights \(d, k\) has 2"),
+    (dict(log_std=np.array([0.0, np.inf])), r"log_std must be finite, got inf at index \(1,\)"),
+    (dict(log_std=np.array([0.0, -1e4])), "log_std is so negative that the standard deviation underflows"),
+    (dict(actions=np.zeros((4, 3))), r"actions must have shape \(N, k\) = \(4, 2\), got \(4, 3\)"),
+    (dict(actions=np.array([[0.0, np.nan]] * 4)), r"actions must be finite, got nan at index \(0, 1\)"),
+    (dict(weights=np.zeros((2, 2))), r"features has 3 along axis 1 but weights \(d, k\) has 2"),
+]
+
+
+@pytest.mark.parametrize("change,message", BAD_GAUSSIAN)
+def test_bad_gaussian_input_names_the_argument_and_the_cause(change, message):
+    arguments = dict(weights=np.zeros((3, 2)), log_std=np.zeros(2), features=np.zeros((4, 3)),
+                     actions=np.zeros((4, 2)))
+    arguments.update(change)
+    for function in (g.gaussian_score, g.gaussian_log_prob):
+        with pytest.raises(ValueError, match=message):
+            function(**arguments)
+
+
+def test_bad_reinforce_input_names_the_argument_and_the_cause():
+    scores = np.zeros((4, 2, 3))
+    with pytest.raises(ValueError, match=r"returns must have shape \(4,\) to match the scores, got \(3,\)"):
+        g.reinforce_gradient(scores, np.zeros(3))
+    with pytest.raises(ValueError, match="baseline must be None, 'mean', a number or an array"):
+        g.reinforce_gradient(scores, np.zeros(4), baseline="median")
+    with pytest.raises(ValueError, match=r"baseline must be a number or have shape \(4,\), got \(2,\)"):
+        g.reinforce_gradient(scores, np.zeros(4), baseline=np.zeros(2))
+    with pytest.raises(ValueError, match="at least one sample"):
+        g.reinforce_gradient(np.zeros((0, 2)), np.zeros(0))
+    with pytest.raises(ValueError, match=r"states must lie in \[0, 2\) \(2 states\), got 5"):
+        g.tabular_softmax_score(np.zeros((2, 2)), [5], [0])
+
+
+# -- the generated module -----------------------------------------------------------------
+def test_the_committed_kernels_are_those_the_verified_derivations_generate():
+    from pgsym import codegen
+
+    assert codegen.KERNELS_PATH.read_text() == codegen.generate_source(), \
+        "pgsym/gradients/_kernels.py is out of date: run `pgsym build` and commit it"
+
+
+def test_importing_the_gradient_library_does_not_import_sympy():
+    code = "import sys, pgsym.gradients; print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
