@@ -24,10 +24,15 @@ def softmax_score(theta, features, actions):
 
 
 def softmax_reinforce_gradient(theta, features, actions, returns):
+    """The estimate and its standard error, both (d, A), without per-sample scores."""
     pi = np.exp(_log_softmax(features @ theta))
     pi = -pi
     pi[np.arange(len(actions)), actions] += 1
-    return features.T @ (pi * returns[:, None]) / len(returns)
+    weighted = pi * returns[:, None]
+    n = len(returns)
+    estimate = features.T @ weighted / n
+    second = (features**2).T @ weighted**2 / n
+    return estimate, np.sqrt(np.maximum(second - estimate**2, 0) / (n - 1))
 
 
 def gaussian_log_prob(weights, log_std, features, actions):

@@ -1,1 +1,48 @@
-"""The derivations of the notes, one module each; every module defines ``build()``."""
+"""The derivations of the notes, one module each; every module defines ``build()``.
+
+``TITLE`` and ``OUTLINE`` give the document ``pgsym build`` writes: the notes' sections in
+order, a short text for each (plain text with ``$...$`` math; a paragraph written as
+``$$...$$`` is displayed) and the modules whose derivations it shows.
+"""
+
+TITLE = "Notes on policy gradients and the log derivative trick, machine-checked"
+
+SOURCE = ("David Meyer, Notes on policy gradients and the log derivative trick for "
+          "reinforcement learning (last update November 10, 2020)")
+
+OUTLINE = (
+    ("1 Introduction", """
+The notes parameterize the policy directly instead of a value function; equations (1)-(3) are
+definitions, so there is nothing to derive here.
+
+$$\\pi_\\theta(s, a) = \\mathbb{P}[a \\mid s, \\theta]$$
+
+Every derivation below is checked step by step by pgsym: each step is compared with the one
+before it and with the rule that justifies it. A step is proved when SymPy shows the two
+equal, checked numerically when only random points agree (with the tolerance shown), and
+the document says which.
+""", ()),
+    ("2 Policy Objective Functions", """
+The start value $J_1$, the average value $J_{avV}$ and the average reward per time step
+$J_{avR}$, computed exactly on a 2-state, 2-action MDP with a tabular softmax policy and a
+symbolic discount $\\gamma$. With the discounted value function,
+$J_{avV} = J_{avR} / (1 - \\gamma)$. The update of equations (4) and (6) climbs $J$: its
+first-order change is $\\alpha \\lVert \\nabla_\\theta J \\rVert^2 \\ge 0$.
+""", ("objectives", "gradient_ascent")),
+    ("3 Computing the gradient analytically", """
+The log-derivative trick, the score of a policy, the score-function estimator of
+equation (7) for a finite support, for a softmax and for a Gaussian (footnote 4), and the
+score's mean and Fisher information.
+""", ("log_derivative_trick", "score_function_identity", "score_function_estimator",
+      "gaussian_estimator", "fisher_information")),
+    ("4 The Policy Gradient Theorem", """
+Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved exactly on a 2-state,
+2-action MDP with a tabular softmax policy, for the start value (discounted visitation) and
+for the average reward (stationary distribution, differential action values); a baseline
+that does not depend on the action leaves the gradient unchanged.
+""", ("one_step_mdp", "policy_gradient_theorem", "average_reward_gradient", "baseline")),
+    ("Appendix: the gradient library", """
+The closed forms the module pgsym.gradients is generated from: log-probabilities and scores of
+the linear softmax and Gaussian policies, each proved for every size up to the one shown.
+""", ("policy_scores",)),
+)

@@ -5,6 +5,7 @@ import importlib
 import pkgutil
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import sympy as sp
 
@@ -36,8 +37,8 @@ class Entry:
 def discover(package: str = "derivations") -> list[Entry]:
     """Returns every derivation built by a public module of ``package``, in module order.
 
-    >>> [e.slug for e in discover()][:1]
-    ['log-derivative-trick']
+    >>> "log-derivative-trick" in [e.slug for e in discover()]
+    True
     """
     root = _import(package)
     entries: list[Entry] = []
@@ -91,3 +92,48 @@ def select(entries: list[Entry], names: list[str]) -> list[Entry]:
             raise DerivationError(f"no derivation is called {name!r}; known: {known}")
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
+
+
+def package_directory(package: str = "derivations"):
+    """The folder of ``package`` on disk (where its generated LaTeX lives)."""
+    from pathlib import Path
+
+    return Path(_import(package).__file__).resolve().parent
+
+
+_ENTRIES_FOR_WORKERS: list[Entry] = []
+
+
+def _verify_one(task: tuple[int, float]):
+    from pgsym.verify import verify
+
+    index, time_limit = task
+    return verify(_ENTRIES_FOR_WORKERS[index].derivation, time_limit=time_limit)
+
+
+def verify_entries(entries: list[Entry], time_limit: float, workers: int | None = None,
+                   on_done: Callable[[int], None] = lambda done: None) -> list:
+    """Verifies every entry, on ``workers`` processes (default: one per core), and returns
+    the reports in the order of the entries; ``on_done(n)`` is called as each one finishes.
+    Without ``fork`` (or with one worker) it runs in this process."""
+    import multiprocessing
+    import os
+
+    from pgsym.verify import verify
+
+    workers = workers or os.cpu_count() or 1
+    reports = []
+    if workers <= 1 or len(entries) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for entry in entries:
+            reports.append(verify(entry.derivation, time_limit=time_limit))
+            on_done(len(reports))
+        return reports
+    _ENTRIES_FOR_WORKERS[:] = entries  # inherited by the forked workers, never pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for report in pool.imap(_verify_one, [(i, time_limit) for i in range(len(entries))]):
+                reports.append(report)
+                on_done(len(reports))
+        return reports
+    finally:
+        _ENTRIES_FOR_WORKERS.clear()

@@ -8,8 +8,9 @@ is never printed from an expression that was not verified.
 
 Printing binds each atom of the expression (``z(b)``, ``phi[i]``, ``m``...) to an argument
 of the generated function and turns a sum over the kernel's reduction index into
-``numpy.sum(..., axis=-1, keepdims=True)``: the arguments carry that index on their last
-axis. Common subexpressions are computed once (SymPy's ``cse``).
+``numpy.sum(..., axis=0, keepdims=True)``: the arguments carry that index on their first
+axis (actions first, samples last, so that reductions over a handful of actions run along
+contiguous rows). Common subexpressions are computed once (SymPy's ``cse``).
 
 >>> source = generate_source(verified=False)
 >>> "def softmax_log_prob(" in source
@@ -68,10 +69,10 @@ class _KernelPrinter(NumPyPrinter):
         (index, _, _), = expr.limits
         if index != self._reduction:
             raise BuildError(f"cannot print a sum over {index}: only {self._reduction} is an axis")
-        return f"numpy.sum({self._print(expr.function)}, axis=-1, keepdims=True)"
+        return f"numpy.sum({self._print(expr.function)}, axis=0, keepdims=True)"
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        # arguments carry the reduction index on their last axis
+        # arguments carry the reduction index on their first axis
         return str(expr.base)
 
 
@@ -151,7 +152,7 @@ def _kernels() -> tuple[Kernel, ...]:
             tuple(lambda s=s: ps.softmax_log_prob(*s) for s in softmax),
             lambda d: d.result,
             lambda d: (ps.softmax_log_prob_template(A).subs(A, sizes(d)[1]),),
-            "log pi(a|s) from the chosen logit (N, 1), the shift (N, 1) and the logits (N, A).",
+            "log pi(a|s) (1, N) from the chosen logit (1, N), the shift (1, N) and the logits (A, N).",
         ),
         Kernel(
             "softmax_probabilities",
@@ -161,7 +162,7 @@ def _kernels() -> tuple[Kernel, ...]:
             tuple(lambda s=s: ps.softmax_probability(*s) for s in softmax),
             lambda d: d.result,
             lambda d: (ps.softmax_probability_template(A).subs(A, sizes(d)[1]),),
-            "pi(c|s) for every action c, from the logits (N, A) and the shift (N, 1).",
+            "pi(c|s) (A, N) for every action c, from the logits (A, N) and the shift (1, N).",
         ),
         Kernel(
             "softmax_score_cofactor",
@@ -171,8 +172,8 @@ def _kernels() -> tuple[Kernel, ...]:
             tuple(lambda s=s: ps.softmax_score(*s) for s in softmax),
             last_summand,
             lambda d: (ps.softmax_score_template(),),
-            "d log pi(a|s) / d theta_ic divided by phi_i: from the one-hot action (N, A) and "
-            "pi(.|s) (N, A).",
+            "d log pi(a|s) / d theta_ic divided by phi_i (A, N): from the one-hot action (A, N) "
+            "and pi(.|s) (A, N).",
         ),
         Kernel(
             "gaussian_log_prob",
@@ -182,7 +183,8 @@ def _kernels() -> tuple[Kernel, ...]:
             tuple(lambda s=s: ps.gaussian_log_prob(*s) for s in gaussian),
             lambda d: d.result,
             lambda d: (ps.gaussian_log_prob_template(k).subs(k, sizes(d)[1]),),
-            "log N(a; mean, exp(log_std)^2), summed over the k action dimensions (N, 1).",
+            "log N(a; mean, exp(log_std)^2) (1, N), summed over the k action dimensions: actions "
+            "and mean (k, N), log_std (k, 1).",
         ),
         Kernel(
             "gaussian_score_cofactors",
@@ -194,19 +196,27 @@ def _kernels() -> tuple[Kernel, ...]:
             last_summand,
             lambda d: ((ps.gaussian_weights_score_template() if "weights" in d.name
                         else ps.gaussian_log_std_score_template()),),
-            "d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (N, k).",
+            "d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (k, N): actions "
+            "and mean (k, N), log_std (k, 1).",
         ),
     )
 
 
-def _check_kernel(kernel: Kernel, verified: bool) -> list[str]:
-    """Returns the names of the derivations behind ``kernel``, after checking them."""
+def _check_kernel(kernel: Kernel, verified: bool | set[str]) -> list[str]:
+    """Returns the names of the derivations behind ``kernel``, after checking them.
+
+    ``verified`` is True (verify each derivation now), False (skip, for previews), or the
+    set of names of derivations already verified with every step holding.
+    """
     from pgsym.verify import verify
 
     names = []
     for build in kernel.derivations:
         derivation = build()
-        if verified:
+        if isinstance(verified, set):
+            if derivation.name not in verified:
+                raise BuildError(f"kernel {kernel.name}: derivation {derivation.name!r} is not verified")
+        elif verified:
             report = verify(derivation)
             if not report.ok:
                 raise BuildError(f"kernel {kernel.name}: " + "; ".join(report.failures()))
@@ -228,11 +238,12 @@ import numpy
 '''
 
 
-def generate_source(verified: bool = True) -> str:
+def generate_source(verified: bool | set[str] = True) -> str:
     """Returns the source of :mod:`pgsym.gradients._kernels`.
 
-    With ``verified`` (the default) every derivation behind a kernel is verified first and
-    :class:`BuildError` is raised if any step is not proved or checked.
+    With ``verified`` True (the default) every derivation behind a kernel is verified first
+    and :class:`BuildError` is raised if any step does not hold; a set of names says which
+    derivations the caller has verified already.
     """
     parts = [HEADER]
     for kernel in _kernels():
@@ -243,9 +254,9 @@ def generate_source(verified: bool = True) -> str:
     return "\n".join(parts)
 
 
-def write_kernels(path: Path = KERNELS_PATH) -> bool:
-    """Verifies, generates and writes the kernels; returns whether the file changed."""
-    source = generate_source()
+def write_kernels(path: Path = KERNELS_PATH, verified: bool | set[str] = True) -> bool:
+    """Generates the kernels and writes them to ``path``; returns whether the file changed."""
+    source = generate_source(verified)
     if path.exists() and path.read_text() == source:
         return False
     path.write_text(source)

@@ -233,6 +233,11 @@ class Derivation:
 
         return derivation_to_latex(self, report)
 
+    def _repr_html_(self) -> str:
+        from pgsym.printing.html import derivation_to_html
+
+        return derivation_to_html(self)
+
     def _repr_latex_(self) -> str:
         from pgsym.printing.latex import derivation_to_latex
 

@@ -102,6 +102,25 @@ class FiniteMDP:
         matrix, _ = self._system(self._policy(theta))
         return np.linalg.solve(matrix.T, self.initial)
 
+    def stationary(self, theta: np.ndarray) -> np.ndarray:
+        """Returns the stationary distribution d of the policy's state chain: d P_pi = d,
+        sum d = 1 (unique when the chain is irreducible, as with positive transitions)."""
+        pi = self._policy(theta)
+        P_pi = np.einsum("sa,sat->st", pi, self.P)
+        system = np.vstack([P_pi.T - np.eye(self.n_states), np.ones((1, self.n_states))])
+        target = np.zeros(self.n_states + 1)
+        target[-1] = 1.0
+        return np.linalg.lstsq(system, target, rcond=None)[0]
+
+    def average_value(self, theta: np.ndarray) -> float:
+        """J_avV = sum_s d(s) V(s), d the stationary distribution (section 2 of the notes)."""
+        return float(self.stationary(theta) @ self.values(theta))
+
+    def average_reward(self, theta: np.ndarray) -> float:
+        """J_avR = sum_s d(s) sum_a pi(s, a) R(s, a), the average reward per step."""
+        pi = self._policy(theta)
+        return float(self.stationary(theta) @ np.einsum("sa,sa->s", pi, self.R))
+
     def policy_gradient(self, theta: np.ndarray) -> np.ndarray:
         """Returns dJ/dtheta[s, a] by the policy gradient theorem, exactly.
 

@@ -115,7 +115,7 @@ def canonical(expr: sp.Basic) -> sp.Basic:
     >>> import sympy as sp
     >>> a, b = sp.symbols("a b")
     >>> canonical(sp.Mul(sp.Mul(b, a, evaluate=False), 1 / b, evaluate=False)).args
-    (a, b, 1/b)
+    (a, 1/b, b)
     """
     if expr.is_Atom or not expr.args:
         return expr
@@ -347,6 +347,29 @@ def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
     return options
 
 
+def _swap_integral_and_gradient(node: sp.Basic) -> list[sp.Basic]:
+    """Leibniz's rule with fixed bounds: d/dv int f dx = int df/dv dx.
+
+    Infinite bounds are allowed (the integrals of the notes are over the real line); the
+    rule checks that no bound depends on v. That the integrand and its derivative are
+    dominated by an integrable function is the user's to state, as for any such swap.
+    """
+    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Integral)):
+        return []
+    variable = _single_variable(node)
+    if variable is None:
+        return []
+    integral = node.expr
+    for limit in integral.limits:
+        if any(depends_on(bound, variable) for bound in limit[1:]):
+            raise RuleRefused(f"the bounds of the integral over {limit[0]} depend on {variable}")
+    inner = sp.Derivative(integral.function, variable)
+    options = [sp.Integral(inner, *integral.limits)]
+    if _pull_constants(inner) != inner:
+        options.append(sp.Integral(_pull_constants(inner), *integral.limits))
+    return options
+
+
 def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
     """An expectation becomes its sum or integral; nested ones too, or this one alone."""
     if not isinstance(node, Expectation):
@@ -385,6 +408,11 @@ for _rule in (
          "d/dv sum_x f = sum_x df/dv, for a finite sum whose bounds do not depend on v",
          by_rewriting(_swap_sum_and_gradient),
          aliases=("swap sum and derivative", "differentiate under the sum")),
+    Rule("swap integral and gradient",
+         "d/dv int f dx = int df/dv dx, for bounds free of v and f, df/dv dominated by an "
+         "integrable function",
+         by_rewriting(_swap_integral_and_gradient),
+         aliases=("differentiate under the integral", "leibniz integral rule")),
     Rule("definition of expectation", "E_{x~p}[f] = sum_x p(x) f(x) (or an integral)",
          by_rewriting(_definition_of_expectation),
          aliases=("defn expectation", "definition of expectation again")),

@@ -138,7 +138,10 @@ def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: i
     expression is undefined or not numeric there (a pole, a symbol left over, a sum that
     does not evaluate).
     """
-    value = sp.N(_concrete(expr, instantiation, point), digits)
+    # numbers with the working precision, not exact rationals: exact arithmetic on a large
+    # closed form (a stationary distribution, say) can take seconds per point
+    floats = {k: v if v.is_Integer else sp.Float(v, digits + 10) for k, v in point.items()}
+    value = sp.N(_concrete(expr, instantiation, floats), digits)
     if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     real, imaginary = value.as_real_imag()

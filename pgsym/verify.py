@@ -113,6 +113,11 @@ class Report:
         order = list(VerdictKind)
         return max((s.verdict.kind for s in self.steps), key=order.index)
 
+    def _repr_html_(self) -> str:
+        from pgsym.printing.html import report_to_html
+
+        return report_to_html(self)
+
     def failures(self) -> list[str]:
         """Returns one message per failing step, naming the derivation, step and cause."""
         messages = []
@@ -160,12 +165,13 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
     settings = _Settings(time_limit, tolerance, points, seed)
     expressions = derivation.expressions
     results = []
+    evaluated: dict[sp.Expr, sp.Expr] = {}  # each expression is evaluated once, not twice
     for number, step in enumerate(derivation.steps, start=1):
         if only is not None and number not in only:
             continue
         started = time.perf_counter()
         before, after = expressions[number - 1], expressions[number]
-        verdict = _compare(derivation.unfold(before), derivation.unfold(after), settings)
+        verdict = _compare(derivation.unfold(before), derivation.unfold(after), settings, evaluated)
         justification = _check_rule(derivation, step, before, after, settings)
         results.append(StepReport(number, step, verdict, justification,
                                   time.perf_counter() - started))
@@ -201,16 +207,25 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
     return _compare(before, after, _Settings(time_limit, tolerance, points, seed))
 
 
-def _compare(before: sp.Expr, after: sp.Expr, settings: _Settings) -> Verdict:
+def _compare(before: sp.Expr, after: sp.Expr, settings: _Settings,
+             evaluated: dict[sp.Expr, sp.Expr] | None = None) -> Verdict:
     """Returns the verdict on ``before == after`` within ``settings.time_limit`` seconds.
 
     A structural comparison comes first, then a quick numeric probe so that wrong steps
     fail fast, then symbolic proof (at most 60 % of the time left), then sampling.
+    ``evaluated`` remembers the evaluated form of expressions already seen.
     """
     deadline = time.monotonic() + settings.time_limit
+    evaluated = {} if evaluated is None else evaluated
+
+    def evaluate_both() -> tuple[sp.Expr, sp.Expr]:
+        for expr in (before, after):
+            if expr not in evaluated:
+                evaluated[expr] = write_out(expr).doit()
+        return evaluated[before], evaluated[after]
+
     try:
-        a, b = call_with_time_limit(lambda: (write_out(before).doit(), write_out(after).doit()),
-                                    settings.time_limit)
+        a, b = call_with_time_limit(evaluate_both, settings.time_limit)
     except TimeLimitExceeded:
         return _gave_up("evaluating the steps", "timeout", settings)
     except Exception as error:  # SymPy's own failures become a readable verdict

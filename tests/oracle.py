@@ -13,14 +13,39 @@ def stand_in(name_arity: tuple[str, int], shift: int) -> sp.Lambda:
 
 def value(expr: sp.Expr, functions: dict, point: dict) -> sp.Expr | None:
     """The value of ``expr`` with ``functions`` substituted (by name) at ``point``."""
-    concrete = expr.doit().replace(lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in functions,
+    # expectations become their sums; nothing else is evaluated while symbols are free, since
+    # SymPy's doit on large closed forms (a squared derivative of a value function, say)
+    # can take minutes
+    # derivatives with respect to a function (dz/dy with y = p(x; theta)) are taken before
+    # the function is replaced by a stand-in, which could not be a variable of differentiation
+    by_function = _expectations_unfolded(expr).replace(
+        lambda e: isinstance(e, sp.Derivative) and not all(isinstance(v, sp.Symbol) for v in e.variables),
+        lambda e: e.doit(deep=False))
+    concrete = by_function.replace(lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in functions,
                                    lambda e: functions[type(e).__name__](*e.args))
     # differentiate first, then fix the sums' bounds, so that no closed-form sum is sought
     differentiated = concrete.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-    result = sp.N(differentiated.subs(point).doit().subs(point), 40)
+    result = sp.N(_sums_written_out(differentiated.subs(point)).doit().subs(point), 40)
     if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo):
         return None
     return result
+
+
+def _expectations_unfolded(expr: sp.Basic) -> sp.Basic:
+    return expr.replace(lambda e: type(e).__name__ == "Expectation", lambda e: e.doit(deep=False))
+
+
+def _sums_written_out(expr: sp.Basic) -> sp.Basic:
+    """Finite sums with numeric bounds as explicit additions, innermost first: SymPy's own
+    Sum.doit looks for closed forms (partial fractions...) and can take minutes."""
+    def write(total: sp.Sum) -> sp.Basic:
+        terms = [total.function]
+        for index, lower, upper in reversed(total.limits):
+            if not (lower.is_Integer and upper.is_Integer):
+                return total
+            terms = [t.xreplace({index: k}) for t in terms for k in range(int(lower), int(upper) + 1)]
+        return sp.Add(*terms)
+    return expr.replace(lambda e: isinstance(e, sp.Sum), write)
 
 
 def differ(x: sp.Expr, y: sp.Expr, tolerance: float = 1e-25) -> bool:
@@ -42,7 +67,7 @@ def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
             point = {s: (offset + i) if not s.is_integer else 2 + i + shift
                      for i, s in enumerate(symbols) if not isinstance(s, sp.Indexed)}
             for expr in (a, b):
-                expanded = expr.subs(point).doit()
+                expanded = _sums_written_out(_expectations_unfolded(expr).subs(point))
                 for j, item in enumerate(sorted(expanded.atoms(sp.Indexed), key=sp.default_sort_key)):
                     point.setdefault(item, offset - sp.Rational(j + 1, 5))
             x, y = value(a, functions, point), value(b, functions, point)

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from benchmarks import handwritten
-from pgsym import gradients as g
-from pgsym.mdp import FiniteMDP, random_mdp
+from pgsym import checks, gradients as g
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -29,49 +28,101 @@ def _gaussian_case(seed, n, d, k):
     return weights, log_std, features, actions, rng
 
 
-def _central_difference(f, x, h=1e-5):
-    """df/dx for every entry of x; f maps x to an (N,) array; result (N,) + x.shape."""
-    gradient = np.empty((f(x).shape[0],) + x.shape)
-    for index in np.ndindex(*x.shape):
-        step = np.zeros_like(x)
-        step[index] = h
-        gradient[(slice(None),) + index] = (f(x + step) - f(x - step)) / (2 * h)
-    return gradient
-
-
-def _close(a, b, tolerance):
-    scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
-    return np.all(np.abs(a - b) <= tolerance * scale)
-
-
-# -- scores against finite differences ----------------------------------------------------
+# -- the numerical checks of pgsym.checks, on sizes and seeds hypothesis draws ----------------
 @settings(deadline=None)
 @given(seeds, st.integers(1, 30), st.integers(1, 6), st.integers(1, 6))
 def test_softmax_score_is_the_derivative_of_the_log_probability(seed, n, d, actions):
-    theta, features, a, _ = _softmax_case(seed, n, d, actions)
-    numeric = _central_difference(lambda t: g.softmax_log_prob(t, features, a), theta)
-    assert _close(g.softmax_score(theta, features, a), numeric, 1e-6)
+    result = checks.finite_difference_softmax(seed, n, d, actions)
+    assert result.passed, result
 
 
 @settings(deadline=None)
 @given(seeds, st.integers(1, 30), st.integers(1, 5), st.integers(1, 4))
 def test_gaussian_score_is_the_derivative_of_the_log_density(seed, n, d, k):
-    weights, log_std, features, actions, _ = _gaussian_case(seed, n, d, k)
-    dw, dl = g.gaussian_score(weights, log_std, features, actions)
-    numeric_w = _central_difference(lambda w: g.gaussian_log_prob(w, log_std, features, actions), weights)
-    numeric_l = _central_difference(lambda l: g.gaussian_log_prob(weights, l, features, actions), log_std)
-    assert _close(dw, numeric_w, 1e-6) and _close(dl, numeric_l, 1e-6)
+    result = checks.finite_difference_gaussian(seed, n, d, k)
+    assert result.passed, result
+
+
+@settings(deadline=None)
+@given(seeds, st.integers(1, 10), st.integers(1, 6), st.integers(1, 6))
+def test_softmax_score_has_mean_zero_exactly(seed, n, d, actions):
+    result = checks.softmax_mean_score(seed, n, d, actions)
+    assert result.passed, result
+
+
+@settings(deadline=None, max_examples=20)
+@given(seeds, st.integers(1, 4), st.integers(1, 3))
+def test_gaussian_score_has_mean_zero_within_five_standard_errors(seed, d, k):
+    result = checks.gaussian_mean_score(seed, d, k)
+    assert result.passed, result
+
+
+@settings(deadline=None, max_examples=25)
+@given(seeds, st.integers(1, 4), st.integers(2, 5), st.sampled_from([None, "mean", 3.0]))
+def test_reinforce_on_random_bandits_is_within_five_standard_errors(seed, d, actions, baseline):
+    result = checks.reinforce_bandit(seed, d, actions, baseline=baseline)
+    assert result.passed, result
+
+
+@settings(deadline=None, max_examples=10)
+@given(seeds, st.integers(2, 5), st.integers(2, 3), st.floats(0.0, 0.9))
+def test_reinforce_on_random_mdps_is_within_five_standard_errors(seed, states, actions, gamma):
+    result = checks.reinforce_mdp(seed, states, actions, gamma)
+    assert result.passed, result
+
+
+@settings(deadline=None, max_examples=25)
+@given(seeds, st.integers(1, 4), st.integers(2, 5))
+def test_a_baseline_reduces_the_variance_where_theory_says_it_must(seed, d, actions):
+    """Var((r - b) s), summed over components, is a quadratic in b minimised at
+    b* = E[r |s|^2] / E[|s|^2] (E[s] = 0, so the mean does not depend on b): a baseline b
+    reduces the variance exactly when |b - b*| < |b*|. The exact variances must say so, and
+    the estimator's standard errors must show it where the reduction is large."""
+    bandit = checks.Bandit.random(seed, d, actions)
+    p = bandit.probabilities
+    norms = (bandit.scores**2).sum(axis=(1, 2))
+    best = (p * bandit.rewards * norms).sum() / (p * norms).sum()
+    b = p @ bandit.rewards
+    variance = lambda baseline: (bandit.standard_error(1, baseline) ** 2).sum()  # noqa: E731
+    assert (abs(b - best) < abs(best)) == (variance(b) < variance(0.0))
+    result = checks.baseline_variance(seed, d, actions)
+    assert result is None or result.passed, result
+
+
+def test_the_reported_standard_error_matches_the_exact_one():
+    # a uniform policy: every action is sampled often, so the sample variance is reliable
+    bandit = checks.Bandit.random(7, 3, 4, theta_scale=0.0)
+    n = 50000
+    features, a, returns = bandit.sample(n, np.random.default_rng(8))
+    _, error = g.softmax_reinforce_gradient(bandit.theta, features, a, returns)
+    assert np.allclose(error, bandit.standard_error(n, 0.0), rtol=0.05)
+    _, error = g.reinforce_gradient(g.softmax_score(bandit.theta, features, a), returns)
+    assert np.allclose(error, bandit.standard_error(n, 0.0), rtol=0.05)
+
+
+@settings(deadline=None, max_examples=20)
+@given(seeds, st.integers(1, 8), st.integers(1, 5), st.floats(0.0, 0.99))
+def test_the_exact_policy_gradient_is_the_derivative_of_the_objective(seed, states, actions, gamma):
+    result = checks.policy_gradient_theorem(seed, states, actions, gamma)
+    assert result.passed, result
 
 
 @settings(deadline=None)
 @given(seeds, st.integers(0, 40), st.integers(1, 6), st.integers(1, 6))
 def test_compiled_functions_agree_with_the_hand_written_oracle(seed, n, d, actions):
-    theta, features, a, _ = _softmax_case(seed, n, d, actions)
+    rng = np.random.default_rng(seed)
+    theta, features = rng.normal(size=(d, actions)), rng.normal(size=(n, d))
+    a, returns = rng.integers(0, actions, size=n), rng.normal(size=n)
     assert np.allclose(g.softmax_log_prob(theta, features, a),
                        handwritten.softmax_log_prob(theta, features, a), rtol=1e-12, atol=1e-12)
     assert np.allclose(g.softmax_score(theta, features, a),
                        handwritten.softmax_score(theta, features, a), rtol=1e-12, atol=1e-12)
-    weights, log_std, features, acts, _ = _gaussian_case(seed, n, d, actions)
+    if n > 1:
+        for ours, theirs in zip(g.softmax_reinforce_gradient(theta, features, a, returns),
+                                handwritten.softmax_reinforce_gradient(theta, features, a, returns)):
+            assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    weights, log_std = rng.normal(size=(d, actions)), rng.normal(size=actions)
+    acts = rng.normal(size=(n, actions))
     assert np.allclose(g.gaussian_log_prob(weights, log_std, features, acts),
                        handwritten.gaussian_log_prob(weights, log_std, features, acts), rtol=1e-12)
     for ours, theirs in zip(g.gaussian_score(weights, log_std, features, acts),
@@ -88,125 +139,6 @@ def test_tabular_score_is_the_one_hot_feature_score(seed, states, actions, n):
     one_hot = np.eye(states)[s]
     assert np.allclose(g.tabular_softmax_score(theta, s, a), g.softmax_score(theta, one_hot, a))
     assert np.allclose(g.tabular_softmax_log_prob(theta, s, a), g.softmax_log_prob(theta, one_hot, a))
-
-
-# -- the score has mean zero --------------------------------------------------------------
-@settings(deadline=None)
-@given(seeds, st.integers(1, 10), st.integers(1, 6), st.integers(1, 6))
-def test_softmax_score_has_mean_zero_exactly(seed, n, d, actions):
-    theta, features, _, _ = _softmax_case(seed, n, d, actions)
-    probabilities = g.softmax_probabilities(theta, features)
-    mean = sum(probabilities[:, b, None, None] * g.softmax_score(theta, features, np.full(n, b))
-               for b in range(actions))
-    assert np.allclose(mean, 0, atol=1e-12)
-    assert np.allclose(probabilities.sum(axis=1), 1)
-
-
-@settings(deadline=None, max_examples=20)
-@given(seeds, st.integers(1, 4), st.integers(1, 3))
-def test_gaussian_score_has_mean_zero_within_five_standard_errors(seed, d, k):
-    rng = np.random.default_rng(seed)
-    weights, log_std = rng.normal(size=(d, k)), rng.uniform(-1, 1, size=k)
-    features = np.repeat(rng.normal(size=(1, d)), 20000, axis=0)
-    actions = features @ weights + np.exp(log_std) * rng.normal(size=(20000, k))
-    for score in g.gaussian_score(weights, log_std, features, actions):
-        mean, error = score.mean(axis=0), score.std(axis=0, ddof=1) / np.sqrt(len(score))
-        assert np.all(np.abs(mean) <= 5 * error + 1e-12)
-
-
-# -- REINFORCE against exact gradients ----------------------------------------------------
-def _bandit(seed, d, actions, theta_scale=1.0):
-    """A contextual bandit with one context: features phi, rewards r_a plus standard normal
-    noise. Returns the exact gradient of E[r] and the exact standard error of the REINFORCE
-    estimate from n samples with baseline b."""
-    rng = np.random.default_rng(seed)
-    theta, phi = theta_scale * rng.normal(size=(d, actions)), rng.normal(size=d)
-    rewards = rng.normal(size=actions) + 3.0  # an offset, so that a baseline matters
-    probabilities = g.softmax_probabilities(theta, phi[None, :])[0]
-    one_hot_minus_pi = np.eye(actions) - probabilities
-    exact = phi[:, None] * ((probabilities * rewards) @ one_hot_minus_pi)  # sum_a pi_a r_a score_a
-
-    def standard_error(n, b):
-        scores = phi[None, :, None] * one_hot_minus_pi[:, None, :]  # score of each action
-        second = np.einsum("a,aic->ic", probabilities * ((rewards - b) ** 2 + 1), scores**2)
-        return np.sqrt((second - exact**2) / n)
-
-    return rng, theta, phi, rewards, probabilities, exact, standard_error
-
-
-@settings(deadline=None, max_examples=25)
-@given(seeds, st.integers(1, 4), st.integers(2, 5))
-def test_reinforce_on_random_bandits_is_within_five_standard_errors(seed, d, actions):
-    rng, theta, phi, rewards, probabilities, exact, standard_error = _bandit(seed, d, actions)
-    n = 20000
-    features = np.repeat(phi[None, :], n, axis=0)
-    a = rng.choice(actions, size=n, p=probabilities)
-    returns = rewards[a] + rng.normal(size=n)
-    scores = g.softmax_score(theta, features, a)
-    expected_reward = probabilities @ rewards
-    for baseline, b in ((None, 0.0), ("mean", expected_reward), (3.0, 3.0)):
-        estimate, error = g.reinforce_gradient(scores, returns, baseline)
-        assert np.all(np.abs(estimate - exact) <= 5 * standard_error(n, b) + 1e-12), baseline
-        fused, fused_error = g.softmax_reinforce_gradient(theta, features, a, returns, baseline)
-        assert np.allclose(fused, estimate) and np.allclose(fused_error, error)
-
-
-def test_the_reported_standard_error_matches_the_exact_one():
-    # a uniform policy: every action is sampled often, so the sample variance is reliable
-    rng, theta, phi, rewards, probabilities, _, standard_error = _bandit(7, 3, 4, theta_scale=0.0)
-    n = 50000
-    features = np.repeat(phi[None, :], n, axis=0)
-    a = rng.choice(4, size=n, p=probabilities)
-    _, error = g.softmax_reinforce_gradient(theta, features, a, rewards[a] + rng.normal(size=n))
-    assert np.allclose(error, standard_error(n, 0.0), rtol=0.05)
-
-
-@settings(deadline=None, max_examples=25)
-@given(seeds, st.integers(1, 4), st.integers(2, 5))
-def test_a_baseline_reduces_the_variance_where_theory_says_it_must(seed, d, actions):
-    """With scores s and rewards r, Var((r - b) s) summed over components is a quadratic in b
-    minimised at b* = E[r |s|^2] / E[|s|^2] (E[s] = 0, so the mean does not depend on b): a
-    baseline b reduces the variance exactly when |b - b*| < |b*|. The estimator's standard
-    errors must show the reduction wherever the exact variances say it is large."""
-    rng, theta, phi, rewards, probabilities, _, standard_error = _bandit(seed, d, actions)
-    score_norms = (phi**2).sum() * ((np.eye(actions) - probabilities) ** 2).sum(axis=1)
-    best = (probabilities * rewards * score_norms).sum() / (probabilities * score_norms).sum()
-    b = probabilities @ rewards  # the expected reward, the usual baseline
-
-    def variance(baseline):
-        return (standard_error(1, baseline) ** 2).sum()
-
-    assert (abs(b - best) < abs(best)) == (variance(b) < variance(0.0))
-    if variance(b) > 0.8 * variance(0.0):
-        return  # too small a reduction to see reliably in a sample
-    n = 20000
-    features = np.repeat(phi[None, :], n, axis=0)
-    a = rng.choice(actions, size=n, p=probabilities)
-    returns = rewards[a] + rng.normal(size=n)
-    _, without = g.softmax_reinforce_gradient(theta, features, a, returns)
-    _, with_baseline = g.softmax_reinforce_gradient(theta, features, a, returns, np.full(n, b))
-    assert (with_baseline**2).sum() < (without**2).sum()
-
-
-@settings(deadline=None, max_examples=10)
-@given(seeds, st.integers(2, 5), st.integers(2, 3), st.floats(0.0, 0.9))
-def test_reinforce_on_random_mdps_is_within_five_standard_errors(seed, states, actions, gamma):
-    rng = np.random.default_rng(seed)
-    mdp = random_mdp(states, actions, gamma, rng)
-    theta = rng.normal(size=(states, actions))
-    n = 4000
-    horizon = 1 if gamma == 0 else max(1, int(np.ceil(np.log(1e-6) / np.log(gamma))))
-    s, a, returns = mdp.sample_episodes(theta, n, horizon, rng)
-    discount = gamma ** np.arange(horizon)
-    # sum_t gamma^t G_t grad log pi(a_t|s_t), one term per episode, without (n, horizon, S, A)
-    per_episode = np.zeros((n, states, actions))
-    for t in range(horizon):
-        per_episode += discount[t] * returns[:, t, None, None] * g.tabular_softmax_score(theta, s[:, t], a[:, t])
-    estimate, error = g.reinforce_gradient(per_episode, np.ones(n))
-    exact = mdp.policy_gradient(theta)
-    # rewards after the horizon are missing from every G_t: at most this much, in all
-    truncation = 2 * gamma**horizon * np.abs(mdp.R).max() * (horizon / (1 - gamma) + 1 / (1 - gamma) ** 2)
-    assert np.all(np.abs(estimate - exact) <= 5 * error + truncation + 1e-12)
 
 
 # -- shapes and dtypes --------------------------------------------------------------------

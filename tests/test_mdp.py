@@ -89,3 +89,17 @@ def test_a_theta_of_the_wrong_shape_is_rejected():
     mdp = random_mdp(3, 2, 0.5, np.random.default_rng(1))
     with pytest.raises(ValueError, match=r"theta must have shape \(S, A\) = \(3, 2\), got \(2, 3\)"):
         mdp.policy_gradient(np.zeros((2, 3)))
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.integers(1, 5), st.floats(0.0, 0.99))
+def test_the_average_value_is_the_average_reward_over_one_minus_gamma(seed, states, actions, gamma):
+    """Section 2: (1 - gamma) J_avV = J_avR, with d the stationary distribution."""
+    rng = np.random.default_rng(seed)
+    mdp = random_mdp(states, actions, gamma, rng)
+    theta = rng.normal(size=(states, actions))
+    d = mdp.stationary(theta)
+    P_pi = np.einsum("sa,sat->st", softmax_policy(theta), mdp.P)
+    assert np.allclose(d @ P_pi, d, atol=1e-10) and np.isclose(d.sum(), 1) and np.all(d > -1e-12)
+    assert np.isclose((1 - gamma) * mdp.average_value(theta), mdp.average_reward(theta),
+                      rtol=1e-9, atol=1e-9)

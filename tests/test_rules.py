@@ -91,6 +91,20 @@ def test_swapping_an_infinite_sum_is_refused():
     assert check.status is Justification.MISMATCH and "infinite" in check.detail
 
 
+def test_swapping_an_integral_and_a_gradient_checks_the_bounds():
+    y = sp.Symbol("y", real=True)
+    density = sp.Function("q", positive=True)(y, theta)
+    swapped = sp.Integral(sp.Derivative(density, theta), (y, -sp.oo, sp.oo))
+    rule = get_rule("swap integral and gradient")
+    before = sp.Derivative(sp.Integral(density, (y, -sp.oo, sp.oo)), theta)
+    assert rule.check(before, swapped, RuleContext()).status is Justification.CONFIRMED
+    assert rule.check(before, 2 * swapped, RuleContext()).status is Justification.MISMATCH
+    moving = sp.Derivative(sp.Integral(density, (y, 0, theta)), theta)
+    check = rule.check(moving, sp.Integral(sp.Derivative(density, theta), (y, 0, theta)), RuleContext())
+    assert check.status is Justification.MISMATCH
+    assert "bounds of the integral over y depend on theta" in check.detail
+
+
 def test_definition_is_confirmed_only_when_unfolding_definitions_links_the_steps():
     y = sp.Symbol("y")
     unfold = lambda e: e.xreplace({y: P})  # noqa: E731

@@ -96,13 +96,23 @@ def _softmax_inputs(theta, features, actions) -> tuple[np.ndarray, np.ndarray, n
     return theta.astype(dtype, copy=False), features.astype(dtype, copy=False), actions
 
 
+# The kernels take the action (or action-dimension) axis first and the samples last: their
+# sums over a handful of actions then run along contiguous rows.
 def _shift(logits: np.ndarray) -> np.ndarray:
-    return logits.max(axis=1, keepdims=True) if logits.shape[0] else logits[:, :1]
+    """The largest logit of each sample, (1, N): subtracting it keeps exp from overflowing."""
+    if logits.shape[1] == 0:
+        return logits[:1]
+    return logits.max(axis=0, keepdims=True)
+
+
+def _logits(theta: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """z[b, n] = sum_j phi_j(s_n) theta[j, b], shape (A, N)."""
+    return theta.T @ features.T
 
 
 def _log_prob_from_logits(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    chosen = np.take_along_axis(logits, actions[:, None], axis=1)
-    return _kernels.softmax_log_prob(chosen, _shift(logits), logits)[:, 0]
+    chosen = logits[actions, np.arange(len(actions))][None, :]
+    return _kernels.softmax_log_prob(chosen, _shift(logits), logits)[0]
 
 
 def _probabilities(logits: np.ndarray) -> np.ndarray:
@@ -110,10 +120,15 @@ def _probabilities(logits: np.ndarray) -> np.ndarray:
 
 
 def _cofactor(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """d log pi(a|s) / d z for every action: one-hot of the action minus pi(.|s), (N, A)."""
+    """d log pi(a|s) / d z for every action: one-hot of the action minus pi(.|s), (A, N)."""
     onehot = np.zeros_like(logits)
-    onehot[np.arange(len(actions)), actions] = 1
+    onehot[actions, np.arange(len(actions))] = 1
     return _kernels.softmax_score_cofactor(onehot, _probabilities(logits))
+
+
+def _outer(features: np.ndarray, cofactor: np.ndarray) -> np.ndarray:
+    """score[n, i, c] = features[n, i] * cofactor[c, n], shape (N, d, A)."""
+    return np.einsum("ni,cn->nic", features, cofactor)
 
 
 def softmax_probabilities(theta, features) -> np.ndarray:
@@ -126,7 +141,8 @@ def softmax_probabilities(theta, features) -> np.ndarray:
     features = _floats("features", features, 2)
     _same_width("features", features, 1, theta.shape[0], "theta (d, A)")
     dtype = _result_type(theta, features)
-    return _probabilities(features.astype(dtype, copy=False) @ theta.astype(dtype, copy=False))
+    logits = _logits(theta.astype(dtype, copy=False), features.astype(dtype, copy=False))
+    return np.ascontiguousarray(_probabilities(logits).T)
 
 
 def softmax_log_prob(theta, features, actions) -> np.ndarray:
@@ -138,7 +154,7 @@ def softmax_log_prob(theta, features, actions) -> np.ndarray:
     [-1.3863]
     """
     theta, features, actions = _softmax_inputs(theta, features, actions)
-    return _log_prob_from_logits(features @ theta, actions)
+    return _log_prob_from_logits(_logits(theta, features), actions)
 
 
 def softmax_score(theta, features, actions) -> np.ndarray:
@@ -150,8 +166,7 @@ def softmax_score(theta, features, actions) -> np.ndarray:
     [[[0.5, -0.5]]]
     """
     theta, features, actions = _softmax_inputs(theta, features, actions)
-    cofactor = _cofactor(features @ theta, actions)
-    return features[:, :, None] * cofactor[:, None, :]
+    return _outer(features, _cofactor(_logits(theta, features), actions))
 
 
 def softmax_reinforce_gradient(theta, features, actions, returns,
@@ -170,11 +185,11 @@ def softmax_reinforce_gradient(theta, features, actions, returns,
     n = features.shape[0]
     if n == 0:
         raise ValueError("returns must hold at least one sample to estimate a gradient, got 0")
-    weighted = _cofactor(features @ theta, actions) * weights[:, None]
-    estimate = features.T @ weighted / n
+    weighted = _cofactor(_logits(theta, features), actions) * weights
+    estimate = (weighted @ features).T / n
     if n == 1:
         return estimate, np.full_like(estimate, np.inf)
-    second_moment = np.square(features).T @ np.square(weighted) / n
+    second_moment = (np.square(weighted) @ np.square(features)).T / n
     variance = np.maximum(second_moment - np.square(estimate), 0) * (n / (n - 1))
     return estimate, np.sqrt(variance / n)
 
@@ -190,7 +205,7 @@ def _tabular_inputs(theta, states, actions) -> tuple[np.ndarray, np.ndarray, np.
 def tabular_softmax_log_prob(theta, states, actions) -> np.ndarray:
     """log pi(a|s) of the tabular softmax policy (one-hot features), theta (S, A) -> (N,)."""
     theta, states, actions = _tabular_inputs(theta, states, actions)
-    return _log_prob_from_logits(theta[states], actions)
+    return _log_prob_from_logits(theta[states].T, actions)
 
 
 def tabular_softmax_score(theta, states, actions) -> np.ndarray:
@@ -204,7 +219,7 @@ def tabular_softmax_score(theta, states, actions) -> np.ndarray:
     """
     theta, states, actions = _tabular_inputs(theta, states, actions)
     score = np.zeros((states.shape[0],) + theta.shape, dtype=theta.dtype)
-    score[np.arange(states.shape[0]), states] = _cofactor(theta[states], actions)
+    score[np.arange(states.shape[0]), states] = _cofactor(theta[states].T, actions).T
     return score
 
 
@@ -235,7 +250,8 @@ def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
     array([-0.9189])
     """
     weights, log_std, features, actions = _gaussian_inputs(weights, log_std, features, actions)
-    return _kernels.gaussian_log_prob(actions, features @ weights, log_std[None, :])[:, 0]
+    mean = weights.T @ features.T
+    return _kernels.gaussian_log_prob(actions.T, mean, log_std[:, None])[0]
 
 
 def gaussian_score(weights, log_std, features, actions) -> tuple[np.ndarray, np.ndarray]:
@@ -247,8 +263,8 @@ def gaussian_score(weights, log_std, features, actions) -> tuple[np.ndarray, np.
     """
     weights, log_std, features, actions = _gaussian_inputs(weights, log_std, features, actions)
     cofactor, log_std_score = _kernels.gaussian_score_cofactors(
-        actions, features @ weights, log_std[None, :])
-    return features[:, :, None] * cofactor[:, None, :], log_std_score
+        actions.T, weights.T @ features.T, log_std[:, None])
+    return _outer(features, cofactor), np.ascontiguousarray(log_std_score.T)
 
 
 # -- REINFORCE ----------------------------------------------------------------------------

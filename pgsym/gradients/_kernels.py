@@ -12,8 +12,8 @@ import numpy
 # sha256: 9d587262f3cb02605eb303c4e450bb11977177b9c001e3847109439a11dea84a
 
 def softmax_log_prob(chosen, shift, logits):
-    """log pi(a|s) from the chosen logit (N, 1), the shift (N, 1) and the logits (N, A)."""
-    return chosen - shift - numpy.log(numpy.sum(numpy.exp(-shift + logits), axis=-1, keepdims=True))
+    """log pi(a|s) (1, N) from the chosen logit (1, N), the shift (1, N) and the logits (A, N)."""
+    return chosen - shift - numpy.log(numpy.sum(numpy.exp(-shift + logits), axis=0, keepdims=True))
 
 
 
@@ -21,9 +21,9 @@ def softmax_log_prob(chosen, shift, logits):
 # sha256: 6bd443945bdc694d4707db4ac2f8f6e080ce965b9139503afc157f2a42589d61
 
 def softmax_probabilities(logits, shift):
-    """pi(c|s) for every action c, from the logits (N, A) and the shift (N, 1)."""
+    """pi(c|s) (A, N) for every action c, from the logits (A, N) and the shift (1, N)."""
     t0 = numpy.exp(-shift + logits)
-    return t0/numpy.sum(t0, axis=-1, keepdims=True)
+    return t0/numpy.sum(t0, axis=0, keepdims=True)
 
 
 
@@ -31,7 +31,7 @@ def softmax_probabilities(logits, shift):
 # sha256: 1084134adbee8a2f56869a47d6fe5a7af936b65bf65e332d78b9bf15c6492525
 
 def softmax_score_cofactor(onehot, probabilities):
-    """d log pi(a|s) / d theta_ic divided by phi_i: from the one-hot action (N, A) and pi(.|s) (N, A)."""
+    """d log pi(a|s) / d theta_ic divided by phi_i (A, N): from the one-hot action (A, N) and pi(.|s) (A, N)."""
     return onehot - probabilities
 
 
@@ -40,8 +40,8 @@ def softmax_score_cofactor(onehot, probabilities):
 # sha256: 7c351ab9c2394a34cf9ac9505c85b2d8b374fed122164b01abb5e36b4c3a3558
 
 def gaussian_log_prob(actions, mean, log_std):
-    """log N(a; mean, exp(log_std)^2), summed over the k action dimensions (N, 1)."""
-    return -numpy.sum((1/2)*(actions - mean)**2*numpy.exp(-2*log_std) + log_std + (1/2)*numpy.log(2*numpy.pi), axis=-1, keepdims=True)
+    """log N(a; mean, exp(log_std)^2) (1, N), summed over the k action dimensions: actions and mean (k, N), log_std (k, 1)."""
+    return -numpy.sum((1/2)*(actions - mean)**2*numpy.exp(-2*log_std) + log_std + (1/2)*numpy.log(2*numpy.pi), axis=0, keepdims=True)
 
 
 
@@ -49,7 +49,7 @@ def gaussian_log_prob(actions, mean, log_std):
 # sha256: 0420b83e9bba079475ef355f8483e3e6155e6f31f377d687377c8ac9ce5b669b
 
 def gaussian_score_cofactors(actions, mean, log_std):
-    """d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (N, k)."""
+    """d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (k, N): actions and mean (k, N), log_std (k, 1)."""
     t0 = numpy.exp(-2*log_std)
     t1 = actions - mean
     return t0*t1, t0*t1**2 - 1

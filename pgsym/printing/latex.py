@@ -6,6 +6,8 @@ product whose factor was grouped by hand keeps its grouping in brackets.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -13,10 +15,12 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from pgsym.expectation import Expectation
+from pgsym.printing.text import summary
 from pgsym.verify import VerdictKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
+    from pgsym.document import Document
     from pgsym.verify import Report, StepReport
 
 
@@ -84,38 +88,90 @@ def expression_to_latex(expr: sp.Basic, parameters: tuple = ()) -> str:
     return DerivationLatexPrinter({"parameters": parameters}).doprint(expr)
 
 
+_TEXT_SPECIALS = {"\\": r"\textbackslash{}", "#": r"\#", "%": r"\%", "&": r"\&", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+
+
 def _escape_text(text: str) -> str:
-    """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written."""
+    """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written.
+
+    >>> print(_escape_text("J_1 ^ {x} $J_1$"))
+    J\\_1 \\^{} \\{x\\} $J_1$
+    """
     pieces = text.split("$")
     for i in range(0, len(pieces), 2):
-        for special, escaped in (("\\", r"\textbackslash{}"), ("#", r"\#"), ("%", r"\%"),
-                                 ("&", r"\&"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}")):
-            pieces[i] = pieces[i].replace(special, escaped)
+        pieces[i] = re.sub(r"[\\#%&_{}^~]", lambda m: _TEXT_SPECIALS[m.group()], pieces[i])
     return "$".join(pieces)
 
 
-def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
-                        environment: str = "align*") -> str:
-    """Returns the derivation as aligned steps with their justifications, like the notes.
+@dataclass(frozen=True)
+class Line:
+    """One printed line of a derivation: the left side (first line only, else empty), the
+    right side, both in LaTeX, the justification (text with ``$...$`` math) and the verdict."""
 
-    With a ``report``, each justification ends with the step's verdict.
+    number: int
+    left: str
+    right: str
+    justification: str
+    verdict: "StepReport | None" = None
+
+
+def lines(derivation: "Derivation", report: "Report | None" = None) -> list[Line]:
+    """Returns the derivation's lines, the one form every printer reads.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation
+    >>> x = sp.Symbol("x")
+    >>> [(l.left, l.right) for l in lines(Derivation("d", start=x * x).step(x**2, rule="algebra"))]
+    [('x^{2}', 'x^{2}')]
     """
     def show(expr: sp.Basic) -> str:
         return expression_to_latex(expr, derivation.parameters)
 
     verdicts = {s.number: s for s in report.steps} if report is not None else {}
-    lines = []
-    for number, step in enumerate(derivation.steps, start=1):
-        left = show(derivation.start) if number == 1 else ""
-        comment = r"\text{\# " + _escape_text(step.justification) + "}"
-        if number in verdicts:
-            comment += r" \quad \text{[" + _verdict_label(verdicts[number]) + "]}"
-        lines.append(f"{left} &= {show(step.expr)} && {comment}")
-    body = " \\\\\n".join(lines)
+    return [Line(number, show(derivation.start) if number == 1 else "", show(step.expr),
+                 step.justification, verdicts.get(number))
+            for number, step in enumerate(derivation.steps, start=1)]
+
+
+def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
+                        environment: str = "align*", justification_width: str | None = None) -> str:
+    """Returns the derivation as aligned steps with their justifications, like the notes.
+
+    With a ``report``, each justification ends with the step's verdict; with a
+    ``justification_width`` (``"6cm"``), each justification is a tag that wide at the right
+    margin, which amsmath moves below a step too wide to share its line.
+    """
+    rows = []
+    for line in lines(derivation, report):
+        comment = r"\# " + _escape_text(line.justification)
+        verdict = "" if line.verdict is None else "[" + verdict_label(line.verdict) + "]"
+        if not justification_width:
+            comment = r"\text{" + comment + "}" + (r" \quad \text{" + verdict + "}" if verdict else "")
+            rows.append(f"{line.left} &= {line.right} && {comment}")
+            continue
+        # a tag: amsmath sets it at the right margin, or below the step where the step is wide
+        tag = rf"\tag*{{\parbox[t]{{{justification_width}}}{{\raggedright\small {comment} {verdict}}}}}"
+        if line.left and len(_visible(line.left + line.right)) > _LONG_LINE:
+            rows.append(f"{line.left} & \\notag")  # the start on a line of its own
+            rows.append(f"&= {line.right} {tag}")
+        else:
+            rows.append(f"{line.left} &= {line.right} {tag}")
+    body = " \\\\\n".join(rows)
     return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}\n"
 
 
-def _verdict_label(step_report: "StepReport") -> str:
+#: characters of typeset math (roughly) that fit beside a justification column on a page
+_LONG_LINE = 45
+
+
+def _visible(latex: str) -> str:
+    """The characters of ``latex`` that are typeset, roughly: commands and braces dropped."""
+    return re.sub(r"\\[a-zA-Z]+|[{}\s^_]", "", latex)
+
+
+def verdict_label(step_report: "StepReport") -> str:
+    """The verdict as printed beside a step: ``proved``, ``checked numerically, rel. tol. 1e-20``..."""
     verdict = step_report.verdict
     label = verdict.kind.value
     if verdict.tolerance is not None and verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
@@ -123,3 +179,65 @@ def _verdict_label(step_report: "StepReport") -> str:
     if not step_report.ok and verdict.kind.holds:
         label += ", wrong justification"
     return label
+
+
+def _paragraph_to_latex(paragraph: str) -> str:
+    if paragraph.startswith("$$") and paragraph.endswith("$$"):
+        return "\\[ " + paragraph[2:-2].strip() + " \\]"
+    return _escape_text(paragraph)
+
+
+_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{amsmath,amssymb,graphicx}
+\setlength{\textwidth}{17cm}
+\setlength{\oddsidemargin}{-0.46cm}
+\setlength{\textheight}{24cm}
+\setlength{\topmargin}{-1.5cm}
+\allowdisplaybreaks
+"""
+
+
+def document_to_latex(document: "Document", *, header: str = "") -> str:
+    """Returns a standalone LaTeX document (amsmath): the sections, every derivation aligned
+    with its justifications and verdicts, the figures and the errata.
+
+    Figures are included by file name, so compile beside them (``pgsym build --pdf`` does).
+    """
+    out = [header, _PREAMBLE,
+           f"\\title{{{_escape_text(document.title)}}}",
+           "\\author{Verified and generated by pgsym}",
+           f"\\date{{\\parbox{{\\linewidth}}{{\\centering\\small From: {_escape_text(document.source)}}}}}"
+           if document.source else "\\date{}", "", "\\begin{document}", "\\maketitle", "",
+           _escape_text(summary(list(document.reports))) + ".", ""]
+    for section in document.sections:
+        out += [f"\\section*{{{_escape_text(section.title)}}}", ""]
+        out += [p for paragraph in section.paragraphs() for p in (_paragraph_to_latex(paragraph), "")]
+        for entry in section.entries:
+            derivation, report = entry.derivation, document.report(entry)
+            heading = derivation.name + (f" ({derivation.equation})" if derivation.equation else "")
+            out += [f"\\subsection*{{{_escape_text(heading)}}}", ""]
+            if derivation.description:
+                out += [_escape_text(derivation.description), ""]
+            out += [derivation_to_latex(derivation, report, justification_width="5.5cm")]
+        for figure in document.figures_of(section):
+            out += ["\\begin{figure}[htbp]", "\\centering",
+                    f"\\IfFileExists{{{figure.file}}}{{\\includegraphics[width=0.75\\linewidth]"
+                    f"{{{figure.file}}}}}{{\\fbox{{{_escape_text(figure.file)} was not built}}}}",
+                    f"\\caption{{{_escape_text(figure.caption)}}}", "\\end{figure}", ""]
+    out += ["\\section*{Errata}", ""]
+    errata = document.errata()
+    if errata:
+        out.append("\\begin{itemize}")
+        for entry, erratum in errata:
+            report = document.report(entry)
+            status = "verified" if report is not None and report.ok else "NOT verified"
+            out.append(f"\\item \\textbf{{{_escape_text(erratum.location)}}}: the notes say "
+                       f"``{_escape_text(erratum.says)}''. Correction: "
+                       f"{_escape_text(erratum.correction)}. Shown by: "
+                       f"\\emph{{{_escape_text(entry.derivation.name)}}} ({status}).")
+        out.append("\\end{itemize}")
+    else:
+        out.append("None recorded.")
+    out += ["", "\\end{document}", ""]
+    return "\n".join(out)

@@ -74,3 +74,23 @@ def errata_list(entries, reports: list[Report]) -> str:
     if len(lines) == 1:
         lines.append("(none recorded)")
     return "\n".join(lines)
+
+
+def checks_table(results: list) -> str:
+    """Returns one row per numerical check (``pgsym.checks.CheckResult``) and a summary line.
+
+    >>> from pgsym.checks import CheckResult
+    >>> print(checks_table([CheckResult("x = y", 1e-9, 1e-6, "N=3")]))  # doctest: +NORMALIZE_WHITESPACE
+    check  measured  bound    result  case
+    x = y  1.0e-09   1.0e-06  ok      N=3
+    <BLANKLINE>
+    1 of 1 checks passed
+    """
+    header = ("check", "measured", "bound", "result", "case")
+    rows = [(r.name, f"{r.measured:.1e}", f"{r.bound:.1e}", "ok" if r.passed else "FAILED", r.detail)
+            for r in results]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
+    lines = ["  ".join([*(str(c).ljust(w) for c, w in zip(row, widths)), row[-1]]).rstrip()
+             for row in [header, *rows]]
+    passed = sum(r.passed for r in results)
+    return "\n".join(lines) + f"\n\n{passed} of {len(results)} checks passed"

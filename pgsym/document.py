@@ -1,0 +1,101 @@
+"""The verified document: the notes' sections, each with its derivations and their reports.
+
+Every output format (``pgsym.printing.latex``, ``.markdown``, ``.html``) prints the same
+``Document``; ``pgsym.publish`` writes them.
+
+>>> from pgsym.catalog import Entry
+>>> import sympy as sp
+>>> from pgsym import Derivation
+>>> x = sp.Symbol("x")
+>>> entry = Entry("m", Derivation("double", start=x + x).step(2 * x, rule="algebra"))
+>>> document = assemble([entry], [entry.derivation.verify()], title="T")
+>>> [s.title for s in document.sections], document.ok
+(['Derivations'], True)
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from pgsym.catalog import Entry
+from pgsym.derivation import DerivationError, Erratum
+from pgsym.verify import Report
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the document: a title, a short text, the derivations it shows.
+
+    The text is plain prose with ``$...$`` math; a paragraph written ``$$...$$`` is displayed.
+    """
+
+    title: str
+    text: str
+    entries: tuple[Entry, ...] = ()
+
+    def paragraphs(self) -> list[str]:
+        """The text's paragraphs, each on one line."""
+        return [" ".join(p.split()) for p in self.text.strip().split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure written beside the document, shown at the end of a section."""
+
+    file: str
+    caption: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """Sections of verified derivations, the reports that verified them, figures, errata."""
+
+    title: str
+    source: str
+    sections: tuple[Section, ...]
+    reports: tuple[Report, ...]
+    figures: tuple[Figure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports)
+
+    def report(self, entry: Entry) -> Report | None:
+        """The report of ``entry``'s derivation, if it was verified."""
+        return next((r for r in self.reports if r.derivation == entry.derivation.name), None)
+
+    def figures_of(self, section: Section) -> list[Figure]:
+        return [f for f in self.figures if f.section == section.title]
+
+    def errata(self) -> list[tuple[Entry, Erratum]]:
+        """Every erratum, with the entry whose derivation shows it, in document order."""
+        return [(e, erratum) for s in self.sections for e in s.entries
+                for erratum in e.derivation.errata]
+
+
+def assemble(entries: list[Entry], reports: list[Report], *, package: str | None = None,
+             title: str | None = None, figures: tuple[Figure, ...] = ()) -> Document:
+    """Returns the document of ``entries`` laid out by ``package``'s ``OUTLINE``.
+
+    A package without an outline gets one section holding every derivation; derivations the
+    outline does not place go into a last section, so none is left out.
+    """
+    module = importlib.import_module(package) if package else None
+    outline = getattr(module, "OUTLINE", ())
+    by_module: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_module.setdefault(entry.module_name, []).append(entry)
+    sections = []
+    for heading, text, modules in outline:
+        unknown = [m for m in modules if m not in by_module]
+        if unknown:
+            raise DerivationError(f"{package}.OUTLINE, section {heading!r}: no derivations "
+                                  f"from {', '.join(unknown)} (a module named twice, or none "
+                                  f"such in {package})")
+        sections.append(Section(heading, text, tuple(e for m in modules for e in by_module.pop(m, []))))
+    rest = tuple(e for group in by_module.values() for e in group)
+    if rest:
+        sections.append(Section("Derivations" if not outline else "Other derivations", "", rest))
+    return Document(title or getattr(module, "TITLE", "Verified derivations"),
+                    getattr(module, "SOURCE", ""), tuple(sections), tuple(reports), figures)

@@ -1,0 +1,145 @@
+"""A self-contained HTML page: math as MathML, each step's verdict as a badge.
+
+The math is the LaTeX of ``pgsym.printing.latex`` converted by latex2mathml, so the page
+shows exactly the notation of the LaTeX document; browsers lay MathML out natively, so the
+page needs no script and no network.
+"""
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from latex2mathml.converter import convert
+
+from pgsym.printing.latex import lines, verdict_label
+from pgsym.printing.text import summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pgsym.derivation import Derivation
+    from pgsym.document import Document
+    from pgsym.verify import Report
+
+_STYLE = """
+body { font-family: Georgia, serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.1rem; margin-top: 2rem; }
+table.derivation { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+table.derivation td { padding: 0.3rem 0.4rem; vertical-align: middle; }
+td.lhs { text-align: right; white-space: nowrap; }
+td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; }
+.badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.8rem;
+         font: 0.75rem sans-serif; white-space: nowrap; }
+.badge.proved { background: #d8f3dc; color: #1b4332; }
+.badge.checked-numerically { background: #fff3bf; color: #5c4400; }
+.badge.refuted, .badge.unknown, .badge.wrong-justification { background: #ffd6d6; color: #7a0000; }
+.summary { font-weight: bold; } figure { margin: 1.5rem 0; } figure img { max-width: 100%; }
+td.rhs math[display="block"] { display: inline-block; margin: 0; }
+"""
+
+
+def math(latex: str, *, display: bool = False) -> str:
+    """Returns ``latex`` as a MathML element.
+
+    >>> math("x^{2}")
+    '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msup><mi>x</mi><mrow><mn>2</mn></mrow></msup></mrow></math>'
+    """
+    converted = convert(latex, display="block" if display else "inline")
+    # latex2mathml writes \sim as an identifier "~"; it is the relation "is distributed as"
+    return converted.replace("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>")
+
+
+def _text(text: str) -> str:
+    """Plain text with ``$...$`` math: the text escaped, the math as inline MathML."""
+    pieces = text.split("$")
+    return "".join(math(p) if i % 2 else html.escape(p) for i, p in enumerate(pieces))
+
+
+def _badge(step_report) -> str:
+    label = verdict_label(step_report)
+    kind = "wrong-justification" if "wrong justification" in label else \
+        step_report.verdict.kind.value.replace(" ", "-")
+    return f'<span class="badge {kind}">{html.escape(label)}</span>'
+
+
+def derivation_to_html(derivation: "Derivation", report: "Report | None" = None) -> str:
+    """Returns the derivation as a table: one row per step, its right side one MathML block,
+    the justification and, with a report, the verdict's badge."""
+    rows = []
+    for line in lines(derivation, report):
+        left = math(line.left) if line.left else ""
+        badge = _badge(line.verdict) if line.verdict is not None else ""
+        rows.append(f'<tr class="step"><td class="lhs">{left}</td>'
+                    f'<td class="rhs">{math("= " + line.right, display=True)}</td>'
+                    f'<td class="justification"># {_text(line.justification)}</td>'
+                    f'<td class="verdict">{badge}</td></tr>')
+    return '<table class="derivation">\n' + "\n".join(rows) + "\n</table>"
+
+
+def _paragraph(paragraph: str) -> str:
+    if paragraph.startswith("$$") and paragraph.endswith("$$"):
+        return math(paragraph[2:-2].strip(), display=True)
+    return f"<p>{_text(paragraph)}</p>"
+
+
+def _figure(document: "Document", figure, folder: Path | None) -> str:
+    path = folder / figure.file if folder is not None else None
+    if path is None or not path.exists():
+        return f"<p><em>Figure {html.escape(figure.file)} was not built.</em></p>"
+    data = base64.b64encode(path.read_bytes()).decode()
+    return (f'<figure><img alt="{html.escape(figure.caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>")
+
+
+def document_to_html(document: "Document", *, figures_from: Path | None = None,
+                     header: str = "") -> str:
+    """Returns the whole document as one HTML page; figures are read from ``figures_from``
+    and embedded, so the page is a single file."""
+    out = ["<!DOCTYPE html>", f"<!-- {html.escape(header.strip())} -->" if header else "",
+           '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>{html.escape(document.title)}</title>", f"<style>{_STYLE}</style></head><body>",
+           f"<h1>{html.escape(document.title)}</h1>"]
+    if document.source:
+        out.append(f"<p>Verified and generated by pgsym from: {html.escape(document.source)}.</p>")
+    out.append(f'<p class="summary">{html.escape(summary(list(document.reports)))}.</p>')
+    for section in document.sections:
+        out.append(f"<section><h2>{html.escape(section.title)}</h2>")
+        out += [_paragraph(p) for p in section.paragraphs()]
+        for entry in section.entries:
+            derivation = entry.derivation
+            heading = derivation.name + (f" ({derivation.equation})" if derivation.equation else "")
+            out.append(f'<h3 id="{entry.slug}">{html.escape(heading)}</h3>')
+            if derivation.description:
+                out.append(f"<p>{html.escape(derivation.description)}</p>")
+            out.append(derivation_to_html(derivation, document.report(entry)))
+        out += [_figure(document, f, figures_from) for f in document.figures_of(section)]
+        out.append("</section>")
+    out.append('<section id="errata"><h2>Errata</h2><ul>')
+    for entry, erratum in document.errata():
+        report = document.report(entry)
+        status = "verified" if report is not None and report.ok else "NOT verified"
+        out.append(f"<li><strong>{html.escape(erratum.location)}</strong>: the notes say "
+                   f"&ldquo;{html.escape(erratum.says)}&rdquo;. Correction: "
+                   f"{html.escape(erratum.correction)}. Shown by: "
+                   f'<a href="#{entry.slug}">{html.escape(entry.derivation.name)}</a> ({status}).</li>')
+    if not document.errata():
+        out.append("<li>None recorded.</li>")
+    out += ["</ul></section>", "</body></html>", ""]
+    return "\n".join(line for line in out if line)
+
+
+def report_to_html(report: "Report") -> str:
+    """Returns a verification report as a table: each step's right side as MathML, its rule
+    and its verdict's badge, then the failures, if any (for Jupyter)."""
+    from pgsym.printing.latex import expression_to_latex
+
+    rows = [f"<tr><td>{s.number}</td><td>{math('= ' + expression_to_latex(s.step.expr))}</td>"
+            f"<td># {_text(s.step.justification)}</td><td>{_badge(s)}</td></tr>"
+            for s in report.steps]
+    failures = "".join(f"<li>{html.escape(m)}</li>" for m in report.failures())
+    return (f"<div><style>{_STYLE}</style><strong>{html.escape(report.derivation)}</strong>: "
+            f"{'verified' if report.ok else 'NOT verified'}"
+            f'<table class="derivation">{"".join(rows)}</table>'
+            + (f"<ul>{failures}</ul>" if failures else "") + "</div>")

@@ -1,0 +1,81 @@
+"""The document model and its printers, on small derivations."""
+import doctest
+import importlib
+import pkgutil
+import sys
+import types
+
+import pytest
+import sympy as sp
+
+import pgsym
+from pgsym import Derivation
+from pgsym.catalog import Entry
+from pgsym.derivation import DerivationError
+from pgsym.document import assemble
+from pgsym.printing.html import derivation_to_html, document_to_html
+from pgsym.printing.latex import document_to_latex
+from pgsym.printing.markdown import document_to_markdown
+
+x = sp.Symbol("x", positive=True)
+GOOD = Entry("pkg.good", Derivation("good", start=sp.log(x * x)).step(2 * sp.log(x), rule="algebra"))
+BAD = Entry("pkg.bad", Derivation("bad", start=sp.log(x * x)).step(sp.log(x), rule="algebra"))
+
+
+@pytest.fixture
+def package(monkeypatch):
+    module = types.ModuleType("pkg")
+    module.TITLE = "T_1 ^ 2 & co"
+    module.OUTLINE = (("1 First", "Text with $x_1$ math.\n\n$$x^2$$", ("good",)),)
+    monkeypatch.setitem(sys.modules, "pkg", module)
+    return module
+
+
+def test_the_outline_places_derivations_and_the_rest_go_last(package):
+    document = assemble([GOOD, BAD], [GOOD.derivation.verify(), BAD.derivation.verify()], package="pkg")
+    assert [(s.title, [e.derivation.name for e in s.entries]) for s in document.sections] == \
+        [("1 First", ["good"]), ("Other derivations", ["bad"])]
+    assert not document.ok
+
+
+def test_an_outline_naming_a_module_without_derivations_is_an_error(package):
+    package.OUTLINE = (("1 First", "", ("good", "missing")),)
+    with pytest.raises(DerivationError, match="section '1 First': no derivations from missing"):
+        assemble([GOOD], [GOOD.derivation.verify()], package="pkg")
+
+
+def test_every_format_shows_a_refuted_step_as_refuted(package):
+    document = assemble([GOOD, BAD], [GOOD.derivation.verify(), BAD.derivation.verify()], package="pkg")
+    assert "[refuted]" in document_to_latex(document)
+    assert "❌ refuted" in document_to_markdown(document)
+    page = document_to_html(document)
+    assert '<span class="badge refuted">refuted</span>' in page
+    assert '<span class="badge proved">proved</span>' in page
+
+
+def test_text_is_escaped_for_each_format_and_math_is_kept(package):
+    document = assemble([GOOD], [GOOD.derivation.verify()], package="pkg")
+    latex = document_to_latex(document)
+    assert r"\title{T\_1 \^{} 2 \& co}" in latex and "Text with $x_1$ math." in latex
+    assert r"\[ x^2 \]" in latex
+    assert "# T\\_1 ^ 2 & co" in document_to_markdown(document)
+    page = document_to_html(document)
+    assert "<title>T_1 ^ 2 &amp; co</title>" in page
+    assert 'display="block"' in page.split("1 First")[1]  # the $$ paragraph
+
+
+def test_a_derivation_without_a_report_prints_no_badges():
+    assert "badge" not in derivation_to_html(GOOD.derivation)
+    assert GOOD.derivation._repr_html_().startswith('<table class="derivation">')
+    assert "verified" in GOOD.derivation.verify()._repr_html_()
+
+
+def _modules():
+    return [info.name for info in pkgutil.walk_packages(pgsym.__path__, "pgsym.")
+            if not info.name.endswith(("plots", "__main__"))]
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_the_examples_in_the_docstrings_run(name):
+    failures, _ = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert failures == 0
