@@ -34,16 +34,30 @@ def call_with_time_limit(function: Callable[[], T], seconds: float) -> T:
     return _with_abandoned_thread(function, seconds)
 
 
+#: after the time is up, the interrupt repeats this often until the call has ended: Python
+#: ignores an exception raised in a garbage-collector callback or a __del__ method, so a
+#: single interrupt landing there would be lost and the check would run on unbounded
+_REPEAT_SECONDS = 0.1
+
+
 def _with_timer_signal(function: Callable[[], T], seconds: float) -> T:
+    armed = [True]
+
     def interrupt(signum, frame):
-        raise TimeLimitExceeded()
+        if armed[0]:
+            raise TimeLimitExceeded()
 
     previous_handler = signal.signal(signal.SIGALRM, interrupt)
     started = time.monotonic()
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
-        return function()
+        try:
+            return function()
+        finally:
+            armed[0] = False
     finally:
+        # the outer block still cleans up if a repeated interrupt hit the inner one
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay:  # an enclosing limit is still running: give it back its timer
