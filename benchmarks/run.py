@@ -20,7 +20,7 @@ import time
 
 #: (what, arguments to `pgsym verify`, target in seconds from a cold start)
 CASES = [
-    ("pgsym verify, section 3 derivations", ["log-derivative-trick", "policy-score-identity"], 5.0),
+    ("pgsym verify, section 3 derivations", ["log_derivative_trick", "score_function_identity"], 5.0),
     ("pgsym verify, all derivations", [], 30.0),
 ]
 

@@ -34,34 +34,60 @@ class Entry:
         return self.module.rsplit(".", 1)[-1]
 
 
-def discover(package: str = "derivations") -> list[Entry]:
-    """Returns every derivation built by a public module of ``package``, in module order.
+def discover(package: str = "derivations", modules: list[str] | None = None) -> list[Entry]:
+    """Returns every derivation built by a public module of ``package`` (or only by the
+    ``modules`` named), in module order.
 
     >>> "log-derivative-trick" in [e.slug for e in discover()]
     True
+    >>> [e.slug for e in discover(modules=["log_derivative_trick"])]
+    ['log-derivative-trick']
     """
     root = _import(package)
     entries: list[Entry] = []
     for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or (modules is not None and info.name not in modules):
             continue
-        name = f"{package}.{info.name}"
-        build = getattr(_import(name), "build", None)
-        if build is None:
-            raise DerivationError(f"module {name} defines no build() function")
-        try:
-            built = build()
-        except DerivationError:
-            raise
-        except Exception as error:
-            raise DerivationError(f"{name}.build() failed: {type(error).__name__}: {error}") from error
-        for derivation in built if isinstance(built, (list, tuple)) else [built]:
-            if not isinstance(derivation, Derivation):
-                raise DerivationError(f"{name}.build() returned {type(derivation).__name__}, "
-                                      f"not a Derivation")
-            entries.append(Entry(name, derivation))
+        entries.extend(_built(f"{package}.{info.name}"))
     _reject_duplicate_names(entries)
     return entries
+
+
+def _built(name: str) -> list[Entry]:
+    build = getattr(_import(name), "build", None)
+    if build is None:
+        raise DerivationError(f"module {name} defines no build() function")
+    try:
+        built = build()
+    except DerivationError:
+        raise
+    except Exception as error:
+        raise DerivationError(f"{name}.build() failed: {type(error).__name__}: {error}") from error
+    entries = []
+    for derivation in built if isinstance(built, (list, tuple)) else [built]:
+        if not isinstance(derivation, Derivation):
+            raise DerivationError(f"{name}.build() returned {type(derivation).__name__}, "
+                                  f"not a Derivation")
+        entries.append(Entry(name, derivation))
+    return entries
+
+
+def find(package: str, names: list[str]) -> list[Entry]:
+    """Returns the entries named (see :func:`select`), all if none are named.
+
+    Names of modules are served by building those modules alone: some modules take a second
+    to build (closed forms of MDPs), and ``pgsym verify log_derivative_trick`` should not
+    wait for them.
+
+    >>> [e.slug for e in find("derivations", ["log_derivative_trick"])]
+    ['log-derivative-trick']
+    """
+    if names and all("-" not in n and " " not in n for n in names):
+        try:
+            return select(discover(package, modules=names), names)
+        except DerivationError:
+            pass  # not all are module names: look among every derivation
+    return select(discover(package), names)
 
 
 def _import(name: str):

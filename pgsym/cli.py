@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _verify(arguments: argparse.Namespace) -> int:
-    entries = catalog.select(catalog.discover(arguments.package), arguments.names)
+    entries = catalog.find(arguments.package, arguments.names)
     reports = _verify_and_print(entries, arguments.time_limit)
     if arguments.errata:
         print()
@@ -178,7 +178,7 @@ def _progress(done: int, total: int, what: str = "checks", width: int = 30) -> N
 
 
 def _latex(arguments: argparse.Namespace) -> int:
-    [entry] = catalog.select(catalog.discover(arguments.package), [arguments.name])
+    [entry] = catalog.find(arguments.package, [arguments.name])
     report = verify(entry.derivation) if arguments.verdicts else None
     print(derivation_to_latex(entry.derivation, report), end="")
     return 0
