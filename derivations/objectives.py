@@ -13,7 +13,7 @@ checked numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
-from derivations.policy_gradient_theorem import MU0, P, R as REWARDS, _table
+from derivations.policy_gradient_theorem import P, R as REWARDS, _table
 from pgsym import Derivation, Erratum
 
 S = A = 2

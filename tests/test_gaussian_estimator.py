@@ -66,7 +66,6 @@ def test_a_wrong_gaussian_fisher_information_is_refuted_and_confirmed_by_quadrat
     from derivations import fisher_information as fi
 
     [right] = [d for d in fi.build() if d.name == f"Fisher information, Gaussian, {name}"]
-    wrt = {"mu": fi.mu, "sigma": fi.sigma}[name]
     for factor in (-1, 2):  # the sign of the curvature dropped, or a factor 2 too many
         mutated = Derivation(right.name, right.start, right.definitions, right.parameters)
         mutated.step(right.steps[0].expr, rule=right.steps[0].rule)
