@@ -10,22 +10,18 @@ h solves h = r_pi - J_avR + P_pi h with sum_s d(s) h(s) = 0.
 """
 import sympy as sp
 
-from derivations.policy_gradient_theorem import P, R as REWARDS, _table
+from derivations._two_state_mdp import (A, P, R as REWARDS, S, policy_closed_forms, softmax_policy,
+                                        stationary_distribution, table, theta)
 from pgsym import Derivation, Expectation
 
-S = A = 2
 s, a = sp.symbols("s a", integer=True, nonnegative=True)
-theta = sp.IndexedBase("theta", real=True)
 pi, Q_diff, d = (sp.Function(name, real=True) for name in ("pi", "Q_diff", "d"))
 J_avR = sp.Symbol("J_avR")
 
 
 def _closed_forms() -> dict:
-    policy = sp.Matrix(S, A, lambda i, j: sp.exp(theta[i, j]) / sum(sp.exp(theta[i, k]) for k in range(A)))
-    P_pi = sp.Matrix(S, S, lambda i, k: sum(policy[i, j] * P[i][j][k] for j in range(A)))
-    r_pi = [sum(policy[i, j] * REWARDS[i][j] for j in range(A)) for i in range(S)]
-    leave, enter = P_pi[0, 1], P_pi[1, 0]
-    stationary = [sp.cancel(enter / (leave + enter)), sp.cancel(leave / (leave + enter))]
+    P_pi, r_pi = policy_closed_forms()
+    stationary = stationary_distribution(P_pi)
     average = sp.cancel(sum(stationary[i] * r_pi[i] for i in range(S)))
     h = sp.symbols("h0:2")
     solution = sp.solve([h[0] - (r_pi[0] - average + P_pi[0, 0] * h[0] + P_pi[0, 1] * h[1]),
@@ -33,11 +29,10 @@ def _closed_forms() -> dict:
     differential = [sp.cancel(solution[h[i]]) for i in range(S)]
     action_values = [[REWARDS[i][j] - average + sum(P[i][j][k] * differential[k] for k in range(S))
                       for j in range(A)] for i in range(S)]
-    i, j, k = sp.symbols("i j k", cls=sp.Dummy, integer=True)
     return {
-        pi: sp.Lambda((i, j), sp.exp(theta[i, j]) / sp.Sum(sp.exp(theta[i, k]), (k, 0, A - 1))),
-        Q_diff: _table(action_values, 2),
-        d: _table(stationary, 1),
+        pi: softmax_policy(),
+        Q_diff: table(action_values, 2),
+        d: table(stationary, 1),
         J_avR: average,
     }
 

@@ -13,13 +13,11 @@ checked numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
-from derivations.policy_gradient_theorem import P, R as REWARDS, _table
+from derivations._two_state_mdp import (A, P, R as REWARDS, S, gamma, policy_closed_forms,
+                                        softmax_policy, stationary_distribution, table)
 from pgsym import Derivation, Erratum
 
-S = A = 2
 s, a, t = sp.symbols("s a t", integer=True, nonnegative=True)
-gamma = sp.Symbol("gamma", positive=True)
-theta = sp.IndexedBase("theta", real=True)
 
 pi, V, R, P_, d = (sp.Function(name, real=True) for name in ("pi", "V", "R", "P", "d"))
 J_1, J_avV, J_avR = sp.symbols("J_1 J_avV J_avR")
@@ -35,20 +33,15 @@ ERRATUM = Erratum(
 
 def _closed_forms() -> dict:
     """V and the stationary distribution of the tabular softmax policy, in closed form."""
-    policy = sp.Matrix(S, A, lambda i, j: sp.exp(theta[i, j]) / sum(sp.exp(theta[i, k]) for k in range(A)))
-    P_pi = sp.Matrix(S, S, lambda i, k: sum(policy[i, j] * P[i][j][k] for j in range(A)))
-    r_pi = sp.Matrix(S, 1, lambda i, _: sum(policy[i, j] * REWARDS[i][j] for j in range(A)))
-    values = [sp.cancel(v) for v in (sp.eye(S) - gamma * P_pi).LUsolve(r_pi)]
-    # two states: d P_pi = d means d(0) P_pi[0, 1] = d(1) P_pi[1, 0]
-    leave, enter = P_pi[0, 1], P_pi[1, 0]
-    stationary = [sp.cancel(enter / (leave + enter)), sp.cancel(leave / (leave + enter))]
-    i, j, k = sp.symbols("i j k", cls=sp.Dummy, integer=True)
+    P_pi, r_pi = policy_closed_forms()
+    values = [sp.cancel(v) for v in (sp.eye(S) - gamma * P_pi).LUsolve(sp.Matrix(r_pi))]
+    stationary = stationary_distribution(P_pi)
     return {
-        pi: sp.Lambda((i, j), sp.exp(theta[i, j]) / sp.Sum(sp.exp(theta[i, k]), (k, 0, A - 1))),
-        V: _table(values, 1),
-        R: _table(REWARDS, 2),
-        P_: _table(P, 3),
-        d: _table(stationary, 1),
+        pi: softmax_policy(),
+        V: table(values, 1),
+        R: table(REWARDS, 2),
+        P_: table(P, 3),
+        d: table(stationary, 1),
         J_1: V(0),
         J_avV: sp.Sum(d(s) * V(s), (s, 0, S - 1)),
         J_avR: sp.Sum(d(s) * sp.Sum(pi(s, a) * R(s, a), (a, 0, A - 1)), (s, 0, S - 1)),

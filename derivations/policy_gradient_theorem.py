@@ -12,57 +12,32 @@ checked numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
+from derivations._two_state_mdp import (A, MU0, P, R, S, gamma, policy_closed_forms, softmax_policy,
+                                        table, theta)
 from pgsym import Derivation, Erratum, Expectation
 
-S = A = 2
 s, a = sp.symbols("s a", integer=True, nonnegative=True)
-gamma = sp.Symbol("gamma", positive=True)
-theta = sp.IndexedBase("theta", real=True)
-
-# the MDP: P[s][a][t] = Pr(t | s, a), rewards R[s][a], start distribution mu0[s]
-P = [[[sp.Rational(1, 3), sp.Rational(2, 3)], [sp.Rational(3, 4), sp.Rational(1, 4)]],
-     [[sp.Rational(1, 2), sp.Rational(1, 2)], [sp.Rational(1, 5), sp.Rational(4, 5)]]]
-R = [[sp.Integer(1), sp.Integer(-2)], [sp.Rational(1, 2), sp.Integer(3)]]
-MU0 = [sp.Rational(2, 3), sp.Rational(1, 3)]
 
 pi, V, Q, d, d_norm, mu0 = (sp.Function(n, real=True) for n in ("pi", "V", "Q", "d", "d_gamma", "mu_0"))
 J = sp.Symbol("J")
 
 
-def _table(values, rank: int) -> sp.Lambda:
-    """A Lambda that looks ``values`` up by ``rank`` integer indices.
-
-    Written as a sum of Kronecker deltas rather than a Piecewise: SymPy folds a Piecewise
-    out of an enclosing sum, which can free that sum's index.
-    """
-    indices = sp.symbols(f"i0:{rank}", cls=sp.Dummy, integer=True)
-
-    def lookup(table, depth):
-        if depth == rank:
-            return table
-        return sp.Add(*[sp.KroneckerDelta(indices[depth], k) * lookup(row, depth + 1)
-                        for k, row in enumerate(table)])
-    return sp.Lambda(indices, lookup(values, 0))
-
-
 def _closed_forms() -> dict:
     """The exact values of the tabular softmax policy on this MDP, as functions of theta."""
-    policy = sp.Matrix(S, A, lambda i, j: sp.exp(theta[i, j]) / sum(sp.exp(theta[i, k]) for k in range(A)))
-    P_pi = sp.Matrix(S, S, lambda i, k: sum(policy[i, j] * P[i][j][k] for j in range(A)))
-    r_pi = sp.Matrix(S, 1, lambda i, _: sum(policy[i, j] * R[i][j] for j in range(A)))
+    P_pi, r_pi = policy_closed_forms()
     system = sp.eye(S) - gamma * P_pi
-    values = [sp.cancel(v) for v in system.LUsolve(r_pi)]
+    values = [sp.cancel(v) for v in system.LUsolve(sp.Matrix(r_pi))]
     visitation = [sp.cancel(v) for v in system.T.LUsolve(sp.Matrix(MU0))]
     action_values = [[R[i][j] + gamma * sum(P[i][j][k] * values[k] for k in range(S))
                       for j in range(A)] for i in range(S)]
-    i, j, k = sp.symbols("i j k", cls=sp.Dummy, integer=True)
+    i = sp.Dummy("i", integer=True)
     return {
-        pi: sp.Lambda((i, j), sp.exp(theta[i, j]) / sp.Sum(sp.exp(theta[i, k]), (k, 0, A - 1))),
-        V: _table(values, 1),
-        Q: _table(action_values, 2),
-        d: _table(visitation, 1),
+        pi: softmax_policy(),
+        V: table(values, 1),
+        Q: table(action_values, 2),
+        d: table(visitation, 1),
         d_norm: sp.Lambda(i, (1 - gamma) * d(i)),
-        mu0: _table(MU0, 1),
+        mu0: table(MU0, 1),
         J: sp.Sum(mu0(s) * V(s), (s, 0, S - 1)),
     }
 
