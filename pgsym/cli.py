@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pgsym import catalog
 from pgsym.derivation import DerivationError
+from pgsym.document import assemble
 from pgsym.printing.latex import derivation_to_latex
 from pgsym.printing.text import errata_list, report_table, summary
 from pgsym.rules import registered_rules
@@ -81,7 +82,7 @@ def _verify(arguments: argparse.Namespace) -> int:
     reports = _verify_and_print(entries, arguments.time_limit)
     if arguments.errata:
         print()
-        print(errata_list(entries, reports))
+        print(errata_list(assemble(entries, reports)))
     return 0 if all(r.ok for r in reports) else 1
 
 
@@ -101,7 +102,6 @@ def _verify_and_print(entries: list[catalog.Entry], time_limit: float) -> list:
 
 def _build(arguments: argparse.Namespace) -> int:
     from pgsym import codegen, publish
-    from pgsym.document import assemble
 
     entries = catalog.discover(arguments.package)
     out = arguments.out or catalog.package_directory(arguments.package) / "generated"

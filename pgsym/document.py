@@ -68,10 +68,34 @@ class Document:
     def figures_of(self, section: Section) -> list[Figure]:
         return [f for f in self.figures if f.section == section.title]
 
-    def errata(self) -> list[tuple[Entry, Erratum]]:
+    def errata(self) -> list[Finding]:
         """Every erratum, with the entry whose derivation shows it, in document order."""
-        return [(e, erratum) for s in self.sections for e in s.entries
-                for erratum in e.derivation.errata]
+        findings = []
+        for section in self.sections:
+            for entry in section.entries:
+                report = self.report(entry)
+                findings += [Finding(erratum, entry, report is not None and report.ok)
+                             for erratum in entry.derivation.errata]
+        return findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An erratum, the entry whose derivation shows it, and whether that derivation verified."""
+
+    erratum: Erratum
+    entry: Entry
+    verified: bool
+
+    @property
+    def status(self) -> str:
+        return "verified" if self.verified else "NOT verified"
+
+
+def heading(entry: Entry) -> str:
+    """A derivation's title in every format: its name and the place in the notes it covers."""
+    equation = entry.derivation.equation
+    return entry.derivation.name + (f" ({equation})" if equation else "")
 
 
 def assemble(entries: list[Entry], reports: list[Report], *, package: str | None = None,

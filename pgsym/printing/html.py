@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from latex2mathml.converter import convert
 
+from pgsym.document import Document, heading
 from pgsym.printing.latex import lines, verdict_label
 from pgsym.printing.text import summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.document import Document
     from pgsym.verify import Report
 
 _STYLE = """
@@ -109,22 +109,21 @@ def document_to_html(document: "Document", *, figures_from: Path | None = None,
         out += [_paragraph(p) for p in section.paragraphs()]
         for entry in section.entries:
             derivation = entry.derivation
-            heading = derivation.name + (f" ({derivation.equation})" if derivation.equation else "")
-            out.append(f'<h3 id="{entry.slug}">{html.escape(heading)}</h3>')
+            out.append(f'<h3 id="{entry.slug}">{html.escape(heading(entry))}</h3>')
             if derivation.description:
                 out.append(f"<p>{html.escape(derivation.description)}</p>")
             out.append(derivation_to_html(derivation, document.report(entry)))
         out += [_figure(document, f, figures_from) for f in document.figures_of(section)]
         out.append("</section>")
     out.append('<section id="errata"><h2>Errata</h2><ul>')
-    for entry, erratum in document.errata():
-        report = document.report(entry)
-        status = "verified" if report is not None and report.ok else "NOT verified"
-        out.append(f"<li><strong>{html.escape(erratum.location)}</strong>: the notes say "
-                   f"&ldquo;{html.escape(erratum.says)}&rdquo;. Correction: "
-                   f"{html.escape(erratum.correction)}. Shown by: "
-                   f'<a href="#{entry.slug}">{html.escape(entry.derivation.name)}</a> ({status}).</li>')
-    if not document.errata():
+    errata = document.errata()
+    for found in errata:
+        out.append(f"<li><strong>{html.escape(found.erratum.location)}</strong>: the notes say "
+                   f"&ldquo;{html.escape(found.erratum.says)}&rdquo;. Correction: "
+                   f"{html.escape(found.erratum.correction)}. Shown by: "
+                   f'<a href="#{found.entry.slug}">{html.escape(found.entry.derivation.name)}</a> '
+                   f"({found.status}).</li>")
+    if not errata:
         out.append("<li>None recorded.</li>")
     out += ["</ul></section>", "</body></html>", ""]
     return "\n".join(line for line in out if line)

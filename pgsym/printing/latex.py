@@ -15,12 +15,12 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from pgsym.expectation import Expectation
+from pgsym.document import Document, heading
 from pgsym.printing.text import summary
 from pgsym.verify import VerdictKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.document import Document
     from pgsym.verify import Report, StepReport
 
 
@@ -215,8 +215,7 @@ def document_to_latex(document: "Document", *, header: str = "") -> str:
         out += [p for paragraph in section.paragraphs() for p in (_paragraph_to_latex(paragraph), "")]
         for entry in section.entries:
             derivation, report = entry.derivation, document.report(entry)
-            heading = derivation.name + (f" ({derivation.equation})" if derivation.equation else "")
-            out += [f"\\subsection*{{{_escape_text(heading)}}}", ""]
+            out += [f"\\subsection*{{{_escape_text(heading(entry))}}}", ""]
             if derivation.description:
                 out += [_escape_text(derivation.description), ""]
             out += [derivation_to_latex(derivation, report, justification_width="5.5cm")]
@@ -229,13 +228,11 @@ def document_to_latex(document: "Document", *, header: str = "") -> str:
     errata = document.errata()
     if errata:
         out.append("\\begin{itemize}")
-        for entry, erratum in errata:
-            report = document.report(entry)
-            status = "verified" if report is not None and report.ok else "NOT verified"
-            out.append(f"\\item \\textbf{{{_escape_text(erratum.location)}}}: the notes say "
-                       f"``{_escape_text(erratum.says)}''. Correction: "
-                       f"{_escape_text(erratum.correction)}. Shown by: "
-                       f"\\emph{{{_escape_text(entry.derivation.name)}}} ({status}).")
+        for found in errata:
+            out.append(f"\\item \\textbf{{{_escape_text(found.erratum.location)}}}: the notes say "
+                       f"``{_escape_text(found.erratum.says)}''. Correction: "
+                       f"{_escape_text(found.erratum.correction)}. Shown by: "
+                       f"\\emph{{{_escape_text(found.entry.derivation.name)}}} ({found.status}).")
         out.append("\\end{itemize}")
     else:
         out.append("None recorded.")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pgsym.document import Document, heading
 from pgsym.printing.latex import lines, verdict_label
 from pgsym.printing.text import summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.document import Document
     from pgsym.verify import Report
 
 BADGES = {"proved": "✅", "checked numerically": "🔢", "refuted": "❌", "unknown": "❓"}
@@ -79,21 +79,19 @@ def document_to_markdown(document: "Document", *, header: str = "") -> str:
             out += [paragraph if paragraph.startswith("$$") else _escape(paragraph), ""]
         for entry in section.entries:
             derivation, report = entry.derivation, document.report(entry)
-            heading = derivation.name + (f" ({derivation.equation})" if derivation.equation else "")
-            out += [f"### {_escape(heading)}", ""]
+            out += [f"### {_escape(heading(entry))}", ""]
             if derivation.description:
                 out += [_escape(derivation.description), ""]
             out += [derivation_to_markdown(derivation, report), ""]
         for figure in document.figures_of(section):
             out += [f"![{_escape(figure.caption)}]({figure.file})", "", f"*{_escape(figure.caption)}*", ""]
     out += ["## Errata", ""]
-    for entry, erratum in document.errata():
-        report = document.report(entry)
-        status = "verified" if report is not None and report.ok else "NOT verified"
-        out.append(f"- **{_escape(erratum.location)}**: the notes say \"{_escape(erratum.says)}\". "
-                   f"Correction: {_escape(erratum.correction)}. "
-                   f"Shown by: *{_escape(entry.derivation.name)}* ({status}).")
-    if not document.errata():
+    errata = document.errata()
+    for found in errata:
+        out.append(f"- **{_escape(found.erratum.location)}**: the notes say \"{_escape(found.erratum.says)}\". "
+                   f"Correction: {_escape(found.erratum.correction)}. "
+                   f"Shown by: *{_escape(found.entry.derivation.name)}* ({found.status}).")
+    if not errata:
         out.append("None recorded.")
     out.append("")
     return "\n".join(out)

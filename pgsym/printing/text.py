@@ -1,8 +1,13 @@
 """Plain-text tables of verification reports, for the terminal."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pgsym.rules import Justification
 from pgsym.verify import Report, VerdictKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pgsym.document import Document
 
 _MARKS = {
     VerdictKind.PROVED: "proved",
@@ -61,16 +66,13 @@ def summary(reports: list[Report]) -> str:
     return f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
 
 
-def errata_list(entries, reports: list[Report]) -> str:
-    """Returns the errata of the given catalog entries, each with the derivation showing it."""
-    verified = {r.derivation: r.ok for r in reports}
+def errata_list(document: "Document") -> str:
+    """Returns the document's errata, each with the derivation showing it."""
     lines = ["Errata in the notes:"]
-    for entry in entries:
-        for erratum in entry.derivation.errata:
-            status = "verified" if verified.get(entry.derivation.name) else "NOT verified"
-            lines.append(f"- {erratum.location}: the notes say \"{erratum.says}\".")
-            lines.append(f"  Correction: {erratum.correction}.")
-            lines.append(f"  Shown by: {entry.derivation.name} ({status}).")
+    for found in document.errata():
+        lines.append(f"- {found.erratum.location}: the notes say \"{found.erratum.says}\".")
+        lines.append(f"  Correction: {found.erratum.correction}.")
+        lines.append(f"  Shown by: {found.entry.derivation.name} ({found.status}).")
     if len(lines) == 1:
         lines.append("(none recorded)")
     return "\n".join(lines)
