@@ -49,7 +49,10 @@ def estimator(function: str, wrt: sp.Symbol) -> Derivation:
     )
     d.step(sp.Derivative(sp.Integral(_mul(density, f), limits), wrt), rule="definition of expectation")
     d.step(sp.Integral(_mul(gradient, f), limits), rule="swap integral and gradient",
-           note="the bounds do not depend on the parameter; the Gaussian dominates $f$")
+           note="the bounds do not depend on the parameter",
+           condition=f"$p f$ and its derivative in ${sp.latex(wrt)}$ are dominated, for the "
+                     f"parameters in a neighbourhood, by an integrable function (the Gaussian "
+                     f"tail beats polynomial and exponential growth)")
     d.step(sp.Integral(_mul(density, _mul(gradient, 1 / density), f), limits), rule="multiply by one",
            note="multiply and divide by $p(x)$")
     d.step(sp.Integral(_mul(density, sp.Derivative(sp.log(density), wrt), f), limits),

@@ -14,10 +14,10 @@ import importlib
 _HOMES = {
     "pgsym.derivation": ("Derivation", "DerivationError", "Erratum", "Step", "StepError"),
     "pgsym.expectation": ("Expectation",),
-    "pgsym.rules": ("Justification", "Rule", "RuleCheck", "get_rule", "register_rule",
-                    "registered_rules"),
-    "pgsym.verify": ("Counterexample", "Report", "StepReport", "Verdict", "VerdictKind",
-                     "check_equal", "verify"),
+    "pgsym.report": ("Counterexample", "Justification", "Report", "RuleCheck", "StepReport",
+                     "Verdict", "VerdictKind"),
+    "pgsym.rules": ("Rule", "RuleContext", "get_rule", "registered_rules"),
+    "pgsym.verify": ("Settings", "check_equal", "verify", "verify_many"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -40,6 +40,8 @@ __all__ = [
     "Report",
     "Rule",
     "RuleCheck",
+    "RuleContext",
+    "Settings",
     "Step",
     "StepError",
     "StepReport",
@@ -47,7 +49,7 @@ __all__ = [
     "VerdictKind",
     "check_equal",
     "get_rule",
-    "register_rule",
     "registered_rules",
     "verify",
+    "verify_many",
 ]

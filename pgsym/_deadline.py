@@ -1,4 +1,11 @@
-"""Run a function with a hard time limit, so that no check can hang the tool."""
+"""Run a function with a time limit, measured on the wall clock or in CPU time.
+
+Inside a check (which :mod:`pgsym._isolation` runs in a process of its own), the phases
+of the check are bounded in CPU time: the CPU time a computation needs hardly depends on
+what else the machine is doing, so a verdict does not change with load. The process as a
+whole is bounded by the kernel (``RLIMIT_CPU``), which also stops C code that ignores
+Python's signals.
+"""
 from __future__ import annotations
 
 import signal
@@ -17,12 +24,17 @@ class TimeLimitExceeded(BaseException):
     """
 
 
-def call_with_time_limit(function: Callable[[], T], seconds: float) -> T:
+#: the interval timer and its signal for each clock
+_TIMERS = {"wall": ("ITIMER_REAL", "SIGALRM"), "cpu": ("ITIMER_PROF", "SIGPROF")}
+
+
+def call_with_time_limit(function: Callable[[], T], seconds: float, clock: str = "wall") -> T:
     """Returns ``function()``, or raises :class:`TimeLimitExceeded` after ``seconds``.
 
-    In the main thread of a POSIX process the call is interrupted by a timer signal; in any
-    other thread it runs in a daemon thread that is abandoned (left to finish on its own)
-    when the time is up.
+    ``clock`` is ``"wall"`` (elapsed time) or ``"cpu"`` (CPU time of this process). In the
+    main thread of a POSIX process the call is interrupted by a timer signal; in any other
+    thread it runs in a daemon thread that is abandoned (left to finish on its own) when the
+    time is up, measured on the wall clock.
 
     >>> call_with_time_limit(lambda: 2 + 2, 1.0)
     4
@@ -30,7 +42,9 @@ def call_with_time_limit(function: Callable[[], T], seconds: float) -> T:
     if seconds <= 0:
         raise TimeLimitExceeded()
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        return _with_timer_signal(function, seconds)
+        timer, signal_name = _TIMERS[clock]
+        return _with_timer_signal(function, seconds, getattr(signal, timer),
+                                  getattr(signal, signal_name))
     return _with_abandoned_thread(function, seconds)
 
 
@@ -40,16 +54,17 @@ def call_with_time_limit(function: Callable[[], T], seconds: float) -> T:
 _REPEAT_SECONDS = 0.1
 
 
-def _with_timer_signal(function: Callable[[], T], seconds: float) -> T:
+def _with_timer_signal(function: Callable[[], T], seconds: float, timer: int, signum: int) -> T:
     armed = [True]
 
     def interrupt(signum, frame):
         if armed[0]:
             raise TimeLimitExceeded()
 
-    previous_handler = signal.signal(signal.SIGALRM, interrupt)
-    started = time.monotonic()
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
+    previous_handler = signal.signal(signum, interrupt)
+    clock = time.monotonic if timer == signal.ITIMER_REAL else time.process_time
+    started = clock()
+    previous_delay, previous_interval = signal.setitimer(timer, seconds, _REPEAT_SECONDS)
     try:
         try:
             return function()
@@ -58,11 +73,11 @@ def _with_timer_signal(function: Callable[[], T], seconds: float) -> T:
     finally:
         # the outer block still cleans up if a repeated interrupt hit the inner one
         armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
+        signal.setitimer(timer, 0)
+        signal.signal(signum, previous_handler)
         if previous_delay:  # an enclosing limit is still running: give it back its timer
-            remaining = max(previous_delay - (time.monotonic() - started), 1e-3)
-            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+            remaining = max(previous_delay - (clock() - started), 1e-3)
+            signal.setitimer(timer, remaining, previous_interval)
 
 
 def _with_abandoned_thread(function: Callable[[], T], seconds: float) -> T:

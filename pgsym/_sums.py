@@ -1,8 +1,12 @@
-"""Sums with numeric bounds written out term by term, before SymPy evaluates anything.
+"""Sums and products with numeric bounds written out term by term, before SymPy evaluates.
 
 SymPy's summation algorithms look for closed forms; on small finite sums of piecewise or
 Kronecker-delta terms they are slow and, in some nestings, wrong (a nested sum's index can
 escape). Writing the terms out is exact and cheap, so every check does it first.
+
+Bounds follow SymPy's (Karr's) convention, so that a written-out sum and the same sum left
+to SymPy always agree: ``Sum(f, (k, a, b))`` is empty when ``b = a - 1`` and equals
+``-Sum(f, (k, b + 1, a - 1))`` when ``b < a - 1``; a product is inverted likewise.
 """
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ MAX_TERMS = 200
 
 
 def write_out(expr: sp.Basic) -> sp.Basic:
-    """Returns ``expr`` with expectations unfolded and finite sums written out.
+    """Returns ``expr`` with expectations unfolded and finite sums and products written out.
 
     >>> import sympy as sp
     >>> i = sp.Symbol("i", integer=True)
     >>> write_out(sp.Sum(sp.KroneckerDelta(i, 1) * i, (i, 0, 2)))
     1
+    >>> write_out(sp.Sum(i, (i, 5, 1))) == sp.Sum(i, (i, 5, 1)).doit() == -9
+    True
     """
     if expr.is_Atom or not expr.args:
         return expr
@@ -28,16 +34,32 @@ def write_out(expr: sp.Basic) -> sp.Basic:
         return write_out(expr.unfold())
     args = [write_out(a) for a in expr.args]
     rebuilt = expr.func(*args) if args != list(expr.args) else expr
-    if isinstance(rebuilt, sp.Sum):
-        return _written_sum(rebuilt)
+    if isinstance(rebuilt, (sp.Sum, sp.Product)):
+        return _written(rebuilt)
     return rebuilt
 
 
-def _written_sum(total: sp.Sum) -> sp.Basic:
-    terms = [total.function]
-    for index, lower, upper in reversed(total.limits):
-        if not (lower.is_Integer and upper.is_Integer) or (upper - lower + 1) * len(terms) > MAX_TERMS:
+def _written(total: sp.Sum | sp.Product) -> sp.Basic:
+    is_sum = isinstance(total, sp.Sum)
+    combine = sp.Add if is_sum else sp.Mul
+    value, count = total.function, 1
+    for index, lower, upper in total.limits:  # innermost first
+        if not (lower.is_Integer and upper.is_Integer) or _binds(value, index):
             return total
-        terms = [t.xreplace({index: sp.Integer(k)}) for t in terms
-                 for k in range(int(lower), int(upper) + 1)]
-    return sp.Add(*terms)
+        low, high, inverted = int(lower), int(upper), False
+        if high < low - 1:  # Karr: the sum over (a .. b) is minus the sum over (b+1 .. a-1)
+            low, high, inverted = high + 1, low - 1, True
+        count *= max(high - low + 1, 1)
+        if count > MAX_TERMS:
+            return total
+        value = combine(*[value.xreplace({index: sp.Integer(k)}) for k in range(low, high + 1)])
+        if inverted:
+            value = -value if is_sum else 1 / value
+    return value
+
+
+def _binds(expr: sp.Basic, symbol: sp.Basic) -> bool:
+    """Whether a sum, integral, product or lambda inside ``expr`` binds ``symbol`` (so that
+    replacing it everywhere would also rewrite that bound variable)."""
+    return any(symbol in node.bound_symbols for node in sp.preorder_traversal(expr)
+               if getattr(node, "bound_symbols", None))

@@ -43,14 +43,24 @@ def discover(package: str = "derivations", modules: list[str] | None = None) -> 
     >>> [e.slug for e in discover(modules=["log_derivative_trick"])]
     ['log-derivative-trick']
     """
-    root = _import(package)
     entries: list[Entry] = []
-    for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules(_package_path(package)), key=lambda i: i.name):
         if info.name.startswith("_") or (modules is not None and info.name not in modules):
             continue
         entries.extend(_built(f"{package}.{info.name}"))
-    _reject_duplicate_names(entries)
+    if modules is None and not entries:
+        raise DerivationError(f"package {package} builds no derivations")
+    _reject_clashes(entries)
     return entries
+
+
+def _package_path(package: str) -> list[str]:
+    """The folders holding ``package``'s modules."""
+    path = getattr(_import(package), "__path__", None)
+    if path is None:
+        raise DerivationError(f"{package} is a module, not a package of modules that build "
+                              f"derivations")
+    return list(path)
 
 
 def _built(name: str) -> list[Entry]:
@@ -59,10 +69,10 @@ def _built(name: str) -> list[Entry]:
         raise DerivationError(f"module {name} defines no build() function")
     try:
         built = build()
-    except DerivationError:
-        raise
+    except DerivationError as error:
+        raise DerivationError(f"{name}.build() failed: {error}") from error
     except Exception as error:
-        raise DerivationError(f"{name}.build() failed: {type(error).__name__}: {error}") from error
+        raise DerivationError(f"{name}.build() failed: {_cause(error)}") from error
     entries = []
     for derivation in built if isinstance(built, (list, tuple)) else [built]:
         if not isinstance(derivation, Derivation):
@@ -91,19 +101,35 @@ def find(package: str, names: list[str]) -> list[Entry]:
 
 
 def _import(name: str):
+    """Imports ``name``; any failure, a syntax error in the module included, is reported."""
     try:
         return importlib.import_module(name)
-    except ImportError as error:
-        raise DerivationError(f"cannot import {name}: {error}") from error
+    except Exception as error:
+        raise DerivationError(f"cannot import {name}: {_cause(error)}") from error
 
 
-def _reject_duplicate_names(entries: list[Entry]) -> None:
-    seen: dict[str, str] = {}
+def _cause(error: Exception) -> str:
+    """``error``'s type and message on one line."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _reject_clashes(entries: list[Entry]) -> None:
+    """Refuses two derivations with one name, or one slug (their files would clash)."""
+    by_slug: dict[str, Entry] = {}
     for entry in entries:
-        other = seen.setdefault(entry.derivation.name, entry.module)
-        if other != entry.module:
-            raise DerivationError(f"derivation {entry.derivation.name!r} is built by both "
-                                  f"{other} and {entry.module}")
+        name = entry.derivation.name
+        if not entry.slug:
+            raise DerivationError(f"derivation {name!r} in {entry.module} has no letters or "
+                                  f"digits to name its files")
+        other = by_slug.setdefault(entry.slug, entry)
+        if other is entry:
+            continue
+        if other.derivation.name == name:
+            raise DerivationError(f"derivation {name!r} is built twice: by {other.module} "
+                                  f"and by {entry.module}")
+        raise DerivationError(f"derivations {other.derivation.name!r} (in {other.module}) and "
+                              f"{name!r} (in {entry.module}) have the same slug {entry.slug!r}")
 
 
 def select(entries: list[Entry], names: list[str]) -> list[Entry]:
@@ -124,42 +150,20 @@ def package_directory(package: str = "derivations"):
     """The folder of ``package`` on disk (where its generated LaTeX lives)."""
     from pathlib import Path
 
-    return Path(_import(package).__file__).resolve().parent
+    folders = _package_path(package)
+    if len(folders) != 1:
+        raise DerivationError(f"namespace package {package} spans {len(folders)} folders: "
+                              f"{', '.join(folders)}; there is no one folder to write to")
+    return Path(folders[0]).resolve()
 
 
-_ENTRIES_FOR_WORKERS: list[Entry] = []
-
-
-def _verify_one(task: tuple[int, float]):
-    from pgsym.verify import verify
-
-    index, time_limit = task
-    return verify(_ENTRIES_FOR_WORKERS[index].derivation, time_limit=time_limit)
-
-
-def verify_entries(entries: list[Entry], time_limit: float, workers: int | None = None,
+def verify_entries(entries: list[Entry], settings=None, workers: int | None = None,
                    on_done: Callable[[int], None] = lambda done: None) -> list:
-    """Verifies every entry, on ``workers`` processes (default: one per core), and returns
-    the reports in the order of the entries; ``on_done(n)`` is called as each one finishes.
-    Without ``fork`` (or with one worker) it runs in this process."""
-    import multiprocessing
-    import os
+    """Verifies every entry (all their steps in parallel, on ``workers`` processes, default
+    one per core) and returns the reports in the order of the entries; ``on_done(n)`` is
+    called as the ``n``-th derivation is done. ``settings`` is a
+    :class:`pgsym.verify.Settings` (time limit, opt-in for numeric evidence)."""
+    from pgsym.verify import Settings, verify_many
 
-    from pgsym.verify import verify
-
-    workers = workers or os.cpu_count() or 1
-    reports = []
-    if workers <= 1 or len(entries) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for entry in entries:
-            reports.append(verify(entry.derivation, time_limit=time_limit))
-            on_done(len(reports))
-        return reports
-    _ENTRIES_FOR_WORKERS[:] = entries  # inherited by the forked workers, never pickled
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for report in pool.imap(_verify_one, [(i, time_limit) for i in range(len(entries))]):
-                reports.append(report)
-                on_done(len(reports))
-        return reports
-    finally:
-        _ENTRIES_FOR_WORKERS.clear()
+    return verify_many([e.derivation for e in entries], settings or Settings(),
+                       workers=workers, on_done=on_done)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from pgsym import catalog
 from pgsym.derivation import DerivationError
@@ -11,7 +13,51 @@ from pgsym.document import assemble
 from pgsym.printing.latex import derivation_to_latex
 from pgsym.printing.text import errata_list, report_table, summary
 from pgsym.rules import registered_rules
-from pgsym.verify import DEFAULT_TIME_LIMIT, verify
+from pgsym.verify import DEFAULT_TIME_LIMIT, Settings, verify
+
+T = TypeVar("T")
+
+
+def _checked(convert: Callable[[str], T], holds: Callable[[T], bool],
+             what: str) -> Callable[[str], T]:
+    """An argparse ``type=``: the text converted by ``convert``, refused unless ``holds``."""
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not holds(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
+        return value
+    return parse
+
+
+_MAX_SECONDS = 86400.0  # a day; the interval timer overflows somewhere above 1e9 s
+_seconds = _checked(float, lambda s: 0 < s <= _MAX_SECONDS,  # false for nan
+                    f"a positive number of seconds, at most {_MAX_SECONDS:g} (a day)")
+_positive = _checked(int, lambda n: n > 0, "a positive whole number")
+_seed = _checked(int, lambda n: n >= 0, "a whole number, 0 or more")
+_module_name = _checked(str, lambda name: all(part.isidentifier() for part in name.split(".")),
+                        "the name of a package to import, such as derivations")
+
+
+def _folder(text: str) -> Path:
+    """An argparse ``type=``: a folder to write into, which need not exist yet."""
+    path = Path(text)
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{existing} is a file, not a folder")
+    return path
+
+
+def _file(text: str) -> Path:
+    """An argparse ``type=``: a file to write, in a folder that exists."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"no folder {path.parent} to write {path.name} into")
+    return path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,15 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     package = argparse.ArgumentParser(add_help=False)
-    package.add_argument("--package", default="derivations", metavar="NAME",
+    package.add_argument("--package", type=_module_name, default="derivations", metavar="NAME",
                          help="importable package whose modules build the derivations "
                               "(default %(default)s)")
 
     check = commands.add_parser("verify", parents=[package],
                                 help="verify derivations and print their verdicts")
     check.add_argument("names", nargs="*", help="derivations to verify (default: all)")
-    check.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                       help="seconds allowed for checking each step (default %(default)s)")
+    check.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="S",
+                       help="CPU seconds allowed for checking each step's rule and, "
+                            "separately, its value: a guard against runaway checks "
+                            "(default %(default)s)")
+    check.add_argument("--accept-numeric", action="store_true",
+                       help="let steps that are only checked numerically pass (the output "
+                            "still says which); by default only proved steps pass")
     check.add_argument("--errata", action="store_true",
                        help="also list the places where the notes are wrong or need a condition")
 
@@ -36,29 +87,35 @@ def _parser() -> argparse.ArgumentParser:
         "build", parents=[package],
         help="verify every derivation; write the document (LaTeX, Markdown, HTML, figures, "
              "a LaTeX fragment per derivation) and regenerate the gradient library")
-    build.add_argument("--out", type=Path, metavar="DIR",
+    build.add_argument("--out", type=_folder, metavar="DIR",
                        help="where the document goes (default: the package's generated/ folder)")
-    build.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="S",
-                       help="seconds allowed for checking each step (default %(default)s)")
+    build.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="S",
+                       help="CPU seconds allowed for checking each step's rule and, "
+                            "separately, its value: a guard against runaway checks "
+                            "(default %(default)s)")
+    build.add_argument("--accept-numeric", action="store_true",
+                       help="let steps that are only checked numerically pass (the output "
+                            "still says which); by default only proved steps pass")
     build.add_argument("--pdf", action="store_true",
                        help="also compile notes.pdf with pdflatex (TeX Live)")
     build.add_argument("--no-figures", action="store_true",
                        help="do not draw the figures (they need matplotlib: pgsym[plots])")
-    build.add_argument("--kernels", type=Path, metavar="FILE",
+    build.add_argument("--kernels", type=_file, metavar="FILE",
                        help="where the generated NumPy kernels go (default: inside the "
                             "installed package, pgsym/gradients/_kernels.py)")
 
     numeric = commands.add_parser(
         "check", help="run the numerical checks of the gradient library against exact answers")
-    numeric.add_argument("--cases", type=int, default=5, metavar="K",
+    numeric.add_argument("--cases", type=_positive, default=5, metavar="K",
                          help="random instances of each check (default %(default)s)")
-    numeric.add_argument("--seed", type=int, default=0)
-    numeric.add_argument("--plot", type=Path, metavar="FILE",
+    numeric.add_argument("--seed", type=_seed, default=0)
+    numeric.add_argument("--plot", type=_file, metavar="FILE",
                          help="save a plot of REINFORCE converging to the exact gradient, with "
                               "and without a baseline (needs matplotlib: pgsym[plots])")
 
-    latex = commands.add_parser("latex", parents=[package], help="print a derivation as LaTeX")
-    latex.add_argument("name")
+    latex = commands.add_parser("latex", parents=[package],
+                                help="print a derivation, or every one a module builds, as LaTeX")
+    latex.add_argument("name", help="a derivation's name or slug, or a module's name")
     latex.add_argument("--verdicts", action="store_true",
                        help="verify first and mark each step with its verdict")
 
@@ -75,21 +132,32 @@ def main(argv: list[str] | None = None) -> int:
     except DerivationError as error:
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of the output (`head`, say) has gone: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:  # a file or folder that cannot be written, say
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"pgsym: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 def _verify(arguments: argparse.Namespace) -> int:
     entries = catalog.find(arguments.package, arguments.names)
-    reports = _verify_and_print(entries, arguments.time_limit)
+    reports = _verify_and_print(entries, _settings(arguments))
     if arguments.errata:
         print()
         print(errata_list(assemble(entries, reports)))
     return 0 if all(r.ok for r in reports) else 1
 
 
-def _verify_and_print(entries: list[catalog.Entry], time_limit: float) -> list:
+def _settings(arguments: argparse.Namespace) -> Settings:
+    return Settings(time_limit=arguments.time_limit, accept_numeric=arguments.accept_numeric)
+
+
+def _verify_and_print(entries: list[catalog.Entry], settings: Settings) -> list:
     """Verifies the entries (with progress on a terminal) and prints the table."""
     reports = catalog.verify_entries(
-        entries, time_limit, on_done=lambda done: _progress(done, len(entries), "derivations verified"))
+        entries, settings, on_done=lambda done: _progress(done, len(entries), "derivations verified"))
     equations = {e.derivation.name: e.derivation.equation for e in entries}
     print(report_table(reports, equations))
     print()
@@ -105,7 +173,7 @@ def _build(arguments: argparse.Namespace) -> int:
 
     entries = catalog.discover(arguments.package)
     out = arguments.out or catalog.package_directory(arguments.package) / "generated"
-    reports = _verify_and_print(entries, arguments.time_limit)
+    reports = _verify_and_print(entries, _settings(arguments))
     document = assemble(entries, reports, package=arguments.package)
     figures = not arguments.no_figures
     if figures:
@@ -178,9 +246,12 @@ def _progress(done: int, total: int, what: str = "checks", width: int = 30) -> N
 
 
 def _latex(arguments: argparse.Namespace) -> int:
-    [entry] = catalog.find(arguments.package, [arguments.name])
-    report = verify(entry.derivation) if arguments.verdicts else None
-    print(derivation_to_latex(entry.derivation, report), end="")
+    entries = catalog.find(arguments.package, [arguments.name])
+    for number, entry in enumerate(entries):
+        report = verify(entry.derivation) if arguments.verdicts else None
+        if len(entries) > 1:  # a module's derivations, each headed by its name
+            print(("\n" if number else "") + "% " + " ".join(entry.derivation.name.split()))
+        print(derivation_to_latex(entry.derivation, report), end="")
     return 0
 
 

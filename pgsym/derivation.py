@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING, Mapping
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
+from pgsym._trees import rename_bound, replace_unevaluated
+from pgsym.report import step_location
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pgsym.verify import Report
+    from pgsym.report import Report
+
+#: expressions nested deeper than this are refused: SymPy's recursive algorithms would
+#: exhaust Python's stack on them
+MAX_DEPTH = 150
+#: what a step may say about numeric evidence
+ACCEPT_NUMERIC = "numeric"
 
 
 class DerivationError(ValueError):
@@ -37,11 +46,28 @@ class Step:
     rule: str
     note: str = ""
     using: tuple[tuple[sp.Basic, sp.Basic], ...] = ()
+    condition: str | sp.Basic = ""
+    accept: str | None = None
+    custom_rule: _rules.Rule | None = None
 
     @property
     def justification(self) -> str:
-        """The text printed in the right-hand column: the rule, then the note if any."""
-        return f"{self.rule}: {self.note}" if self.note else self.rule
+        """The text printed in the right-hand column: the rule, the note if any, and the
+        assumption the step states, if any."""
+        text = f"{self.rule}: {self.note}" if self.note else self.rule
+        return f"{text}; assuming {self.assumption}" if self.assumption else text
+
+    @property
+    def assumption(self) -> str:
+        """The stated condition as text (math as ``$...$``), empty if the step states none."""
+        if isinstance(self.condition, sp.Basic):
+            return f"${sp.latex(self.condition)}$"
+        return self.condition
+
+    @property
+    def accepts_numeric(self) -> bool:
+        """True when the step opted in to pass on numeric evidence."""
+        return self.accept == ACCEPT_NUMERIC
 
 
 @dataclass(frozen=True)
@@ -88,7 +114,9 @@ class Derivation:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise DerivationError(f"a derivation needs a non-empty name, got {self.name!r}")
-        self.start = self._checked_expression(self.start, "start expression")
+        if not isinstance(self.definitions, Mapping):
+            raise DerivationError(f"derivation {self.name!r}: definitions must be a dict, got "
+                                  f"{type(self.definitions).__name__}")
         definitions = {}
         for key, value in dict(self.definitions).items():
             if isinstance(key, UndefinedFunction):
@@ -104,8 +132,12 @@ class Derivation:
                     f"(or undefined functions to Lambdas), got key {key!r} of type "
                     f"{type(key).__name__}"
                 )
-            definitions[key] = self._checked_expression(value, f"definition of {key}")
+            definitions[key] = value
         self.definitions = definitions
+        for key, value in definitions.items():
+            if not isinstance(value, sp.Lambda):
+                definitions[key] = self._checked_expression(value, f"definition of {key}")
+        self.start = self._checked_expression(self.start, "start expression")
         self.parameters = tuple(self.parameters)
         self.errata = tuple(self.errata)
         self.steps = tuple(self.steps)
@@ -115,22 +147,34 @@ class Derivation:
         self,
         expr: sp.Expr,
         *,
-        rule: str,
+        rule: "str | _rules.Rule",
         note: str = "",
         using: Mapping[sp.Basic, sp.Basic] | None = None,
+        condition: str | sp.Basic = "",
+        accept: str | None = None,
     ) -> "Derivation":
         """Append ``= expr`` justified by ``rule``; returns the derivation so calls chain.
+
+        ``rule`` names a built-in rule or is a :class:`pgsym.Rule` of your own.
+        ``condition`` states an assumption the step rests on (text with ``$...$`` math, or a
+        SymPy relation such as ``sp.Ne(q, 0)``); every output prints it, and the step is
+        then at best "proved under a stated assumption". ``accept="numeric"`` lets this
+        step pass on numeric evidence alone, visibly.
 
         Raises :class:`StepError` for anything that is not a scalar SymPy expression, an
         unknown rule, or a free symbol that neither the start nor a definition introduces.
         """
-        where = step_location(self.name, len(self.steps) + 1, rule)
-        try:
-            known_rule = _rules.get_rule(rule)
-        except KeyError as missing:
-            raise StepError(f"{where}: {missing.args[0]}") from None
+        name = rule.name if isinstance(rule, _rules.Rule) else rule
+        where = step_location(self.name, len(self.steps) + 1, str(name))
+        known_rule, custom_rule = self._checked_rule(rule, where)
         if known_rule.needs_using and not using:
             raise StepError(f"{where}: this rule needs `using=` (what replaces what)")
+        if accept not in (None, ACCEPT_NUMERIC):
+            raise StepError(f"{where}: accept= may only be {ACCEPT_NUMERIC!r} (or None), "
+                            f"got {accept!r}")
+        if not isinstance(condition, (str, sp.logic.boolalg.Boolean)):
+            raise StepError(f"{where}: condition= must be text or a SymPy relation such as "
+                            f"sympy.Ne(q, 0), got {type(condition).__name__}")
         try:
             expr = self._checked_expression(expr, "step")
         except DerivationError as bad:
@@ -151,17 +195,33 @@ class Derivation:
                 f"{where}: function(s) {names} appear in neither the start expression nor a "
                 f"definition"
             )
+        if not isinstance(using, (Mapping, type(None))):
+            raise StepError(f"{where}: `using` must be a dict of what replaces what")
         pairs = tuple(dict(using or {}).items())
         for old, new in pairs:
             if not isinstance(old, sp.Basic) or not isinstance(new, sp.Basic):
                 raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects")
-        self.steps = self.steps + (Step(expr, rule, note, pairs),)
+        self.steps = self.steps + (Step(expr, str(name), note, pairs, condition, accept,
+                                        custom_rule),)
         return self
+
+    def _checked_rule(self, rule: "str | _rules.Rule", where: str) -> tuple:
+        """The rule to check the step with, and the user's own rule object if any."""
+        if isinstance(rule, _rules.Rule):
+            clash = [n for n in (rule.name, *rule.aliases) if _rules.is_builtin_name(n)]
+            if clash:
+                raise StepError(f"{where}: a rule of your own cannot be called {clash[0]!r}, "
+                                f"the name of a built-in rule; rename it")
+            return rule, rule
+        try:
+            return _rules.get_rule(rule), None
+        except KeyError as missing:
+            raise StepError(f"{where}: {missing.args[0]}") from None
 
     def _checked_expression(self, expr: object, what: str) -> sp.Expr:
         if isinstance(expr, (int, float)) and not isinstance(expr, bool):
             return sp.sympify(expr)
-        if not isinstance(expr, sp.Expr):
+        if not isinstance(expr, sp.Expr) or isinstance(expr, (MatrixExpr, sp.MatrixBase)):
             kind = type(expr).__name__
             hint = " (write the right-hand side only, not an equation)" if isinstance(
                 expr, sp.core.relational.Relational) else ""
@@ -169,7 +229,32 @@ class Derivation:
                 f"derivation {self.name!r}: the {what} must be a scalar SymPy expression, "
                 f"got {kind}: {expr!r}{hint}"
             )
+        depth = _depth(expr)
+        if depth > MAX_DEPTH:
+            raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
+                                  f"levels deep; at most {MAX_DEPTH} are supported")
+        self._check_applications(expr, what)
         return expr
+
+    def _check_applications(self, expr: sp.Expr, what: str) -> None:
+        """Defined functions are called with as many arguments as their Lambda takes, and
+        derivatives are taken only with respect to something SymPy can differentiate by."""
+        functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
+        for call in expr.atoms(AppliedUndef):
+            definition = functions.get(call.func)
+            if definition is not None and len(call.args) not in definition.nargs:
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} calls {call.func} with "
+                    f"{len(call.args)} argument(s), but its definition takes "
+                    f"{len(definition.variables)}")
+        for derivative in expr.atoms(sp.Derivative):
+            for variable, _ in derivative.variable_count:
+                value = self.definitions.get(variable)
+                if value is not None and not getattr(value, "_diff_wrt", False):
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the {what} differentiates with respect to "
+                        f"{variable}, which is defined as {value}; a derivative can only be "
+                        f"taken with respect to a symbol or a function application")
 
     def _known_symbols(self) -> set[sp.Symbol]:
         known = _free_names(self.start) | set(self.parameters)
@@ -197,8 +282,12 @@ class Derivation:
         """The last expression of the chain (the start if there are no steps)."""
         return self.expressions[-1]
 
-    def unfold(self, expr: sp.Expr) -> sp.Expr:
+    def unfold(self, expr: sp.Expr, evaluate: bool = True) -> sp.Expr:
         """Returns ``expr`` with every defined symbol and function replaced by its definition.
+
+        Bound variables (of sums, integrals, expectations) that share a name with a defined
+        symbol or with a symbol of a definition are renamed first, so that no definition is
+        captured. With ``evaluate=False`` nothing is simplified on the way.
 
         >>> import sympy as sp
         >>> y, z = sp.symbols("y z")
@@ -209,16 +298,32 @@ class Derivation:
             return expr
         symbols = {k: v for k, v in self.definitions.items() if isinstance(k, sp.Symbol)}
         functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
+        replace = (lambda e, m: e.xreplace(m)) if evaluate else replace_unevaluated
+
+        def call(application: AppliedUndef) -> sp.Expr:
+            definition = functions[application.func]
+            arguments = set().union(*(a.free_symbols for a in application.args))
+            body = rename_bound(definition.expr, arguments)
+            return replace(body, dict(zip(definition.variables, application.args)))
+
         for _ in range(len(self.definitions) + 1):
-            unfolded = expr.xreplace(symbols)
+            unfolded = replace(rename_bound(expr, self._captured), symbols)
             if functions:
                 unfolded = unfolded.replace(
-                    lambda e: isinstance(e, AppliedUndef) and e.func in functions,
-                    lambda e: functions[e.func](*e.args))
+                    lambda e: isinstance(e, AppliedUndef) and e.func in functions, call)
             if unfolded == expr:
                 return expr
             expr = unfolded
         raise DerivationError(f"derivation {self.name!r}: its definitions are circular")
+
+    @property
+    def _captured(self) -> set[sp.Basic]:
+        """The symbols a bound variable must not be called: defined ones and those that
+        definitions mention."""
+        names = {k for k in self.definitions if isinstance(k, sp.Symbol)}
+        for value in self.definitions.values():
+            names |= value.free_symbols
+        return names
 
     # -- conveniences that hand over to other modules ------------------------------------
     def verify(self, **options) -> "Report":
@@ -244,9 +349,15 @@ class Derivation:
         return "$\\displaystyle " + derivation_to_latex(self, None, environment="aligned") + "$"
 
 
-def step_location(derivation: str, number: int, rule: str) -> str:
-    """Names a step in messages: ``derivation 'name', step 3 (chain rule)``."""
-    return f"derivation {derivation!r}, step {number} ({rule})"
+def _depth(expr: sp.Basic) -> int:
+    """The nesting depth of ``expr``, counted without recursion."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((a, depth + 1) for a in node.args)
+    return deepest
 
 
 def require_steps(derivation: Derivation) -> None:

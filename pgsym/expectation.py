@@ -44,6 +44,10 @@ class Expectation(sp.Expr):
         return self.args[2]
 
     @property
+    def bound_symbols(self) -> list[sp.Basic]:
+        return [self.variable]
+
+    @property
     def is_discrete(self) -> bool:
         return bool(self.variable.is_integer)
 

@@ -1,48 +1,59 @@
-"""The registry of named rules that justify steps.
+"""The rules that justify steps: one registry of built-in rules, and rules users pass in.
 
 A rule may be a *transformation*: then it knows how to rewrite an expression, and the
 verifier checks that applying it to the previous step (or, for rules that read both ways,
-to the new step) gives the other one, up to reordering and regrouping of sums and
-products. A rule without a check (``check=None``) only asserts equality, which the
+to the new step) gives the other one, up to the order and grouping of terms and
+commutative factors. Nothing is evaluated while a rule is applied, so a rule confirms only
+what it says. A rule without a check (``check=None``) only asserts equality, which the
 verifier checks on its own.
+
+The built-in rules cannot be replaced. A user's rule is a :class:`Rule` object that a step
+cites directly (``d.step(expr, rule=my_rule)``): it is visible to the derivations that
+cite it and to no other, and it may not take the name of a built-in rule.
 
 >>> sorted(registered_rules())[:3]
 ['algebra', 'associativity', 'chain rule']
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from pgsym._sums import write_out
+from pgsym._trees import depends_on, rebuild, replace_unevaluated
 from pgsym.expectation import Expectation
+from pgsym.report import Justification, RuleCheck
 
-
-class Justification(enum.Enum):
-    """What the rule check found about a step's justification."""
-
-    CONFIRMED = "confirmed"
-    MISMATCH = "mismatch"
-    NOT_CHECKED = "not checked"
-
-
-@dataclass(frozen=True)
-class RuleCheck:
-    """The outcome of checking that a rule links two expressions, with an explanation."""
-
-    status: Justification
-    detail: str = ""
+__all__ = ["Justification", "Rule", "RuleCheck", "RuleContext", "RuleRefused", "canonical",
+           "get_rule", "is_builtin_name", "registered_rules"]
 
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule check may read besides the two expressions."""
+    """What a rule check may read besides the two expressions.
+
+    ``unfold`` replaces defined symbols and functions by their definitions (without
+    evaluating anything), ``using`` is the step's ``using=`` pairs, ``condition`` the
+    assumption the step states (empty if none), and ``prove(a, b)`` tells whether ``a = b``
+    is proved (it runs the verifier's value check).
+    """
 
     unfold: Callable[[sp.Expr], sp.Expr] = lambda expr: expr
     using: tuple[tuple[sp.Basic, sp.Basic], ...] = ()
+    condition: str = ""
+    prove: Callable[[sp.Expr, sp.Expr], bool] = lambda a, b: False
+
+    def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
+        """Whether ``expr`` may vary with ``variable``, reading through definitions."""
+        return depends_on(self.unfold(expr), variable)
+
+    def is_nonzero(self, expr: sp.Expr) -> bool:
+        """Whether SymPy's assumptions show ``expr`` (its definitions unfolded) is never 0."""
+        value = write_out(self.unfold(expr))
+        return bool(value.is_nonzero or value.is_positive or value.is_negative)
 
 
 RuleCheckFunction = Callable[[sp.Expr, sp.Expr, RuleContext], RuleCheck]
@@ -50,13 +61,22 @@ RuleCheckFunction = Callable[[sp.Expr, sp.Expr, RuleContext], RuleCheck]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named justification; ``check`` is ``None`` for rules that only assert equality."""
+    """A named justification; ``check`` is ``None`` for rules that only assert equality.
+
+    An ``interchange`` rule (swapping a limit and a derivative) is an identity under a
+    condition the step states; when it is confirmed and the condition is stated, the step
+    is proved under that assumption even where no evaluation can show it.
+
+    >>> Rule("my identity", "an identity I trust").is_transformation
+    False
+    """
 
     name: str
     description: str
     check: RuleCheckFunction | None = None
     aliases: tuple[str, ...] = ()
     needs_using: bool = False
+    interchange: bool = False
 
     @property
     def is_transformation(self) -> bool:
@@ -75,42 +95,42 @@ def _key(name: str) -> str:
     return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
 
 
-def register_rule(rule: Rule, *, replace: bool = False) -> Rule:
-    """Adds ``rule`` (and its aliases) to the registry and returns it.
-
-    >>> register_rule(Rule("my identity", "an identity I trust"), replace=True).name
-    'my identity'
-    """
-    names = [rule.name, *rule.aliases]
-    for name in names:
-        taken = _ALIASES.get(_key(name))
-        if taken is not None and not replace:
-            raise ValueError(f"rule name {name!r} is already used by rule {taken!r}")
-    _REGISTRY[rule.name] = rule
-    for name in names:
+def _register_builtin(rule: Rule) -> None:
+    for name in (rule.name, *rule.aliases):
+        if _key(name) in _ALIASES:
+            raise ValueError(f"rule name {name!r} is already used by rule {_ALIASES[_key(name)]!r}")
         _ALIASES[_key(name)] = rule.name
-    return rule
+    _REGISTRY[rule.name] = rule
+
+
+def is_builtin_name(name: str) -> bool:
+    """Whether ``name`` (or a spelling of it) names a built-in rule."""
+    return _key(name) in _ALIASES
 
 
 def get_rule(name: str) -> Rule:
-    """Returns the rule called ``name`` (or one of its aliases); ``KeyError`` lists the known ones."""
+    """Returns the built-in rule called ``name`` (or one of its aliases); ``KeyError`` lists
+    the known ones."""
     if not isinstance(name, str) or _key(name) not in _ALIASES:
         known = ", ".join(sorted(_REGISTRY))
-        raise KeyError(f"unknown rule {name!r}; known rules: {known}")
+        raise KeyError(f"unknown rule {name!r}; known rules: {known} (or pass a pgsym.Rule "
+                       f"object for a rule of your own)")
     return _REGISTRY[_ALIASES[_key(name)]]
 
 
 def registered_rules() -> dict[str, Rule]:
-    """Returns a copy of the registry, by canonical name."""
+    """Returns a copy of the built-in rules, by canonical name."""
     return dict(_REGISTRY)
 
 
-# -- canonical form: sums and products flattened and sorted, nothing cancelled --------------
+# -- canonical form: sums and commutative products flattened and sorted, nothing evaluated --
 def canonical(expr: sp.Basic) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
-    Nothing is cancelled or expanded, so ``canonical(a*(b/b))`` still shows ``b/b``; two
-    expressions with equal canonical forms differ only by associativity and commutativity.
+    Nothing is cancelled, expanded or evaluated, so ``canonical(a*(b/b))`` still shows
+    ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    ``B*A`` differ for non-commutative ``A``, ``B``. Two expressions with equal canonical
+    forms differ only by associativity, commutativity, and factors 1 or terms 0.
 
     >>> import sympy as sp
     >>> a, b = sp.symbols("a b")
@@ -124,18 +144,16 @@ def canonical(expr: sp.Basic) -> sp.Basic:
         kind = type(expr)
         flat: list[sp.Basic] = []
         for a in args:
-            flat.extend(a.args if isinstance(a, kind) else [a])
-        numbers = [a for a in flat if a.is_Number]
-        others = sorted((a for a in flat if not a.is_Number), key=sp.default_sort_key)
-        identity = sp.S.One if kind is sp.Mul else sp.S.Zero
-        number = kind(*numbers) if numbers else identity
-        terms = ([number] if number != identity else []) + others
+            flat.extend(a.args if type(a) is kind else [a])
+        identity = sp.S.One if isinstance(expr, sp.Mul) else sp.S.Zero
+        flat = [a for a in flat if a != identity]
+        commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
+        ordered = [a for a in flat if not a.is_commutative]  # their order is their meaning
+        terms = commutative + ordered
         if not terms:
             return identity
         return terms[0] if len(terms) == 1 else kind(*terms, evaluate=False)
-    if isinstance(expr, sp.Derivative):
-        return sp.Derivative(*args, evaluate=False)
-    return expr.func(*args)
+    return rebuild(expr, args)
 
 
 def _matches(candidates: Iterable[sp.Basic], target: sp.Basic) -> bool:
@@ -143,7 +161,10 @@ def _matches(candidates: Iterable[sp.Basic], target: sp.Basic) -> bool:
     return any(canonical(c) == goal for c in candidates)
 
 
-def rewrites(expr: sp.Basic, rewrite_node: Callable[[sp.Basic], list[sp.Basic]],
+RewriteNode = Callable[[sp.Basic, RuleContext], list[sp.Basic]]
+
+
+def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
              limit: int = 64) -> Iterator[sp.Basic]:
     """Yields ``expr`` rewritten at every matching node at once, then at each node alone.
 
@@ -151,23 +172,23 @@ def rewrites(expr: sp.Basic, rewrite_node: Callable[[sp.Basic], list[sp.Basic]],
     match). May raise :class:`RuleRefused` to explain why a node that looks like a match
     cannot be rewritten.
     """
+    base = canonical(expr)
     replacements: dict[sp.Basic, list[sp.Basic]] = {}
-    for node in sp.preorder_traversal(canonical(expr)):
+    for node in sp.preorder_traversal(base):
         if node not in replacements:
-            found = rewrite_node(node)
+            found = rewrite_node(node, context)
             if found:
                 replacements[node] = found
     if not replacements:
         return
-    base = canonical(expr)
-    yield base.xreplace({node: options[0] for node, options in replacements.items()})
+    yield replace_unevaluated(base, {node: options[0] for node, options in replacements.items()})
     count = 1
     for node, options in replacements.items():
         for option in options:
             if count >= limit:
                 return
             count += 1
-            yield base.xreplace({node: option})
+            yield replace_unevaluated(base, {node: option})
 
 
 def _as_written_and_unfolded(before: sp.Expr, after: sp.Expr,
@@ -177,7 +198,7 @@ def _as_written_and_unfolded(before: sp.Expr, after: sp.Expr,
     return [(before, after)] if unfolded == (before, after) else [(before, after), unfolded]
 
 
-def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]]) -> RuleCheckFunction:
+def by_rewriting(rewrite_node: RewriteNode) -> RuleCheckFunction:
     """Builds a rule check: rewriting the previous step (or the new one) gives the other."""
 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
@@ -185,7 +206,7 @@ def by_rewriting(rewrite_node: Callable[[sp.Basic], list[sp.Basic]]) -> RuleChec
         for written_before, written_after in _as_written_and_unfolded(before, after, context):
             for source, target in ((written_before, written_after), (written_after, written_before)):
                 try:
-                    if _matches(rewrites(source, rewrite_node), target):
+                    if _matches(rewrites(source, rewrite_node, context), target):
                         return RuleCheck(Justification.CONFIRMED)
                 except RuleRefused as refused:
                     refusals.append(str(refused))
@@ -229,21 +250,21 @@ def _check_regrouping(before: sp.Expr, after: sp.Expr, context: RuleContext) -> 
                      "the steps differ by more than the order and grouping of factors and terms")
 
 
-def _chain_rule(node: sp.Basic) -> list[sp.Basic]:
+def _chain_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not isinstance(node, sp.Derivative):
         return []
     variable = _single_variable(node)
     outer = node.expr
     if variable is None:
         return []
-    if isinstance(outer, sp.Pow) and not depends_on(outer.exp, variable):
+    if isinstance(outer, sp.Pow) and not context.depends_on(outer.exp, variable):
         inner, build = outer.base, (lambda u, e=outer.exp: sp.Pow(u, e))
     elif isinstance(outer, sp.Function) and not isinstance(outer, AppliedUndef) \
             and len(outer.args) == 1:
         inner, build = outer.args[0], outer.func
     else:
         return []
-    if inner == variable or not depends_on(inner, variable):
+    if inner == variable or not context.depends_on(inner, variable):
         return []
     u = sp.Dummy("u")
     options = [sp.Mul(sp.Subs(sp.Derivative(build(u), u), u, inner),
@@ -254,7 +275,7 @@ def _chain_rule(node: sp.Basic) -> list[sp.Basic]:
     return options
 
 
-def _derivative_of_log(node: sp.Basic) -> list[sp.Basic]:
+def _derivative_of_log(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.log):
         if _single_variable(node) == node.expr.args[0]:
             return [sp.Pow(node.expr.args[0], -1)]
@@ -266,21 +287,30 @@ def _derivative_of_log(node: sp.Basic) -> list[sp.Basic]:
     return []
 
 
-def _cancel_one_pair(node: sp.Basic) -> list[sp.Basic]:
-    """Removes a factor ``q * (1/q)`` from a product: the inverse of multiplying by one."""
+def _cancel_one_pair(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """Removes a factor ``q * (1/q)`` from a product: the inverse of multiplying by one.
+
+    Needs ``q != 0``: shown by SymPy's assumptions, or stated by the step's condition.
+    """
     if not isinstance(node, sp.Mul):
         return []
     factors = _factors(node)
-    options = []
+    options, refusal = [], ""
     for i, f in enumerate(factors):
         for j, g in enumerate(factors):
             if i != j and not f.is_Number and g == sp.Pow(f, -1):
+                if not (context.is_nonzero(f) or context.condition):
+                    refusal = (f"{f} may be zero, so {f}/{f} may not be 1: state why it is not "
+                               f"with condition=... (e.g. sympy.Ne({f}, 0))")
+                    continue
                 rest = [h for k, h in enumerate(factors) if k not in (i, j)]
                 options.append(_product(rest))
+    if refusal and not options:
+        raise RuleRefused(refusal)
     return options
 
 
-def _log_derivative(node: sp.Basic) -> list[sp.Basic]:
+def _log_derivative(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``(d/dv u) * (1/u)`` inside a product becomes ``d/dv log u``."""
     if not isinstance(node, sp.Mul):
         return []
@@ -297,36 +327,35 @@ def _log_derivative(node: sp.Basic) -> list[sp.Basic]:
     return options
 
 
-def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
-    """Whether ``expr`` may vary with ``variable``; ``theta[x]`` may vary with ``theta[1]``."""
-    if expr.has(variable):
-        return True
-    if isinstance(variable, sp.Indexed):
-        return any(i.base == variable.base for i in expr.atoms(sp.Indexed))
-    return False
-
-
-def _pull_constants(derivative: sp.Derivative) -> sp.Basic:
+def _pull_constants(derivative: sp.Derivative, context: RuleContext) -> sp.Basic:
+    """``d/dv (c * f) = c * d/dv f`` for every factor ``c`` free of ``v`` (through definitions)."""
     variable = _single_variable(derivative)
     factors = _factors(derivative.expr)
-    constant = [f for f in factors if not depends_on(f, variable)]
-    varying = [f for f in factors if depends_on(f, variable)]
+    constant = [f for f in factors if not context.depends_on(f, variable)]
+    varying = [f for f in factors if context.depends_on(f, variable)]
     if not constant or not varying:
         return derivative
     return _product(constant + [sp.Derivative(_product(varying), variable)])
 
 
-def _linearity(node: sp.Basic) -> list[sp.Basic]:
-    if isinstance(node, sp.Derivative) and _single_variable(node) is not None:
-        if isinstance(node.expr, sp.Add):
-            v = _single_variable(node)
-            return [sp.Add(*[sp.Derivative(t, v) for t in node.expr.args], evaluate=False)]
-        pulled = _pull_constants(node)
-        return [pulled] if pulled != node else []
-    return []
+def _linearity(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    if not isinstance(node, sp.Derivative) or _single_variable(node) is None:
+        return []
+    variable = _single_variable(node)
+    if isinstance(node.expr, sp.Add):
+        terms = [sp.Derivative(t, variable) for t in node.expr.args]
+        split = sp.Add(*terms, evaluate=False)
+        pulled = sp.Add(*[_pull_constants(t, context) for t in terms], evaluate=False)
+        return [pulled, split] if pulled != split else [split]
+    pulled = _pull_constants(node, context)
+    return [pulled] if pulled != node else []
 
 
-def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
+def _finite_bounds(limits, context: RuleContext) -> bool:
+    return all(context.unfold(bound).is_finite for limit in limits for bound in limit[1:])
+
+
+def _swap_sum_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Sum)):
         return []
     variable = _single_variable(node)
@@ -334,25 +363,24 @@ def _swap_sum_and_gradient(node: sp.Basic) -> list[sp.Basic]:
         return []
     total = node.expr
     for index, lower, upper in total.limits:
-        if depends_on(lower, variable) or depends_on(upper, variable):
+        if context.depends_on(lower, variable) or context.depends_on(upper, variable):
             raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
-        if lower.has(sp.oo, -sp.oo, sp.zoo) or upper.has(sp.oo, -sp.oo, sp.zoo):
-            raise RuleRefused(
-                f"the sum over {index} is infinite; swapping needs uniform convergence, "
-                f"which this rule cannot check")
+    if not _finite_bounds(total.limits, context) and not context.condition:
+        raise RuleRefused(
+            f"the sum may be infinite; swapping it with the derivative needs a condition "
+            f"(e.g. the sum of derivatives converges uniformly): state it with condition=...")
     inner = sp.Derivative(total.function, variable)
     options = [sp.Sum(inner, *total.limits)]
-    if _pull_constants(inner) != inner:
-        options.append(sp.Sum(_pull_constants(inner), *total.limits))
+    if _pull_constants(inner, context) != inner:
+        options.append(sp.Sum(_pull_constants(inner, context), *total.limits))
     return options
 
 
-def _swap_integral_and_gradient(node: sp.Basic) -> list[sp.Basic]:
+def _swap_integral_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """Leibniz's rule with fixed bounds: d/dv int f dx = int df/dv dx.
 
-    Infinite bounds are allowed (the integrals of the notes are over the real line); the
-    rule checks that no bound depends on v. That the integrand and its derivative are
-    dominated by an integrable function is the user's to state, as for any such swap.
+    The bounds must not depend on v. That f and df/dv are dominated by an integrable
+    function (or continuous on a bounded interval) is the step's stated condition.
     """
     if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Integral)):
         return []
@@ -361,16 +389,20 @@ def _swap_integral_and_gradient(node: sp.Basic) -> list[sp.Basic]:
         return []
     integral = node.expr
     for limit in integral.limits:
-        if any(depends_on(bound, variable) for bound in limit[1:]):
+        if any(context.depends_on(bound, variable) for bound in limit[1:]):
             raise RuleRefused(f"the bounds of the integral over {limit[0]} depend on {variable}")
+    if not context.condition:
+        raise RuleRefused("differentiating under an integral needs a condition (the integrand "
+                          "and its derivative dominated by an integrable function): state it "
+                          "with condition=...")
     inner = sp.Derivative(integral.function, variable)
     options = [sp.Integral(inner, *integral.limits)]
-    if _pull_constants(inner) != inner:
-        options.append(sp.Integral(_pull_constants(inner), *integral.limits))
+    if _pull_constants(inner, context) != inner:
+        options.append(sp.Integral(_pull_constants(inner, context), *integral.limits))
     return options
 
 
-def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
+def _definition_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """An expectation becomes its sum or integral; nested ones too, or this one alone."""
     if not isinstance(node, Expectation):
         return []
@@ -381,11 +413,15 @@ def _definition_of_expectation(node: sp.Basic) -> list[sp.Basic]:
 
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
     mapping = dict(context.using)
+    for old, new in mapping.items():
+        if not context.prove(old, new):
+            return RuleCheck(Justification.MISMATCH,
+                             f"the premise {old} = {new} of the substitution is not proved")
     inverse = {new: old for old, new in mapping.items()}
     for written_before, written_after in _as_written_and_unfolded(before, after, context):
         for source, target, replace in ((written_before, written_after, mapping),
                                         (written_after, written_before, inverse)):
-            if _matches([source.xreplace(replace), source.subs(replace)], target):
+            if _matches([replace_unevaluated(source, replace)], target):
                 return RuleCheck(Justification.CONFIRMED)
     shown = ", ".join(f"{old} -> {new}" for old, new in mapping.items())
     return RuleCheck(Justification.MISMATCH, f"substituting {shown} does not give this step")
@@ -397,7 +433,7 @@ for _rule in (
     Rule("chain rule", "d/dv f(g) = f'(g) * dg/dv", by_rewriting(_chain_rule)),
     Rule("derivative of log", "d/du log u = 1/u", by_rewriting(_derivative_of_log),
          aliases=("d/dx log x = 1/x",)),
-    Rule("multiply by one", "multiply by q/q = 1 (or divide and multiply by q)",
+    Rule("multiply by one", "multiply by q/q = 1 (or divide and multiply by q), for q != 0",
          by_rewriting(_cancel_one_pair), aliases=("multiply by 1", "multiply/divide")),
     Rule("associativity", "regroup and reorder factors and terms",
          _check_regrouping, aliases=("commutativity", "multiplication is associative",
@@ -405,24 +441,24 @@ for _rule in (
     Rule("linearity of differentiation", "d/dv (a f + g) = a df/dv + dg/dv for a free of v",
          by_rewriting(_linearity), aliases=("linearity",)),
     Rule("swap sum and gradient",
-         "d/dv sum_x f = sum_x df/dv, for a finite sum whose bounds do not depend on v",
-         by_rewriting(_swap_sum_and_gradient),
+         "d/dv sum_x f = sum_x df/dv, for bounds free of v; an infinite sum needs a stated "
+         "condition", by_rewriting(_swap_sum_and_gradient), interchange=True,
          aliases=("swap sum and derivative", "differentiate under the sum")),
     Rule("swap integral and gradient",
-         "d/dv int f dx = int df/dv dx, for bounds free of v and f, df/dv dominated by an "
-         "integrable function",
-         by_rewriting(_swap_integral_and_gradient),
+         "d/dv int f dx = int df/dv dx, for bounds free of v, under a stated condition (f, "
+         "df/dv dominated by an integrable function)",
+         by_rewriting(_swap_integral_and_gradient), interchange=True,
          aliases=("differentiate under the integral", "leibniz integral rule")),
     Rule("definition of expectation", "E_{x~p}[f] = sum_x p(x) f(x) (or an integral)",
          by_rewriting(_definition_of_expectation),
          aliases=("defn expectation", "definition of expectation again")),
-    Rule("log-derivative identity", "(1/u) du/dv = d/dv log u (for u > 0)",
+    Rule("log-derivative identity", "(1/u) du/dv = d/dv log u (for u != 0)",
          by_rewriting(_log_derivative), aliases=("log derivative trick", "likelihood ratio")),
-    Rule("substitution", "replace expressions as given by `using=`",
+    Rule("substitution", "replace expressions as given by `using=`, each replacement proved",
          _check_substitution, needs_using=True, aliases=("substitute",)),
     Rule("algebra", "any algebraic identity; only the equality of the two sides is checked",
          aliases=("simplify", "simplification")),
     Rule("policy gradient theorem",
          "grad J = E_pi[grad log pi(a|s) Q(s,a)]; only the equality of the two sides is checked"),
 ):
-    register_rule(_rule)
+    _register_builtin(_rule)

@@ -1,18 +1,41 @@
-"""Concrete stand-ins for undefined functions and random points, for numeric checks.
+"""Concrete stand-ins for undefined functions, random points, and values at those points.
 
 An identity between expressions in undefined functions such as ``p(x, theta)`` must hold
-for every positive differentiable ``p``; evaluating both sides with a concrete ``p`` at a
-concrete point therefore either agrees or exhibits a counterexample.
+for every function the assumptions allow; evaluating both sides with concrete stand-ins at
+concrete points therefore either agrees or exhibits a counterexample. Agreement is evidence,
+never proof, and the sampler is built not to be fooled cheaply:
+
+* points are exact rationals; where both sides evaluate exactly (rational and algebraic
+  numbers) the comparison is exact, elsewhere the *difference* is evaluated by SymPy's
+  adaptive-precision ``evalf``, which raises its working precision until it can tell the
+  difference from zero or reaches :data:`MAX_DIGITS` digits;
+* values respect every assumption of a symbol and nothing more: symbols without
+  assumptions are complex, reals take both signs and magnitudes over twelve orders,
+  integers range far beyond the usual grid (except sum bounds, which stay small);
+* stand-in functions take every sign and range the function's assumptions permit (complex
+  values for a function without assumptions), and positive ones span several orders.
 """
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 
+import mpmath
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from pgsym._trees import has_undefined_value, rename_bound
 from pgsym._sums import write_out
+
+#: the working precision, in digits, up to which a difference is told from zero
+MAX_DIGITS = 600
+#: digits of the values shown in a counterexample
+SHOWN_DIGITS = 30
+
+
+class SamplingError(ValueError):
+    """A value that respects a symbol's assumptions could not be drawn."""
 
 
 @dataclass(frozen=True)
@@ -32,30 +55,43 @@ class Instantiation:
         )
 
 
-def _coefficients(rng: random.Random, count: int) -> list[sp.Rational]:
-    values = []
-    for _ in range(count):
-        value = sp.Rational(rng.randint(3, 12), 10) * rng.choice((-1, 1))
-        values.append(value)
-    return values
+# -- stand-in functions -------------------------------------------------------------------
+def _coefficient(rng: random.Random) -> sp.Rational:
+    return sp.Rational(rng.randint(30, 120), 100) * rng.choice((-1, 1))
 
 
-def _stand_in(family: int, arity: int, rng: random.Random) -> sp.Lambda:
-    """Returns a smooth function of ``arity`` arguments with values in [1/4, 3].
+def _real_shape(family: int, args: tuple, rng: random.Random) -> sp.Expr:
+    """A smooth real function of ``args``, bounded, that changes sign."""
+    first = sum((_coefficient(rng) * a for a in args), sp.S.Zero)
+    second = sum((_coefficient(rng) * a for a in args), sp.S.Zero)
+    offset = sp.Rational(rng.randint(-90, 90), 100)
+    if family % 3 == 0:
+        return sp.sin(first) + sp.cos(second) / 2 + offset
+    if family % 3 == 1:
+        return sp.tanh(first) * sp.cos(second) + offset
+    return 1 / (1 + first**2) - sp.exp(-second**2) + offset
 
-    Bounded, so that nesting (``exp(exp(p))``) cannot overflow into numbers too large to
-    evaluate; non-degenerate, so that wrong identities still show.
+
+def _stand_in(function: AppliedUndef, family: int, rng: random.Random) -> sp.Lambda:
+    """Returns a smooth stand-in for ``function`` that respects its assumptions only.
+
+    Positive functions span about ``10**-4 .. 10**4`` (``exp`` of a bounded function times a
+    random scale); real ones take both signs; functions without assumptions are complex.
     """
-    args = sp.symbols(f"a0:{arity}", real=True)
-    c, d = _coefficients(rng, arity), _coefficients(rng, arity)
-    linear = sum((ci * a for ci, a in zip(c, args)), sp.S.Zero)
-    other = sum((di * a for di, a in zip(d, args)), sp.S.Zero)
-    if family == 0:
-        body = sp.Rational(3, 2) + sp.sin(linear) + sp.cos(other) / 4
-    elif family == 1:
-        body = 2 + sp.tanh(linear) * sp.cos(other)
-    else:
-        body = 1 + 1 / (1 + linear**2) + sp.exp(-other**2)
+    args = sp.symbols(f"a0:{len(function.args)}")
+    shape = _real_shape(family, args, rng)
+    scale = sp.Integer(10) ** rng.randint(-2, 2)
+    positive = scale * sp.exp(rng.randint(1, 3) * shape)
+    if function.is_integer:
+        body = sp.floor(4 * shape) + (5 if function.is_nonnegative else 0)
+    elif function.is_positive or function.is_nonnegative:
+        body = positive
+    elif function.is_negative or function.is_nonpositive:
+        body = -positive
+    elif function.is_real or function.is_extended_real:
+        body = scale * 3 * shape
+    else:  # complex: a real part and an imaginary part that vary independently
+        body = scale * (3 * shape + sp.I * 2 * _real_shape(family + 1, args, rng))
     return sp.Lambda(args, body)
 
 
@@ -68,25 +104,83 @@ def instantiations(expr: sp.Expr, count: int, seed: int = 0) -> list[Instantiati
     ['p']
     """
     rng = random.Random(seed)
-    arities = sorted({(type(f).__name__, len(f.args)) for f in expr.atoms(AppliedUndef)})
+    representatives: dict[tuple[str, int], AppliedUndef] = {}
+    for f in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
+        representatives.setdefault((type(f).__name__, len(f.args)), f)
     result = []
     for k in range(count):
-        table = tuple((name, _stand_in((k + i) % 3, arity, rng))
-                      for i, (name, arity) in enumerate(arities))
+        table = tuple((name, _stand_in(f, k + i, rng))
+                      for i, ((name, _), f) in enumerate(sorted(representatives.items())))
         result.append(Instantiation(table))
     return result
 
 
-def random_value(symbol: sp.Basic, rng: random.Random) -> sp.Rational:
-    """Returns an exact random value that respects the symbol's assumptions."""
+# -- random values ---------------------------------------------------------------------
+_CHECKED_FACTS = ("integer", "rational", "real", "extended_real", "positive", "negative",
+                  "zero", "nonzero", "nonnegative", "nonpositive", "even", "odd", "prime",
+                  "composite", "imaginary", "irrational", "finite")
+
+
+def _respects(symbol: sp.Basic, value: sp.Expr) -> bool:
+    for fact in _CHECKED_FACTS:
+        wanted = getattr(symbol, f"is_{fact}")
+        if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
+            return False
+    return True
+
+
+#: the powers of ten that wide samples range over: small magnitudes catch terms that only
+#: show near zero; large ones stop at 1e3, since exp(1e6) costs minutes to evaluate exactly
+WIDE_EXPONENTS = (-6, 3)
+#: integers range this far, besides the usual small ones
+WIDE_INTEGERS = 10**4
+
+
+def _magnitude(rng: random.Random, wide: bool) -> sp.Rational:
+    """A positive rational off every simple grid: a ratio of two 9-digit numbers, scaled by
+    a power of ten over :data:`WIDE_EXPONENTS` when ``wide``."""
+    if not wide:  # between 1/3 and 3
+        return sp.Rational(rng.randint(10**8, 9 * 10**8), 3 * 10**8 + 2 * rng.randint(0, 10**7) + 1)
+    value = sp.Rational(rng.randint(10**8, 10**9), rng.randint(10**8, 10**9) | 1)
+    return value * sp.Rational(10) ** rng.randint(*WIDE_EXPONENTS)
+
+
+def _candidate(symbol: sp.Basic, rng: random.Random, small: bool) -> sp.Expr:
+    sign = -1 if symbol.is_negative or symbol.is_nonpositive else \
+        1 if symbol.is_positive or symbol.is_nonnegative else rng.choice((-1, 1))
     if symbol.is_integer:
-        low = 1 if symbol.is_positive else 0 if symbol.is_nonnegative else -3
-        return sp.Integer(rng.randint(low, 5))
-    if symbol.is_positive or symbol.is_nonnegative:
-        return sp.Rational(rng.randint(25, 300), 100)
-    if symbol.is_negative:
-        return -sp.Rational(rng.randint(25, 300), 100)
-    return sp.Rational(rng.randint(-200, 200), 100)
+        if small or rng.random() < 0.5:
+            return sp.Integer(rng.randint(-4, 12))
+        return sp.Integer(sign * rng.randint(13, WIDE_INTEGERS))
+    wide = not small and rng.random() < 0.5
+    if symbol.is_rational:
+        return sign * sp.Rational(rng.randint(1, 10**6), rng.randint(2, 10**6))
+    if symbol.is_real or symbol.is_extended_real:
+        return sign * _magnitude(rng, wide)
+    if symbol.is_imaginary:
+        return sp.I * sign * _magnitude(rng, wide)
+    real = rng.choice((-1, 1)) * _magnitude(rng, wide)
+    return real + sp.I * rng.choice((-1, 1)) * _magnitude(rng, False)
+
+
+def random_value(symbol: sp.Basic, rng: random.Random, small: bool = False) -> sp.Expr:
+    """Returns an exact random value that respects every assumption of ``symbol``.
+
+    Raises :class:`SamplingError` when no such value is found (assumptions this sampler
+    cannot meet, such as ``irrational``).
+
+    >>> import sympy as sp
+    >>> random_value(sp.Symbol("n", integer=True, positive=True), random.Random(1)).is_positive
+    True
+    """
+    if not symbol.is_commutative:
+        raise SamplingError(f"{symbol} is not commutative: numbers cannot stand in for it")
+    for _ in range(200):
+        value = _candidate(symbol, rng, small)
+        if _respects(symbol, value):
+            return value
+    raise SamplingError(f"cannot draw a value for {symbol} that respects its assumptions "
+                        f"{sorted(k for k, v in symbol.assumptions0.items() if v)}")
 
 
 def sampled_symbols(*exprs: sp.Expr) -> set[sp.Symbol]:
@@ -99,52 +193,200 @@ def sampled_symbols(*exprs: sp.Expr) -> set[sp.Symbol]:
     return symbols - labels
 
 
-def random_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Basic, sp.Rational]:
-    """Returns one random value for each symbol, in a stable order."""
-    return {s: random_value(s, rng) for s in sorted(symbols, key=sp.default_sort_key)}
-
-
-def _concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Expr:
-    """Stand-in functions applied, derivatives and sums done, the point substituted.
-
-    Derivatives are taken before the point is substituted (they need their variables) but
-    without evaluating sums, whose closed forms SymPy may search for a long time; sums are
-    done once their bounds are numbers.
-    """
-    concrete = instantiation.apply(expr).replace(
-        lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-    return write_out(concrete.xreplace(point)).doit().xreplace(point)
-
-
-def with_indexed_values(exprs: tuple[sp.Expr, ...], instantiation: Instantiation, point: dict,
-                        rng: random.Random) -> dict[sp.Basic, sp.Rational]:
-    """Returns ``point`` extended with a value for every indexed object such as ``theta[2]``
-    that the expressions reach once their sums are expanded at that point."""
-    indexed: set[sp.Indexed] = set()
+def bound_symbols_of_ranges(*exprs: sp.Expr) -> set[sp.Basic]:
+    """Free symbols that appear in the bounds of a sum or product: they stay small, so that
+    the sum can be written out at the point."""
+    found: set[sp.Basic] = set()
     for expr in exprs:
-        indexed |= {i for i in _concrete(expr, instantiation, point).atoms(sp.Indexed)
-                    if all(j.is_Integer for j in i.indices)}
-    extended = dict(point)
-    for item in sorted(indexed - set(point), key=sp.default_sort_key):
-        extended[item] = random_value(item, rng)
-    return extended
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                for limit in node.limits:
+                    found |= limit[1].free_symbols | limit[2].free_symbols
+    return found
 
 
-def evaluate(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int) -> sp.Expr | None:
-    """Returns the value of ``expr`` at ``point`` to ``digits`` digits, or ``None``.
+def random_point(symbols: set[sp.Symbol], rng: random.Random,
+                 small: set[sp.Basic] | bool = frozenset()) -> dict[sp.Basic, sp.Expr]:
+    """Returns one random value for each symbol, in a stable order; the symbols in
+    ``small`` (all of them if ``small is True``) get moderate values."""
+    return {s: random_value(s, rng, small=small is True or s in small)
+            for s in sorted(symbols, key=sp.default_sort_key)}
 
-    The value is a SymPy number carrying that precision, so that differences between two
-    values are computed without rounding to machine precision. ``None`` means the
-    expression is undefined or not numeric there (a pole, a symbol left over, a sum that
-    does not evaluate).
+
+def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
+    """Values at which something happens: where a Kronecker delta, a step function, an
+    absolute value, a floor, a minimum or a comparison switches, for a symbol that enters
+    it linearly (``KroneckerDelta(n, 1000)`` gives ``n = 1000``). Random points would miss them.
     """
-    # numbers with the working precision, not exact rationals: exact arithmetic on a large
-    # closed form (a stationary distribution, say) can take seconds per point
-    floats = {k: v if v.is_Integer else sp.Float(v, digits + 10) for k, v in point.items()}
-    value = sp.N(_concrete(expr, instantiation, floats), digits)
-    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+    switches: list[sp.Expr] = []
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
+                switches.append(node.args[0] - node.args[1])
+            elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.floor, sp.ceiling)):
+                switches.append(node.args[0])
+            elif isinstance(node, (sp.Min, sp.Max)):
+                switches += [u - v for u in node.args for v in node.args if u != v]
+    found: dict[sp.Basic, list] = {}
+    for switch in switches:
+        inside = switch.free_symbols & symbols
+        if len(inside) != 1:
+            continue
+        [symbol] = inside
+        coefficient = switch.diff(symbol)
+        if not coefficient.is_Rational or coefficient == 0 or not switch.is_polynomial(symbol):
+            continue
+        root = -switch.subs(symbol, 0) / coefficient
+        if root.is_Rational and (root.is_integer or not symbol.is_integer):
+            found.setdefault(symbol, []).append(root)
+    return found
+
+
+def matrix_values(exprs: tuple[sp.Expr, ...], rng: random.Random) -> dict[sp.Basic, sp.Basic]:
+    """Random explicit matrices for the matrix symbols of ``exprs`` (of numeric shape)."""
+    values: dict[sp.Basic, sp.Basic] = {}
+    for expr in exprs:
+        for m in sorted(expr.atoms(sp.MatrixSymbol), key=sp.default_sort_key):
+            rows, columns = m.shape
+            if not (rows.is_Integer and columns.is_Integer) or rows * columns > 400:
+                raise SamplingError(f"cannot sample the matrix {m} of shape {m.shape}")
+            entry = sp.Symbol("entry")  # complex entries: a matrix symbol carries no assumptions
+            values[m] = sp.ImmutableMatrix(int(rows), int(columns),
+                                           lambda i, j: random_value(entry, rng))
+    return values
+
+
+# -- values at a point ----------------------------------------------------------------
+def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Expr:
+    """``expr`` with stand-ins applied, derivatives and substitutions done, then the point
+    substituted and finite sums written out; integrals and infinite sums are left for
+    ``evalf`` (quadrature, series acceleration).
+
+    Derivatives are taken before the point is substituted (they need their variables);
+    bound variables that share a name with a sampled symbol are renamed first, so the point
+    never rewrites them.
+    """
+    concrete_functions = instantiation.apply(expr)
+    differentiated = concrete_functions.replace(
+        lambda e: isinstance(e, (sp.Derivative, sp.Subs)), lambda e: e.doit(deep=False))
+    safe = rename_bound(differentiated, set(point))
+    substituted = write_out(safe.xreplace(point))
+    return substituted.replace(lambda e: isinstance(e, (sp.Derivative, sp.Subs)),
+                               lambda e: e.doit(deep=False))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The two sides at one point: ``differ`` is True (a counterexample), False (they agree
+    to :data:`MAX_DIGITS` digits, exactly, or to :data:`QUADRATURE_TOLERANCE` where
+    ``quadrature``) or None (a side is undefined there)."""
+
+    differ: bool | None
+    before: sp.Expr | None = None
+    after: sp.Expr | None = None
+    exact: bool = False
+    quadrature: bool = False
+
+
+def _defined(value: sp.Expr) -> bool:
+    return value.is_number and not has_undefined_value(value)
+
+
+def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict,
+               rng: random.Random, max_digits: int = MAX_DIGITS) -> Comparison:
+    """Compares the two sides at ``point``: exactly where SymPy's exact arithmetic settles the
+    difference, else by evaluating the difference with adaptive precision (up to
+    ``max_digits`` digits); where an integral or an infinite sum is left, by quadrature or
+    series acceleration, to :data:`QUADRATURE_TOLERANCE`.
+
+    Indexed objects that the written-out sums reach (``theta[2]``) get random values too;
+    ``point`` is extended with them.
+    """
+    before = concrete(a, instantiation, point)
+    after = concrete(b, instantiation, point)
+    indexed = {i for side in (before, after) for i in side.atoms(sp.Indexed)
+               if all(j.is_Integer for j in i.indices)} - set(point)
+    for item in sorted(indexed, key=sp.default_sort_key):
+        point[item] = random_value(item, rng)
+    if indexed:
+        before, after = before.xreplace(point), after.xreplace(point)
+    if before.has(sp.MatrixExpr) or after.has(sp.MatrixExpr):
+        before, after = before.doit(), after.doit()
+    if not (_defined(before) and _defined(after)):
+        return Comparison(None)
+    if before.has(sp.Integral, sp.Sum, sp.Product) or after.has(sp.Integral, sp.Sum, sp.Product):
+        return _compare_by_quadrature(before, after)
+    difference = before - after
+    if difference.is_Rational:  # exact arithmetic has settled it
+        return Comparison(difference != 0, before, after, exact=True)
+    try:
+        value = sp.N(difference, 15, maxn=max_digits, strict=True)
+    except sp.core.evalf.PrecisionExhausted:
+        # zero to max_digits digits; an algebraic difference can be settled exactly
+        exact = _algebraic_is_nonzero(difference)
+        return Comparison(bool(exact), before, after, exact=exact is not None)
+    if not _defined(value):
+        return Comparison(None)
+    return Comparison(value != 0, before, after)
+
+
+#: relative agreement required where an integral or infinite sum is evaluated numerically
+QUADRATURE_TOLERANCE = sp.Float("1e-12")
+
+
+def _compare_by_quadrature(before: sp.Expr, after: sp.Expr) -> Comparison:
+    values = []
+    for digits in (20, 30):  # a difference must show at both precisions to count
+        try:
+            x, y = numeric_value(before, digits), numeric_value(after, digits)
+        except ArithmeticError:
+            return Comparison(None)
+        if not (_defined(x) and _defined(y)):
+            return Comparison(None)
+        values.append(abs(x - y) > QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)))
+    return Comparison(all(values), before, after, quadrature=True)
+
+
+def _mpmath_number(value: sp.Expr, digits: int):
+    if value in (sp.oo, -sp.oo):
+        return mpmath.inf if value == sp.oo else -mpmath.inf
+    return mpmath.mpmathify(sp.N(value, digits))
+
+
+def numeric_value(expr: sp.Expr, digits: int) -> sp.Expr:
+    """The value of a closed expression to about ``digits`` digits; its integrals (over one
+    variable) by mpmath's tanh-sinh quadrature, which must report an error far below
+    :data:`QUADRATURE_TOLERANCE` or this raises ``ArithmeticError``; the rest by ``evalf``
+    (infinite sums by series acceleration)."""
+    def integrate(integral: sp.Integral) -> sp.Expr:
+        if len(integral.limits) != 1 or len(integral.limits[0]) != 3 or integral.function.has(sp.Integral):
+            return integral
+        variable, lower, upper = integral.limits[0]
+        function = sp.lambdify(variable, integral.function, modules="mpmath")
+        with mpmath.workdps(digits):
+            bounds = [_mpmath_number(bound, digits) for bound in (lower, upper)]
+            value, error = mpmath.quad(function, bounds, error=True)
+            if not mpmath.isfinite(value) or error > mpmath.mpf(10) ** (5 - digits) * max(1, abs(value)):
+                raise ArithmeticError(f"the quadrature of {integral} did not converge")
+            return sp.Float(mpmath.re(value), digits) + sp.I * sp.Float(mpmath.im(value), digits)
+
+    closed = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrate)
+    return sp.N(closed, digits)
+
+
+def _algebraic_is_nonzero(number: sp.Expr) -> bool | None:
+    """Whether an algebraic number (rationals, radicals, +, *) is nonzero, decided exactly by
+    its minimal polynomial; ``None`` for other numbers or when SymPy cannot tell."""
+    for node in sp.preorder_traversal(number):
+        if not (node.is_Rational or node is sp.I or isinstance(node, (sp.Add, sp.Mul))
+                or isinstance(node, sp.Pow) and node.exp.is_Rational):
+            return None
+    try:
+        return sp.minimal_polynomial(number, sp.Dummy("t")).is_Symbol is False
+    except Exception:  # SymPy's algorithms have limits; then the evidence stays numeric
         return None
-    real, imaginary = value.as_real_imag()
-    if not (real.is_Number and imaginary.is_Number):
-        return None
-    return value
+
+
+def shown(value: sp.Expr) -> sp.Expr:
+    """``value`` to :data:`SHOWN_DIGITS` digits, for a counterexample."""
+    return sp.N(value, SHOWN_DIGITS)

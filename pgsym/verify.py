@@ -1,159 +1,84 @@
-"""Step checking: symbolic proof first, numeric fallback, time limits, counterexamples.
+"""Step checking: the strategy that turns two expressions and a rule into a verdict.
 
-Every step is compared with the one before it. The verdict is data (a
-:class:`VerdictKind` plus evidence); this module never prints.
+Each step is compared with the one before it, in a child process of its own that is
+killed if it overruns its CPU-time limit (:mod:`pgsym._isolation`). Within it:
+
+1. the cited rule is checked (a transformation must turn one side into the other);
+2. the value is checked, cheapest evidence first: the two sides identical up to order and
+   grouping; a quick numeric probe that refutes most wrong steps; congruence (the same sum
+   or integral of bodies proved equal); evaluation and symbolic simplification, with every
+   closed form SymPy found for a sum or integral cross-checked against a direct evaluation;
+   then sampling, which can refute or give numeric evidence, never a proof.
+
+A step passes when it is proved (or proved under a condition it states); numeric evidence
+passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
-import enum
-import math
+import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, Collection
+from functools import partial
+from typing import Callable, Collection, Sequence
 
 import sympy as sp
 
 from pgsym import rules as _rules
-from pgsym._sums import write_out
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
-from pgsym.derivation import Derivation, Step, require_steps, step_location
-from pgsym.sampling import (Instantiation, evaluate, instantiations, random_point,
-                            sampled_symbols, with_indexed_values)
+from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate
+from pgsym._isolation import Outcome, run_tasks
+from pgsym._sums import write_out
+from pgsym._trees import has_undefined_value
+from pgsym.derivation import Derivation, Step, require_steps
+from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
+                          Verdict, VerdictKind)
+from pgsym.sampling import (MAX_DIGITS, SamplingError, bound_symbols_of_ranges, compare_at,
+                            instantiations, matrix_values, random_point, sampled_symbols,
+                            special_values)
 
-DEFAULT_TIME_LIMIT = 10.0
-DEFAULT_TOLERANCE = 1e-20
-# Numeric values carry this many digits, far more than the tolerance needs, so that a
-# difference above the tolerance is never a rounding artefact.
-_DIGITS = 40
-_CONFIRM_DIGITS = 80
-# No single sample point may take longer than this; a slower one is skipped.
-_POINT_SECONDS = 1.0
+__all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
+           "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
+
+#: CPU seconds allowed for the rule check of a step and, separately, for its value check: a
+#: guard against runaway checks, far above what any shipped step needs (see the README)
+DEFAULT_TIME_LIMIT = 60.0
+#: random points per family of stand-in functions, and families, in the full numeric check
 DEFAULT_POINTS = 24
-
-
-class VerdictKind(enum.Enum):
-    """How strongly a step is known to hold, strongest first."""
-
-    PROVED = "proved"
-    CHECKED_NUMERICALLY = "checked numerically"
-    REFUTED = "refuted"
-    UNKNOWN = "unknown"
-
-    @property
-    def holds(self) -> bool:
-        return self in (VerdictKind.PROVED, VerdictKind.CHECKED_NUMERICALLY)
+FAMILIES = 3
+#: the quick probe before any symbolic work: a few points, moderate precision
+PROBE_POINTS = 3
+PROBE_DIGITS = 60
+#: share of a check's time limit each phase may use at most
+_SHARES = {"normalize": 0.2, "probe": 0.1, "congruence": 0.25, "symbolic": 0.35,
+           "cross-check": 0.2, "point": 0.05}
 
 
 @dataclass(frozen=True)
-class Counterexample:
-    """Values at which the two sides differ: the point, the stand-in functions, both values."""
+class Settings:
+    """How a derivation is checked: CPU seconds per check, sample sizes, seed, opt-in."""
 
-    point: tuple[tuple[sp.Symbol, sp.Expr], ...]
-    functions: tuple[tuple[str, sp.Lambda], ...]
-    before: sp.Expr
-    after: sp.Expr
+    time_limit: float = DEFAULT_TIME_LIMIT
+    points: int = DEFAULT_POINTS
+    seed: int = 0
+    accept_numeric: bool = False
 
-    def describe(self) -> str:
-        """Returns a one-line account of the counterexample, with enough digits to differ."""
-        where = ", ".join(f"{s} = {v}" for s, v in self.point) or "any point"
-        with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
-        suffix = f" with {with_functions}" if with_functions else ""
-        gap = _relative_difference(self.before, self.after)
-        digits = max(10, 3 + math.ceil(-math.log10(gap))) if gap > 0 else 10
-        return (f"at {where}{suffix}: previous step = {sp.N(self.before, digits)}, "
-                f"this step = {sp.N(self.after, digits)}")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of comparing a step with the one before it, with its evidence."""
-
-    kind: VerdictKind
-    method: str
-    detail: str = ""
-    counterexample: Counterexample | None = None
-    tolerance: float | None = None
-    points: int = 0
-
-
-@dataclass(frozen=True)
-class StepReport:
-    """One step's verdict and what the check of its rule found."""
-
-    number: int
-    step: Step
-    verdict: Verdict
-    justification: _rules.RuleCheck
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        """True when the equality holds and the rule, if checkable, was confirmed."""
-        return self.verdict.kind.holds and \
-            self.justification.status is not _rules.Justification.MISMATCH
-
-
-@dataclass(frozen=True)
-class Report:
-    """Per-step verdicts of one derivation; ``ok`` only if every step holds."""
-
-    derivation: str
-    steps: tuple[StepReport, ...]
-    time_limit: float
-    tolerance: float
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.steps) and all(s.ok for s in self.steps)
-
-    @property
-    def weakest(self) -> VerdictKind:
-        """The weakest verdict of any step (the derivation is only as strong as that)."""
-        order = list(VerdictKind)
-        return max((s.verdict.kind for s in self.steps), key=order.index)
-
-    def _repr_html_(self) -> str:
-        from pgsym.printing.html import report_to_html
-
-        return report_to_html(self)
-
-    def failures(self) -> list[str]:
-        """Returns one message per failing step, naming the derivation, step and cause."""
-        messages = []
-        for s in self.steps:
-            if s.ok:
-                continue
-            where = step_location(self.derivation, s.number, s.step.rule)
-            if not s.verdict.kind.holds:
-                cause = s.verdict.kind.value
-                if s.verdict.counterexample is not None:
-                    cause += " " + s.verdict.counterexample.describe()
-                elif s.verdict.detail:
-                    cause += f": {s.verdict.detail}"
-            else:
-                cause = f"wrong justification: {s.justification.detail}"
-            messages.append(f"{where}: {cause}")
-        return messages
-
-
-@dataclass(frozen=True)
-class _Settings:
-    time_limit: float
-    tolerance: float
-    points: int
-    seed: int
+    def __post_init__(self) -> None:
+        if not (isinstance(self.time_limit, (int, float)) and 0 < self.time_limit < float("inf")):
+            raise ValueError(f"the time limit must be a positive number of seconds, "
+                             f"got {self.time_limit!r}")
 
 
 def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
-           tolerance: float = DEFAULT_TOLERANCE, points: int = DEFAULT_POINTS,
-           seed: int = 0, only: Collection[int] | None = None) -> Report:
+           accept_numeric: bool = False, points: int = DEFAULT_POINTS, seed: int = 0,
+           only: Collection[int] | None = None, workers: int | None = None) -> Report:
     """Returns the verdict of every step of ``derivation``, each against the one before.
 
-    ``time_limit`` bounds, in seconds, the check of each step's value and, separately, the
-    check of its rule; ``tolerance`` is the relative tolerance of numeric comparisons.
-    ``only`` restricts the report to the given step numbers (1-based); such a report
-    speaks for those steps only, and its ``ok`` for them alone.
+    ``time_limit`` bounds, in CPU seconds, the check of each step's rule and, separately,
+    of its value. ``accept_numeric`` lets steps that are only checked numerically pass
+    (each step can opt in alone with ``accept="numeric"``). ``only`` restricts the report
+    to the given step numbers (1-based). Steps are checked in parallel on ``workers``
+    processes (default: one per core).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", positive=True)
@@ -161,41 +86,45 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
     >>> verify(d).ok
     True
     """
-    require_steps(derivation)
-    settings = _Settings(time_limit, tolerance, points, seed)
-    expressions = derivation.expressions
-    results = []
-    evaluated: dict[sp.Expr, sp.Expr] = {}  # each expression is evaluated once, not twice
-    for number, step in enumerate(derivation.steps, start=1):
-        if only is not None and number not in only:
-            continue
-        started = time.perf_counter()
-        before, after = expressions[number - 1], expressions[number]
-        verdict = _compare(derivation.unfold(before), derivation.unfold(after), settings, evaluated)
-        justification = _check_rule(derivation, step, before, after, settings)
-        results.append(StepReport(number, step, verdict, justification,
-                                  time.perf_counter() - started))
-    return Report(derivation.name, tuple(results), time_limit, tolerance)
+    settings = Settings(time_limit, points, seed, accept_numeric)
+    return verify_many([derivation], settings, only=only, workers=workers)[0]
 
 
-def _check_rule(derivation: Derivation, step: Step, before: sp.Expr, after: sp.Expr,
-                settings: _Settings) -> _rules.RuleCheck:
-    rule = _rules.get_rule(step.rule)
-    if rule.check is None:
-        return _rules.RuleCheck(_rules.Justification.NOT_CHECKED,
-                                f"{rule.name!r} is not a transformation; only equality is checked")
-    context = _rules.RuleContext(unfold=derivation.unfold, using=step.using)
-    try:
-        return call_with_time_limit(lambda: rule.check(before, after, context),
-                                    settings.time_limit)
-    except TimeLimitExceeded:
-        return _rules.RuleCheck(_rules.Justification.MISMATCH,
-                                f"the rule check did not finish in {settings.time_limit:g} s")
+def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings(), *,
+                only: Collection[int] | None = None, workers: int | None = None,
+                on_done: Callable[[int], None] = lambda done: None) -> list[Report]:
+    """Returns one report per derivation; all their steps are checked in parallel on
+    ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done."""
+    for derivation in derivations:
+        require_steps(derivation)
+    tasks, owners = [], []
+    for index, derivation in enumerate(derivations):
+        for number in range(1, len(derivation.steps) + 1):
+            if only is None or number in only:
+                tasks.append(partial(_check_step, derivation, number, settings))
+                owners.append((index, number))
+    pending = [sum(1 for owner, _ in owners if owner == i) for i in range(len(derivations))]
+    finished = [0]
+
+    def task_done(task: int) -> None:
+        owner = owners[task][0]
+        pending[owner] -= 1
+        if pending[owner] == 0:
+            finished[0] += 1
+            on_done(finished[0])
+
+    outcomes = run_tasks(tasks, cpu_seconds=2 * settings.time_limit + 2,
+                         workers=workers or os.cpu_count() or 1, on_done=task_done)
+    steps: list[list[StepReport]] = [[] for _ in derivations]
+    for (index, number), outcome in zip(owners, outcomes):
+        step = derivations[index].steps[number - 1]
+        steps[index].append(_step_report(number, step, outcome, settings))
+    return [Report(d.name, tuple(s), settings.time_limit, 0.0, settings.accept_numeric)
+            for d, s in zip(derivations, steps)]
 
 
 def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_TIME_LIMIT,
-                tolerance: float = DEFAULT_TOLERANCE, points: int = DEFAULT_POINTS,
-                seed: int = 0) -> Verdict:
+                points: int = DEFAULT_POINTS, seed: int = 0) -> Verdict:
     """Returns the verdict on ``before == after`` (no definitions, no rule).
 
     >>> import sympy as sp
@@ -204,157 +133,330 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
     <VerdictKind.PROVED: 'proved'>
     """
     before, after = sp.sympify(before, strict=True), sp.sympify(after, strict=True)
-    return _compare(before, after, _Settings(time_limit, tolerance, points, seed))
+    settings = Settings(time_limit, points, seed)
+
+    def task(emit) -> None:
+        emit(_compare(before, after, settings, _Budget(settings.time_limit)))
+
+    [outcome] = run_tasks([task], cpu_seconds=settings.time_limit + 2)
+    return outcome.messages[0] if outcome.messages else _interrupted(outcome, "the value check")
 
 
-def _compare(before: sp.Expr, after: sp.Expr, settings: _Settings,
-             evaluated: dict[sp.Expr, sp.Expr] | None = None) -> Verdict:
-    """Returns the verdict on ``before == after`` within ``settings.time_limit`` seconds.
-
-    A structural comparison comes first, then a quick numeric probe so that wrong steps
-    fail fast, then symbolic proof (at most 60 % of the time left), then sampling.
-    ``evaluated`` remembers the evaluated form of expressions already seen.
-    """
-    deadline = time.monotonic() + settings.time_limit
-    evaluated = {} if evaluated is None else evaluated
-
-    def evaluate_both() -> tuple[sp.Expr, sp.Expr]:
-        for expr in (before, after):
-            if expr not in evaluated:
-                evaluated[expr] = write_out(expr).doit()
-        return evaluated[before], evaluated[after]
-
+# -- in the child process ---------------------------------------------------------------
+def _check_step(derivation: Derivation, number: int, settings: Settings, emit) -> None:
+    """Checks step ``number``: emits its rule check, then its value verdict."""
+    step = derivation.steps[number - 1]
+    before, after = derivation.expressions[number - 1], derivation.expressions[number]
+    rule = step.custom_rule or _rules.get_rule(step.rule)
+    justification = _check_rule(derivation, step, rule, before, after, settings)
+    emit(justification)
+    interchange = rule.interchange and bool(step.assumption) and \
+        justification.status is Justification.CONFIRMED
+    budget = _Budget(settings.time_limit)
     try:
-        a, b = call_with_time_limit(evaluate_both, settings.time_limit)
+        a, b = budget.run(lambda: (derivation.unfold(before), derivation.unfold(after)), 0.2)
     except TimeLimitExceeded:
-        return _gave_up("evaluating the steps", "timeout", settings)
-    except Exception as error:  # SymPy's own failures become a readable verdict
-        return Verdict(VerdictKind.UNKNOWN, "error", f"could not evaluate: {error}")
-    quick = _attempt(lambda: _cheap_proof(a, b), deadline)
-    if isinstance(quick, Verdict):
-        return quick
-    probe = _attempt(lambda: _numeric(a, b, settings, 3, 1, deadline), deadline)
-    if isinstance(probe, Verdict) and probe.kind is VerdictKind.REFUTED:
-        return probe
-    symbolic_deadline = time.monotonic() + 0.6 * max(0.0, deadline - time.monotonic())
-    proof = _attempt(lambda: _symbolic_proof(a, b), symbolic_deadline)
-    if isinstance(proof, Verdict):
-        return proof
-    numeric = _attempt(lambda: _numeric(a, b, settings, settings.points, 3, deadline), deadline)
-    if isinstance(numeric, Verdict):
-        return numeric
-    return _gave_up("proving or sampling", numeric, settings)
+        emit(_gave_up("unfolding the definitions", settings))
+        return
+    verdict = _compare(a, b, settings, budget, interchange_by_rule=interchange,
+                       rule_name=rule.name)
+    if verdict.kind is VerdictKind.PROVED and step.assumption:
+        verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
+                          assumption=step.assumption)
+    emit(verdict)
 
 
-def _gave_up(what: str, why: str | None, settings: _Settings) -> Verdict:
-    if why and why != "timeout":
-        return Verdict(VerdictKind.UNKNOWN, "error", f"{what} failed: {why}")
+def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: sp.Expr,
+                after: sp.Expr, settings: Settings) -> RuleCheck:
+    if rule.check is None:
+        return RuleCheck(Justification.NOT_CHECKED,
+                         f"{rule.name!r} is not a transformation; only equality is checked")
+    budget = _Budget(settings.time_limit)
+
+    def proved(a: sp.Expr, b: sp.Expr) -> bool:
+        unfolded = derivation.unfold(a), derivation.unfold(b)
+        return _compare(*unfolded, settings, budget, numeric=False).kind is VerdictKind.PROVED
+
+    context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
+                                 using=step.using, condition=step.assumption, prove=proved)
+    try:
+        found = budget.run(lambda: rule.check(before, after, context), 1.0)
+    except TimeLimitExceeded:
+        return RuleCheck(Justification.TIMEOUT, f"the rule check did not finish within the "
+                                                f"time limit of {settings.time_limit:g} s")
+    except Exception as error:  # a rule of the user's that fails is a failed justification
+        return RuleCheck(Justification.MISMATCH,
+                         f"the rule check raised {type(error).__name__}: {error}")
+    if not isinstance(found, RuleCheck):
+        return RuleCheck(Justification.MISMATCH,
+                         f"the rule check returned {type(found).__name__}, not a RuleCheck")
+    return found
+
+
+class _Budget:
+    """The CPU time of one check, shared out among its phases."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = time.process_time()
+
+    def remaining(self) -> float:
+        return self.seconds - (time.process_time() - self.started)
+
+    def run(self, function, share: float):
+        """``function()`` within ``share`` of the whole limit (and what is left of it)."""
+        return call_with_time_limit(function, min(share * self.seconds, self.remaining()),
+                                    clock="cpu")
+
+
+def _gave_up(what: str, settings: Settings) -> Verdict:
     return Verdict(VerdictKind.UNKNOWN, "timeout",
                    f"{what} did not finish within the time limit of {settings.time_limit:g} s")
 
 
-def _attempt(check: Callable[[], Verdict | None], deadline: float) -> Verdict | str | None:
-    """Returns the check's verdict, ``None`` if it found none, or why it gave up."""
+def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
+             numeric: bool = True, interchange_by_rule: bool = False,
+             rule_name: str = "") -> Verdict:
+    """Returns the verdict on ``a == b`` within ``budget``."""
     try:
-        return call_with_time_limit(check, deadline - time.monotonic())
+        a, b = budget.run(lambda: (write_out(a), write_out(b)), _SHARES["normalize"])
+    except TimeLimitExceeded:
+        return _gave_up("writing out the sums", settings)
+    for side, expr in (("previous step", a), ("this step", b)):
+        if has_undefined_value(expr):
+            return Verdict(VerdictKind.UNKNOWN, "undefined",
+                           f"the {side} is undefined or infinite ({expr}); an undefined value "
+                           f"equals nothing, itself included")
+    if a == b or _rules.canonical(a) == _rules.canonical(b):
+        return Verdict(VerdictKind.PROVED, "identical")
+    if numeric:
+        probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,
+                                                          1, PROBE_DIGITS))
+        if isinstance(probe, Verdict):
+            return probe
+    if _attempt(budget, "congruence", lambda: _congruent(a, b, settings)) is True:
+        return Verdict(VerdictKind.PROVED, "congruence",
+                       "the same sums, integrals or derivatives of parts proved equal")
+    if interchange_by_rule:
+        return Verdict(VerdictKind.PROVED_ASSUMING, "rule",
+                       f"the step is exactly the interchange of {rule_name!r}, which holds "
+                       f"under the stated condition")
+    symbolic = _attempt(budget, "symbolic", lambda: _symbolic(a, b, settings))
+    if isinstance(symbolic, Verdict):
+        return symbolic
+    difference = symbolic if isinstance(symbolic, sp.Expr) else None
+    if not numeric:
+        return Verdict(VerdictKind.UNKNOWN, "symbolic", "not proved symbolically")
+    sampled = _attempt(budget, None, lambda: _sample(a, b, settings, budget, settings.points,
+                                                     FAMILIES, MAX_DIGITS))
+    if isinstance(sampled, Verdict):
+        return sampled
+    if difference is not None and difference.is_zero is False:
+        return Verdict(VerdictKind.REFUTED, "symbolic",
+                       f"the difference of the two sides simplifies to {difference}, which "
+                       f"SymPy's assumptions show is never zero")
+    if isinstance(sampled, _Sampled):
+        return sampled.verdict()
+    why = "timeout" if sampled == "timeout" else sampled
+    return Verdict(VerdictKind.UNKNOWN, "timeout" if why == "timeout" else "error",
+                   f"proving or sampling did not finish within the time limit of "
+                   f"{settings.time_limit:g} s" if why == "timeout" else f"sampling failed: {why}")
+
+
+def _attempt(budget: _Budget, phase: str | None, check):
+    """Runs one phase within its share of the budget; returns its result, or why it gave up."""
+    try:
+        if phase is None:
+            return call_with_time_limit(check, budget.remaining(), clock="cpu")
+        return budget.run(check, _SHARES[phase])
     except TimeLimitExceeded:
         return "timeout"
+    except RecursionError:
+        return "the expressions are too deeply nested for SymPy"
     except Exception as error:  # a SymPy failure in one strategy: that strategy gave up
         return f"{type(error).__name__}: {error}"
 
 
-def _cheap_proof(a: sp.Expr, b: sp.Expr) -> Verdict | None:
-    if a == b or _rules.canonical(a) == _rules.canonical(b):
-        return Verdict(VerdictKind.PROVED, "identical")
-    return None
-
-
-def _symbolic_proof(a: sp.Expr, b: sp.Expr) -> Verdict | None:
-    difference = a - b
+# -- symbolic ---------------------------------------------------------------------------
+def _zero_by(difference: sp.Expr) -> tuple[str | None, sp.Expr]:
+    """The cheapest method that shows ``difference`` is 0, and the last form it reached."""
+    reached = difference
     # cheapest first; expand can be slow on large rational functions that cancel settles
     for method, transform in (("cancel", lambda e: sp.cancel(sp.together(e))),
                               ("expand", sp.expand),
                               ("simplify", sp.simplify)):
-        if transform(difference) == 0:
-            return Verdict(VerdictKind.PROVED, method)
-    return None
+        reached = transform(difference)
+        if reached == 0:
+            return method, reached
+    return None, reached
 
 
-def _relative_difference(x: sp.Expr, y: sp.Expr) -> float:
-    scale = max(sp.S.One, abs(x), abs(y))
-    return float(abs(x - y) / scale)
-
-
-def _differ(x: sp.Expr, y: sp.Expr, tolerance: float) -> bool:
-    return _relative_difference(x, y) > tolerance
-
-
-def _value_at(expr: sp.Expr, instantiation: Instantiation, point: dict, digits: int,
-              deadline: float) -> sp.Expr | None:
-    """The value of ``expr`` at one point, or ``None`` if it is undefined or too slow there."""
-    seconds = min(_POINT_SECONDS, deadline - time.monotonic())
+def _symbolic(a: sp.Expr, b: sp.Expr, settings: Settings) -> Verdict | sp.Expr:
+    """A proof by evaluation and simplification, or the simplified difference if none."""
+    evaluated_a, evaluated_b = evaluate(a), evaluate(b)
+    for side, value in (("previous step", evaluated_a.value), ("this step", evaluated_b.value)):
+        if has_undefined_value(value):
+            return Verdict(VerdictKind.UNKNOWN, "undefined",
+                           f"SymPy evaluates the {side} to an undefined or infinite value: {value}")
+    method, reached = _zero_by(evaluated_a.value - evaluated_b.value)
+    if method is None:
+        return reached
+    closed_forms = evaluated_a.closed_forms + evaluated_b.closed_forms
     try:
-        return call_with_time_limit(lambda: evaluate(expr, instantiation, point, digits), seconds)
-    except TimeLimitExceeded:
-        return None
-    except (ArithmeticError, TypeError, ValueError):
-        return None
+        cross_check(closed_forms, settings.seed)
+    except CrossCheckFailed as failure:
+        return Verdict(VerdictKind.UNKNOWN, "cross-check",
+                       f"SymPy shows the sides equal ({method}) using a closed form that "
+                       f"could not be confirmed: {failure}")
+    detail = f"{len(closed_forms)} closed form(s) cross-checked" if closed_forms else ""
+    return Verdict(VerdictKind.PROVED, method, detail)
 
 
-def _point(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, symbols: set[sp.Symbol],
-           rng: random.Random, deadline: float) -> dict | None:
-    """A random point for the symbols and every indexed object, or ``None`` if too slow."""
-    point = random_point(symbols, rng)
-    seconds = min(_POINT_SECONDS, deadline - time.monotonic())
-    try:
-        return call_with_time_limit(
-            lambda: with_indexed_values((a, b), instantiation, point, rng), seconds)
-    except TimeLimitExceeded:
-        return None
-    except (ArithmeticError, TypeError, ValueError):
-        return None
+def _whole_proof(a: sp.Expr, b: sp.Expr, settings: Settings) -> bool:
+    result = _symbolic(a, b, settings)
+    return isinstance(result, Verdict) and result.kind is VerdictKind.PROVED
 
 
-def _numeric(a: sp.Expr, b: sp.Expr, settings: _Settings, points: int, functions: int,
-             deadline: float) -> Verdict:
-    symbols = sampled_symbols(a, b)
+def _congruent(a: sp.Expr, b: sp.Expr, settings: Settings, depth: int = 0) -> bool:
+    """Whether ``a`` and ``b`` are the same sum, integral, product or derivative (or the
+    same product or sum of terms with one term differing) of parts proved equal.
+
+    Sound for every node: equal arguments give equal values. Bodies of sums and integrals
+    are proved equal for every value of the bound variable its assumptions allow.
+    """
+    if a == b:
+        return True
+    if depth > 12 or type(a) is not type(b) or len(a.args) != len(b.args) or a.is_Atom:
+        return False
+    if isinstance(a, (sp.Sum, sp.Product, sp.Integral)):
+        renamed = _alpha_renamed(a, b)
+        if renamed is None:
+            return False
+        return _congruent(a.function, renamed.function, settings, depth + 1) or \
+            _whole_proof(a.function, renamed.function, settings)
+    if isinstance(a, sp.Derivative):
+        if a.variable_count != b.variable_count:
+            return False
+        return _congruent(a.expr, b.expr, settings, depth + 1) or \
+            _whole_proof(a.expr, b.expr, settings)
+    differing = [(x, y) for x, y in zip(a.args, b.args) if x != y]
+    if len(differing) != 1 or not isinstance(a, (sp.Mul, sp.Add)) and not isinstance(a, sp.Function):
+        return False
+    (x, y), = differing
+    return _congruent(x, y, settings, depth + 1)
+
+
+def _alpha_renamed(a: sp.Basic, b: sp.Basic) -> sp.Basic | None:
+    """``b`` with its bound variables renamed to ``a``'s, if their ranges are the same."""
+    if len(a.limits) != len(b.limits):
+        return None
+    mapping = {}
+    for limit_a, limit_b in zip(a.limits, b.limits):
+        if len(limit_a) != len(limit_b):
+            return None
+        var_a, var_b = limit_a[0], limit_b[0]
+        if var_a != var_b:
+            if var_a in b.free_symbols or var_a.assumptions0 != var_b.assumptions0:
+                return None
+            mapping[var_b] = var_a
+    renamed = b.xreplace(mapping) if mapping else b
+    return renamed if renamed.limits == a.limits else None
+
+
+# -- numeric ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Sampled:
+    """What sampling found when it found no counterexample."""
+
+    agreed: int
+    undefined: int
+    attempted: int
+    exact: int
+    quadrature: int
+    reason: str = ""
+
+    def verdict(self) -> Verdict:
+        if self.reason or self.agreed < max(4, self.attempted // 2):
+            why = self.reason or (f"only {self.agreed} of {self.attempted} sample points could "
+                                  f"be evaluated ({self.undefined} undefined or too slow)")
+            return Verdict(VerdictKind.UNKNOWN, "numeric", why, points=self.agreed,
+                           undefined=self.undefined)
+        how = f"agree to {MAX_DIGITS} digits" if not self.quadrature else \
+            "agree to a relative 1e-12 (quadrature)"
+        if self.exact == self.agreed:
+            how = "agree exactly"
+        detail = (f"{self.agreed} random points {how}, {FAMILIES} families of stand-in "
+                  f"functions; {self.undefined} point(s) undefined")
+        tolerance = 1e-12 if self.quadrature else None
+        return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric", detail, tolerance=tolerance,
+                       points=self.agreed, undefined=self.undefined)
+
+
+def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
+            families: int, digits: int) -> Verdict | _Sampled:
+    """Compares the sides at random points: a confirmed counterexample, or what agreed."""
     rng = random.Random(settings.seed)
-    checked, worst = 0, 0.0
-    for instantiation in instantiations(sp.Tuple(a, b), functions, settings.seed):
-        for _ in range(points):
-            if time.monotonic() >= deadline:
-                break
-            point = _point(a, b, instantiation, symbols, rng, deadline)
-            if point is None:
+    symbols = sampled_symbols(a, b)
+    small = bound_symbols_of_ranges(a, b)
+    special = special_values((a, b), symbols)
+    agreed = undefined = exact = quadrature = attempted = 0
+    try:
+        families_of_functions = instantiations(sp.Tuple(a, b), families, settings.seed)
+        matrices = matrix_values((a, b), rng)
+    except SamplingError as error:
+        return _Sampled(0, 0, 0, 0, 0, reason=str(error))
+    for instantiation in families_of_functions:
+        for number in range(points):
+            try:
+                point = random_point(symbols, rng, small)
+            except SamplingError as error:
+                return _Sampled(0, 0, 0, 0, 0, reason=str(error))
+            if special and number % 3 == 2:  # every third point where something switches
+                symbol = sorted(special, key=sp.default_sort_key)[number % len(special)]
+                point[symbol] = rng.choice(special[symbol])
+            point.update(matrices)
+            attempted += 1
+            try:
+                seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
+                found = call_with_time_limit(
+                    lambda: compare_at(a, b, instantiation, point, rng, digits), seconds,
+                    clock="cpu")
+            except TimeLimitExceeded:
+                if budget.remaining() <= 0:
+                    raise
+                undefined += 1
                 continue
-            x = _value_at(a, instantiation, point, _DIGITS, deadline)
-            y = _value_at(b, instantiation, point, _DIGITS, deadline) if x is not None else None
-            if x is None or y is None:
+            except (ArithmeticError, TypeError, ValueError, RecursionError):
+                undefined += 1
                 continue
-            if _differ(x, y, settings.tolerance):
-                confirmed = _confirmed_counterexample(a, b, instantiation, point, settings, deadline)
-                if confirmed is not None:
-                    return confirmed
-                continue
-            checked += 1
-            worst = max(worst, _relative_difference(x, y))
-    if checked < max(1, points * functions // 2):
-        return Verdict(VerdictKind.UNKNOWN, "numeric",
-                       f"only {checked} of {points * functions} sample points could be "
-                       f"evaluated in time")
-    return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric",
-                   f"{checked} random points, {functions} stand-in function families, "
-                   f"largest relative difference {worst:.1e}",
-                   tolerance=settings.tolerance, points=checked)
+            if found.differ is None:
+                undefined += 1
+            elif found.differ:
+                example = Counterexample(tuple(point.items()), instantiation.functions,
+                                         found.before, found.after)
+                return Verdict(VerdictKind.REFUTED, "counterexample", example.describe(),
+                               counterexample=example)
+            else:
+                agreed += 1
+                exact += found.exact
+                quadrature += found.quadrature
+    return _Sampled(agreed, undefined, attempted, exact, quadrature)
 
 
-def _confirmed_counterexample(a: sp.Expr, b: sp.Expr, instantiation: Instantiation,
-                              point: dict, settings: _Settings, deadline: float) -> Verdict | None:
-    """Re-evaluates at higher precision so that a refutation is never a rounding artefact."""
-    x = _value_at(a, instantiation, point, _CONFIRM_DIGITS, deadline)
-    y = _value_at(b, instantiation, point, _CONFIRM_DIGITS, deadline)
-    if x is None or y is None or not _differ(x, y, settings.tolerance):
-        return None
-    example = Counterexample(tuple(point.items()), instantiation.functions, x, y)
-    return Verdict(VerdictKind.REFUTED, "counterexample", example.describe(),
-                   counterexample=example, tolerance=settings.tolerance)
+# -- in the parent process -----------------------------------------------------------------
+def _interrupted(outcome: Outcome, what: str) -> Verdict:
+    if outcome.ended == "timeout":
+        return Verdict(VerdictKind.UNKNOWN, "timeout",
+                       f"{what} was stopped at its time limit (CPU time)")
+    return Verdict(VerdictKind.UNKNOWN, "error", f"{what} failed: {outcome.detail}")
+
+
+def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) -> StepReport:
+    messages = list(outcome.messages)
+    justification = messages[0] if messages else (
+        RuleCheck(Justification.TIMEOUT, "the rule check was stopped at its time limit")
+        if outcome.ended == "timeout" else
+        RuleCheck(Justification.MISMATCH, f"the rule check failed: {outcome.detail}"))
+    verdict = messages[1] if len(messages) > 1 else _interrupted(outcome, "the value check")
+    accepted = settings.accept_numeric or step.accepts_numeric
+    return StepReport(number, step, verdict, justification, outcome.cpu_seconds, accepted)

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import pytest
 
@@ -99,3 +100,197 @@ def test_errata_cite_the_notes_and_the_derivation_that_shows_them(capsys):
     for location in ("eq. (6)", "eq. (8)", "eq. (11)", "section 3"):
         assert f"- {location}: the notes say" in out
     assert "NOT verified" not in out
+
+
+# Bad input: a one-line `pgsym: error: ...` naming the place and the cause, exit status 2.
+
+DOUBLE = """
+import sympy as sp
+from pgsym import Derivation
+
+x = sp.Symbol("x")
+
+def derivation(name):
+    return Derivation(name, start=x + x).step(2 * x, rule="algebra")
+"""
+
+
+@pytest.fixture
+def make_package(tmp_path, monkeypatch):
+    """Writes a package of the modules given (name -> source) and returns its name, a new
+    one each time so that no earlier import of the same name is reused."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def make(modules: dict[str, str], init: bool = True) -> str:
+        name = f"pkg_{uuid.uuid4().hex}"
+        folder = tmp_path / name
+        folder.mkdir()
+        if init:
+            (folder / "__init__.py").write_text("")
+        for module, source in modules.items():
+            (folder / f"{module}.py").write_text(textwrap.dedent(source))
+        return name
+    return make
+
+
+def one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.err.startswith("pgsym: error: ") and captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err
+    return captured.err.strip()
+
+
+@pytest.mark.parametrize("source, cause", [
+    ("x = 1\n\ndef f(:\n", "SyntaxError: invalid syntax (broken.py, line 3)"),
+    ("x = undefined_name\n", "NameError: name 'undefined_name' is not defined"),
+    ("import no_such_dependency_here\n", "ModuleNotFoundError: No module named 'no_such_dependency_here'"),
+    ("raise RuntimeError\n", "RuntimeError"),
+], ids=["syntax error", "name error", "missing dependency", "raises"])
+def test_a_module_that_cannot_be_imported_is_named_with_the_cause(make_package, capsys, source, cause):
+    package = make_package({"broken": source, "good": DOUBLE + "build = lambda: derivation('d')\n"})
+    for command in (["verify"], ["list"], ["verify", "good", "broken"]):
+        assert main([*command, "--package", package]) == 2
+        assert one_error_line(capsys) == f"pgsym: error: cannot import {package}.broken: {cause}"
+
+
+@pytest.mark.parametrize("command", [["verify"], ["list"], ["build", "--no-figures"]])
+@pytest.mark.parametrize("modules", [{}, {"nothing": "def build():\n    return []\n"}],
+                         ids=["no modules", "empty build"])
+def test_a_package_that_builds_no_derivations_is_an_error(make_package, tmp_path, capsys,
+                                                          command, modules):
+    package = make_package(modules)
+    out = ["--out", str(tmp_path / "out")] if command[0] == "build" else []
+    assert main([*command, "--package", package, *out]) == 2
+    assert one_error_line(capsys) == f"pgsym: error: package {package} builds no derivations"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["verify"], ["build"]])
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "-1", "0", "abc", "", "1e30"])
+def test_a_time_limit_must_be_a_positive_finite_number_of_seconds(capsys, command, seconds):
+    with pytest.raises(SystemExit) as exit:
+        main([*command, f"--time-limit={seconds}"])
+    assert exit.value.code == 2
+    assert (f"error: argument --time-limit: must be a positive number of seconds, at most "
+            f"86400 (a day), not {seconds!r}") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["check", "--cases", "0"], "argument --cases: must be a positive whole number, not '0'"),
+    (["check", "--cases", "-3"], "argument --cases: must be a positive whole number, not '-3'"),
+    (["check", "--seed", "-1"], "argument --seed: must be a whole number, 0 or more, not '-1'"),
+    (["list", "--package", ""], "argument --package: must be the name of a package to import"),
+    (["list", "--package", ".relative"], "argument --package: must be the name of a package"),
+])
+def test_bad_numbers_and_names_are_refused_by_the_parser(capsys, arguments, message):
+    with pytest.raises(SystemExit) as exit:
+        main(arguments)
+    assert exit.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_files_to_write_must_have_a_folder_and_out_must_be_a_folder(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for arguments, message in [
+        (["build", "--out", str(a_file)], f"argument --out: {a_file} is a file, not a folder"),
+        (["build", "--out", str(a_file / "out")], f"argument --out: {a_file} is a file, not"),
+        (["build", "--kernels", str(tmp_path)], f"argument --kernels: {tmp_path} is a folder"),
+        (["build", "--kernels", str(tmp_path / "no" / "k.py")],
+         f"argument --kernels: no folder {tmp_path / 'no'} to write k.py into"),
+        (["check", "--plot", str(tmp_path / "no" / "p.png")],
+         f"argument --plot: no folder {tmp_path / 'no'} to write p.png into"),
+    ]:
+        with pytest.raises(SystemExit) as exit:
+            main(arguments)
+        assert exit.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error(make_package, tmp_path, capsys):
+    package = make_package({"double": DOUBLE + "build = lambda: derivation('d')\n"})
+    (tmp_path / "out" / "notes.tex").mkdir(parents=True)
+    assert main(["build", "--no-figures", "--package", package, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"pgsym: error: {tmp_path / 'out' / 'notes.tex'}: Is a directory\n")
+    assert "Traceback" not in err
+
+
+def test_latex_prints_every_derivation_of_a_module_each_headed_by_its_name(make_package, capsys):
+    package = make_package({"several": DOUBLE + "build = lambda: [derivation('first, K=2'), "
+                                                "derivation('second')]\n"})
+    assert main(["latex", "several", "--package", package]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("% first, K=2\n\\begin{align*}\n")
+    assert "\\end{align*}\n\n% second\n\\begin{align*}\n" in out
+    assert out.count("\\begin{align*}") == 2
+    assert main(["latex", "several", "--package", package, "--verdicts"]) == 0
+    assert capsys.readouterr().out.count("[proved]") == 2
+
+
+def test_latex_of_a_module_of_the_notes_that_builds_several(capsys):
+    assert main(["latex", "policy_scores"]) == 0
+    out = capsys.readouterr().out
+    names = [e.derivation.name for e in catalog.find("derivations", ["policy_scores"])]
+    assert len(names) > 1
+    assert [line[2:] for line in out.splitlines() if line.startswith("% ")] == names
+
+
+@pytest.mark.parametrize("modules, clash", [
+    ({"a": "build = lambda: derivation('Score')", "b": "build = lambda: derivation('Score')"},
+     "derivation 'Score' is built twice: by {p}.a and by {p}.b"),
+    ({"a": "build = lambda: [derivation('Score'), derivation('Score')]"},
+     "derivation 'Score' is built twice: by {p}.a and by {p}.a"),
+    ({"a": "build = lambda: derivation('Score, K=2')", "b": "build = lambda: derivation('score k 2')"},
+     "derivations 'Score, K=2' (in {p}.a) and 'score k 2' (in {p}.b) have the same slug 'score-k-2'"),
+    ({"a": "build = lambda: [derivation('x y'), derivation('x-y')]"},
+     "derivations 'x y' (in {p}.a) and 'x-y' (in {p}.a) have the same slug 'x-y'"),
+    ({"a": "build = lambda: derivation('***')"},
+     "derivation '***' in {p}.a has no letters or digits to name its files"),
+], ids=["name, two modules", "name, one module", "slug, two modules", "slug, one module",
+        "empty slug"])
+def test_derivations_whose_names_or_slugs_clash_are_refused(make_package, capsys, modules, clash):
+    package = make_package({m: DOUBLE + source + "\n" for m, source in modules.items()})
+    commands = [["list"], ["verify"], ["build"]]
+    if "b" not in modules:  # `verify a` and `latex a` build module a alone: they see its clashes
+        commands += [["verify", "a"], ["latex", "a"]]
+    for command in commands:
+        assert main([*command, "--package", package]) == 2
+        assert one_error_line(capsys) == "pgsym: error: " + clash.format(p=package)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def build():\n    return 42\n", "{m}.build() returned int, not a Derivation"),
+    ("def build():\n    return [derivation('d'), 'text']\n", "{m}.build() returned str, not a Derivation"),
+    ("def build():\n    return {1: 2}[3]\n", "{m}.build() failed: KeyError: 3"),
+    ("def build():\n    return derivation('  ')\n",
+     "{m}.build() failed: a derivation needs a non-empty name, got '  '"),
+    ("build = 3\n", "{m}.build() failed: TypeError: 'int' object is not callable"),
+    ("def make():\n    return derivation('d')\n", "module {m} defines no build() function"),
+], ids=["not a derivation", "list with a non-derivation", "raises", "raises DerivationError",
+        "not callable", "no build"])
+def test_a_module_whose_build_goes_wrong_is_named_with_the_cause(make_package, capsys, source, message):
+    package = make_package({"mod": DOUBLE + source})
+    for command in (["list"], ["verify"], ["verify", "mod"]):
+        assert main([*command, "--package", package]) == 2
+        assert one_error_line(capsys) == "pgsym: error: " + message.format(m=f"{package}.mod")
+
+
+def test_a_module_is_not_a_package(capsys):
+    assert main(["list", "--package", "derivations.log_derivative_trick"]) == 2
+    assert one_error_line(capsys) == ("pgsym: error: derivations.log_derivative_trick is a module, "
+                                      "not a package of modules that build derivations")
+
+
+def test_an_unknown_module_like_name_is_a_clear_error(capsys):
+    assert main(["verify", "no_such_name"]) == 2
+    assert one_error_line(capsys).startswith(
+        "pgsym: error: no derivation is called 'no_such_name'; known: ")
+    assert main(["latex", "no_such_name"]) == 2
+    assert "no derivation is called 'no_such_name'" in one_error_line(capsys)
+
+
+def test_a_namespace_package_writes_its_document_into_its_folder(make_package, tmp_path, capsys):
+    package = make_package({"double": DOUBLE + "build = lambda: derivation('d')\n"}, init=False)
+    assert main(["build", "--no-figures", "--package", package]) == 0
+    assert (tmp_path / package / "generated").is_dir()

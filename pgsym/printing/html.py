@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from latex2mathml.converter import convert
 
 from pgsym.document import Document, heading
+from pgsym.printing import verdicts
 from pgsym.printing.latex import lines, verdict_label
 from pgsym.printing.text import summary
 
@@ -33,8 +34,9 @@ td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; }
 .badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.8rem;
          font: 0.75rem sans-serif; white-space: nowrap; }
 .badge.proved { background: #d8f3dc; color: #1b4332; }
-.badge.checked-numerically { background: #fff3bf; color: #5c4400; }
-.badge.refuted, .badge.unknown, .badge.wrong-justification { background: #ffd6d6; color: #7a0000; }
+.badge.assumed { background: #e3f2fd; color: #0d3c61; }
+.badge.numeric-accepted { background: #fff3bf; color: #5c4400; }
+.badge.numeric, .badge.refuted, .badge.unknown, .badge.wrong-justification { background: #ffd6d6; color: #7a0000; }
 .summary { font-weight: bold; } figure { margin: 1.5rem 0; } figure img { max-width: 100%; }
 td.rhs math[display="block"] { display: inline-block; margin: 0; }
 """
@@ -58,10 +60,8 @@ def _text(text: str) -> str:
 
 
 def _badge(step_report) -> str:
-    label = verdict_label(step_report)
-    kind = "wrong-justification" if "wrong justification" in label else \
-        step_report.verdict.kind.value.replace(" ", "-")
-    return f'<span class="badge {kind}">{html.escape(label)}</span>'
+    css = verdicts.style(step_report).css
+    return f'<span class="badge {css}">{html.escape(verdict_label(step_report))}</span>'
 
 
 def derivation_to_html(derivation: "Derivation", report: "Report | None" = None) -> str:

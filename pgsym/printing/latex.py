@@ -17,7 +17,7 @@ from sympy.printing.latex import LatexPrinter
 from pgsym.expectation import Expectation
 from pgsym.document import Document, heading
 from pgsym.printing.text import summary
-from pgsym.verify import VerdictKind
+from pgsym.printing import verdicts
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
@@ -171,14 +171,9 @@ def _visible(latex: str) -> str:
 
 
 def verdict_label(step_report: "StepReport") -> str:
-    """The verdict as printed beside a step: ``proved``, ``checked numerically, rel. tol. 1e-20``..."""
-    verdict = step_report.verdict
-    label = verdict.kind.value
-    if verdict.tolerance is not None and verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
-        label += f", rel. tol. {verdict.tolerance:.0e}"
-    if not step_report.ok and verdict.kind.holds:
-        label += ", wrong justification"
-    return label
+    """The verdict as printed beside a step: ``proved``, ``checked numerically only: NOT
+    verified: 72 points, 0 undefined``... (see :mod:`pgsym.printing.verdicts`)."""
+    return verdicts.label(step_report)
 
 
 def _paragraph_to_latex(paragraph: str) -> str:

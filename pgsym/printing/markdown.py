@@ -8,14 +8,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pgsym.document import Document, heading
+from pgsym.printing import verdicts
 from pgsym.printing.latex import lines, verdict_label
 from pgsym.printing.text import summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
     from pgsym.verify import Report
-
-BADGES = {"proved": "✅", "checked numerically": "🔢", "refuted": "❌", "unknown": "❓"}
 
 
 def _text_in_math(text: str) -> str:
@@ -53,7 +52,7 @@ def derivation_to_markdown(derivation: "Derivation", report: "Report | None" = N
         comment = r"\#\ " + _text_in_math(line.justification)
         if line.verdict is not None:
             label = verdict_label(line.verdict)
-            comment += r" \quad \text{" + BADGES[line.verdict.verdict.kind.value] + " " + label + "}"
+            comment += r" \quad \text{" + verdicts.style(line.verdict).badge + " " + label + "}"
         rows.append(f"{line.left} &= {line.right} && {comment}")
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 

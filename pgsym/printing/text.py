@@ -3,27 +3,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pgsym.rules import Justification
-from pgsym.verify import Report, VerdictKind
+from pgsym.printing import verdicts
+from pgsym.report import Justification, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.document import Document
 
-_MARKS = {
-    VerdictKind.PROVED: "proved",
-    VerdictKind.CHECKED_NUMERICALLY: "checked numerically",
-    VerdictKind.REFUTED: "REFUTED",
-    VerdictKind.UNKNOWN: "UNKNOWN",
+_RULE_CHECKS = {
+    Justification.CONFIRMED: "rule confirmed",
+    Justification.MISMATCH: "RULE MISMATCH",
+    Justification.NOT_CHECKED: "equality only",
+    Justification.TIMEOUT: "RULE CHECK TIMED OUT",
 }
-
-
-def _justification(report_step) -> str:
-    status = report_step.justification.status
-    if status is Justification.CONFIRMED:
-        return "rule confirmed"
-    if status is Justification.MISMATCH:
-        return "RULE MISMATCH"
-    return "equality only"
 
 
 def report_table(reports: list[Report], equations: dict[str, str] | None = None) -> str:
@@ -33,18 +24,16 @@ def report_table(reports: list[Report], equations: dict[str, str] | None = None)
     ['derivation', 'step']
     """
     equations = equations or {}
-    header = ("derivation", "step", "rule", "verdict", "rule check", "time")
+    header = ("derivation", "step", "rule", "verdict", "rule check", "cpu")
     rows = []
     for report in reports:
         label = report.derivation
         if equations.get(report.derivation):
             label += f" ({equations[report.derivation]})"
         for s in report.steps:
-            verdict = _MARKS[s.verdict.kind]
-            if s.verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
-                verdict += f" (tol {s.verdict.tolerance:.0e}, {s.verdict.points} pts)"
-            rows.append((label if s.number == 1 else "", str(s.number), s.step.rule, verdict,
-                         _justification(s), f"{s.seconds:.2f}s"))
+            rows.append((label if s.number == 1 else "", str(s.number), s.step.rule,
+                         verdicts.label(s), _RULE_CHECKS[s.justification.status],
+                         f"{s.seconds:.2f}s"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(row) -> str:
@@ -55,14 +44,15 @@ def report_table(reports: list[Report], equations: dict[str, str] | None = None)
 
 
 def summary(reports: list[Report]) -> str:
-    """Returns one closing line: how many derivations and steps hold, and how strongly."""
+    """Returns one closing line: how many derivations and steps hold, and how strongly.
+
+    Steps that pass on numeric evidence (opted in) and steps proved under an assumption
+    they state are counted apart, so a reader sees what the verdict rests on.
+    """
     steps = [s for r in reports for s in r.steps]
-    counts = {kind: sum(s.verdict.kind is kind for s in steps) for kind in VerdictKind}
+    counts = {status: sum(verdicts.status(s) is status for s in steps) for status in verdicts.Status}
     held = sum(r.ok for r in reports)
-    parts = ", ".join(f"{counts[k]} {k.value}" for k in VerdictKind if counts[k])
-    mismatched = sum(s.justification.status is Justification.MISMATCH for s in steps)
-    if mismatched:
-        parts += f", {mismatched} with a wrong justification"
+    parts = ", ".join(f"{counts[k]} {k.value}" for k in verdicts.Status if counts[k])
     return f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
 
 

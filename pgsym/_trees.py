@@ -1,0 +1,186 @@
+"""Small operations on expression trees that SymPy does not offer as we need them.
+
+* Bound variables (of sums, integrals, products, expectations, lambdas, substitutions) kept
+  apart from free ones, so that replacing a free symbol never captures or rewrites a bound
+  one (:func:`rename_bound`).
+* Rebuilding a node without SymPy's evaluation, so that a check that must only regroup or
+  only substitute does not also simplify (:func:`rebuild`, :func:`replace_unevaluated`).
+* Dependence on a variable, and derivatives that would move under a limit.
+
+>>> import sympy as sp
+>>> k = sp.Symbol("k", integer=True)
+>>> a = sp.Symbol("a")
+>>> renamed = rename_bound(sp.Sum(a, (k, 1, 3)), {k})
+>>> renamed.xreplace({a: k}).doit()
+3*k
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from pgsym.expectation import Expectation
+
+
+def binders(expr: sp.Basic) -> list[sp.Basic]:
+    """Every node of ``expr`` that binds variables, outermost first."""
+    return [node for node in sp.preorder_traversal(expr) if bound_variables(node)]
+
+
+def bound_variables(node: sp.Basic) -> tuple[sp.Basic, ...]:
+    """The variables ``node`` itself binds (not those of nodes inside it)."""
+    if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
+        return tuple(limit[0] for limit in node.limits)
+    if isinstance(node, Expectation):
+        return (node.variable,)
+    if isinstance(node, sp.Lambda):
+        return tuple(node.variables)
+    if isinstance(node, sp.Subs):
+        return tuple(node.variables)
+    return ()
+
+
+def rename_bound(expr: sp.Basic, avoid: set[sp.Basic]) -> sp.Basic:
+    """Returns ``expr`` with every bound variable that is in ``avoid`` renamed.
+
+    The new names are chosen deterministically (``k_1``, ``k_2``, ...) with the old
+    variable's assumptions, so that two expressions renamed alike still compare equal.
+    """
+    if not avoid or expr.is_Atom or not binders(expr):
+        return expr
+    taken = {s.name for s in expr.atoms(sp.Symbol)} | {getattr(s, "name", "") for s in avoid}
+    return _renamed(expr, set(avoid), taken)
+
+
+def _fresh(variable: sp.Symbol, taken: set[str]) -> sp.Symbol:
+    number = 1
+    while f"{variable.name}_{number}" in taken:
+        number += 1
+    name = f"{variable.name}_{number}"
+    taken.add(name)
+    return sp.Symbol(name, **variable.assumptions0)
+
+
+def _renamed(expr: sp.Basic, avoid: set[sp.Basic], taken: set[str]) -> sp.Basic:
+    if expr.is_Atom or not expr.args:
+        return expr
+    clashing = [v for v in bound_variables(expr) if v in avoid and isinstance(v, sp.Symbol)]
+    if clashing:
+        expr = _rename_node(expr, {v: _fresh(v, taken) for v in clashing})
+    args = [_renamed(a, avoid, taken) for a in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
+
+
+def _rename_node(node: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+    """Renames variables that ``node`` binds, in the places where they are bound only."""
+    if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
+        function, limits = node.function, [list(limit) for limit in node.limits]
+        for position, limit in enumerate(limits):
+            old = limit[0]
+            if old not in mapping:
+                continue
+            new = mapping[old]
+            function = function.xreplace({old: new})
+            limit[0] = new
+            for inner in limits[:position]:  # inner bounds may depend on an outer variable
+                inner[1:] = [bound.xreplace({old: new}) for bound in inner[1:]]
+        return type(node)(function, *[tuple(limit) for limit in limits])
+    if isinstance(node, Expectation):
+        old = node.variable
+        new = mapping[old]
+        return Expectation(node.body.xreplace({old: new}), (new, *node.limits[1:]),
+                           node.density.xreplace({old: new}))
+    if isinstance(node, sp.Lambda):
+        return sp.Lambda(tuple(mapping.get(v, v) for v in node.variables), node.expr.xreplace(mapping))
+    if isinstance(node, sp.Subs):
+        return sp.Subs(node.expr.xreplace(mapping), tuple(mapping.get(v, v) for v in node.variables),
+                       node.point)
+    return node
+
+
+def differentiates_under_limit(derivative: sp.Derivative) -> bool:
+    """Whether evaluating ``derivative`` would move it under an integral, or under a sum or
+    product that may be infinite: an interchange that needs a condition (domination, uniform
+    convergence), so no check may perform it on its own.
+
+    >>> import sympy as sp
+    >>> x, t = sp.symbols("x t", real=True)
+    >>> differentiates_under_limit(sp.Derivative(sp.Integral(sp.exp(-t * x), (x, 0, 1)), t))
+    True
+    >>> k, K = sp.symbols("k K", integer=True)
+    >>> differentiates_under_limit(sp.Derivative(sp.Sum(t**k, (k, 1, K)), t))
+    False
+    """
+    variables = [v for v, _ in derivative.variable_count]
+    for node in sp.preorder_traversal(derivative.expr):
+        if isinstance(node, sp.Integral) or isinstance(node, (sp.Sum, sp.Product)) and not all(
+                bound.is_finite for limit in node.limits for bound in limit[1:]):
+            if any(depends_on(node, v) for v in variables):
+                return True
+    return False
+
+
+def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
+    """Whether ``expr`` may vary with ``variable``; ``theta[k]`` may vary with ``theta[1]``.
+
+    >>> import sympy as sp
+    >>> theta, k = sp.IndexedBase("theta"), sp.Symbol("k", integer=True)
+    >>> depends_on(sp.exp(theta[k]), theta[1]), depends_on(sp.exp(theta[k]), sp.Symbol("x"))
+    (True, False)
+    """
+    if expr.has(variable):
+        return True
+    if isinstance(variable, sp.Indexed):
+        return any(i.base == variable.base for i in expr.atoms(sp.Indexed))
+    return False
+
+
+#: node types whose constructors take ``evaluate=False``
+_UNEVALUATED = (sp.Add, sp.Mul, sp.Pow, sp.Function, sp.Derivative)
+
+
+def rebuild(expr: sp.Basic, args: list[sp.Basic] | tuple) -> sp.Basic:
+    """Returns ``expr``'s node with new ``args``, without SymPy's evaluation where the node
+    type allows it (``exp(log(x))`` stays as written).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> rebuild(sp.exp(x), [sp.log(x)])
+    exp(log(x))
+    """
+    args = list(args)
+    if args == list(expr.args):
+        return expr
+    if isinstance(expr, _UNEVALUATED):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
+
+
+def replace_unevaluated(expr: sp.Basic, mapping: dict) -> sp.Basic:
+    """``expr.xreplace(mapping)`` without evaluating the rebuilt nodes.
+
+    >>> import sympy as sp
+    >>> q, g = sp.symbols("q g")
+    >>> replace_unevaluated(sp.Mul(g, q, evaluate=False), {g: 1 / q})
+    q/q
+    """
+    if expr in mapping:
+        return mapping[expr]
+    if expr.is_Atom or not expr.args:
+        return expr
+    return rebuild(expr, [replace_unevaluated(a, mapping) for a in expr.args])
+
+
+def has_undefined_value(expr: sp.Basic) -> bool:
+    """Whether ``expr`` holds an undefined or infinite value (``nan``, ``zoo``, ``oo``...)
+    other than as a bound of a sum, product or integral: such a value equals nothing.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> has_undefined_value(sp.Integral(sp.exp(-x**2), (x, -sp.oo, sp.oo))), has_undefined_value(sp.oo)
+    (False, True)
+    """
+    if expr.has(sp.nan, sp.zoo, sp.AccumBounds):
+        return True
+    stripped = expr.replace(lambda e: isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits),
+                            lambda e: e.function)
+    return stripped.has(sp.oo, -sp.oo)

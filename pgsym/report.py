@@ -1,0 +1,197 @@
+"""Verdicts and reports: plain data that every printer reads and no printer computes.
+
+A step *passes* only when it is proved, or proved under an assumption the step states; a
+step that was only checked numerically passes only where the user opted in, visibly.
+
+>>> Verdict(VerdictKind.PROVED, "cancel").kind.is_proof
+True
+>>> Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric").kind.is_proof
+False
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pgsym.derivation import Step
+
+
+class VerdictKind(enum.Enum):
+    """How strongly a step is known to hold, strongest first."""
+
+    PROVED = "proved"
+    PROVED_ASSUMING = "proved under a stated assumption"
+    CHECKED_NUMERICALLY = "checked numerically"
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_proof(self) -> bool:
+        """True for the verdicts that let a step pass without any opt-in."""
+        return self in (VerdictKind.PROVED, VerdictKind.PROVED_ASSUMING)
+
+
+class Justification(enum.Enum):
+    """What the check of a step's rule found."""
+
+    CONFIRMED = "confirmed"
+    MISMATCH = "mismatch"
+    NOT_CHECKED = "not checked"
+    TIMEOUT = "timeout"
+
+    @property
+    def fails(self) -> bool:
+        """True when the rule check makes the step fail."""
+        return self in (Justification.MISMATCH, Justification.TIMEOUT)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The outcome of checking that a rule links two expressions, with an explanation."""
+
+    status: Justification
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Values at which the two sides differ: the point, the stand-in functions, both values."""
+
+    point: tuple[tuple[sp.Basic, sp.Expr], ...]
+    functions: tuple[tuple[str, sp.Lambda], ...]
+    before: sp.Expr
+    after: sp.Expr
+
+    def describe(self) -> str:
+        """Returns a one-line account of the counterexample, with enough digits to differ.
+
+        >>> x = sp.Symbol("x")
+        >>> Counterexample(((x, sp.Integer(2)),), (), sp.Integer(4), sp.Integer(5)).describe()
+        'at x = 2: previous step = 4.000000000, this step = 5.000000000'
+        """
+        where = ", ".join(f"{s} = {v}" for s, v in self.point) or "any point"
+        with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
+        suffix = f" with {with_functions}" if with_functions else ""
+        gap = relative_difference(self.before, self.after)
+        digits = max(10, 3 + math.ceil(-math.log10(gap))) if 0 < gap < 1 else 10
+        return (f"at {where}{suffix}: previous step = {sp.N(self.before, digits)}, "
+                f"this step = {sp.N(self.after, digits)}")
+
+
+def step_location(derivation: str, number: int, rule: str) -> str:
+    """Names a step in messages: ``derivation 'name', step 3 (chain rule)``."""
+    return f"derivation {derivation!r}, step {number} ({rule})"
+
+
+def relative_difference(x: sp.Expr, y: sp.Expr) -> float:
+    """``|x - y| / max(1, |x|, |y|)`` as a float (0.0 when it underflows)."""
+    scale = max(sp.S.One, abs(x), abs(y))
+    return float(abs(x - y) / scale)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of comparing a step with the one before it, with its evidence.
+
+    ``undefined`` counts the sample points where a side had no value (a pole, a branch
+    point, an evaluation that did not finish); ``assumption`` is the stated condition a
+    ``PROVED_ASSUMING`` verdict rests on.
+    """
+
+    kind: VerdictKind
+    method: str
+    detail: str = ""
+    counterexample: Counterexample | None = None
+    tolerance: float | None = None
+    points: int = 0
+    undefined: int = 0
+    assumption: str = ""
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """One step's verdict, what the check of its rule found, and whether numbers may do."""
+
+    number: int
+    step: "Step"
+    verdict: Verdict
+    justification: RuleCheck
+    seconds: float
+    numeric_accepted: bool = False
+
+    @property
+    def rests_on_sampling(self) -> bool:
+        """True when the step passes on numeric evidence alone (the user opted in)."""
+        return self.verdict.kind is VerdictKind.CHECKED_NUMERICALLY and self.numeric_accepted
+
+    @property
+    def ok(self) -> bool:
+        """True when the step is proved (or checked numerically, opted in) and its rule,
+        if checkable, was confirmed."""
+        value_holds = self.verdict.kind.is_proof or self.rests_on_sampling
+        return value_holds and not self.justification.status.fails
+
+    def cause(self) -> str:
+        """Why the step fails, in words (empty when it passes)."""
+        if self.ok:
+            return ""
+        verdict = self.verdict
+        if self.justification.status.fails and (verdict.kind.is_proof or self.rests_on_sampling):
+            if self.justification.status is Justification.TIMEOUT:
+                return f"rule check timed out: {self.justification.detail}"
+            return f"wrong justification: {self.justification.detail}"
+        if verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
+            return (f"only checked numerically ({verdict.detail}); numeric evidence is not "
+                    f"proof: opt in with accept='numeric' on the step or --accept-numeric")
+        cause = verdict.kind.value
+        if verdict.counterexample is not None:
+            cause += " " + verdict.counterexample.describe()
+        elif verdict.detail:
+            cause += f": {verdict.detail}"
+        if self.justification.status.fails:
+            cause += f"; and the rule check: {self.justification.detail}"
+        return cause
+
+
+@dataclass(frozen=True)
+class Report:
+    """Per-step verdicts of one derivation; ``ok`` only if every step passes."""
+
+    derivation: str
+    steps: tuple[StepReport, ...]
+    time_limit: float
+    tolerance: float
+    accept_numeric: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+    @property
+    def weakest(self) -> VerdictKind:
+        """The weakest verdict of any step (the derivation is only as strong as that)."""
+        order = list(VerdictKind)
+        return max((s.verdict.kind for s in self.steps), key=order.index)
+
+    def resting_on_sampling(self) -> list[StepReport]:
+        """The steps that pass only because numeric evidence was accepted for them."""
+        return [s for s in self.steps if s.rests_on_sampling]
+
+    def assumptions(self) -> list[StepReport]:
+        """The steps proved under an assumption they state."""
+        return [s for s in self.steps if s.verdict.kind is VerdictKind.PROVED_ASSUMING]
+
+    def _repr_html_(self) -> str:
+        from pgsym.printing.html import report_to_html
+
+        return report_to_html(self)
+
+    def failures(self) -> list[str]:
+        """Returns one message per failing step, naming the derivation, step and cause."""
+        return [f"{step_location(self.derivation, s.number, s.step.rule)}: {s.cause()}"
+                for s in self.steps if not s.ok]
