@@ -5,7 +5,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgsym import Derivation, Rule, VerdictKind, check_equal, register_rule
+from pgsym import Derivation, Justification, Rule, VerdictKind, check_equal
 from pgsym.rules import RuleCheck
 from tests import oracle
 
@@ -36,10 +36,24 @@ def test_a_wrong_identity_between_undefined_functions_names_the_stand_in():
     assert "p = Lambda" in verdict.detail
 
 
-def test_an_identity_simplify_cannot_prove_is_checked_numerically_with_its_tolerance():
-    verdict = check_equal(sp.atan(x) + sp.atan(1 / x), sp.pi / 2, tolerance=1e-10)
-    assert verdict.kind is VerdictKind.CHECKED_NUMERICALLY
-    assert verdict.tolerance == 1e-10 and verdict.points >= 12
+def test_an_identity_simplify_cannot_prove_is_only_checked_numerically_and_does_not_pass():
+    verdict = check_equal(sp.atan(x) + sp.atan(1 / x), sp.pi / 2)
+    assert verdict.kind is VerdictKind.CHECKED_NUMERICALLY and verdict.points >= 36
+    assert "digits" in verdict.detail and "undefined" in verdict.detail
+    d = Derivation("arctangents", start=sp.atan(x) + sp.atan(1 / x)).step(sp.pi / 2, rule="algebra")
+    report = d.verify()
+    assert not report.ok and "numeric evidence is not proof" in report.failures()[0]
+
+
+def test_numeric_evidence_passes_only_where_the_user_opted_in():
+    def build(accept=None):
+        return Derivation("arctangents", start=sp.atan(x) + sp.atan(1 / x)) \
+            .step(sp.pi / 2, rule="algebra", accept=accept).step(sp.pi / 2 + 0, rule="algebra")
+    assert build(accept="numeric").verify().ok
+    assert build().verify(accept_numeric=True).ok
+    report = build(accept="numeric").verify()
+    assert [s.rests_on_sampling for s in report.steps] == [True, False]
+    assert report.resting_on_sampling() == [report.steps[0]]
 
 
 def test_a_tiny_relative_error_far_below_double_precision_is_still_refuted():
@@ -62,32 +76,28 @@ def test_an_identity_that_fails_only_off_the_assumptions_is_not_passed():
     assert check_equal(sp.sqrt(x**2), x).kind is VerdictKind.PROVED
 
 
-class _NeverFinishes(sp.Function):
-    """An expression whose evaluation loops forever, as a stand-in for a runaway simplify."""
-
-    def doit(self, **hints):
-        while True:
-            pass
-
-
-def test_a_check_that_cannot_finish_is_stopped_at_the_time_limit():
+def test_a_check_stuck_in_c_code_is_killed_at_its_time_limit():
+    # 10**(10**9) is computed by GMP in one C call that ignores Python's signals
+    stuck = sp.Mul(sp.Pow(10, 10**9, evaluate=False), x, evaluate=False)
     started = time.monotonic()
-    verdict = check_equal(_NeverFinishes(x), x, time_limit=0.5)
-    assert time.monotonic() - started < 3
+    verdict = check_equal(stuck, x, time_limit=1)
+    assert time.monotonic() - started < 20
     assert verdict.kind is VerdictKind.UNKNOWN and verdict.method == "timeout"
 
 
-def test_a_rule_check_that_cannot_finish_is_stopped_and_not_passed():
+def test_a_rule_check_that_cannot_finish_is_stopped_and_reported_as_a_timeout():
     def loop(before, after, context) -> RuleCheck:
         while True:
             pass
 
-    register_rule(Rule("endless rule", "never answers", loop), replace=True)
+    endless = Rule("endless rule", "never answers", loop)
     started = time.monotonic()
-    report = Derivation("endless", start=x + x).step(2 * x, rule="endless rule").verify(time_limit=0.5)
-    assert time.monotonic() - started < 3
-    assert not report.ok
-    assert "did not finish" in report.steps[0].justification.detail
+    report = Derivation("endless", start=x + x).step(2 * x, rule=endless).verify(time_limit=0.5)
+    assert time.monotonic() - started < 20
+    step = report.steps[0]
+    assert not report.ok and step.justification.status is Justification.TIMEOUT
+    assert step.verdict.kind is VerdictKind.PROVED  # the value check still ran
+    assert "timed out" in report.failures()[0]
 
 
 def test_an_expression_that_cannot_be_evaluated_is_unknown_not_passed():
@@ -95,7 +105,7 @@ def test_an_expression_that_cannot_be_evaluated_is_unknown_not_passed():
     s = sp.Symbol("s", real=True)
     divergent = sp.Sum(n**s, (n, 1, sp.oo))
     verdict = check_equal(divergent, divergent + 1, time_limit=3)
-    assert verdict.kind is not VerdictKind.PROVED and not verdict.kind.holds
+    assert verdict.kind is not VerdictKind.PROVED and not verdict.kind.is_proof
 
 
 def test_every_verdict_of_a_derivation_is_in_the_report_with_the_weakest_first_class():
@@ -103,7 +113,14 @@ def test_every_verdict_of_a_derivation_is_in_the_report_with_the_weakest_first_c
     d.step(sp.pi / 2, rule="algebra").step(sp.pi / 2 + 0, rule="algebra")
     report = d.verify()
     assert [s.verdict.kind for s in report.steps] == [VerdictKind.CHECKED_NUMERICALLY, VerdictKind.PROVED]
-    assert report.ok and report.weakest is VerdictKind.CHECKED_NUMERICALLY
+    assert not report.ok and report.weakest is VerdictKind.CHECKED_NUMERICALLY
+
+
+def test_a_verdict_does_not_depend_on_the_number_of_worker_processes():
+    d = Derivation("mixed", start=sp.atan(x) + sp.atan(1 / x))
+    d.step(sp.pi / 2, rule="algebra").step(sp.pi / 3, rule="algebra")
+    one, two = d.verify(workers=1), d.verify(workers=2)
+    assert [s.verdict for s in one.steps] == [s.verdict for s in two.steps]
 
 
 # -- properties: the verdict agrees with the truth, known by construction -------------------
@@ -138,7 +155,7 @@ nonzero = st.fractions(min_value=-5, max_value=5, max_denominator=10**12) \
 def test_expressions_equal_by_construction_are_never_refuted(expr, form):
     _, transform = form
     verdict = check_equal(expr, transform(expr), time_limit=5)
-    assert verdict.kind.holds, verdict
+    assert verdict.kind in (VerdictKind.PROVED, VerdictKind.CHECKED_NUMERICALLY), verdict
 
 
 @settings(max_examples=40)
@@ -151,7 +168,3 @@ def test_expressions_that_differ_by_a_nonzero_term_are_always_refuted(expr, c, t
     assert oracle.differ(before, after)
 
 
-@pytest.mark.parametrize("tolerance", [1e-6, 1e-12])
-def test_tolerance_is_reported_for_numeric_checks(tolerance):
-    verdict = check_equal(sp.atan(y) + sp.atan(1 / y), sp.pi / 2, tolerance=tolerance)
-    assert verdict.tolerance == tolerance

@@ -32,7 +32,7 @@ def report_table(reports: list[Report], equations: dict[str, str] | None = None)
             label += f" ({equations[report.derivation]})"
         for s in report.steps:
             rows.append((label if s.number == 1 else "", str(s.number), s.step.rule,
-                         verdicts.label(s), _RULE_CHECKS[s.justification.status],
+                         verdicts.label(s, shout=True), _RULE_CHECKS[s.justification.status],
                          f"{s.seconds:.2f}s"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 

@@ -39,9 +39,9 @@ STYLES = {
     Status.PROVED_ASSUMING: Style("proved under a stated assumption", "assumed", "☑️", True),
     Status.NUMERIC_ACCEPTED: Style("checked numerically (accepted, not proved)",
                                    "numeric-accepted", "🔢", True),
-    Status.NUMERIC: Style("checked numerically only: NOT verified", "numeric", "🔢", False),
-    Status.REFUTED: Style("REFUTED", "refuted", "❌", False),
-    Status.UNKNOWN: Style("UNKNOWN", "unknown", "❓", False),
+    Status.NUMERIC: Style("checked numerically only, not proved", "numeric", "🔢", False),
+    Status.REFUTED: Style("refuted", "refuted", "❌", False),
+    Status.UNKNOWN: Style("unknown", "unknown", "❓", False),
     Status.WRONG_JUSTIFICATION: Style("wrong justification", "wrong-justification", "❌", False),
     Status.RULE_TIMEOUT: Style("rule check timed out", "wrong-justification", "❓", False),
 }
@@ -70,10 +70,11 @@ def style(step: StepReport) -> Style:
     return STYLES[status(step)]
 
 
-def label(step: StepReport) -> str:
+def label(step: StepReport, shout: bool = False) -> str:
     """The status in words, with the extent of numeric evidence where there is some.
 
     ``proved``, ``checked numerically (accepted, not proved): 72 points, 0 undefined``...
+    A failing step's label is in capitals where ``shout`` (the terminal's table).
     """
     text = style(step).label
     verdict = step.verdict
@@ -81,4 +82,4 @@ def label(step: StepReport) -> str:
         text += f": {verdict.points} points, {verdict.undefined} undefined"
         if verdict.tolerance is not None:
             text += f", rel. tol. {verdict.tolerance:.0e}"
-    return text
+    return text.upper() if shout and not step.ok else text

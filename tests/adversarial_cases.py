@@ -1,0 +1,914 @@
+"""Hostile inputs for the verifier: false or unjustified steps that must never pass.
+
+Used by ``tests/test_adversarial.py``. Every case builds a :class:`pgsym.Derivation` whose last
+step is false (the two sides differ somewhere) or unjustified (the value may be right, the
+cited rule does not link the sides). Each case says why in its ``why``.
+
+Every verification runs in a forked child process with a wall-clock limit (:func:`isolated`),
+so that a verifier that hangs, even inside C code, fails the test instead of blocking the
+suite. The child starts its own process group, and that whole group is killed when the time
+is up, so helper processes of the verifier go with it. Builders are plain callables: forking
+needs no pickling. What the verifier itself might pickle (user rule checks, the custom SymPy
+function) lives at module level.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+import pgsym
+from pgsym import Derivation, Justification, Rule, RuleCheck
+
+# -- symbols ------------------------------------------------------------------------------
+x = sp.Symbol("x", positive=True)
+y = sp.Symbol("y", positive=True)
+r = sp.Symbol("r", real=True)
+s = sp.Symbol("s", real=True)
+t = sp.Symbol("t", real=True)
+u = sp.Symbol("u", real=True)
+theta = sp.Symbol("theta", real=True)
+z = sp.Symbol("z")  # no assumptions: SymPy treats it as complex
+n = sp.Symbol("n", integer=True)
+m = sp.Symbol("m", integer=True, nonnegative=True)
+k = sp.Symbol("k", integer=True)
+j = sp.Symbol("j", integer=True, nonnegative=True)
+a_real, b_real = sp.symbols("a b", real=True)
+f = sp.Function("f")  # no assumptions: complex values, may vanish or be negative
+g = sp.Function("g")
+p = sp.Function("p", positive=True)
+A, B, C = sp.symbols("A B C", commutative=False)
+MA, MB, MC = (sp.MatrixSymbol(name, 2, 2) for name in ("MA", "MB", "MC"))
+
+#: verdict kinds that count as a pass without any opt-in
+PROVED_KINDS = frozenset({"PROVED", "PROVED_ASSUMING"})
+#: what a false step may get when numeric evidence is accepted
+NOT_PASSING_KINDS = frozenset({"REFUTED", "UNKNOWN"})
+
+
+# -- running a check in a child process -----------------------------------------------------
+@dataclass(frozen=True)
+class Isolated:
+    """What a callable did in a child process: its value, or the exception it raised."""
+
+    value: object = None
+    error_type: str | None = None
+    error_message: str = ""
+    derivation_error: bool = False
+    error_traceback: str = ""
+    seconds: float = 0.0
+    finished: bool = True  # False: killed at the wall-clock limit (or crashed)
+
+    def describe(self) -> str:
+        if not self.finished:
+            return f"did not finish within the wall-clock limit ({self.seconds:.1f} s) or crashed"
+        if self.error_type is not None:
+            return f"raised {self.error_type}: {self.error_message}\n{self.error_traceback}"
+        return repr(self.value)
+
+
+def _child(function: Callable[[], object], connection) -> None:
+    try:
+        os.setpgid(0, 0)  # own process group: a kill at the limit takes the verifier's helpers too
+    except OSError:
+        pass
+    try:
+        payload = ("value", function())
+    except BaseException as error:  # reported to the parent, which decides
+        payload = ("error", type(error).__name__, str(error),
+                   isinstance(error, pgsym.DerivationError), traceback.format_exc())
+    try:
+        connection.send(payload)
+    except Exception as error:  # an unpicklable value
+        connection.send(("error", type(error).__name__, f"cannot send the result: {error}",
+                         False, traceback.format_exc()))
+    connection.close()
+
+
+def _kill_group(process) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    if process.is_alive():
+        process.kill()
+    process.join(5)
+
+
+def isolated(function: Callable[[], object], wall: float = 90.0) -> Isolated:
+    """Runs ``function()`` in a forked child; gives up (and kills the child's process group)
+    after ``wall`` seconds."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(function, sender), daemon=False)
+    started = time.monotonic()
+    process.start()
+    sender.close()
+    payload = None
+    if receiver.poll(wall):
+        try:
+            payload = receiver.recv()
+        except EOFError:  # the child died without answering
+            payload = None
+    seconds = time.monotonic() - started
+    receiver.close()
+    process.join(10)
+    if payload is None or process.is_alive():
+        _kill_group(process)
+    if payload is None:
+        return Isolated(seconds=seconds, finished=False)
+    if payload[0] == "value":
+        return Isolated(value=payload[1], seconds=seconds)
+    _, kind, message, derivation_error, trace = payload
+    return Isolated(error_type=kind, error_message=message, derivation_error=derivation_error,
+                    error_traceback=trace, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The picklable part of a :class:`pgsym.Report`."""
+
+    ok: bool
+    kinds: tuple[str, ...]
+    justifications: tuple[str, ...]
+    failures: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """The verdict of the last step (the one under test)."""
+        return self.kinds[-1]
+
+    @property
+    def justification(self) -> str:
+        return self.justifications[-1]
+
+
+def summarize(report) -> Summary:
+    failures = getattr(report, "failures", None)
+    return Summary(
+        ok=bool(report.ok),
+        kinds=tuple(step.verdict.kind.name for step in report.steps),
+        justifications=tuple(step.justification.status.name for step in report.steps),
+        failures=tuple(failures()) if callable(failures) else (),
+    )
+
+
+def verify_isolated(build: Callable[[], Derivation], *, time_limit: float = 2.0,
+                    accept_numeric: bool = False, wall: float = 90.0) -> Isolated:
+    """Builds and verifies a derivation in a child process; the value is a :class:`Summary`."""
+
+    def work() -> Summary:
+        derivation = build()
+        return summarize(pgsym.verify(derivation, time_limit=time_limit,
+                                      accept_numeric=accept_numeric))
+
+    return isolated(work, wall)
+
+
+# -- cases ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    """One hostile derivation; its last step is the one that must not pass."""
+
+    id: str
+    build: Callable[[], Derivation]
+    why: str
+    #: the two sides really differ somewhere (not only the citation is wrong): then even
+    #: numeric evidence must not make the step pass
+    value_false: bool = True
+    #: refusing the derivation with a DerivationError (naming it) is an acceptable answer
+    may_raise: bool = False
+    time_limit: float = 2.0
+
+
+def claim(name: str, before: sp.Expr, after: sp.Expr, rule="algebra", **step) -> Callable[[], Derivation]:
+    """A builder for the one-step derivation ``before = after``."""
+    return lambda: Derivation(name, start=before).step(after, rule=rule, **step)
+
+
+def _case(id: str, before, after, why: str, **options) -> Case:
+    return Case(id, claim(id, before, after), why, **options)
+
+
+# 1. numeric evidence is not proof: TRUE identities that SymPy cannot prove --------------------
+NUMERIC_ONLY = [
+    _case("atan-plus-atan-of-inverse", sp.atan(x) + sp.atan(1 / x), sp.pi / 2,
+          "true for x > 0, but simplify cannot prove it"),
+    _case("dilogarithm-reflection",
+          sp.polylog(2, 1 / (1 + x)) + sp.polylog(2, x / (1 + x)),
+          sp.pi**2 / 6 - sp.log(1 / (1 + x)) * sp.log(x / (1 + x)),
+          "Euler's reflection Li2(a) + Li2(1-a) = pi^2/6 - log a log(1-a), a = 1/(1+x) in (0, 1)"),
+    _case("atan-difference", sp.atan(x + 1) - sp.atan(x), sp.atan(1 / (1 + x + x**2)),
+          "tan(A - B) = 1/(1 + x(x+1)) with A - B in (0, pi/2) for x > 0"),
+    _case("lambert-w-definition", sp.LambertW(x) * sp.exp(sp.LambertW(x)), x,
+          "W(x) e^W(x) = x is the definition of the principal branch, for x > 0"),
+    _case("hurwitz-zeta-recurrence", sp.zeta(2, x) - sp.zeta(2, x + 1), 1 / x**2,
+          "zeta(2, x) = sum_k 1/(k + x)^2, so the difference is its first term"),
+]
+
+
+# 2. near-identities that fool a sampler -------------------------------------------------------
+_SQRT2_60 = sp.Rational(sp.integer_nthroot(2 * 10**120, 2)[0], 10**60)  # floor(sqrt(2) 10^60) / 10^60
+_ROOTS_AT_SMALL_INTEGERS = sp.Mul(*[(n - i) for i in range(-10, 11)])
+_ROOTS_AT_0_TO_6 = sp.Mul(*[(m - i) for i in range(7)])
+
+NEAR_IDENTITIES = [
+    # far below any tolerance
+    _case("tiny-relative-1e-40", r + r / 10**40, r, "differs by r/10^40, nonzero for r != 0"),
+    _case("rationals-differing-by-1e-50", sp.Rational(1, 3) + sp.Rational(1, 10**50),
+          sp.Rational(1, 3), "two different rational constants"),
+    _case("sqrt2-vs-60-digit-rational", sp.sqrt(2), _SQRT2_60,
+          "sqrt(2) is irrational; the rational agrees to 60 digits"),
+    _case("ramanujan-near-integer", sp.exp(sp.pi * sp.sqrt(163)), sp.Integer(640320**3 + 744),
+          "e^(pi sqrt 163) = 262537412640768743.99999999999925..., transcendental, not an integer"),
+    _case("partial-sum-of-e", sp.Sum(1 / sp.factorial(j), (j, 0, 60)), sp.E,
+          "a rational partial sum, short of e by about 1/61!"),
+    _case("partial-sum-of-zeta3", sp.Sum(1 / j**3, (j, 1, 10**12)), sp.zeta(3),
+          "short of zeta(3) by the tail, about 1/(2 * 10^24); slow: the sum has 10^12 terms",
+          time_limit=3),
+    _case("tiny-exponent", x**sp.Rational(1, 10**40), sp.Integer(1),
+          "x^(10^-40) = 1 + 10^-40 log x + ..., not 1 for x != 1"),
+    _case("tiny-angle", sp.cos(r / 10**25), sp.Integer(1), "cos(r/10^25) < 1 for r != 0"),
+    _case("tiny-shift", sp.sin(r + sp.Rational(1, 10**30)), sp.sin(r),
+          "sin is not periodic with period 10^-30"),
+    # far above the scale
+    _case("huge-scale-off-by-one", 10**60 * sp.sin(r)**2 + 10**60 * sp.cos(r)**2 + 1,
+          sp.Integer(10**60), "the left side is 10^60 + 1"),
+    _case("huge-binomial-off-by-one", (r + 10**60)**2, r**2 + 2 * 10**60 * r + 10**120 + 1,
+          "the right side has an extra +1 beside 10^120"),
+    _case("double-exponential-plus-one", sp.exp(sp.exp(x + 5)) + 1, sp.exp(sp.exp(x + 5)),
+          "differs by 1, hidden under e^(e^(x+5)) > 10^64"),
+    # vanishing numerically almost everywhere
+    _case("gaussian-spike", r + sp.exp(-10**8 * r**2), r,
+          "exp(-10^8 r^2) > 0 everywhere (it is 1 at r = 0)"),
+    _case("double-exponential-decay", r + sp.exp(-sp.exp(r + 50)), r,
+          "exp(-e^(r+50)) > 0 everywhere"),
+    _case("positive-function-decay", r + sp.exp(-10**4 * p(r)**2), r,
+          "exp(-10^4 p^2) > 0 for every p"),
+    # holding only on the sampled grid or range
+    _case("sin-of-100-pi-x", x + sp.sin(100 * sp.pi * x), x,
+          "sin(100 pi x) vanishes at multiples of 1/100 only; it is 1 at x = 1/200"),
+    _case("sin-of-100-pi-r", r**2 + sp.sin(100 * sp.pi * r), r**2,
+          "sin(100 pi r) is 1 at r = 1/200"),
+    _case("polynomial-with-roots-at-small-integers", n**2 + _ROOTS_AT_SMALL_INTEGERS, n**2,
+          "prod_{i=-10..10} (n - i) vanishes only for |n| <= 10; it is 21! at n = 11"),
+    _case("polynomial-with-roots-0-to-6", m + _ROOTS_AT_0_TO_6, m,
+          "n(n-1)...(n-6) is 7! at n = 7"),
+    _case("mod-1000", sp.Mod(m, 1000), m, "Mod(1000, 1000) = 0 != 1000"),
+    _case("floor-over-1000", x + sp.floor(x / 1000), x, "floor(x/1000) = 1 at x = 1000"),
+    _case("ceiling-over-million", sp.ceiling(x / 10**6), sp.Integer(1),
+          "ceiling(x/10^6) = 2 at x = 2*10^6"),
+    _case("min-with-a-million", sp.Min(x, 10**6), x, "Min(2*10^6, 10^6) = 10^6"),
+    _case("max-with-minus-a-million", sp.Max(r, -10**6), r, "Max(-2*10^6, -10^6) = -10^6"),
+    _case("abs-of-shifted", sp.Abs(r + 1000), r + 1000, "at r = -2000: 1000 vs -1000"),
+    _case("sign-of-shifted", sp.sign(r + 10**4), sp.Integer(1), "sign is -1 at r = -2*10^4"),
+    _case("heaviside-far-right", r + sp.Heaviside(r - 1000), r, "Heaviside(r - 1000) = 1 at r = 2000"),
+    _case("heaviside-far-left", r + sp.Heaviside(-r - 1000), r, "Heaviside(-r - 1000) = 1 at r = -2000"),
+    _case("heaviside-beyond-10-to-the-56",
+          sp.sin(r)**2 + sp.cos(r)**2 + sp.Rational(519, 463) * sp.Heaviside(r - 10**56),
+          sp.Integer(1), "the Heaviside term is 519/463 for r > 10^56 (found by hypothesis)"),
+    _case("kronecker-delta-at-1000", n + sp.KroneckerDelta(n, 1000), n,
+          "KroneckerDelta(n, 1000) = 1 at n = 1000"),
+    # complex symbols sampled as real
+    _case("sqrt-of-square-complex", sp.sqrt(z**2), z, "false at z = -1: sqrt(1) = 1"),
+    _case("log-of-exp-complex", sp.log(sp.exp(z)), z, "log(exp(2 pi i)) = 0 != 2 pi i"),
+    _case("abs-squared-complex", sp.Abs(z)**2, z**2, "at z = i: 1 vs -1"),
+    _case("z-times-conjugate", z * sp.conjugate(z), z**2, "at z = i: 1 vs -1"),
+    _case("real-part-is-z", sp.re(z), z, "at z = i: 0 vs i"),
+    _case("sqrt-of-exp-complex", sp.sqrt(sp.exp(z)), sp.exp(z / 2),
+          "at z = 2 pi i: sqrt(1) = 1 vs e^(i pi) = -1"),
+    # undefined functions without assumptions replaced by positive stand-ins only
+    _case("log-of-square-of-f", sp.log(f(r)**2), 2 * sp.log(f(r)), "f = -1: log 1 = 0 vs 2 i pi"),
+    _case("abs-of-f", sp.Abs(f(r)), f(r), "f = -1: 1 vs -1"),
+    _case("sqrt-of-square-of-f", sp.sqrt(f(r)**2), f(r), "f = -1: 1 vs -1"),
+    _case("f-over-abs-f", f(r) / sp.Abs(f(r)), sp.Integer(1), "f = -1: -1 vs 1"),
+    _case("heaviside-of-f", sp.Heaviside(f(r)), sp.Integer(1), "f = -1: 0 vs 1"),
+    _case("log-of-exp-of-f", sp.log(sp.exp(f(r))), f(r), "f = 2 pi i: 0 vs 2 pi i"),
+    # positive functions whose stand-ins are narrow
+    _case("floor-of-p-over-4", sp.floor(p(r) / 4), sp.Integer(0), "p = 5: floor(5/4) = 1"),
+    _case("heaviside-p-minus-10", sp.Heaviside(p(r) - 10), sp.Integer(0), "p = 11: 1 vs 0"),
+    _case("p-to-the-100-capped", sp.Min(p(r)**100, 10**60), p(r)**100,
+          "p = 4: 4^100 > 10^60, so the Min is 10^60"),
+    _case("piecewise-p-below-4", sp.Piecewise((1, p(r) < 4), (0, True)), sp.Integer(1),
+          "p = 5: 0 vs 1"),
+    # points where one side is undefined or differs, off the usual range
+    _case("real-part-of-sqrt-far-right", x + sp.re(sp.sqrt(x - 10**6)), x,
+          "at x = 2*10^6 the real part is 1000"),
+    _case("piecewise-undefined-beyond-1000", x, x + sp.Piecewise((0, x < 1000)),
+          "the right side is undefined (nan) for x >= 1000"),
+    _case("zero-to-a-symbolic-power", x + sp.Pow(0, 1000 - x), x,
+          "0**(1000 - x) is 1 at x = 1000 and zoo beyond"),
+    # Subs evaluated at the wrong point
+    _case("subs-with-its-variable-free-elsewhere", sp.Subs(u**2, u, r) + u, r**2 + r,
+          "the free u outside the Subs is not r; only a botched substitution replaces it"),
+    _case("subs-of-derivative-without-chain-factor",
+          sp.Subs(sp.Derivative(f(u), u), u, r**2), sp.Derivative(f(r**2), r),
+          "d/dr f(r^2) = 2 r f'(r^2), not f'(r^2)"),
+    _case("derivative-of-subs-drops-a-partial",
+          sp.Derivative(sp.Subs(g(u, t), u, t), t), sp.Subs(sp.Derivative(g(u, t), t), u, t),
+          "d/dt g(t, t) = g_1(t, t) + g_2(t, t); the right side has only g_2"),
+    _case("subs-of-derivative-is-not-derivative-of-value",
+          sp.Subs(sp.Derivative(u**3, u), u, r), sp.Integer(0),
+          "the derivative is taken before substituting: 3 r^2, not d/dr of a constant"),
+]
+
+
+# 3. "proved" from a wrong source ------------------------------------------------------------
+def _unevaluated_zero_over_zero() -> sp.Expr:
+    return sp.Mul(0, sp.Pow(0, -1, evaluate=False), evaluate=False)
+
+
+def _unevaluated_one_over_r_minus_r() -> sp.Expr:
+    return sp.Pow(sp.Add(r, -r, evaluate=False), -1, evaluate=False)
+
+
+_a = sp.Symbol("a")  # defined as the free k below: a bound k must not capture it
+_mm, _nn = sp.symbols("mm nn", integer=True)
+_SYMBOLIC_SUM = sp.Sum(k, (k, _mm, _nn))
+
+
+def _empty_sum_chain() -> Derivation:
+    # Karr (SymPy's Sum): Sum(k, (k, 5, 1)) = -9, so the last step says -9 = -18.
+    # Empty sums are 0: then the Subs is 0 and the first step says 0 = -9.
+    # Under either convention one step is false.
+    d = Derivation("empty sum chain", start=sp.Subs(_SYMBOLIC_SUM, (_mm, _nn), (5, 1)))
+    d.step(sp.Integer(-9), rule="algebra")
+    d.step(sp.Sum(k, (k, 5, 1)) - 9, rule="algebra")
+    return d
+
+
+def _t3_integrand() -> sp.Expr:
+    return t**3 * sp.exp(-t**2 * x)
+
+
+WRONG_SOURCES = [
+    # non-commutative symbols and matrices
+    _case("noncommutative-AB-equals-BA", A * B, B * A, "A, B are non-commutative"),
+    _case("noncommutative-ABC-equals-ACB", A * B * C, A * C * B, "B and C do not commute"),
+    _case("noncommutative-binomial-square", (A + B)**2, A**2 + 2 * A * B + B**2,
+          "(A+B)^2 = A^2 + AB + BA + B^2"),
+    _case("noncommutative-exp-of-sum", sp.exp(A) * sp.exp(B), sp.exp(A + B),
+          "e^A e^B = e^(A+B) needs AB = BA (Baker-Campbell-Hausdorff)"),
+    _case("matrix-product-entry-swapped", (MA * MB)[0, 0], (MB * MA)[0, 0],
+          "A01 B10 != B01 A10 in general"),
+    _case("trace-of-non-cyclic-permutation", sp.Trace(MA * MB * MC), sp.Trace(MB * MA * MC),
+          "only cyclic permutations keep the trace: A=E12, B=E21, C=E11 gives 1 vs 0"),
+    Case("commutativity-cited-for-matrix-product",
+         claim("commutativity-cited-for-matrix-product", sp.Trace(MA * MB * MC),
+               sp.Trace(MB * MA * MC), rule="associativity"),
+         "matrix products do not commute; 'commutativity' cannot reorder them"),
+    # associativity that is really something else
+    Case("associativity-cites-exp-of-log",
+         claim("associativity-cites-exp-of-log", sp.exp(sp.log(r), evaluate=False), r,
+               rule="associativity"),
+         "exp(log r) = r is not a regrouping (and is undefined at r = 0)", value_false=False),
+    Case("associativity-cites-log-of-exp",
+         claim("associativity-cites-log-of-exp", sp.log(sp.exp(r), evaluate=False), r,
+               rule="associativity"),
+         "log(exp r) = r is an identity about log, not a regrouping", value_false=False),
+    Case("associativity-cancels-squared-quotient",
+         claim("associativity-cancels-squared-quotient",
+               sp.Mul(r, sp.Pow(sp.Mul(s, 1 / s, evaluate=False), 2, evaluate=False),
+                      evaluate=False), r, rule="associativity"),
+         "cancelling (s/s)^2 is not regrouping, and fails at s = 0", value_false=False),
+    Case("associativity-cancels-quotient",
+         claim("associativity-cancels-quotient",
+               sp.Mul(r, sp.Mul(s, 1 / s, evaluate=False), evaluate=False), r,
+               rule="associativity"),
+         "cancelling s/s is not regrouping, and fails at s = 0", value_false=False),
+    # SymPy's wrong closed forms
+    _case("alternating-binomial-sum", sp.Sum((-1)**j * sp.binomial(m, j), (j, 0, m)), sp.Integer(0),
+          "the sum is 1 at m = 0"),
+    _case("alternating-binomial-sum-times-k", sp.Sum((-1)**j * j * sp.binomial(m, j), (j, 0, m)),
+          sp.Integer(0), "the sum is -1 at m = 1"),
+    _case("alternating-binomial-sum-times-k2",
+          sp.Sum((-1)**j * j**2 * sp.binomial(m, j), (j, 0, m)), sp.Integer(0),
+          "the sum is -1 at m = 1 and 2 at m = 2"),
+    _case("divergent-positive-integral-claimed-zero",
+          sp.Integral(1 / (1 + sp.cos(r)), (r, 0, 2 * sp.pi)), sp.Integer(0),
+          "the integrand is positive with a non-integrable pole at pi: the integral is +oo",
+          time_limit=3),
+    _case("principal-value-of-exp-over-r", sp.Integral(sp.exp(r) / r, (r, -1, 1)),
+          sp.Ei(1) - sp.Ei(-1), "diverges at r = 0; Ei(1) - Ei(-1) is only its principal value",
+          time_limit=3),
+    _case("integral-of-inverse-square-through-0", sp.Integral(1 / r**2, (r, -1, 1)), sp.Integer(-2),
+          "the integral is +oo; -2 is the antiderivative -1/r applied across the pole",
+          time_limit=3),
+    _case("integral-of-inverse-through-0", sp.Integral(1 / r, (r, -1, 1)), sp.Integer(0),
+          "diverges; 0 is only the principal value", time_limit=3),
+    _case("integral-of-sin-over-square", sp.Integral(sp.sin(r) / r**2, (r, -sp.oo, sp.oo)),
+          sp.Integer(0), "sin r / r^2 ~ 1/r at 0: divergent; 0 is a principal value", time_limit=3),
+    _case("integral-of-sin-to-infinity-is-1", sp.Integral(sp.sin(r), (r, 0, sp.oo)), sp.Integer(1),
+          "1 - cos R oscillates: no limit", time_limit=3),
+    _case("integral-of-cos-to-infinity-is-0", sp.Integral(sp.cos(r), (r, 0, sp.oo)), sp.Integer(0),
+          "sin R oscillates: no limit", time_limit=3),
+    _case("integral-of-odd-log-growth", sp.Integral(r / (1 + r**2), (r, -sp.oo, sp.oo)),
+          sp.Integer(0), "each half diverges like log R / 2; 0 is only symmetric truncation",
+          time_limit=3),
+    _case("integral-of-tan-over-a-period", sp.Integral(sp.tan(r), (r, 0, sp.pi)), sp.Integer(0),
+          "non-integrable pole at pi/2", time_limit=3),
+    _case("parametric-integral-with-poles-for-negative-s",
+          sp.Integral(1 / (r**2 + s), (r, -sp.oo, sp.oo)), sp.pi / sp.sqrt(s),
+          "true for s > 0 only: for s <= 0 the integrand has non-integrable poles at "
+          "r = +-sqrt(-s) and the integral diverges (the right side is imaginary or zoo)",
+          time_limit=3),
+    _case("grandi-series", sp.Sum((-1)**j, (j, 0, sp.oo)), sp.Rational(1, 2),
+          "partial sums alternate 1, 0: divergent (1/2 is only its Cesaro sum)", time_limit=3),
+    _case("sum-of-naturals", sp.Sum(j, (j, 1, sp.oo)), sp.Rational(-1, 12),
+          "diverges to +oo (-1/12 is zeta(-1), not the sum)", time_limit=3),
+    _case("alternating-naturals", sp.Sum((-1)**j * j, (j, 0, sp.oo)), sp.Rational(-1, 4),
+          "divergent (-1/4 is only its Abel sum)", time_limit=3),
+    _case("harmonic-minus-harmonic", sp.Sum(1 / j, (j, 1, sp.oo)) - sp.Sum(1 / j, (j, 2, sp.oo)),
+          sp.Integer(1), "oo - oo is undefined; the sums diverge", time_limit=3),
+    # interchanges with no condition, or citing algebra
+    _case("derivative-of-fourier-series-by-algebra",
+          sp.Derivative(sp.Sum(sp.sin(j * t) / j, (j, 1, sp.oo)), t),
+          sp.Sum(sp.cos(j * t), (j, 1, sp.oo)),
+          "the left side is -1/2 on (0, 2 pi); sum cos(jt) diverges", time_limit=3),
+    Case("derivative-of-fourier-series-swapped",
+         lambda: Derivation("derivative-of-fourier-series-swapped",
+                            start=sp.Derivative(sp.Sum(sp.sin(j * t) / j, (j, 1, sp.oo)), t),
+                            parameters=(t,))
+         .step(sp.Sum(sp.Derivative(sp.sin(j * t) / j, t), (j, 1, sp.oo)),
+               rule="swap sum and gradient"),
+         "infinite sum, no condition; and the swapped series diverges", time_limit=3),
+    Case("dirichlet-integral-swapped",
+         lambda: Derivation("dirichlet-integral-swapped",
+                            start=sp.Derivative(sp.Integral(sp.sin(t * x) / x, (x, 0, sp.oo)), t),
+                            parameters=(t,))
+         .step(sp.Integral(sp.Derivative(sp.sin(t * x) / x, t), (x, 0, sp.oo)),
+               rule="swap integral and gradient"),
+         "d/dt (pi/2 sign t) = 0 for t != 0, but the integral of cos(tx) diverges; no "
+         "dominating function, no condition", time_limit=3),
+    _case("dirichlet-integral-by-algebra",
+          sp.Derivative(sp.Integral(sp.sin(t * x) / x, (x, 0, sp.oo)), t),
+          sp.Integral(sp.cos(t * x), (x, 0, sp.oo)),
+          "0 (for t != 0) vs a divergent integral", time_limit=3),
+    Case("undominated-swap-t-cubed",
+         lambda: Derivation("undominated-swap-t-cubed",
+                            start=sp.Derivative(sp.Integral(_t3_integrand(), (x, 0, sp.oo)), t),
+                            parameters=(t,))
+         .step(sp.Integral(sp.Derivative(_t3_integrand(), t), (x, 0, sp.oo)),
+               rule="swap integral and gradient"),
+         "F(t) = int t^3 e^(-t^2 x) dx = t for all t, so F'(0) = 1, but the swapped integral "
+         "is 0 at t = 0; no condition stated", time_limit=3),
+    _case("undominated-swap-t-cubed-by-algebra",
+          sp.Derivative(sp.Integral(_t3_integrand(), (x, 0, sp.oo)), t),
+          sp.Integral(sp.Derivative(_t3_integrand(), t), (x, 0, sp.oo)),
+          "false at t = 0 (1 vs 0), see above", time_limit=3),
+    # nan and zoo equal nothing, themselves included
+    _case("nan-equals-nan", sp.nan, sp.nan, "nan is not a value"),
+    _case("zoo-equals-zoo", sp.zoo, sp.zoo, "complex infinity is not a value"),
+    _case("zero-over-zero-equals-itself", _unevaluated_zero_over_zero(), _unevaluated_zero_over_zero(),
+          "0/0 is undefined"),
+    _case("one-over-r-minus-r-equals-itself", _unevaluated_one_over_r_minus_r(),
+          _unevaluated_one_over_r_minus_r(), "1/(r - r) = 1/0 is undefined"),
+    _case("infinity-minus-infinity-is-zero", sp.Add(sp.oo, -sp.oo, evaluate=False), sp.Integer(0),
+          "oo - oo is undefined"),
+    # definitions captured by bound variables
+    Case("definition-captured-by-sum-index",
+         lambda: Derivation("definition-captured-by-sum-index", start=sp.Sum(_a, (k, 1, 3)),
+                            definitions={_a: k}).step(sp.Sum(k, (k, 1, 3)), rule="definition"),
+         "a := k (the free k); sum_{k=1..3} a = 3a = 3k, not 1 + 2 + 3", may_raise=True),
+    Case("definition-captured-by-sum-index-to-6",
+         lambda: Derivation("definition-captured-by-sum-index-to-6", start=sp.Sum(_a, (k, 1, 3)),
+                            definitions={_a: k}).step(sp.Integer(6), rule="algebra"),
+         "3k = 6 only at k = 2", may_raise=True),
+    Case("definition-captured-reverse",
+         lambda: Derivation("definition-captured-reverse", start=sp.Sum(k, (k, 1, 3)),
+                            definitions={_a: k}).step(sp.Sum(_a, (k, 1, 3)), rule="definition"),
+         "6 = 3k only at k = 2", may_raise=True),
+    Case("definition-captured-by-integration-variable",
+         lambda: Derivation("definition-captured-by-integration-variable",
+                            start=sp.Integral(_a, (s, 0, 1)), definitions={_a: s})
+         .step(sp.Rational(1, 2), rule="algebra"),
+         "a := s (the free s); int_0^1 a ds = a = s, not 1/2", may_raise=True),
+    # empty sums: SymPy's Sum follows Karr (Sum(k, (k, 5, 1)) = -9)
+    Case("empty-sum-chain", _empty_sum_chain,
+         "one of the two steps is false whichever convention empty sums follow"),
+]
+
+#: claims about Sum(k, (k, 5, 1)); "empty" holds if empty sums are 0, "karr" under SymPy's
+#: (Karr's) convention. A claim of one convention and a claim of the other cannot both pass.
+EMPTY_SUM_CLAIMS = {
+    "numeric-bounds-is-0": ("empty", sp.Sum(k, (k, 5, 1)), sp.Integer(0)),
+    "numeric-bounds-is-minus-9": ("karr", sp.Sum(k, (k, 5, 1)), sp.Integer(-9)),
+    "symbolic-closed-form": ("karr", _SYMBOLIC_SUM, _nn * (_nn + 1) / 2 - _mm * (_mm - 1) / 2),
+    "symbolic-at-5-1-is-0": ("empty", sp.Subs(_SYMBOLIC_SUM, (_mm, _nn), (5, 1)), sp.Integer(0)),
+    "symbolic-at-5-1-is-minus-9": ("karr", sp.Subs(_SYMBOLIC_SUM, (_mm, _nn), (5, 1)), sp.Integer(-9)),
+    "split-at-3": ("karr", sp.Sum(k, (k, 1, _nn)), sp.Sum(k, (k, 1, 3)) + sp.Sum(k, (k, 4, _nn))),
+}
+EMPTY_SUM_PAIRS = [(e, c) for e, (kind_e, _, _) in EMPTY_SUM_CLAIMS.items() if kind_e == "empty"
+                   for c, (kind_c, _, _) in EMPTY_SUM_CLAIMS.items() if kind_c == "karr"]
+
+
+# 4. a cited rule must really link the two sides -----------------------------------------------
+_N = sp.Symbol("N", integer=True)
+_M = sp.Symbol("M", integer=True)
+_b = sp.Symbol("b", real=True)
+_w = sp.Symbol("w", real=True)
+_exp_term = theta**j / sp.factorial(j)
+
+
+def _with_params(name, start, **options):
+    return Derivation(name, start=start, parameters=(theta,), **options)
+
+
+def _times_q_over_q(expr: sp.Expr, q: sp.Expr) -> sp.Expr:
+    return sp.Mul(expr, sp.Mul(q, 1 / q, evaluate=False), evaluate=False)
+
+
+def _always_confirmed(before, after, context) -> RuleCheck:
+    return RuleCheck(Justification.CONFIRMED, "trusted")
+
+
+def _raises(before, after, context) -> RuleCheck:
+    raise RuntimeError("this rule check crashed")
+
+
+TRUST_ME = Rule("trust me", "confirms anything", _always_confirmed)
+
+RULE_MISUSE = [
+    Case("swap-sum-bound-defined-as-infinity",
+         lambda: _with_params("swap-sum-bound-defined-as-infinity",
+                              sp.Derivative(sp.Sum(_exp_term, (j, 0, _N)), theta),
+                              definitions={_N: sp.oo})
+         .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, _N)), rule="swap sum and gradient"),
+         "N := oo: the sum is infinite, which this rule refuses (value right: both are e^theta)",
+         value_false=False, time_limit=3),
+    Case("swap-sum-bound-defined-as-floor-theta",
+         lambda: _with_params("swap-sum-bound-defined-as-floor-theta",
+                              sp.Derivative(sp.Sum(theta - j, (j, 0, _M)), theta),
+                              definitions={_M: sp.floor(theta)})
+         .step(sp.Sum(sp.Derivative(theta - j, theta), (j, 0, _M)), rule="swap sum and gradient"),
+         "M := floor(theta): the bound depends on theta (the left side is not even "
+         "differentiable at integers)", value_false=False, time_limit=3),
+    Case("swap-sum-infinite-written",
+         lambda: _with_params("swap-sum-infinite-written",
+                              sp.Derivative(sp.Sum(_exp_term, (j, 0, sp.oo)), theta))
+         .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, sp.oo)), rule="swap sum and gradient"),
+         "an infinite sum with no condition stated", value_false=False, time_limit=3),
+    Case("swap-integral-bound-defined-as-theta",
+         lambda: _with_params("swap-integral-bound-defined-as-theta",
+                              sp.Derivative(sp.Integral(theta - s, (s, 0, _b)), theta),
+                              definitions={_b: theta})
+         .step(sp.Integral(sp.Derivative(theta - s, theta), (s, 0, _b)),
+               rule="swap integral and gradient"),
+         "b := theta: the bound depends on theta; the value is right only because the integrand "
+         "vanishes at s = theta (Leibniz's boundary term)", value_false=False),
+    Case("swap-integral-bound-theta-written",
+         lambda: _with_params("swap-integral-bound-theta-written",
+                              sp.Derivative(sp.Integral(theta - s, (s, 0, theta)), theta))
+         .step(sp.Integral(sp.Derivative(theta - s, theta), (s, 0, theta)),
+               rule="swap integral and gradient"),
+         "the upper bound is theta", value_false=False),
+    Case("substitution-of-a-value-for-a-variable",
+         claim("substitution-of-a-value-for-a-variable", sp.sin(r)**2 + sp.cos(r)**2,
+               sp.sin(2)**2 + sp.cos(2)**2, rule="substitution", using={r: sp.Integer(2)}),
+         "r = 2 is false; the two sides are both 1 by another reason", value_false=False),
+    Case("substitution-log-of-product-inside-exp",
+         claim("substitution-log-of-product-inside-exp",
+               sp.exp(sp.log(a_real * b_real), evaluate=False),
+               sp.exp(sp.log(a_real) + sp.log(b_real), evaluate=False), rule="substitution",
+               using={sp.log(a_real * b_real): sp.log(a_real) + sp.log(b_real)}),
+         "log(ab) = log a + log b is false for a = b = -1 (0 vs 2 i pi); both sides are ab anyway",
+         value_false=False),
+    Case("substitution-log-of-product",
+         claim("substitution-log-of-product", sp.log(a_real * b_real),
+               sp.log(a_real) + sp.log(b_real), rule="substitution",
+               using={sp.log(a_real * b_real): sp.log(a_real) + sp.log(b_real)}),
+         "false for a = b = -1"),
+    Case("substitution-abs-by-itself",
+         claim("substitution-abs-by-itself", sp.cos(sp.Abs(r)), sp.cos(r), rule="substitution",
+               using={sp.Abs(r): r}),
+         "|r| = r is false for r < 0 (cos is even, so the value is right)", value_false=False),
+    Case("multiply-by-one-with-x-minus-1",
+         claim("multiply-by-one-with-x-minus-1", r**2, _times_q_over_q(r**2, r - 1),
+               rule="multiply by one"),
+         "(r-1)/(r-1) is undefined at r = 1", value_false=False),
+    Case("multiply-by-one-with-sin-theta",
+         claim("multiply-by-one-with-sin-theta", theta**2, _times_q_over_q(theta**2, sp.sin(theta)),
+               rule="multiply by one"),
+         "sin(theta)/sin(theta) is undefined at theta = 0", value_false=False),
+    Case("multiply-by-one-with-undefined-function",
+         claim("multiply-by-one-with-undefined-function", sp.Derivative(f(r, theta), theta),
+               _times_q_over_q(sp.Derivative(f(r, theta), theta), f(r, theta)),
+               rule="multiply by one"),
+         "f has no assumptions: f/f is undefined where f = 0", value_false=False),
+    Case("multiply-by-one-with-derivative-of-positive",
+         claim("multiply-by-one-with-derivative-of-positive", p(r, theta),
+               _times_q_over_q(p(r, theta), sp.Derivative(p(r, theta), theta)),
+               rule="multiply by one"),
+         "p > 0, but dp/dtheta may vanish", value_false=False),
+    Case("chain-rule-cited-for-linearity",
+         claim("chain-rule-cited-for-linearity", sp.Derivative(r**2 + sp.sin(r), r),
+               sp.Derivative(r**2, r) + sp.Derivative(sp.sin(r), r), rule="chain rule"),
+         "splitting a derivative over a sum is linearity", value_false=False),
+    Case("chain-rule-cited-for-product-rule",
+         claim("chain-rule-cited-for-product-rule", sp.Derivative(r * sp.sin(r), r),
+               sp.sin(r) + r * sp.cos(r), rule="chain rule"),
+         "this is the product rule", value_false=False),
+    Case("derivative-of-log-cited-for-exp",
+         claim("derivative-of-log-cited-for-exp", sp.Derivative(sp.exp(r), r), sp.exp(r),
+               rule="derivative of log"),
+         "no log is differentiated", value_false=False),
+    Case("definition-cited-where-none-is-used",
+         lambda: Derivation("definition-cited-where-none-is-used",
+                            start=sp.sin(r)**2 + sp.cos(r)**2, definitions={_w: r**2})
+         .step(sp.Integer(1), rule="definition"),
+         "w := r^2 is not used; this is trigonometry", value_false=False),
+    Case("definition-cited-with-extra-algebra",
+         lambda: Derivation("definition-cited-with-extra-algebra", start=_w * (r + 1),
+                            definitions={_w: r**2})
+         .step(r**3 + r**2, rule="definition"),
+         "unfolding w gives r^2 (r + 1); expanding it is algebra, not the definition",
+         value_false=False),
+    Case("associativity-cited-for-distribution",
+         claim("associativity-cited-for-distribution", r * (s + t), r * s + r * t,
+               rule="associativity"),
+         "distributing is not regrouping", value_false=False),
+    Case("linearity-pulls-out-a-theta-dependent-definition",
+         lambda: _with_params("linearity-pulls-out-a-theta-dependent-definition",
+                              sp.Derivative(_w * g(theta), theta), definitions={_w: theta})
+         .step(_w * sp.Derivative(g(theta), theta), rule="linearity"),
+         "w := theta is not constant: the product rule adds g(theta)"),
+    Case("condition-does-not-rescue-a-false-value",
+         claim("condition-does-not-rescue-a-false-value", x + 1, x, condition="x > 0"),
+         "x + 1 != x under any assumption"),
+    Case("condition-under-which-the-step-is-false",
+         claim("condition-under-which-the-step-is-false", sp.Abs(r), -r,
+               condition=sp.Gt(r, 0)),
+         "for r > 0, |r| = r != -r"),
+    Case("swap-with-a-blank-condition",
+         lambda: _with_params("swap-with-a-blank-condition",
+                              sp.Derivative(sp.Sum(_exp_term, (j, 0, sp.oo)), theta))
+         .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, sp.oo)), rule="swap sum and gradient",
+               condition="   "),
+         "a condition of blanks states nothing (value right: both are e^theta)", value_false=False,
+         time_limit=3),
+    Case("swap-with-the-condition-true",
+         lambda: _with_params("swap-with-the-condition-true",
+                              sp.Derivative(sp.Sum(_exp_term, (j, 0, sp.oo)), theta))
+         .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, sp.oo)), rule="swap sum and gradient",
+               condition=sp.true),
+         "'assuming True' states nothing: the convergence condition is missing", value_false=False,
+         time_limit=3),
+    Case("swap-with-the-condition-false",
+         lambda: _with_params("swap-with-the-condition-false",
+                              sp.Derivative(sp.Sum(sp.sin(j * theta) / j, (j, 1, sp.oo)), theta))
+         .step(sp.Sum(sp.Derivative(sp.sin(j * theta) / j, theta), (j, 1, sp.oo)),
+               rule="swap sum and gradient", condition=sp.false),
+         "assuming False proves anything; the swapped series sum cos(j theta) diverges",
+         time_limit=3),
+    Case("rule-check-that-raises",
+         claim("rule-check-that-raises", r + r, 2 * r, rule=Rule("raiser", "raises", _raises)),
+         "a rule check that crashes has not confirmed anything", value_false=False),
+    Case("user-rule-cannot-override-a-false-value",
+         claim("user-rule-cannot-override-a-false-value", x + 1, x, rule=TRUST_ME),
+         "a rule that confirms anything does not make x + 1 = x"),
+]
+
+#: names a user rule must not take: built-in rules and their aliases, spelt differently
+BUILTIN_NAMES_FOR_USER_RULES = ["chain rule", "Chain-Rule", "linearity", "ALGEBRA", "multiply_by_one"]
+
+
+def wrong_chain_rule_after_trusting(name: str) -> tuple:
+    """Derivation A uses an always-confirming user rule; derivation B then cites the built-in
+    chain rule for a step that is linearity. Returns B's summary (and A's for the record)."""
+    first = Derivation(f"{name} A", start=r + r).step(2 * r, rule=TRUST_ME)
+    first_report = pgsym.verify(first, time_limit=2)
+    second = Derivation(f"{name} B", start=sp.Derivative(r**2 + sp.sin(r), r))
+    second.step(sp.Derivative(r**2, r) + sp.Derivative(sp.sin(r), r), rule="chain rule")
+    return summarize(first_report), summarize(pgsym.verify(second, time_limit=2))
+
+
+def cite_user_rule_by_name(name: str) -> str:
+    """After a user rule object was used, its name as a string must still be unknown."""
+    first = Derivation(f"{name} A", start=r + r).step(2 * r, rule=TRUST_ME)
+    pgsym.verify(first, time_limit=2)
+    second = Derivation(f"{name} B", start=r + 1)
+    second.step(r, rule="trust me")  # must raise: user rules are not registered globally
+    return "not refused"
+
+
+# 5. time limits -----------------------------------------------------------------------------
+def _loops_forever(before, after, context) -> RuleCheck:
+    while True:
+        pass
+
+
+def _swallows_interrupts(before, after, context) -> RuleCheck:
+    """Loops, and answers CONFIRMED if anything (a timer signal, say) interrupts it."""
+    try:
+        while True:
+            pass
+    except BaseException:
+        return RuleCheck(Justification.CONFIRMED, "interrupted, so I say yes")
+
+
+def _backtracks_forever(before, after, context) -> RuleCheck:
+    """Catastrophic regex backtracking: 2^64 steps inside C code, deaf to signals."""
+    re.fullmatch(r"(a+)+b", "a" * 64)
+    return RuleCheck(Justification.CONFIRMED, "finished")
+
+
+def _ignores_cpu_signals(before, after, context) -> RuleCheck:
+    """Ignores SIGXCPU, SIGALRM, SIGTERM and SIGINT, then loops."""
+    for name in ("SIGXCPU", "SIGALRM", "SIGTERM", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    while True:
+        pass
+
+
+def _sleeps(before, after, context) -> RuleCheck:
+    """Blocks without using CPU time, so a CPU-time limit alone never stops it."""
+    time.sleep(10**6)
+    return RuleCheck(Justification.CONFIRMED, "woke up")
+
+
+class Stubborn(sp.Function):
+    """Evaluating it never ends; if interrupted, it pretends to equal its argument."""
+
+    nargs = 1
+
+    def doit(self, **hints):
+        try:
+            while True:
+                pass
+        except BaseException:
+            return self.args[0]
+
+
+LOOPING_RULES = {
+    "python-loop": Rule("endless", "never answers", _loops_forever),
+    "swallows-the-interrupt": Rule("stubborn", "confirms when interrupted", _swallows_interrupts),
+    "regex-backtracking-in-C": Rule("backtracking", "never answers, in C", _backtracks_forever),
+    "ignores-signals": Rule("deaf", "ignores the signals a limit may send", _ignores_cpu_signals),
+    "sleeps": Rule("sleepy", "blocks without using CPU time", _sleeps),
+}
+
+
+def huge_power_step() -> Derivation:
+    # 10^(10^8) = 10 * 10^(10^8 - 1), so the step is off by exactly 1
+    big = sp.Pow(10, 10**8, evaluate=False)
+    other = sp.Add(sp.Mul(10, sp.Pow(10, 10**8 - 1, evaluate=False), evaluate=False), 1,
+                   evaluate=False)
+    return Derivation("huge power", start=big).step(other, rule="algebra")
+
+
+def huge_factorial_step() -> Derivation:
+    # (10^7)! = 10^7 (10^7 - 1)!, so the step is off by exactly 1
+    big = sp.factorial(sp.Integer(10**7), evaluate=False)
+    other = sp.Add(sp.Mul(10**7, sp.factorial(sp.Integer(10**7 - 1), evaluate=False),
+                          evaluate=False), 1, evaluate=False)
+    return Derivation("huge factorial", start=big).step(other, rule="algebra")
+
+
+def exploding_definitions_step(depth: int = 40) -> Derivation:
+    # a_1 = x^2 + x, a_{i+1} = a_i^2 + a_i: a_depth has degree 2^depth and, unfolded as a
+    # tree, 2^depth leaves. The step writes the last level factored and adds 10^-50.
+    names = sp.symbols(f"a1:{depth + 1}")
+    definitions = {names[0]: x**2 + x}
+    for lower, upper in zip(names, names[1:]):
+        definitions[upper] = lower**2 + lower
+    last, below = names[-1], names[-2]
+    d = Derivation("exploding definitions", start=last, definitions=definitions)
+    return d.step(below * (below + 1) + sp.Rational(1, 10**50), rule="algebra")
+
+
+def stubborn_value_step() -> Derivation:
+    return Derivation("stubborn value", start=x).step(Stubborn(x), rule="algebra")
+
+
+def huge_power_check_equal():
+    before = sp.Pow(3, 10**8, evaluate=False)
+    after = sp.Add(sp.Mul(3, sp.Pow(3, 10**8 - 1, evaluate=False), evaluate=False), 1,
+                   evaluate=False)
+    return pgsym.check_equal(before, after, time_limit=2).kind.name
+
+
+# 6. bad input -----------------------------------------------------------------------------------
+_lam_u = sp.Symbol("lam_u")
+_lam_v = sp.Symbol("lam_v")
+_h = sp.Function("h")
+_yy, _zz = sp.symbols("yy zz")
+
+
+def _nested(depth: int) -> sp.Expr:
+    # unevaluated, so that building it does not already recurse through SymPy's assumptions
+    expr = x
+    for _ in range(depth):
+        expr = sp.sin(expr, evaluate=False)
+    return expr
+
+
+BAD_INPUT = [
+    Case("lambda-called-with-too-many-arguments",
+         lambda: Derivation("bad input lambda too many", start=_h(x, x),
+                            definitions={_h: sp.Lambda(_lam_u, _lam_u**2)})
+         .step(x**2, rule="definition"),
+         "h takes one argument"),
+    Case("lambda-called-with-too-few-arguments",
+         lambda: Derivation("bad input lambda too few", start=_h(x),
+                            definitions={_h: sp.Lambda((_lam_u, _lam_v), _lam_u * _lam_v)})
+         .step(x**2, rule="definition"),
+         "h takes two arguments"),
+    Case("definition-key-is-a-sum-index",
+         lambda: Derivation("bad input bound sum index", start=sp.Sum(k**2, (k, 1, 3)),
+                            definitions={k: sp.Integer(2)})
+         .step(sp.Integer(14), rule="algebra"),
+         "k is the sum's bound variable; defining it makes no sense"),
+    Case("definition-key-is-an-integration-variable",
+         lambda: Derivation("bad input bound integration variable",
+                            start=sp.Integral(s**2, (s, 0, 1)), definitions={s: sp.Integer(2)})
+         .step(sp.Rational(1, 3), rule="algebra"),
+         "s is the integral's bound variable"),
+    Case("derivative-with-respect-to-a-defined-expression",
+         lambda: Derivation("bad input derivative wrt expression", start=sp.Derivative(_zz, _yy),
+                            definitions={_yy: x**2, _zz: sp.sin(_yy)})
+         .step(sp.cos(_yy), rule="algebra"),
+         "yy := x^2 is not a symbol or a function application; d/d(x^2) is not defined"),
+    Case("immutable-matrix-as-step",
+         lambda: Derivation("bad input matrix step", start=x).step(sp.ImmutableMatrix([[x]]),
+                                                                   rule="algebra"),
+         "a 1x1 matrix is not a scalar expression"),
+    Case("immutable-matrix-as-start",
+         lambda: Derivation("bad input matrix start", start=sp.ImmutableMatrix([[x, 1]]))
+         .step(sp.ImmutableMatrix([[x, 1]]), rule="algebra"),
+         "a matrix is not a scalar expression"),
+    Case("matrix-symbol-as-step",
+         lambda: Derivation("bad input matrix symbol", start=MA).step(MA * sp.Identity(2),
+                                                                      rule="algebra"),
+         "MatrixSymbol is not a scalar expression"),
+    Case("equation-as-step",
+         lambda: Derivation("bad input equation", start=x).step(sp.Eq(x, 2), rule="algebra"),
+         "a step is an expression, not an equation"),
+    Case("inequality-as-step",
+         lambda: Derivation("bad input inequality", start=x).step(sp.Gt(x, 2), rule="algebra"),
+         "a step is an expression, not a relation"),
+    Case("unknown-rule-name",
+         lambda: Derivation("bad input unknown rule", start=x).step(x, rule="by inspection"),
+         "no such rule"),
+    Case("rule-that-is-not-a-rule",
+         lambda: Derivation("bad input rule 42", start=x).step(x, rule=42),
+         "a rule is a name or a Rule object"),
+    Case("numeric-opt-in-misspelt",
+         lambda: Derivation("bad input accept typo", start=sp.atan(x) + sp.atan(1 / x))
+         .step(sp.pi / 2, rule="algebra", accept="numerically"),
+         "accept= takes 'numeric' only; a typo must not silently opt in (or out)"),
+]
+
+#: bad input that may be refused with a DerivationError or reported as a failing step, but
+#: never passes and never raises anything else
+BAD_INPUT_REFUSED_OR_FAILED = [
+    Case("lambda-as-a-symbol-definition",
+         lambda: Derivation("bad input lambda for a symbol", start=_yy + x,
+                            definitions={_yy: sp.Lambda(_lam_u, _lam_u**2)})
+         .step(x, rule="definition"),
+         "a symbol must be defined by a scalar expression, not a function; yy + x = x is false"),
+    Case("circular-symbol-definitions",
+         lambda: Derivation("bad input circular symbols", start=_yy,
+                            definitions={_yy: _zz + 1, _zz: _yy - 1})
+         .step(_zz + 1, rule="definition"),
+         "yy := zz + 1, zz := yy - 1 never unfolds"),
+    Case("circular-function-definition",
+         lambda: Derivation("bad input circular function", start=_h(x),
+                            definitions={_h: sp.Lambda(_lam_u, _h(_lam_u) + 1)})
+         .step(x, rule="algebra"),
+         "h(u) := h(u) + 1 never unfolds (and has no solution)"),
+]
+
+#: the name each BAD_INPUT derivation is built with (its message must say it)
+BAD_INPUT_NAMES = {
+    "lambda-called-with-too-many-arguments": "bad input lambda too many",
+    "lambda-called-with-too-few-arguments": "bad input lambda too few",
+    "definition-key-is-a-sum-index": "bad input bound sum index",
+    "definition-key-is-an-integration-variable": "bad input bound integration variable",
+    "derivative-with-respect-to-a-defined-expression": "bad input derivative wrt expression",
+    "immutable-matrix-as-step": "bad input matrix step",
+    "immutable-matrix-as-start": "bad input matrix start",
+    "matrix-symbol-as-step": "bad input matrix symbol",
+    "equation-as-step": "bad input equation",
+    "inequality-as-step": "bad input inequality",
+    "lambda-as-a-symbol-definition": "bad input lambda for a symbol",
+    "unknown-rule-name": "bad input unknown rule",
+    "rule-that-is-not-a-rule": "bad input rule 42",
+    "numeric-opt-in-misspelt": "bad input accept typo",
+    "circular-symbol-definitions": "bad input circular symbols",
+    "circular-function-definition": "bad input circular function",
+}
+
+
+def deeply_nested_step(depth: int = 500) -> Derivation:
+    # sin(sin(...sin(x))) = x is false (at x = 1 the left side is about 0.077). The step is
+    # plain x: combining the deep expression with anything (even an unevaluated Add) already
+    # exceeds SymPy's own recursion limit before pgsym sees it
+    return Derivation("bad input deeply nested", start=_nested(depth)).step(x, rule="algebra")
