@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 #: the parent kills a child after this many times its CPU allowance of elapsed time (plus
-#: the constant below): a busy machine slows a child down, this guard only catches a child
-#: that is blocked, never one that is merely slow
-WALL_FACTOR = 10
-WALL_SECONDS = 30.0
+#: the constant below): it catches a child that is blocked (sleeping, waiting) rather than
+#: computing. A busy machine slows a child down, but the checks of the shipped derivations
+#: use a small fraction of their allowance, so only a load of many times the number of
+#: cores could bring one to this guard
+WALL_FACTOR = 3
+WALL_SECONDS = 10.0
 
 Task = Callable[[Callable[[Any], None]], None]
 

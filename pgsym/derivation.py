@@ -12,7 +12,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
-from pgsym._trees import rename_bound, replace_unevaluated
+from pgsym._trees import binders, bound_variables, rename_bound, replace_unevaluated
 from pgsym.report import step_location
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,6 +175,11 @@ class Derivation:
         if not isinstance(condition, (str, sp.logic.boolalg.Boolean)):
             raise StepError(f"{where}: condition= must be text or a SymPy relation such as "
                             f"sympy.Ne(q, 0), got {type(condition).__name__}")
+        if isinstance(condition, str):
+            condition = " ".join(condition.split())
+        elif condition in (sp.true, sp.false):
+            raise StepError(f"{where}: condition={condition} states nothing (True) or makes "
+                            f"any step provable (False); state what the step assumes")
         try:
             expr = self._checked_expression(expr, "step")
         except DerivationError as bad:
@@ -229,12 +234,26 @@ class Derivation:
                 f"derivation {self.name!r}: the {what} must be a scalar SymPy expression, "
                 f"got {kind}: {expr!r}{hint}"
             )
+        self._check_bound_names(expr, what)
         depth = _depth(expr)
         if depth > MAX_DEPTH:
             raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
                                   f"levels deep; at most {MAX_DEPTH} are supported")
         self._check_applications(expr, what)
         return expr
+
+    def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
+        """A defined symbol may not also be the variable of a sum, integral or expectation:
+        a reader could not tell which is meant."""
+        defined = {k for k in self.definitions if isinstance(k, sp.Symbol)}
+        for node in binders(expr):
+            clash = sorted(defined.intersection(bound_variables(node)), key=str)
+            if clash:
+                name = clash[0]
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} uses {name} as the variable of "
+                    f"{type(node).__name__}({name}, ...), but {name} is also defined "
+                    f"({name} := {self.definitions[name]}); rename the bound variable")
 
     def _check_applications(self, expr: sp.Expr, what: str) -> None:
         """Defined functions are called with as many arguments as their Lambda takes, and

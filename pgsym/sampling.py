@@ -25,7 +25,8 @@ import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pgsym._trees import has_undefined_value, rename_bound
+from pgsym._convergence import converges
+from pgsym._trees import differentiates_under_limit, has_undefined_value, rename_bound
 from pgsym._sums import write_out
 
 #: the working precision, in digits, up to which a difference is told from zero
@@ -121,7 +122,7 @@ _CHECKED_FACTS = ("integer", "rational", "real", "extended_real", "positive", "n
                   "composite", "imaginary", "irrational", "finite")
 
 
-def _respects(symbol: sp.Basic, value: sp.Expr) -> bool:
+def respects(symbol: sp.Basic, value: sp.Expr) -> bool:
     for fact in _CHECKED_FACTS:
         wanted = getattr(symbol, f"is_{fact}")
         if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
@@ -160,7 +161,8 @@ def _candidate(symbol: sp.Basic, rng: random.Random, small: bool) -> sp.Expr:
     if symbol.is_imaginary:
         return sp.I * sign * _magnitude(rng, wide)
     real = rng.choice((-1, 1)) * _magnitude(rng, wide)
-    return real + sp.I * rng.choice((-1, 1)) * _magnitude(rng, False)
+    imaginary = rng.choice((-1, 1)) * _magnitude(rng, not small and rng.random() < 0.5)
+    return real + sp.I * imaginary
 
 
 def random_value(symbol: sp.Basic, rng: random.Random, small: bool = False) -> sp.Expr:
@@ -177,7 +179,7 @@ def random_value(symbol: sp.Basic, rng: random.Random, small: bool = False) -> s
         raise SamplingError(f"{symbol} is not commutative: numbers cannot stand in for it")
     for _ in range(200):
         value = _candidate(symbol, rng, small)
-        if _respects(symbol, value):
+        if respects(symbol, value):
             return value
     raise SamplingError(f"cannot draw a value for {symbol} that respects its assumptions "
                         f"{sorted(k for k, v in symbol.assumptions0.items() if v)}")
@@ -214,31 +216,48 @@ def random_point(symbols: set[sp.Symbol], rng: random.Random,
 
 
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
-    """Values at which something happens: where a Kronecker delta, a step function, an
-    absolute value, a floor, a minimum or a comparison switches, for a symbol that enters
-    it linearly (``KroneckerDelta(n, 1000)`` gives ``n = 1000``). Random points would miss them.
+    """Values at which something happens, and values just beyond: where a Kronecker delta, a
+    step function, an absolute value, a floor, a minimum, a comparison, a branch point or a
+    power of zero switches, for a symbol that enters it linearly (``KroneckerDelta(n, 1000)``
+    gives ``n = 1000``; ``Min(x, 10**6)`` gives ``x = 10**6`` and points on either side).
+    Random points would miss them. Only values the symbol's assumptions allow are kept.
     """
     switches: list[sp.Expr] = []
     for expr in exprs:
         for node in sp.preorder_traversal(expr):
             if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
                 switches.append(node.args[0] - node.args[1])
-            elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.floor, sp.ceiling)):
+            elif isinstance(node, (sp.floor, sp.ceiling)):  # the steps next to 0
+                switches += [node.args[0] + shift for shift in (-2, -1, 0, 1)]
+            elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.log, sp.re, sp.im, sp.arg)):
                 switches.append(node.args[0])
             elif isinstance(node, (sp.Min, sp.Max)):
                 switches += [u - v for u in node.args for v in node.args if u != v]
+            elif isinstance(node, sp.Pow):
+                if not node.exp.is_Integer:
+                    switches.append(node.base)  # a branch point
+                if node.base.is_number:
+                    switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
     found: dict[sp.Basic, list] = {}
     for switch in switches:
         inside = switch.free_symbols & symbols
         if len(inside) != 1:
             continue
         [symbol] = inside
+        if not switch.is_polynomial(symbol) or sp.degree(switch, symbol) != 1:
+            continue
         coefficient = switch.diff(symbol)
-        if not coefficient.is_Rational or coefficient == 0 or not switch.is_polynomial(symbol):
+        if not coefficient.is_Rational:
             continue
         root = -switch.subs(symbol, 0) / coefficient
-        if root.is_Rational and (root.is_integer or not symbol.is_integer):
-            found.setdefault(symbol, []).append(root)
+        if not root.is_Rational:
+            continue
+        step = max(sp.S.One, abs(root) / 3)
+        if symbol.is_integer:
+            step = sp.ceiling(step)
+        for value in (root, root - step, root + step):
+            if respects(symbol, value) and value not in found.get(symbol, []):
+                found.setdefault(symbol, []).append(value)
     return found
 
 
@@ -260,36 +279,61 @@ def matrix_values(exprs: tuple[sp.Expr, ...], rng: random.Random) -> dict[sp.Bas
 def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Expr:
     """``expr`` with stand-ins applied, derivatives and substitutions done, then the point
     substituted and finite sums written out; integrals and infinite sums are left for
-    ``evalf`` (quadrature, series acceleration).
+    :func:`numeric_value` (quadrature, series acceleration).
 
-    Derivatives are taken before the point is substituted (they need their variables);
-    bound variables that share a name with a sampled symbol are renamed first, so the point
+    Derivatives are taken before the point is substituted (they need their variables),
+    except those that would move under an integral or an infinite sum: that interchange
+    needs a condition, so such a derivative stays unevaluated and the point has no value.
+    Bound variables that share a name with a sampled symbol are renamed first, so the point
     never rewrites them.
     """
+    def differentiate(node: sp.Basic) -> sp.Basic:
+        if isinstance(node, sp.Derivative) and differentiates_under_limit(node):
+            return node
+        return node.doit(deep=False)
+
+    def evaluable(node: sp.Basic) -> bool:
+        return isinstance(node, (sp.Derivative, sp.Subs))
+
     concrete_functions = instantiation.apply(expr)
-    differentiated = concrete_functions.replace(
-        lambda e: isinstance(e, (sp.Derivative, sp.Subs)), lambda e: e.doit(deep=False))
+    differentiated = concrete_functions.replace(evaluable, differentiate)
     safe = rename_bound(differentiated, set(point))
     substituted = write_out(safe.xreplace(point))
-    return substituted.replace(lambda e: isinstance(e, (sp.Derivative, sp.Subs)),
-                               lambda e: e.doit(deep=False))
+    return substituted.replace(evaluable, differentiate)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """The two sides at one point: ``differ`` is True (a counterexample), False (they agree
-    to :data:`MAX_DIGITS` digits, exactly, or to :data:`QUADRATURE_TOLERANCE` where
-    ``quadrature``) or None (a side is undefined there)."""
+    """The two sides at one point.
 
-    differ: bool | None
+    ``outcome`` is ``"agree"`` (exactly, to :data:`MAX_DIGITS` digits, or to
+    :data:`QUADRATURE_TOLERANCE` where ``quadrature``), ``"differ"`` (a counterexample),
+    ``"one-sided"`` (one side is undefined there, the other is not), ``"undefined"`` (both
+    are) or ``"unevaluable"`` (a value could not be computed: an integral not shown to
+    converge, a derivative under a limit).
+    """
+
+    outcome: str
     before: sp.Expr | None = None
     after: sp.Expr | None = None
     exact: bool = False
     quadrature: bool = False
 
 
-def _defined(value: sp.Expr) -> bool:
-    return value.is_number and not has_undefined_value(value)
+def _state(value: sp.Expr) -> str:
+    if has_undefined_value(value):
+        return "undefined"
+    return "defined" if value.is_number else "unevaluable"
+
+
+def _sides(before: sp.Expr, after: sp.Expr) -> Comparison | None:
+    """The comparison when a side has no value, else ``None``."""
+    states = {_state(before), _state(after)}
+    if states == {"defined"}:
+        return None
+    if "unevaluable" in states:
+        return Comparison("unevaluable", before, after)
+    return Comparison("undefined" if states == {"undefined"} else "one-sided", before, after)
 
 
 def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict,
@@ -297,7 +341,7 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
     """Compares the two sides at ``point``: exactly where SymPy's exact arithmetic settles the
     difference, else by evaluating the difference with adaptive precision (up to
     ``max_digits`` digits); where an integral or an infinite sum is left, by quadrature or
-    series acceleration, to :data:`QUADRATURE_TOLERANCE`.
+    series acceleration, to :data:`QUADRATURE_TOLERANCE`, once it is shown to converge.
 
     Indexed objects that the written-out sums reach (``theta[2]``) get random values too;
     ``point`` is extended with them.
@@ -312,22 +356,42 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
         before, after = before.xreplace(point), after.xreplace(point)
     if before.has(sp.MatrixExpr) or after.has(sp.MatrixExpr):
         before, after = before.doit(), after.doit()
-    if not (_defined(before) and _defined(after)):
-        return Comparison(None)
+    missing = _sides(before, after)
+    if missing is not None:
+        return missing
     if before.has(sp.Integral, sp.Sum, sp.Product) or after.has(sp.Integral, sp.Sum, sp.Product):
         return _compare_by_quadrature(before, after)
     difference = before - after
     if difference.is_Rational:  # exact arithmetic has settled it
-        return Comparison(difference != 0, before, after, exact=True)
+        return Comparison("differ" if difference != 0 else "agree", before, after, exact=True)
     try:
         value = sp.N(difference, 15, maxn=max_digits, strict=True)
     except sp.core.evalf.PrecisionExhausted:
-        # zero to max_digits digits; an algebraic difference can be settled exactly
+        # not told from zero: zero to max_digits digits, or an evaluation that cannot reach
+        # 15 certain digits at all (sin of a huge number); an algebraic difference is settled
+        # exactly, any other by the difference at two precisions
         exact = _algebraic_is_nonzero(difference)
-        return Comparison(bool(exact), before, after, exact=exact is not None)
-    if not _defined(value):
-        return Comparison(None)
-    return Comparison(value != 0, before, after)
+        if exact is not None:
+            return Comparison("differ" if exact else "agree", before, after, exact=True)
+        return Comparison(_at_two_precisions(difference, max_digits), before, after)
+    if _state(value) != "defined":
+        return _sides(sp.N(before, 15), sp.N(after, 15)) or Comparison("unevaluable")
+    return Comparison("differ" if value != 0 else "agree", before, after)
+
+
+def _at_two_precisions(difference: sp.Expr, max_digits: int) -> str:
+    """``"differ"`` when the difference is the same nonzero number at a low and at a high
+    working precision, ``"agree"`` when it shrinks to rounding noise, else
+    ``"unevaluable"``."""
+    low_digits = max(30, max_digits // 4)
+    low, high = (abs(sp.N(difference, digits)) for digits in (low_digits, max_digits))
+    if not (low.is_Number and high.is_Number):
+        return "unevaluable"
+    if high == 0 or high < sp.Float(10, 30) ** (-max_digits // 2):
+        return "agree"
+    if abs(high - low) < high / 10**6:
+        return "differ"
+    return "unevaluable"
 
 
 #: relative agreement required where an integral or infinite sum is evaluated numerically
@@ -335,16 +399,17 @@ QUADRATURE_TOLERANCE = sp.Float("1e-12")
 
 
 def _compare_by_quadrature(before: sp.Expr, after: sp.Expr) -> Comparison:
-    values = []
+    differ = []
     for digits in (20, 30):  # a difference must show at both precisions to count
         try:
             x, y = numeric_value(before, digits), numeric_value(after, digits)
         except ArithmeticError:
-            return Comparison(None)
-        if not (_defined(x) and _defined(y)):
-            return Comparison(None)
-        values.append(abs(x - y) > QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)))
-    return Comparison(all(values), before, after, quadrature=True)
+            return Comparison("unevaluable", before, after)
+        missing = _sides(x, y)
+        if missing is not None:
+            return missing
+        differ.append(abs(x - y) > QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)))
+    return Comparison("differ" if all(differ) else "agree", before, after, quadrature=True)
 
 
 def _mpmath_number(value: sp.Expr, digits: int):
@@ -354,12 +419,17 @@ def _mpmath_number(value: sp.Expr, digits: int):
 
 
 def numeric_value(expr: sp.Expr, digits: int) -> sp.Expr:
-    """The value of a closed expression to about ``digits`` digits; its integrals (over one
-    variable) by mpmath's tanh-sinh quadrature, which must report an error far below
-    :data:`QUADRATURE_TOLERANCE` or this raises ``ArithmeticError``; the rest by ``evalf``
-    (infinite sums by series acceleration)."""
+    """The value of a closed expression to about ``digits`` digits.
+
+    Its integrals and infinite sums must first be shown to converge
+    (:func:`pgsym._convergence.converges`; else :class:`NotShownToConverge`, an
+    ``ArithmeticError``); integrals over one variable are then evaluated by mpmath's
+    tanh-sinh quadrature, whose error estimate must be far below
+    :data:`QUADRATURE_TOLERANCE`, and the rest by ``evalf`` (sums by series acceleration).
+    """
     def integrate(integral: sp.Integral) -> sp.Expr:
-        if len(integral.limits) != 1 or len(integral.limits[0]) != 3 or integral.function.has(sp.Integral):
+        converges(integral)
+        if len(integral.limits) != 1 or integral.function.has(sp.Integral):
             return integral
         variable, lower, upper = integral.limits[0]
         function = sp.lambdify(variable, integral.function, modules="mpmath")
@@ -370,7 +440,13 @@ def numeric_value(expr: sp.Expr, digits: int) -> sp.Expr:
                 raise ArithmeticError(f"the quadrature of {integral} did not converge")
             return sp.Float(mpmath.re(value), digits) + sp.I * sp.Float(mpmath.im(value), digits)
 
-    closed = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrate)
+    def summed(total: sp.Basic) -> sp.Basic:
+        converges(total)
+        return total
+
+    closed = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and not e.free_symbols,
+                          summed)
+    closed = closed.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrate)
     return sp.N(closed, digits)
 
 

@@ -33,9 +33,9 @@ from pgsym._trees import has_undefined_value
 from pgsym.derivation import Derivation, Step, require_steps
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
-from pgsym.sampling import (MAX_DIGITS, SamplingError, bound_symbols_of_ranges, compare_at,
-                            instantiations, matrix_values, random_point, sampled_symbols,
-                            special_values)
+from pgsym.sampling import (MAX_DIGITS, Comparison, SamplingError, bound_symbols_of_ranges,
+                            compare_at, instantiations, matrix_values, random_point,
+                            sampled_symbols, special_values)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -204,9 +204,22 @@ class _Budget:
         return self.seconds - (time.process_time() - self.started)
 
     def run(self, function, share: float):
-        """``function()`` within ``share`` of the whole limit (and what is left of it)."""
-        return call_with_time_limit(function, min(share * self.seconds, self.remaining()),
-                                    clock="cpu")
+        """``function()`` within ``share`` of the whole limit (and what is left of it).
+
+        A function that catches the interrupt and answers anyway is not believed: a result
+        that comes after the time is up raises :class:`TimeLimitExceeded` all the same.
+        """
+        return _within(function, min(share * self.seconds, self.remaining()))
+
+
+def _within(function, seconds: float):
+    """``function()`` within ``seconds`` of CPU time; a result that comes after the time is
+    up (from a function that caught the interrupt) raises :class:`TimeLimitExceeded`."""
+    started = time.process_time()
+    result = call_with_time_limit(function, seconds, clock="cpu")
+    if time.process_time() - started > seconds:
+        raise TimeLimitExceeded()
+    return result
 
 
 def _gave_up(what: str, settings: Settings) -> Verdict:
@@ -219,7 +232,7 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
              rule_name: str = "") -> Verdict:
     """Returns the verdict on ``a == b`` within ``budget``."""
     try:
-        a, b = budget.run(lambda: (write_out(a), write_out(b)), _SHARES["normalize"])
+        a, b = budget.run(lambda: (_normalized(a), _normalized(b)), _SHARES["normalize"])
     except TimeLimitExceeded:
         return _gave_up("writing out the sums", settings)
     for side, expr in (("previous step", a), ("this step", b)):
@@ -248,7 +261,7 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
     if not numeric:
         return Verdict(VerdictKind.UNKNOWN, "symbolic", "not proved symbolically")
     sampled = _attempt(budget, None, lambda: _sample(a, b, settings, budget, settings.points,
-                                                     FAMILIES, MAX_DIGITS))
+                                                     FAMILIES, MAX_DIGITS, difference))
     if isinstance(sampled, Verdict):
         return sampled
     if difference is not None and difference.is_zero is False:
@@ -263,12 +276,22 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
                    f"{settings.time_limit:g} s" if why == "timeout" else f"sampling failed: {why}")
 
 
+def _normalized(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with sums written out and every node rebuilt by SymPy's evaluating
+    constructors, so that an undefined value hidden in unevaluated arithmetic (``0/0``
+    written with ``evaluate=False``) shows as ``nan``."""
+    def rebuilt(node: sp.Basic) -> sp.Basic:
+        if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
+            return node
+        return node.func(*[rebuilt(a) for a in node.args])
+
+    return rebuilt(write_out(expr))
+
+
 def _attempt(budget: _Budget, phase: str | None, check):
     """Runs one phase within its share of the budget; returns its result, or why it gave up."""
     try:
-        if phase is None:
-            return call_with_time_limit(check, budget.remaining(), clock="cpu")
-        return budget.run(check, _SHARES[phase])
+        return budget.run(check, 1.0 if phase is None else _SHARES[phase])
     except TimeLimitExceeded:
         return "timeout"
     except RecursionError:
@@ -298,7 +321,10 @@ def _symbolic(a: sp.Expr, b: sp.Expr, settings: Settings) -> Verdict | sp.Expr:
         if has_undefined_value(value):
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"SymPy evaluates the {side} to an undefined or infinite value: {value}")
-    method, reached = _zero_by(evaluated_a.value - evaluated_b.value)
+        hazard = _hazard(value)
+        if hazard:
+            return evaluated_a.value - evaluated_b.value  # no proof; sampling may still decide
+    method, reached = _zero_by(_opaque(evaluated_a.value - evaluated_b.value))
     if method is None:
         return reached
     closed_forms = evaluated_a.closed_forms + evaluated_b.closed_forms
@@ -310,6 +336,35 @@ def _symbolic(a: sp.Expr, b: sp.Expr, settings: Settings) -> Verdict | sp.Expr:
                        f"could not be confirmed: {failure}")
     detail = f"{len(closed_forms)} closed form(s) cross-checked" if closed_forms else ""
     return Verdict(VerdictKind.PROVED, method, detail)
+
+
+#: what evaluation left unevaluated is an opaque atom to simplification, which would
+#: otherwise evaluate it unchecked (a sum's closed form) or unjustified (a derivative moved
+#: under an infinite sum)
+_UNEVALUATED = (sp.Sum, sp.Product, sp.Integral, sp.Derivative, sp.Subs, sp.Limit)
+
+
+def _opaque(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every unevaluated sum, product, integral, derivative, substitution and
+    limit replaced by a symbol (the same object by the same symbol)."""
+    found = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, _UNEVALUATED) and node not in found:
+            if not any(node.has(outer) for outer in found):
+                found[node] = sp.Dummy("opaque", commutative=node.is_commutative)
+    return expr.xreplace(found) if found else expr
+
+
+def _hazard(expr: sp.Expr) -> str:
+    """Why SymPy's simplification cannot be trusted on ``expr`` (empty if it can): it drops
+    a piecewise function's missing "otherwise" (undefined there), and takes ``0**x`` for 0
+    although it is 1 at x = 0."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Piecewise) and node.args[-1].cond is not sp.true:
+            return f"{node} is undefined where none of its conditions holds"
+        if isinstance(node, sp.Pow) and node.base.is_zero and not node.exp.is_number:
+            return f"{node} is not 0 for every value of its exponent"
+    return ""
 
 
 def _whole_proof(a: sp.Expr, b: sp.Expr, settings: Settings) -> bool:
@@ -368,79 +423,123 @@ def _alpha_renamed(a: sp.Basic, b: sp.Basic) -> sp.Basic | None:
 class _Sampled:
     """What sampling found when it found no counterexample."""
 
-    agreed: int
-    undefined: int
-    attempted: int
-    exact: int
-    quadrature: int
+    agreed: int = 0
+    attempted: int = 0
+    unevaluable: int = 0
+    undefined: int = 0
+    exact: int = 0
+    quadrature: int = 0
+    one_sided: str = ""  # a random point where only one side has a value
     reason: str = ""
 
     def verdict(self) -> Verdict:
-        if self.reason or self.agreed < max(4, self.attempted // 2):
+        missing = self.unevaluable + self.undefined
+        if self.one_sided:
+            return Verdict(VerdictKind.UNKNOWN, "numeric",
+                           f"the two sides are not defined at the same points: {self.one_sided}",
+                           points=self.agreed, undefined=missing)
+        if self.reason or self.agreed < max(4, 3 * self.attempted // 4):
             why = self.reason or (f"only {self.agreed} of {self.attempted} sample points could "
-                                  f"be evaluated ({self.undefined} undefined or too slow)")
+                                  f"be compared ({self.undefined} undefined, {self.unevaluable} "
+                                  f"not evaluable)")
             return Verdict(VerdictKind.UNKNOWN, "numeric", why, points=self.agreed,
-                           undefined=self.undefined)
+                           undefined=missing)
         how = f"agree to {MAX_DIGITS} digits" if not self.quadrature else \
             "agree to a relative 1e-12 (quadrature)"
         if self.exact == self.agreed:
             how = "agree exactly"
         detail = (f"{self.agreed} random points {how}, {FAMILIES} families of stand-in "
-                  f"functions; {self.undefined} point(s) undefined")
+                  f"functions; {missing} point(s) undefined or not evaluable")
         tolerance = 1e-12 if self.quadrature else None
         return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric", detail, tolerance=tolerance,
-                       points=self.agreed, undefined=self.undefined)
+                       points=self.agreed, undefined=missing)
+
+
+def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int):
+    """``count`` random points, then one at each special value (the others random)."""
+    for _ in range(count):
+        yield random_point(symbols, rng, small), False
+    for symbol in sorted(special, key=sp.default_sort_key):
+        for value in special[symbol]:
+            point = random_point(symbols, rng, small)
+            point[symbol] = value
+            yield point, True
 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
-            families: int, digits: int) -> Verdict | _Sampled:
-    """Compares the sides at random points: a confirmed counterexample, or what agreed."""
+            families: int, digits: int, difference: sp.Expr | None = None) -> Verdict | _Sampled:
+    """Compares the sides at random points and at special ones: a counterexample, or what
+    agreed. A random point where only one side is defined is recorded (the sides are not
+    the same function); at a special point it may be a removable singularity, and is not.
+
+    Where the sides cannot be evaluated (catastrophic cancellation beyond the working
+    precision), the ``difference`` SymPy simplified them to, if any, is evaluated instead:
+    simplification is trusted for proofs, so its nonzero value there refutes as well. A
+    special point that cannot be evaluated either way leaves the step unknown."""
+    if difference is not None and difference.atoms(sp.Dummy):
+        difference = None  # it stands for objects left unevaluated: it has no value
     rng = random.Random(settings.seed)
     symbols = sampled_symbols(a, b)
     small = bound_symbols_of_ranges(a, b)
     special = special_values((a, b), symbols)
-    agreed = undefined = exact = quadrature = attempted = 0
+    counts = dict(agreed=0, attempted=0, unevaluable=0, undefined=0, exact=0, quadrature=0)
+    one_sided = blind_spot = ""
     try:
         families_of_functions = instantiations(sp.Tuple(a, b), families, settings.seed)
         matrices = matrix_values((a, b), rng)
+        for instantiation in families_of_functions:
+            for point, is_special in _points(symbols, small, special, rng, points):
+                point.update(matrices)
+                counts["attempted"] += 1
+                found = _compare_within_limit(a, b, instantiation, point, rng, digits, settings,
+                                              budget)
+                if found.outcome == "unevaluable" and difference is not None:
+                    simplified = _compare_within_limit(difference, sp.S.Zero, instantiation,
+                                                       point, rng, digits, settings, budget)
+                    if simplified.outcome == "differ":
+                        example = Counterexample(tuple(point.items()), instantiation.functions,
+                                                 simplified.before, sp.S.Zero)
+                        return Verdict(VerdictKind.REFUTED, "counterexample",
+                                       f"the difference of the two sides simplifies to "
+                                       f"{difference}, which is not 0 {example.describe()}",
+                                       counterexample=example)
+                if found.outcome == "differ":
+                    example = Counterexample(tuple(point.items()), instantiation.functions,
+                                             found.before, found.after)
+                    return Verdict(VerdictKind.REFUTED, "counterexample", example.describe(),
+                                   counterexample=example)
+                if found.outcome == "unevaluable" and is_special and not blind_spot:
+                    blind_spot = (f"the sides could not be evaluated at "
+                                  f"{', '.join(f'{k} = {v}' for k, v in point.items())}, where "
+                                  f"the expression switches")
+                if found.outcome == "agree":
+                    counts["agreed"] += 1
+                    counts["exact"] += found.exact
+                    counts["quadrature"] += found.quadrature
+                elif found.outcome == "one-sided" and not is_special and not one_sided:
+                    one_sided = (f"at {', '.join(f'{k} = {v}' for k, v in point.items())} the "
+                                 f"previous step is {sp.N(found.before, 15)}, this step "
+                                 f"{sp.N(found.after, 15)}")
+                else:
+                    counts["undefined" if found.outcome != "unevaluable" else "unevaluable"] += 1
     except SamplingError as error:
-        return _Sampled(0, 0, 0, 0, 0, reason=str(error))
-    for instantiation in families_of_functions:
-        for number in range(points):
-            try:
-                point = random_point(symbols, rng, small)
-            except SamplingError as error:
-                return _Sampled(0, 0, 0, 0, 0, reason=str(error))
-            if special and number % 3 == 2:  # every third point where something switches
-                symbol = sorted(special, key=sp.default_sort_key)[number % len(special)]
-                point[symbol] = rng.choice(special[symbol])
-            point.update(matrices)
-            attempted += 1
-            try:
-                seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
-                found = call_with_time_limit(
-                    lambda: compare_at(a, b, instantiation, point, rng, digits), seconds,
-                    clock="cpu")
-            except TimeLimitExceeded:
-                if budget.remaining() <= 0:
-                    raise
-                undefined += 1
-                continue
-            except (ArithmeticError, TypeError, ValueError, RecursionError):
-                undefined += 1
-                continue
-            if found.differ is None:
-                undefined += 1
-            elif found.differ:
-                example = Counterexample(tuple(point.items()), instantiation.functions,
-                                         found.before, found.after)
-                return Verdict(VerdictKind.REFUTED, "counterexample", example.describe(),
-                               counterexample=example)
-            else:
-                agreed += 1
-                exact += found.exact
-                quadrature += found.quadrature
-    return _Sampled(agreed, undefined, attempted, exact, quadrature)
+        return _Sampled(reason=str(error))
+    return _Sampled(**counts, one_sided=one_sided, reason=blind_spot)
+
+
+def _compare_within_limit(a, b, instantiation, point, rng, digits, settings: Settings,
+                          budget: _Budget):
+    """One point's comparison, within its share of the time limit (a slow point is not
+    evaluable); errors of SymPy's arithmetic make it not evaluable too."""
+    seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
+    try:
+        return _within(lambda: compare_at(a, b, instantiation, point, rng, digits), seconds)
+    except TimeLimitExceeded:
+        if budget.remaining() <= 0:
+            raise
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
+        pass
+    return Comparison("unevaluable")
 
 
 # -- in the parent process -----------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Showing that an integral or an infinite sum converges, before any value is trusted.
+
+Quadrature and series acceleration return finite numbers for divergent integrals and sums
+(a principal value, a Cesàro sum), and SymPy's closed forms can do the same; so no value
+of an improper integral or an infinite sum is used, symbolic or numeric, unless its
+convergence is shown here. The tests are sufficient conditions, not exhaustive ones: what
+they cannot show is treated as not shown.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> converges(sp.Integral(sp.exp(-x**2), (x, -sp.oo, sp.oo)))
+>>> converges(sp.Integral(sp.sin(x) / x**2, (x, -sp.oo, sp.oo)))
+Traceback (most recent call last):
+...
+pgsym._convergence.NotShownToConverge: could not show that Integral(sin(x)/x**2, (x, -oo, oo)) converges: the integrand may not be continuous on [-oo, oo]
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+
+class NotShownToConverge(ArithmeticError):
+    """The integral or sum may diverge; the message says what could not be shown."""
+
+
+_ENTIRE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.erf)
+
+
+def entire_in(expr: sp.Expr, variable: sp.Symbol) -> bool:
+    """Whether ``expr`` is visibly an entire function of ``variable`` (built from
+    polynomials, exp, sin, cos, sinh, cosh, erf), so it has no singularity anywhere."""
+    if not expr.has(variable) or expr == variable:
+        return True
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        return all(entire_in(a, variable) for a in expr.args)
+    if isinstance(expr, sp.Pow):
+        base, exponent = expr.args
+        if exponent.is_Integer and exponent >= 0:
+            return entire_in(base, variable)
+        if not base.has(variable) and base.is_positive:  # c**f(x) = exp(f(x) log c)
+            return entire_in(exponent, variable)
+        return False
+    if isinstance(expr, _ENTIRE):
+        return entire_in(expr.args[0], variable)
+    return False
+
+
+def _continuous_on(expr: sp.Expr, variable: sp.Symbol, lower: sp.Expr, upper: sp.Expr) -> bool:
+    if entire_in(expr, variable):
+        return True
+    if expr.free_symbols - {variable} or expr.has(sp.core.function.AppliedUndef):
+        return False  # a domain with parameters or unknown functions: not shown
+    try:
+        domain = sp.calculus.util.continuous_domain(expr, variable, sp.Interval(lower, upper))
+        return bool(sp.Interval(lower, upper).is_subset(domain))
+    except Exception:  # SymPy could not tell
+        return False
+
+
+def converges(total: sp.Expr) -> None:
+    """Returns if ``total`` (a Sum, Product or Integral) is shown to converge; raises
+    :class:`NotShownToConverge` otherwise.
+
+    Finite sums and products always converge. An infinite sum converges where SymPy's
+    ``is_convergent`` says so. An integral converges absolutely when its integrand is
+    continuous on the closed interval and, where a bound is infinite, ``x**2`` times the
+    integrand tends to 0 there.
+    """
+    if isinstance(total, (sp.Sum, sp.Product)):
+        if all(bound.is_finite for limit in total.limits for bound in limit[1:]):
+            return
+        if isinstance(total, sp.Product):
+            raise NotShownToConverge(f"could not show that the infinite product {total} converges")
+        try:
+            convergent = total.is_convergent()
+        except Exception as error:
+            raise NotShownToConverge(f"could not show that {total} converges: {error}") from None
+        if convergent is not sp.true and convergent is not True:
+            raise NotShownToConverge(f"could not show that {total} converges")
+        return
+    function = total.function
+    for limit in total.limits:
+        if len(limit) != 3:
+            raise NotShownToConverge(f"{total} is an indefinite integral")
+        variable, lower, upper = limit
+        if not _continuous_on(function, variable, lower, upper):
+            raise NotShownToConverge(f"could not show that {total} converges: the integrand may "
+                                     f"not be continuous on [{lower}, {upper}]")
+        for bound in (lower, upper):
+            if bound.is_finite:
+                continue
+            if bound not in (sp.oo, -sp.oo):
+                raise NotShownToConverge(f"could not show that {total} converges")
+            try:
+                tail = sp.limit(variable**2 * function, variable, bound)
+            except Exception as error:
+                raise NotShownToConverge(f"could not show that {total} converges: {error}") from None
+            if tail != 0:
+                raise NotShownToConverge(f"could not show that {total} converges: x^2 times the "
+                                         f"integrand tends to {tail} at {bound}")
