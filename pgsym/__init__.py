@@ -17,7 +17,7 @@ _HOMES = {
     "pgsym.report": ("Counterexample", "Justification", "Report", "RuleCheck", "StepReport",
                      "Verdict", "VerdictKind"),
     "pgsym.rules": ("Rule", "RuleContext", "get_rule", "registered_rules"),
-    "pgsym.verify": ("Settings", "check_equal", "verify", "verify_many"),
+    "pgsym.verification": ("Settings", "check_equal", "verify", "verify_many"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

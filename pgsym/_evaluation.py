@@ -77,7 +77,10 @@ def _evaluate(node: sp.Basic, found: list[ClosedForm]) -> sp.Basic:
             return rebuilt
         return rebuilt.doit(deep=False)
     if isinstance(rebuilt, sp.Subs):
-        return rebuilt.doit(deep=False)
+        # substituting may leave a substitution into a derivative (d/dxi J(xi) at xi = theta)
+        # that is now a plain derivative: one more pass settles it
+        done = rebuilt.doit(deep=False)
+        return done.replace(lambda e: isinstance(e, sp.Subs), lambda e: e.doit(deep=False))
     if isinstance(rebuilt, (sp.Sum, sp.Product, sp.Integral)):
         written = write_out(rebuilt)
         if written != rebuilt:

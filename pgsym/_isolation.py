@@ -117,6 +117,9 @@ def _child_main(task: Task, cpu_seconds: float, fd: int) -> None:
 
         soft = math.ceil(cpu_seconds) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+        memory = _memory_limit()
+        if memory:  # a runaway exact computation raises MemoryError in the check, and no
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # other process dies
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         def emit(message: Any) -> None:
@@ -130,6 +133,20 @@ def _child_main(task: Task, cpu_seconds: float, fd: int) -> None:
         code = 1
     finally:
         os._exit(code)
+
+
+#: the share of the machine's memory one check may take (several run at once)
+MEMORY_SHARE = 0.25
+
+
+def _memory_limit() -> int:
+    """Bytes of address space a check may use: a share of physical memory, at least 2 GiB;
+    0 where the machine does not say how much it has."""
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+    return max(int(physical * MEMORY_SHARE), 2 << 30)
 
 
 def _send(fd: int, frame: tuple) -> None:

@@ -162,8 +162,8 @@ def verify_entries(entries: list[Entry], settings=None, workers: int | None = No
     """Verifies every entry (all their steps in parallel, on ``workers`` processes, default
     one per core) and returns the reports in the order of the entries; ``on_done(n)`` is
     called as the ``n``-th derivation is done. ``settings`` is a
-    :class:`pgsym.verify.Settings` (time limit, opt-in for numeric evidence)."""
-    from pgsym.verify import Settings, verify_many
+    :class:`pgsym.verification.Settings` (time limit, opt-in for numeric evidence)."""
+    from pgsym.verification import Settings, verify_many
 
     return verify_many([e.derivation for e in entries], settings or Settings(),
                        workers=workers, on_done=on_done)

@@ -13,7 +13,7 @@ from pgsym.document import assemble
 from pgsym.printing.latex import derivation_to_latex
 from pgsym.printing.text import errata_list, report_table, summary
 from pgsym.rules import registered_rules
-from pgsym.verify import DEFAULT_TIME_LIMIT, Settings, verify
+from pgsym.verification import DEFAULT_TIME_LIMIT, Settings, verify
 
 T = TypeVar("T")
 

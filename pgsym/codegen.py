@@ -208,7 +208,7 @@ def _check_kernel(kernel: Kernel, verified: bool | set[str]) -> list[str]:
     ``verified`` is True (verify each derivation now), False (skip, for previews), or the
     set of names of derivations already verified with every step holding.
     """
-    from pgsym.verify import verify
+    from pgsym.verification import verify
 
     names = []
     for build in kernel.derivations:

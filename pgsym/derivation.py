@@ -1,6 +1,6 @@
 """The derivation model: a start expression and a chain of steps, each tagged with its rule.
 
-Building a derivation never verifies it; :mod:`pgsym.verify` does that.
+Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 """
 from __future__ import annotations
 
@@ -346,8 +346,8 @@ class Derivation:
 
     # -- conveniences that hand over to other modules ------------------------------------
     def verify(self, **options) -> "Report":
-        """Verifies every step against the one before it; see :func:`pgsym.verify.verify`."""
-        from pgsym.verify import verify
+        """Verifies every step against the one before it; see :func:`pgsym.verification.verify`."""
+        from pgsym.verification import verify
 
         return verify(self, **options)
 

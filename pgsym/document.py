@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from pgsym.catalog import Entry
 from pgsym.derivation import DerivationError, Erratum
-from pgsym.verify import Report
+from pgsym.report import Report
 
 
 @dataclass(frozen=True)

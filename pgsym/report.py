@@ -89,9 +89,15 @@ def step_location(derivation: str, number: int, rule: str) -> str:
 
 
 def relative_difference(x: sp.Expr, y: sp.Expr) -> float:
-    """``|x - y| / max(1, |x|, |y|)`` as a float (0.0 when it underflows)."""
-    scale = max(sp.S.One, abs(x), abs(y))
-    return float(abs(x - y) / scale)
+    """``|x - y| / max(1, |x|, |y|)`` as a float (0.0 when it underflows), for numbers given
+    exactly or approximately; the difference is evaluated with adaptive precision.
+
+    >>> relative_difference(sp.Integer(3), sp.Integer(1))
+    0.6666666666666666
+    """
+    gap = abs(complex(sp.N(x - y, 15, maxn=2000)))
+    scale = max(1.0, abs(complex(sp.N(x, 15))), abs(complex(sp.N(y, 15))))
+    return gap / scale
 
 
 @dataclass(frozen=True)

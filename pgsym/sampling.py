@@ -150,7 +150,9 @@ def _candidate(symbol: sp.Basic, rng: random.Random, small: bool) -> sp.Expr:
     sign = -1 if symbol.is_negative or symbol.is_nonpositive else \
         1 if symbol.is_positive or symbol.is_nonnegative else rng.choice((-1, 1))
     if symbol.is_integer:
-        if small or rng.random() < 0.5:
+        if small:  # a sum's bound: the sum is written out at the point
+            return sp.Integer(rng.randint(-3, 5))
+        if rng.random() < 0.5:
             return sp.Integer(rng.randint(-4, 12))
         return sp.Integer(sign * rng.randint(13, WIDE_INTEGERS))
     wide = not small and rng.random() < 0.5
@@ -295,7 +297,12 @@ def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Exp
     def evaluable(node: sp.Basic) -> bool:
         return isinstance(node, (sp.Derivative, sp.Subs))
 
-    concrete_functions = instantiation.apply(expr)
+    # a derivative with respect to a function (dz/dy with y = p(x; theta)) is taken before
+    # the function is replaced by a stand-in, which could not be a variable of differentiation
+    by_function = expr.replace(
+        lambda e: isinstance(e, sp.Derivative) and any(isinstance(v, AppliedUndef)
+                                                       for v in e.variables), differentiate)
+    concrete_functions = instantiation.apply(by_function)
     differentiated = concrete_functions.replace(evaluable, differentiate)
     safe = rename_bound(differentiated, set(point))
     substituted = write_out(safe.xreplace(point))

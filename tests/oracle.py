@@ -1,4 +1,4 @@
-"""An evaluator for tests that shares no code with pgsym.sampling or pgsym.verify."""
+"""An evaluator for tests that shares no code with pgsym.sampling or pgsym.verification."""
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -25,7 +25,10 @@ def value(expr: sp.Expr, functions: dict, point: dict) -> sp.Expr | None:
                                    lambda e: functions[type(e).__name__](*e.args))
     # differentiate first, then fix the sums' bounds, so that no closed-form sum is sought
     differentiated = concrete.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
-    result = sp.N(_sums_written_out(differentiated.subs(point)).doit().subs(point), 40)
+    # 60-digit numbers, not exact rationals: exact arithmetic on a closed form (an MDP's
+    # stationary distribution) at a point with 15-digit denominators runs out of memory
+    approximate = {k: v if sp.sympify(v).is_Integer else sp.N(v, 60) for k, v in point.items()}
+    result = sp.N(_sums_written_out(differentiated.subs(approximate)).doit().subs(approximate), 40)
     if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo):
         return None
     return result

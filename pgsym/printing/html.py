@@ -20,7 +20,7 @@ from pgsym.printing.text import summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.verify import Report
+    from pgsym.report import Report
 
 _STYLE = """
 body { font-family: Georgia, serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;

@@ -21,7 +21,7 @@ from pgsym.printing import verdicts
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.verify import Report, StepReport
+    from pgsym.report import Report, StepReport
 
 
 class DerivationLatexPrinter(LatexPrinter):

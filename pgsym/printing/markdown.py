@@ -14,7 +14,7 @@ from pgsym.printing.text import summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
-    from pgsym.verify import Report
+    from pgsym.report import Report
 
 
 def _text_in_math(text: str) -> str:
