@@ -3,7 +3,9 @@
 
 verify: each timing is the median of N cold starts (a fresh interpreter each time),
 printed next to a baseline measured in the same run on the same machine: starting Python
-and importing SymPy, which every pgsym command must pay.
+and importing SymPy, which every pgsym command must pay. Each is measured twice: on the
+idle machine, and with every core kept busy by a spinning process; the verdicts (the
+summary line of ``pgsym verify``) must be the same in both.
 
 gradients: the compiled gradient functions against hand-written NumPy and PyTorch
 autograd, medians and ratios measured in the same run (see benchmarks/gradients.py).
@@ -11,6 +13,7 @@ autograd, medians and ratios measured in the same run (see benchmarks/gradients.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -25,26 +28,51 @@ CASES = [
 ]
 
 
-def cold_start(command: list[str], repeat: int) -> float:
-    """Median wall time of ``command`` over ``repeat`` fresh processes (it must succeed)."""
-    times = []
+def cold_start(command: list[str], repeat: int) -> tuple[float, str]:
+    """Median wall time of ``command`` over ``repeat`` fresh processes, and the last line it
+    printed (every run must succeed and print the same last line)."""
+    times, last_lines = [], set()
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        last_lines.add((done.stdout.strip().splitlines() or [""])[-1])
+    if len(last_lines) != 1:
+        raise SystemExit(f"{' '.join(command)} printed different verdicts: {last_lines}")
+    return statistics.median(times), last_lines.pop()
+
+
+@contextlib.contextmanager
+def every_core_busy():
+    """One process spinning on each core while the block runs."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(os.cpu_count() or 1)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
 
 
 def verify_benchmark(repeat: int) -> None:
-    baseline = cold_start([sys.executable, "-c", "import sympy"], repeat)
-    rows = [("python -c 'import sympy' (baseline)", baseline, None)]
-    for what, names, target in CASES:
-        rows.append((what, cold_start([sys.executable, "-m", "pgsym", "verify", *names], repeat), target))
-    print(f"median of {repeat} cold starts")
-    print(f"{'what':40} {'median':>9} {'x baseline':>11}  target")
-    for what, seconds, target in rows:
-        verdict = "" if target is None else f"< {target:g} s: {'met' if seconds < target else 'MISSED'}"
-        print(f"{what:40} {seconds:8.2f}s {seconds / baseline:10.2f}x  {verdict}")
+    commands = [("python -c 'import sympy' (baseline)", [sys.executable, "-c", "import sympy"], None)]
+    commands += [(what, [sys.executable, "-m", "pgsym", "verify", *names], target)
+                 for what, names, target in CASES]
+    idle = [cold_start(command, repeat) for _, command, _ in commands]
+    with every_core_busy():
+        busy = [cold_start(command, repeat) for _, command, _ in commands]
+    baseline = idle[0][0]
+    print(f"median of {repeat} cold starts, idle and with all {os.cpu_count()} cores busy")
+    print(f"{'what':40} {'idle':>8} {'x base':>7} {'busy':>8} {'busy/idle':>10}  target (idle)")
+    for (what, _, target), (quiet, verdicts), (loaded, loaded_verdicts) in zip(commands, idle, busy):
+        if verdicts != loaded_verdicts:
+            raise SystemExit(f"{what}: the verdicts changed with load: {verdicts!r} idle, "
+                             f"{loaded_verdicts!r} busy")
+        met = "" if target is None else f"< {target:g} s: {'met' if quiet < target else 'MISSED'}"
+        print(f"{what:40} {quiet:7.2f}s {quiet / baseline:6.1f}x {loaded:7.2f}s "
+              f"{loaded / quiet:9.2f}x  {met}")
+    print("verdicts idle and busy: the same")
 
 
 def gradients_benchmark(repeat: int) -> None:

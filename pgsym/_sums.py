@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from pgsym._trees import rebuild
 from pgsym.expectation import Expectation
 
 #: sums longer than this are left to SymPy
@@ -32,8 +33,8 @@ def write_out(expr: sp.Basic) -> sp.Basic:
         return expr
     if isinstance(expr, Expectation):
         return write_out(expr.unfold())
-    args = [write_out(a) for a in expr.args]
-    rebuilt = expr.func(*args) if args != list(expr.args) else expr
+    # nothing else is evaluated: a divergent H - H must not cancel before it is looked at
+    rebuilt = rebuild(expr, [write_out(a) for a in expr.args])
     if isinstance(rebuilt, (sp.Sum, sp.Product)):
         return _written(rebuilt)
     return rebuilt

@@ -181,6 +181,89 @@ def has_undefined_value(expr: sp.Basic) -> bool:
     """
     if expr.has(sp.nan, sp.zoo, sp.AccumBounds):
         return True
+    if any(s.is_infinite for s in expr.atoms(sp.Symbol)):  # Symbol("w", infinite=True)
+        return True
     stripped = expr.replace(lambda e: isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits),
                             lambda e: e.function)
     return stripped.has(sp.oo, -sp.oo)
+
+
+def _known(fact) -> bool:
+    return fact is True or fact is sp.true
+
+
+def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
+    """The assumptions a bound variable may carry: those its range gives it, nothing more.
+
+    A sum's index is an integer, positive when the whole range (either orientation, in
+    SymPy's Karr convention) lies at or above 1; an integral's variable is real when both
+    bounds are, positive when both are at or above 0 (almost everywhere).
+
+    >>> import sympy as sp
+    >>> k, K = sp.Symbol("k"), sp.Symbol("K", integer=True, positive=True)
+    >>> range_assumptions(sp.Sum(k, (k, 1, K)), (k, 1, K))
+    {'integer': True, 'positive': True}
+    """
+    if len(limit) != 3:
+        return {}
+    _, lower, upper = limit
+    if isinstance(node, (sp.Sum, sp.Product)):
+        facts = {"integer": True}
+        if _known(lower >= 1) and _known(upper >= 0):
+            facts["positive"] = True
+        elif _known(lower >= 0) and _known(upper >= -1):
+            facts["nonnegative"] = True
+        elif _known(upper <= -1) and _known(lower <= 0):
+            facts["negative"] = True
+        elif _known(upper <= 0) and _known(lower <= 1):
+            facts["nonpositive"] = True
+        return facts
+    if not (lower.is_extended_real and upper.is_extended_real):
+        return {}  # a path in the complex plane
+    facts = {"real": True}
+    if _known(lower >= 0) and _known(upper >= 0):
+        facts["positive"] = True
+    elif _known(lower <= 0) and _known(upper <= 0):
+        facts["negative"] = True
+    return facts
+
+
+def canonical_bound(expr: sp.Basic) -> sp.Basic:
+    """Returns ``expr`` with the variable of every sum, product and integral renamed to a
+    canonical name, ``_b<h>``, where h is the height of its binder (how many binders nest
+    below it), and given the assumptions of its range only.
+
+    So a bound variable never shares a name with a free symbol (``d/d theta[k]`` of a sum
+    over ``k`` cannot capture it), carries no assumption its range contradicts (a positive
+    ``x`` integrated over ``(-1, 1)``), and alpha-equivalent sums become identical.
+
+    >>> import sympy as sp
+    >>> k, j, n = sp.symbols("k j n", integer=True)
+    >>> canonical_bound(sp.Sum(k**2, (k, 1, n))) == canonical_bound(sp.Sum(j**2, (j, 1, n)))
+    True
+    """
+    if expr.is_Atom or not binders(expr):
+        return expr
+    taken = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    prefix = "_b"
+    while any(name.startswith(prefix) for name in taken):
+        prefix = "_" + prefix
+    return _canonical(expr, prefix)[0]
+
+
+def _canonical(expr: sp.Basic, prefix: str) -> tuple[sp.Basic, int]:
+    """The expression with canonical bound variables, and the height of its binders."""
+    if expr.is_Atom or not expr.args:
+        return expr, 0
+    parts = [_canonical(a, prefix) for a in expr.args]
+    rebuilt = rebuild(expr, [p[0] for p in parts])  # nothing evaluated: H - H stays
+    height = max((p[1] for p in parts), default=0)
+    if not isinstance(rebuilt, sp.concrete.expr_with_limits.ExprWithLimits):
+        return rebuilt, height
+    mapping = {}
+    for position, limit in enumerate(rebuilt.limits):
+        variable = limit[0]
+        if isinstance(variable, sp.Symbol):
+            mapping[variable] = sp.Symbol(f"{prefix}{height}_{position}",
+                                          **range_assumptions(rebuilt, limit))
+    return _rename_node(rebuilt, mapping), height + 1

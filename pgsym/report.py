@@ -60,27 +60,42 @@ class RuleCheck:
 
 @dataclass(frozen=True)
 class Counterexample:
-    """Values at which the two sides differ: the point, the stand-in functions, both values."""
+    """Values at which the two sides differ: the point, the stand-in functions, both values
+    (as numbers carrying enough digits to differ) and their difference."""
 
     point: tuple[tuple[sp.Basic, sp.Expr], ...]
     functions: tuple[tuple[str, sp.Lambda], ...]
     before: sp.Expr
     after: sp.Expr
+    difference: sp.Expr | None = None
+
+    @classmethod
+    def at(cls, point: dict, functions: tuple, before: sp.Expr, after: sp.Expr) -> "Counterexample":
+        """The counterexample with the values of ``before`` and ``after`` (exact expressions)
+        evaluated to as many digits as it takes to see them differ (at most
+        :data:`MAX_SHOWN_DIGITS`; the difference is always shown)."""
+        gap = relative_difference(before, after)
+        digits = max(10, 3 + math.ceil(-math.log10(gap))) if 0 < gap < 1 else 10
+        digits = min(digits, MAX_SHOWN_DIGITS)
+        return cls(tuple(point.items()), tuple(functions), sp.N(before, digits),
+                   sp.N(after, digits), sp.N(before - after, 10, maxn=2000))
 
     def describe(self) -> str:
-        """Returns a one-line account of the counterexample, with enough digits to differ.
+        """Returns a one-line account of the counterexample.
 
         >>> x = sp.Symbol("x")
-        >>> Counterexample(((x, sp.Integer(2)),), (), sp.Integer(4), sp.Integer(5)).describe()
-        'at x = 2: previous step = 4.000000000, this step = 5.000000000'
+        >>> Counterexample.at({x: sp.Integer(2)}, (), sp.Integer(4), sp.Integer(5)).describe()
+        'at x = 2: previous step = 4.000000000, this step = 5.000000000 (difference -1.000000000)'
         """
         where = ", ".join(f"{s} = {v}" for s, v in self.point) or "any point"
         with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
         suffix = f" with {with_functions}" if with_functions else ""
-        gap = relative_difference(self.before, self.after)
-        digits = max(10, 3 + math.ceil(-math.log10(gap))) if 0 < gap < 1 else 10
-        return (f"at {where}{suffix}: previous step = {sp.N(self.before, digits)}, "
-                f"this step = {sp.N(self.after, digits)}")
+        difference = f" (difference {self.difference})" if self.difference is not None else ""
+        return f"at {where}{suffix}: previous step = {self.before}, this step = {self.after}{difference}"
+
+
+#: digits of the values a counterexample shows (the difference is shown besides)
+MAX_SHOWN_DIGITS = 60
 
 
 def step_location(derivation: str, number: int, rule: str) -> str:

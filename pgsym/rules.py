@@ -355,6 +355,19 @@ def _finite_bounds(limits, context: RuleContext) -> bool:
     return all(context.unfold(bound).is_finite for limit in limits for bound in limit[1:])
 
 
+def _refuse_captured(variable: sp.Basic, total: sp.Basic, kind: str) -> None:
+    """A derivative with respect to the sum's (or integral's) own variable, or to something
+    that mentions it (``theta[k]`` for a sum over ``k``), cannot move inside: there the
+    name means something else."""
+    bound = {limit[0] for limit in total.limits}
+    captured = bound & ({variable} | variable.free_symbols)
+    if captured:
+        name = sorted(map(str, captured))[0]
+        raise RuleRefused(f"the derivative is taken with respect to {variable}, which "
+                          f"mentions {name}, the variable of the {kind}: inside it {name} "
+                          f"means something else; rename the {kind}'s variable")
+
+
 def _swap_sum_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Sum)):
         return []
@@ -362,6 +375,7 @@ def _swap_sum_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basi
     if variable is None:
         return []
     total = node.expr
+    _refuse_captured(variable, total, "sum")
     for index, lower, upper in total.limits:
         if context.depends_on(lower, variable) or context.depends_on(upper, variable):
             raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
@@ -388,6 +402,7 @@ def _swap_integral_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp
     if variable is None:
         return []
     integral = node.expr
+    _refuse_captured(variable, integral, "integral")
     for limit in integral.limits:
         if any(context.depends_on(bound, variable) for bound in limit[1:]):
             raise RuleRefused(f"the bounds of the integral over {limit[0]} depend on {variable}")

@@ -80,11 +80,14 @@ def _stand_in(function: AppliedUndef, family: int, rng: random.Random) -> sp.Lam
     random scale); real ones take both signs; functions without assumptions are complex.
     """
     args = sp.symbols(f"a0:{len(function.args)}")
+    if family % 4 == 3:  # a constant function, 0 where that is allowed
+        return sp.Lambda(args, _constant_stand_in(function, rng))
     shape = _real_shape(family, args, rng)
     scale = sp.Integer(10) ** rng.randint(-2, 2)
     positive = scale * sp.exp(rng.randint(1, 3) * shape)
     if function.is_integer:
-        body = sp.floor(4 * shape) + (5 if function.is_nonnegative else 0)
+        body = sp.floor(4 * sp.Integer(10) ** rng.randint(0, 3) * shape) + \
+            (5 if function.is_nonnegative else 0)
     elif function.is_positive or function.is_nonnegative:
         body = positive
     elif function.is_negative or function.is_nonpositive:
@@ -94,6 +97,18 @@ def _stand_in(function: AppliedUndef, family: int, rng: random.Random) -> sp.Lam
     else:  # complex: a real part and an imaginary part that vary independently
         body = scale * (3 * shape + sp.I * 2 * _real_shape(family + 1, args, rng))
     return sp.Lambda(args, body)
+
+
+def _constant_stand_in(function: AppliedUndef, rng: random.Random) -> sp.Expr:
+    """A constant that respects the function's assumptions: 0 where allowed, else a random
+    value of the allowed sign (complex where the function has no assumptions)."""
+    if respects(function, sp.S.Zero):
+        return sp.S.Zero
+    for _ in range(200):
+        value = _candidate(function, rng, small=True)
+        if respects(function, value):
+            return value
+    return sp.S.One
 
 
 def instantiations(expr: sp.Expr, count: int, seed: int = 0) -> list[Instantiation]:
@@ -229,8 +244,10 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
         for node in sp.preorder_traversal(expr):
             if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
                 switches.append(node.args[0] - node.args[1])
-            elif isinstance(node, (sp.floor, sp.ceiling)):  # the steps next to 0
+            elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):  # the steps next to 0
                 switches += [node.args[0] + shift for shift in (-2, -1, 0, 1)]
+            elif isinstance(node, sp.Mod):  # where the argument is a multiple of the modulus
+                switches += [node.args[0] - shift * node.args[1] for shift in (-1, 0, 1, 2)]
             elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.log, sp.re, sp.im, sp.arg)):
                 switches.append(node.args[0])
             elif isinstance(node, (sp.Min, sp.Max)):
@@ -241,26 +258,40 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
                 if node.base.is_number:
                     switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
     found: dict[sp.Basic, list] = {}
+
+    def add(symbol: sp.Basic, value: sp.Expr) -> None:
+        if respects(symbol, value) and value not in found.get(symbol, []):
+            found.setdefault(symbol, []).append(value)
+
+    for symbol in sorted(symbols, key=sp.default_sort_key):
+        if symbol.is_integer:  # identities of binomials and factorials break at 0 and below
+            for value in range(-2, 3):
+                add(symbol, sp.Integer(value))
     for switch in switches:
         inside = switch.free_symbols & symbols
         if len(inside) != 1:
             continue
         [symbol] = inside
-        if not switch.is_polynomial(symbol) or sp.degree(switch, symbol) != 1:
-            continue
-        coefficient = switch.diff(symbol)
-        if not coefficient.is_Rational:
-            continue
-        root = -switch.subs(symbol, 0) / coefficient
-        if not root.is_Rational:
-            continue
-        step = max(sp.S.One, abs(root) / 3)
-        if symbol.is_integer:
-            step = sp.ceiling(step)
-        for value in (root, root - step, root + step):
-            if respects(symbol, value) and value not in found.get(symbol, []):
-                found.setdefault(symbol, []).append(value)
+        for root in _rational_roots(switch, symbol):
+            step = max(sp.S.One, abs(root) / 3)
+            if symbol.is_integer:
+                step = sp.ceiling(step)
+            for value in (root, root - step, root + step):
+                add(symbol, value)
     return found
+
+
+def _rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:
+    """The rational roots of ``expr``, a polynomial in ``symbol`` with rational
+    coefficients (none otherwise)."""
+    try:
+        polynomial = sp.Poly(expr, symbol)
+    except sp.PolynomialError:
+        return []
+    if polynomial.degree() < 1 or polynomial.degree() > 12 or \
+            not all(c.is_Rational for c in polynomial.all_coeffs()):
+        return []
+    return sorted(set(sp.roots(polynomial, filter="Q")), key=sp.default_sort_key)
 
 
 def matrix_values(exprs: tuple[sp.Expr, ...], rng: random.Random) -> dict[sp.Basic, sp.Basic]:

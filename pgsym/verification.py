@@ -23,13 +23,15 @@ from functools import partial
 from typing import Callable, Collection, Sequence
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate
 from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
-from pgsym._trees import has_undefined_value
+from pgsym._convergence import NotShownToConverge, converges
+from pgsym._trees import canonical_bound, has_undefined_value
 from pgsym.derivation import Derivation, Step, require_steps
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
@@ -43,9 +45,10 @@ __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "
 #: CPU seconds allowed for the rule check of a step and, separately, for its value check: a
 #: guard against runaway checks, far above what any shipped step needs (see the README)
 DEFAULT_TIME_LIMIT = 60.0
-#: random points per family of stand-in functions, and families, in the full numeric check
-DEFAULT_POINTS = 24
-FAMILIES = 3
+#: random points per family of stand-in functions, and families (the fourth: constant
+#: functions, 0 where allowed), in the full numeric check
+DEFAULT_POINTS = 20
+FAMILIES = 4
 #: the quick probe before any symbolic work: a few points, moderate precision
 PROBE_POINTS = 3
 PROBE_DIGITS = 60
@@ -144,26 +147,40 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
 
 # -- in the child process ---------------------------------------------------------------
 def _check_step(derivation: Derivation, number: int, settings: Settings, emit) -> None:
-    """Checks step ``number``: emits its rule check, then its value verdict."""
+    """Checks step ``number``: emits its rule check and its value verdict.
+
+    A built-in rule is checked first, so that a confirmed interchange under a stated
+    condition needs no evaluation. A rule of the user's is checked after the value verdict
+    has been sent, so that its code cannot change that verdict.
+    """
     step = derivation.steps[number - 1]
     before, after = derivation.expressions[number - 1], derivation.expressions[number]
     rule = step.custom_rule or _rules.get_rule(step.rule)
-    justification = _check_rule(derivation, step, rule, before, after, settings)
-    emit(justification)
-    interchange = rule.interchange and bool(step.assumption) and \
-        justification.status is Justification.CONFIRMED
+    if step.custom_rule is None:
+        justification = _check_rule(derivation, step, rule, before, after, settings)
+        emit(justification)
+        interchange = rule.interchange and bool(step.assumption) and \
+            justification.status is Justification.CONFIRMED
+        emit(_check_value(derivation, step, before, after, settings, interchange, rule.name))
+    else:
+        emit(_check_value(derivation, step, before, after, settings, False, rule.name))
+        emit(_check_rule(derivation, step, rule, before, after, settings))
+
+
+def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.Expr,
+                 settings: Settings, interchange: bool, rule_name: str) -> Verdict:
     budget = _Budget(settings.time_limit)
     try:
         a, b = budget.run(lambda: (derivation.unfold(before), derivation.unfold(after)), 0.2)
     except TimeLimitExceeded:
-        emit(_gave_up("unfolding the definitions", settings))
-        return
+        return _gave_up("unfolding the definitions", settings)
     verdict = _compare(a, b, settings, budget, interchange_by_rule=interchange,
-                       rule_name=rule.name)
-    if verdict.kind is VerdictKind.PROVED and step.assumption:
+                       rule_name=rule_name)
+    if verdict.kind.is_proof and step.assumption:
+        assumptions = "; ".join(filter(None, (step.assumption, verdict.assumption)))
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
-                          assumption=step.assumption)
-    emit(verdict)
+                          assumption=assumptions)
+    return verdict
 
 
 def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: sp.Expr,
@@ -187,10 +204,15 @@ def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: s
     except Exception as error:  # a rule of the user's that fails is a failed justification
         return RuleCheck(Justification.MISMATCH,
                          f"the rule check raised {type(error).__name__}: {error}")
-    if not isinstance(found, RuleCheck):
+    if not isinstance(found, RuleCheck) or not isinstance(found.status, Justification):
         return RuleCheck(Justification.MISMATCH,
-                         f"the rule check returned {type(found).__name__}, not a RuleCheck")
-    return found
+                         f"the rule check returned {type(found).__name__}, not a RuleCheck "
+                         f"with a Justification")
+    # plain text only goes back to the parent: unpickling a SymPy object there would run
+    # SymPy's constructors again, outside any limit
+    detail = found.detail if isinstance(found.detail, str) else \
+        budget.run(lambda: str(found.detail), 1.0)
+    return RuleCheck(found.status, detail[:4000])
 
 
 class _Budget:
@@ -232,14 +254,61 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
              rule_name: str = "") -> Verdict:
     """Returns the verdict on ``a == b`` within ``budget``."""
     try:
-        a, b = budget.run(lambda: (_normalized(a), _normalized(b)), _SHARES["normalize"])
+        a, b = budget.run(lambda: (_prepared(a), _prepared(b)), _SHARES["normalize"])
+        undefined = _undefined_side(a, b)
+        if undefined:
+            return undefined
+        improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
+        if isinstance(improper, Verdict):
+            return improper
+        a, b = budget.run(lambda: (_reevaluated(a), _reevaluated(b)), _SHARES["normalize"])
     except TimeLimitExceeded:
-        return _gave_up("writing out the sums", settings)
+        return _gave_up("preparing the steps", settings)
+    undefined = _undefined_side(a, b)
+    if undefined:
+        return undefined
+    verdict = _value_verdict(a, b, settings, budget, numeric, interchange_by_rule, rule_name)
+    if verdict.kind is VerdictKind.PROVED and improper:
+        return Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
+                       assumption="; ".join(improper))
+    return verdict
+
+
+def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     for side, expr in (("previous step", a), ("this step", b)):
         if has_undefined_value(expr):
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"the {side} is undefined or infinite ({expr}); an undefined value "
                            f"equals nothing, itself included")
+    return None
+
+
+def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
+    """Every infinite sum or product and every integral of the two sides must converge: a
+    concrete one must be shown to (or the step is unknown); one of undefined functions is
+    assumed to, and the returned list says so (the step is then proved under it)."""
+    assumed = []
+    for expr in (a, b):
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
+                continue
+            finite = all(bound.is_finite for limit in node.limits for bound in limit[1:])
+            if isinstance(node, (sp.Sum, sp.Product)) and finite:
+                continue
+            if node.has(AppliedUndef):
+                if not finite:
+                    assumed.append(f"{node} converges (it involves functions left undefined)")
+                continue
+            try:
+                converges(node)
+            except NotShownToConverge as failure:
+                return Verdict(VerdictKind.UNKNOWN, "convergence", str(failure))
+    return sorted(set(assumed))
+
+
+def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, numeric: bool,
+                   interchange_by_rule: bool, rule_name: str) -> Verdict:
+    """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric."""
     if a == b or _rules.canonical(a) == _rules.canonical(b):
         return Verdict(VerdictKind.PROVED, "identical")
     if numeric:
@@ -276,16 +345,20 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
                    f"{settings.time_limit:g} s" if why == "timeout" else f"sampling failed: {why}")
 
 
-def _normalized(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with sums written out and every node rebuilt by SymPy's evaluating
-    constructors, so that an undefined value hidden in unevaluated arithmetic (``0/0``
-    written with ``evaluate=False``) shows as ``nan``."""
-    def rebuilt(node: sp.Basic) -> sp.Basic:
-        if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
-            return node
-        return node.func(*[rebuilt(a) for a in node.args])
+def _prepared(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with expectations unfolded, finite sums written out, and every bound variable
+    renamed canonically with the assumptions of its range only
+    (:func:`~pgsym._trees.canonical_bound`)."""
+    return canonical_bound(write_out(expr))
 
-    return rebuilt(write_out(expr))
+
+def _reevaluated(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every node rebuilt by SymPy's evaluating constructors, so that an
+    undefined value hidden in unevaluated arithmetic (``0/0`` written with
+    ``evaluate=False``) shows as ``nan``."""
+    if expr.is_Atom or not expr.args or isinstance(expr, sp.Lambda):
+        return expr
+    return expr.func(*[_reevaluated(a) for a in expr.args])
 
 
 def _attempt(budget: _Budget, phase: str | None, check):
@@ -497,15 +570,15 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                     simplified = _compare_within_limit(difference, sp.S.Zero, instantiation,
                                                        point, rng, digits, settings, budget)
                     if simplified.outcome == "differ":
-                        example = Counterexample(tuple(point.items()), instantiation.functions,
-                                                 simplified.before, sp.S.Zero)
+                        example = Counterexample.at(point, instantiation.functions,
+                                                    simplified.before, sp.S.Zero)
                         return Verdict(VerdictKind.REFUTED, "counterexample",
                                        f"the difference of the two sides simplifies to "
                                        f"{difference}, which is not 0 {example.describe()}",
                                        counterexample=example)
                 if found.outcome == "differ":
-                    example = Counterexample(tuple(point.items()), instantiation.functions,
-                                             found.before, found.after)
+                    example = Counterexample.at(point, instantiation.functions,
+                                                found.before, found.after)
                     return Verdict(VerdictKind.REFUTED, "counterexample", example.describe(),
                                    counterexample=example)
                 if found.outcome == "unevaluable" and is_special and not blind_spot:
@@ -551,11 +624,20 @@ def _interrupted(outcome: Outcome, what: str) -> Verdict:
 
 
 def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) -> StepReport:
-    messages = list(outcome.messages)
-    justification = messages[0] if messages else (
+    checks = [m for m in outcome.messages if isinstance(m, RuleCheck)]
+    verdicts = [m for m in outcome.messages if isinstance(m, Verdict)]
+    justification = checks[0] if checks else (
         RuleCheck(Justification.TIMEOUT, "the rule check was stopped at its time limit")
         if outcome.ended == "timeout" else
         RuleCheck(Justification.MISMATCH, f"the rule check failed: {outcome.detail}"))
-    verdict = messages[1] if len(messages) > 1 else _interrupted(outcome, "the value check")
+    verdict = verdicts[0] if verdicts else _interrupted(outcome, "the value check")
+    rule = step.custom_rule
+    if rule is not None and rule.interchange and step.assumption and verdict.method == "numeric" \
+            and justification.status is Justification.CONFIRMED:
+        # a user's interchange rule, confirmed under a stated condition: checked after the
+        # value (see _check_step), so its promotion happens here
+        verdict = Verdict(VerdictKind.PROVED_ASSUMING, "rule",
+                          f"the step is exactly the interchange of {rule.name!r}, which holds "
+                          f"under the stated condition", assumption=step.assumption)
     accepted = settings.accept_numeric or step.accepts_numeric
     return StepReport(number, step, verdict, justification, outcome.cpu_seconds, accepted)

@@ -294,3 +294,27 @@ def test_a_namespace_package_writes_its_document_into_its_folder(make_package, t
     package = make_package({"double": DOUBLE + "build = lambda: derivation('d')\n"}, init=False)
     assert main(["build", "--no-figures", "--package", package]) == 0
     assert (tmp_path / package / "generated").is_dir()
+
+
+def test_a_derivation_whose_check_raises_is_reported_not_a_traceback(make_package, capsys):
+    package = make_package({"raising": '''
+        import sympy as sp
+        from pgsym import Derivation
+
+        class Explodes(sp.Function):
+            """Evaluating it exits the interpreter, as a bug in a user's SymPy class might:
+            the check's process ends, the command goes on."""
+            def _eval_evalf(self, precision):
+                raise SystemExit("boom")
+
+        x = sp.Symbol("x", positive=True)
+
+        def build():
+            return Derivation("explodes", start=Explodes(x)).step(Explodes(2 * x), rule="algebra")
+        '''})
+    assert main(["verify", "--package", package]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "derivation 'explodes', step 1 (algebra): unknown: " in captured.out
+    assert "SystemExit: boom" in captured.out
+    assert "0 of 1 derivations verified" in captured.out

@@ -30,10 +30,10 @@ def every_core_busy():
 
 def test_a_build_on_a_busy_machine_gives_the_same_verdicts_and_files(tmp_path, every_core_busy,
                                                                       capsys):
-    assert main(["build", "--out", str(tmp_path), "--no-figures",
-                 "--kernels", str(tmp_path / "kernels.py")]) == 0
+    assert main(["build", "--out", str(tmp_path), "--kernels", str(tmp_path / "kernels.py")]) == 0
     table = capsys.readouterr().out
     assert "derivations verified" in table
+    # the figure's bytes depend on the matplotlib version, so the text files are compared
     written = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".tex", ".md"))
     committed = sorted(p.name for p in COMMITTED.iterdir() if p.suffix in (".tex", ".md"))
     assert written == committed
