@@ -138,9 +138,24 @@ class Derivation:
             if not isinstance(value, sp.Lambda):
                 definitions[key] = self._checked_expression(value, f"definition of {key}")
         self.start = self._checked_expression(self.start, "start expression")
-        self.parameters = tuple(self.parameters)
-        self.errata = tuple(self.errata)
-        self.steps = tuple(self.steps)
+        self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
+        self.errata = self._checked_sequence(self.errata, "errata", Erratum)
+        self.steps = self._checked_sequence(self.steps, "steps", Step)
+        for field_name in ("equation", "description"):
+            if not isinstance(getattr(self, field_name), str):
+                raise DerivationError(f"derivation {self.name!r}: {field_name} must be text, got "
+                                      f"{type(getattr(self, field_name)).__name__}")
+
+    def _checked_sequence(self, values: object, what: str, kind: type) -> tuple:
+        """``values`` as a tuple of ``kind``, or a DerivationError naming the field."""
+        if isinstance(values, (str, bytes)) or not isinstance(values, (tuple, list)):
+            raise DerivationError(f"derivation {self.name!r}: {what} must be a tuple or list, got "
+                                  f"{type(values).__name__}")
+        for position, value in enumerate(values):
+            if not isinstance(value, kind):
+                raise DerivationError(f"derivation {self.name!r}: {what}[{position}] must be a "
+                                      f"{kind.__name__}, got {type(value).__name__} {value!r}")
+        return tuple(values)
 
     # -- building -------------------------------------------------------------------------
     def step(

@@ -21,8 +21,12 @@ class Expectation(sp.Expr):
     is_commutative = True
 
     def __new__(cls, body, limits, density):
-        body, density = sp.sympify(body), sp.sympify(density)
-        variable, lower, upper = (sp.sympify(a) for a in limits)
+        try:
+            body, density = sp.sympify(body, strict=True), sp.sympify(density, strict=True)
+            variable, lower, upper = (sp.sympify(a, strict=True) for a in limits)
+        except (TypeError, ValueError, sp.SympifyError) as error:
+            raise ValueError(f"Expectation(body, (variable, lower, upper), density): {error}; "
+                             f"the limits must be three expressions, e.g. (x, 0, K - 1)") from None
         if not isinstance(variable, sp.Symbol):
             raise TypeError(f"Expectation: the variable must be a Symbol, got {variable!r}")
         return super().__new__(cls, body, sp.Tuple(variable, lower, upper), density)

@@ -96,6 +96,8 @@ class Counterexample:
 
 #: digits of the values a counterexample shows (the difference is shown besides)
 MAX_SHOWN_DIGITS = 60
+#: share of its CPU time a step's check may use before the report warns that it is near
+NEAR_LIMIT = 0.25
 
 
 def step_location(derivation: str, number: int, rule: str) -> str:
@@ -206,6 +208,12 @@ class Report:
     def assumptions(self) -> list[StepReport]:
         """The steps proved under an assumption they state."""
         return [s for s in self.steps if s.verdict.kind is VerdictKind.PROVED_ASSUMING]
+
+    def near_limit(self) -> list[StepReport]:
+        """The steps whose check used more than :data:`NEAR_LIMIT` of the CPU time it may use
+        (the rule check and the value check each have ``time_limit``): on a slower machine
+        they may not finish, so their verdict could turn ``unknown``."""
+        return [s for s in self.steps if s.seconds > NEAR_LIMIT * 2 * self.time_limit]
 
     def _repr_html_(self) -> str:
         from pgsym.printing.html import report_to_html

@@ -48,6 +48,8 @@ DEFAULT_TIME_LIMIT = 60.0
 #: random points per family of stand-in functions, and families (the fourth: constant
 #: functions, 0 where allowed), in the full numeric check
 DEFAULT_POINTS = 20
+#: the longest time limit accepted, in CPU seconds per check (one day)
+MAX_TIME_LIMIT = 86400
 FAMILIES = 4
 #: the quick probe before any symbolic work: a few points, moderate precision
 PROBE_POINTS = 3
@@ -67,9 +69,16 @@ class Settings:
     accept_numeric: bool = False
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.time_limit, (int, float)) and 0 < self.time_limit < float("inf")):
-            raise ValueError(f"the time limit must be a positive number of seconds, "
-                             f"got {self.time_limit!r}")
+        if (isinstance(self.time_limit, bool) or not isinstance(self.time_limit, (int, float))
+                or not 0 < self.time_limit <= MAX_TIME_LIMIT):
+            raise ValueError(f"the time limit must be a number of seconds in (0, "
+                             f"{MAX_TIME_LIMIT}], got {self.time_limit!r}")
+        for name, least in (("points", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        if not isinstance(self.accept_numeric, bool):
+            raise ValueError(f"accept_numeric must be True or False, got {self.accept_numeric!r}")
 
 
 def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
@@ -99,7 +108,14 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
     """Returns one report per derivation; all their steps are checked in parallel on
     ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done."""
     for derivation in derivations:
+        if not isinstance(derivation, Derivation):
+            raise TypeError(f"verify: expected a pgsym.Derivation, got "
+                            f"{type(derivation).__name__}")
         require_steps(derivation)
+    only = _checked_only(only)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
     tasks, owners = [], []
     for index, derivation in enumerate(derivations):
         for number in range(1, len(derivation.steps) + 1):
@@ -124,6 +140,18 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
         steps[index].append(_step_report(number, step, outcome, settings))
     return [Report(d.name, tuple(s), settings.time_limit, 0.0, settings.accept_numeric)
             for d, s in zip(derivations, steps)]
+
+
+def _checked_only(only: object) -> frozenset[int] | None:
+    """``only`` as a set of step numbers, or a ValueError naming what is wrong with it."""
+    if only is None:
+        return None
+    if isinstance(only, (str, bytes)) or not isinstance(only, Collection):
+        raise ValueError(f"verify: only must be a collection of step numbers, got {only!r}")
+    for number in only:
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"verify: only must hold step numbers 1, 2, ..., got {number!r}")
+    return frozenset(only)
 
 
 def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_TIME_LIMIT,

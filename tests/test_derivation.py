@@ -87,3 +87,23 @@ def test_an_empty_name_is_rejected():
 def test_a_start_that_is_not_an_expression_is_rejected():
     with pytest.raises(DerivationError, match="start expression must be a scalar SymPy expression"):
         Derivation("bad", start="log(x)")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("parameters", 5, "parameters must be a tuple or list"),
+    ("errata", 5, "errata must be a tuple or list"),
+    ("errata", ["a typo"], r"errata\[0\] must be a Erratum"),
+    ("steps", "x", "steps must be a tuple or list"),
+    ("equation", 7, "equation must be text"),
+])
+def test_fields_of_the_wrong_type_are_errors_naming_the_field(field, value, message):
+    with pytest.raises(DerivationError, match=message):
+        Derivation("d", start=sp.Symbol("x"), **{field: value})
+
+
+@pytest.mark.parametrize("limits", [(sp.Symbol("x"), 0), 5, (sp.Symbol("x"), 0, "K")])
+def test_an_expectation_with_malformed_limits_is_a_clear_error(limits):
+    from pgsym import Expectation
+
+    with pytest.raises(ValueError, match=r"Expectation\(body, \(variable, lower, upper\), density\)"):
+        Expectation(sp.Symbol("x"), limits, sp.Rational(1, 2))

@@ -56,3 +56,19 @@ def test_text_in_justifications_is_escaped_but_math_is_kept():
 
 def test_jupyter_shows_a_derivation_as_math():
     assert ENTRIES[0].derivation._repr_latex_().startswith("$\\displaystyle \\begin{aligned}")
+
+
+def test_integers_past_pythons_digit_limit_print_exactly():
+    import sys
+
+    from pgsym.printing.latex import expression_to_latex
+
+    huge = 3**20000 + 1  # 9543 digits, past the 4300 digits str() accepts by default
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        digits = str(huge)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert expression_to_latex(sp.Integer(huge)) == digits
+    assert expression_to_latex(sp.Rational(-huge, 7)) == rf"- \frac{{{digits}}}{{7}}"

@@ -5,7 +5,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgsym import Derivation, Justification, Rule, VerdictKind, check_equal
+from pgsym import Derivation, Justification, Rule, VerdictKind, check_equal, verify
 from pgsym.rules import RuleCheck
 from tests import oracle
 
@@ -175,3 +175,29 @@ def test_expressions_that_differ_by_a_nonzero_term_are_always_refuted(expr, c, t
     assert difference is not None and difference != 0
 
 
+
+
+@pytest.mark.parametrize("keywords, message", [
+    ({"only": 5}, "only must be a collection"),
+    ({"only": [0]}, "only must hold step numbers"),
+    ({"workers": "2"}, "workers must be a positive integer"),
+    ({"time_limit": True}, "time limit"),
+    ({"time_limit": 1e9}, "time limit"),
+    ({"time_limit": float("nan")}, "time limit"),
+    ({"points": 0}, "points must be an integer"),
+    ({"accept_numeric": "yes"}, "accept_numeric must be True or False"),
+])
+def test_bad_arguments_to_verify_are_clear_errors(keywords, message):
+    d = Derivation("double", start=x + x).step(2 * x, rule="algebra")
+    with pytest.raises(ValueError, match=message):
+        verify(d, **keywords)
+
+
+def test_a_step_near_its_time_limit_is_warned_about_in_the_summary():
+    from pgsym.printing.text import summary
+
+    d = Derivation("slow", start=sp.exp(sp.sin(x) ** 2 + sp.cos(x) ** 2)).step(sp.E, rule="algebra")
+    report = verify(d, time_limit=0.05)
+    assert report.near_limit() and "may turn unknown on a slower machine" in summary([report])
+    quick = verify(Derivation("quick", start=x + x).step(2 * x, rule="algebra"), time_limit=60)
+    assert not quick.near_limit() and "warning" not in summary([quick])

@@ -24,6 +24,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from pgsym.report import Report, StepReport
 
 
+def exact_decimal(number: int) -> str:
+    """All digits of ``number``, also past Python's limit on converting huge integers to text.
+
+    >>> len(exact_decimal(10**5000))
+    5001
+    """
+    try:
+        return str(number)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        sign, number = ("-", -number) if number < 0 else ("", number)
+        half = 10 ** (len(bin(number)) * 3 // 20)  # about half the digits
+        high, low = divmod(number, half)
+        width = len(exact_decimal(half)) - 1
+        return sign + exact_decimal(high) + exact_decimal(low).rjust(width, "0")
+
+
 class DerivationLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the notation of the notes.
 
@@ -35,6 +51,18 @@ class DerivationLatexPrinter(LatexPrinter):
     """
 
     _default_settings = {**LatexPrinter._default_settings, "parameters": (), "order": "none"}
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return exact_decimal(int(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if expr.q == 1:
+            return exact_decimal(expr.p)
+        sign, numerator = ("- ", -expr.p) if expr.p < 0 else ("", expr.p)
+        numerator, denominator = exact_decimal(numerator), exact_decimal(expr.q)
+        if self._settings["fold_short_frac"]:
+            return f"{sign}{numerator} / {denominator}"
+        return rf"{sign}\frac{{{numerator}}}{{{denominator}}}"
 
     def _parameters(self) -> tuple:
         return tuple(self._settings["parameters"])

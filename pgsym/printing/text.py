@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pgsym.printing import verdicts
-from pgsym.report import Justification, Report
+from pgsym.report import Justification, Report, step_location
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.document import Document
@@ -53,7 +53,14 @@ def summary(reports: list[Report]) -> str:
     counts = {status: sum(verdicts.status(s) is status for s in steps) for status in verdicts.Status}
     held = sum(r.ok for r in reports)
     parts = ", ".join(f"{counts[k]} {k.value}" for k in verdicts.Status if counts[k])
-    return f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
+    line = f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
+    near = [step_location(r.derivation, s.number, s.step.rule) + f" ({s.seconds:.1f} s)"
+            for r in reports for s in r.near_limit()]
+    if near:
+        line += (f"\nwarning: {len(near)} step(s) used over a quarter of their CPU time limit "
+                 f"and may turn unknown on a slower machine (raise --time-limit): "
+                 + "; ".join(near))
+    return line
 
 
 def errata_list(document: "Document") -> str:
