@@ -40,22 +40,29 @@ def write_out(expr: sp.Basic) -> sp.Basic:
     return rebuilt
 
 
-def _written(total: sp.Sum | sp.Product) -> sp.Basic:
+def _written(total: sp.Sum | sp.Product, budget: int = MAX_TERMS) -> sp.Basic:
+    """``total`` written out term by term, outermost range first (an inner range may depend
+    on the outer index: ``sum_{k=-2}^{2} sum_{j=1}^{k}``), where there are at most ``budget``
+    terms; otherwise as much of it as that allows (inner ranges first)."""
     is_sum = isinstance(total, sp.Sum)
-    combine = sp.Add if is_sum else sp.Mul
-    value, count = total.function, 1
-    for index, lower, upper in total.limits:  # innermost first
-        if not (lower.is_Integer and upper.is_Integer) or _binds(value, index):
+    *inner, (index, lower, upper) = total.limits
+    body = type(total)(total.function, *inner) if inner else total.function
+    width = upper - lower  # the terms are lower, lower + 1, ..., upper (a, b need not be integers)
+    if not width.is_Integer or _binds(body, index) or max(int(width) + 1, -int(width) - 1) > budget:
+        if not inner:
             return total
-        low, high, inverted = int(lower), int(upper), False
-        if high < low - 1:  # Karr: the sum over (a .. b) is minus the sum over (b+1 .. a-1)
-            low, high, inverted = high + 1, low - 1, True
-        count *= max(high - low + 1, 1)
-        if count > MAX_TERMS:
-            return total
-        value = combine(*[value.xreplace({index: sp.Integer(k)}) for k in range(low, high + 1)])
-        if inverted:
-            value = -value if is_sum else 1 / value
+        written = _written(type(total)(total.function, *inner), budget)
+        return total if written == body else type(total)(written, (index, lower, upper))
+    start, last, inverted = lower, int(width), False
+    if last < -1:  # Karr: the sum over (a .. b) is minus the sum over (b+1 .. a-1)
+        start, last, inverted = upper + 1, -last - 2, True
+    share = budget // max(last + 1, 1)
+    terms = [body.xreplace({index: start + k}) for k in range(last + 1)]
+    terms = [_written(t, share) if inner and isinstance(t, (sp.Sum, sp.Product)) else t
+             for t in terms]
+    value = (sp.Add if is_sum else sp.Mul)(*terms)
+    if inverted:
+        value = -value if is_sum else 1 / value
     return value
 
 

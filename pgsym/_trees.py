@@ -208,6 +208,9 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
         return {}
     _, lower, upper = limit
     if isinstance(node, (sp.Sum, sp.Product)):
+        if not all(b.is_integer or b.is_infinite for b in (lower, upper)):
+            # k runs over lower, lower + 1, ...: an integer only when the bounds are
+            return {"real": True} if lower.is_extended_real and upper.is_extended_real else {}
         facts = {"integer": True}
         if _known(lower >= 1) and _known(upper >= 0):
             facts["positive"] = True
@@ -248,22 +251,36 @@ def canonical_bound(expr: sp.Basic) -> sp.Basic:
     prefix = "_b"
     while any(name.startswith(prefix) for name in taken):
         prefix = "_" + prefix
-    return _canonical(expr, prefix)[0]
+    return _canonical(expr, prefix)
 
 
-def _canonical(expr: sp.Basic, prefix: str) -> tuple[sp.Basic, int]:
-    """The expression with canonical bound variables, and the height of its binders."""
+def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
+    """The expression with canonical bound variables, renamed from the outside in: a bound
+    variable's assumptions come from its range, whose bounds already use the canonical
+    (range-given) variables of the binders around it, never the user's symbols."""
     if expr.is_Atom or not expr.args:
-        return expr, 0
-    parts = [_canonical(a, prefix) for a in expr.args]
-    rebuilt = rebuild(expr, [p[0] for p in parts])  # nothing evaluated: H - H stays
-    height = max((p[1] for p in parts), default=0)
-    if not isinstance(rebuilt, sp.concrete.expr_with_limits.ExprWithLimits):
-        return rebuilt, height
-    mapping = {}
-    for position, limit in enumerate(rebuilt.limits):
-        variable = limit[0]
+        return expr
+    if not isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits):
+        return rebuild(expr, [_canonical(a, prefix) for a in expr.args])  # H - H stays
+    height = max(_binder_height(a) for a in expr.args)
+    mapping: dict[sp.Basic, sp.Basic] = {}
+    limits: list = list(expr.limits)
+    for position in reversed(range(len(limits))):  # the outermost limit is the last
+        variable, *bounds = limits[position]
+        bounds = [_canonical(replace_unevaluated(b, mapping), prefix) for b in bounds]
         if isinstance(variable, sp.Symbol):
-            mapping[variable] = sp.Symbol(f"{prefix}{height}_{position}",
-                                          **range_assumptions(rebuilt, limit))
-    return _rename_node(rebuilt, mapping), height + 1
+            renamed = sp.Symbol(f"{prefix}{height}_{position}",
+                                **range_assumptions(expr, (variable, *bounds)))
+            mapping[variable] = renamed
+            variable = renamed
+        limits[position] = (variable, *bounds)
+    body = _canonical(replace_unevaluated(expr.function, mapping), prefix)
+    return type(expr)(body, *limits)
+
+
+def _binder_height(expr: sp.Basic) -> int:
+    """How many sums, products and integrals nest in ``expr``, counting ``expr`` itself."""
+    if expr.is_Atom or not expr.args:
+        return 0
+    below = max(_binder_height(a) for a in expr.args)
+    return below + isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits)

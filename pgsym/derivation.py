@@ -137,6 +137,8 @@ class Derivation:
         for key, value in definitions.items():
             if not isinstance(value, sp.Lambda):
                 definitions[key] = self._checked_expression(value, f"definition of {key}")
+                self._check_assumptions(definitions[key], key,
+                                        f"the definition {key} := {definitions[key]}")
         self.start = self._checked_expression(self.start, "start expression")
         self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
         self.errata = self._checked_sequence(self.errata, "errata", Erratum)
@@ -257,6 +259,23 @@ class Derivation:
         self._check_applications(expr, what)
         return expr
 
+    def _check_assumptions(self, value: sp.Basic, symbol: sp.Basic, where: str) -> None:
+        """``value`` must have every property ``symbol`` was declared with: SymPy may already
+        have used it (``sqrt(s**2)`` is ``s`` for a positive ``s``), so a value without it would
+        make the derivation say something else than it shows."""
+        declared = getattr(symbol, "_assumptions_orig", None) or {}
+        for fact, holds in sorted(declared.items()):
+            if fact == "commutative" or holds is None:
+                continue
+            shown = getattr(value, f"is_{fact}", None)
+            if shown is not holds:
+                status = "is not" if shown is (not holds) else "is not known to be"
+                wanted = fact if holds else f"not {fact}"
+                raise DerivationError(
+                    f"derivation {self.name!r}: {where}, but {symbol} is declared {wanted} "
+                    f"and {value} {status} {wanted}; declare {symbol} without that assumption "
+                    f"or give {value} the assumptions that show it")
+
     def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
         """A defined symbol may not also be the variable of a sum, integral or expectation:
         a reader could not tell which is meant."""
@@ -276,11 +295,16 @@ class Derivation:
         functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
         for call in expr.atoms(AppliedUndef):
             definition = functions.get(call.func)
-            if definition is not None and len(call.args) not in definition.nargs:
+            if definition is None:
+                continue
+            if len(call.args) not in definition.nargs:
                 raise DerivationError(
                     f"derivation {self.name!r}: the {what} calls {call.func} with "
                     f"{len(call.args)} argument(s), but its definition takes "
                     f"{len(definition.variables)}")
+            for argument, parameter in zip(call.args, definition.variables):
+                self._check_assumptions(argument, parameter,
+                                        f"the {what} calls {call} with {parameter} = {argument}")
         for derivative in expr.atoms(sp.Derivative):
             for variable, _ in derivative.variable_count:
                 value = self.definitions.get(variable)

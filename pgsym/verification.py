@@ -31,7 +31,7 @@ from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate
 from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
-from pgsym._trees import canonical_bound, has_undefined_value
+from pgsym._trees import canonical_bound, has_undefined_value, replace_unevaluated
 from pgsym.derivation import Derivation, Step, require_steps
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
@@ -289,6 +289,10 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
+        if numeric:
+            vanishing = _vanishing_divisor(a, b, settings, budget)
+            if vanishing is not None:
+                return vanishing
         a, b = budget.run(lambda: (_reevaluated(a), _reevaluated(b)), _SHARES["normalize"])
     except TimeLimitExceeded:
         return _gave_up("preparing the steps", settings)
@@ -303,12 +307,46 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
 
 
 def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
-    for side, expr in (("previous step", a), ("this step", b)):
+    for side, expr in (("the previous step", a), ("this step", b)):
         if has_undefined_value(expr):
             return Verdict(VerdictKind.UNKNOWN, "undefined",
-                           f"the {side} is undefined or infinite ({expr}); an undefined value "
+                           f"{side} is undefined or infinite ({expr}); an undefined value "
                            f"equals nothing, itself included")
     return None
+
+
+def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
+                       budget: _Budget) -> Verdict | None:
+    """A product ``q * (1/q)`` written in either side cancels to 1 when SymPy evaluates it;
+    where ``q`` is zero everywhere (``sin(x)**2 + cos(x)**2 - 1``) it is ``0/0`` instead, and
+    "equal where both sides are defined" would hold vacuously. Each such ``q`` that SymPy's
+    assumptions do not show nonzero must be nonzero at a sampled point."""
+    for side, expr in (("the previous step", a), ("this step", b)):
+        for divisor in _cancelled_divisors(expr):
+            if divisor.is_zero is False:
+                continue
+            found = _attempt(budget, "probe", lambda: _sample(
+                divisor, sp.S.Zero, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS))
+            if not (isinstance(found, Verdict) and found.kind is VerdictKind.REFUTED):
+                return Verdict(VerdictKind.UNKNOWN, "undefined",
+                               f"{side} multiplies {divisor} by its inverse, but {divisor} was "
+                               f"not found nonzero anywhere: that may be 0/0, not 1")
+    return None
+
+
+def _cancelled_divisors(expr: sp.Expr) -> set[sp.Expr]:
+    """The ``q`` of every product that holds both a power of ``q`` and an inverse power."""
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Mul):
+            continue
+        powers = {}
+        for factor in node.args:
+            base, exponent = factor.as_base_exp()
+            if not base.is_Number and exponent.is_Number:
+                powers.setdefault(base, set()).add(sp.sign(exponent))
+        found |= {base for base, signs in powers.items() if signs >= {1, -1}}
+    return found
 
 
 def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
@@ -374,10 +412,13 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
 
 
 def _prepared(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with expectations unfolded, finite sums written out, and every bound variable
+    """``expr`` with every float replaced by the exact binary fraction it stands for (SymPy
+    would round an integer to the float's precision before comparing: ``2**60 + 1`` equals
+    ``2.0**60`` there), expectations unfolded, finite sums written out, and every bound variable
     renamed canonically with the assumptions of its range only
     (:func:`~pgsym._trees.canonical_bound`)."""
-    return canonical_bound(write_out(expr))
+    floats = {f: sp.Rational(f) for f in expr.atoms(sp.Float)}
+    return canonical_bound(write_out(replace_unevaluated(expr, floats) if floats else expr))
 
 
 def _reevaluated(expr: sp.Expr) -> sp.Expr:

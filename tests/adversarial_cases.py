@@ -172,6 +172,14 @@ def verify_isolated(build: Callable[[], Derivation], *, time_limit: float = 2.0,
     return isolated(work, wall)
 
 
+_plain_k = sp.Symbol("k")  # no assumptions: its range decides what it is
+_plain_N = sp.Symbol("N")
+_positive_k = sp.Symbol("k", integer=True, positive=True)
+_positive_s = sp.Symbol("s", positive=True)
+_count = sp.Symbol("N", integer=True, nonnegative=True)
+_zero_in_disguise = sp.sin(r)**2 + sp.cos(r)**2 - 1
+
+
 # -- cases ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Case:
@@ -493,6 +501,51 @@ WRONG_SOURCES = [
     # empty sums: SymPy's Sum follows Karr (Sum(k, (k, 5, 1)) = -9)
     Case("empty-sum-chain", _empty_sum_chain,
          "one of the two steps is false whichever convention empty sums follow"),
+    # second hostile review: sums over non-integer ranges, assumptions leaking into an inner
+    # range, floats rounding integers, 0/0 hidden as q/q, definitions against assumptions
+    _case("half-integer-range-sum-is-not-an-integer-sum",
+          sp.Sum(sp.sin(sp.pi * _plain_k), (_plain_k, sp.S.Half, sp.S.Half + 2)), sp.S.Zero,
+          "k runs over 1/2, 3/2, 5/2: sin(pi/2) + sin(3pi/2) + sin(5pi/2) = 1"),
+    _case("half-integer-range-symbolic-length",
+          sp.Sum(sp.cos(sp.pi * _plain_k)**2, (_plain_k, sp.S.Half, sp.S.Half + _count)),
+          _count + 1, "cos(pi k) = 0 at every half-integer k: the sum is 0"),
+    _case("half-integer-range-product",
+          sp.Product(sp.cos(sp.pi * _plain_k)**2, (_plain_k, sp.S.Half, sp.S.Half + _count)),
+          sp.S.One, "every factor is cos(pi/2 + i pi)^2 = 0"),
+    _case("positive-outer-index-leaks-into-inner-range",
+          sp.Sum(sp.Sum(sp.Abs(k), (k, 1, _positive_k)), (_positive_k, -_count - 1, _count + 1)),
+          sp.Sum(sp.Sum(k, (k, 1, _positive_k)), (_positive_k, -_count - 1, _count + 1)),
+          "the outer index takes negative values, so the inner range 1..k is reversed and "
+          "holds non-positive j, where |j| != j"),
+    _case("positive-outer-index-leaks-written-out",
+          sp.Sum(sp.Sum(sp.Abs(k), (k, 1, _positive_k)), (_positive_k, -3, 3)), sp.Integer(14),
+          "the terms are -3, -1, 0, 0, 1, 3, 6: the sum is 6"),
+    Case("integer-plus-one-rounded-by-a-float",
+         lambda: Derivation("float rounding", start=r + 2**60 + 1)
+         .step(r + sp.Float(2.0**60), rule="algebra"),
+         "2^60 + 1 is not the float 2.0^60 (SymPy rounds the integer to 53 bits)"),
+    _case("float-tenth-is-not-one-tenth", sp.Rational(1, 10), sp.Float(0.1),
+          "0.1 as a float is 3602879701896397/2^55"),
+    _case("large-integer-is-not-its-float", sp.Integer(10)**40 + 10**20, sp.Float(1e40),
+          "10^40 + 10^20 is not the double nearest 10^40"),
+    Case("multiply-by-zero-over-zero-under-a-false-condition",
+         lambda: Derivation("multiply by q/q with q = 0", start=r)
+         .step(sp.Mul(r, sp.Mul(_zero_in_disguise, 1 / _zero_in_disguise, evaluate=False),
+                      evaluate=False),
+               rule="multiply by one", condition=sp.Ne(_zero_in_disguise, 0)),
+         "q = sin^2 + cos^2 - 1 is 0 everywhere: r * q/q is 0/0, nowhere equal to r"),
+    Case("definition-contradicts-the-symbols-assumption",
+         lambda: Derivation("definition-contradicts-the-symbols-assumption", start=sp.sqrt(_positive_s**2),
+                            definitions={_positive_s: -1})
+         .step(sp.Integer(-1), rule="definition"),
+         "sqrt(s^2) was stored as s because s is declared positive; s := -1 contradicts it",
+         may_raise=True),
+    Case("function-called-outside-its-parameters-assumptions",
+         lambda: Derivation("function-called-outside-its-parameters-assumptions", start=_h(-1),
+                            definitions={_h: sp.Lambda(_positive_s, sp.sqrt(_positive_s**2) + 1)})
+         .step(sp.Integer(0), rule="definition"),
+         "h(u) := sqrt(u^2) + 1 was stored as u + 1 for a positive u; h(-1) is 2, not 0",
+         may_raise=True),
 ]
 
 #: claims about Sum(k, (k, 5, 1)); "empty" holds if empty sums are 0, "karr" under SymPy's
@@ -541,6 +594,15 @@ RULE_MISUSE = [
                               sp.Derivative(sp.Sum(_exp_term, (j, 0, _N)), theta),
                               definitions={_N: sp.oo})
          .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, _N)), rule="swap sum and gradient"),
+         "N := oo: the sum is infinite, which this rule refuses (value right: both are e^theta); "
+         "refusing the definition (N is declared an integer, oo is not) is right too",
+         value_false=False, time_limit=3, may_raise=True),
+    Case("swap-sum-bound-defined-as-infinity-no-assumptions",
+         lambda: _with_params("swap-sum-bound-defined-as-infinity-no-assumptions",
+                              sp.Derivative(sp.Sum(_exp_term, (j, 0, _plain_N)), theta),
+                              definitions={_plain_N: sp.oo})
+         .step(sp.Sum(sp.Derivative(_exp_term, theta), (j, 0, _plain_N)),
+               rule="swap sum and gradient"),
          "N := oo: the sum is infinite, which this rule refuses (value right: both are e^theta)",
          value_false=False, time_limit=3),
     Case("swap-sum-bound-defined-as-floor-theta",
