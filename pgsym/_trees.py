@@ -206,7 +206,7 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
     """
     if len(limit) != 3:
         return {}
-    _, lower, upper = limit
+    lower, upper = sp.sympify(limit[1]), sp.sympify(limit[2])
     if isinstance(node, (sp.Sum, sp.Product)):
         if not all(b.is_integer or b.is_infinite for b in (lower, upper)):
             # k runs over lower, lower + 1, ...: an integer only when the bounds are
@@ -232,7 +232,7 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
 
 
 def canonical_bound(expr: sp.Basic) -> sp.Basic:
-    """Returns ``expr`` with the variable of every sum, product and integral renamed to a
+    """Returns ``expr`` with the variable of every sum, product, integral and ``Subs`` renamed to a
     canonical name, ``_b<h>``, where h is the height of its binder (how many binders nest
     below it), and given the assumptions of its range only.
 
@@ -247,7 +247,7 @@ def canonical_bound(expr: sp.Basic) -> sp.Basic:
     """
     if expr.is_Atom or not binders(expr):
         return expr
-    taken = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    taken = {s.name for s in expr.atoms(sp.Symbol)}  # bound ones too: no capture
     prefix = "_b"
     while any(name.startswith(prefix) for name in taken):
         prefix = "_" + prefix
@@ -260,6 +260,15 @@ def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
     (range-given) variables of the binders around it, never the user's symbols."""
     if expr.is_Atom or not expr.args:
         return expr
+    if isinstance(expr, sp.Subs):
+        # fresh names make SymPy's one-variable-at-a-time substitution simultaneous, as
+        # |_{x=y, y=x} reads
+        height = max(_binder_height(a) for a in expr.args)
+        mapping = {v: sp.Symbol(f"{prefix}{height}_{i}", **v.assumptions0)
+                   for i, v in enumerate(expr.variables) if isinstance(v, sp.Symbol)}
+        body = _canonical(replace_unevaluated(expr.expr, mapping), prefix)
+        return sp.Subs(body, tuple(mapping.get(v, v) for v in expr.variables),
+                       tuple(_canonical(p, prefix) for p in expr.point))
     if not isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits):
         return rebuild(expr, [_canonical(a, prefix) for a in expr.args])  # H - H stays
     height = max(_binder_height(a) for a in expr.args)
@@ -268,7 +277,7 @@ def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
     for position in reversed(range(len(limits))):  # the outermost limit is the last
         variable, *bounds = limits[position]
         bounds = [_canonical(replace_unevaluated(b, mapping), prefix) for b in bounds]
-        if isinstance(variable, sp.Symbol):
+        if isinstance(variable, sp.Symbol) and len(bounds) == 2:  # indefinite: x stays free
             renamed = sp.Symbol(f"{prefix}{height}_{position}",
                                 **range_assumptions(expr, (variable, *bounds)))
             mapping[variable] = renamed
@@ -283,4 +292,4 @@ def _binder_height(expr: sp.Basic) -> int:
     if expr.is_Atom or not expr.args:
         return 0
     below = max(_binder_height(a) for a in expr.args)
-    return below + isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits)
+    return below + isinstance(expr, (sp.concrete.expr_with_limits.ExprWithLimits, sp.Subs))

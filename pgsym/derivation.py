@@ -33,6 +33,11 @@ class StepError(DerivationError):
     """A step is malformed; the message names the derivation, the step number and its rule."""
 
 
+#: the assumptions a declared function's definition must show (the others follow from them)
+_PRIMARY_FACTS = ("zero", "positive", "negative", "nonnegative", "nonpositive", "nonzero",
+                  "integer", "rational", "real", "imaginary")
+
+
 @dataclass(frozen=True)
 class Step:
     """One line of a derivation: ``= expr`` justified by ``rule``.
@@ -125,6 +130,7 @@ class Derivation:
                         f"derivation {self.name!r}: the function {key} must be defined by a "
                         f"sympy.Lambda, got {type(value).__name__}")
                 definitions[key] = value
+                self._check_function_assumptions(key, value)
                 continue
             if not isinstance(key, sp.Symbol):
                 raise DerivationError(
@@ -276,6 +282,19 @@ class Derivation:
                     f"and {value} {status} {wanted}; declare {symbol} without that assumption "
                     f"or give {value} the assumptions that show it")
 
+    def _check_function_assumptions(self, function: UndefinedFunction, definition: sp.Lambda) -> None:
+        """A function declared with assumptions (``Function("f", positive=True)``) must not be
+        defined by a body that SymPy shows lacks them: SymPy has used them on every ``f(x)``
+        already. (A body SymPy cannot decide, such as a rational function that is real where
+        it is defined, is taken at its declaration.)"""
+        declared = getattr(function, "_explicit_class_assumptions", None) or {}
+        for fact in _PRIMARY_FACTS:
+            if declared.get(fact) is True and getattr(definition.expr, f"is_{fact}") is False:
+                raise DerivationError(
+                    f"derivation {self.name!r}: {function} is declared {fact}, but its "
+                    f"definition {definition} is not {fact}; declare {function} without "
+                    f"that assumption or give the Lambda's variables the assumptions that show it")
+
     def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
         """A defined symbol may not also be the variable of a sum, integral or expectation:
         a reader could not tell which is meant."""
@@ -307,6 +326,12 @@ class Derivation:
                                         f"the {what} calls {call} with {parameter} = {argument}")
         for derivative in expr.atoms(sp.Derivative):
             for variable, _ in derivative.variable_count:
+                if isinstance(variable, AppliedUndef) and variable.func in functions:
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the {what} differentiates with respect to "
+                        f"{variable}, but {variable.func} is defined ({variable.func} := "
+                        f"{functions[variable.func]}); a derivative can only be taken with "
+                        f"respect to a symbol or an undefined function's value")
                 value = self.definitions.get(variable)
                 if value is not None and not getattr(value, "_diff_wrt", False):
                     raise DerivationError(

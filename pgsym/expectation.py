@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.logic import fuzzy_and
 
 
 class Expectation(sp.Expr):
@@ -18,7 +19,8 @@ class Expectation(sp.Expr):
     Sum(f(x)*p(x), (x, 1, 3))
     """
 
-    is_commutative = True
+    def _eval_is_commutative(self) -> bool | None:
+        return fuzzy_and([self.body.is_commutative, self.density.is_commutative])
 
     def __new__(cls, body, limits, density):
         try:

@@ -45,10 +45,29 @@ class RuleContext:
     using: tuple[tuple[sp.Basic, sp.Basic], ...] = ()
     condition: str = ""
     prove: Callable[[sp.Expr, sp.Expr], bool] = lambda a, b: False
+    #: the condition when the step states it as a SymPy relation (``sp.Ne(q, 0)``)
+    relation: sp.Basic | None = None
+
+    def states_nonzero(self, expr: sp.Expr) -> bool:
+        """Whether the stated condition says ``expr != 0``: as text (which every output prints
+        for the reader to judge), or as a relation ``a != b``, ``a > b`` or ``a < b`` with
+        ``a - b = ±expr`` (alone or in an ``And``)."""
+        if self.relation is None:
+            return bool(self.condition)
+        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
+        target = self.unfold(expr)
+        for part in parts:
+            if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
+                gap = self.unfold(part.args[0]) - self.unfold(part.args[1])
+                if sp.expand(gap - target) == 0 or sp.expand(gap + target) == 0:
+                    return True  # q != 0, q > 0, 1 < x for q = x - 1, ...
+        return False
 
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
-        """Whether ``expr`` may vary with ``variable``, reading through definitions."""
-        return depends_on(self.unfold(expr), variable)
+        """Whether ``expr`` may vary with ``variable``, reading through definitions, of
+        both (``d/dy`` with ``y := theta`` is ``d/dtheta``)."""
+        unfolded = self.unfold(expr)
+        return depends_on(unfolded, variable) or depends_on(unfolded, self.unfold(variable))
 
     def is_nonzero(self, expr: sp.Expr) -> bool:
         """Whether SymPy's assumptions show ``expr`` (its definitions unfolded) is never 0."""
@@ -299,9 +318,11 @@ def _cancel_one_pair(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     for i, f in enumerate(factors):
         for j, g in enumerate(factors):
             if i != j and not f.is_Number and g == sp.Pow(f, -1):
-                if not (context.is_nonzero(f) or context.condition):
-                    refusal = (f"{f} may be zero, so {f}/{f} may not be 1: state why it is not "
-                               f"with condition=... (e.g. sympy.Ne({f}, 0))")
+                if not (context.is_nonzero(f) or context.states_nonzero(f)):
+                    said = f" (the condition {context.relation} does not say so)" \
+                        if context.relation is not None else ""
+                    refusal = (f"{f} may be zero, so ({f})/({f}) may not be 1{said}: state why it "
+                               f"is not with condition=... (e.g. sympy.Ne({f}, 0))")
                     continue
                 rest = [h for k, h in enumerate(factors) if k not in (i, j)]
                 options.append(_product(rest))

@@ -223,7 +223,9 @@ def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: s
         return _compare(*unfolded, settings, budget, numeric=False).kind is VerdictKind.PROVED
 
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
-                                 using=step.using, condition=step.assumption, prove=proved)
+                                 using=step.using, condition=step.assumption, prove=proved,
+                                 relation=step.condition if isinstance(step.condition, sp.Basic)
+                                 else None)
     try:
         found = budget.run(lambda: rule.check(before, after, context), 1.0)
     except TimeLimitExceeded:
@@ -289,6 +291,9 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
+        kink = _derivative_at_a_kink(a, b)
+        if kink is not None:
+            return kink
         if numeric:
             vanishing = _vanishing_divisor(a, b, settings, budget)
             if vanishing is not None:
@@ -312,6 +317,30 @@ def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"{side} is undefined or infinite ({expr}); an undefined value "
                            f"equals nothing, itself included")
+    return None
+
+
+#: functions whose derivative does not exist everywhere (at a kink, jump or branch cut)
+_NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor,
+               sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
+               sp.KroneckerDelta)
+
+
+def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A derivative taken at a point (``Subs``) of a function with kinks: SymPy gives it a
+    conventional value (``d/dx Max(x, 0)`` at 0 is ``Heaviside(0) = 1/2``) where it may not
+    exist, so no value of it is trusted."""
+    for expr in (a, b):
+        for point in expr.atoms(sp.Subs):
+            for derivative in point.expr.atoms(sp.Derivative):
+                variables = {v for v, _ in derivative.variable_count}
+                for node in sp.preorder_traversal(derivative.expr):
+                    if isinstance(node, _NOT_SMOOTH) and node.free_symbols & variables \
+                            and set(point.variables) & variables:
+                        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                       f"{point} takes the derivative of {type(node).__name__}"
+                                       f"(...) at a point, where it may not exist (SymPy "
+                                       f"gives kinks a conventional value)")
     return None
 
 
@@ -358,6 +387,10 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
         for node in sp.preorder_traversal(expr):
             if not isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
                 continue
+            if any(len(limit) != 3 for limit in node.limits):
+                return Verdict(VerdictKind.UNKNOWN, "convergence",
+                               f"{node} is an indefinite integral, defined only up to a "
+                               f"constant: give it bounds")
             finite = all(bound.is_finite for limit in node.limits for bound in limit[1:])
             if isinstance(node, (sp.Sum, sp.Product)) and finite:
                 continue
@@ -701,7 +734,8 @@ def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) 
         RuleCheck(Justification.MISMATCH, f"the rule check failed: {outcome.detail}"))
     verdict = verdicts[0] if verdicts else _interrupted(outcome, "the value check")
     rule = step.custom_rule
-    if rule is not None and rule.interchange and step.assumption and verdict.method == "numeric" \
+    if rule is not None and rule.interchange and step.assumption \
+            and verdict.kind is VerdictKind.CHECKED_NUMERICALLY \
             and justification.status is Justification.CONFIRMED:
         # a user's interchange rule, confirmed under a stated condition: checked after the
         # value (see _check_step), so its promotion happens here

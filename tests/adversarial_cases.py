@@ -174,6 +174,11 @@ def verify_isolated(build: Callable[[], Derivation], *, time_limit: float = 2.0,
 
 _plain_k = sp.Symbol("k")  # no assumptions: its range decides what it is
 _plain_N = sp.Symbol("N")
+_real_f = sp.Function("f", real=True)
+_real_g = sp.Function("g", real=True)
+_positive_function = sp.Function("f", positive=True)
+_canonical_name = sp.Symbol("_b0_0", integer=True, positive=True)
+_variable_alias, _bound_alias = sp.symbols("y b", real=True)
 _positive_k = sp.Symbol("k", integer=True, positive=True)
 _positive_s = sp.Symbol("s", positive=True)
 _count = sp.Symbol("N", integer=True, nonnegative=True)
@@ -546,6 +551,39 @@ WRONG_SOURCES = [
          .step(sp.Integer(0), rule="definition"),
          "h(u) := sqrt(u^2) + 1 was stored as u + 1 for a positive u; h(-1) is 2, not 0",
          may_raise=True),
+    # third hostile review: indefinite integrals, simultaneous Subs, capture by canonical
+    # names, declared functions defined against their assumptions, derivatives at kinks
+    Case("indefinite-integrals-in-different-variables",
+         lambda: Derivation("indefinite-integrals-in-different-variables",
+                            start=sp.Integral(_real_f(r), r), parameters=(s,))
+         .step(sp.Integral(_real_f(s), s), rule="algebra"),
+         "antiderivatives of f in r and in s are different functions (and defined only up to "
+         "a constant)"),
+    _case("derivative-of-an-indefinite-integral-is-zero",
+          sp.Derivative(sp.Integral(_real_f(r), r), r), sp.S.Zero, "d/dr of an antiderivative is f(r)"),
+    _case("simultaneous-subs-read-sequentially",
+          sp.Subs(sp.Derivative(r**2 * s, r), (r, s), (s, r)), 2 * r**2,
+          "d/dr (r^2 s) = 2 r s, at (r, s) = (s, r) it is 2 s r, not 2 r^2"),
+    _case("subs-variable-named-like-a-canonical-bound-variable",
+          sp.Sum(sp.Subs(sp.Derivative(_real_g(k, _canonical_name), _canonical_name),
+                         _canonical_name, 1), (k, 1, _count)),
+          _count * sp.Subs(sp.Derivative(_real_g(_canonical_name, _canonical_name),
+                                         _canonical_name), _canonical_name, 1),
+          "with g(a, b) = a b^2 and N = 3 the sides are 12 and 9"),
+    Case("function-declared-positive-defined-negative",
+         lambda: Derivation("function-declared-positive-defined-negative",
+                            start=sp.sqrt(_positive_function(r)**2),
+                            definitions={_positive_function: sp.Lambda(s, -1 - s**2)})
+         .step(-1 - r**2, rule="definition"),
+         "sqrt(f^2) was stored as f because f is declared positive; -1 - s^2 is negative",
+         may_raise=True),
+    _case("derivative-of-max-at-its-kink", sp.Subs(sp.Derivative(sp.Max(r, 0), r), r, 0),
+          sp.Rational(1, 2), "Max(r, 0) has no derivative at 0 (SymPy says Heaviside(0) = 1/2)"),
+    _case("derivative-of-abs-at-its-kink", sp.Subs(sp.Derivative(sp.Abs(r), r), r, 0), sp.S.Zero,
+          "|r| has no derivative at 0"),
+    _case("derivative-of-piecewise-at-its-jump",
+          sp.Subs(sp.Derivative(sp.Piecewise((r, r > 0), (0, True)), r), r, 0), sp.S.Zero,
+          "max(r, 0) as a Piecewise has no derivative at 0"),
 ]
 
 #: claims about Sum(k, (k, 5, 1)); "empty" holds if empty sums are 0, "karr" under SymPy's
@@ -597,6 +635,28 @@ RULE_MISUSE = [
          "N := oo: the sum is infinite, which this rule refuses (value right: both are e^theta); "
          "refusing the definition (N is declared an integer, oo is not) is right too",
          value_false=False, time_limit=3, may_raise=True),
+    Case("leibniz-integral-bound-depends-on-an-alias-of-the-variable",
+         lambda: Derivation("leibniz-integral-bound-depends-on-an-alias-of-the-variable",
+                            start=sp.Derivative(sp.Integral(s, (s, 0, _bound_alias)), _variable_alias),
+                            definitions={_variable_alias: theta, _bound_alias: theta})
+         .step(sp.Integral(sp.Derivative(s, _variable_alias), (s, 0, _bound_alias)),
+               rule="swap integral and gradient", condition="dominated"),
+         "y := theta, b := theta: d/dy of the integral over (0, b) is theta, the swap gives 0"),
+    Case("leibniz-sum-bound-depends-on-an-alias-of-the-variable",
+         lambda: Derivation("leibniz-sum-bound-depends-on-an-alias-of-the-variable",
+                            start=sp.Derivative(sp.Sum(1, (k, 0, _bound_alias)), _variable_alias),
+                            definitions={_variable_alias: _count, _bound_alias: _count})
+         .step(sp.Sum(sp.Derivative(1, _variable_alias), (k, 0, _bound_alias)),
+               rule="swap sum and gradient", condition="fine"),
+         "the sum over 0..N has N + 1 terms: its derivative in N is not 0 (nor is N a variable "
+         "one may differentiate by)"),
+    Case("multiply-by-one-under-an-unrelated-condition",
+         lambda: Derivation("multiply-by-one-under-an-unrelated-condition", start=s,
+                            parameters=(r,))
+         .step(sp.Mul(s, sp.Mul(r - 1, 1 / (r - 1), evaluate=False), evaluate=False),
+               rule="multiply by one", condition=sp.Ne(s, 0)),
+         "the condition s != 0 says nothing about r - 1, which is 0 at r = 1",
+         value_false=False),
     Case("swap-sum-bound-defined-as-infinity-no-assumptions",
          lambda: _with_params("swap-sum-bound-defined-as-infinity-no-assumptions",
                               sp.Derivative(sp.Sum(_exp_term, (j, 0, _plain_N)), theta),
