@@ -55,10 +55,11 @@ _REPEAT_SECONDS = 0.1
 
 
 def _with_timer_signal(function: Callable[[], T], seconds: float, timer: int, signum: int) -> T:
-    armed = [True]
+    armed, fired = [True], [False]
 
     def interrupt(signum, frame):
         if armed[0]:
+            fired[0] = True
             raise TimeLimitExceeded()
 
     previous_handler = signal.signal(signum, interrupt)
@@ -67,9 +68,12 @@ def _with_timer_signal(function: Callable[[], T], seconds: float, timer: int, si
     previous_delay, previous_interval = signal.setitimer(timer, seconds, _REPEAT_SECONDS)
     try:
         try:
-            return function()
+            result = function()
         finally:
             armed[0] = False
+        if fired[0]:  # the function caught the interrupt and answered anyway: not believed
+            raise TimeLimitExceeded()
+        return result
     finally:
         # the outer block still cleans up if a repeated interrupt hit the inner one
         armed[0] = False

@@ -67,7 +67,7 @@ def _renamed(expr: sp.Basic, avoid: set[sp.Basic], taken: set[str]) -> sp.Basic:
     if clashing:
         expr = _rename_node(expr, {v: _fresh(v, taken) for v in clashing})
     args = [_renamed(a, avoid, taken) for a in expr.args]
-    return expr.func(*args) if args != list(expr.args) else expr
+    return rebuild(expr, args)  # nothing evaluated: H - H stays
 
 
 def _rename_node(node: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
@@ -79,20 +79,21 @@ def _rename_node(node: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
             if old not in mapping:
                 continue
             new = mapping[old]
-            function = function.xreplace({old: new})
+            function = replace_unevaluated(function, {old: new})
             limit[0] = new
             for inner in limits[:position]:  # inner bounds may depend on an outer variable
-                inner[1:] = [bound.xreplace({old: new}) for bound in inner[1:]]
+                inner[1:] = [replace_unevaluated(bound, {old: new}) for bound in inner[1:]]
         return type(node)(function, *[tuple(limit) for limit in limits])
     if isinstance(node, Expectation):
         old = node.variable
         new = mapping[old]
-        return Expectation(node.body.xreplace({old: new}), (new, *node.limits[1:]),
-                           node.density.xreplace({old: new}))
+        return Expectation(replace_unevaluated(node.body, {old: new}), (new, *node.limits[1:]),
+                           replace_unevaluated(node.density, {old: new}))
     if isinstance(node, sp.Lambda):
-        return sp.Lambda(tuple(mapping.get(v, v) for v in node.variables), node.expr.xreplace(mapping))
+        return sp.Lambda(tuple(mapping.get(v, v) for v in node.variables),
+                         replace_unevaluated(node.expr, mapping))
     if isinstance(node, sp.Subs):
-        return sp.Subs(node.expr.xreplace(mapping), tuple(mapping.get(v, v) for v in node.variables),
+        return sp.Subs(replace_unevaluated(node.expr, mapping), tuple(mapping.get(v, v) for v in node.variables),
                        node.point)
     return node
 
@@ -134,6 +135,11 @@ def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
     return False
 
 
+#: functions whose derivative does not exist everywhere (at a kink, jump or branch cut)
+NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor,
+              sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
+              sp.KroneckerDelta)
+
 #: node types whose constructors take ``evaluate=False``
 _UNEVALUATED = (sp.Add, sp.Mul, sp.Pow, sp.Function, sp.Derivative)
 
@@ -165,7 +171,7 @@ def replace_unevaluated(expr: sp.Basic, mapping: dict) -> sp.Basic:
     """
     if expr in mapping:
         return mapping[expr]
-    if expr.is_Atom or not expr.args:
+    if not expr.args:  # (an Indexed is an "atom" with arguments: theta[k] is rewritten too)
         return expr
     return rebuild(expr, [replace_unevaluated(a, mapping) for a in expr.args])
 

@@ -12,7 +12,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
-from pgsym._trees import binders, bound_variables, rename_bound, replace_unevaluated
+from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
 from pgsym.report import step_location
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -389,11 +389,20 @@ class Derivation:
             body = rename_bound(definition.expr, arguments)
             return replace(body, dict(zip(definition.variables, application.args)))
 
+        def calls_replaced(node: sp.Basic) -> sp.Basic:
+            if node.is_Atom or not node.args:
+                return node
+            args = [calls_replaced(a) for a in node.args]
+            if isinstance(node, AppliedUndef) and node.func in functions:
+                return call(node.func(*args))
+            if args == list(node.args):
+                return node
+            return node.func(*args) if evaluate else rebuild(node, args)
+
         for _ in range(len(self.definitions) + 1):
             unfolded = replace(rename_bound(expr, self._captured), symbols)
             if functions:
-                unfolded = unfolded.replace(
-                    lambda e: isinstance(e, AppliedUndef) and e.func in functions, call)
+                unfolded = calls_replaced(unfolded)
             if unfolded == expr:
                 return expr
             expr = unfolded

@@ -23,7 +23,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from pgsym._sums import write_out
-from pgsym._trees import depends_on, rebuild, replace_unevaluated
+from pgsym._trees import NOT_SMOOTH, depends_on, range_assumptions, rebuild, replace_unevaluated
 from pgsym.expectation import Expectation
 from pgsym.report import Justification, RuleCheck
 
@@ -280,6 +280,9 @@ def _chain_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
         inner, build = outer.base, (lambda u, e=outer.exp: sp.Pow(u, e))
     elif isinstance(outer, sp.Function) and not isinstance(outer, AppliedUndef) \
             and len(outer.args) == 1:
+        if isinstance(outer, NOT_SMOOTH):
+            raise RuleRefused(f"{outer.func} is not differentiable everywhere (a kink, jump or "
+                              f"branch cut), so the chain rule does not apply to it")
         inner, build = outer.args[0], outer.func
     else:
         return []
@@ -317,7 +320,7 @@ def _cancel_one_pair(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     options, refusal = [], ""
     for i, f in enumerate(factors):
         for j, g in enumerate(factors):
-            if i != j and not f.is_Number and g == sp.Pow(f, -1):
+            if i != j and not f.is_Number and f.is_commutative and g == sp.Pow(f, -1):
                 if not (context.is_nonzero(f) or context.states_nonzero(f)):
                     said = f" (the condition {context.relation} does not say so)" \
                         if context.relation is not None else ""
@@ -338,7 +341,8 @@ def _log_derivative(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     factors = _factors(node)
     options = []
     for i, f in enumerate(factors):
-        if isinstance(f, sp.Derivative) and _single_variable(f) is not None:
+        if isinstance(f, sp.Derivative) and _single_variable(f) is not None \
+                and f.expr.is_commutative:  # (u' B) / u is not (u'/u) B for matrices
             inverse = sp.Pow(f.expr, -1)
             for j, g in enumerate(factors):
                 if j != i and g == inverse:
@@ -352,8 +356,10 @@ def _pull_constants(derivative: sp.Derivative, context: RuleContext) -> sp.Basic
     """``d/dv (c * f) = c * d/dv f`` for every factor ``c`` free of ``v`` (through definitions)."""
     variable = _single_variable(derivative)
     factors = _factors(derivative.expr)
-    constant = [f for f in factors if not context.depends_on(f, variable)]
-    varying = [f for f in factors if context.depends_on(f, variable)]
+    # only commutative factors may move out (d/dt (G A) is not A dG/dt for matrices)
+    moves = [f.is_commutative and not context.depends_on(f, variable) for f in factors]
+    constant = [f for f, move in zip(factors, moves) if move]
+    varying = [f for f, move in zip(factors, moves) if not move]
     if not constant or not varying:
         return derivative
     return _product(constant + [sp.Derivative(_product(varying), variable)])
@@ -447,12 +453,36 @@ def _definition_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.
     return [every, outer] if every != outer else [outer]
 
 
+def _binding_ranges(exprs, symbols: set, context: RuleContext):
+    """Each (variable, binder, limit) where a sum, product or integral of ``exprs`` (as
+    written or unfolded) binds one of ``symbols``."""
+    found = []
+    for expr in exprs:
+        for written in {expr, context.unfold(expr)}:
+            for node in sp.preorder_traversal(written):
+                if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
+                    found += [(limit[0], node, limit) for limit in node.limits
+                              if limit[0] in symbols and len(limit) == 3]
+    return found
+
+
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
     mapping = dict(context.using)
+    free = before.free_symbols | after.free_symbols
     for old, new in mapping.items():
-        if not context.prove(old, new):
+        symbols = old.free_symbols | new.free_symbols
+        ranges = _binding_ranges((before, after), symbols, context)
+        # where the premise's symbols are only bound, it must hold over their ranges only
+        if (symbols & free or not ranges) and not context.prove(old, new):
             return RuleCheck(Justification.MISMATCH,
                              f"the premise {old} = {new} of the substitution is not proved")
+        for variable, node, limit in ranges:
+            inside = sp.Symbol(f"{variable.name}_in_range", **range_assumptions(node, limit))
+            if not context.prove(old.xreplace({variable: inside}), new.xreplace({variable: inside})):
+                return RuleCheck(Justification.MISMATCH,
+                                 f"the premise {old} = {new} is not proved for {variable} in the "
+                                 f"range {tuple(limit[1:])} over which {type(node).__name__} "
+                                 f"binds it, where the substitution would apply it")
     inverse = {new: old for old, new in mapping.items()}
     for written_before, written_after in _as_written_and_unfolded(before, after, context):
         for source, target, replace in ((written_before, written_after, mapping),

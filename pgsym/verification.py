@@ -31,7 +31,7 @@ from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate
 from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
-from pgsym._trees import canonical_bound, has_undefined_value, replace_unevaluated
+from pgsym._trees import NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated
 from pgsym.derivation import Derivation, Step, require_steps
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
@@ -199,7 +199,10 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                  settings: Settings, interchange: bool, rule_name: str) -> Verdict:
     budget = _Budget(settings.time_limit)
     try:
-        a, b = budget.run(lambda: (derivation.unfold(before), derivation.unfold(after)), 0.2)
+        # nothing evaluated while unfolding: H - H with H := a divergent integral must reach
+        # the convergence check, not cancel on the way
+        a, b = budget.run(lambda: (derivation.unfold(before, evaluate=False),
+                                   derivation.unfold(after, evaluate=False)), 0.2)
     except TimeLimitExceeded:
         return _gave_up("unfolding the definitions", settings)
     verdict = _compare(a, b, settings, budget, interchange_by_rule=interchange,
@@ -219,7 +222,7 @@ def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: s
     budget = _Budget(settings.time_limit)
 
     def proved(a: sp.Expr, b: sp.Expr) -> bool:
-        unfolded = derivation.unfold(a), derivation.unfold(b)
+        unfolded = derivation.unfold(a, evaluate=False), derivation.unfold(b, evaluate=False)
         return _compare(*unfolded, settings, budget, numeric=False).kind is VerdictKind.PROVED
 
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
@@ -298,9 +301,16 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
             vanishing = _vanishing_divisor(a, b, settings, budget)
             if vanishing is not None:
                 return vanishing
+        partial = _partial_piecewise(a) | _partial_piecewise(b)
         a, b = budget.run(lambda: (_reevaluated(a), _reevaluated(b)), _SHARES["normalize"])
     except TimeLimitExceeded:
         return _gave_up("preparing the steps", settings)
+    cancelled = partial - _partial_piecewise(a) - _partial_piecewise(b)
+    if cancelled:
+        node = sorted(cancelled, key=str)[0]
+        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                       f"SymPy's evaluation cancelled {node}, which is undefined where none of "
+                       f"its conditions holds; give it an otherwise branch, (value, True)")
     undefined = _undefined_side(a, b)
     if undefined:
         return undefined
@@ -320,12 +330,6 @@ def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     return None
 
 
-#: functions whose derivative does not exist everywhere (at a kink, jump or branch cut)
-_NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor,
-               sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
-               sp.KroneckerDelta)
-
-
 def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     """A derivative taken at a point (``Subs``) of a function with kinks: SymPy gives it a
     conventional value (``d/dx Max(x, 0)`` at 0 is ``Heaviside(0) = 1/2``) where it may not
@@ -335,7 +339,7 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             for derivative in point.expr.atoms(sp.Derivative):
                 variables = {v for v, _ in derivative.variable_count}
                 for node in sp.preorder_traversal(derivative.expr):
-                    if isinstance(node, _NOT_SMOOTH) and node.free_symbols & variables \
+                    if isinstance(node, NOT_SMOOTH) and node.free_symbols & variables \
                             and set(point.variables) & variables:
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
                                        f"{point} takes the derivative of {type(node).__name__}"
@@ -432,7 +436,8 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
                                                      FAMILIES, MAX_DIGITS, difference))
     if isinstance(sampled, Verdict):
         return sampled
-    if difference is not None and difference.is_zero is False:
+    if difference is not None and not difference.atoms(sp.Dummy) and difference.is_zero is False:
+        # (a difference of opaque stand-ins for unevaluated objects says nothing)
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the difference of the two sides simplifies to {difference}, which "
                        f"SymPy's assumptions show is never zero")
@@ -528,6 +533,11 @@ def _opaque(expr: sp.Expr) -> sp.Expr:
             if not any(node.has(outer) for outer in found):
                 found[node] = sp.Dummy("opaque", commutative=node.is_commutative)
     return expr.xreplace(found) if found else expr
+
+
+def _partial_piecewise(expr: sp.Expr) -> set[sp.Piecewise]:
+    """The piecewise functions of ``expr`` without an "otherwise" branch."""
+    return {node for node in expr.atoms(sp.Piecewise) if node.args[-1].cond is not sp.true}
 
 
 def _hazard(expr: sp.Expr) -> str:

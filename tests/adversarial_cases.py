@@ -178,6 +178,11 @@ _real_f = sp.Function("f", real=True)
 _real_g = sp.Function("g", real=True)
 _positive_function = sp.Function("f", positive=True)
 _canonical_name = sp.Symbol("_b0_0", integer=True, positive=True)
+_matrix_function = sp.Function("G", commutative=False)
+_harmonic_name = sp.Symbol("H")
+_divergent_integral = sp.Integral(1 / x, (x, 1, sp.oo))
+_partial = sp.Piecewise((1, t > 0))
+_theta_base = sp.IndexedBase("theta")
 _variable_alias, _bound_alias = sp.symbols("y b", real=True)
 _positive_k = sp.Symbol("k", integer=True, positive=True)
 _positive_s = sp.Symbol("s", positive=True)
@@ -577,6 +582,16 @@ WRONG_SOURCES = [
          .step(-1 - r**2, rule="definition"),
          "sqrt(f^2) was stored as f because f is declared positive; -1 - s^2 is negative",
          may_raise=True),
+    Case("indexed-summand-keeps-its-bound-index",
+         lambda: Derivation("indexed-summand-keeps-its-bound-index",
+                            start=sp.Sum(_theta_base[k] * k, (k, 1, 2)), parameters=(k,))
+         .step(3 * _theta_base[k], rule="algebra"),
+         "theta[1] + 2 theta[2] is not 3 theta[k] (renaming the index must reach theta[k])"),
+    Case("indexed-summand-keeps-its-bound-index-symbolic-range",
+         lambda: Derivation("indexed-summand-keeps-its-bound-index-symbolic-range",
+                            start=sp.Sum(_theta_base[k], (k, 1, _count)), parameters=(k,))
+         .step(_count * _theta_base[k], rule="algebra"),
+         "theta[1] + ... + theta[N] is not N theta[k]"),
     _case("derivative-of-max-at-its-kink", sp.Subs(sp.Derivative(sp.Max(r, 0), r), r, 0),
           sp.Rational(1, 2), "Max(r, 0) has no derivative at 0 (SymPy says Heaviside(0) = 1/2)"),
     _case("derivative-of-abs-at-its-kink", sp.Subs(sp.Derivative(sp.Abs(r), r), r, 0), sp.S.Zero,
@@ -656,6 +671,60 @@ RULE_MISUSE = [
          .step(sp.Mul(s, sp.Mul(r - 1, 1 / (r - 1), evaluate=False), evaluate=False),
                rule="multiply by one", condition=sp.Ne(s, 0)),
          "the condition s != 0 says nothing about r - 1, which is 0 at r = 1",
+         value_false=False),
+    # fourth hostile review (rule checks): non-commutative factors moved, evaluation while
+    # unfolding, premises used outside their range, chain rule through a kink
+    Case("swap-sum-moves-a-non-commutative-factor",
+         lambda: Derivation("swap-sum-moves-a-non-commutative-factor",
+                            start=sp.Derivative(sp.Sum(sp.Mul(_matrix_function(t, k), A), (k, 1, _count)), t))
+         .step(sp.Sum(sp.Mul(A, sp.Derivative(_matrix_function(t, k), t)), (k, 1, _count)),
+               rule="swap sum and gradient", condition="a finite sum"),
+         "d/dt (G A) is G' A, not A G', for matrices"),
+    Case("linearity-moves-a-non-commutative-factor",
+         lambda: Derivation("linearity-moves-a-non-commutative-factor",
+                            start=sp.Derivative(sp.Mul(_matrix_function(t), A), t))
+         .step(sp.Mul(A, sp.Derivative(_matrix_function(t), t)), rule="linearity of differentiation"),
+         "d/dt (G A) is G' A, not A G'"),
+    Case("multiply-by-one-cancels-non-adjacent-matrices",
+         lambda: Derivation("multiply-by-one-cancels-non-adjacent-matrices", start=A * B * A**-1)
+         .step(B, rule="multiply by one", condition="A is invertible"),
+         "A B A^-1 is B only if A and B commute"),
+    Case("divergent-difference-behind-a-definition",
+         lambda: Derivation("divergent-difference-behind-a-definition",
+                            start=sp.Add(_harmonic_name, -_harmonic_name, evaluate=False),
+                            definitions={_harmonic_name: _divergent_integral})
+         .step(sp.S.Zero, rule="algebra"),
+         "H - H with H the divergent integral of 1/x over (1, oo) is undefined, not 0"),
+    Case("divergent-difference-unfolded-by-a-function-definition",
+         lambda: Derivation("divergent-difference-unfolded-by-a-function-definition",
+                            start=sp.Add(_divergent_integral, -_divergent_integral, _h(z),
+                                         evaluate=False),
+                            definitions={_h: sp.Lambda(_lam_u, _lam_u)})
+         .step(z, rule="definition"),
+         "H - H + h(z) is undefined, and unfolding h does not cancel H - H"),
+    Case("partial-piecewise-cancelled-by-evaluation",
+         lambda: Derivation("partial-piecewise-cancelled-by-evaluation",
+                            start=sp.Add(_partial, -_partial, z, evaluate=False))
+         .step(z, rule="algebra"),
+         "Piecewise((1, t > 0)) is undefined for t <= 0, so P - P + z is not z there"),
+    Case("associativity-cancels-through-a-definition",
+         lambda: Derivation("associativity-cancels-through-a-definition",
+                            start=sp.Add(_h(t), -t, z, evaluate=False),
+                            definitions={_h: sp.Lambda(_lam_u, _lam_u)})
+         .step(z, rule="associativity"),
+         "h(t) - t + z = z is true, but by cancellation, not regrouping", value_false=False),
+    Case("substitution-premise-used-outside-its-range",
+         lambda: Derivation("substitution-premise-used-outside-its-range",
+                            start=sp.Sum(sp.sqrt(u**2) * _h(u), (u, -_count - 1, _count + 1)),
+                            definitions={_h: sp.Lambda(_lam_u, _lam_u)})
+         .step(sp.Sum(u * _h(u), (u, -_count - 1, _count + 1)), rule="substitution",
+               using={sp.sqrt(u**2): u}),
+         "sqrt(u^2) = u holds for u >= 0 only; the sum runs over negative u too"),
+    Case("chain-rule-through-sign",
+         lambda: Derivation("chain-rule-through-sign", start=sp.Derivative(sp.sign(t**2 + sp.I * t), t))
+         .step(sp.Mul(sp.Subs(sp.Derivative(sp.sign(z), z), z, t**2 + sp.I * t),
+                      sp.Derivative(t**2 + sp.I * t, t), evaluate=False), rule="chain rule"),
+         "sign is not differentiable (not holomorphic): the chain rule does not apply",
          value_false=False),
     Case("swap-sum-bound-defined-as-infinity-no-assumptions",
          lambda: _with_params("swap-sum-bound-defined-as-infinity-no-assumptions",

@@ -86,3 +86,16 @@ def test_outside_the_main_thread_the_limit_still_holds():
     thread.start()
     thread.join(5)
     assert outcome["seconds"] < 2
+
+
+@pytest.mark.parametrize("clock", ["wall", "cpu"])
+def test_an_answer_given_after_catching_the_interrupt_is_not_believed(clock):
+    def stubborn():
+        try:
+            while True:
+                pass
+        except BaseException:
+            return "yes"  # a check that swallows its interrupt and answers
+
+    with pytest.raises(TimeLimitExceeded):
+        call_with_time_limit(stubborn, 0.2, clock=clock)
