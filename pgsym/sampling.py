@@ -232,6 +232,12 @@ def random_point(symbols: set[sp.Symbol], rng: random.Random,
             for s in sorted(symbols, key=sp.default_sort_key)}
 
 
+#: functions whose identities break where an argument is 0, -1, -2, ...
+_POLES_AT_NONPOSITIVE_INTEGERS = (sp.binomial, sp.factorial, sp.gamma, sp.loggamma,
+                                  sp.polygamma, sp.RisingFactorial, sp.FallingFactorial,
+                                  sp.subfactorial, sp.harmonic, sp.beta, sp.factorial2)
+
+
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
     """Values at which something happens, and values just beyond: where a Kronecker delta, a
     step function, an absolute value, a floor, a minimum, a comparison, a branch point or a
@@ -250,6 +256,9 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
                 switches += [node.args[0] - shift * node.args[1] for shift in (-1, 0, 1, 2)]
             elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.log, sp.re, sp.im, sp.arg)):
                 switches.append(node.args[0])
+            elif isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
+                # binomial, gamma, factorial... have poles or conventions at 0, -1, -2, ...
+                switches += [argument + shift for argument in node.args for shift in (0, 1, 2)]
             elif isinstance(node, (sp.Min, sp.Max)):
                 switches += [u - v for u in node.args for v in node.args if u != v]
             elif isinstance(node, sp.Pow):

@@ -398,6 +398,8 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
             finite = all(bound.is_finite for limit in node.limits for bound in limit[1:])
             if isinstance(node, (sp.Sum, sp.Product)) and finite:
                 continue
+            if node.has(AppliedUndef) and not _reevaluated(node).has(AppliedUndef):
+                node = _reevaluated(node)  # sum (1/k + f(k) - f(k)) is the harmonic series
             if node.has(AppliedUndef):
                 if not finite:
                     assumed.append(f"{node} converges (it involves functions left undefined)")
@@ -414,21 +416,35 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
     """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric."""
     if a == b or _rules.canonical(a) == _rules.canonical(b):
         return Verdict(VerdictKind.PROVED, "identical")
+    gap = ""
     if numeric:
         probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,
                                                           1, PROBE_DIGITS))
         if isinstance(probe, Verdict):
             return probe
+        gap = probe.one_sided if isinstance(probe, _Sampled) else ""
+
+    def unless_holes(verdict: Verdict) -> Verdict:
+        """A proof holds where both sides are defined; where one side has a hole the other
+        fills (other than a removable singularity at a special point of a continuous
+        variable), a chain of such steps could prove something false (n = gamma(n+1)/gamma(n)
+        = binomial(n, n-1) for integers n, false at n = -1)."""
+        if gap and verdict.kind.is_proof:
+            return Verdict(VerdictKind.UNKNOWN, "undefined",
+                           f"the two sides are not defined at the same points: {gap}")
+        return verdict
+
     if _attempt(budget, "congruence", lambda: _congruent(a, b, settings)) is True:
-        return Verdict(VerdictKind.PROVED, "congruence",
-                       "the same sums, integrals or derivatives of parts proved equal")
+        return unless_holes(Verdict(VerdictKind.PROVED, "congruence",
+                                    "the same sums, integrals or derivatives of parts proved "
+                                    "equal"))
     if interchange_by_rule:
-        return Verdict(VerdictKind.PROVED_ASSUMING, "rule",
-                       f"the step is exactly the interchange of {rule_name!r}, which holds "
-                       f"under the stated condition")
+        return unless_holes(Verdict(VerdictKind.PROVED_ASSUMING, "rule",
+                                    f"the step is exactly the interchange of {rule_name!r}, "
+                                    f"which holds under the stated condition"))
     symbolic = _attempt(budget, "symbolic", lambda: _symbolic(a, b, settings))
     if isinstance(symbolic, Verdict):
-        return symbolic
+        return unless_holes(symbolic)
     difference = symbolic if isinstance(symbolic, sp.Expr) else None
     if not numeric:
         return Verdict(VerdictKind.UNKNOWN, "symbolic", "not proved symbolically")
@@ -643,12 +659,12 @@ class _Sampled:
 def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int):
     """``count`` random points, then one at each special value (the others random)."""
     for _ in range(count):
-        yield random_point(symbols, rng, small), False
+        yield random_point(symbols, rng, small), None
     for symbol in sorted(special, key=sp.default_sort_key):
         for value in special[symbol]:
             point = random_point(symbols, rng, small)
             point[symbol] = value
-            yield point, True
+            yield point, symbol
 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
@@ -673,7 +689,11 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
         families_of_functions = instantiations(sp.Tuple(a, b), families, settings.seed)
         matrices = matrix_values((a, b), rng)
         for instantiation in families_of_functions:
-            for point, is_special in _points(symbols, small, special, rng, points):
+            for point, special_symbol in _points(symbols, small, special, rng, points):
+                is_special = special_symbol is not None
+                # an integer has no neighbours to fill a hole from: where one side is undefined
+                # at an integer, the sides are different functions there
+                removable = is_special and not special_symbol.is_integer
                 point.update(matrices)
                 counts["attempted"] += 1
                 found = _compare_within_limit(a, b, instantiation, point, rng, digits, settings,
@@ -701,7 +721,7 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                     counts["agreed"] += 1
                     counts["exact"] += found.exact
                     counts["quadrature"] += found.quadrature
-                elif found.outcome == "one-sided" and not is_special and not one_sided:
+                elif found.outcome == "one-sided" and not removable and not one_sided:
                     one_sided = (f"at {', '.join(f'{k} = {v}' for k, v in point.items())} the "
                                  f"previous step is {sp.N(found.before, 15)}, this step "
                                  f"{sp.N(found.after, 15)}")

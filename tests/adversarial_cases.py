@@ -183,6 +183,7 @@ _harmonic_name = sp.Symbol("H")
 _divergent_integral = sp.Integral(1 / x, (x, 1, sp.oo))
 _partial = sp.Piecewise((1, t > 0))
 _theta_base = sp.IndexedBase("theta")
+m_pos = sp.Symbol("m", integer=True, positive=True)
 _variable_alias, _bound_alias = sp.symbols("y b", real=True)
 _positive_k = sp.Symbol("k", integer=True, positive=True)
 _positive_s = sp.Symbol("s", positive=True)
@@ -592,6 +593,25 @@ WRONG_SOURCES = [
                             start=sp.Sum(_theta_base[k], (k, 1, _count)), parameters=(k,))
          .step(_count * _theta_base[k], rule="algebra"),
          "theta[1] + ... + theta[N] is not N theta[k]"),
+    # fifth review: identities SymPy simplifies that break at a few integers, chains through
+    # expressions with holes, and a divergent sum hidden behind f - f
+    _case("binomial-identity-broken-at-one-integer",
+          (n - 7)**2 - 1, sp.binomial((n - 7)**2 - 1, (n - 7)**2 - 2),
+          "at n = 7 the left side is -1 and binomial(-1, -2) is 0 (SymPy's convention)"),
+    Case("chain-through-an-expression-with-holes-at-the-integers",
+         lambda: Derivation("chain-through-an-expression-with-holes-at-the-integers", start=n)
+         .step(sp.gamma(n + 1) / sp.gamma(n), rule="algebra")
+         .step(sp.binomial(n, n - 1), rule="algebra"),
+         "gamma(n+1)/gamma(n) is undefined for integers n <= 0, so each step holds only where "
+         "it is defined; n = binomial(n, n-1) is false at n = -1"),
+    Case("divergent-sum-hidden-behind-f-minus-f",
+         lambda: Derivation("divergent-sum-hidden-behind-f-minus-f",
+                            start=sp.Add(_harmonic_name, -_harmonic_name, evaluate=False),
+                            definitions={_harmonic_name: sp.Sum(
+                                sp.Add(1 / m_pos, _h(m_pos), -_h(m_pos), evaluate=False),
+                                (m_pos, 1, sp.oo))})
+         .step(sp.S.Zero, rule="algebra"),
+         "the sum is the harmonic series whatever h is: H - H is undefined"),
     _case("derivative-of-max-at-its-kink", sp.Subs(sp.Derivative(sp.Max(r, 0), r), r, 0),
           sp.Rational(1, 2), "Max(r, 0) has no derivative at 0 (SymPy says Heaviside(0) = 1/2)"),
     _case("derivative-of-abs-at-its-kink", sp.Subs(sp.Derivative(sp.Abs(r), r), r, 0), sp.S.Zero,
