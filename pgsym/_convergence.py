@@ -53,8 +53,13 @@ def _continuous_on(expr: sp.Expr, variable: sp.Symbol, lower: sp.Expr, upper: sp
     if expr.free_symbols - {variable} or expr.has(sp.core.function.AppliedUndef):
         return False  # a domain with parameters or unknown functions: not shown
     try:
-        domain = sp.calculus.util.continuous_domain(expr, variable, sp.Interval(lower, upper))
-        return bool(sp.Interval(lower, upper).is_subset(domain))
+        if (upper - lower).is_negative:  # a reversed integral covers the same interval
+            lower, upper = upper, lower
+        elif not (upper - lower).is_nonnegative:
+            return False  # which way the interval runs is not known
+        interval = sp.Interval(lower, upper)
+        domain = sp.calculus.util.continuous_domain(expr, variable, interval)
+        return bool(interval.is_subset(domain))
     except Exception:  # SymPy could not tell
         return False
 

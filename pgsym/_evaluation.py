@@ -22,7 +22,7 @@ from pgsym._trees import differentiates_under_limit, has_undefined_value
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
-from pgsym.sampling import (SamplingError, concrete, instantiations, numeric_value,
+from pgsym.sampling import (SamplingError, concrete, instantiations, numeric_value, special_values,
                             random_point, respects, sampled_symbols)
 
 #: sample points at which each closed form is compared with its unevaluated object
@@ -108,7 +108,27 @@ def cross_check(closed_forms: tuple[ClosedForm, ...], seed: int = 0) -> None:
             converges(record.original)
         except NotShownToConverge as failure:
             raise CrossCheckFailed(str(failure)) from None
+        _terms_defined(record.original)
         _compare_at_points(record, rng)
+
+
+def _terms_defined(total: sp.Basic) -> None:
+    """A sum's or product's closed form comes from its term's formula, which may have holes
+    (``(k**2 - 2500)/(k - 50)`` at ``k = 50``) that SymPy cancels; where a hole may lie in the
+    range, the closed form is not the sum."""
+    if not isinstance(total, (sp.Sum, sp.Product)):
+        return
+    for index, lower, upper in total.limits:
+        if not index.is_integer:
+            continue
+        for value in special_values((total.function,), {index}).get(index, []):
+            term = total.function.xreplace({index: value})
+            if not has_undefined_value(term):
+                continue
+            outside = (value - lower).is_negative or (upper - value).is_negative
+            if not outside:
+                raise CrossCheckFailed(f"the term of {total} is undefined at {index} = {value} "
+                                       f"({term}), which may lie in its range")
 
 
 def _compare_at_points(record: ClosedForm, rng: random.Random) -> None:

@@ -83,8 +83,10 @@ class Rule:
     """A named justification; ``check`` is ``None`` for rules that only assert equality.
 
     An ``interchange`` rule (swapping a limit and a derivative) is an identity under a
-    condition the step states; when it is confirmed and the condition is stated, the step
-    is proved under that assumption even where no evaluation can show it.
+    condition the step states; when a built-in one is confirmed and the condition is stated,
+    the step is proved under that assumption even where no evaluation can show it. (A rule
+    of your own never makes a step proved: its check is code pgsym cannot vouch for, so the
+    flag has no effect on it.)
 
     >>> Rule("my identity", "an identity I trust").is_transformation
     False

@@ -246,6 +246,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
     Random points would miss them. Only values the symbol's assumptions allow are kept.
     """
     switches: list[sp.Expr] = []
+    poles: list[sp.Expr] = []
     for expr in exprs:
         for node in sp.preorder_traversal(expr):
             if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
@@ -264,6 +265,8 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
             elif isinstance(node, sp.Pow):
                 if not node.exp.is_Integer:
                     switches.append(node.base)  # a branch point
+                elif node.exp.is_negative:
+                    poles.append(node.base)  # a hole (an integer has no neighbours to fill it)
                 if node.base.is_number:
                     switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
     found: dict[sp.Basic, list] = {}
@@ -276,7 +279,8 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
         if symbol.is_integer:  # identities of binomials and factorials break at 0 and below
             for value in range(-2, 3):
                 add(symbol, sp.Integer(value))
-    for switch in switches:
+    integer_poles = [p for p in poles if any(s.is_integer for s in p.free_symbols & symbols)]
+    for switch in switches + integer_poles:
         inside = switch.free_symbols & symbols
         if len(inside) != 1:
             continue

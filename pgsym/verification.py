@@ -569,6 +569,14 @@ def _hazard(expr: sp.Expr) -> str:
 
 
 def _whole_proof(a: sp.Expr, b: sp.Expr, settings: Settings) -> bool:
+    """Whether ``a = b`` (bodies of sums, integrals, derivatives) is proved as a step would
+    be: probed at random and special points first (a bound variable is sampled over its
+    range's assumptions, so an identity that breaks at one index is refuted), with no hole
+    one side has and the other fills, then proved symbolically."""
+    budget = _Budget(settings.time_limit * _SHARES["congruence"])
+    probe = _sample(a, b, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS)
+    if isinstance(probe, Verdict) or (isinstance(probe, _Sampled) and probe.one_sided):
+        return False
     result = _symbolic(a, b, settings)
     return isinstance(result, Verdict) and result.kind is VerdictKind.PROVED
 
@@ -763,14 +771,7 @@ def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) 
         if outcome.ended == "timeout" else
         RuleCheck(Justification.MISMATCH, f"the rule check failed: {outcome.detail}"))
     verdict = verdicts[0] if verdicts else _interrupted(outcome, "the value check")
-    rule = step.custom_rule
-    if rule is not None and rule.interchange and step.assumption \
-            and verdict.kind is VerdictKind.CHECKED_NUMERICALLY \
-            and justification.status is Justification.CONFIRMED:
-        # a user's interchange rule, confirmed under a stated condition: checked after the
-        # value (see _check_step), so its promotion happens here
-        verdict = Verdict(VerdictKind.PROVED_ASSUMING, "rule",
-                          f"the step is exactly the interchange of {rule.name!r}, which holds "
-                          f"under the stated condition", assumption=step.assumption)
+    # (a rule of the user's never turns sampling into proof, interchange or not: its check is
+    # code pgsym cannot vouch for)
     accepted = settings.accept_numeric or step.accepts_numeric
     return StepReport(number, step, verdict, justification, outcome.cpu_seconds, accepted)

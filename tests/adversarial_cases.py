@@ -205,6 +205,10 @@ class Case:
     #: refusing the derivation with a DerivationError (naming it) is an acceptable answer
     may_raise: bool = False
     time_limit: float = 2.0
+    #: sampling cannot reach the one place where the sides differ (an index of 50 in a sum
+    #: whose sampled bounds stay small): the step must not be proved, but with numeric
+    #: evidence accepted it may pass, as evidence may
+    sampling_misses: bool = False
 
 
 def claim(name: str, before: sp.Expr, after: sp.Expr, rule="algebra", **step) -> Callable[[], Derivation]:
@@ -612,6 +616,28 @@ WRONG_SOURCES = [
                                 (m_pos, 1, sp.oo))})
          .step(sp.S.Zero, rule="algebra"),
          "the sum is the harmonic series whatever h is: H - H is undefined"),
+    # sixth review: the same broken identity inside a sum's, product's or expectation's body,
+    # a term with a hole at one index, a reversed divergent integral
+    _case("broken-binomial-identity-inside-a-sum",
+          sp.Sum((k - 50)**2 - 1, (k, 1, n)),
+          sp.Sum(sp.binomial((k - 50)**2 - 1, (k - 50)**2 - 2), (k, 1, n)),
+          "at n = 50 the sums are 40375 and 40376 (the term at k = 50 is -1 against 0)",
+          sampling_misses=True),
+    _case("broken-binomial-identity-inside-a-product",
+          sp.Product(2 * (k - 50)**2 - 1, (k, 1, n)),
+          sp.Product(sp.binomial(2 * (k - 50)**2 - 1, 2 * (k - 50)**2 - 2), (k, 1, n)),
+          "at n = 50 the right side has a factor 0 where the left has -1",
+          sampling_misses=True),
+    _case("broken-binomial-identity-inside-an-expectation",
+          pgsym.Expectation((k - 50)**2 - 1, (k, 1, n), 1),
+          pgsym.Expectation(sp.binomial((k - 50)**2 - 1, (k - 50)**2 - 2), (k, 1, n), 1),
+          "the terms differ at k = 50", sampling_misses=True),
+    _case("sum-of-a-term-with-a-hole-at-one-index",
+          sp.Sum(k + 50, (k, 1, n)), sp.Sum((k**2 - 2500) / (k - 50), (k, 1, n)),
+          "for n >= 50 the right side's term at k = 50 is 0/0: the sum is undefined there"),
+    _case("reversed-divergent-integral",
+          sp.Integral(1 / r**2, (r, 1, -1)), sp.Integer(2),
+          "1/r^2 is not integrable across 0, whichever way the interval runs"),
     _case("derivative-of-max-at-its-kink", sp.Subs(sp.Derivative(sp.Max(r, 0), r), r, 0),
           sp.Rational(1, 2), "Max(r, 0) has no derivative at 0 (SymPy says Heaviside(0) = 1/2)"),
     _case("derivative-of-abs-at-its-kink", sp.Subs(sp.Derivative(sp.Abs(r), r), r, 0), sp.S.Zero,
@@ -649,6 +675,14 @@ def _with_params(name, start, **options):
 
 def _times_q_over_q(expr: sp.Expr, q: sp.Expr) -> sp.Expr:
     return sp.Mul(expr, sp.Mul(q, 1 / q, evaluate=False), evaluate=False)
+
+
+def _confirms_anything(before, after, context) -> RuleCheck:
+    return RuleCheck(Justification.CONFIRMED, "trust me")
+
+
+_trusting_interchange = Rule("my swap", "swap a limit and a derivative", _confirms_anything,
+                             interchange=True)
 
 
 def _always_confirmed(before, after, context) -> RuleCheck:
@@ -746,6 +780,13 @@ RULE_MISUSE = [
                       sp.Derivative(t**2 + sp.I * t, t), evaluate=False), rule="chain rule"),
          "sign is not differentiable (not holomorphic): the chain rule does not apply",
          value_false=False),
+    Case("user-interchange-rule-does-not-turn-sampling-into-proof",
+         lambda: Derivation("user-interchange-rule-does-not-turn-sampling-into-proof",
+                            start=(n - 50)**14 - 1)
+         .step(sp.binomial((n - 50)**14 - 1, (n - 50)**14 - 2), rule=_trusting_interchange,
+               condition="the limit and the derivative commute"),
+         "false at n = 50; a rule of the user's that confirms everything must not make it "
+         "proved", sampling_misses=True),
     Case("swap-sum-bound-defined-as-infinity-no-assumptions",
          lambda: _with_params("swap-sum-bound-defined-as-infinity-no-assumptions",
                               sp.Derivative(sp.Sum(_exp_term, (j, 0, _plain_N)), theta),
