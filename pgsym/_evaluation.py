@@ -22,8 +22,9 @@ from pgsym._trees import differentiates_under_limit, has_undefined_value
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
-from pgsym.sampling import (SamplingError, concrete, instantiations, numeric_value, special_values,
-                            random_point, respects, sampled_symbols)
+from pgsym.sampling import (SamplingError, concrete, instantiations, numeric_value,
+                            random_point, respects, sampled_symbols, special_values,
+                            unfound_integer_switches)
 
 #: sample points at which each closed form is compared with its unevaluated object
 CROSS_CHECK_POINTS = 3
@@ -121,6 +122,11 @@ def _terms_defined(total: sp.Basic) -> None:
     for index, lower, upper in total.limits:
         if not index.is_integer:
             continue
+        unlisted = unfound_integer_switches((total.function,),
+                                            {index} | total.function.free_symbols)
+        if unlisted:
+            raise CrossCheckFailed(f"the term of {total} may be undefined at an index in its "
+                                   f"range: {unlisted}")
         for value in special_values((total.function,), {index}).get(index, []):
             term = total.function.xreplace({index: value})
             if not has_undefined_value(term):

@@ -23,7 +23,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from pgsym._sums import write_out
-from pgsym._trees import NOT_SMOOTH, depends_on, range_assumptions, rebuild, replace_unevaluated
+from pgsym._trees import (NOT_SMOOTH, binders, bound_variables, depends_on, range_assumptions,
+                          rebuild, replace_unevaluated)
 from pgsym.expectation import Expectation
 from pgsym.report import Justification, RuleCheck
 
@@ -468,14 +469,28 @@ def _binding_ranges(exprs, symbols: set, context: RuleContext):
     return found
 
 
+def _bound_without_range(exprs, symbols: set, context: RuleContext) -> bool:
+    """Whether a binder other than a sum, product or integral (a ``Subs``, a ``Lambda``, an
+    expectation) binds one of ``symbols`` in ``exprs``, as written or unfolded."""
+    for expr in exprs:
+        for written in {expr, context.unfold(expr)}:
+            for node in binders(written):
+                if not isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits) \
+                        and symbols & set(bound_variables(node)):
+                    return True
+    return False
+
+
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
     mapping = dict(context.using)
     free = before.free_symbols | after.free_symbols
     for old, new in mapping.items():
         symbols = old.free_symbols | new.free_symbols
         ranges = _binding_ranges((before, after), symbols, context)
-        # where the premise's symbols are only bound, it must hold over their ranges only
-        if (symbols & free or not ranges) and not context.prove(old, new):
+        # where the premise's symbols are only bound by sums, products and integrals, it must
+        # hold over their ranges only; bound by anything else (Subs, Lambda), everywhere
+        rangeless = _bound_without_range((before, after), symbols, context)
+        if (symbols & free or not ranges or rangeless) and not context.prove(old, new):
             return RuleCheck(Justification.MISMATCH,
                              f"the premise {old} = {new} of the substitution is not proved")
         for variable, node, limit in ranges:

@@ -238,6 +238,38 @@ _POLES_AT_NONPOSITIVE_INTEGERS = (sp.binomial, sp.factorial, sp.gamma, sp.loggam
                                   sp.subfactorial, sp.harmonic, sp.beta, sp.factorial2)
 
 
+def unfound_integer_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
+    """Where a binomial, gamma or factorial argument, or a denominator, depends on integer
+    symbols in a way whose integer roots :func:`special_values` cannot list (several symbols,
+    a degree above 12, irrational coefficients): an identity may break at such an integer
+    and no sampled point would show it. Returns the first such expression, in words ("" if
+    none)."""
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
+                candidates = [a for a in node.args if not a.is_positive]
+            elif isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp.is_negative:
+                candidates = [node.base] if node.base.is_zero is not False else []
+            else:
+                continue
+            for candidate in candidates:
+                inside = {s for s in candidate.free_symbols & symbols if s.is_integer}
+                if not inside:
+                    continue
+                if len(candidate.free_symbols & symbols) != 1 or not _listable(candidate, *inside):
+                    return f"{node}, where {candidate} may reach 0, -1, ... at integers"
+    return ""
+
+
+def _listable(expr: sp.Expr, symbol: sp.Basic) -> bool:
+    """Whether the integer roots of ``expr`` (a polynomial in ``symbol``) can be listed."""
+    try:
+        polynomial = sp.Poly(expr, symbol)
+    except sp.PolynomialError:
+        return False
+    return polynomial.degree() <= 12 and all(c.is_Rational for c in polynomial.all_coeffs())
+
+
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
     """Values at which something happens, and values just beyond: where a Kronecker delta, a
     step function, an absolute value, a floor, a minimum, a comparison, a branch point or a

@@ -37,7 +37,7 @@ from pgsym.report import (Counterexample, Justification, Report, RuleCheck, Step
                           Verdict, VerdictKind)
 from pgsym.sampling import (MAX_DIGITS, Comparison, SamplingError, bound_symbols_of_ranges,
                             compare_at, instantiations, matrix_values, random_point,
-                            sampled_symbols, special_values)
+                            sampled_symbols, special_values, unfound_integer_switches)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -424,6 +424,8 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
             return probe
         gap = probe.one_sided if isinstance(probe, _Sampled) else ""
 
+    blind = unfound_integer_switches((a, b), sampled_symbols(a, b)) if numeric else ""
+
     def unless_holes(verdict: Verdict) -> Verdict:
         """A proof holds where both sides are defined; where one side has a hole the other
         fills (other than a removable singularity at a special point of a continuous
@@ -432,6 +434,10 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         if gap and verdict.kind.is_proof:
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"the two sides are not defined at the same points: {gap}")
+        if blind and verdict.kind.is_proof and verdict.method != "identical":
+            return Verdict(VerdictKind.UNKNOWN, "undefined",
+                           f"simplification may not hold at every integer: {blind}; the "
+                           f"points where it could break cannot be listed and probed")
         return verdict
 
     if _attempt(budget, "congruence", lambda: _congruent(a, b, settings)) is True:
@@ -574,6 +580,8 @@ def _whole_proof(a: sp.Expr, b: sp.Expr, settings: Settings) -> bool:
     range's assumptions, so an identity that breaks at one index is refuted), with no hole
     one side has and the other fills, then proved symbolically."""
     budget = _Budget(settings.time_limit * _SHARES["congruence"])
+    if unfound_integer_switches((a, b), sampled_symbols(a, b)):
+        return False
     probe = _sample(a, b, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS)
     if isinstance(probe, Verdict) or (isinstance(probe, _Sampled) and probe.one_sided):
         return False

@@ -638,6 +638,24 @@ WRONG_SOURCES = [
     _case("reversed-divergent-integral",
           sp.Integral(1 / r**2, (r, 1, -1)), sp.Integer(2),
           "1/r^2 is not integrable across 0, whichever way the interval runs"),
+    # seventh review: integer points where an identity breaks that cannot be listed (two
+    # symbols, degree above 12), holes at such points in a sum's term
+    _case("broken-binomial-identity-at-unlistable-integers",
+          (m_pos - 20)**2 * (m_pos + 20)**2 * m_pos**10 - 1,
+          sp.binomial((m_pos - 20)**2 * (m_pos + 20)**2 * m_pos**10 - 1,
+                      (m_pos - 20)**2 * (m_pos + 20)**2 * m_pos**10 - 2),
+          "at m = 20 the left side is -1 and the binomial 0 (degree 14: no listed root)"),
+    _case("broken-binomial-identity-in-two-integers",
+          (n - k - 30)**2 - 1, sp.binomial((n - k - 30)**2 - 1, (n - k - 30)**2 - 2),
+          "at n = 30, k = 0 the sides are -1 and 0"),
+    _case("sum-of-a-term-with-a-hole-at-a-symbolic-index",
+          sp.Sum((k**2 - (n + 20)**2) / (k - n - 20), (k, 1, m_pos)),
+          m_pos * (m_pos + 1) / 2 + (n + 20) * m_pos,
+          "at n = 0 the term at k = 20 is 0/0: for m >= 20 the sum is undefined"),
+    _case("sum-of-a-term-with-a-hole-at-a-root-of-degree-13",
+          sp.Sum((k**26 - 20**26) / (k**13 - 20**13), (k, 1, m_pos)),
+          sp.Sum(k**13, (k, 1, m_pos)) + 20**13 * m_pos,
+          "the term at k = 20 is 0/0"),
     _case("derivative-of-max-at-its-kink", sp.Subs(sp.Derivative(sp.Max(r, 0), r), r, 0),
           sp.Rational(1, 2), "Max(r, 0) has no derivative at 0 (SymPy says Heaviside(0) = 1/2)"),
     _case("derivative-of-abs-at-its-kink", sp.Subs(sp.Derivative(sp.Abs(r), r), r, 0), sp.S.Zero,
@@ -787,6 +805,14 @@ RULE_MISUSE = [
                condition="the limit and the derivative commute"),
          "false at n = 50; a rule of the user's that confirms everything must not make it "
          "proved", sampling_misses=True),
+    Case("substitution-premise-applied-inside-a-subs",
+         lambda: Derivation("substitution-premise-applied-inside-a-subs",
+                            start=sp.Sum(sp.Abs(k), (k, 1, _count)) + sp.Subs(sp.Abs(k), k, -1)
+                            + sp.Subs(-sp.Abs(k) / 2, k, -2))
+         .step(sp.Sum(k, (k, 1, _count)) + sp.Subs(k, k, -1) + sp.Subs(-k / 2, k, -2),
+               rule="substitution", using={sp.Abs(k): k}),
+         "|k| = k holds over the sum's range, not at the Subs points k = -1, -2 (the two "
+         "misapplications cancel, so the value holds)", value_false=False),
     Case("swap-sum-bound-defined-as-infinity-no-assumptions",
          lambda: _with_params("swap-sum-bound-defined-as-infinity-no-assumptions",
                               sp.Derivative(sp.Sum(_exp_term, (j, 0, _plain_N)), theta),
