@@ -456,29 +456,20 @@ def _definition_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.
     return [every, outer] if every != outer else [outer]
 
 
-def _binding_ranges(exprs, symbols: set, context: RuleContext):
-    """Each (variable, binder, limit) where a sum, product or integral of ``exprs`` (as
-    written or unfolded) binds one of ``symbols``."""
-    found = []
-    for expr in exprs:
-        for written in {expr, context.unfold(expr)}:
-            for node in sp.preorder_traversal(written):
-                if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
-                    found += [(limit[0], node, limit) for limit in node.limits
-                              if limit[0] in symbols and len(limit) == 3]
-    return found
-
-
-def _bound_without_range(exprs, symbols: set, context: RuleContext) -> bool:
-    """Whether a binder other than a sum, product or integral (a ``Subs``, a ``Lambda``, an
-    expectation) binds one of ``symbols`` in ``exprs``, as written or unfolded."""
+def _where_bound(exprs, symbols: set, context: RuleContext) -> tuple[list, bool]:
+    """Where binders of ``exprs`` (as written or unfolded) bind one of ``symbols``: each
+    (variable, binder, limit) of a sum, product or integral, and whether any other binder
+    (a ``Subs``, a ``Lambda``, an expectation), which has no range, binds one."""
+    ranges, rangeless = [], False
     for expr in exprs:
         for written in {expr, context.unfold(expr)}:
             for node in binders(written):
-                if not isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits) \
-                        and symbols & set(bound_variables(node)):
-                    return True
-    return False
+                if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
+                    ranges += [(limit[0], node, limit) for limit in node.limits
+                               if limit[0] in symbols and len(limit) == 3]
+                elif symbols & set(bound_variables(node)):
+                    rangeless = True
+    return ranges, rangeless
 
 
 def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
@@ -486,10 +477,9 @@ def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -
     free = before.free_symbols | after.free_symbols
     for old, new in mapping.items():
         symbols = old.free_symbols | new.free_symbols
-        ranges = _binding_ranges((before, after), symbols, context)
         # where the premise's symbols are only bound by sums, products and integrals, it must
         # hold over their ranges only; bound by anything else (Subs, Lambda), everywhere
-        rangeless = _bound_without_range((before, after), symbols, context)
+        ranges, rangeless = _where_bound((before, after), symbols, context)
         if (symbols & free or not ranges or rangeless) and not context.prove(old, new):
             return RuleCheck(Justification.MISMATCH,
                              f"the premise {old} = {new} of the substitution is not proved")

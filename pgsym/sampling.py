@@ -256,18 +256,22 @@ def unfound_integer_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic])
                 inside = {s for s in candidate.free_symbols & symbols if s.is_integer}
                 if not inside:
                     continue
-                if len(candidate.free_symbols & symbols) != 1 or not _listable(candidate, *inside):
+                if len(candidate.free_symbols & symbols) != 1 \
+                        or _listable_polynomial(candidate, *inside) is None:
                     return f"{node}, where {candidate} may reach 0, -1, ... at integers"
     return ""
 
 
-def _listable(expr: sp.Expr, symbol: sp.Basic) -> bool:
-    """Whether the integer roots of ``expr`` (a polynomial in ``symbol``) can be listed."""
+def _listable_polynomial(expr: sp.Expr, symbol: sp.Basic) -> sp.Poly | None:
+    """``expr`` as a polynomial in ``symbol`` whose rational roots can be listed (degree at
+    most 12, rational coefficients), or None."""
     try:
         polynomial = sp.Poly(expr, symbol)
     except sp.PolynomialError:
-        return False
-    return polynomial.degree() <= 12 and all(c.is_Rational for c in polynomial.all_coeffs())
+        return None
+    if polynomial.degree() > 12 or not all(c.is_Rational for c in polynomial.all_coeffs()):
+        return None
+    return polynomial
 
 
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
@@ -329,12 +333,8 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
 def _rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:
     """The rational roots of ``expr``, a polynomial in ``symbol`` with rational
     coefficients (none otherwise)."""
-    try:
-        polynomial = sp.Poly(expr, symbol)
-    except sp.PolynomialError:
-        return []
-    if polynomial.degree() < 1 or polynomial.degree() > 12 or \
-            not all(c.is_Rational for c in polynomial.all_coeffs()):
+    polynomial = _listable_polynomial(expr, symbol)
+    if polynomial is None or polynomial.degree() < 1:
         return []
     return sorted(set(sp.roots(polynomial, filter="Q")), key=sp.default_sort_key)
 

@@ -398,8 +398,10 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
             finite = all(bound.is_finite for limit in node.limits for bound in limit[1:])
             if isinstance(node, (sp.Sum, sp.Product)) and finite:
                 continue
-            if node.has(AppliedUndef) and not _reevaluated(node).has(AppliedUndef):
-                node = _reevaluated(node)  # sum (1/k + f(k) - f(k)) is the harmonic series
+            if node.has(AppliedUndef):
+                evaluated = _reevaluated(node)
+                if not evaluated.has(AppliedUndef):
+                    node = evaluated  # sum (1/k + f(k) - f(k)) is the harmonic series
             if node.has(AppliedUndef):
                 if not finite:
                     assumed.append(f"{node} converges (it involves functions left undefined)")
