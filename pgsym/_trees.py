@@ -237,7 +237,7 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
     return facts
 
 
-def canonical_bound(expr: sp.Basic) -> sp.Basic:
+def canonical_bound(expr: sp.Basic, prefix: str = "_b") -> sp.Basic:
     """Returns ``expr`` with the variable of every sum, product, integral and ``Subs`` renamed to a
     canonical name, ``_b<h>``, where h is the height of its binder (how many binders nest
     below it), and given the assumptions of its range only.
@@ -250,11 +250,12 @@ def canonical_bound(expr: sp.Basic) -> sp.Basic:
     >>> k, j, n = sp.symbols("k j n", integer=True)
     >>> canonical_bound(sp.Sum(k**2, (k, 1, n))) == canonical_bound(sp.Sum(j**2, (j, 1, n)))
     True
+
+    ``prefix`` is where the search for a prefix no name of ``expr`` starts with begins.
     """
     if expr.is_Atom or not binders(expr):
         return expr
     taken = {s.name for s in expr.atoms(sp.Symbol)}  # bound ones too: no capture
-    prefix = "_b"
     while any(name.startswith(prefix) for name in taken):
         prefix = "_" + prefix
     return _canonical(expr, prefix)

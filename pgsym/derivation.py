@@ -4,6 +4,7 @@ Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
@@ -12,6 +13,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
+from pgsym.rules.lemmas import Equation
 from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
 from pgsym.report import step_location
 
@@ -23,6 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_DEPTH = 150
 #: what a step may say about numeric evidence
 ACCEPT_NUMERIC = "numeric"
+#: the relations a step may claim to the one before it, and the direction each points in
+RELATIONS = {"=": 0, "<=": 1, "<": 1, ">=": -1, ">": -1}
+_RELATION_SPELLINGS = {"==": "=", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 
 
 class DerivationError(ValueError):
@@ -31,6 +36,11 @@ class DerivationError(ValueError):
 
 class StepError(DerivationError):
     """A step is malformed; the message names the derivation, the step number and its rule."""
+
+
+class CollapsedStepWarning(UserWarning):
+    """A step that SymPy evaluated while it was built (it equals the previous step, or it
+    became a number): the form the author wrote is lost."""
 
 
 #: the assumptions a declared function's definition must show (the others follow from them)
@@ -54,6 +64,12 @@ class Step:
     condition: str | sp.Basic = ""
     accept: str | None = None
     custom_rule: _rules.Rule | None = None
+    #: the built-in rules, in order, when the step cites several
+    chain: tuple[str, ...] = ()
+    #: the verified derivation or the given equation the step cites as its rule
+    lemma: "Derivation | Equation | None" = None
+    #: how the step relates to the one before it: "=", "<=", "<", ">=" or ">"
+    relation: str = "="
 
     @property
     def justification(self) -> str:
@@ -170,15 +186,23 @@ class Derivation:
         self,
         expr: sp.Expr,
         *,
-        rule: "str | _rules.Rule",
+        rule: "str | _rules.Rule | tuple[str, ...] | Derivation | Equation",
         note: str = "",
         using: Mapping[sp.Basic, sp.Basic] | None = None,
         condition: str | sp.Basic = "",
         accept: str | None = None,
+        relation: str = "=",
     ) -> "Derivation":
-        """Append ``= expr`` justified by ``rule``; returns the derivation so calls chain.
+        """Append ``= expr`` (or ``<= expr``, ...) justified by ``rule``; returns the
+        derivation so calls chain.
 
-        ``rule`` names a built-in rule or is a :class:`pgsym.Rule` of your own.
+        ``rule`` names a built-in rule, or is a :class:`pgsym.Rule` of your own, or a tuple of
+        built-in rules applied in order (``("chain rule", "derivative of log")``), or a
+        verified :class:`Derivation` cited as a lemma (an instance of ``start = result``;
+        ``using=`` may give the values of its free symbols and functions), or an
+        :class:`Equation` taken as given. ``relation`` is what the step claims about the one
+        before it: ``"="`` (the default), ``"<="``, ``"<"``, ``">="`` or ``">"``; the steps of
+        one derivation may not point both ways.
         ``condition`` states an assumption the step rests on (text with ``$...$`` math, or a
         SymPy relation such as ``sp.Ne(q, 0)``); every output prints it, and the step is
         then at best "proved under a stated assumption". ``accept="numeric"`` lets this
@@ -187,11 +211,12 @@ class Derivation:
         Raises :class:`StepError` for anything that is not a scalar SymPy expression, an
         unknown rule, or a free symbol that neither the start nor a definition introduces.
         """
-        name = rule.name if isinstance(rule, _rules.Rule) else rule
-        where = step_location(self.name, len(self.steps) + 1, str(name))
-        known_rule, custom_rule = self._checked_rule(rule, where)
-        if known_rule.needs_using and not using:
+        name = _cited_name(rule)
+        where = step_location(self.name, len(self.steps) + 1, name)
+        chain, custom_rule, lemma = self._checked_citation(rule, where)
+        if any(_rules.get_rule(r).needs_using for r in chain) and not using:
             raise StepError(f"{where}: this rule needs `using=` (what replaces what)")
+        relation = self._checked_relation(relation, where)
         if accept not in (None, ACCEPT_NUMERIC):
             raise StepError(f"{where}: accept= may only be {ACCEPT_NUMERIC!r} (or None), "
                             f"got {accept!r}")
@@ -229,22 +254,79 @@ class Derivation:
         for old, new in pairs:
             if not isinstance(old, sp.Basic) or not isinstance(new, sp.Basic):
                 raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects")
-        self.steps = self.steps + (Step(expr, str(name), note, pairs, condition, accept,
-                                        custom_rule),)
+        self._warn_if_collapsed(expr, where)
+        self.steps = self.steps + (Step(expr, name, note, pairs, condition, accept,
+                                        custom_rule, chain, lemma, relation),)
         return self
 
-    def _checked_rule(self, rule: "str | _rules.Rule", where: str) -> tuple:
-        """The rule to check the step with, and the user's own rule object if any."""
+    def _checked_citation(self, rule: object, where: str) -> tuple:
+        """What the step cites: the built-in rules (by canonical name), the user's own rule
+        object, or the lemma or equation."""
         if isinstance(rule, _rules.Rule):
             clash = [n for n in (rule.name, *rule.aliases) if _rules.is_builtin_name(n)]
             if clash:
                 raise StepError(f"{where}: a rule of your own cannot be called {clash[0]!r}, "
                                 f"the name of a built-in rule; rename it")
-            return rule, rule
+            return (), rule, None
+        if isinstance(rule, Derivation):
+            if rule is self:
+                raise StepError(f"{where}: a derivation cannot cite itself as a lemma")
+            if not rule.steps:
+                raise StepError(f"{where}: the lemma {rule.name!r} has no steps, so it proves "
+                                f"nothing; cite a derivation with at least one step")
+            if any(s.relation != "=" for s in rule.steps):
+                raise StepError(f"{where}: the lemma {rule.name!r} is an inequality; only "
+                                f"equalities can be cited as a rule")
+            return (), None, rule
+        if isinstance(rule, Equation):
+            return (), None, rule
+        names = rule if isinstance(rule, (tuple, list)) else (rule,)
+        if not names or not all(isinstance(n, str) for n in names):
+            raise StepError(f"{where}: rule= must name a built-in rule, or be a tuple of their "
+                            f"names, a pgsym.Rule, a verified Derivation (a lemma) or an "
+                            f"Equation; got {rule!r}")
         try:
-            return _rules.get_rule(rule), None
+            return tuple(_rules.get_rule(n).name for n in names), None, None
         except KeyError as missing:
             raise StepError(f"{where}: {missing.args[0]}") from None
+
+    def _checked_relation(self, relation: object, where: str) -> str:
+        relation = _RELATION_SPELLINGS.get(relation, relation)
+        if relation not in RELATIONS:
+            raise StepError(f"{where}: relation= must be one of {', '.join(RELATIONS)}, got "
+                            f"{relation!r}")
+        directions = {RELATIONS[s.relation] for s in self.steps} | {RELATIONS[relation]}
+        if {1, -1} <= directions:
+            raise StepError(f"{where}: the steps point both ways (<= and >=), so the chain "
+                            f"proves no relation between its ends; split the derivation")
+        return relation
+
+    def _warn_if_collapsed(self, expr: sp.Expr, where: str) -> None:
+        """Warns when SymPy has evaluated a step while it was being built: it equals the
+        previous step, or it became a number the previous step was not."""
+        previous = self.result
+        if expr == previous:
+            why = "it is identical to the previous step"
+        elif expr.is_Number and not previous.is_Number:
+            why = f"it is the number {expr}"
+        else:
+            return
+        warnings.warn(CollapsedStepWarning(
+            f"{where}: {why}; SymPy may have evaluated the expression while it was built. "
+            f"Build it with evaluate=False (sympy.Mul(..., evaluate=False), "
+            f"sympy.Derivative(...), sympy.Sum(...)) to keep the form you wrote"), stacklevel=3)
+
+    @property
+    def relation(self) -> str:
+        """What the chain proves between its start and its result: ``"="`` when every step
+        is an equality, else the weakest relation that composes (``<`` if any step is
+        strict)."""
+        claimed = [s.relation for s in self.steps if s.relation != "="]
+        if not claimed:
+            return "="
+        strict = any(r in ("<", ">") for r in claimed)
+        upward = RELATIONS[claimed[0]] == 1
+        return ("<" if strict else "<=") if upward else (">" if strict else ">=")
 
     def _checked_expression(self, expr: object, what: str) -> sp.Expr:
         if isinstance(expr, (int, float)) and not isinstance(expr, bool):
@@ -439,6 +521,17 @@ class Derivation:
         from pgsym.printing.latex import derivation_to_latex
 
         return "$\\displaystyle " + derivation_to_latex(self, None, environment="aligned") + "$"
+
+
+def _cited_name(rule: object) -> str:
+    """How a step's justification names what it cites."""
+    if isinstance(rule, (_rules.Rule, Derivation, Equation)):
+        return rule.name
+    if isinstance(rule, (tuple, list)) and len(rule) > 1 and all(isinstance(r, str) for r in rule):
+        return ", ".join(rule[:-1]) + " and " + rule[-1]
+    if isinstance(rule, (tuple, list)) and len(rule) == 1:
+        return str(rule[0])
+    return str(rule)
 
 
 def _depth(expr: sp.Basic) -> int:

@@ -20,7 +20,7 @@ import random
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Collection, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -32,12 +32,15 @@ from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated
-from pgsym.derivation import Derivation, Step, require_steps
+from pgsym.derivation import Derivation, DerivationError, Step, require_steps
+from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
+from pgsym._signs import sign_of
 from pgsym.sampling import (MAX_DIGITS, Comparison, SamplingError, bound_symbols_of_ranges,
-                            compare_at, instantiations, matrix_values, random_point,
-                            sampled_symbols, special_values, unfound_integer_switches)
+                            compare_at, concrete, instantiations, matrix_values, numeric_value,
+                            random_point, sampled_symbols, special_values,
+                            unfound_integer_switches)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -106,7 +109,10 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
                 only: Collection[int] | None = None, workers: int | None = None,
                 on_done: Callable[[int], None] = lambda done: None) -> list[Report]:
     """Returns one report per derivation; all their steps are checked in parallel on
-    ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done."""
+    ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done.
+
+    The lemmas the steps cite are verified first (each once, also when it is one of
+    ``derivations``); a step citing a lemma that does not pass fails."""
     for derivation in derivations:
         if not isinstance(derivation, Derivation):
             raise TypeError(f"verify: expected a pgsym.Derivation, got "
@@ -116,11 +122,22 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
+    known: dict[int, Report] = {}
+    lemmas = _lemma_statuses(derivations, settings, workers, known)
+    reports = _verify_batch([d for d in derivations if id(d) not in known or only is not None],
+                            settings, only, workers, lemmas, on_done)
+    return [reports.pop(0) if id(d) not in known or only is not None else known[id(d)]
+            for d in derivations]
+
+
+def _verify_batch(derivations: Sequence[Derivation], settings: Settings,
+                  only: frozenset[int] | None, workers: int | None,
+                  lemmas: dict, on_done: Callable[[int], None]) -> list[Report]:
     tasks, owners = [], []
     for index, derivation in enumerate(derivations):
         for number in range(1, len(derivation.steps) + 1):
             if only is None or number in only:
-                tasks.append(partial(_check_step, derivation, number, settings))
+                tasks.append(partial(_check_step, derivation, number, settings, lemmas))
                 owners.append((index, number))
     pending = [sum(1 for owner, _ in owners if owner == i) for i in range(len(derivations))]
     finished = [0]
@@ -140,6 +157,75 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
         steps[index].append(_step_report(number, step, outcome, settings))
     return [Report(d.name, tuple(s), settings.time_limit, 0.0, settings.accept_numeric)
             for d, s in zip(derivations, steps)]
+
+
+def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
+                    workers: int | None, known: dict[int, Report]) -> dict[int, LemmaStatus]:
+    """Verifies the lemmas that ``derivations`` cite, and those they cite, those first (each
+    once), recording their reports in ``known``; returns what a citing step needs to know
+    of each cited lemma or equation."""
+    cited = _cited_lemmas(derivations)
+    statuses = {key: _lemma_status(lemma, None) for key, lemma in cited.items()
+                if isinstance(lemma, Equation)}
+    remaining = [lemma for lemma in cited.values() if isinstance(lemma, Derivation)]
+    while remaining:
+        ready = [lemma for lemma in remaining
+                 if all(id(step.lemma) in statuses for step in lemma.steps if step.lemma)]
+        fresh = [lemma for lemma in ready if id(lemma) not in known]
+        for lemma, report in zip(fresh, _verify_batch(fresh, settings, None, workers,
+                                                      statuses, lambda done: None)):
+            known[id(lemma)] = report
+        for lemma in ready:
+            statuses[id(lemma)] = _lemma_status(lemma, known[id(lemma)])
+        remaining = [lemma for lemma in remaining if id(lemma) not in statuses]
+    return statuses
+
+
+def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
+    """Every lemma or equation the derivations cite, directly or through lemmas; a
+    DerivationError names a circle of lemmas citing each other."""
+    cited: dict[int, object] = {}
+
+    def visit(derivation: Derivation, path: tuple[Derivation, ...]) -> None:
+        for step in derivation.steps:
+            lemma = step.lemma
+            if lemma is None:
+                continue
+            if any(lemma is on_path for on_path in path):
+                circle = " -> ".join(d.name for d in (*path, lemma))
+                raise DerivationError(f"lemmas cite each other in a circle: {circle}")
+            if id(lemma) not in cited:
+                cited[id(lemma)] = lemma
+                if isinstance(lemma, Derivation):
+                    visit(lemma, (*path, lemma))
+
+    for derivation in derivations:
+        visit(derivation, (derivation,))
+    return cited
+
+
+def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> LemmaStatus:
+    if isinstance(lemma, Equation):
+        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs), True, "",
+                           Promotion(VerdictKind.PROVED_ASSUMING,
+                                     f"the step is an instance of the {lemma.name}, taken as "
+                                     f"given", assumption=lemma.assumption))
+    check = instance_check(lemma.unfold(lemma.start, evaluate=False),
+                           lemma.unfold(lemma.result, evaluate=False))
+    failures = report.failures()
+    sampled = [s.number for s in report.steps if s.rests_on_sampling]
+    if failures or sampled:
+        why = failures[0] if failures else \
+            f"step(s) {', '.join(map(str, sampled))} rest on numeric evidence only"
+        return LemmaStatus(check, False, f"the lemma {lemma.name!r} is not proved: {why}",
+                           Promotion(VerdictKind.UNKNOWN, ""))
+    assumed = "; ".join(s.verdict.assumption for s in report.steps if s.verdict.assumption)
+    if assumed:
+        return LemmaStatus(check, True, "", Promotion(
+            VerdictKind.PROVED_ASSUMING, f"the step is an instance of the lemma "
+            f"{lemma.name!r}, proved under its assumptions", assumption=assumed))
+    return LemmaStatus(check, True, "", Promotion(
+        VerdictKind.PROVED, f"the step is an instance of the lemma {lemma.name!r}, proved"))
 
 
 def _checked_only(only: object) -> frozenset[int] | None:
@@ -174,29 +260,76 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
 
 
 # -- in the child process ---------------------------------------------------------------
-def _check_step(derivation: Derivation, number: int, settings: Settings, emit) -> None:
+def _check_step(derivation: Derivation, number: int, settings: Settings,
+                lemmas: Mapping[int, "LemmaStatus"], emit) -> None:
     """Checks step ``number``: emits its rule check and its value verdict.
 
-    A built-in rule is checked first, so that a confirmed interchange under a stated
-    condition needs no evaluation. A rule of the user's is checked after the value verdict
-    has been sent, so that its code cannot change that verdict.
+    A built-in rule (or a lemma) is checked first, so that a confirmed interchange under a
+    stated condition, or a confirmed identity, needs no evaluation to be proved. A rule of
+    the user's is checked after the value verdict has been sent, so that its code cannot
+    change that verdict.
     """
     step = derivation.steps[number - 1]
     before, after = derivation.expressions[number - 1], derivation.expressions[number]
-    rule = step.custom_rule or _rules.get_rule(step.rule)
-    if step.custom_rule is None:
-        justification = _check_rule(derivation, step, rule, before, after, settings)
+    if step.custom_rule is not None:
+        emit(_check_value(derivation, step, before, after, settings, None))
+        emit(_check_rule(derivation, step, step.custom_rule.check, before, after, settings))
+        return
+    if step.lemma is not None:
+        status = lemmas[id(step.lemma)]
+        justification = _check_rule(derivation, step, status.check, before, after, settings)
+        if justification.status is Justification.CONFIRMED and not status.proved:
+            justification = RuleCheck(Justification.MISMATCH, status.why_not)
+        promotion = status.promotion if justification.status is Justification.CONFIRMED \
+            else None
         emit(justification)
-        interchange = rule.interchange and bool(step.assumption) and \
-            justification.status is Justification.CONFIRMED
-        emit(_check_value(derivation, step, before, after, settings, interchange, rule.name))
-    else:
-        emit(_check_value(derivation, step, before, after, settings, False, rule.name))
-        emit(_check_rule(derivation, step, rule, before, after, settings))
+        emit(_check_value(derivation, step, before, after, settings, promotion))
+        return
+    chain = tuple(_rules.get_rule(name) for name in step.chain)
+    check = chain[0].check if len(chain) == 1 else partial(_rules.check_chain, chain)
+    justification = _check_rule(derivation, step, check, before, after, settings,
+                                suggest=chain)
+    emit(justification)
+    emit(_check_value(derivation, step, before, after, settings,
+                      _promotion(chain, step, justification)))
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A confirmed rule that proves a step by itself (an identity whose side conditions were
+    checked, an interchange under the stated condition, an instance of a proved lemma)."""
+
+    kind: VerdictKind
+    detail: str
+    assumption: str = ""
+
+
+@dataclass(frozen=True)
+class LemmaStatus:
+    """What the parent found about a cited lemma or given equation, for the children."""
+
+    check: Callable
+    proved: bool
+    why_not: str
+    promotion: Promotion
+
+
+def _promotion(chain: tuple, step: Step, justification: RuleCheck) -> Promotion | None:
+    if justification.status is not Justification.CONFIRMED or not chain:
+        return None
+    names = " and ".join(repr(rule.name) for rule in chain)
+    if all(rule.proves for rule in chain):
+        return Promotion(VerdictKind.PROVED, f"the step is exactly an application of {names}, "
+                                             f"an identity whose side conditions hold")
+    if all(rule.proves or rule.interchange for rule in chain) and step.assumption:
+        return Promotion(VerdictKind.PROVED_ASSUMING,
+                         f"the step is exactly the interchange of {names}, which holds under "
+                         f"the stated condition")
+    return None
 
 
 def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.Expr,
-                 settings: Settings, interchange: bool, rule_name: str) -> Verdict:
+                 settings: Settings, promotion: Promotion | None) -> Verdict:
     budget = _Budget(settings.time_limit)
     try:
         # nothing evaluated while unfolding: H - H with H := a divergent integral must reach
@@ -205,8 +338,10 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                                    derivation.unfold(after, evaluate=False)), 0.2)
     except TimeLimitExceeded:
         return _gave_up("unfolding the definitions", settings)
-    verdict = _compare(a, b, settings, budget, interchange_by_rule=interchange,
-                       rule_name=rule_name)
+    if step.relation != "=":
+        verdict = compare_relation(a, b, step.relation, settings, budget)
+    else:
+        verdict = _compare(a, b, settings, budget, promotion=promotion)
     if verdict.kind.is_proof and step.assumption:
         assumptions = "; ".join(filter(None, (step.assumption, verdict.assumption)))
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
@@ -214,11 +349,11 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     return verdict
 
 
-def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: sp.Expr,
-                after: sp.Expr, settings: Settings) -> RuleCheck:
-    if rule.check is None:
+def _check_rule(derivation: Derivation, step: Step, check: Callable | None, before: sp.Expr,
+                after: sp.Expr, settings: Settings, suggest: tuple = ()) -> RuleCheck:
+    if check is None:
         return RuleCheck(Justification.NOT_CHECKED,
-                         f"{rule.name!r} is not a transformation; only equality is checked")
+                         f"{step.rule!r} is not a transformation; only equality is checked")
     budget = _Budget(settings.time_limit)
 
     def proved(a: sp.Expr, b: sp.Expr) -> bool:
@@ -230,7 +365,7 @@ def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: s
                                  relation=step.condition if isinstance(step.condition, sp.Basic)
                                  else None)
     try:
-        found = budget.run(lambda: rule.check(before, after, context), 1.0)
+        found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:
         return RuleCheck(Justification.TIMEOUT, f"the rule check did not finish within the "
                                                 f"time limit of {settings.time_limit:g} s")
@@ -245,7 +380,36 @@ def _check_rule(derivation: Derivation, step: Step, rule: _rules.Rule, before: s
     # SymPy's constructors again, outside any limit
     detail = found.detail if isinstance(found.detail, str) else \
         budget.run(lambda: str(found.detail), 1.0)
+    if found.status is Justification.MISMATCH and suggest:
+        detail += _suggestions(before, after, context, suggest, budget)
     return RuleCheck(found.status, detail[:4000])
+
+
+#: the share of the rule check's time that looking for rules that do fit may take
+_SUGGESTION_SHARE = 0.25
+
+
+def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget) -> str:
+    """Which other built-in rules link the two steps, for the mismatch message."""
+    fitting = []
+
+    def look() -> None:
+        for rule in _rules.registered_rules().values():
+            if rule in cited or not rule.is_transformation or rule.needs_using:
+                continue
+            if rule.check(before, after, context).status is Justification.CONFIRMED:
+                fitting.append(rule.name)
+
+    try:
+        budget.run(look, _SUGGESTION_SHARE)
+    except TimeLimitExceeded:
+        pass
+    except Exception:  # a suggestion is a courtesy; its failure changes no verdict
+        pass
+    if fitting:
+        return "; rules that do link the two steps: " + ", ".join(fitting)
+    return "; no single built-in rule links the two steps (cite several in order, a " \
+        "lemma, or 'algebra')"
 
 
 class _Budget:
@@ -283,9 +447,23 @@ def _gave_up(what: str, settings: Settings) -> Verdict:
 
 
 def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
-             numeric: bool = True, interchange_by_rule: bool = False,
-             rule_name: str = "") -> Verdict:
+             numeric: bool = True, promotion: Promotion | None = None) -> Verdict:
     """Returns the verdict on ``a == b`` within ``budget``."""
+    prepared = _prepared_pair(a, b, settings, budget, numeric)
+    if isinstance(prepared, Verdict):
+        return prepared
+    a, b, improper = prepared
+    verdict = _value_verdict(a, b, settings, budget, numeric, promotion)
+    if verdict.kind is VerdictKind.PROVED and improper:
+        return Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
+                       assumption="; ".join(improper))
+    return verdict
+
+
+def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
+                   numeric: bool) -> Verdict | tuple[sp.Expr, sp.Expr, list[str]]:
+    """The two sides prepared for comparison, and the convergence they are assumed to have;
+    or the verdict when one of them is undefined, not shown to converge, or at a kink."""
     try:
         a, b = budget.run(lambda: (_prepared(a), _prepared(b)), _SHARES["normalize"])
         undefined = _undefined_side(a, b)
@@ -314,11 +492,126 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
     undefined = _undefined_side(a, b)
     if undefined:
         return undefined
-    verdict = _value_verdict(a, b, settings, budget, numeric, interchange_by_rule, rule_name)
-    if verdict.kind is VerdictKind.PROVED and improper:
-        return Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
-                       assumption="; ".join(improper))
-    return verdict
+    return a, b, improper
+
+
+def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
+                     budget: _Budget) -> Verdict:
+    """The verdict on ``a <= b`` (or ``<``, ``>=``, ``>``): proved when the difference is
+    shown non-negative (positive) by the signs of its parts; refuted by a point where it is
+    not; checked numerically when sampling finds no such point."""
+    prepared = _prepared_pair(a, b, settings, budget, True)
+    if isinstance(prepared, Verdict):
+        return prepared
+    a, b, improper = prepared
+    strict = relation in ("<", ">")
+    low, high = (a, b) if relation in ("<", "<=") else (b, a)
+    claim = f"{'>' if strict else '>='} 0"
+    probe = _attempt(budget, "probe", lambda: _sample_relation(
+        low, high, strict, settings, budget, PROBE_POINTS, 1))
+    if isinstance(probe, Verdict):
+        return probe
+    gap = high - low
+    shown = _attempt(budget, "symbolic", lambda: _sign_shown(gap, strict))
+    if shown:
+        verdict = Verdict(VerdictKind.PROVED, "sign",
+                          f"the difference {shown} is {claim} by the signs of its parts")
+        if improper:
+            return Verdict(VerdictKind.PROVED_ASSUMING, "sign", verdict.detail,
+                           assumption="; ".join(improper))
+        return verdict
+    sampled = _attempt(budget, None, lambda: _sample_relation(
+        low, high, strict, settings, budget, settings.points, FAMILIES))
+    if isinstance(sampled, Verdict):
+        return sampled
+    if isinstance(sampled, int) and sampled >= 4:
+        return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric",
+                       f"the difference is {claim} at {sampled} random points, {FAMILIES} "
+                       f"families of stand-in functions; not shown by the signs of its parts",
+                       points=sampled)
+    return Verdict(VerdictKind.UNKNOWN, "sign", f"the difference {gap} is not shown {claim}, "
+                                                f"and too few points could be evaluated")
+
+
+def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
+    """A form of ``gap`` whose sign the signs of its parts show (``>= 0``, or ``> 0`` when
+    ``strict``), or ``None``."""
+    wanted = {"positive"} if strict else {"positive", "nonnegative"}
+    for form in (lambda e: e, sp.factor, sp.cancel, sp.simplify, sp.expand):
+        try:
+            candidate = form(gap)
+        except (TypeError, ValueError, ArithmeticError, RecursionError,
+                sp.PolynomialError, NotImplementedError):
+            continue
+        if sign_of(candidate) in wanted:
+            return candidate
+    return None
+
+
+def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settings,
+                     budget: _Budget, points: int, families: int) -> Verdict | int:
+    """Evaluates ``high - low`` at random and special points: a counterexample where it is
+    negative (or zero, when ``strict``), else how many points showed the claimed sign."""
+    rng = random.Random(settings.seed)
+    symbols = sampled_symbols(low, high)
+    small = bound_symbols_of_ranges(low, high)
+    special = special_values((low, high), symbols)
+    agreed = 0
+    try:
+        for instantiation in instantiations(sp.Tuple(low, high), families, settings.seed):
+            for point, _ in _points(symbols, small, special, rng, points):
+                point.update(matrix_values((low, high), rng))
+                sign = _within_point(lambda: _sign_at(low, high, instantiation, point),
+                                     settings, budget)
+                if sign == "wrong":
+                    values = [concrete(side, instantiation, point) for side in (low, high)]
+                    example = Counterexample.at(point, instantiation.functions, *values)
+                    return Verdict(VerdictKind.REFUTED, "counterexample",
+                                   f"the claimed relation fails {example.describe()}",
+                                   counterexample=example)
+                if sign == "zero" and strict:
+                    values = [concrete(side, instantiation, point) for side in (low, high)]
+                    example = Counterexample.at(point, instantiation.functions, *values)
+                    return Verdict(VerdictKind.REFUTED, "counterexample",
+                                   f"the two sides are equal, so the strict relation fails "
+                                   f"{example.describe()}", counterexample=example)
+                if sign in ("right", "zero"):
+                    agreed += 1
+    except SamplingError:
+        return agreed
+    return agreed
+
+
+def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict) -> str:
+    """``"right"`` when ``high - low`` is positive at ``point``, ``"zero"``, ``"wrong"`` when
+    negative, ``""`` when it has no decided real value there."""
+    values = [concrete(side, instantiation, point) for side in (low, high)]
+    if any(_undefined_or_complex(v) for v in values):
+        return ""
+    gap = numeric_value(values[1] - values[0], MAX_DIGITS // 4)
+    if gap.is_Rational:
+        return "right" if gap > 0 else "zero" if gap == 0 else "wrong"
+    if not gap.is_real or not gap.is_number:
+        return ""
+    if abs(gap) < sp.Float(10) ** -20:
+        return ""  # not told from zero
+    return "right" if gap > 0 else "wrong"
+
+
+def _undefined_or_complex(value: sp.Expr) -> bool:
+    return has_undefined_value(value) or not value.is_number or value.is_extended_real is False
+
+
+def _within_point(function, settings: Settings, budget: _Budget) -> str:
+    seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
+    try:
+        return _within(function, seconds)
+    except TimeLimitExceeded:
+        if budget.remaining() <= 0:
+            raise
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
+        pass
+    return ""
 
 
 def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
@@ -414,7 +707,7 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
 
 
 def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, numeric: bool,
-                   interchange_by_rule: bool, rule_name: str) -> Verdict:
+                   promotion: Promotion | None) -> Verdict:
     """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric."""
     if a == b or _rules.canonical(a) == _rules.canonical(b):
         return Verdict(VerdictKind.PROVED, "identical")
@@ -446,10 +739,9 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return unless_holes(Verdict(VerdictKind.PROVED, "congruence",
                                     "the same sums, integrals or derivatives of parts proved "
                                     "equal"))
-    if interchange_by_rule:
-        return unless_holes(Verdict(VerdictKind.PROVED_ASSUMING, "rule",
-                                    f"the step is exactly the interchange of {rule_name!r}, "
-                                    f"which holds under the stated condition"))
+    if promotion is not None:
+        return unless_holes(Verdict(promotion.kind, "rule", promotion.detail,
+                                    assumption=promotion.assumption))
     symbolic = _attempt(budget, "symbolic", lambda: _symbolic(a, b, settings))
     if isinstance(symbolic, Verdict):
         return unless_holes(symbolic)

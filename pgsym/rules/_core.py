@@ -1,0 +1,350 @@
+"""The core of the rules: the :class:`Rule` value, the registry, and how rules are checked.
+
+A rule may be a *transformation*: then it knows how to rewrite an expression, and the
+verifier checks that applying it to the previous step (or, for rules that read both ways,
+to the new step) gives the other one, up to the order and grouping of terms and
+commutative factors. Nothing is evaluated while a rule is applied, so a rule confirms only
+what it says. A rule without a check (``check=None``) only asserts equality, which the
+verifier checks on its own.
+
+The built-in rules cannot be replaced. A user's rule is a :class:`Rule` object that a step
+cites directly (``d.step(expr, rule=my_rule)``): it is visible to the derivations that
+cite it and to no other, and it may not take the name of a built-in rule.
+
+A step may cite several rules applied in order (``rule=("chain rule", "derivative of
+log")``): :func:`check_chain` confirms it when applying the first rules to the previous step
+and the last ones (read backwards) to the new step meet.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import sympy as sp
+
+from pgsym._sums import write_out
+from pgsym._trees import depends_on, rebuild, replace_unevaluated
+from pgsym.report import Justification, RuleCheck
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule check may read besides the two expressions.
+
+    ``unfold`` replaces defined symbols and functions by their definitions (without
+    evaluating anything), ``using`` is the step's ``using=`` pairs, ``condition`` the
+    assumption the step states (empty if none), and ``prove(a, b)`` tells whether ``a = b``
+    is proved (it runs the verifier's value check).
+    """
+
+    unfold: Callable[[sp.Expr], sp.Expr] = lambda expr: expr
+    using: tuple[tuple[sp.Basic, sp.Basic], ...] = ()
+    condition: str = ""
+    prove: Callable[[sp.Expr, sp.Expr], bool] = lambda a, b: False
+    #: the condition when the step states it as a SymPy relation (``sp.Ne(q, 0)``)
+    relation: sp.Basic | None = None
+
+    def states_nonzero(self, expr: sp.Expr) -> bool:
+        """Whether the stated condition says ``expr != 0``: as text (which every output prints
+        for the reader to judge), or as a relation ``a != b``, ``a > b`` or ``a < b`` with
+        ``a - b = ±expr`` (alone or in an ``And``)."""
+        if self.relation is None:
+            return bool(self.condition)
+        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
+        target = self.unfold(expr)
+        for part in parts:
+            if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
+                gap = self.unfold(part.args[0]) - self.unfold(part.args[1])
+                if sp.expand(gap - target) == 0 or sp.expand(gap + target) == 0:
+                    return True  # q != 0, q > 0, 1 < x for q = x - 1, ...
+        return False
+
+    def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
+        """Whether ``expr`` may vary with ``variable``, reading through definitions, of
+        both (``d/dy`` with ``y := theta`` is ``d/dtheta``)."""
+        unfolded = self.unfold(expr)
+        return depends_on(unfolded, variable) or depends_on(unfolded, self.unfold(variable))
+
+    def is_nonzero(self, expr: sp.Expr) -> bool:
+        """Whether SymPy's assumptions show ``expr`` (its definitions unfolded) is never 0."""
+        value = write_out(self.unfold(expr))
+        return bool(value.is_nonzero or value.is_positive or value.is_negative)
+
+    def is_positive(self, expr: sp.Expr) -> bool:
+        """Whether ``expr`` is shown positive: by SymPy's assumptions (definitions unfolded),
+        or by the step's condition as a relation ``expr > 0`` (alone or in an ``And``)."""
+        if write_out(self.unfold(expr)).is_positive:
+            return True
+        if self.relation is None:
+            return False
+        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
+        target = self.unfold(expr)
+        for part in parts:
+            if isinstance(part, (sp.StrictGreaterThan, sp.StrictLessThan)):
+                big, small = part.args if isinstance(part, sp.StrictGreaterThan) else part.args[::-1]
+                if sp.expand(self.unfold(big) - self.unfold(small) - target) == 0:
+                    return True
+        return False
+
+
+RuleCheckFunction = Callable[[sp.Expr, sp.Expr, RuleContext], RuleCheck]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named justification; ``check`` is ``None`` for rules that only assert equality.
+
+    An ``interchange`` rule (swapping a limit and a derivative) is an identity under a
+    condition the step states; when a built-in one is confirmed and the condition is stated,
+    the step is proved under that assumption even where no evaluation can show it. (A rule
+    of your own never makes a step proved: its check is code pgsym cannot vouch for, so the
+    flag has no effect on it.)
+
+    >>> Rule("my identity", "an identity I trust").is_transformation
+    False
+    """
+
+    name: str
+    description: str
+    check: RuleCheckFunction | None = None
+    aliases: tuple[str, ...] = ()
+    needs_using: bool = False
+    interchange: bool = False
+    #: how the rule rewrites one node (a built-in rule's check is then by rewriting)
+    rewrite: "RewriteNode | None" = None
+    #: how the rule rewrites a whole expression, for rules that are not node rewrites
+    #: (definitions unfold, associativity regroups); used when the rule is one of a chain
+    transform: "Callable[[sp.Expr, RuleContext], list[sp.Expr]] | None" = None
+    #: a built-in rule whose confirmed application is an identity, every side condition
+    #: checked: the step is then proved even where evaluation cannot show it (a sum over a
+    #: symbolic range split in two); the value check still probes for counterexamples
+    proves: bool = False
+
+    def __post_init__(self) -> None:
+        if self.check is None and self.rewrite is not None:
+            object.__setattr__(self, "check", by_rewriting(self.rewrite))
+
+    @property
+    def is_transformation(self) -> bool:
+        return self.check is not None
+
+    def applications(self, expr: sp.Expr, context: "RuleContext") -> list[sp.Expr]:
+        """What applying the rule to ``expr`` may give (empty if it cannot say)."""
+        if self.rewrite is not None:
+            return list(rewrites(expr, self.rewrite, context))
+        if self.transform is not None:
+            return self.transform(expr, context)
+        return []
+
+
+class RuleRefused(Exception):
+    """Raised by a rewrite whose side conditions fail (the message says which)."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+
+
+def register_builtin(rule: Rule) -> None:
+    for name in (rule.name, *rule.aliases):
+        if _key(name) in _ALIASES:
+            raise ValueError(f"rule name {name!r} is already used by rule {_ALIASES[_key(name)]!r}")
+        _ALIASES[_key(name)] = rule.name
+    _REGISTRY[rule.name] = rule
+
+
+def is_builtin_name(name: str) -> bool:
+    """Whether ``name`` (or a spelling of it) names a built-in rule."""
+    return _key(name) in _ALIASES
+
+
+def get_rule(name: str) -> Rule:
+    """Returns the built-in rule called ``name`` (or one of its aliases); ``KeyError`` lists
+    the known ones."""
+    if not isinstance(name, str) or _key(name) not in _ALIASES:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"unknown rule {name!r}; known rules: {known} (or pass a pgsym.Rule "
+                       f"object for a rule of your own)")
+    return _REGISTRY[_ALIASES[_key(name)]]
+
+
+def registered_rules() -> dict[str, Rule]:
+    """Returns a copy of the built-in rules, by canonical name."""
+    return dict(_REGISTRY)
+
+
+# -- canonical form: sums and commutative products flattened and sorted, nothing evaluated --
+def canonical(expr: sp.Basic) -> sp.Basic:
+    """Returns ``expr`` with nested sums and products flattened and their terms sorted.
+
+    Nothing is cancelled, expanded or evaluated, so ``canonical(a*(b/b))`` still shows
+    ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    ``B*A`` differ for non-commutative ``A``, ``B``. Two expressions with equal canonical
+    forms differ only by associativity, commutativity, and factors 1 or terms 0.
+
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> canonical(sp.Mul(sp.Mul(b, a, evaluate=False), 1 / b, evaluate=False)).args
+    (a, 1/b, b)
+    """
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [canonical(a) for a in expr.args]
+    if isinstance(expr, (sp.Mul, sp.Add)):
+        kind = type(expr)
+        flat: list[sp.Basic] = []
+        for a in args:
+            flat.extend(a.args if type(a) is kind else [a])
+        identity = sp.S.One if isinstance(expr, sp.Mul) else sp.S.Zero
+        flat = [a for a in flat if a != identity]
+        commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
+        ordered = [a for a in flat if not a.is_commutative]  # their order is their meaning
+        terms = commutative + ordered
+        if not terms:
+            return identity
+        return terms[0] if len(terms) == 1 else kind(*terms, evaluate=False)
+    return rebuild(expr, args)
+
+
+def matches(candidates: Iterable[sp.Basic], target: sp.Basic) -> bool:
+    goal = canonical(target)
+    return any(canonical(c) == goal for c in candidates)
+
+
+RewriteNode = Callable[[sp.Basic, RuleContext], list[sp.Basic]]
+
+
+def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
+             limit: int = 64) -> Iterator[sp.Basic]:
+    """Yields ``expr`` rewritten at every matching node at once, then at each node alone.
+
+    ``rewrite_node`` returns the possible replacements of one node (empty if it does not
+    match). May raise :class:`RuleRefused` to explain why a node that looks like a match
+    cannot be rewritten.
+    """
+    base = canonical(expr)
+    replacements: dict[sp.Basic, list[sp.Basic]] = {}
+    for node in sp.preorder_traversal(base):
+        if node not in replacements:
+            found = rewrite_node(node, context)
+            if found:
+                replacements[node] = found
+    if not replacements:
+        return
+    yield replace_unevaluated(base, {node: options[0] for node, options in replacements.items()})
+    count = 1
+    for node, options in replacements.items():
+        for option in options:
+            if count >= limit:
+                return
+            count += 1
+            yield replace_unevaluated(base, {node: option})
+
+
+def as_written_and_unfolded(before: sp.Expr, after: sp.Expr,
+                             context: RuleContext) -> list[tuple[sp.Expr, sp.Expr]]:
+    """The two steps as written and with definitions unfolded: a rule may link either."""
+    unfolded = (context.unfold(before), context.unfold(after))
+    return [(before, after)] if unfolded == (before, after) else [(before, after), unfolded]
+
+
+def by_rewriting(rewrite_node: RewriteNode) -> RuleCheckFunction:
+    """Builds a rule check: rewriting the previous step (or the new one) gives the other."""
+
+    def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+        refusals: list[str] = []
+        for written_before, written_after in as_written_and_unfolded(before, after, context):
+            for source, target in ((written_before, written_after), (written_after, written_before)):
+                try:
+                    if matches(rewrites(source, rewrite_node, context), target):
+                        return RuleCheck(Justification.CONFIRMED)
+                except RuleRefused as refused:
+                    refusals.append(str(refused))
+        if refusals:
+            return RuleCheck(Justification.MISMATCH, "the rule does not apply: " + refusals[0])
+        return RuleCheck(Justification.MISMATCH, _what_it_gives(before, rewrite_node, context))
+
+    return check
+
+
+def _what_it_gives(before: sp.Expr, rewrite_node: RewriteNode, context: RuleContext) -> str:
+    """The mismatch message: what applying the rule to the previous step gives, if anything."""
+    try:
+        gives = next(rewrites(before, rewrite_node, context), None)
+    except RuleRefused:
+        gives = None
+    if gives is None:
+        return ("the rule does not apply to the previous step (nothing in it has the form "
+                "the rule rewrites)")
+    return f"applying the rule to the previous step gives {gives}, not this step"
+
+
+#: how many expressions a chain of rules may explore at each stage
+CHAIN_BREADTH = 256
+
+
+def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
+                context: RuleContext) -> RuleCheck:
+    """Confirms a step justified by several rules applied in order: for some split, applying
+    the first rules to the previous step and the last ones, in reverse, to this step meet
+    (each rule read in the direction a person would use it)."""
+    if any(not rule.is_transformation for rule in chain):
+        names = ", ".join(repr(r.name) for r in chain if not r.is_transformation)
+        return RuleCheck(Justification.NOT_CHECKED,
+                         f"{names} is not a transformation; only equality is checked")
+    if any(rule.rewrite is None and rule.transform is None for rule in chain):
+        names = ", ".join(repr(r.name) for r in chain if r.rewrite is None and r.transform is None)
+        return RuleCheck(Justification.MISMATCH, f"{names} cannot be one rule of several")
+    for written_before, written_after in as_written_and_unfolded(before, after, context):
+        for split in range(len(chain) + 1):
+            try:
+                forward = _applied(chain[:split], [written_before], context)
+                backward = _applied(chain[split:][::-1], [written_after], context)
+            except RuleRefused as refused:
+                return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refused}")
+            if {canonical(e) for e in forward} & {canonical(e) for e in backward}:
+                return RuleCheck(Justification.CONFIRMED)
+    names = " then ".join(rule.name for rule in chain)
+    try:
+        gives = _applied(chain, [before], context)
+    except RuleRefused:
+        gives = []
+    shown = f": applying them to the previous step gives {gives[0]}" if gives else \
+        " (they do not apply to the previous step in this order)"
+    return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps{shown}")
+
+
+def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:
+    """Every expression that applying the rules of ``chain`` in order to ``exprs`` gives."""
+    for rule in chain:
+        found: dict[sp.Basic, sp.Expr] = {}
+        for expr in exprs:
+            for result in rule.applications(expr, context):
+                found.setdefault(canonical(result), result)
+                if len(found) >= CHAIN_BREADTH:
+                    break
+        exprs = list(found.values())
+        if not exprs:
+            return []
+    return exprs
+
+
+def factors_of(node: sp.Basic) -> list[sp.Basic]:
+    return list(node.args) if isinstance(node, sp.Mul) else [node]
+
+
+def product_of(factors: list[sp.Basic]) -> sp.Basic:
+    if not factors:
+        return sp.S.One
+    return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+
+
+def single_variable(derivative: sp.Derivative) -> sp.Basic | None:
+    counts = derivative.variable_count
+    return counts[0][0] if len(counts) == 1 and counts[0][1] == 1 else None
+
+

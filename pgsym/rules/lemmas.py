@@ -1,0 +1,245 @@
+"""Citing a proved result: a verified derivation (a *lemma*) or an equation taken as given.
+
+A lemma states ``start = result`` (its definitions unfolded) for every value of its free
+symbols that their assumptions allow, and for every function its undefined functions may
+stand for. A step cites it with ``rule=lemma``; the check finds an *instance* of the lemma
+(its free symbols replaced by expressions that meet their assumptions, its functions kept or
+replaced as ``using=`` says) whose one side occurs in one step and whose other side, put in
+its place, gives the other step, up to the order and grouping of terms and factors.
+
+An :class:`Equation` is cited the same way, but it is not proved: it is a property the
+derivation takes as given (the Bellman equation of a value function), so a step citing it
+is proved *under the assumption* that it holds, and every output prints it.
+
+>>> import sympy as sp
+>>> from pgsym.rules import RuleContext
+>>> x, y = sp.symbols("x y", positive=True)
+>>> f = sp.Function("f")
+>>> check = instance_check(sp.log(x * y), sp.log(x) + sp.log(y))
+>>> z = sp.Symbol("z", positive=True)
+>>> check(f(sp.log(2 * z)), f(sp.log(2) + sp.log(z)), RuleContext()).status.value
+'confirmed'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+import sympy as sp
+from sympy.core.function import AppliedUndef, UndefinedFunction
+
+from pgsym._trees import canonical_bound, rename_bound, replace_unevaluated
+from pgsym.report import Justification, RuleCheck
+from pgsym.rules._core import RuleCheckFunction, RuleContext, canonical
+
+#: the assumptions an instance must show for a symbol or function declared with them
+_FACTS = ("zero", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer",
+          "rational", "real", "extended_real", "imaginary", "finite", "even", "odd", "prime")
+_BOUND_NAME = re.compile(r"^_+b\d+_\d+$")
+
+
+@dataclass(frozen=True)
+class Equation:
+    """An equation taken as given, cited like a lemma: ``lhs = rhs`` for every value of its
+    free symbols (the Bellman equation ``V(s) = sum_a pi(a|s) (r(s, a) + gamma ...)``).
+
+    Nothing proves it; a step that cites it is *proved under the assumption* that it holds,
+    and every output says so.
+
+    >>> import sympy as sp
+    >>> s = sp.Symbol("s", integer=True)
+    >>> V, r = sp.Function("V"), sp.Function("r")
+    >>> Equation("Bellman equation", V(s), r(s) + V(s + 1)).assumption
+    'the Bellman equation V(s) = r(s) + V(s + 1)'
+    """
+
+    name: str
+    lhs: sp.Expr
+    rhs: sp.Expr
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"an Equation needs a non-empty name, got {self.name!r}")
+        for side in ("lhs", "rhs"):
+            value = getattr(self, side)
+            if not isinstance(value, sp.Expr):
+                raise ValueError(f"Equation {self.name!r}: {side} must be a SymPy expression, "
+                                 f"got {type(value).__name__}")
+
+    @property
+    def assumption(self) -> str:
+        """How every output states what a citing step assumes."""
+        return f"the {self.name} {self.lhs} = {self.rhs}"
+
+
+def instance_check(lhs: sp.Expr, rhs: sp.Expr) -> RuleCheckFunction:
+    """A rule check confirming that an instance of ``lhs = rhs`` links two steps."""
+
+    def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+        try:
+            explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using)
+        except ValueError as bad:
+            return RuleCheck(Justification.MISMATCH, str(bad))
+        tried = 0
+        for written_before, written_after in ((before, after),
+                                              (context.unfold(before), context.unfold(after))):
+            for one, other in ((written_before, written_after), (written_after, written_before)):
+                for pattern, replacement in ((explicit_lhs, explicit_rhs),
+                                             (explicit_rhs, explicit_lhs)):
+                    for rewritten in _rewritten(canonical_bound(one), pattern, replacement):
+                        tried += 1
+                        if _alpha_equal(rewritten, other):
+                            return RuleCheck(Justification.CONFIRMED)
+        if tried == 0:
+            return RuleCheck(Justification.MISMATCH,
+                             f"no instance of either side of the lemma, {lhs} = {rhs}, occurs "
+                             f"in the two steps (an instance replaces the lemma's free symbols "
+                             f"by expressions with their assumptions; give functions or "
+                             f"symbols it cannot find with using={{...}})")
+        return RuleCheck(Justification.MISMATCH,
+                         f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
+                         f"side in its place does not give the other step")
+
+    return check
+
+
+def _explicit(lhs: sp.Expr, rhs: sp.Expr, using) -> tuple[sp.Expr, sp.Expr]:
+    """The lemma with the instantiation the step gives by ``using=`` applied (symbols to
+    expressions, functions to functions or Lambdas), each checked against its assumptions."""
+    symbols, functions = {}, {}
+    free = lhs.free_symbols | rhs.free_symbols
+    lemma_functions = {a.func for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef))}
+    for old, new in using:
+        if isinstance(old, UndefinedFunction):
+            if old not in lemma_functions:
+                raise ValueError(f"using= names the function {old}, which the lemma does not use")
+            _check_function(old, new)
+            functions[old] = new
+        elif isinstance(old, sp.Symbol):
+            if old not in free:
+                raise ValueError(f"using= names {old}, which is not a free symbol of the lemma")
+            problem = _unmet_assumptions(old, new)
+            if problem:
+                raise ValueError(f"using= {old} -> {new}: {problem}")
+            symbols[old] = new
+        else:
+            raise ValueError(f"using= for a lemma maps its free symbols and functions, got {old}")
+    values = set().union(*(sp.sympify(v).free_symbols for v in symbols.values())) if symbols else set()
+    sides = []
+    for side in (lhs, rhs):
+        side = rename_bound(side, values)
+        side = replace_unevaluated(side, symbols) if symbols else side
+        for function, new in functions.items():
+            side = side.replace(lambda e, f=function: isinstance(e, AppliedUndef) and e.func == f,
+                                lambda e, n=new: n(*e.args))
+        sides.append(side)
+    return sides[0], sides[1]
+
+
+def _check_function(old: UndefinedFunction, new: object) -> None:
+    declared = getattr(old, "_explicit_class_assumptions", None) or {}
+    if isinstance(new, UndefinedFunction):
+        given = getattr(new, "_explicit_class_assumptions", None) or {}
+        for fact, holds in declared.items():
+            if fact != "commutative" and given.get(fact) is not holds:
+                raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
+                                 f"{new} is not")
+        return
+    if isinstance(new, sp.Lambda):
+        for fact, holds in declared.items():
+            if fact != "commutative" and getattr(new.expr, f"is_{fact}", None) is not holds:
+                raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
+                                 f"which {new.expr} is not shown to be")
+        return
+    raise ValueError(f"using= {old} -> {new!r}: a function is replaced by an undefined "
+                     f"function or a sympy.Lambda")
+
+
+def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic) -> str:
+    """Why ``value`` may not stand for ``symbol`` (empty when it may): every assumption the
+    symbol was declared with must be shown for the value."""
+    declared = getattr(symbol, "_assumptions_orig", None) or {}
+    value = sp.sympify(value)
+    for fact, holds in sorted(declared.items()):
+        if fact not in _FACTS or holds is None:
+            continue
+        shown = getattr(value, f"is_{fact}", None)
+        if shown is not holds:
+            wanted = fact if holds else f"not {fact}"
+            return f"{symbol} is declared {wanted}, and {value} is not shown to be"
+    return ""
+
+
+def _alpha_equal(a: sp.Basic, b: sp.Basic) -> bool:
+    """Whether ``a`` and ``b`` are the same up to the names of bound variables and the order
+    and grouping of terms and factors (their bound variables renamed alike, with a prefix no
+    name in either starts with)."""
+    names = {s.name for s in (a.atoms(sp.Symbol) | b.atoms(sp.Symbol))}
+    prefix = "_L"
+    while any(name.startswith(prefix) for name in names):
+        prefix = "_" + prefix
+    return canonical(canonical_bound(a, prefix)) == canonical(canonical_bound(b, prefix))
+
+
+def _stripped(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with canonically named bound variables stripped of their assumptions (and of
+    the underscores of their prefix), so that a pattern whose bounds are wild matches them.
+    (Only for finding candidates: each is confirmed by :func:`_alpha_equal`.)"""
+    names = {s: sp.Symbol(re.sub("^_+", "_", s.name)) for s in expr.atoms(sp.Symbol)
+             if _BOUND_NAME.match(s.name)}
+    return replace_unevaluated(expr, names) if names else expr
+
+
+def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr) -> Iterator[sp.Expr]:
+    """``source`` with instances of ``pattern`` replaced by the same instance of
+    ``replacement``: all at once, then one at a time."""
+    free = sorted(pattern.free_symbols | replacement.free_symbols, key=str)
+    wilds = {s: sp.Wild(f"lemma_{i}") for i, s in enumerate(free)}
+    wild_pattern = _stripped(canonical_bound(replace_unevaluated(pattern, wilds)))
+    found: dict[sp.Basic, sp.Basic] = {}
+    for node in sp.preorder_traversal(source):
+        if node in found or node.is_Atom:
+            continue
+        instance = _instance(node, wild_pattern, wilds, pattern, replacement)
+        if instance is not None:
+            found[node] = instance
+    if not found:
+        return
+    yield replace_unevaluated(source, found)
+    if len(found) > 1:
+        for node, instance in found.items():
+            yield replace_unevaluated(source, {node: instance})
+
+
+def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
+              replacement: sp.Expr) -> sp.Expr | None:
+    """The instance of ``replacement`` that takes the place of ``node``, if ``node`` is an
+    instance of ``pattern`` whose values meet the lemma's assumptions."""
+    try:
+        matched = _stripped(node).match(wild_pattern)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return None
+    if matched is None:
+        return None
+    # a value mentions the node's own symbols with their assumptions, not stripped ones
+    by_name = {s.name: s for s in node.free_symbols if isinstance(s, sp.Symbol)}
+    values = {}
+    for symbol, wild in wilds.items():
+        if wild not in matched:
+            return None  # the other side has a symbol this side does not fix
+        value = matched[wild].xreplace({s: by_name.get(s.name, s)
+                                        for s in matched[wild].atoms(sp.Symbol)})
+        if _unmet_assumptions(symbol, value):
+            return None
+        values[symbol] = value
+    try:
+        avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
+        lemma_side = replace_unevaluated(rename_bound(pattern, avoid), values)
+        other_side = replace_unevaluated(rename_bound(replacement, avoid), values)
+        # the match is trusted only when the instance is the node itself
+        if not _alpha_equal(lemma_side, node):
+            return None
+        return other_side
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return None

@@ -1,0 +1,201 @@
+"""Rules for sums, integrals and expectations: swapping them with a derivative, splitting
+them and taking constants out (linearity), exchanging finite sums, and the definition of an
+expectation.
+
+>>> import sympy as sp
+>>> from pgsym.rules import get_rule, RuleContext
+>>> j, k, n = sp.symbols("j k n", integer=True, positive=True)
+>>> f = sp.Function("f")
+>>> swapped = get_rule("exchange of sums").check(
+...     sp.Sum(sp.Sum(f(j, k), (j, 1, n)), (k, 1, 3)),
+...     sp.Sum(sp.Sum(f(j, k), (k, 1, 3)), (j, 1, n)), RuleContext())
+>>> swapped.status.value
+'confirmed'
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from pgsym._trees import bound_variables
+from pgsym.expectation import Expectation
+from pgsym.rules._core import (Rule, RuleContext, RuleRefused, factors_of, register_builtin,
+                               single_variable)
+from pgsym.rules.calculus import pull_constants, pulled_constants
+
+
+def _finite_bounds(limits, context: RuleContext) -> bool:
+    return all(context.unfold(bound).is_finite for limit in limits for bound in limit[1:])
+
+
+def _refuse_captured(variable: sp.Basic, total: sp.Basic, kind: str) -> None:
+    """A derivative with respect to the sum's (or integral's) own variable, or to something
+    that mentions it (``theta[k]`` for a sum over ``k``), cannot move inside: there the
+    name means something else."""
+    bound = {limit[0] for limit in total.limits}
+    captured = bound & ({variable} | variable.free_symbols)
+    if captured:
+        name = sorted(map(str, captured))[0]
+        raise RuleRefused(f"the derivative is taken with respect to {variable}, which "
+                          f"mentions {name}, the variable of the {kind}: inside it {name} "
+                          f"means something else; rename the {kind}'s variable")
+
+
+def _swap_sum_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Sum)):
+        return []
+    variable = single_variable(node)
+    if variable is None:
+        return []
+    total = node.expr
+    _refuse_captured(variable, total, "sum")
+    for index, lower, upper in total.limits:
+        if context.depends_on(lower, variable) or context.depends_on(upper, variable):
+            raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
+    if not _finite_bounds(total.limits, context) and not context.condition:
+        raise RuleRefused(
+            f"the sum may be infinite; swapping it with the derivative needs a condition "
+            f"(e.g. the sum of derivatives converges uniformly): state it with condition=...")
+    inner = sp.Derivative(total.function, variable)
+    options = [sp.Sum(inner, *total.limits)]
+    options += [sp.Sum(pulled, *total.limits) for pulled in pull_constants(inner, context)]
+    return options
+
+
+def _swap_integral_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """Leibniz's rule with fixed bounds: d/dv int f dx = int df/dv dx.
+
+    The bounds must not depend on v. That f and df/dv are dominated by an integrable
+    function (or continuous on a bounded interval) is the step's stated condition.
+    """
+    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Integral)):
+        return []
+    variable = single_variable(node)
+    if variable is None:
+        return []
+    integral = node.expr
+    _refuse_captured(variable, integral, "integral")
+    for limit in integral.limits:
+        if any(context.depends_on(bound, variable) for bound in limit[1:]):
+            raise RuleRefused(f"the bounds of the integral over {limit[0]} depend on {variable}")
+    if not context.condition:
+        raise RuleRefused("differentiating under an integral needs a condition (the integrand "
+                          "and its derivative dominated by an integrable function): state it "
+                          "with condition=...")
+    inner = sp.Derivative(integral.function, variable)
+    options = [sp.Integral(inner, *integral.limits)]
+    options += [sp.Integral(pulled, *integral.limits)
+                for pulled in pull_constants(inner, context)]
+    return options
+
+
+def _definition_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """An expectation becomes its sum or integral; nested ones too, or this one alone."""
+    if not isinstance(node, Expectation):
+        return []
+    outer = node.unfold()
+    every = outer.replace(lambda e: isinstance(e, Expectation), lambda e: e.unfold())
+    return [every, outer] if every != outer else [outer]
+
+
+def _with_body(node: sp.Basic, body: sp.Basic) -> sp.Basic:
+    """The sum, integral or expectation ``node`` over the same variables with a new body."""
+    if isinstance(node, Expectation):
+        return node.with_body(body)
+    return type(node)(body, *node.limits)
+
+
+def _body(node: sp.Basic) -> sp.Basic:
+    return node.body if isinstance(node, Expectation) else node.function
+
+
+def _linear(node: sp.Basic, context: RuleContext, kinds: tuple) -> list[sp.Basic]:
+    """``S (a f + g) = a S f + S g`` for ``S`` a sum, an integral or an expectation and ``a``
+    free of its variables; also one term split, or constants pulled out of one term."""
+    if not isinstance(node, kinds):
+        return []
+    variables = set(bound_variables(node))
+
+    def is_constant(factor: sp.Basic) -> bool:
+        unfolded = context.unfold(factor)
+        return not (variables & (factor.free_symbols | unfolded.free_symbols))
+
+    def pulled(body: sp.Basic) -> list[sp.Basic]:
+        return pulled_constants(factors_of(body), is_constant,
+                                lambda rest: _with_body(node, rest))
+
+    body = _body(node)
+    if isinstance(body, sp.Add):
+        split = [_with_body(node, term) for term in body.args]
+        each_pulled = [(pulled(term) or [s])[0] for term, s in zip(body.args, split)]
+        options = [sp.Add(*each_pulled, evaluate=False), sp.Add(*split, evaluate=False)]
+        return options if options[0] != options[1] else options[1:]
+    return pulled(body)
+
+
+def _linearity_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    return _linear(node, context, (sp.Sum, sp.Integral))
+
+
+def _linearity_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    return _linear(node, context, (Expectation,))
+
+
+def _exchange_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """``sum_k sum_j f = sum_j sum_k f`` (nested or as two limits of one sum), when the inner
+    bounds do not mention the outer variable and every bound is finite (an infinite one needs
+    a stated condition, e.g. absolute convergence)."""
+    if not isinstance(node, sp.Sum):
+        return []
+    if len(node.limits) > 1:
+        pairs = [(node.limits[i], node.limits[i + 1]) for i in range(len(node.limits) - 1)]
+        options = []
+        for i, (inner, outer) in enumerate(pairs):
+            _exchangeable(inner, outer, context)
+            limits = list(node.limits)
+            limits[i], limits[i + 1] = outer, inner
+            options.append(sp.Sum(node.function, *limits))
+        return options
+    if not isinstance(node.function, sp.Sum):
+        return []
+    outer, inner_sum = node.limits[0], node.function
+    inner = inner_sum.limits[-1]
+    _exchangeable(inner, outer, context)
+    rest = inner_sum.limits[:-1]
+    body = sp.Sum(inner_sum.function, *rest, outer) if rest else \
+        sp.Sum(inner_sum.function, outer)
+    return [sp.Sum(body, inner)]
+
+
+def _exchangeable(inner: tuple, outer: tuple, context: RuleContext) -> None:
+    if any(outer[0] in context.unfold(bound).free_symbols for bound in inner[1:]):
+        raise RuleRefused(f"the bounds of the sum over {inner[0]} depend on {outer[0]}, the "
+                          f"variable of the sum around it: exchanging them changes the range")
+    if not _finite_bounds((inner, outer), context) and not context.condition:
+        raise RuleRefused("an infinite double sum can be exchanged only when it converges "
+                          "absolutely: state it with condition=...")
+
+
+for _rule in (
+    Rule("swap sum and gradient",
+         "d/dv sum_x f = sum_x df/dv, for bounds free of v; an infinite sum needs a stated "
+         "condition", rewrite=_swap_sum_and_gradient, interchange=True,
+         aliases=("swap sum and derivative", "differentiate under the sum")),
+    Rule("swap integral and gradient",
+         "d/dv int f dx = int df/dv dx, for bounds free of v, under a stated condition (f, "
+         "df/dv dominated by an integrable function)",
+         rewrite=_swap_integral_and_gradient, interchange=True,
+         aliases=("differentiate under the integral", "leibniz integral rule")),
+    Rule("definition of expectation", "E_{x~p}[f] = sum_x p(x) f(x) (or an integral)",
+         rewrite=_definition_of_expectation,
+         aliases=("defn expectation", "definition of expectation again")),
+    Rule("linearity of sums", "sum (a f + g) = a sum f + sum g for a free of the summation "
+         "variable (integrals alike)", rewrite=_linearity_of_sums, proves=True,
+         aliases=("linearity of integrals", "linearity of summation", "split the sum",
+                  "factor out of the sum")),
+    Rule("linearity of expectation", "E[a f + g] = a E[f] + E[g] for a free of the random "
+         "variable", rewrite=_linearity_of_expectation, proves=True),
+    Rule("exchange of sums", "sum_k sum_j f = sum_j sum_k f, for finite bounds that do not "
+         "depend on each other", rewrite=_exchange_of_sums, proves=True,
+         aliases=("exchange finite sums", "swap sums", "swap the order of summation")),
+):
+    register_builtin(_rule)
