@@ -43,6 +43,15 @@ class CollapsedStepWarning(UserWarning):
     became a number): the form the author wrote is lost."""
 
 
+#: rules that rearrange an expression and never turn it into a bare number
+_REARRANGING_RULES = {"associativity", "multiply by one", "chain rule", "product rule",
+                      "quotient rule", "power rule", "log-derivative identity",
+                      "linearity of differentiation", "swap sum and gradient",
+                      "swap integral and gradient", "exchange of sums", "linearity of sums",
+                      "linearity of expectation", "definition of expectation",
+                      "log of a product", "derivative of log"}
+#: a range with numbers at both ends and at most this many values is checked value by value
+_MAX_RANGE_CASES = 16
 #: the assumptions a declared function's definition must show (the others follow from them)
 _PRIMARY_FACTS = ("zero", "positive", "negative", "nonnegative", "nonpositive", "nonzero",
                   "integer", "rational", "real", "imaginary")
@@ -131,6 +140,9 @@ class Derivation:
     description: str = ""
     errata: tuple[Erratum, ...] = ()
     steps: tuple[Step, ...] = ()
+    #: integer symbols with the range they run over: ``{j: (0, d - 1)}`` (both ends
+    #: included) or ``{j: sympy.Range(0, d)}``
+    ranges: Mapping[sp.Symbol, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -163,12 +175,92 @@ class Derivation:
                                         f"the definition {key} := {definitions[key]}")
         self.start = self._checked_expression(self.start, "start expression")
         self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
+        self.ranges = self._checked_ranges(self.ranges)
         self.errata = self._checked_sequence(self.errata, "errata", Erratum)
         self.steps = self._checked_sequence(self.steps, "steps", Step)
         for field_name in ("equation", "description"):
             if not isinstance(getattr(self, field_name), str):
                 raise DerivationError(f"derivation {self.name!r}: {field_name} must be text, got "
                                       f"{type(getattr(self, field_name)).__name__}")
+
+    def _checked_ranges(self, ranges: object) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
+        """``ranges`` as ``{symbol: (lowest, highest)}``, or a DerivationError naming the
+        symbol and what is wrong."""
+        if not isinstance(ranges, Mapping):
+            raise DerivationError(f"derivation {self.name!r}: ranges must be a dict such as "
+                                  f"{{j: (0, d - 1)}}, got {type(ranges).__name__}")
+        checked = {}
+        for symbol, bounds in ranges.items():
+            where = f"derivation {self.name!r}: the range of {symbol}"
+            if not isinstance(symbol, sp.Symbol) or not symbol.is_integer:
+                raise DerivationError(f"{where}: only an integer symbol (Symbol(..., "
+                                      f"integer=True)) has a range, got {symbol!r}")
+            if symbol in self.definitions:
+                raise DerivationError(f"{where}: {symbol} is defined; a defined symbol has "
+                                      f"no range of its own")
+            if isinstance(bounds, sp.Range):
+                if bounds.step != 1:
+                    raise DerivationError(f"{where}: a range must have step 1, got {bounds}")
+                bounds = (bounds.inf, bounds.sup)
+            if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+                raise DerivationError(f"{where} must be (lowest, highest) or a sympy.Range, "
+                                      f"got {bounds!r}")
+            low, high = (sp.sympify(b) for b in bounds)
+            for bound in (low, high):
+                if not bound.is_integer or symbol in bound.free_symbols:
+                    raise DerivationError(f"{where}: the bound {bound} must be an integer "
+                                          f"expression without {symbol}")
+            if (high - low).is_negative:
+                raise DerivationError(f"{where} is empty: {low} > {high}")
+            checked[symbol] = (low, high)
+        return checked
+
+    def range_cases(self) -> list[dict[sp.Symbol, sp.Expr]]:
+        """Substitutions under which the ranged symbols cover exactly their ranges, one per
+        case; a step holds when it holds in every case.
+
+        ``j`` in ``[lo, hi]`` becomes ``lo + j'`` with ``j' >= 0``; when ``hi`` is ``n + c``
+        for a symbol ``n`` free in this derivation (undefined, not itself ranged),
+        ``n`` becomes ``lo + j' + m - c`` with ``m >= 0``, so that ``j <= hi`` holds exactly.
+        A range with numbers at both ends and at most 16 values is split into one case per
+        value. (Where neither applies, only ``j >= lo`` is used: a proof then holds for more
+        values than the range, which is sound.)
+
+        >>> import sympy as sp
+        >>> j, d = sp.Symbol("j", integer=True), sp.Symbol("d", integer=True, positive=True)
+        >>> Derivation("r", start=j, ranges={j: (0, d - 1)}).range_cases()
+        [{j: j, d: j + d_above_j + 1}]
+        """
+        cases: list[dict[sp.Symbol, sp.Expr]] = [{}]
+        reparametrized: set[sp.Symbol] = set()
+        for symbol, (low, high) in self.ranges.items():
+            count = high - low + 1
+            if count.is_Integer and count <= _MAX_RANGE_CASES:
+                cases = [{**case, symbol: low + value} for case in cases
+                         for value in range(int(count))]
+                continue
+            offset = sp.Symbol(symbol.name, integer=True, nonnegative=True)
+            mapping = {symbol: low + offset}
+            upper = self._upper_symbol(high, reparametrized)
+            if upper is not None:
+                gap = sp.Symbol(f"{upper.name}_above_{symbol.name}", integer=True,
+                                nonnegative=True)
+                mapping[upper] = low + offset + gap - (high - upper)  # high = upper + c
+                reparametrized.add(upper)
+            cases = [{**case, **mapping} for case in cases]
+        return cases
+
+    def _upper_symbol(self, high: sp.Expr, taken: set[sp.Symbol]) -> sp.Symbol | None:
+        """A symbol ``n`` with ``high = n + c`` (``c`` free of ``n``), free in this
+        derivation and not ranged, if there is one."""
+        for candidate in sorted(high.free_symbols, key=str):
+            if not isinstance(candidate, sp.Symbol) or candidate in taken \
+                    or candidate in self.ranges or candidate in self.definitions:
+                continue
+            rest = sp.expand(high - candidate)
+            if candidate not in rest.free_symbols:
+                return candidate
+        return None
 
     def _checked_sequence(self, values: object, what: str, kind: type) -> tuple:
         """``values`` as a tuple of ``kind``, or a DerivationError naming the field."""
@@ -233,6 +325,13 @@ class Derivation:
         except DerivationError as bad:
             raise StepError(f"{where}: {str(bad).split(': ', 1)[1]}") from None
         known = self._known_symbols()
+        cited = _statement(lemma) if lemma is not None else ()
+        for side in cited:  # a cited result brings its own symbols and functions
+            known |= _free_names(side)
+        for derivative in expr.atoms(sp.Derivative):  # d/d theta[j, b] introduces j and b
+            for variable in derivative.variables:
+                if isinstance(variable, sp.Indexed):
+                    known |= variable.free_symbols
         unknown_symbols = {name for name in _free_names(expr) - known
                            if not (isinstance(name, sp.Indexed) and name.base.label in known)}
         if unknown_symbols:
@@ -241,7 +340,8 @@ class Derivation:
                 f"{where}: free symbol(s) {names} appear in neither the start expression nor "
                 f"a definition; add them to `definitions=` or fix the step"
             )
-        unknown_functions = _undefined_functions(expr) - self._known_functions()
+        unknown_functions = _undefined_functions(expr) - self._known_functions() - set().union(
+            *(_undefined_functions(side) for side in cited))
         if unknown_functions:
             names = ", ".join(sorted(unknown_functions))
             raise StepError(
@@ -252,9 +352,12 @@ class Derivation:
             raise StepError(f"{where}: `using` must be a dict of what replaces what")
         pairs = tuple(dict(using or {}).items())
         for old, new in pairs:
-            if not isinstance(old, sp.Basic) or not isinstance(new, sp.Basic):
-                raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects")
-        self._warn_if_collapsed(expr, where)
+            function_pair = lemma is not None and isinstance(old, UndefinedFunction) \
+                and isinstance(new, (UndefinedFunction, sp.Lambda))
+            if not function_pair and not (isinstance(old, sp.Basic) and isinstance(new, sp.Basic)):
+                raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects (or, "
+                                f"for a lemma, its functions to functions or Lambdas)")
+        self._warn_if_collapsed(expr, chain, where)
         self.steps = self.steps + (Step(expr, name, note, pairs, condition, accept,
                                         custom_rule, chain, lemma, relation),)
         return self
@@ -301,14 +404,16 @@ class Derivation:
                             f"proves no relation between its ends; split the derivation")
         return relation
 
-    def _warn_if_collapsed(self, expr: sp.Expr, where: str) -> None:
+    def _warn_if_collapsed(self, expr: sp.Expr, chain: tuple[str, ...], where: str) -> None:
         """Warns when SymPy has evaluated a step while it was being built: it equals the
-        previous step, or it became a number the previous step was not."""
+        previous step, or it became a number where the rules cited only rearrange (a result
+        of 0 or 1 by `algebra` or a lemma is a result, not a collapse)."""
         previous = self.result
         if expr == previous:
             why = "it is identical to the previous step"
-        elif expr.is_Number and not previous.is_Number:
-            why = f"it is the number {expr}"
+        elif expr.is_Number and not previous.is_Number and chain \
+                and set(chain) <= _REARRANGING_RULES:
+            why = f"it is the number {expr}, which {' and '.join(chain)} cannot give"
         else:
             return
         warnings.warn(CollapsedStepWarning(
@@ -422,7 +527,9 @@ class Derivation:
                         f"taken with respect to a symbol or a function application")
 
     def _known_symbols(self) -> set[sp.Symbol]:
-        known = _free_names(self.start) | set(self.parameters)
+        known = _free_names(self.start) | set(self.parameters) | set(self.ranges)
+        for low, high in self.ranges.values():
+            known |= low.free_symbols | high.free_symbols
         known |= {key for key in self.definitions if isinstance(key, sp.Symbol)}
         for value in self.definitions.values():
             known |= _free_names(value)
@@ -521,6 +628,13 @@ class Derivation:
         from pgsym.printing.latex import derivation_to_latex
 
         return "$\\displaystyle " + derivation_to_latex(self, None, environment="aligned") + "$"
+
+
+def _statement(lemma: "Derivation | Equation") -> tuple[sp.Expr, sp.Expr]:
+    """The two sides a lemma or given equation states."""
+    if isinstance(lemma, Equation):
+        return lemma.lhs, lemma.rhs
+    return lemma.start, lemma.result
 
 
 def _cited_name(rule: object) -> str:

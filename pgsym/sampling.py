@@ -321,7 +321,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
         if len(inside) != 1:
             continue
         [symbol] = inside
-        for root in _rational_roots(switch, symbol):
+        for root in rational_roots(switch, symbol):
             step = max(sp.S.One, abs(root) / 3)
             if symbol.is_integer:
                 step = sp.ceiling(step)
@@ -330,7 +330,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
     return found
 
 
-def _rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:
+def rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:
     """The rational roots of ``expr``, a polynomial in ``symbol`` with rational
     coefficients (none otherwise)."""
     polynomial = _listable_polynomial(expr, symbol)

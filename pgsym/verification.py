@@ -32,6 +32,7 @@ from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated
+from pgsym.distribution import compare_with_distributions
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
@@ -39,7 +40,8 @@ from pgsym.report import (Counterexample, Justification, Report, RuleCheck, Step
 from pgsym._signs import sign_of
 from pgsym.sampling import (MAX_DIGITS, Comparison, SamplingError, bound_symbols_of_ranges,
                             compare_at, concrete, instantiations, matrix_values, numeric_value,
-                            random_point, sampled_symbols, special_values,
+                            random_point, rational_roots, respects, sampled_symbols,
+                            special_values,
                             unfound_integer_switches)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
@@ -206,10 +208,11 @@ def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
 
 def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> LemmaStatus:
     if isinstance(lemma, Equation):
-        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs), True, "",
+        # the equation constrains its functions, which stand-ins do not meet: no sampling
+        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs, lemma.variables), True, "",
                            Promotion(VerdictKind.PROVED_ASSUMING,
                                      f"the step is an instance of the {lemma.name}, taken as "
-                                     f"given", assumption=lemma.assumption))
+                                     f"given", assumption=lemma.assumption, given=True))
     check = instance_check(lemma.unfold(lemma.start, evaluate=False),
                            lemma.unfold(lemma.result, evaluate=False))
     failures = report.failures()
@@ -302,6 +305,9 @@ class Promotion:
     kind: VerdictKind
     detail: str
     assumption: str = ""
+    #: the rule is an equation taken as given: no evaluation can refute the step (stand-in
+    #: functions do not satisfy the equation), so the step is not sampled
+    given: bool = False
 
 
 @dataclass(frozen=True)
@@ -338,10 +344,23 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                                    derivation.unfold(after, evaluate=False)), 0.2)
     except TimeLimitExceeded:
         return _gave_up("unfolding the definitions", settings)
-    if step.relation != "=":
-        verdict = compare_relation(a, b, step.relation, settings, budget)
-    else:
-        verdict = _compare(a, b, settings, budget, promotion=promotion)
+    verdicts = []
+    cases = derivation.range_cases()
+    for case in cases:
+        in_range = (replace_unevaluated(a, case), replace_unevaluated(b, case)) if case else (a, b)
+        if step.relation != "=":
+            verdict = compare_relation(*in_range, step.relation, settings, budget)
+        else:  # (a declared distribution may need a second comparison, in the same budget)
+            verdict = compare_with_distributions(*in_range, lambda x, y, share: _compare(
+                x, y, settings, budget if share is None else
+                _Budget(min(share * settings.time_limit, budget.remaining())), promotion=promotion))
+        if len(cases) > 1 and not verdict.kind.is_proof:
+            shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
+            return Verdict(verdict.kind, verdict.method, f"for {shown}: {verdict.detail}",
+                           verdict.counterexample, verdict.tolerance, verdict.points,
+                           verdict.undefined, verdict.assumption)
+        verdicts.append(verdict)
+    verdict = max(verdicts, key=lambda v: list(VerdictKind).index(v.kind))  # the weakest
     if verdict.kind.is_proof and step.assumption:
         assumptions = "; ".join(filter(None, (step.assumption, verdict.assumption)))
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
@@ -556,6 +575,12 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
     symbols = sampled_symbols(low, high)
     small = bound_symbols_of_ranges(low, high)
     special = special_values((low, high), symbols)
+    for symbol in symbols:  # where the difference vanishes, and either side of it
+        for root in rational_roots(sp.expand(high - low), symbol):
+            special.setdefault(symbol, [])
+            special[symbol] += [v for v in (root, root - sp.Rational(1, 1000),
+                                            root + sp.Rational(1, 1000))
+                                if respects(symbol, v) and v not in special[symbol]]
     agreed = 0
     try:
         for instantiation in instantiations(sp.Tuple(low, high), families, settings.seed):
@@ -711,6 +736,8 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
     """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric."""
     if a == b or _rules.canonical(a) == _rules.canonical(b):
         return Verdict(VerdictKind.PROVED, "identical")
+    if promotion is not None and promotion.given:
+        return Verdict(promotion.kind, "rule", promotion.detail, assumption=promotion.assumption)
     gap = ""
     if numeric:
         probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,

@@ -1190,3 +1190,127 @@ def deeply_nested_step(depth: int = 500) -> Derivation:
     # plain x: combining the deep expression with anything (even an unevaluated Add) already
     # exceeds SymPy's own recursion limit before pgsym sees it
     return Derivation("bad input deeply nested", start=_nested(depth)).step(x, rule="algebra")
+
+
+# -- the rules of issue 10: identities that prove a step by themselves, lemmas, relations,
+# ranges. Each must refuse a misuse (a promoted rule that confirms a false step would pass it)
+_K = sp.Symbol("K", integer=True, positive=True)
+_i = sp.Symbol("i", integer=True)
+
+
+def _lemma_sqrt_of_square() -> Derivation:
+    """sqrt(x**2) = x for positive x: a true lemma about positive x only."""
+    return Derivation("sqrt of a square", start=sp.sqrt(x**2)).step(x, rule="algebra")
+
+
+def _false_lemma() -> Derivation:
+    """log(x + y) = log x + log y: false, so nothing may rest on it."""
+    return Derivation("false lemma", start=sp.log(x + y)).step(sp.log(x) + sp.log(y),
+                                                               rule="algebra")
+
+
+def _lemma_instance_outside_its_assumptions() -> Derivation:
+    d = Derivation("lemma-instance-outside-its-assumptions", start=sp.sqrt(r**2))
+    return d.step(r, rule=_lemma_sqrt_of_square())
+
+
+def _citing_a_false_lemma() -> Derivation:
+    s_pos = sp.Symbol("w", positive=True)
+    d = Derivation("citing-a-false-lemma", start=sp.log(s_pos + 2))
+    return d.step(sp.log(s_pos) + sp.log(2), rule=_false_lemma())
+
+
+def _lemma_with_a_sampled_step() -> Derivation:
+    lemma = Derivation("sampled lemma", start=sp.atan(x) + sp.atan(1 / x)).step(
+        sp.pi / 2, rule="algebra", accept="numeric")
+    d = Derivation("lemma-with-a-sampled-step", start=sp.atan(y) + sp.atan(1 / y) + 1)
+    return d.step(sp.pi / 2 + 1 + sp.Rational(1, 10**30), rule=lemma)
+
+
+def _lemma_at_a_symbolic_size_with_a_wrong_bound() -> Derivation:
+    lemma = Derivation("log of a product", start=sp.log(sp.Product(p(_i), (_i, 1, _K))))
+    lemma.step(sp.Sum(sp.log(p(_i)), (_i, 1, _K)), rule="log of a product")
+    d = Derivation("lemma-at-a-symbolic-size-with-a-wrong-bound",
+                   start=sp.log(sp.Product(p(_i), (_i, 1, _K))))
+    return d.step(sp.Sum(sp.log(p(_i)), (_i, 1, _K + 1)), rule=lemma)
+
+
+RULE_MISUSE += [
+    _case("linearity-of-sums-pulls-out-the-index", sp.Sum(k * f(k), (k, 1, 3)),
+          k * sp.Sum(f(k), (k, 1, 3)), "k is the summation variable: it is not a constant",
+          may_raise=True),
+    Case("linearity-of-sums-pulls-out-the-index-symbolic",
+         claim("linearity-of-sums-pulls-out-the-index-symbolic",
+               sp.Sum(_i * p(_i), (_i, 1, _K)), sp.Sum(p(_i), (_i, 1, _K)) * _K,
+               rule="linearity of sums"),
+         "pulling the index out of the sum (as K) is not linearity", value_false=True),
+    Case("exchange-of-sums-with-dependent-bounds",
+         claim("exchange-of-sums-with-dependent-bounds",
+               sp.Sum(sp.Sum(p(_i) * p(k), (_i, 1, k)), (k, 1, _K)),
+               sp.Sum(sp.Sum(p(_i) * p(k), (k, 1, _K)), (_i, 1, _K)), rule="exchange of sums"),
+         "the inner range 1..k depends on the outer index: the swapped sum counts more terms"),
+    Case("exchange-of-infinite-sums-without-a-condition",
+         claim("exchange-of-infinite-sums-without-a-condition",
+               sp.Sum(sp.Sum(f(_i, k), (_i, 1, sp.oo)), (k, 1, sp.oo)),
+               sp.Sum(sp.Sum(f(_i, k), (k, 1, sp.oo)), (_i, 1, sp.oo)), rule="exchange of sums"),
+         "an infinite double sum exchanges only under absolute convergence", value_false=False),
+    Case("log-of-a-product-of-reals", claim("log-of-a-product-of-reals", sp.log(r * s),
+                                            sp.log(r) + sp.log(s), rule="log of a product"),
+         "log(rs) = log r + log s fails for r = s = -1 (log 1 = 0, 2 i pi)"),
+    Case("log-of-a-square-of-a-real", claim("log-of-a-square-of-a-real", sp.log(r**2),
+                                            2 * sp.log(r), rule="log of a product"),
+         "log(r^2) = 2 log r fails for r = -1"),
+    Case("log-of-a-product-with-a-negative-term",
+         claim("log-of-a-product-with-a-negative-term",
+               sp.log(sp.Product(_i - 2, (_i, 1, _K))),
+               sp.Sum(sp.log(_i - 2), (_i, 1, _K)), rule="log of a product"),
+         "i - 2 is -1 at i = 1: the factors are not all positive"),
+    Case("lemma-instance-outside-its-assumptions", _lemma_instance_outside_its_assumptions,
+         "sqrt(x^2) = x holds for positive x only; r = -1 gives 1 = -1"),
+    Case("citing-a-false-lemma", _citing_a_false_lemma,
+         "the lemma log(x + y) = log x + log y is false (x = y = 1)"),
+    Case("lemma-with-a-sampled-step", _lemma_with_a_sampled_step,
+         "the lemma rests on sampling, and the step adds 1e-30"),
+    Case("lemma-at-a-symbolic-size-with-a-wrong-bound",
+         _lemma_at_a_symbolic_size_with_a_wrong_bound,
+         "the sum runs one term past the product"),
+]
+
+
+def _relation(name: str, before: sp.Expr, after: sp.Expr, relation: str,
+              **options) -> Callable[[], Derivation]:
+    return lambda: Derivation(name, start=before, parameters=(r, s)).step(
+        after, rule="algebra", relation=relation, **options)
+
+
+RELATIONS = [
+    Case("square-below-itself", _relation("square-below-itself", r**2, r, "<="),
+         "r^2 <= r fails at r = 2"),
+    Case("strict-with-equality", _relation("strict-with-equality", r**2, r**2 + s**2, "<"),
+         "r^2 < r^2 + s^2 fails at s = 0"),
+    Case("wrong-direction", _relation("wrong-direction", sp.exp(r), r, "<="),
+         "e^r >= 1 + r > r, so e^r <= r is false everywhere"),
+    Case("sum-over-a-backwards-range",
+         lambda: Derivation("sum-over-a-backwards-range", start=sp.Sum(p(k), (k, 1, n)))
+         .step(sp.S.Zero, rule="algebra", relation=">="),
+         "for n <= -1 the sum over 1..n runs backwards and is negative (Karr)"),
+    Case("variance-below-its-minimum",
+         lambda: Derivation("variance-below-its-minimum",
+                            start=sp.Sum(p(k) * (f(k) - r)**2, (k, 1, _K)), parameters=(r, s))
+         .step(sp.Sum(p(k) * (f(k) - s)**2, (k, 1, _K)), rule="algebra", relation=">="),
+         "f is complex and s is not the minimiser: no relation holds in general"),
+]
+
+RANGES = [
+    Case("delta-sum-outside-the-range",
+         lambda: Derivation("delta-sum-outside-the-range",
+                            start=sp.Sum(sp.KroneckerDelta(k, j), (j, 0, _K - 1)),
+                            ranges={k: (0, _K)}).step(sp.S.One, rule="algebra"),
+         "k = K is in the declared range 0..K, and there the sum over 0..K-1 is 0"),
+    Case("small-numeric-range-checked-value-by-value",
+         lambda: Derivation("small-numeric-range-checked-value-by-value",
+                            start=sp.KroneckerDelta(k, 2), ranges={k: (0, 3)})
+         .step(sp.S.Zero, rule="algebra"),
+         "k = 2 is in 0..3"),
+]
+RULE_MISUSE += RELATIONS + RANGES

@@ -1,6 +1,8 @@
 import pytest
 import sympy as sp
 
+import pgsym
+
 from pgsym import Derivation, Expectation, Justification, Rule, RuleCheck, StepError, VerdictKind
 from pgsym.rules import RuleContext, canonical, get_rule
 
@@ -42,6 +44,34 @@ CONFIRMED_CASES = [
     ("definition of expectation", sp.Sum(P * f(x), (x, 1, K)), Expectation(f(x), (x, 1, K), P)),
     ("linearity of differentiation", sp.Derivative(3 * f(x) * P, theta),
      3 * f(x) * sp.Derivative(P, theta)),
+    # pulling out only some of the constant factors
+    ("linearity of differentiation", sp.Derivative(3 * f(x) * P, theta),
+     3 * sp.Derivative(f(x) * P, theta)),
+    ("linearity of differentiation", sp.Derivative(P - f(theta), theta),
+     sp.Derivative(P, theta) - sp.Derivative(f(theta), theta)),
+    ("linearity of differentiation", sp.Derivative(3 * P + f(theta), theta),
+     3 * sp.Derivative(P, theta) + sp.Derivative(f(theta), theta)),
+    ("swap sum and gradient", sp.Derivative(sp.Sum(2 * f(x) * P, (x, 1, K)), theta),
+     sp.Sum(2 * sp.Derivative(f(x) * P, theta), (x, 1, K))),
+    ("product rule", sp.Derivative(P * f(theta), theta),
+     sp.Derivative(P, theta) * f(theta) + P * sp.Derivative(f(theta), theta)),
+    ("product rule", sp.Derivative(f(x) * P, theta), f(x) * sp.Derivative(P, theta)),
+    ("quotient rule", sp.Derivative(f(theta) / P, theta),
+     (sp.Derivative(f(theta), theta) * P - f(theta) * sp.Derivative(P, theta)) / P**2),
+    ("quotient rule", sp.Derivative(1 / P, theta), -sp.Derivative(P, theta) / P**2),
+    ("power rule", sp.Derivative(P**3, theta), 3 * P**2 * sp.Derivative(P, theta)),
+    ("power rule", sp.Derivative(theta**K, theta), K * theta**(K - 1)),
+    ("derivative of a constant", sp.Derivative(f(x), theta) + P, P),
+    ("log of a product", sp.log(P * p(x + 1, theta)), sp.log(P) + sp.log(p(x + 1, theta))),
+    ("log of a quotient", sp.log(P / p(x + 1, theta)), sp.log(P) - sp.log(p(x + 1, theta))),
+    ("log of a power", sp.log(P**theta), theta * sp.log(P)),
+    ("log of a product", sp.log(sp.Product(P, (x, 1, K))), sp.Sum(sp.log(P), (x, 1, K))),
+    ("linearity of sums", sp.Sum(2 * P + f(x), (x, 1, K)),
+     2 * sp.Sum(P, (x, 1, K)) + sp.Sum(f(x), (x, 1, K))),
+    ("linearity of sums", sp.Sum(theta * f(x), (x, 1, K)), theta * sp.Sum(f(x), (x, 1, K))),
+    ("linearity of expectation", Expectation(2 * f(x) + theta, (x, 1, K), P),
+     2 * Expectation(f(x), (x, 1, K), P) + Expectation(theta, (x, 1, K), P)),
+    ("exchange of sums", sp.Sum(f(x, K), (x, 1, 3), (K, 1, 4)), sp.Sum(f(x, K), (K, 1, 4), (x, 1, 3))),
 ]
 
 
@@ -182,3 +212,54 @@ def test_a_users_rule_is_visible_only_where_it_is_cited():
     # a wrong citation of a built-in rule elsewhere still fails
     wrong = Derivation("wrong citation", start=y + y).step(2 * y, rule="chain rule").verify()
     assert not wrong.ok
+
+
+def test_several_rules_applied_in_order_are_confirmed_and_a_wrong_order_is_not():
+    before = sp.Derivative(sp.log(P), theta)
+    after = _unevaluated(1 / P, sp.Derivative(P, theta))
+    d = Derivation("chain then log", start=before).step(after, rule=("chain rule", "derivative of log"))
+    step = d.verify().steps[0]
+    assert step.ok and step.justification.status is Justification.CONFIRMED
+    assert d.steps[0].rule == "chain rule and derivative of log"
+    wrong = Derivation("two unrelated rules", start=before).step(
+        after, rule=("product rule", "exchange of sums"))
+    check = wrong.verify().steps[0].justification
+    assert check.status is Justification.MISMATCH and "do not link" in check.detail
+
+
+def test_a_mismatch_says_what_the_rule_gives_and_which_rules_fit():
+    before = sp.Derivative(P * f(theta), theta)
+    after = sp.Derivative(P, theta) * f(theta) + P * sp.Derivative(f(theta), theta)
+    d = Derivation("wrong citation", start=before).step(after, rule="quotient rule")
+    detail = d.verify().steps[0].justification.detail
+    assert "rules that do link the two steps: product rule" in detail
+    d = Derivation("half a product rule", start=before).step(
+        sp.Derivative(P, theta) * f(theta), rule="product rule")
+    detail = d.verify().steps[0].justification.detail
+    assert "applying the rule to the previous step gives" in detail
+
+
+def test_a_step_sympy_collapsed_while_it_was_built_is_warned_about():
+    w = sp.Symbol("w", positive=True)
+    d = Derivation("collapsed", start=sp.Mul(w, 1 / w, evaluate=False))
+    with pytest.warns(pgsym.CollapsedStepWarning, match="step 1 .*evaluate=False"):
+        d.step(w * (1 / w), rule="associativity")
+    with pytest.warns(pgsym.CollapsedStepWarning, match="identical to the previous step"):
+        Derivation("same", start=w).step(w, rule="algebra")
+
+
+def test_a_numeric_result_of_algebra_is_not_called_collapsed(recwarn):
+    Derivation("result", start=sp.Sum(P / P, (x, 1, 1))).step(sp.S.One, rule="algebra")
+    assert not [w for w in recwarn if issubclass(w.category, pgsym.CollapsedStepWarning)]
+
+
+@pytest.mark.parametrize("rule,before,after,refusal", [
+    ("log of a product", sp.log(theta * f(x)), sp.log(theta) + sp.log(f(x)), "not shown positive"),
+    ("log of a power", sp.log(theta**2), 2 * sp.log(theta), "not shown positive"),
+    ("exchange of sums", sp.Sum(sp.Sum(f(x, K), (x, 1, K)), (K, 1, 3)),
+     sp.Sum(sp.Sum(f(x, K), (K, 1, 3)), (x, 1, K)), "depend on K"),
+    ("linearity of sums", sp.Sum(x * f(x), (x, 1, K)), x * sp.Sum(f(x), (x, 1, K)), ""),
+])
+def test_a_rule_whose_side_condition_fails_is_refused(rule, before, after, refusal):
+    check = get_rule(rule).check(before, after, RuleContext())
+    assert check.status is Justification.MISMATCH and refusal in check.detail

@@ -72,7 +72,7 @@ def derivation_to_html(derivation: "Derivation", report: "Report | None" = None)
         left = math(line.left) if line.left else ""
         badge = _badge(line.verdict) if line.verdict is not None else ""
         rows.append(f'<tr class="step"><td class="lhs">{left}</td>'
-                    f'<td class="rhs">{math("= " + line.right, display=True)}</td>'
+                    f'<td class="rhs">{math(line.relation + " " + line.right, display=True)}</td>'
                     f'<td class="justification"># {_text(line.justification)}</td>'
                     f'<td class="verdict">{badge}</td></tr>')
     return '<table class="derivation">\n' + "\n".join(rows) + "\n</table>"

@@ -53,7 +53,7 @@ def derivation_to_markdown(derivation: "Derivation", report: "Report | None" = N
         if line.verdict is not None:
             label = verdict_label(line.verdict)
             comment += r" \quad \text{" + verdicts.style(line.verdict).badge + " " + label + "}"
-        rows.append(f"{line.left} &= {line.right} && {comment}")
+        rows.append(f"{line.left} &{line.relation} {line.right} && {comment}")
     return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
 
 

@@ -57,6 +57,9 @@ class Equation:
     name: str
     lhs: sp.Expr
     rhs: sp.Expr
+    #: the symbols it holds for every value of (default: the free symbols of ``lhs``); the
+    #: others are fixed (``gamma`` in the Bellman equation)
+    variables: tuple[sp.Symbol, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -66,6 +69,12 @@ class Equation:
             if not isinstance(value, sp.Expr):
                 raise ValueError(f"Equation {self.name!r}: {side} must be a SymPy expression, "
                                  f"got {type(value).__name__}")
+        variables = tuple(sorted(self.lhs.free_symbols, key=str)) if self.variables is None \
+            else tuple(self.variables)
+        if not all(isinstance(v, sp.Symbol) for v in variables):
+            raise ValueError(f"Equation {self.name!r}: variables must be symbols, got "
+                             f"{variables!r}")
+        object.__setattr__(self, "variables", variables)
 
     @property
     def assumption(self) -> str:
@@ -73,8 +82,11 @@ class Equation:
         return f"the {self.name} {self.lhs} = {self.rhs}"
 
 
-def instance_check(lhs: sp.Expr, rhs: sp.Expr) -> RuleCheckFunction:
-    """A rule check confirming that an instance of ``lhs = rhs`` links two steps."""
+def instance_check(lhs: sp.Expr, rhs: sp.Expr,
+                   variables: tuple[sp.Symbol, ...] | None = None) -> RuleCheckFunction:
+    """A rule check confirming that an instance of ``lhs = rhs`` links two steps; only
+    ``variables`` (default: every free symbol) may take other values, each one allowed by
+    its assumptions."""
 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
         try:
@@ -87,7 +99,8 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr) -> RuleCheckFunction:
             for one, other in ((written_before, written_after), (written_after, written_before)):
                 for pattern, replacement in ((explicit_lhs, explicit_rhs),
                                              (explicit_rhs, explicit_lhs)):
-                    for rewritten in _rewritten(canonical_bound(one), pattern, replacement):
+                    for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
+                                                variables):
                         tried += 1
                         if _alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
@@ -191,31 +204,36 @@ def _stripped(expr: sp.Basic) -> sp.Basic:
     return replace_unevaluated(expr, names) if names else expr
 
 
-def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr) -> Iterator[sp.Expr]:
+def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
+               variables: tuple | None = None) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
     ``replacement``: all at once, then one at a time."""
     free = sorted(pattern.free_symbols | replacement.free_symbols, key=str)
+    if variables is not None:
+        free = [symbol for symbol in free if symbol in variables]
     wilds = {s: sp.Wild(f"lemma_{i}") for i, s in enumerate(free)}
     wild_pattern = _stripped(canonical_bound(replace_unevaluated(pattern, wilds)))
-    found: dict[sp.Basic, sp.Basic] = {}
+    found: dict[sp.Basic, tuple[sp.Expr, ...]] = {}
     for node in sp.preorder_traversal(source):
         if node in found or node.is_Atom:
             continue
-        instance = _instance(node, wild_pattern, wilds, pattern, replacement)
-        if instance is not None:
-            found[node] = instance
+        instances = _instance(node, wild_pattern, wilds, pattern, replacement)
+        if instances:
+            found[node] = instances
     if not found:
         return
-    yield replace_unevaluated(source, found)
-    if len(found) > 1:
-        for node, instance in found.items():
-            yield replace_unevaluated(source, {node: instance})
+    for variant in (0, 1):  # the instance as substituted, and as SymPy evaluates it
+        yield replace_unevaluated(source, {node: i[variant] for node, i in found.items()})
+        if len(found) > 1:
+            for node, instances in found.items():
+                yield replace_unevaluated(source, {node: instances[variant]})
 
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
-              replacement: sp.Expr) -> sp.Expr | None:
-    """The instance of ``replacement`` that takes the place of ``node``, if ``node`` is an
-    instance of ``pattern`` whose values meet the lemma's assumptions."""
+              replacement: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """The instance of ``replacement`` that takes the place of ``node`` (as substituted, and
+    as SymPy evaluates it), if ``node`` is an instance of ``pattern`` whose values meet the
+    lemma's assumptions."""
     try:
         matched = _stripped(node).match(wild_pattern)
     except (TypeError, ValueError, AttributeError, RecursionError):
@@ -226,8 +244,9 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
     by_name = {s.name: s for s in node.free_symbols if isinstance(s, sp.Symbol)}
     values = {}
     for symbol, wild in wilds.items():
-        if wild not in matched:
-            return None  # the other side has a symbol this side does not fix
+        if wild not in matched:  # only the other side has it: it stays itself
+            values[symbol] = symbol
+            continue
         value = matched[wild].xreplace({s: by_name.get(s.name, s)
                                         for s in matched[wild].atoms(sp.Symbol)})
         if _unmet_assumptions(symbol, value):
@@ -235,11 +254,12 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
         values[symbol] = value
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
-        lemma_side = replace_unevaluated(rename_bound(pattern, avoid), values)
-        other_side = replace_unevaluated(rename_bound(replacement, avoid), values)
+        renamed = rename_bound(pattern, avoid)
         # the match is trusted only when the instance is the node itself
-        if not _alpha_equal(lemma_side, node):
+        if not (_alpha_equal(replace_unevaluated(renamed, values), node)
+                or _alpha_equal(renamed.xreplace(values), node)):
             return None
-        return other_side
+        other_side = rename_bound(replacement, avoid)
+        return replace_unevaluated(other_side, values), other_side.xreplace(values)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None

@@ -170,6 +170,9 @@ def _exchangeable(inner: tuple, outer: tuple, context: RuleContext) -> None:
     if any(outer[0] in context.unfold(bound).free_symbols for bound in inner[1:]):
         raise RuleRefused(f"the bounds of the sum over {inner[0]} depend on {outer[0]}, the "
                           f"variable of the sum around it: exchanging them changes the range")
+    if any(inner[0] in context.unfold(bound).free_symbols for bound in outer[1:]):
+        raise RuleRefused(f"the bounds of the sum over {outer[0]} mention {inner[0]}, which the "
+                          f"inner sum binds: moved outside, that sum would capture them")
     if not _finite_bounds((inner, outer), context) and not context.condition:
         raise RuleRefused("an infinite double sum can be exchanged only when it converges "
                           "absolutely: state it with condition=...")

@@ -1,0 +1,97 @@
+"""Steps that claim <=, <, >=, > (as in Lean's calc), and integer symbols with ranges."""
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pgsym import Derivation, StepError, VerdictKind
+
+b, c = sp.symbols("b c", real=True)
+k = sp.Symbol("k", integer=True)
+K = sp.Symbol("K", integer=True, positive=True)
+p = sp.Function("p", positive=True)
+g = sp.Function("g", real=True)
+
+
+def test_the_optimal_constant_baseline_minimises_the_second_moment():
+    second_moment = lambda base: sp.Sum(p(k) * (g(k) - base)**2, (k, 1, K))  # noqa: E731
+    d = Derivation("variance is minimised", start=second_moment(c) + (b - c)**2 * sp.Sum(p(k), (k, 1, K)),
+                   parameters=(b,))
+    d.step(second_moment(c), rule="algebra", relation=">=")
+    report = d.verify()
+    assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED
+    assert d.relation == ">="
+    assert r"\ge" in d.to_latex(report)
+
+
+def test_a_chain_of_relations_composes_and_may_not_point_both_ways():
+    d = Derivation("chain", start=b**2, parameters=(c,)).step(b**2 + c**2, rule="algebra", relation="<=")
+    d.step(b**2 + c**2 + 1, rule="algebra", relation="<")
+    assert d.relation == "<" and d.verify().ok
+    with pytest.raises(StepError, match="both ways"):
+        d.step(b**2, rule="algebra", relation=">=")
+    with pytest.raises(StepError, match="relation= must be one of"):
+        Derivation("d", start=b).step(b, rule="algebra", relation="≈")
+
+
+def test_a_false_inequality_is_refuted_with_a_counterexample():
+    d = Derivation("false", start=b**2).step(b, rule="algebra", relation="<=")
+    step = d.verify().steps[0]
+    assert step.verdict.kind is VerdictKind.REFUTED and step.verdict.counterexample is not None
+
+
+def test_a_strict_inequality_that_is_an_equality_somewhere_is_refuted():
+    d = Derivation("not strict", start=b**2, parameters=(c,)).step(b**2 + (c - sp.Rational(1, 3))**2, rule="algebra",
+                                                  relation="<")
+    assert d.verify(accept_numeric=True).steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=-5, max_value=5), st.integers(min_value=1, max_value=3))
+def test_a_square_plus_a_constant_is_at_least_the_constant(shift, constant):
+    """(b - shift)^2 + constant >= constant holds; >= constant + 1 does not (at b = shift)."""
+    start = (b - shift)**2 + constant
+    holds = Derivation("holds", start=start).step(sp.Integer(constant), rule="algebra", relation=">=")
+    assert holds.verify().ok
+    fails = Derivation("fails", start=start).step(sp.Integer(constant + 1), rule="algebra",
+                                                  relation=">=")
+    assert fails.verify(accept_numeric=True).steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_range_lets_a_step_that_holds_only_inside_it_be_proved():
+    a, j = sp.symbols("a j", integer=True)
+    A = sp.Symbol("A", integer=True, positive=True)
+    total = sp.Sum(sp.KroneckerDelta(a, j), (j, 0, A - 1))
+    inside = Derivation("delta sums to one", start=total, ranges={a: sp.Range(0, A)})
+    inside.step(sp.S.One, rule="algebra")
+    assert inside.verify().ok
+    anywhere = Derivation("no range", start=total).step(sp.S.One, rule="algebra")
+    assert anywhere.verify(accept_numeric=True).steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_indices_of_the_differentiation_variable_count_as_introduced():
+    theta = sp.IndexedBase("theta", real=True)
+    i, j = sp.symbols("i j", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    start = sp.Derivative(sp.Sum(theta[i]**2, (i, 0, n - 1)), theta[j])
+    d = Derivation("indexed", start=start, ranges={j: (0, n - 1)})
+    d.step(sp.Sum(sp.Derivative(theta[i]**2, theta[j]), (i, 0, n - 1)), rule="swap sum and gradient")
+    d.step(2 * theta[j], rule="algebra")  # j is introduced by d/d theta[j] (and its range)
+    report = d.verify(accept_numeric=True)
+    assert report.steps[0].ok
+    assert report.steps[1].verdict.kind is not VerdictKind.REFUTED
+    wrong = Derivation("indexed, wrong", start=start, ranges={j: (0, n - 1)})
+    wrong.step(3 * theta[j], rule="algebra")
+    assert wrong.verify(accept_numeric=True).steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+@pytest.mark.parametrize("ranges,message", [
+    ({sp.Symbol("x", real=True): (0, 3)}, "only an integer symbol"),
+    ({k: (0,)}, "must be"),
+    ({k: (3, 0)}, "is empty"),
+    ({k: (0, k)}, "without k"),
+])
+def test_a_malformed_range_is_a_clear_error(ranges, message):
+    from pgsym import DerivationError
+    with pytest.raises(DerivationError, match=message):
+        Derivation("bad range", start=k, ranges=ranges)
