@@ -220,6 +220,13 @@ class Report:
 
         return report_to_html(self)
 
+    def __str__(self) -> str:
+        """A table with one row per step, the summary line, and why each failing step fails
+        (``print(report)``)."""
+        from pgsym.printing.text import report_table, summary
+
+        return "\n".join([report_table([self]), summary([self]), *self.failures()])
+
     def failures(self) -> list[str]:
         """Returns one message per failing step, naming the derivation, step and cause."""
         return [f"{step_location(self.derivation, s.number, s.step.rule)}: {s.cause()}"

@@ -217,9 +217,11 @@ def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> Lemm
                            lemma.unfold(lemma.result, evaluate=False))
     failures = report.failures()
     sampled = [s.number for s in report.steps if s.rests_on_sampling]
-    if failures or sampled:
+    relations = [s.number for s in lemma.steps if s.relation != "="]
+    if failures or sampled or relations:
         why = failures[0] if failures else \
-            f"step(s) {', '.join(map(str, sampled))} rest on numeric evidence only"
+            f"step(s) {', '.join(map(str, sampled))} rest on numeric evidence only" if sampled \
+            else f"step(s) {', '.join(map(str, relations))} claim an inequality, so it states none"
         return LemmaStatus(check, False, f"the lemma {lemma.name!r} is not proved: {why}",
                            Promotion(VerdictKind.UNKNOWN, ""))
     assumed = "; ".join(s.verdict.assumption for s in report.steps if s.verdict.assumption)

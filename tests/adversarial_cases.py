@@ -1314,3 +1314,24 @@ RANGES = [
          "k = 2 is in 0..3"),
 ]
 RULE_MISUSE += RELATIONS + RANGES
+
+
+_declared_positive = sp.Function("q_pos", positive=True)
+
+
+def _lemma_applied_to_a_function_only_declared_positive() -> Derivation:
+    lemma = Derivation("log of a product of positives",
+                       start=sp.log(sp.Product(_declared_positive(_i), (_i, 1, _K))))
+    lemma.step(sp.Sum(sp.log(_declared_positive(_i)), (_i, 1, _K)), rule="log of a product")
+    d = Derivation("lemma-applied-to-a-function-only-declared-positive",
+                   start=sp.log(sp.Product(_declared_positive(_i), (_i, 1, _K))),
+                   definitions={_declared_positive: sp.Lambda(_i, _i - sp.Rational(7, 2))})
+    return d.step(sp.Sum(sp.log(_declared_positive(_i)), (_i, 1, _K)), rule=lemma)
+
+
+RULE_MISUSE += [
+    Case("lemma-applied-to-a-function-only-declared-positive",
+         _lemma_applied_to_a_function_only_declared_positive,
+         "q is declared positive but defined as i - 7/2, negative at i = 1..3: the log of the "
+         "product is not the sum of the logs there (the lemma needs q > 0)", may_raise=True),
+]

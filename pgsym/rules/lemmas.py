@@ -93,6 +93,9 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr,
             explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using)
         except ValueError as bad:
             return RuleCheck(Justification.MISMATCH, str(bad))
+        redefined = _redefined_functions(explicit_lhs, explicit_rhs, context)
+        if redefined:
+            return RuleCheck(Justification.MISMATCH, redefined)
         tried = 0
         for written_before, written_after in ((before, after),
                                               (context.unfold(before), context.unfold(after))):
@@ -148,6 +151,22 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using) -> tuple[sp.Expr, sp.Expr]:
                                 lambda e, n=new: n(*e.args))
         sides.append(side)
     return sides[0], sides[1]
+
+
+def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> str:
+    """Why the lemma's functions may not be this derivation's (empty if they may): a function
+    the lemma declares with an assumption (``positive``) and this derivation defines must
+    show it in its definition, or the lemma's proof, which used it, does not apply."""
+    for application in sorted(lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef), key=str):
+        declared = getattr(application.func, "_explicit_class_assumptions", None) or {}
+        unfolded = context.unfold(application)
+        if unfolded == application:
+            continue
+        for fact, holds in sorted(declared.items()):
+            if fact in _FACTS and getattr(unfolded, f"is_{fact}", None) is not holds:
+                return (f"the lemma's {application.func} is declared {fact}={holds}, which this "
+                        f"derivation's definition {application} = {unfolded} is not shown to be")
+    return ""
 
 
 def _check_function(old: UndefinedFunction, new: object) -> None:
