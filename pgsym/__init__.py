@@ -13,6 +13,7 @@ import importlib
 # Names are imported on first use, so that `import pgsym.gradients` does not import SymPy.
 _HOMES = {
     "pgsym.derivation": ("Derivation", "DerivationError", "Erratum", "Step", "StepError"),
+    "pgsym.distribution": ("Distribution",),
     "pgsym.expectation": ("Expectation",),
     "pgsym.report": ("Counterexample", "Justification", "Report", "RuleCheck", "StepReport",
                      "Verdict", "VerdictKind"),
@@ -34,6 +35,7 @@ __all__ = [
     "Counterexample",
     "Derivation",
     "DerivationError",
+    "Distribution",
     "Erratum",
     "Expectation",
     "Justification",

@@ -31,7 +31,7 @@ def bound_variables(node: sp.Basic) -> tuple[sp.Basic, ...]:
     if isinstance(node, sp.concrete.expr_with_limits.ExprWithLimits):
         return tuple(limit[0] for limit in node.limits)
     if isinstance(node, Expectation):
-        return (node.variable,)
+        return node.variables
     if isinstance(node, sp.Lambda):
         return tuple(node.variables)
     if isinstance(node, sp.Subs):
@@ -85,10 +85,15 @@ def _rename_node(node: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
                 inner[1:] = [replace_unevaluated(bound, {old: new}) for bound in inner[1:]]
         return type(node)(function, *[tuple(limit) for limit in limits])
     if isinstance(node, Expectation):
-        old = node.variable
-        new = mapping[old]
-        return Expectation(replace_unevaluated(node.body, {old: new}), (new, *node.limits[1:]),
-                           replace_unevaluated(node.density, {old: new}))
+        mapping = {v: new for v, new in mapping.items() if v in node.variables}
+        limits, outer = [], {}
+        for variable, lower, upper in node.all_limits:  # a bound may use the variables before it
+            limits.append((mapping.get(variable, variable), replace_unevaluated(lower, outer),
+                           replace_unevaluated(upper, outer)))
+            if variable in mapping:
+                outer[variable] = mapping[variable]
+        return node.rebuilt(replace_unevaluated(node.body, mapping), limits,
+                            replace_unevaluated(node.density, mapping))
     if isinstance(node, sp.Lambda):
         return sp.Lambda(tuple(mapping.get(v, v) for v in node.variables),
                          replace_unevaluated(node.expr, mapping))
@@ -113,6 +118,8 @@ def differentiates_under_limit(derivative: sp.Derivative) -> bool:
     """
     variables = [v for v, _ in derivative.variable_count]
     for node in sp.preorder_traversal(derivative.expr):
+        if isinstance(node, Expectation):  # (a sum or an integral, once unfolded)
+            node = node.unfold()
         if isinstance(node, sp.Integral) or isinstance(node, (sp.Sum, sp.Product)) and not all(
                 bound.is_finite for limit in node.limits for bound in limit[1:]):
             if any(depends_on(node, v) for v in variables):
@@ -191,6 +198,8 @@ def has_undefined_value(expr: sp.Basic) -> bool:
         return True
     stripped = expr.replace(lambda e: isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits),
                             lambda e: e.function)
+    stripped = stripped.replace(lambda e: isinstance(e, Expectation),
+                                lambda e: sp.Mul(e.density, e.body, evaluate=False))
     return stripped.has(sp.oo, -sp.oo)
 
 

@@ -353,9 +353,10 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         if step.relation != "=":
             verdict = compare_relation(*in_range, step.relation, settings, budget)
         else:  # (a declared distribution may need a second comparison, in the same budget)
-            verdict = compare_with_distributions(*in_range, lambda x, y, share: _compare(
+            verdict = compare_with_distributions(*in_range, lambda x, y, share, promote: _compare(
                 x, y, settings, budget if share is None else
-                _Budget(min(share * settings.time_limit, budget.remaining())), promotion=promotion))
+                _Budget(min(share * settings.time_limit, budget.remaining())),
+                promotion=promotion if promote else None))
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
             return Verdict(verdict.kind, verdict.method, f"for {shown}: {verdict.detail}",

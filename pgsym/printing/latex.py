@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from pgsym.expectation import Expectation
+from pgsym.distribution import assumed_distributions
 from pgsym.document import Document, heading
 from pgsym.printing.text import summary
 from pgsym.printing import verdicts
@@ -105,10 +105,8 @@ class DerivationLatexPrinter(LatexPrinter):
             parts.append(printed)
         return " \\cdot ".join(parts)
 
-    def _print_Expectation(self, expr: Expectation) -> str:
-        variable = self._print(expr.variable)
-        return (f"\\mathbb{{E}}_{{{variable} \\sim {self._print(expr.density)}}}"
-                f"\\left[{self._print(expr.body)}\\right]")
+    # (an Expectation, and a declared distribution's value, print themselves in any LaTeX
+    # printer through their _latex methods, with this printer's notation for their parts)
 
 
 def expression_to_latex(expr: sp.Basic, parameters: tuple = ()) -> str:
@@ -200,8 +198,12 @@ def _visible(latex: str) -> str:
 
 def verdict_label(step_report: "StepReport") -> str:
     """The verdict as printed beside a step: ``proved``, ``checked numerically only: NOT
-    verified: 72 points, 0 undefined``... (see :mod:`pgsym.printing.verdicts`)."""
-    return verdicts.label(step_report)
+    verified: 72 points, 0 undefined``... (see :mod:`pgsym.printing.verdicts`); a proof that
+    rests on declared distributions being normalised says so (``proved under a stated
+    assumption; assuming p is a probability distribution``)."""
+    assumed = assumed_distributions(step_report.verdict)
+    label = verdicts.label(step_report)
+    return f"{label}; {assumed}" if assumed and step_report.ok else label
 
 
 def _paragraph_to_latex(paragraph: str) -> str:
