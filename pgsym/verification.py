@@ -356,7 +356,9 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
             verdict = compare_with_distributions(*in_range, lambda x, y, share, promote: _compare(
                 x, y, settings, budget if share is None else
                 _Budget(min(share * settings.time_limit, budget.remaining())),
-                promotion=promotion if promote else None))
+                # (a promoted rule is an identity for every function, normalised or not; a
+                # lemma or equation carries its assumptions in the promotion itself)
+                promotion=promotion))
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
             return Verdict(verdict.kind, verdict.method, f"for {shown}: {verdict.detail}",

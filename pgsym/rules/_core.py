@@ -223,17 +223,24 @@ def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
     """Yields ``expr`` rewritten at every matching node at once, then at each node alone.
 
     ``rewrite_node`` returns the possible replacements of one node (empty if it does not
-    match). May raise :class:`RuleRefused` to explain why a node that looks like a match
-    cannot be rewritten.
+    match). It may raise :class:`RuleRefused` to explain why a node that looks like a match
+    cannot be rewritten; that explanation is raised here when no node can be.
     """
     base = canonical(expr)
     replacements: dict[sp.Basic, list[sp.Basic]] = {}
+    refused: RuleRefused | None = None
     for node in sp.preorder_traversal(base):
         if node not in replacements:
-            found = rewrite_node(node, context)
+            try:
+                found = rewrite_node(node, context)
+            except RuleRefused as refusal:  # another node may still match
+                refused = refused or refusal
+                continue
             if found:
                 replacements[node] = found
     if not replacements:
+        if refused is not None:
+            raise refused
         return
     yield replace_unevaluated(base, {node: options[0] for node, options in replacements.items()})
     count = 1

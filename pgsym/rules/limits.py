@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from pgsym._trees import bound_variables
+from pgsym.distribution import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RuleContext, RuleRefused, factors_of, register_builtin,
                                single_variable)
@@ -197,6 +198,13 @@ for _rule in (
                   "factor out of the sum")),
     Rule("linearity of expectation", "E[a f + g] = a E[f] + E[g] for a free of the random "
          "variable", rewrite=_linearity_of_expectation, proves=True),
+    # (not identities by themselves: for an abstract distribution, summing to one is an
+    # assumption, which the value check states; so these rules never prove a step alone)
+    Rule("sum of a distribution is one", "sum_x p(x) = 1 (or the integral) over exactly the "
+         "support of a declared distribution p", rewrite=rewrite_sum_of_distribution,
+         aliases=("normalisation", "normalization", "probabilities sum to one")),
+    Rule("expectation of a constant", "E_{x~p}[c] = c for c free of x and p a declared "
+         "distribution", rewrite=rewrite_expectation_of_constant),
     Rule("exchange of sums", "sum_k sum_j f = sum_j sum_k f, for finite bounds that do not "
          "depend on each other", rewrite=_exchange_of_sums, proves=True,
          aliases=("exchange finite sums", "swap sums", "swap the order of summation")),
