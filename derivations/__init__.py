@@ -2,7 +2,10 @@
 
 ``TITLE`` and ``OUTLINE`` give the document ``pgsym build`` writes: the notes' sections in
 order, a short text for each (plain text with ``$...$`` math; a paragraph written as
-``$$...$$`` is displayed) and the modules whose derivations it shows.
+``$$...$$`` is displayed) and the modules whose derivations it shows. ``KERNELS`` (the
+gradient library's kernels: which derivations, at which sizes, become which functions with
+which arguments) and ``FIGURES`` are declared in ``_specs.py`` and read only by
+``pgsym build``, so that ``pgsym verify`` does not import the code printers.
 """
 
 TITLE = "Notes on policy gradients and the log derivative trick, machine-checked"
@@ -46,3 +49,11 @@ The closed forms the module pgsym.gradients is generated from: log-probabilities
 the linear softmax and Gaussian policies, each proved for every size up to the one shown.
 """, ("policy_scores",)),
 )
+
+
+def __getattr__(name: str):
+    if name in ("KERNELS", "FIGURES"):
+        from derivations import _specs
+
+        return getattr(_specs, name)
+    raise AttributeError(f"module 'derivations' has no attribute {name!r}")

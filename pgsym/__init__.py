@@ -12,6 +12,7 @@ import importlib
 
 # Names are imported on first use, so that `import pgsym.gradients` does not import SymPy.
 _HOMES = {
+    "pgsym.compiler": ("compile",),
     "pgsym.derivation": ("Derivation", "DerivationError", "Erratum", "Step", "StepError"),
     "pgsym.distribution": ("Distribution",),
     "pgsym.expectation": ("Expectation",),
@@ -50,6 +51,7 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "check_equal",
+    "compile",
     "get_rule",
     "registered_rules",
     "verify",

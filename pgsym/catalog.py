@@ -1,10 +1,14 @@
-"""Finds the derivations shipped in the ``derivations`` package (or another package)."""
+"""Finds the derivations shipped in the ``derivations`` package (or another package), and
+the places a build of a package writes to."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import re
+import site
+import sysconfig
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import sympy as sp
@@ -100,12 +104,20 @@ def find(package: str, names: list[str]) -> list[Entry]:
     return select(discover(package), names)
 
 
+#: the package of the notes' derivations, in a checkout of pgsym (it is not installed with pgsym)
+DEFAULT_PACKAGE = "derivations"
+
+
 def _import(name: str):
     """Imports ``name``; any failure, a syntax error in the module included, is reported."""
     try:
         return importlib.import_module(name)
     except Exception as error:
-        raise DerivationError(f"cannot import {name}: {_cause(error)}") from error
+        hint = ""
+        if name == DEFAULT_PACKAGE and getattr(error, "name", None) == DEFAULT_PACKAGE:
+            hint = (" (the notes' derivations are not installed with pgsym: run pgsym in a "
+                    "checkout of pgsym, or name your own package with --package)")
+        raise DerivationError(f"cannot import {name}: {_cause(error)}{hint}") from error
 
 
 def _cause(error: Exception) -> str:
@@ -146,15 +158,41 @@ def select(entries: list[Entry], names: list[str]) -> list[Entry]:
     return chosen
 
 
-def package_directory(package: str = "derivations"):
+def package_directory(package: str = "derivations") -> Path:
     """The folder of ``package`` on disk (where its generated LaTeX lives)."""
-    from pathlib import Path
-
     folders = _package_path(package)
     if len(folders) != 1:
         raise DerivationError(f"namespace package {package} spans {len(folders)} folders: "
                               f"{', '.join(folders)}; there is no one folder to write to")
     return Path(folders[0]).resolve()
+
+
+def is_installed(path: Path) -> bool:
+    """Whether ``path`` lies in an installation of Python packages (a site-packages folder),
+    where a build never writes unless told to.
+
+    >>> is_installed(Path(sysconfig.get_paths()["purelib"]) / "pgsym")
+    True
+    """
+    path = Path(path).resolve()
+    if {"site-packages", "dist-packages"} & set(path.parts):
+        return True
+    roots = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    roots.update(getattr(site, "getsitepackages", lambda: [])())
+    roots.add(site.getusersitepackages())
+    return any(path.is_relative_to(Path(root).resolve()) for root in roots if root)
+
+
+def output_path(package: str, relative: str) -> Path:
+    """Where a build of ``package`` writes what it places at ``relative`` to its folder: there
+    when the package is a folder of source files (a checkout), but in the current directory
+    (under the last part of ``relative``) when that place lies in an installation.
+
+    >>> output_path("derivations", "generated") == package_directory("derivations") / "generated"
+    True
+    """
+    path = (package_directory(package) / relative).resolve()
+    return Path.cwd() / Path(relative).name if is_installed(path) else path
 
 
 def verify_entries(entries: list[Entry], settings=None, workers: int | None = None,

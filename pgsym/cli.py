@@ -85,10 +85,12 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build", parents=[package],
-        help="verify every derivation; write the document (LaTeX, Markdown, HTML, figures, "
-             "a LaTeX fragment per derivation) and regenerate the gradient library")
+        help="verify every derivation; write the document (LaTeX, Markdown, HTML, a LaTeX "
+             "fragment per derivation, the figures the package declares) and the NumPy kernels "
+             "the package declares")
     build.add_argument("--out", type=_folder, metavar="DIR",
-                       help="where the document goes (default: the package's generated/ folder)")
+                       help="where the document goes (default: the package's generated/ "
+                            "folder, or ./generated when the package is installed)")
     build.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="S",
                        help="CPU seconds allowed for checking each step's rule and, "
                             "separately, its value: a guard against runaway checks "
@@ -101,8 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-figures", action="store_true",
                        help="do not draw the figures (they need matplotlib: pgsym[plots])")
     build.add_argument("--kernels", type=_file, metavar="FILE",
-                       help="where the generated NumPy kernels go (default: inside the "
-                            "installed package, pgsym/gradients/_kernels.py)")
+                       help="where the NumPy kernels the package declares (KERNELS) go "
+                            "(default: the file KERNELS names, relative to the package's "
+                            "folder; in the current directory when the package is installed)")
 
     numeric = commands.add_parser(
         "check", help="run the numerical checks of the gradient library against exact answers")
@@ -125,8 +128,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the command line; returns the exit status (0 only when everything holds)."""
+    """Runs the command line; returns the exit status (0 only when everything holds).
+
+    Packages are imported from the current directory first, as ``python -m pgsym`` does:
+    ``pgsym build`` in a checkout of pgsym finds the notes' ``derivations`` there.
+    """
     arguments = _parser().parse_args(argv)
+    here = os.getcwd()
+    added = here not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, here)
     try:
         return _COMMANDS[arguments.command](arguments)
     except DerivationError as error:
@@ -139,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         print(f"pgsym: error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
+    finally:
+        if added and here in sys.path:
+            sys.path.remove(here)
 
 
 def _verify(arguments: argparse.Namespace) -> int:
@@ -171,19 +185,24 @@ def _verify_and_print(entries: list[catalog.Entry], settings: Settings) -> list:
 def _build(arguments: argparse.Namespace) -> int:
     from pgsym import codegen, publish
 
-    entries = catalog.discover(arguments.package)
-    out = arguments.out or catalog.package_directory(arguments.package) / "generated"
+    package = arguments.package
+    entries = catalog.discover(package)
+    derivations = {e.derivation.name: e.derivation for e in entries}
+    drawings = () if arguments.no_figures else publish.declared_figures(package)
+    try:  # a wrong declaration is found before the minute verification takes
+        kernels = codegen.declared_kernels(package)
+        if kernels is None and arguments.kernels is not None:
+            raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
+                                     f"kernels to write to {arguments.kernels}")
+        if kernels is not None:
+            codegen.check_kernels(kernels, derivations, package)
+    except codegen.BuildError as error:
+        print(f"pgsym: error: {error}", file=sys.stderr)
+        return 2
+    out = arguments.out or catalog.output_path(package, "generated")
     reports = _verify_and_print(entries, _settings(arguments))
-    document = assemble(entries, reports, package=arguments.package)
-    figures = not arguments.no_figures
-    if figures:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            print("pgsym: not drawing the figures: matplotlib is not installed; "
-                  "pip install 'pgsym[plots]'", file=sys.stderr)
-            figures = False
-    changed = publish.write_document(document, out, figures=figures, progress=_status)
+    document = assemble(entries, reports, package=package)
+    changed = publish.write_document(document, out, drawings=drawings, progress=_status)
     print(f"document of {len(entries)} derivations in {out}: "
           f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed")
     if arguments.pdf:
@@ -192,20 +211,20 @@ def _build(arguments: argparse.Namespace) -> int:
         except publish.PublishError as error:
             print(f"pgsym: error: {error}", file=sys.stderr)
             return 1
-    if not document.ok:
-        print("pgsym: not regenerating the gradient library: some derivations do not verify",
-              file=sys.stderr)
-        return 1
-    if arguments.package != "derivations":
-        return 0
+    if kernels is None:
+        return 0 if document.ok else 1
+    target = arguments.kernels or catalog.output_path(package, kernels.file)
     try:
-        target = arguments.kernels or codegen.KERNELS_PATH
-        changed_kernels = codegen.write_kernels(target, verified={r.derivation for r in reports})
+        source = codegen.module_source(kernels, derivations, {r.derivation: r for r in reports},
+                                       package=package)
     except codegen.BuildError as error:
-        print(f"pgsym: error: {error}", file=sys.stderr)
+        print(f"pgsym: not writing the kernels to {target}: {error}", file=sys.stderr)
         return 1
-    print(f"gradient kernels {'rewritten' if changed_kernels else 'up to date'}: {target}")
-    return 0
+    rewritten = codegen.write_kernels(target, source)
+    count = len(kernels.kernels)
+    print(f"{count} kernel{'s' if count != 1 else ''} {'written to' if rewritten else 'up to date in'} "
+          f"{target}")
+    return 0 if document.ok else 1
 
 
 def _status(message: str) -> None:

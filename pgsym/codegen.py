@@ -1,263 +1,757 @@
-"""NumPy source for :mod:`pgsym.gradients`, printed from verified SymPy expressions.
+"""NumPy functions printed from verified SymPy expressions, for any package.
 
-Each kernel is the final expression of a family of derivations in
-``derivations/policy_scores.py``, one per size, all proved. Before printing, the family is
-verified again and the kernel's expression, with its sizes made concrete, must be exactly
-the last step (or the summand of the last step) of every derivation of the family; a kernel
-is never printed from an expression that was not verified.
+A package declares, as data, which derivations become which functions: ``KERNELS`` in its
+``__init__`` is a :class:`KernelModule` (the file the functions go to, and one
+:class:`Kernel` per function). A kernel names the derivations it comes from (a family: the
+same derivation at several sizes, each a :class:`Source`), the expression it prints (by
+default the derivations' last step; or an :class:`Output` template with symbolic sizes that
+every derivation's last step, or its summand, must be exactly), and which symbols, indexed
+bases and functions become which arguments. ``pgsym build`` verifies the derivations and
+writes the module; nothing is printed from a derivation that did not verify in the same run,
+nor from an expression that is not its last step. :func:`pgsym.compile` prints one function
+the same way and returns it.
 
-Printing binds each atom of the expression (``z(b)``, ``phi[i]``, ``m``...) to an argument
-of the generated function and turns a sum over the kernel's reduction index into
-``numpy.sum(..., axis=0, keepdims=True)``: the arguments carry that index on their first
-axis (actions first, samples last, so that reductions over a handful of actions run along
-contiguous rows). Common subexpressions are computed once (SymPy's ``cse``).
+Layout. The indices of the sums in the expression (and those listed as the kernel's
+``axis``) run along one *vector axis*: an argument whose atoms vary along it (``theta[b]``
+inside a sum over ``b``, ``z(c)`` for an axis index ``c``) holds K entries per sample, and a
+sum over the axis becomes ``numpy.sum`` along it. ``theta[0]`` reads entry 0 of such an
+argument. Any other atom (``x``, ``p(x, theta)``, ``z(a)``) is one value per sample. A
+*batch-first* kernel (the default) takes scalars ``(N,)`` and vectors ``(N, K)``, checks
+their shapes and dtypes, and returns ``(N,)`` or ``(N, K)``; a *batch-last* kernel is the
+bare arithmetic in the layout ``pgsym.gradients`` uses (vectors ``(K, N)``, scalars
+``(1, N)``, no checks: its caller checks). Common subexpressions are computed once (SymPy's
+``cse``).
 
->>> source = generate_source(verified=False)
->>> "def softmax_log_prob(" in source
-True
+>>> x, mu = sp.symbols("x mu", real=True)
+>>> kernel = Kernel("deviation", arguments={"x": x, "mu": mu}, outputs=(Output(x - mu),))
+>>> print(preview(kernel).splitlines()[0])
+def deviation(x, mu):
 """
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
+import keyword
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Mapping, Sequence, Union
 
 import sympy as sp
+from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.printing.numpy import NumPyPrinter
 
+from pgsym import _batch
 from pgsym.derivation import Derivation
+from pgsym.report import Report, VerdictKind
 
-#: where ``pgsym build`` writes the generated module
+#: where pgsym's own gradient library keeps its generated kernels (``pgsym.gradients``)
 KERNELS_PATH = Path(__file__).resolve().parent / "gradients" / "_kernels.py"
 
+#: what an argument may stand for: an atom, or every application of a base or function
+Atom = Union[sp.Basic, UndefinedFunction]
 
-#: the sampled action of the softmax policy: one value per sample, not an axis
-_OWN_ACTION = sp.Symbol("a", integer=True)
+_BATCH = ("first", "last")
+#: what the expression printed must not contain: it must be in closed form
+_UNPRINTABLE = (sp.Derivative, sp.Integral, sp.Product, sp.Limit, sp.Subs)
+#: names a generated module uses itself, which no argument may take
+_RESERVED = {"numpy", "functools"}
 
 
 class BuildError(RuntimeError):
-    """A kernel's derivations do not verify, or its expression is not theirs."""
+    """Code cannot be generated: a kernel's declaration, its expression, or its layout."""
+
+
+class NotVerifiedError(BuildError):
+    """A derivation behind the code does not verify, or was not verified."""
+
+
+# -- the declaration ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Output:
+    """One result of a kernel: the expression the derivations end in, with symbolic sizes.
+
+    ``part`` is ``"result"`` (the last step) or ``"summand"`` (the summand of the last step,
+    a sum). ``factor_out`` lists factors removed before printing: a score stated as a
+    directional derivative ``sum_ic V_ic phi_i h_c`` prints ``h`` when ``V_ic`` and
+    ``phi_i`` are factored out; what is left must not depend on their indices, except
+    along the vector axis.
+    """
+
+    expression: sp.Expr
+    part: str = "result"
+    factor_out: tuple[sp.Expr, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.expression, sp.Expr):
+            raise BuildError(f"an Output's expression must be a SymPy expression, got "
+                             f"{type(self.expression).__name__}")
+        if self.part not in ("result", "summand"):
+            raise BuildError(f"an Output's part must be 'result' or 'summand', got {self.part!r}")
+        object.__setattr__(self, "factor_out", tuple(self.factor_out))
+
+    def printed(self) -> sp.Expr:
+        """The expression with ``factor_out`` removed, as the kernel prints it."""
+        if not self.factor_out:
+            return self.expression
+        remaining = list(self.expression.args) if isinstance(self.expression, sp.Mul) else [self.expression]
+        for factor in self.factor_out:
+            if factor not in remaining:
+                raise BuildError(f"{self.expression} has no factor {factor}")
+            remaining.remove(factor)
+        return sp.Mul(*remaining)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A derivation that proves one output of a kernel: its name, the values its sizes take
+    (``{A: 3}`` where the output's template has ``A`` actions), and which output it proves."""
+
+    derivation: str
+    sizes: Mapping[sp.Symbol, int] = ()
+    output: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.derivation, str) or not self.derivation.strip():
+            raise BuildError(f"a Source names a derivation by its name, got {self.derivation!r}")
+        object.__setattr__(self, "sizes", tuple(dict(self.sizes).items()))
 
 
 @dataclass(frozen=True)
 class Kernel:
-    """One generated function: its expressions (several outputs share subexpressions),
-    the argument each atom is bound to, and the derivations the expressions come from."""
+    """One generated function.
+
+    ``derivations``: the names of the derivations it comes from (or :class:`Source` values);
+    ``arguments``: parameter name -> what it stands for (a symbol, an atom such as
+    ``p(x, theta)``, an ``IndexedBase`` or undefined function for all its applications, or
+    a tuple of those), in the order of the parameters; ``outputs``: the expressions printed
+    (default: the last step of the first derivation, which every other one must end in
+    too); ``axis``: free indices that run along the vector axis besides the sums' own (an
+    output varying along one is a vector); ``batch``: ``"first"`` (checked arrays, samples
+    first) or ``"last"`` (bare arithmetic, vectors (K, N)); ``doc``: the first lines of its
+    docstring.
+    """
 
     name: str
-    outputs: tuple[sp.Expr, ...]
-    arguments: tuple[tuple[sp.Basic, str], ...]
-    reduction: sp.Symbol | None
-    derivations: tuple[Callable[[], Derivation], ...]
-    expected: Callable[[Derivation], sp.Expr]
-    instantiate: Callable[[Derivation], tuple[sp.Expr, ...]]
-    doc: str
+    derivations: tuple[str | Source, ...] = ()
+    arguments: Mapping[str, Atom | tuple[Atom, ...]] = ()
+    outputs: tuple[Output, ...] = ()
+    axis: tuple[sp.Symbol, ...] = ()
+    batch: str = "first"
+    doc: str = ""
 
-    @property
-    def digest(self) -> str:
-        """sha256 of the verified expressions, so that a change to them shows in the file."""
-        return hashlib.sha256(sp.srepr(sp.Tuple(*self.outputs)).encode()).hexdigest()
+    def __post_init__(self) -> None:
+        _identifier(self.name, "a kernel's name")
+        sources = self.derivations if isinstance(self.derivations, (tuple, list)) else [self.derivations]
+        object.__setattr__(self, "derivations", tuple(
+            s if isinstance(s, Source) else Source(s) for s in sources))
+        arguments = dict(self.arguments)
+        bound = []
+        for name, atoms in arguments.items():
+            _identifier(name, f"kernel {self.name}: an argument's name")
+            if name in _RESERVED:
+                raise BuildError(f"kernel {self.name}: an argument cannot be called {name!r} "
+                                 f"(the generated module uses that name)")
+            atoms = tuple(atoms) if isinstance(atoms, (tuple, list)) else (atoms,)
+            for atom in atoms:
+                if not isinstance(atom, (sp.Basic, UndefinedFunction)):
+                    raise BuildError(f"kernel {self.name}: argument {name!r} must stand for a "
+                                     f"SymPy symbol, atom, IndexedBase or function, got "
+                                     f"{type(atom).__name__}")
+            bound.append((name, atoms))
+        object.__setattr__(self, "arguments", tuple(bound))
+        outputs = self.outputs if isinstance(self.outputs, (tuple, list)) else (self.outputs,)
+        for output in outputs:
+            if not isinstance(output, Output):
+                raise BuildError(f"kernel {self.name}: outputs must be pgsym.codegen.Output "
+                                 f"values, got {type(output).__name__}")
+        object.__setattr__(self, "outputs", tuple(outputs))
+        axis = tuple(self.axis) if isinstance(self.axis, (tuple, list)) else (self.axis,)
+        for index in axis:
+            if not isinstance(index, sp.Symbol):
+                raise BuildError(f"kernel {self.name}: an axis index must be a SymPy symbol, "
+                                 f"got {index!r}")
+        object.__setattr__(self, "axis", axis)
+        if self.batch not in _BATCH:
+            raise BuildError(f"kernel {self.name}: batch must be 'first' or 'last', got {self.batch!r}")
+        for source in self.derivations:
+            if not 0 <= source.output < max(1, len(self.outputs)):
+                count = max(1, len(self.outputs))
+                raise BuildError(f"kernel {self.name}: derivation {source.derivation!r} proves "
+                                 f"output {source.output}, but the kernel has {count} "
+                                 f"output{'s' if count > 1 else ''}, numbered from 0")
+        if not isinstance(self.doc, str):
+            raise BuildError(f"kernel {self.name}: doc must be text")
 
 
+@dataclass(frozen=True)
+class KernelModule:
+    """What a package declares as ``KERNELS``: its kernels and the file they go to.
+
+    ``file`` is relative to the package's folder (``pgsym build`` writes there unless the
+    package is installed, then into the current directory; ``--kernels`` overrides both);
+    ``origin`` is what the module's header says it comes from (default: the package's name).
+    """
+
+    kernels: tuple[Kernel, ...]
+    file: str
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        kernels = tuple(self.kernels) if isinstance(self.kernels, (tuple, list)) else (self.kernels,)
+        names = set()
+        for kernel in kernels:
+            if not isinstance(kernel, Kernel):
+                raise BuildError(f"KERNELS must hold pgsym.codegen.Kernel values, got "
+                                 f"{type(kernel).__name__}")
+            if kernel.name in names:
+                raise BuildError(f"two kernels are called {kernel.name}")
+            if not kernel.derivations:
+                raise BuildError(f"kernel {kernel.name} names no derivation: nothing would "
+                                 f"verify what it prints")
+            names.add(kernel.name)
+        object.__setattr__(self, "kernels", kernels)
+        if (not isinstance(self.file, str) or not self.file.endswith(".py")
+                or Path(self.file).is_absolute()):
+            raise BuildError(f"KERNELS.file must be a path ending in .py, relative to the "
+                             f"package's folder, got {self.file!r}")
+        if Path(self.file).parent == Path(".") and not self.file.startswith("_"):
+            raise BuildError(f"KERNELS.file {self.file!r} would lie among the package's modules, "
+                             f"which pgsym reads as modules of derivations: call it "
+                             f"'_{self.file}', or put it in another folder")
+
+
+def _identifier(name: object, what: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
+            or name.startswith("_"):
+        raise BuildError(f"{what} must be a Python name not starting with '_', got {name!r}")
+
+
+def digest(expressions: Sequence[sp.Expr]) -> str:
+    """sha256 of ``expressions`` (their ``srepr``), so that any change to them shows."""
+    return hashlib.sha256(sp.srepr(sp.Tuple(*expressions)).encode()).hexdigest()
+
+
+# -- layout: which atom becomes which argument ---------------------------------------------
+@dataclass(frozen=True)
+class _Layout:
+    """A kernel's expressions with their atoms replaced by its arguments, ready to print."""
+
+    kernel: Kernel
+    bound: tuple[sp.Expr, ...]
+    vectors: tuple[bool, ...]          # per parameter
+    vector_outputs: tuple[bool, ...]
+    width: int | None                  # entries along the axis, where the sums fix it
+    least: int                         # entries the function reads one by one
+    canonical: sp.Symbol | None        # the one index every vector is read at
+
+
+def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
+    where = f"kernel {kernel.name}"
+    sums = [node for e in expressions for node in sp.preorder_traversal(e) if isinstance(node, sp.Sum)]
+    axis = tuple(dict.fromkeys([*(lim[0] for s in sums for lim in s.limits), *kernel.axis]))
+    canonical = axis[0] if axis else None
+    exact: dict[sp.Basic, str] = {}
+    patterns: dict[sp.Basic, str] = {}
+    for name, atoms in kernel.arguments:
+        for atom in atoms:
+            table = patterns if isinstance(atom, (sp.IndexedBase, UndefinedFunction)) else exact
+            if table.get(atom, name) != name:
+                raise BuildError(f"{where}: {atom} is bound to two arguments, {table[atom]!r} "
+                                 f"and {name!r}")
+            table[atom] = name
+
+    found: dict[sp.Basic, tuple[str, str, int | None]] = {}   # atom -> (name, kind, entry)
+    unbound: list[str] = []
+    uppers: list[sp.Expr] = []
+    free: dict[sp.Symbol, sp.Basic] = {}   # the axis index read outside the sums, and where
+
+    def pattern_of(node: sp.Basic) -> str | None:
+        if isinstance(node, sp.Indexed):
+            return patterns.get(node.base)
+        if isinstance(node, AppliedUndef):
+            return patterns.get(node.func)
+        return None
+
+    def classify(node: sp.Basic, name: str, by_pattern: bool) -> tuple[str, str, int | None]:
+        indices = node.indices if isinstance(node, sp.Indexed) else node.args
+        if by_pattern and len(indices) == 1 and indices[0].is_Integer:
+            if indices[0] < 0:
+                raise BuildError(f"{where}: {node} reads a negative entry")
+            return name, "entry", int(indices[0])
+        along = [s for s in node.free_symbols if s in axis]
+        if not along:
+            return name, "scalar", None
+        if len(along) > 1 or (by_pattern and tuple(indices) != (along[0],)):
+            raise BuildError(f"{where}: cannot lay out {node} for argument {name!r}: it must "
+                             f"vary along the axis as {name}[{along[0]}] does, through one "
+                             f"index alone")
+        return name, "along", None
+
+    def walk(node: sp.Basic, summed: tuple[sp.Symbol, ...]) -> None:
+        name = exact.get(node)
+        if name is None:
+            name = pattern_of(node)
+            by_pattern = name is not None
+        else:
+            by_pattern = False
+        if name is not None:
+            found[node] = classify(node, name, by_pattern)
+            if found[node][1] == "along":
+                index = next(s for s in node.free_symbols if s in axis)
+                if summed and index != summed[0]:
+                    raise BuildError(f"{where}: inside the sum over {summed[0]}, {node} varies "
+                                     f"along {index}: one axis cannot carry both indices")
+                if not summed:
+                    free.setdefault(index, node)
+                    if len(free) > 1:
+                        (one, at), (other, there) = list(free.items())[:2]
+                        raise BuildError(f"{where}: {at} and {there} vary along two free "
+                                         f"indices, {one} and {other}; one axis carries one")
+            return
+        if isinstance(node, sp.Sum):
+            if summed:
+                raise BuildError(f"{where}: a sum inside a sum over the axis ({node}) cannot be "
+                                 f"printed along one axis")
+            if len(node.limits) != 1:
+                raise BuildError(f"{where}: {node} sums over several indices at once; only a "
+                                 f"sum over one index along the vector axis can be printed")
+            index, lower, upper = node.limits[0]
+            if lower != 0:
+                raise BuildError(f"{where}: {node} starts at {lower}; a sum along the vector "
+                                 f"axis must run over every entry, from 0")
+            bound_here = [s for s in upper.free_symbols if s in exact]
+            if bound_here:
+                raise BuildError(f"{where}: {node} runs to {upper}, which depends on argument "
+                                 f"{exact[bound_here[0]]!r}; the entries a sum runs over are "
+                                 f"those of the vectors, K")
+            uppers.append(upper)
+            walk(node.function, (index,))
+            return
+        if isinstance(node, (sp.Indexed, AppliedUndef)):
+            unbound.append(str(node))
+            return
+        if isinstance(node, _UNPRINTABLE):
+            raise BuildError(f"{where}: {node} is not in closed form: a {type(node).__name__} "
+                             f"cannot be printed as NumPy code")
+        if isinstance(node, sp.Symbol):
+            if node in summed or node in axis:
+                raise BuildError(f"{where}: the index {node} appears outside an argument "
+                                 f"(in {expressions[0] if len(expressions) == 1 else 'an output'}); "
+                                 f"only arguments can vary along the vector axis")
+            unbound.append(str(node))
+            return
+        for arg in node.args:
+            walk(arg, summed)
+
+    for expression in expressions:
+        walk(expression, ())
+    if unbound:
+        names = ", ".join(sorted(set(unbound)))
+        raise BuildError(f"{where}: no argument stands for {names} (arguments: "
+                         f"{', '.join(n for n, _ in kernel.arguments) or 'none'})")
+    if any(u != uppers[0] for u in uppers):
+        raise BuildError(f"{where}: the sums run to different last entries "
+                         f"({', '.join(map(str, dict.fromkeys(uppers)))}); along one axis they "
+                         f"must all run over the same entries")
+    width = int(uppers[0]) + 1 if uppers and uppers[0].is_Integer else None
+
+    kinds: dict[str, set[str]] = {name: set() for name, _ in kernel.arguments}
+    scalars: dict[str, set[sp.Basic]] = {}
+    for atom, (name, kind, _) in found.items():
+        kinds[name].add(kind)
+        if kind == "scalar":
+            scalars.setdefault(name, set()).add(atom)
+    for name, seen in kinds.items():
+        if "scalar" in seen and len(seen) > 1:
+            along = next(a for a, (n, k, _) in found.items() if n == name and k != "scalar")
+            alone = next(a for a, (n, k, _) in found.items() if n == name and k == "scalar")
+            raise BuildError(f"{where}: argument {name!r} stands for {along}, which is laid out "
+                             f"along the vector axis, and for {alone}, which is not: bind {alone} "
+                             f"to an argument of its own")
+        if len(scalars.get(name, ())) > 1:
+            raise BuildError(f"{where}: argument {name!r} stands for several different values "
+                             f"({', '.join(sorted(map(str, scalars[name])))}); bind each to an "
+                             f"argument of its own")
+    vectors = {name: bool(seen - {"scalar"}) for name, seen in kinds.items()}
+    entries = [entry for _, kind, entry in found.values() if kind == "entry"]
+    least = max(entries) + 1 if entries else 0
+    if width is not None and least > width:
+        raise BuildError(f"{where}: reads entry {least - 1}, but its sums run over {width} entries")
+
+    table = {}
+    for atom, (name, kind, entry) in found.items():
+        if kind == "scalar":
+            table[atom] = sp.Symbol(name)
+        else:
+            table[atom] = sp.IndexedBase(name)[canonical if kind == "along" else entry]
+    bound = []
+    for expression in expressions:
+        expression = expression.xreplace(table)
+        for node in sp.preorder_traversal(expression):
+            if isinstance(node, sp.Sum) and not any(
+                    isinstance(a, sp.Indexed) and a.indices == (canonical,) for a in node.function.atoms(sp.Indexed)):
+                raise BuildError(f"{where}: the summand of {node} does not vary along the axis: "
+                                 f"summing it along the axis would not be the sum")
+        if any(s.limits[0][0] != canonical for s in expression.atoms(sp.Sum)):
+            expression = expression.replace(
+                lambda n: isinstance(n, sp.Sum) and n.limits[0][0] != canonical,
+                lambda n: sp.Sum(n.function, (canonical, *n.limits[0][1:])))
+        bound.append(expression)
+    vector_outputs = tuple(_varies_along_axis(e, canonical) for e in bound)
+    return _Layout(kernel, tuple(bound), tuple(vectors[n] for n, _ in kernel.arguments),
+                   vector_outputs, width, least, canonical)
+
+
+def _varies_along_axis(expression: sp.Expr, canonical: sp.Symbol | None) -> bool:
+    """Whether an argument read along the axis appears outside every sum."""
+    if isinstance(expression, sp.Sum):
+        return False
+    if isinstance(expression, sp.Indexed):
+        return expression.indices == (canonical,)
+    return any(_varies_along_axis(a, canonical) for a in expression.args)
+
+
+# -- printing -----------------------------------------------------------------------------
 class _KernelPrinter(NumPyPrinter):
-    def __init__(self, reduction: sp.Symbol | None):
+    """SymPy's NumPy printer, with a sum along the vector axis as ``numpy.sum`` over it and an
+    argument read along the axis as the whole array (``axis`` is where the axis lies)."""
+
+    def __init__(self, axis: int):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
-        self._reduction = reduction
+        self._axis = axis
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (index, _, _), = expr.limits
-        if index != self._reduction:
-            raise BuildError(f"cannot print a sum over {index}: only {self._reduction} is an axis")
-        return f"numpy.sum({self._print(expr.function)}, axis=0, keepdims=True)"
+        return f"numpy.sum({self._print(expr.function)}, axis={self._axis}, keepdims=True)"
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        # arguments carry the reduction index on their first axis
+        index, = expr.indices
+        if index.is_Integer:  # one entry, kept as an axis of length 1 so that it broadcasts
+            rows = f"{index}:{index + 1}"
+            return f"{expr.base}[{rows}]" if self._axis == 0 else f"{expr.base}[:, {rows}]"
         return str(expr.base)
 
-
-def _bind(expr: sp.Expr, arguments: tuple[tuple[sp.Basic, str], ...],
-          reduction: sp.Symbol | None) -> sp.Expr:
-    """Replaces each atom by its argument; an atom that varies along the reduction axis
-    becomes ``argument[index]``, so that sums over that index keep their summands."""
-    def argument(atom: sp.Basic, name: str) -> sp.Expr:
-        along_axis = reduction is not None and any(
-            s.is_integer for s in atom.free_symbols if isinstance(s, sp.Symbol) and s != _OWN_ACTION)
-        return sp.IndexedBase(name)[reduction] if along_axis else sp.Symbol(name)
-
-    table = {atom: argument(atom, name) for atom, name in arguments}
-    bound = expr.xreplace(table)
-    names = {name for _, name in arguments}
-    left = [a for a in bound.atoms(sp.Indexed, sp.Function)
-            if (isinstance(a, sp.Indexed) and str(a.base) not in names)
-            or isinstance(a, sp.core.function.AppliedUndef)]
-    if left:
-        raise BuildError(f"no argument bound to {', '.join(map(str, left))}")
-    return bound
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:
+        first, second = (self._print(a) for a in expr.args)
+        return f"numpy.where(numpy.equal({first}, {second}), 1, 0)"
 
 
-def kernel_source(kernel: Kernel) -> str:
-    """Returns the Python source of one kernel."""
-    bound = [_bind(e, kernel.arguments, kernel.reduction) for e in kernel.outputs]
-    replacements, reduced = sp.cse(bound, symbols=sp.numbered_symbols("t"), optimizations="basic")
-    printer = _KernelPrinter(kernel.reduction)
-    names = ", ".join(dict.fromkeys(name for _, name in kernel.arguments))
-    lines = [f"def {kernel.name}({names}):", f'    """{kernel.doc}"""']
-    lines += [f"    {symbol} = {printer.doprint(value)}" for symbol, value in replacements]
-    results = ", ".join(printer.doprint(e) for e in reduced)
-    lines.append(f"    return {results}")
-    return "\n".join(lines) + "\n"
+def _printed_lines(layout: _Layout) -> tuple[list[str], str, list[str]]:
+    """The body's assignments, the returned expressions, and the modules they import."""
+    kernel = layout.kernel
+    printer = _KernelPrinter(0 if kernel.batch == "last" else -1)
+    taken = [sp.Symbol(name) for name, _ in kernel.arguments]
+    replacements, reduced = sp.cse(list(layout.bound), optimizations="basic",
+                                   symbols=sp.numbered_symbols("t", exclude=taken))
+    try:
+        lines = [f"    {symbol} = {printer.doprint(value)}" for symbol, value in replacements]
+        results = ", ".join(printer.doprint(e) for e in reduced)
+    except Exception as error:  # SymPy's PrintMethodNotImplementedError, say
+        raise BuildError(f"kernel {kernel.name}: cannot print it as NumPy code: "
+                         f"{' '.join(str(error).split()[:12])}") from error
+    modules = sorted(printer.module_imports)
+    unvectorised = [f"{m}.{f}" for m in modules if m not in _RESERVED for f in sorted(printer.module_imports[m])]
+    if unvectorised:
+        raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
+                         f"does not work on arrays; no vectorised form is known")
+    return lines, results, modules
 
 
-def _kernels() -> tuple[Kernel, ...]:
-    from derivations import policy_scores as ps
-
-    A, k = sp.symbols("A k", integer=True, positive=True)
-    softmax = [size for size in ps.SOFTMAX_SIZES]
-    gaussian = [size for size in ps.GAUSSIAN_SIZES]
-
-    def sizes(derivation: Derivation) -> tuple[int, int]:
-        words = dict(w.split("=") for w in derivation.name.split(", ")[-1].split())
-        return tuple(int(v) for v in words.values())
-
-    def last_summand(derivation: Derivation) -> sp.Expr:
-        result = derivation.result
-        if not isinstance(result, sp.Sum):
-            raise BuildError(f"derivation {derivation.name!r} does not end in a sum")
-        return result.function
-
-    def cofactor(summand: sp.Expr, *factors: sp.Expr) -> sp.Expr:
-        remaining = list(summand.args) if isinstance(summand, sp.Mul) else [summand]
-        for factor in factors:
-            if factor not in remaining:
-                raise BuildError(f"{summand} has no factor {factor}")
-            remaining.remove(factor)
-        return sp.Mul(*remaining)
-
-    def cofactor_is_free_of(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
-        if symbol in expr.free_symbols:
-            raise BuildError(f"{expr} depends on {symbol}: it is not a per-{symbol} cofactor")
-        return expr
-
-    V, phi = ps.direction, ps.phi
-    softmax_cofactor = cofactor(ps.softmax_score_template(), V[ps.i, ps.c], phi[ps.i])
-    weights_cofactor = cofactor(ps.gaussian_weights_score_template(), V[ps.i, ps.c], phi[ps.i])
-    log_std_cofactor = cofactor(ps.gaussian_log_std_score_template(), V[0, ps.c])
-    return (
-        Kernel(
-            "softmax_log_prob",
-            (ps.softmax_log_prob_template(A),),
-            ((ps.z(ps.a), "chosen"), (ps.m, "shift"), (ps.z(ps.b), "logits")),
-            ps.b,
-            tuple(lambda s=s: ps.softmax_log_prob(*s) for s in softmax),
-            lambda d: d.result,
-            lambda d: (ps.softmax_log_prob_template(A).subs(A, sizes(d)[1]),),
-            "log pi(a|s) (1, N) from the chosen logit (1, N), the shift (1, N) and the logits (A, N).",
-        ),
-        Kernel(
-            "softmax_probabilities",
-            (ps.softmax_probability_template(A),),
-            ((ps.z(ps.c), "logits"), (ps.z(ps.b), "logits"), (ps.m, "shift")),
-            ps.b,
-            tuple(lambda s=s: ps.softmax_probability(*s) for s in softmax),
-            lambda d: d.result,
-            lambda d: (ps.softmax_probability_template(A).subs(A, sizes(d)[1]),),
-            "pi(c|s) (A, N) for every action c, from the logits (A, N) and the shift (1, N).",
-        ),
-        Kernel(
-            "softmax_score_cofactor",
-            (cofactor_is_free_of(softmax_cofactor, ps.i),),
-            ((sp.KroneckerDelta(ps.a, ps.c), "onehot"), (ps.pi(ps.c), "probabilities")),
-            None,
-            tuple(lambda s=s: ps.softmax_score(*s) for s in softmax),
-            last_summand,
-            lambda d: (ps.softmax_score_template(),),
-            "d log pi(a|s) / d theta_ic divided by phi_i (A, N): from the one-hot action (A, N) "
-            "and pi(.|s) (A, N).",
-        ),
-        Kernel(
-            "gaussian_log_prob",
-            (ps.gaussian_log_prob_template(k),),
-            ((ps.action[ps.c], "actions"), (ps.mu(ps.c), "mean"), (ps.log_std[ps.c], "log_std")),
-            ps.c,
-            tuple(lambda s=s: ps.gaussian_log_prob(*s) for s in gaussian),
-            lambda d: d.result,
-            lambda d: (ps.gaussian_log_prob_template(k).subs(k, sizes(d)[1]),),
-            "log N(a; mean, exp(log_std)^2) (1, N), summed over the k action dimensions: actions "
-            "and mean (k, N), log_std (k, 1).",
-        ),
-        Kernel(
-            "gaussian_score_cofactors",
-            (cofactor_is_free_of(weights_cofactor, ps.i), log_std_cofactor),
-            ((ps.action[ps.c], "actions"), (ps.mu(ps.c), "mean"), (ps.log_std[ps.c], "log_std")),
-            None,
-            tuple(lambda s=s, f=f: f(*s) for s in gaussian
-                  for f in (ps.gaussian_weights_score, ps.gaussian_log_std_score)),
-            last_summand,
-            lambda d: ((ps.gaussian_weights_score_template() if "weights" in d.name
-                        else ps.gaussian_log_std_score_template()),),
-            "d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (k, N): actions "
-            "and mean (k, N), log_std (k, 1).",
-        ),
-    )
+def _escaped(text: str) -> str:
+    """``text`` as it may stand between triple quotes and read back the same."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _check_kernel(kernel: Kernel, verified: bool | set[str]) -> list[str]:
-    """Returns the names of the derivations behind ``kernel``, after checking them.
-
-    ``verified`` is True (verify each derivation now), False (skip, for previews), or the
-    set of names of derivations already verified with every step holding.
-    """
-    from pgsym.verification import verify
-
-    names = []
-    for build in kernel.derivations:
-        derivation = build()
-        if isinstance(verified, set):
-            if derivation.name not in verified:
-                raise BuildError(f"kernel {kernel.name}: derivation {derivation.name!r} is not verified")
-        elif verified:
-            report = verify(derivation)
-            if not report.ok:
-                raise BuildError(f"kernel {kernel.name}: " + "; ".join(report.failures()))
-        written, = kernel.instantiate(derivation)
-        if kernel.expected(derivation) != written:
-            raise BuildError(f"kernel {kernel.name}: derivation {derivation.name!r} ends in "
-                             f"{kernel.expected(derivation)}, not in the kernel's {written}")
-        names.append(derivation.name)
-    return names
+def _docstring(text: str, indent: str = "    ") -> str:
+    """``text`` as a docstring: one line inline, several as a block."""
+    text = _escaped(text).strip()
+    if "\n" not in text:
+        return f'{indent}"""{text}"""'
+    lines = [(indent + line) if line.strip() else "" for line in text.splitlines()]
+    return f'{indent}"""' + "\n".join(lines)[len(indent):] + f'\n{indent}"""'
 
 
-HEADER = '''"""Generated by `pgsym build` from verified derivations (derivations/policy_scores.py).
+def _shape(vector: bool, width: int | None) -> str:
+    return f"(N, {width if width is not None else 'K'})" if vector else "(N,)"
+
+
+def _signature_text(layout: _Layout) -> str:
+    """One line saying the shape of each argument and of each result."""
+    names = [name for name, _ in layout.kernel.arguments]
+    arguments = ", ".join(f"{n} {_shape(v, layout.width)}" for n, v in zip(names, layout.vectors))
+    results = ", ".join(_shape(v, layout.width) for v in layout.vector_outputs)
+    wider = f"; K >= {layout.least}" if layout.least and layout.width is None else ""
+    return (f"Arguments, samples first: {arguments}{wider}. "
+            f"Returns {results}{' (a tuple)' if len(layout.vector_outputs) > 1 else ''}.")
+
+
+def _function_source(layout: _Layout, doc: str) -> tuple[str, list[str]]:
+    """The source of one function, and the modules it needs."""
+    kernel = layout.kernel
+    names = ", ".join(name for name, _ in kernel.arguments)
+    lines, results, modules = _printed_lines(layout)
+    source = [f"def {kernel.name}({names}):"]
+    if kernel.batch == "last":
+        source.append(_docstring(doc))
+        source += lines
+        source.append(f"    return {results}")
+        return "\n".join(source) + "\n", modules
+    if not kernel.arguments:
+        raise BuildError(f"kernel {kernel.name}: a batch-first function needs at least one "
+                         f"argument, whose first axis says how many samples there are")
+    source.append(_docstring(f"{doc}\n\n{_signature_text(layout)}"))
+    parameters = tuple(name for name, _ in kernel.arguments)
+    values = f"({names},)" if len(parameters) == 1 else f"({names})"
+    source.append(f"    {values}, _frame = _batch_arrays({kernel.name!r}, {parameters!r}, "
+                  f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r})")
+    source += lines
+    source.append(f"    return _batch_outputs(_frame, {layout.vector_outputs!r}, {results})")
+    return "\n".join(source) + "\n", modules
+
+
+_HEADER = '''"""Generated by `{tool}` from verified derivations ({origin}).
 
 Do not edit: change the derivations and run `pgsym build`. Each function names the
-derivations whose last step it evaluates, every one of them proved, and the sha256 of the
+derivations whose last step it evaluates, {claim}, and the sha256 of the
 SymPy expression it was printed from.
 """
-import numpy
 '''
 
+_CLAIM_PROVED = "every one of them proved"
+_CLAIM_OTHERWISE = "each as verified as its comment says"
 
-def generate_source(verified: bool | set[str] = True) -> str:
-    """Returns the source of :mod:`pgsym.gradients._kernels`.
 
-    With ``verified`` True (the default) every derivation behind a kernel is verified first
-    and :class:`BuildError` is raised if any step does not hold; a set of names says which
-    derivations the caller has verified already.
+def _module_text(header: str, parts: list[tuple[str, str]], modules: set[str],
+                 batch_first: bool) -> str:
+    """A module: the header, imports, the batch helpers if needed, then each function after
+    its comment."""
+    header += "".join(f"import {module}\n" for module in ["numpy", *sorted(modules - {"numpy"})])
+    pieces = [header]
+    if batch_first:
+        pieces.append("\n")
+        pieces.append(inspect.getsource(_batch._batch_arrays))
+        pieces.append("\n")
+        pieces.append(inspect.getsource(_batch._batch_outputs))
+    for comment, source in parts:
+        pieces.append("\n")
+        pieces.append(comment)
+        pieces.append(source)
+    return "\n".join(pieces)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- kernels of a package -----------------------------------------------------------------
+def declared_kernels(package: str) -> KernelModule | None:
+    """The ``KERNELS`` that ``package`` declares, or None where it declares none."""
+    try:
+        module = importlib.import_module(package)
+        spec = getattr(module, "KERNELS", None)
+    except BuildError as error:
+        raise BuildError(f"{package}.KERNELS: {error}") from error
+    except Exception as error:
+        raise BuildError(f"cannot read {package}.KERNELS: {type(error).__name__}: "
+                         f"{_one_line(str(error))}") from error
+    if spec is not None and not isinstance(spec, KernelModule):
+        raise BuildError(f"{package}.KERNELS must be a pgsym.codegen.KernelModule, got "
+                         f"{type(spec).__name__}")
+    return spec
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    kernel: Kernel
+    outputs: tuple[sp.Expr, ...]
+    layout: _Layout
+
+
+def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str) -> _Prepared:
+    """Checks that every derivation named exists and ends in the kernel's expression, and
+    lays the kernel out; raises BuildError naming the kernel, the derivation and the cause."""
+    declared = f"{package}.KERNELS" if package else "KERNELS"
+    where = f"{declared}, kernel {kernel.name}"
+    for source in kernel.derivations:
+        if source.derivation not in derivations:
+            known = ", ".join(repr(n) for n in derivations) or "none"
+            raise BuildError(f"{where}: no derivation is called {source.derivation!r} in "
+                             f"{package or 'the package'}; known: {known}")
+    templates = kernel.outputs or (Output(derivations[kernel.derivations[0].derivation].result),)
+    for source in kernel.derivations:
+        derivation = derivations[source.derivation]
+        template = templates[source.output]
+        written = template.expression.subs(dict(source.sizes)) if source.sizes else template.expression
+        ended = derivation.result
+        if template.part == "summand":
+            if not isinstance(ended, sp.Sum):
+                raise BuildError(f"{where}: derivation {derivation.name!r} does not end in a sum, "
+                                 f"whose summand the kernel prints")
+            ended = ended.function
+        if ended != written:
+            raise BuildError(f"{where}: derivation {derivation.name!r} ends in {ended}, not in "
+                             f"the kernel's {written}")
+    try:
+        outputs = tuple(t.printed() for t in templates)
+    except BuildError as error:
+        raise BuildError(f"{where}: {error}") from error
+    for template, output in zip(templates, outputs):
+        removed = {s for f in template.factor_out for s in f.free_symbols
+                   if isinstance(s, sp.Symbol) and s.is_integer}
+        stray = sorted(str(s) for s in removed & output.free_symbols if s not in _axis_of(kernel, output))
+        if stray:
+            raise BuildError(f"{where}: {output} depends on {', '.join(stray)}: it is not the "
+                             f"cofactor of {', '.join(map(str, template.factor_out))}")
+    try:
+        layout = _layout(kernel, outputs)
+    except BuildError as error:
+        raise BuildError(f"{declared}, {error}") from error
+    return _Prepared(kernel, outputs, layout)
+
+
+def _axis_of(kernel: Kernel, expression: sp.Expr) -> set[sp.Symbol]:
+    sums = {lim[0] for s in expression.atoms(sp.Sum) for lim in s.limits}
+    return sums | set(kernel.axis)
+
+
+def check_kernels(spec: KernelModule, derivations: Mapping[str, Derivation], package: str) -> None:
+    """Raises BuildError unless every kernel of ``spec`` names derivations that exist, ends
+    in their last steps and can be laid out and printed; verifies nothing (that is the slow
+    part, done after this check)."""
+    for kernel in spec.kernels:
+        _function_source(_prepare(kernel, derivations, package).layout, "")
+
+
+def strength(reports: Sequence[Report]) -> str:
+    """How strongly ``reports`` (all passing) verify their derivations, in words."""
+    kinds = {r.weakest for r in reports}
+    if VerdictKind.CHECKED_NUMERICALLY in kinds:
+        return "some steps only checked numerically, accepted by opt-in"
+    if VerdictKind.PROVED_ASSUMING in kinds:
+        return "every step proved, some under an assumption the step states"
+    return "every step proved"
+
+
+def _reports(spec: KernelModule, derivations: Mapping[str, Derivation],
+             verified: bool | Mapping[str, Report]) -> dict[str, Report] | None:
+    """The report of every derivation behind ``spec`` (None for an unverified preview);
+    raises NotVerifiedError naming the kernel and the derivation that does not verify."""
+    if verified is False:
+        return None
+    names = list(dict.fromkeys(s.derivation for k in spec.kernels for s in k.derivations))
+    if verified is True:
+        from pgsym.verification import verify_many
+
+        reports = dict(zip(names, verify_many([derivations[n] for n in names])))
+    elif isinstance(verified, Mapping):
+        reports = dict(verified)
+    else:
+        raise TypeError(f"verified must be True, False or a mapping of names to reports, "
+                        f"got {type(verified).__name__}")
+    for kernel in spec.kernels:
+        for source in kernel.derivations:
+            report = reports.get(source.derivation)
+            if report is None:
+                raise NotVerifiedError(f"kernel {kernel.name}: derivation {source.derivation!r} "
+                                       f"is not verified")
+            if tuple(s.step for s in report.steps) != tuple(derivations[source.derivation].steps):
+                raise NotVerifiedError(f"kernel {kernel.name}: the report of derivation "
+                                       f"{source.derivation!r} is not of its steps as they stand")
+            if not report.ok:
+                raise NotVerifiedError(f"kernel {kernel.name}: " + "; ".join(report.failures()))
+    return reports
+
+
+def module_source(spec: KernelModule, derivations: Mapping[str, Derivation],
+                  verified: bool | Mapping[str, Report] = True, *, package: str = "") -> str:
+    """Returns the source of the module ``spec`` declares, printed from ``derivations`` (the
+    package's, by name).
+
+    ``verified`` is True (verify the derivations behind the kernels now), a mapping from
+    names to the reports of this run, or False for a preview, every function of which says
+    NOT VERIFIED. Raises :class:`NotVerifiedError` if a derivation behind a kernel does not
+    verify, and :class:`BuildError` if the declaration is wrong.
     """
-    parts = [HEADER]
-    for kernel in _kernels():
-        names = _check_kernel(kernel, verified)
-        parts.append("\n")
-        parts.append(f"# from: {'; '.join(names)}\n# sha256: {kernel.digest}\n")
-        parts.append(kernel_source(kernel))
-    return "\n".join(parts)
+    prepared = [_prepare(kernel, derivations, package) for kernel in spec.kernels]
+    reports = _reports(spec, derivations, verified)
+    parts, modules, claims = [], set(), []
+    for item in prepared:
+        kernel = item.kernel
+        names = [s.derivation for s in kernel.derivations]
+        hexdigest = digest(item.outputs)
+        comment = f"# from: {_one_line('; '.join(names))}\n# sha256: {hexdigest}\n"
+        if reports is None:
+            status = "NOT VERIFIED: printed for a preview, without verifying the derivations"
+            comment += f"# {status}\n"
+        else:
+            status = strength([reports[n] for n in names])
+            if "numerically" in status:
+                comment += f"# verified: {status}\n"
+            claims.append(status)
+        doc = kernel.doc
+        if kernel.batch == "first":
+            doc = _provenance(kernel, names, hexdigest, None if reports is None else status)
+        source, needed = _function_source(item.layout, doc)
+        parts.append((comment, source))
+        modules.update(needed)
+    claim = _CLAIM_OTHERWISE if any("numerically" in c for c in claims) else _CLAIM_PROVED
+    header = _HEADER.format(tool="pgsym build", origin=spec.origin or package or "a package",
+                            claim=claim)
+    return _module_text(header, parts, modules, any(k.batch == "first" for k in spec.kernels))
 
 
-def write_kernels(path: Path = KERNELS_PATH, verified: bool | set[str] = True) -> bool:
-    """Generates the kernels and writes them to ``path``; returns whether the file changed."""
-    source = generate_source(verified)
+def _provenance(kernel: Kernel, names: list[str], hexdigest: str, status: str | None) -> str:
+    """The docstring of a batch-first kernel: its doc, where it comes from, how it was
+    verified (``status``; None: not verified) and the sha256 of what it prints."""
+    quoted = ", ".join(repr(_one_line(n)) for n in dict.fromkeys(names))
+    first = kernel.doc or f"{kernel.name}: printed from derivations."
+    if status is None:
+        return (f"NOT VERIFIED (a preview: the derivations were not verified). {first}\n\n"
+                f"Printed by `pgsym build` from the last step of {quoted}.\n"
+                f"sha256 of the expression printed: {hexdigest}")
+    return (f"{first}\n\nPrinted by `pgsym build` from the last step of {quoted}, verified: "
+            f"{status}.\nsha256 of the expression printed: {hexdigest}")
+
+
+def generate_source(package: str = "derivations", verified: bool | Mapping[str, Report] = True) -> str:
+    """Returns the source of the kernels module ``package`` declares (pgsym's own gradient
+    kernels for the notes' package), verifying the derivations behind it first unless
+    ``verified`` is False or already holds their reports.
+
+    Raises :class:`NotVerifiedError` if any step behind a kernel does not hold.
+    """
+    from pgsym import catalog
+
+    spec = declared_kernels(package)
+    if spec is None:
+        raise BuildError(f"package {package} declares no KERNELS")
+    derivations = {e.derivation.name: e.derivation for e in catalog.discover(package)}
+    return module_source(spec, derivations, verified, package=package)
+
+
+def preview(kernel: Kernel) -> str:
+    """The source of one kernel whose outputs are given, without any derivation: for reading
+    what a declaration prints (the function says NOT VERIFIED)."""
+    if not kernel.outputs:
+        raise BuildError(f"kernel {kernel.name}: a preview needs the kernel's outputs")
+    layout = _layout(kernel, tuple(o.printed() for o in kernel.outputs))
+    source, _ = _function_source(layout, f"NOT VERIFIED: a preview. {kernel.doc}".strip())
+    return source
+
+
+def function_module(kernel: Kernel, expression: sp.Expr, provenance: str) -> str:
+    """The source of a module holding one batch-first function that evaluates
+    ``expression``, its docstring opening with ``provenance`` (used by :func:`pgsym.compile`)."""
+    layout = _layout(kernel, (expression,))
+    source, modules = _function_source(layout, provenance)
+    header = f'"""Generated by pgsym.compile: {_escaped(_one_line(provenance.splitlines()[0]))}"""\n'
+    return _module_text(header, [("", source)], set(modules), True)
+
+
+def write_kernels(path: Path, source: str) -> bool:
+    """Writes ``source`` to ``path`` unless the file already holds it; True when it wrote."""
     if path.exists() and path.read_text() == source:
         return False
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source)
     return True

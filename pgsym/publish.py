@@ -9,33 +9,62 @@ derivations, so building twice changes nothing.
 >>> from pgsym.catalog import Entry
 >>> from pgsym.document import assemble
 >>> x = sp.Symbol("x")
->>> entry = Entry("m", Derivation("square", start=x * x).step(x**2, rule="algebra"))
+>>> entry = Entry("m", Derivation("square", start=sp.Mul(x, x, evaluate=False)).step(x**2, rule="algebra"))
 >>> document = assemble([entry], [entry.derivation.verify()], title="T")
 >>> folder = Path(tempfile.mkdtemp())
->>> sorted(p.name for p in write_document(document, folder, figures=False))
+>>> sorted(p.name for p in write_document(document, folder))
 ['notes.html', 'notes.md', 'notes.tex', 'square.tex']
->>> write_document(document, folder, figures=False)
+>>> write_document(document, folder)
 []
+
+The figures are those the package being built declares as ``FIGURES`` (a tuple of
+:class:`Drawing`); a package that declares none gets none.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from pgsym.document import Document, Figure
 from pgsym.printing.html import document_to_html
 from pgsym.printing.latex import derivation_to_latex, document_to_latex
 from pgsym.printing.markdown import document_to_markdown
 
-CONVERGENCE = Figure(
-    "convergence.png",
-    "The score-function (REINFORCE) estimate of the gradient of a softmax bandit approaching "
-    "the exact gradient as the sample grows, without and with the baseline b = E[r]; dashed: "
-    "the expected error, computed exactly.",
-    "4 The Policy Gradient Theorem")
+
+@dataclass(frozen=True)
+class Drawing:
+    """A figure a package declares (``FIGURES``): where the document shows it, and the
+    function that draws it into a PNG file at the path it is given."""
+
+    figure: Figure
+    draw: Callable[[Path], None]
+
+
+def declared_figures(package: str) -> tuple[Drawing, ...]:
+    """The ``FIGURES`` that ``package`` declares; none where it declares none."""
+    from pgsym.derivation import DerivationError
+
+    try:
+        drawings = getattr(importlib.import_module(package), "FIGURES", ())
+    except Exception as error:
+        raise DerivationError(f"cannot read {package}.FIGURES: {type(error).__name__}: "
+                              f"{' '.join(str(error).split())}") from error
+    if not isinstance(drawings, (tuple, list)) or not all(
+            isinstance(d, Drawing) and callable(d.draw) and isinstance(d.figure, Figure)
+            for d in drawings):
+        raise DerivationError(f"{package}.FIGURES must be a tuple of pgsym.publish.Drawing "
+                              f"values (a Figure and a function drawing it), got {drawings!r:.80}")
+    names = [d.figure.file for d in drawings]
+    for name in names:
+        if Path(name).name != name or not name.endswith(".png") or names.count(name) > 1:
+            raise DerivationError(f"{package}.FIGURES: {name!r} must be a file name ending in "
+                                  f".png, used once, in no folder")
+    return tuple(drawings)
 
 TEX_INSTALL_HINT = ("pdflatex was not found. Install TeX Live: on Debian or Ubuntu "
                     "'sudo apt-get install texlive-latex-base', on Fedora 'sudo dnf install "
@@ -66,30 +95,38 @@ def fragment(entry, report) -> str:
             + derivation_to_latex(entry.derivation, report))
 
 
-def write_figures(folder: Path, seed: int = 0) -> tuple[Figure, ...]:
-    """Draws the figures into ``folder``; raises ImportError without matplotlib."""
-    from pgsym import checks
-    from pgsym.printing.plots import convergence_plot
-
+def write_figures(folder: Path, drawings: Sequence[Drawing], *,
+                  progress: Callable[[str], None] = lambda message: None) -> tuple[Figure, ...]:
+    """Draws each figure into ``folder`` (rewriting a file only when its bytes change) and
+    returns those drawn; a figure whose drawing needs a module that is not installed is
+    left out, and ``progress`` says so."""
     folder.mkdir(parents=True, exist_ok=True)
-    scratch = folder / f".new-{CONVERGENCE.file}"
-    convergence_plot(checks.convergence(seed), scratch)
-    _write(folder / CONVERGENCE.file, scratch.read_bytes())
-    scratch.unlink()
-    return (CONVERGENCE,)
+    drawn = []
+    for drawing in drawings:
+        file = drawing.figure.file
+        scratch = folder / f".new-{file}"
+        try:
+            drawing.draw(scratch)
+        except ImportError as missing:
+            scratch.unlink(missing_ok=True)
+            hint = "; pip install 'pgsym[plots]'" if missing.name == "matplotlib" else ""
+            progress(f"not drawing {file}: {missing.name or missing} is not installed{hint}")
+            continue
+        _write(folder / file, scratch.read_bytes())
+        scratch.unlink()
+        drawn.append(drawing.figure)
+    return tuple(drawn)
 
 
-def write_document(document: Document, folder: Path, *, figures: bool = True,
+def write_document(document: Document, folder: Path, *, drawings: Sequence[Drawing] = (),
                    progress: Callable[[str], None] = lambda message: None) -> list[Path]:
-    """Writes every output of ``document`` into ``folder``; returns the files that changed.
-
-    With ``figures`` it draws them first (matplotlib needed: ImportError otherwise).
-    """
+    """Writes every output of ``document`` into ``folder``, with the figures ``drawings``
+    draw; returns the files that changed."""
     before = {p: p.read_bytes() for p in folder.glob("*.png")} if folder.exists() else {}
-    if figures:
+    if drawings:
         progress("drawing the figures")
         document = Document(document.title, document.source, document.sections,
-                            document.reports, write_figures(folder))
+                            document.reports, write_figures(folder, drawings, progress=progress))
     changed = [p for p in folder.glob("*.png") if before.get(p) != p.read_bytes()]
     progress("writing LaTeX, Markdown and HTML")
     for section in document.sections:

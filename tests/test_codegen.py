@@ -1,53 +1,120 @@
-"""The kernels are printed only from verified derivations whose last step is the kernel's."""
+"""Kernels are printed only from verified derivations whose last step is the kernel's, as the
+package being built declares them (KERNELS), for the notes' package and for any other."""
+import importlib.util
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
 
-from derivations import policy_scores
-from pgsym import codegen
+import derivations
+from derivations import policy_scores as ps
+from pgsym import Derivation, codegen
+from pgsym.codegen import BuildError, Kernel, KernelModule, NotVerifiedError, Output, Source
+
+NOTES = {d.name: d for d in ps.build()}
+
+
+def test_the_shipped_kernels_are_declared_as_data_by_the_notes_package():
+    spec = derivations.KERNELS
+    assert isinstance(spec, KernelModule)
+    assert [k.name for k in spec.kernels] == ["softmax_log_prob", "softmax_probabilities",
+                                              "softmax_score_cofactor", "gaussian_log_prob",
+                                              "gaussian_score_cofactors"]
+    assert {s.derivation for k in spec.kernels for s in k.derivations} == set(NOTES)
+    code = "import sys, pgsym.codegen, pgsym.compiler; print('derivations' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"  # the library reads no content of its own
 
 
 def test_kernels_are_not_printed_from_derivations_that_were_not_verified():
-    with pytest.raises(codegen.BuildError, match="is not verified"):
-        codegen.generate_source(verified={"softmax log-probability, d=1 A=2"})
+    report = NOTES["softmax log-probability, d=1 A=2"].verify()
+    with pytest.raises(NotVerifiedError, match="kernel softmax_log_prob: derivation 'softmax "
+                                               "log-probability, d=2 A=3' is not verified"):
+        codegen.module_source(derivations.KERNELS, NOTES, {report.derivation: report})
 
 
-def test_a_kernel_whose_expression_is_not_the_derivations_last_step_is_refused(monkeypatch):
-    wrong = lambda: sp.Mul(policy_scores.direction[policy_scores.i, policy_scores.c],  # noqa: E731
-                           policy_scores.phi[policy_scores.i],
-                           sp.KroneckerDelta(policy_scores.a, policy_scores.c) + policy_scores.pi(policy_scores.c),
-                           evaluate=False)
-    original = policy_scores.softmax_score_template
-    monkeypatch.setattr(policy_scores, "softmax_score_template", wrong)
-    # the derivations still end in the true summand; the kernel would print the wrong one
-    monkeypatch.setattr(policy_scores, "softmax_score",
-                        lambda d, A, build=policy_scores.softmax_score: _with_template(build, original, d, A))
-    with pytest.raises(codegen.BuildError, match="softmax_score_cofactor: derivation 'softmax score"):
-        codegen.generate_source(verified=False)
+def test_an_unverified_preview_says_so_in_every_kernel_and_the_committed_file_does_not():
+    preview = codegen.generate_source(verified=False)
+    assert preview.count("# NOT VERIFIED: printed for a preview") == len(derivations.KERNELS.kernels)
+    assert "NOT VERIFIED" not in codegen.KERNELS_PATH.read_text()
 
 
-def _with_template(build, template, d, A):
-    import derivations.policy_scores as ps
+def test_a_kernel_whose_expression_is_not_the_derivations_last_step_is_refused():
+    wrong = sp.Mul(ps.direction[ps.i, ps.c], ps.phi[ps.i],
+                   sp.KroneckerDelta(ps.a, ps.c) + ps.pi(ps.c), evaluate=False)
+    kernel = Kernel("score", derivations=("softmax score, d=1 A=2",),
+                    outputs=(Output(wrong, "summand", (ps.direction[ps.i, ps.c], ps.phi[ps.i])),),
+                    arguments={"onehot": sp.KroneckerDelta(ps.a, ps.c), "probabilities": ps.pi},
+                    axis=(ps.c,))
+    with pytest.raises(BuildError, match=r"notes.KERNELS, kernel score: derivation 'softmax score, "
+                                         r"d=1 A=2' ends in .*, not in the kernel's"):
+        codegen.check_kernels(KernelModule((kernel,), "_k.py"), NOTES, "notes")
 
-    saved = ps.softmax_score_template
-    ps.softmax_score_template = template
-    try:
-        return build(d, A)
-    finally:
-        ps.softmax_score_template = saved
+
+def test_a_cofactor_that_still_depends_on_a_removed_index_is_refused():
+    template = sp.Mul(ps.direction[ps.i, ps.c], ps.phi[ps.i], ps.phi[ps.i] - ps.pi(ps.c), evaluate=False)
+    d = Derivation("made up", start=sp.Mul(template, 1, evaluate=False)).step(template, rule="algebra")
+    kernel = Kernel("cofactor", derivations=("made up",),
+                    outputs=(Output(template, "result", (ps.direction[ps.i, ps.c], ps.phi[ps.i])),),
+                    arguments={"phi": ps.phi, "probabilities": ps.pi}, axis=(ps.c,))
+    with pytest.raises(BuildError, match="depends on i: it is not the cofactor of V"):
+        codegen.check_kernels(KernelModule((kernel,), "_k.py"), {"made up": d}, "pkg")
 
 
-def test_a_wrong_step_behind_a_kernel_stops_the_build(monkeypatch):
-    def wrong_probability(features, actions, build=policy_scores.softmax_probability):
-        derivation = build(features, actions)
-        step = derivation.steps[-1]
-        derivation.steps = derivation.steps[:-1]
-        derivation.step(2 * step.expr, rule=step.rule, note=step.note)
-        return derivation
+def test_a_wrong_step_behind_a_kernel_stops_the_build():
+    x = sp.Symbol("x", real=True)
+    twice = sp.Add(x, x, evaluate=False)
+    good = Derivation("double", start=twice).step(2 * x, rule="algebra")
+    bad = Derivation("double, wrongly", start=twice).step(3 * x, rule="algebra")
+    spec = KernelModule((Kernel("twice", derivations=("double",), arguments={"x": x}),
+                         Kernel("thrice", derivations=("double, wrongly",), arguments={"x": x})),
+                        "_k.py")
+    with pytest.raises(NotVerifiedError, match=r"kernel thrice: derivation 'double, wrongly', "
+                                               r"step 1 \(algebra\): refuted"):
+        codegen.module_source(spec, {"double": good, "double, wrongly": bad}, verified=True)
 
-    monkeypatch.setattr(policy_scores, "softmax_probability", wrong_probability)
-    with pytest.raises(codegen.BuildError, match="softmax_probabilities: derivation 'softmax probability, d=1 A=2', step 2"):
-        codegen.generate_source(verified=True)
+
+@pytest.mark.parametrize("kernels, message", [
+    (lambda: (Kernel("f", derivations=("no such",), arguments={}),),
+     "pkg.KERNELS, kernel f: no derivation is called 'no such' in pkg; known: 'sum'"),
+    (lambda: (Kernel("f", derivations=("sum",), arguments={"theta": sp.IndexedBase("theta")}),),
+     "pkg.KERNELS, kernel f: no argument stands for x"),
+    (lambda: (Kernel("f", derivations=(Source("sum", output=1),), arguments={}),),
+     "kernel f: derivation 'sum' proves output 1, but the kernel has 1 output, numbered from 0"),
+    (lambda: (Kernel("f", derivations=("sum",), arguments={"x": sp.Symbol("x")}),
+              Kernel("f", derivations=("sum",), arguments={"x": sp.Symbol("x")})),
+     "two kernels are called f"),
+    (lambda: (Kernel("f", arguments={"x": sp.Symbol("x")}),), "kernel f names no derivation"),
+    (lambda: (Kernel("f", derivations=("sum",), arguments={"x": sp.Symbol("x")}, axis=("c",)),),
+     "kernel f: an axis index must be a SymPy symbol, got 'c'"),
+    (lambda: (Kernel("f", derivations=("sum",), arguments={"x": "x"}),),
+     "kernel f: argument 'x' must stand for a SymPy symbol, atom, IndexedBase or function, got str"),
+    (lambda: (Kernel("lambda", derivations=("sum",)),),
+     "a kernel's name must be a Python name not starting with '_', got 'lambda'"),
+], ids=["unknown derivation", "unbound symbol", "output out of range", "same name twice",
+        "no derivation", "axis not a symbol", "argument not sympy", "keyword name"])
+def test_a_wrong_declaration_is_refused_naming_the_kernel_and_the_cause(kernels, message):
+    x = sp.Symbol("x")
+    derivation = Derivation("sum", start=sp.Add(x, x, evaluate=False)).step(2 * x, rule="algebra")
+    with pytest.raises(BuildError) as raised:
+        codegen.check_kernels(KernelModule(kernels(), "_k.py"), {"sum": derivation}, "pkg")
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("file", "/abs/k.py", "KERNELS.file must be a path ending in .py, relative"),
+    ("file", "k.txt", "KERNELS.file must be a path ending in .py"),
+    ("kernels", ("not a kernel",), "KERNELS must hold pgsym.codegen.Kernel values, got str"),
+    ("file", "kernels.py", "KERNELS.file 'kernels.py' would lie among the package's modules"),
+])
+def test_a_kernel_module_of_the_wrong_form_is_refused(field, value, message):
+    fields = {"kernels": (), "file": "_k.py", field: value}
+    with pytest.raises(BuildError, match=message):
+        KernelModule(**fields)
+    with pytest.raises(BuildError, match="batch must be 'first' or 'last'"):
+        Kernel("f", batch="middle")
 
 
 def test_the_printed_kernels_compute_what_their_expressions_say():
@@ -60,3 +127,42 @@ def test_the_printed_kernels_compute_what_their_expressions_say():
     chosen = logits[[1, 0], [0, 1]][None, :]
     assert np.allclose(namespace["softmax_log_prob"](chosen, shift, logits)[0],
                        np.log(probabilities[[1, 0], [0, 1]]))
+
+
+def test_a_batch_first_module_checks_its_inputs_and_names_its_derivations(tmp_path):
+    x, mu = sp.symbols("x mu", real=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    theta = sp.IndexedBase("theta", real=True)
+    b = sp.Symbol("b", integer=True, nonnegative=True)
+    score = Derivation("score", start=sp.Derivative(-(x - mu)**2 / (2 * sigma**2), mu))
+    score.step((x - mu) / sigma**2, rule="algebra")
+    dot = Derivation("sum of exponentials",
+                     start=sp.Sum(sp.Mul(sp.exp(theta[b]), 1, evaluate=False), (b, 0, 2)))
+    dot.step(sp.Sum(sp.exp(theta[b]), (b, 0, 2)), rule="algebra")
+    spec = KernelModule((
+        Kernel("mean_score", derivations=("score",), arguments={"x": x, "mu": mu, "sigma": sigma},
+               doc="d/dmu log N(x; mu, sigma^2)."),
+        Kernel("total", derivations=("sum of exponentials",), arguments={"theta": theta}),
+    ), "_kernels.py")
+    source = codegen.module_source(spec, {"score": score, "sum of exponentials": dot},
+                                   package="mypkg")
+    assert source.startswith('"""Generated by `pgsym build` from verified derivations (mypkg).')
+    assert "import sympy" not in source and "pgsym" not in source.split('"""', 2)[2].split("def ")[0]
+    path = tmp_path / "kernels.py"
+    path.write_text(source)
+    module_spec = importlib.util.spec_from_file_location("generated_kernels", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    assert module.mean_score([1.0, 3.0], [0.0, 1.0], [1.0, 2.0]).tolist() == [1.0, 0.5]
+    assert np.allclose(module.total(np.zeros((2, 3))), [3.0, 3.0])
+    assert module.mean_score.__doc__.startswith("d/dmu log N(x; mu, sigma^2).")
+    assert "from the last step of 'score', verified: every step proved." in module.mean_score.__doc__
+    assert f"sha256 of the expression printed: {codegen.digest([score.result])}" in module.mean_score.__doc__
+    with pytest.raises(ValueError, match=r"total: argument 'theta' must have shape \(N, 3\)"):
+        module.total(np.zeros((2, 4)))
+
+
+def test_the_notes_spec_resolves_its_file_beside_the_checkout():
+    from pgsym import catalog
+
+    assert catalog.output_path("derivations", derivations.KERNELS.file) == codegen.KERNELS_PATH

@@ -1,0 +1,94 @@
+"""The input checks and output shaping of generated batch-first functions (NumPy only).
+
+:mod:`pgsym.codegen` copies the source of these two functions into every module it writes
+with batch-first functions, so that the module needs NumPy alone; :func:`pgsym.compile`
+runs the same source. A generated function calls ``_batch_arrays`` on its arguments, computes
+in the kernel's layout (a vector argument ``(N, K)``, a scalar one ``(N, 1)`` beside vectors),
+and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vector output.
+
+>>> (x, v), frame = _batch_arrays("f", ("x", "v"), ([1, 2], [[0.5, 1.5, 2.5]] * 2), (False, True), 3, 0)
+>>> x.shape, v.shape, frame
+((2, 1), (2, 3), (2, 3, dtype('float64'), True))
+>>> _batch_outputs(frame, (False,), x * v.sum(axis=-1, keepdims=True)).tolist()
+[4.5, 9.0]
+"""
+import numpy
+
+
+def _batch_arrays(function, names, values, vectors, width, least):
+    """The arguments ``values`` as arrays of one floating dtype in the kernel's layout, and
+    the frame ``(N, K, dtype, two_d)`` that ``_batch_outputs`` shapes the results by.
+
+    A scalar argument has shape (N,), a vector one (N, K): N samples first, the same N for
+    all; K is ``width`` where the sums fix it (else any, the same for all vectors) and at
+    least ``least`` (the entries the function reads one by one). Integers become float64;
+    the dtype is float32 only when every argument is float32. A ValueError names the
+    function, the argument, the shape or dtype expected and the one received.
+    """
+    arrays = []
+    for name, value, vector in zip(names, values, vectors):
+        try:
+            array = numpy.asarray(value)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
+                             f"{error}") from None
+        if array.dtype.kind in "iu":
+            array = array.astype(numpy.float64)
+        elif array.dtype not in (numpy.float32, numpy.float64):
+            raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
+                             f"numbers (or integers), got dtype {array.dtype}")
+        arrays.append(array)
+    n = k = first = firsts = None  # N and K, and the arguments that set them
+    for name, array, vector in zip(names, arrays, vectors):
+        samples = "N" if n is None else str(n)
+        if vector:
+            entries = str(width if width is not None else (k if k is not None else "K"))
+            expected = f"({samples}, {entries})"
+            what = f"{samples} samples first, then {entries} entries"
+            if width is None and k is None and least:
+                what += f" (at least {least})"
+        else:
+            expected = f"({samples},)"
+            what = f"one value per sample, {samples} samples"
+        if array.ndim != (2 if vector else 1):
+            raise ValueError(f"{function}: argument {name!r} must have shape {expected}: {what}; "
+                             f"got shape {array.shape}")
+        if n is not None and array.shape[0] != n:
+            raise ValueError(f"{function}: argument {name!r} must have shape {expected} to match "
+                             f"{first!r} (N = {n}); got shape {array.shape}")
+        n, first = array.shape[0], first or name
+        if vector:
+            entries = array.shape[1]
+            if width is not None and entries != width:
+                raise ValueError(f"{function}: argument {name!r} must have shape {expected}: "
+                                 f"{what}; got shape {array.shape}")
+            if k is not None and entries != k:
+                raise ValueError(f"{function}: argument {name!r} must have shape {expected} to "
+                                 f"match {firsts!r} (K = {k}); got shape {array.shape}")
+            if entries < least:
+                raise ValueError(f"{function}: argument {name!r} must have at least {least} "
+                                 f"entries per sample (shape (N, {least}) or wider): the "
+                                 f"function reads entry {least - 1}; got shape {array.shape}")
+            k, firsts = entries, firsts or name
+    dtype = numpy.result_type(*arrays) if arrays else numpy.dtype(numpy.float64)
+    two_d = any(vectors)
+    laid_out = []
+    for array, vector in zip(arrays, vectors):
+        array = array.astype(dtype, copy=False)
+        laid_out.append(array[:, None] if two_d and not vector else array)
+    return laid_out, (n, k, dtype, two_d)
+
+
+def _batch_outputs(frame, vectors, *values):
+    """Each of ``values`` (computed in the kernel's layout, or a constant) as a new array of
+    shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype; the one
+    array when there is one output, else a tuple."""
+    n, k, dtype, two_d = frame
+    results = []
+    for vector, value in zip(vectors, values):
+        inside = (n, k) if vector else ((n, 1) if two_d else (n,))
+        array = numpy.asarray(value, dtype=dtype)
+        if array.shape != inside:
+            array = numpy.broadcast_to(array, inside).copy()
+        results.append(array if vector or not two_d else array[:, 0])
+    return results[0] if len(results) == 1 else tuple(results)

@@ -1,0 +1,275 @@
+"""pgsym.compile: NumPy functions from the verified last step of a derivation, checked against
+finite differences of the derivation's start expression, on derivations written here."""
+import hashlib
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import pgsym
+from pgsym import Derivation
+from pgsym.codegen import BuildError, NotVerifiedError
+
+theta = sp.IndexedBase("theta", real=True)
+b = sp.Symbol("b", integer=True, nonnegative=True)
+c = sp.Symbol("c", integer=True, nonnegative=True)
+m = sp.Symbol("m", real=True)
+x, mu = sp.symbols("x mu", real=True)
+sigma = sp.Symbol("sigma", positive=True)
+K = 3
+total = sp.Sum(sp.exp(theta[b]), (b, 0, K - 1))
+log_softmax_0 = sp.log(sp.exp(theta[0]) / total)
+log_density = sp.log(sp.exp(-(x - mu)**2 / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma))
+
+
+def softmax_score() -> Derivation:
+    """d/d theta_0 of log pi(0) for a softmax over K = 3 logits."""
+    d = Derivation("d/dtheta_0 log softmax_0, K=3", start=sp.Derivative(log_softmax_0, theta[0]))
+    d.step(sp.Derivative(theta[0] - sp.log(total), theta[0]), rule="algebra")
+    d.step(1 - sp.exp(theta[0]) / total, rule="algebra")
+    return d
+
+
+def gaussian_score() -> Derivation:
+    """d/d mu of log N(x; mu, sigma^2)."""
+    d = Derivation("Gaussian score in the mean", start=sp.Derivative(log_density, mu))
+    d.step(sp.Derivative(-(x - mu)**2 / (2 * sigma**2) - sp.log(sp.sqrt(2 * sp.pi) * sigma), mu),
+           rule="algebra")
+    d.step((x - mu) / sigma**2, rule="algebra")
+    return d
+
+
+def shifted_softmax() -> Derivation:
+    """pi(c) for every c at once, with the logits shifted by any m."""
+    d = Derivation("softmax with a shift, K=3", start=sp.exp(theta[c]) / total, parameters=(m,))
+    d.step(sp.exp(theta[c] - m) / sp.Sum(sp.exp(theta[b] - m), (b, 0, K - 1)), rule="algebra")
+    return d
+
+
+@pytest.fixture(scope="module")
+def softmax():
+    return pgsym.compile(softmax_score(), {"theta": theta})
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    return pgsym.compile(gaussian_score(), {"x": x, "mu": mu, "sigma": sigma})
+
+
+# the start expressions, evaluated by SymPy's own lambdify (not by pgsym's printer)
+_logits = sp.symbols("t0:3", real=True)
+_log_softmax_0 = sp.lambdify(_logits, log_softmax_0.doit().subs(
+    {theta[k]: _logits[k] for k in range(K)}), "numpy")
+_log_density = sp.lambdify((x, mu, sigma), log_density, "numpy")
+
+
+def central_difference(f, at: np.ndarray, step: np.ndarray) -> np.ndarray:
+    return (f(at + step) - f(at - step)) / (2 * np.abs(step).sum(axis=-1))
+
+
+@settings(max_examples=60)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(0, 12), st.just(K)),
+                  elements=st.floats(-6, 6)))
+def test_the_softmax_score_is_the_derivative_of_the_start_expression(softmax, logits):
+    h = 1e-5
+    numeric = central_difference(lambda t: _log_softmax_0(*t.T), logits, np.array([h, 0, 0]))
+    assert softmax(logits).shape == (len(logits),)
+    np.testing.assert_allclose(softmax(logits), numeric, rtol=1e-6, atol=1e-8)
+
+
+@settings(max_examples=60)
+@given(st.integers(0, 12).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.float64, n, elements=st.floats(-5, 5)),
+    hnp.arrays(np.float64, n, elements=st.floats(-5, 5)),
+    hnp.arrays(np.float64, n, elements=st.floats(0.3, 4)))))
+def test_the_gaussian_score_is_the_derivative_of_the_start_expression(gaussian, samples):
+    xs, mus, sigmas = samples
+    h = 1e-5
+    numeric = (_log_density(xs, mus + h, sigmas) - _log_density(xs, mus - h, sigmas)) / (2 * h)
+    np.testing.assert_allclose(gaussian(xs, mus, sigmas), numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_a_free_index_on_the_axis_gives_one_column_per_entry():
+    probabilities = pgsym.compile(shifted_softmax(), {"theta": theta, "shift": m}, axis=(c,))
+    logits = np.array([[0.0, 1.0, 2.0], [800.0, 801.0, 799.0]])
+    result = probabilities(logits, logits.max(axis=1))
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    assert result.shape == (2, K)
+    np.testing.assert_allclose(result, expected / expected.sum(axis=1, keepdims=True))
+    assert "theta (N, 3), shift (N,). Returns (N, 3)." in probabilities.__doc__
+
+
+def test_the_docstring_names_the_derivation_and_the_hash_of_its_verified_last_step(softmax):
+    derivation = softmax_score()
+    expected = hashlib.sha256(sp.srepr(sp.Tuple(derivation.result)).encode()).hexdigest()
+    assert softmax.__doc__.startswith(f"The last step of the derivation {derivation.name!r}")
+    assert "Verified by pgsym: every step proved." in softmax.__doc__
+    assert f"sha256 of the verified expression: {expected}" in softmax.__doc__
+    assert (softmax.verified, softmax.derivation, softmax.sha256) == (True, derivation.name, expected)
+    assert "numpy.sum(numpy.exp(theta), axis=-1, keepdims=True)" in softmax.source
+
+
+def test_a_derivation_with_a_wrong_step_is_refused_naming_it_and_the_step():
+    wrong = Derivation("wrong score", start=sp.Derivative(sp.log(sigma * x**2), x))
+    wrong.step(sp.Derivative(sp.log(sigma) + 2 * sp.log(x), x), rule="algebra")
+    wrong.step(1 / x, rule="algebra")
+    with pytest.raises(NotVerifiedError, match=r"pgsym.compile: derivation 'wrong score' does not "
+                                               r"verify, so nothing was compiled: derivation "
+                                               r"'wrong score', step 2 \(algebra\): refuted"):
+        pgsym.compile(wrong, {"x": x})
+
+
+def test_a_bare_expression_is_compiled_only_when_declared_unverified():
+    with pytest.raises(NotVerifiedError, match="a bare SymPy expression has no steps"):
+        pgsym.compile((x - mu) / sigma**2, {"x": x, "mu": mu, "sigma": sigma})
+    unchecked = pgsym.compile((x - mu) / sigma**2, {"x": x, "mu": mu, "sigma": sigma},
+                              verified=False)
+    assert unchecked.__doc__.startswith("NOT VERIFIED: a bare SymPy expression")
+    assert unchecked.verified is False and unchecked.derivation is None
+    assert unchecked([3.0], [1.0], [2.0]).tolist() == [0.5]
+    not_checked = pgsym.compile(gaussian_score(), {"x": x, "mu": mu, "sigma": sigma}, verified=False)
+    assert not_checked.__doc__.startswith("NOT VERIFIED: the last step of the derivation "
+                                          "'Gaussian score in the mean'")
+
+
+def test_a_report_may_be_given_but_only_the_derivations_own_passing_one():
+    derivation = gaussian_score()
+    report = derivation.verify()
+    score = pgsym.compile(derivation, {"x": x, "mu": mu, "sigma": sigma}, verified=report)
+    assert score.verified
+    other = softmax_score()
+    with pytest.raises(NotVerifiedError, match="the report given is of derivation 'Gaussian score"):
+        pgsym.compile(other, {"theta": theta}, verified=report)
+    failing = Derivation("x is 2x", start=x).step(2 * x, rule="algebra")
+    with pytest.raises(NotVerifiedError, match="derivation 'x is 2x', step 1"):
+        pgsym.compile(failing, {"x": x}, verified=failing.verify())
+
+
+def test_definitions_no_argument_stands_for_are_unfolded():
+    pi = sp.Function("pi", positive=True)
+    u = sp.Symbol("u", integer=True)
+    d = Derivation("softmax score by definition, K=3",
+                   start=sp.Derivative(sp.log(pi(0)), theta[0]),
+                   definitions={pi: sp.Lambda(u, sp.exp(theta[u]) / total)})
+    d.step(1 - pi(0), rule="algebra")
+    score = pgsym.compile(d, {"theta": theta})
+    assert "(definitions of pi unfolded)" in score.__doc__
+    logits = np.array([[0.0, 1.0, -1.0]])
+    np.testing.assert_allclose(score(logits), 1 - np.exp(0) / np.exp(logits).sum())
+    by_value = pgsym.compile(d, {"probability": pi(0)})  # bound: left folded
+    assert by_value(np.array([0.25])).tolist() == [0.75]
+
+
+# -- the function's inputs ----------------------------------------------------------------
+@pytest.mark.parametrize("arguments, message", [
+    (([[0.0, 1.0]],), "'theta' must have shape (N, 3): N samples first, then 3 entries; got shape (1, 2)"),
+    (([0.0, 1.0, 2.0],), "'theta' must have shape (N, 3): N samples first, then 3 entries; got shape (3,)"),
+    ((np.zeros((2, 3, 1)),), "'theta' must have shape (N, 3)"),
+    ((np.zeros((2, 3), dtype=complex),), "'theta' must hold float32 or float64 numbers (or integers), got dtype complex128"),
+    ((np.array([["a", "b", "c"]]),), "'theta' must hold float32 or float64 numbers (or integers), got dtype <U1"),
+    ((np.zeros((2, 3), dtype=bool),), "got dtype bool"),
+    (([[0.0, 1.0, 2.0], [1.0]],), "'theta' is not an array of numbers"),
+])
+def test_a_vector_of_the_wrong_shape_or_dtype_is_named_with_the_shape_expected(softmax, arguments, message):
+    with pytest.raises(ValueError) as raised:
+        softmax(*arguments)
+    assert str(raised.value).startswith("d_dtheta_0_log_softmax_0_k_3: argument ")
+    assert message in str(raised.value)
+
+
+def test_scalars_must_share_the_number_of_samples(gaussian):
+    with pytest.raises(ValueError, match=r"argument 'mu' must have shape \(2,\) to match 'x' "
+                                         r"\(N = 2\); got shape \(3,\)"):
+        gaussian([1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"argument 'sigma' must have shape \(2,\): one value per "
+                                         r"sample, 2 samples; got shape \(\)"):
+        gaussian([1.0, 2.0], [0.0, 0.0], 1.0)
+    with pytest.raises(TypeError):
+        gaussian([1.0], [0.0])
+
+
+def test_vectors_must_share_their_entries_and_hold_those_read():
+    a = sp.IndexedBase("a", real=True)
+    dot = sp.Sum(a[b] * theta[b], (b, 0, sp.Symbol("n", integer=True) - 1))
+    function = pgsym.compile(dot, {"a": a, "theta": theta}, verified=False)
+    assert function(np.ones((2, 4)), np.full((2, 4), 2.0)).tolist() == [8.0, 8.0]
+    with pytest.raises(ValueError, match=r"argument 'theta' must have shape \(2, 4\) to match 'a' "
+                                         r"\(K = 4\); got shape \(2, 5\)"):
+        function(np.ones((2, 4)), np.ones((2, 5)))
+    entry = pgsym.compile(theta[2] - theta[0], {"theta": theta}, verified=False)
+    assert entry([[1.0, 5.0, 4.0]]).tolist() == [3.0]
+    with pytest.raises(ValueError, match=r"argument 'theta' must have at least 3 entries per "
+                                         r"sample .* reads entry 2; got shape \(1, 2\)"):
+        entry([[1.0, 5.0]])
+
+
+def test_float32_stays_float32_integers_become_float64_and_no_samples_is_fine(softmax, gaussian):
+    assert softmax(np.zeros((4, 3), dtype=np.float32)).dtype == np.float32
+    assert softmax(np.zeros((4, 3), dtype=np.int64)).dtype == np.float64
+    assert gaussian(np.zeros(2, np.float32), np.zeros(2, np.float32), np.ones(2)).dtype == np.float64
+    assert softmax(np.zeros((0, 3))).shape == (0,)
+    constant = pgsym.compile(sp.Integer(2) + 0 * x, {"x": x}, verified=False)
+    assert constant(np.arange(3)).tolist() == [2.0, 2.0, 2.0]
+
+
+# -- what cannot be compiled --------------------------------------------------------------
+@pytest.mark.parametrize("expression, arguments, message", [
+    ((x - mu) / sigma, {"x": x}, "no argument stands for mu, sigma (arguments: x)"),
+    (sp.Derivative(x**2, x), {"x": x}, "Derivative(x**2, x) is not in closed form"),
+    (sp.Sum(theta[b], (b, 1, 3)), {"theta": theta}, "starts at 1; a sum along the vector axis must run over every entry, from 0"),
+    (sp.Sum(x, (b, 0, 3)), {"x": x}, "the summand of"),
+    (sp.Sum(b * theta[b], (b, 0, 3)), {"theta": theta}, "the index b appears outside an argument"),
+    (theta[3] + sp.Sum(theta[b], (b, 0, 1)), {"theta": theta}, "reads entry 3, but its sums run over 2 entries"),
+    (sp.Sum(theta[b], (b, 0, 3)) + theta[m], {"theta": theta, "m": m}, "stands for theta[b], which is laid out along the vector axis, and for theta[m]"),
+    (sp.Sum(theta[b] * theta[c], (b, 0, 3)), {"theta": theta},
+     "inside the sum over b, theta[c] varies along c: one axis cannot carry both indices"),
+    (theta[b] * theta[c], {"theta": theta}, "vary along two free indices"),
+    (sp.Sum(theta[b], (b, 0, m)), {"theta": theta, "m": m}, "runs to m, which depends on argument 'm'"),
+    (sp.Sum(theta[c] * sp.Sum(theta[b], (b, 0, 2)), (c, 0, 2)), {"theta": theta}, "a sum inside a sum"),
+    (sp.Sum(theta[b], (b, 0, 2), (c, 0, 2)), {"theta": theta}, "sums over several indices at once"),
+    (sp.Sum(theta[b], (b, 0, 2)) + sp.Sum(theta[c], (c, 0, 3)), {"theta": theta},
+     "the sums run to different last entries (2, 3)"),
+    (sp.gamma(x), {"x": x}, "SymPy prints math.gamma, which does not work on arrays"),
+    (x, {"numpy": x}, "an argument cannot be called 'numpy'"),
+    (x, {"_x": x}, "must be a Python name not starting with '_'"),
+    (x + mu, {"x": (x, mu)}, "argument 'x' stands for several different values (mu, x)"),
+])
+def test_what_cannot_be_printed_is_refused_with_the_cause(expression, arguments, message):
+    with pytest.raises(BuildError) as raised:
+        pgsym.compile(expression, arguments, verified=False, axis=(b, c))
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("pgsym.compile, an expression: ")
+
+
+def test_sums_along_one_axis_may_share_it_with_a_free_index_and_entries_read_one_by_one():
+    a = sp.IndexedBase("a", real=True)
+    expression = a[c] * sp.Sum(theta[b] * a[b], (b, 0, 2)) + theta[0] * x + sp.Sum(theta[c], (c, 0, 2))
+    function = pgsym.compile(expression, {"a": a, "theta": theta, "x": x}, axis=(c,), verified=False)
+    a_values, theta_values = np.array([[1.0, 2.0, 3.0]]), np.array([[0.5, -1.0, 2.0]])
+    dot = (a_values * theta_values).sum()
+    expected = a_values * dot + theta_values[0, 0] * 4.0 + theta_values.sum()
+    np.testing.assert_allclose(function(a_values, theta_values, [4.0]), expected)
+
+
+def test_an_unknown_backend_or_source_is_refused():
+    with pytest.raises(BuildError, match="unknown backend 'jax'; known: numpy"):
+        pgsym.compile(x, {"x": x}, backend="jax", verified=False)
+    with pytest.raises(TypeError, match="expected a pgsym.Derivation or a SymPy expression, got str"):
+        pgsym.compile("x", {"x": x}, verified=False)
+
+
+def test_a_name_with_backslashes_and_quotes_is_kept_in_the_docstring():
+    name = 'score of \\mu, """quoted""" "'
+    d = Derivation(name, start=2 * x).step(sp.Add(x, x, evaluate=False), rule="algebra")
+    function = pgsym.compile(d, {"x": x}, name="doubled")
+    assert f"The last step of the derivation {name!r}" in function.__doc__
+    assert function([1.5]).tolist() == [3.0]
+
+
+def test_the_generated_code_is_inspectable(softmax):
+    import inspect
+
+    assert inspect.getsource(softmax).startswith("def d_dtheta_0_log_softmax_0_k_3(theta):")
