@@ -13,12 +13,14 @@ import importlib
 # Names are imported on first use, so that `import pgsym.gradients` does not import SymPy.
 _HOMES = {
     "pgsym.compiler": ("compile",),
-    "pgsym.derivation": ("Derivation", "DerivationError", "Erratum", "Step", "StepError"),
+    "pgsym.derivation": ("CollapsedStepWarning", "Derivation", "DerivationError", "Erratum",
+                         "Step", "StepError"),
     "pgsym.distribution": ("Distribution",),
     "pgsym.expectation": ("Expectation",),
     "pgsym.report": ("Counterexample", "Justification", "Report", "RuleCheck", "StepReport",
                      "Verdict", "VerdictKind"),
     "pgsym.rules": ("Rule", "RuleContext", "get_rule", "registered_rules"),
+    "pgsym.rules.lemmas": ("Equation",),
     "pgsym.verification": ("Settings", "check_equal", "verify", "verify_many"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -33,10 +35,12 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "CollapsedStepWarning",
     "Counterexample",
     "Derivation",
     "DerivationError",
     "Distribution",
+    "Equation",
     "Erratum",
     "Expectation",
     "Justification",

@@ -270,7 +270,21 @@ def canonical_bound(expr: sp.Basic, prefix: str = "_b") -> sp.Basic:
     return _canonical(expr, prefix)
 
 
-def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
+def ranged_bound(expr: sp.Basic) -> sp.Basic:
+    """Returns ``expr`` with every bound variable given the assumptions of its range only,
+    keeping its name (a positive ``x`` summed over ``-3..-1`` is not positive there).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> ranged_bound(sp.Sum(x, (x, -3, -1))).limits[0][0].is_positive
+    False
+    """
+    if expr.is_Atom or not binders(expr):
+        return expr
+    return _canonical(expr, None)
+
+
+def _canonical(expr: sp.Basic, prefix: str | None) -> sp.Basic:
     """The expression with canonical bound variables, renamed from the outside in: a bound
     variable's assumptions come from its range, whose bounds already use the canonical
     (range-given) variables of the binders around it, never the user's symbols."""
@@ -280,8 +294,11 @@ def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
         # fresh names make SymPy's one-variable-at-a-time substitution simultaneous, as
         # |_{x=y, y=x} reads
         height = max(_binder_height(a) for a in expr.args)
-        mapping = {v: sp.Symbol(f"{prefix}{height}_{i}", **v.assumptions0)
-                   for i, v in enumerate(expr.variables) if isinstance(v, sp.Symbol)}
+        # the assumptions of a variable that its point shows, nothing more
+        mapping = {v: sp.Symbol(v.name if prefix is None else f"{prefix}{height}_{i}",
+                                **_shown_by(point, v.assumptions0))
+                   for i, (v, point) in enumerate(zip(expr.variables, expr.point))
+                   if isinstance(v, sp.Symbol)}
         body = _canonical(replace_unevaluated(expr.expr, mapping), prefix)
         return sp.Subs(body, tuple(mapping.get(v, v) for v in expr.variables),
                        tuple(_canonical(p, prefix) for p in expr.point))
@@ -294,13 +311,20 @@ def _canonical(expr: sp.Basic, prefix: str) -> sp.Basic:
         variable, *bounds = limits[position]
         bounds = [_canonical(replace_unevaluated(b, mapping), prefix) for b in bounds]
         if isinstance(variable, sp.Symbol) and len(bounds) == 2:  # indefinite: x stays free
-            renamed = sp.Symbol(f"{prefix}{height}_{position}",
+            renamed = sp.Symbol(variable.name if prefix is None else
+                                f"{prefix}{height}_{position}",
                                 **range_assumptions(expr, (variable, *bounds)))
             mapping[variable] = renamed
             variable = renamed
         limits[position] = (variable, *bounds)
     body = _canonical(replace_unevaluated(expr.function, mapping), prefix)
     return type(expr)(body, *limits)
+
+
+def _shown_by(point: sp.Basic, facts: dict) -> dict:
+    """The ``facts`` (assumption: value) that ``point`` shows."""
+    return {fact: value for fact, value in facts.items()
+            if getattr(point, f"is_{fact}", None) == value}
 
 
 def _binder_height(expr: sp.Basic) -> int:

@@ -233,18 +233,32 @@ class Derivation:
         """
         cases: list[dict[sp.Symbol, sp.Expr]] = [{}]
         reparametrized: set[sp.Symbol] = set()
+        taken = {s.name for e in (*self.expressions, *self.definitions.values(),
+                                  *(b for r in self.ranges.values() for b in r))
+                 for s in e.atoms(sp.Symbol)}
+
+        def fresh(name: str, replaced: sp.Symbol | None = None) -> sp.Symbol:
+            # a new name unless only the replaced symbol has it: two symbols of one name
+            # would be one symbol to the substitution
+            others = taken - ({replaced.name} if replaced is not None else set())
+            while name in others:
+                name += "'"
+            taken.add(name)
+            return sp.Symbol(name, integer=True, nonnegative=True)
+
         for symbol, (low, high) in self.ranges.items():
             count = high - low + 1
             if count.is_Integer and count <= _MAX_RANGE_CASES:
                 cases = [{**case, symbol: low + value} for case in cases
                          for value in range(int(count))]
                 continue
-            offset = sp.Symbol(symbol.name, integer=True, nonnegative=True)
+            clashing = [s for e in self.expressions for s in e.atoms(sp.Symbol)
+                        if s.name == symbol.name and s != symbol]
+            offset = fresh(symbol.name, None if clashing else symbol)
             mapping = {symbol: low + offset}
             upper = self._upper_symbol(high, reparametrized)
             if upper is not None:
-                gap = sp.Symbol(f"{upper.name}_above_{symbol.name}", integer=True,
-                                nonnegative=True)
+                gap = fresh(f"{upper.name}_above_{symbol.name}")
                 mapping[upper] = low + offset + gap - (high - upper)  # high = upper + c
                 reparametrized.add(upper)
             cases = [{**case, **mapping} for case in cases]
@@ -511,6 +525,10 @@ class Derivation:
             for argument, parameter in zip(call.args, definition.variables):
                 self._check_assumptions(argument, parameter,
                                         f"the {what} calls {call} with {parameter} = {argument}")
+        for substitution in expr.atoms(sp.Subs):
+            for variable, point in zip(substitution.variables, substitution.point):
+                self._check_assumptions(point, variable, f"the {what} substitutes {variable} = "
+                                                         f"{point} in {substitution}")
         for derivative in expr.atoms(sp.Derivative):
             for variable, _ in derivative.variable_count:
                 if isinstance(variable, AppliedUndef) and variable.func in functions:

@@ -214,7 +214,7 @@ def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> Lemm
                                      f"the step is an instance of the {lemma.name}, taken as "
                                      f"given", assumption=lemma.assumption, given=True))
     check = instance_check(lemma.unfold(lemma.start, evaluate=False),
-                           lemma.unfold(lemma.result, evaluate=False))
+                           lemma.unfold(lemma.result, evaluate=False), ranges=lemma.ranges)
     failures = report.failures()
     sampled = [s.number for s in report.steps if s.rests_on_sampling]
     relations = [s.number for s in lemma.steps if s.relation != "="]
@@ -310,6 +310,9 @@ class Promotion:
     #: the rule is an equation taken as given: no evaluation can refute the step (stand-in
     #: functions do not satisfy the equation), so the step is not sampled
     given: bool = False
+    #: the promotion counts only where the probe compared the sides at some point: a rule
+    #: check is code that could confirm a false step, and the probe is its second opinion
+    needs_probe: bool = True
 
 
 @dataclass(frozen=True)
@@ -330,9 +333,11 @@ def _promotion(chain: tuple, step: Step, justification: RuleCheck) -> Promotion 
         return Promotion(VerdictKind.PROVED, f"the step is exactly an application of {names}, "
                                              f"an identity whose side conditions hold")
     if all(rule.proves or rule.interchange for rule in chain) and step.assumption:
+        # (an interchange is often of a derivative and an integral, which the probe cannot
+        # evaluate: the stated condition is what it rests on, printed with the step)
         return Promotion(VerdictKind.PROVED_ASSUMING,
                          f"the step is exactly the interchange of {names}, which holds under "
-                         f"the stated condition")
+                         f"the stated condition", needs_probe=False)
     return None
 
 
@@ -496,7 +501,7 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
-        kink = _derivative_at_a_kink(a, b)
+        kink = _derivative_at_a_kink(a, b) or _noncommutative_power_derivative(a, b)
         if kink is not None:
             return kink
         if numeric:
@@ -671,6 +676,20 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     return None
 
 
+def _noncommutative_power_derivative(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A derivative of a power of a non-commuting base: SymPy differentiates F**2 as
+    2 F F', which is F F' + F' F only where F and F' commute, so no value of it is trusted."""
+    for expr in (a, b):
+        for derivative in expr.atoms(sp.Derivative):
+            for node in sp.preorder_traversal(derivative.expr):
+                if isinstance(node, sp.Pow) and not node.base.is_commutative:
+                    return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                   f"{derivative} differentiates a power of {node.base}, which "
+                                   f"does not commute (SymPy's derivative of it is wrong in "
+                                   f"general); write the power as a product")
+    return None
+
+
 def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
                        budget: _Budget) -> Verdict | None:
     """A product ``q * (1/q)`` written in either side cancels to 1 when SymPy evaluates it;
@@ -743,13 +762,14 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return Verdict(VerdictKind.PROVED, "identical")
     if promotion is not None and promotion.given:
         return Verdict(promotion.kind, "rule", promotion.detail, assumption=promotion.assumption)
-    gap = ""
+    gap, probed = "", False
     if numeric:
         probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,
                                                           1, PROBE_DIGITS))
         if isinstance(probe, Verdict):
             return probe
         gap = probe.one_sided if isinstance(probe, _Sampled) else ""
+        probed = isinstance(probe, _Sampled) and probe.agreed > 0
 
     blind = unfound_integer_switches((a, b), sampled_symbols(a, b)) if numeric else ""
 
@@ -771,7 +791,7 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return unless_holes(Verdict(VerdictKind.PROVED, "congruence",
                                     "the same sums, integrals or derivatives of parts proved "
                                     "equal"))
-    if promotion is not None:
+    if promotion is not None and (probed or not promotion.needs_probe):
         return unless_holes(Verdict(promotion.kind, "rule", promotion.detail,
                                     assumption=promotion.assumption))
     symbolic = _attempt(budget, "symbolic", lambda: _symbolic(a, b, settings))

@@ -140,6 +140,8 @@ class Line:
     right: str
     justification: str
     verdict: "StepReport | None" = None
+    #: the step's relation to the one before it, as LaTeX (``=``, ``\le``, ...)
+    relation: str = "="
 
 
 def lines(derivation: "Derivation", report: "Report | None" = None) -> list[Line]:
@@ -156,8 +158,12 @@ def lines(derivation: "Derivation", report: "Report | None" = None) -> list[Line
 
     verdicts = {s.number: s for s in report.steps} if report is not None else {}
     return [Line(number, show(derivation.start) if number == 1 else "", show(step.expr),
-                 step.justification, verdicts.get(number))
+                 step.justification, verdicts.get(number), RELATION_LATEX[step.relation])
             for number, step in enumerate(derivation.steps, start=1)]
+
+
+#: how each relation a step may claim is typeset
+RELATION_LATEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
 
 
 def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
@@ -174,15 +180,15 @@ def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None
         verdict = "" if line.verdict is None else "[" + verdict_label(line.verdict) + "]"
         if not justification_width:
             comment = r"\text{" + comment + "}" + (r" \quad \text{" + verdict + "}" if verdict else "")
-            rows.append(f"{line.left} &= {line.right} && {comment}")
+            rows.append(f"{line.left} &{line.relation} {line.right} && {comment}")
             continue
         # a tag: amsmath sets it at the right margin, or below the step where the step is wide
         tag = rf"\tag*{{\parbox[t]{{{justification_width}}}{{\raggedright\small {comment} {verdict}}}}}"
         if line.left and len(_visible(line.left + line.right)) > _LONG_LINE:
             rows.append(f"{line.left} & \\notag")  # the start on a line of its own
-            rows.append(f"&= {line.right} {tag}")
+            rows.append(f"&{line.relation} {line.right} {tag}")
         else:
-            rows.append(f"{line.left} &= {line.right} {tag}")
+            rows.append(f"{line.left} &{line.relation} {line.right} {tag}")
     body = " \\\\\n".join(rows)
     return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}\n"
 

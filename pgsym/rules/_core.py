@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 import sympy as sp
 
 from pgsym._sums import write_out
-from pgsym._trees import depends_on, rebuild, replace_unevaluated
+from pgsym._trees import canonical_bound, depends_on, ranged_bound, rebuild, replace_unevaluated
 from pgsym.report import Justification, RuleCheck
 
 
@@ -210,9 +210,34 @@ def canonical(expr: sp.Basic) -> sp.Basic:
     return rebuild(expr, args)
 
 
+def fresh_prefix(*exprs: sp.Basic) -> str:
+    """A prefix for bound names that no symbol of ``exprs`` starts with."""
+    names = {s.name for e in exprs for s in e.atoms(sp.Symbol)}
+    prefix = "_A"
+    while any(name.startswith(prefix) for name in names):
+        prefix = "_" + prefix
+    return prefix
+
+
+def alpha_key(expr: sp.Basic, prefix: str) -> sp.Basic:
+    """``expr`` up to the names of its bound variables (renamed with ``prefix``, see
+    :func:`~pgsym._trees.canonical_bound`) and the order and grouping of terms and factors."""
+    return canonical(canonical_bound(expr, prefix))
+
+
+def alpha_equal(a: sp.Basic, b: sp.Basic) -> bool:
+    """Whether ``a`` and ``b`` differ only by the names of bound variables and the order and
+    grouping of terms and factors."""
+    prefix = fresh_prefix(a, b)
+    return alpha_key(a, prefix) == alpha_key(b, prefix)
+
+
 def matches(candidates: Iterable[sp.Basic], target: sp.Basic) -> bool:
-    goal = canonical(target)
-    return any(canonical(c) == goal for c in candidates)
+    """Whether one of ``candidates`` is ``target`` up to bound names, order and grouping."""
+    candidates = list(candidates)
+    prefix = fresh_prefix(target, *candidates)
+    goal = alpha_key(target, prefix)
+    return any(alpha_key(c, prefix) == goal for c in candidates)
 
 
 RewriteNode = Callable[[sp.Basic, RuleContext], list[sp.Basic]]
@@ -226,7 +251,9 @@ def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
     match). It may raise :class:`RuleRefused` to explain why a node that looks like a match
     cannot be rewritten; that explanation is raised here when no node can be.
     """
-    base = canonical(expr)
+    # bound variables renamed with the assumptions of their ranges only, so that a rule's side
+    # conditions never read an assumption the range contradicts (x > 0 summed over -3..-1)
+    base = canonical(ranged_bound(expr))
     replacements: dict[sp.Basic, list[sp.Basic]] = {}
     refused: RuleRefused | None = None
     for node in sp.preorder_traversal(base):
@@ -313,7 +340,8 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
                 backward = _applied(chain[split:][::-1], [written_after], context)
             except RuleRefused as refused:
                 return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refused}")
-            if {canonical(e) for e in forward} & {canonical(e) for e in backward}:
+            prefix = fresh_prefix(written_before, written_after, *forward, *backward)
+            if {alpha_key(e, prefix) for e in forward} & {alpha_key(e, prefix) for e in backward}:
                 return RuleCheck(Justification.CONFIRMED)
     names = " then ".join(rule.name for rule in chain)
     try:

@@ -33,6 +33,8 @@ def _chain_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     outer = node.expr
     if variable is None:
         return []
+    if isinstance(outer, sp.Pow) and not outer.base.is_commutative:
+        return []  # d/dt F**2 is F F' + F' F, not 2 F F', for matrices
     if isinstance(outer, sp.Pow) and not context.depends_on(outer.exp, variable):
         inner, build = outer.base, (lambda u, e=outer.exp: sp.Pow(u, e))
     elif isinstance(outer, sp.Function) and not isinstance(outer, AppliedUndef) \
@@ -176,6 +178,8 @@ def _power_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
         return []
     variable = single_variable(node)
     base, exponent = node.expr.args
+    if not base.is_commutative:
+        return []  # d/dt F**2 is F F' + F' F, not 2 F F', for matrices
     if variable is None or context.depends_on(exponent, variable) \
             or not context.depends_on(base, variable):
         return []

@@ -30,12 +30,10 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym._trees import canonical_bound, rename_bound, replace_unevaluated
+from pgsym.expectation import Expectation
 from pgsym.report import Justification, RuleCheck
-from pgsym.rules._core import RuleCheckFunction, RuleContext, canonical
+from pgsym.rules._core import RuleCheckFunction, RuleContext, alpha_equal
 
-#: the assumptions an instance must show for a symbol or function declared with them
-_FACTS = ("zero", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "integer",
-          "rational", "real", "extended_real", "imaginary", "finite", "even", "odd", "prime")
 _BOUND_NAME = re.compile(r"^_+b\d+_\d+$")
 
 
@@ -82,15 +80,21 @@ class Equation:
         return f"the {self.name} {self.lhs} = {self.rhs}"
 
 
-def instance_check(lhs: sp.Expr, rhs: sp.Expr,
-                   variables: tuple[sp.Symbol, ...] | None = None) -> RuleCheckFunction:
+def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] | None = None,
+                   ranges: dict | None = None) -> RuleCheckFunction:
     """A rule check confirming that an instance of ``lhs = rhs`` links two steps; only
     ``variables`` (default: every free symbol) may take other values, each one allowed by
-    its assumptions."""
+    its assumptions and by its range in ``ranges`` (``{j: (low, high)}``).
+
+    Expectations are matched as the sums and integrals they stand for, whose variables are
+    renamed with the assumptions of their ranges only (a variable declared positive that
+    runs over -3..-1 is not positive there)."""
+    lhs, rhs = _without_expectations(lhs), _without_expectations(rhs)
 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+        before, after = _without_expectations(before), _without_expectations(after)
         try:
-            explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using)
+            explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using, ranges)
         except ValueError as bad:
             return RuleCheck(Justification.MISMATCH, str(bad))
         redefined = _redefined_functions(explicit_lhs, explicit_rhs, context)
@@ -103,9 +107,9 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr,
                 for pattern, replacement in ((explicit_lhs, explicit_rhs),
                                              (explicit_rhs, explicit_lhs)):
                     for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
-                                                variables):
+                                                variables, ranges):
                         tried += 1
-                        if _alpha_equal(rewritten, other):
+                        if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
         if tried == 0:
             return RuleCheck(Justification.MISMATCH,
@@ -120,7 +124,15 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr,
     return check
 
 
-def _explicit(lhs: sp.Expr, rhs: sp.Expr, using) -> tuple[sp.Expr, sp.Expr]:
+def _without_expectations(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every expectation written as its sum or integral."""
+    if not expr.has(Expectation):
+        return expr
+    return expr.replace(lambda e: isinstance(e, Expectation), lambda e: e.unfold())
+
+
+def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None
+              ) -> tuple[sp.Expr, sp.Expr]:
     """The lemma with the instantiation the step gives by ``using=`` applied (symbols to
     expressions, functions to functions or Lambdas), each checked against its assumptions."""
     symbols, functions = {}, {}
@@ -135,7 +147,7 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using) -> tuple[sp.Expr, sp.Expr]:
         elif isinstance(old, sp.Symbol):
             if old not in free:
                 raise ValueError(f"using= names {old}, which is not a free symbol of the lemma")
-            problem = _unmet_assumptions(old, new)
+            problem = _unmet_assumptions(old, new, ranges, dict(using))
             if problem:
                 raise ValueError(f"using= {old} -> {new}: {problem}")
             symbols[old] = new
@@ -148,9 +160,19 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using) -> tuple[sp.Expr, sp.Expr]:
         side = replace_unevaluated(side, symbols) if symbols else side
         for function, new in functions.items():
             side = side.replace(lambda e, f=function: isinstance(e, AppliedUndef) and e.func == f,
-                                lambda e, n=new: n(*e.args))
+                                lambda e, n=new: _applied(n, e.args))
         sides.append(side)
     return sides[0], sides[1]
+
+
+def _applied(function: object, args: tuple) -> sp.Expr:
+    """``function(*args)`` without capture: a Lambda's bound variables that an argument
+    mentions are renamed first (SymPy's own call substitutes into them)."""
+    if not isinstance(function, sp.Lambda):
+        return function(*args)
+    mentioned = set().union(*(a.free_symbols for a in args)) if args else set()
+    body = rename_bound(function.expr, mentioned)
+    return replace_unevaluated(body, dict(zip(function.variables, args)))
 
 
 def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> str:
@@ -163,24 +185,26 @@ def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> st
         if unfolded == application:
             continue
         for fact, holds in sorted(declared.items()):
-            if fact in _FACTS and getattr(unfolded, f"is_{fact}", None) is not holds:
+            if holds is not None and getattr(unfolded, f"is_{fact}", None) is not holds:
                 return (f"the lemma's {application.func} is declared {fact}={holds}, which this "
                         f"derivation's definition {application} = {unfolded} is not shown to be")
     return ""
 
 
 def _check_function(old: UndefinedFunction, new: object) -> None:
-    declared = getattr(old, "_explicit_class_assumptions", None) or {}
+    declared = dict(getattr(old, "_explicit_class_assumptions", None) or {})
+    declared.setdefault("commutative", True)
     if isinstance(new, UndefinedFunction):
         given = getattr(new, "_explicit_class_assumptions", None) or {}
         for fact, holds in declared.items():
-            if fact != "commutative" and given.get(fact) is not holds:
+            shown = given.get(fact, True if fact == "commutative" else None)
+            if shown is not holds:
                 raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
                                  f"{new} is not")
         return
     if isinstance(new, sp.Lambda):
         for fact, holds in declared.items():
-            if fact != "commutative" and getattr(new.expr, f"is_{fact}", None) is not holds:
+            if getattr(new.expr, f"is_{fact}", None) is not holds:
                 raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
                                  f"which {new.expr} is not shown to be")
         return
@@ -188,30 +212,28 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
                      f"function or a sympy.Lambda")
 
 
-def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic) -> str:
+def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
+                       ranges: dict | None = None, values: dict | None = None) -> str:
     """Why ``value`` may not stand for ``symbol`` (empty when it may): every assumption the
-    symbol was declared with must be shown for the value."""
-    declared = getattr(symbol, "_assumptions_orig", None) or {}
+    symbol was declared with, its commutativity (a lemma about commuting symbols says
+    nothing of matrices) and, for a symbol with a range in the lemma, that range (its
+    bounds instantiated by ``values``) must be shown for the value."""
+    declared = dict(getattr(symbol, "_assumptions_orig", None) or {})
+    declared.setdefault("commutative", bool(symbol.is_commutative))
     value = sp.sympify(value)
     for fact, holds in sorted(declared.items()):
-        if fact not in _FACTS or holds is None:
+        if holds is None:
             continue
         shown = getattr(value, f"is_{fact}", None)
         if shown is not holds:
             wanted = fact if holds else f"not {fact}"
             return f"{symbol} is declared {wanted}, and {value} is not shown to be"
+    if ranges and symbol in ranges:
+        low, high = (sp.sympify(b).xreplace(values or {}) for b in ranges[symbol])
+        if not (sp.simplify(value - low).is_nonnegative and sp.simplify(high - value).is_nonnegative):
+            return (f"{symbol} runs over {low}..{high} in the lemma, and {value} is not shown to "
+                    f"lie in that range")
     return ""
-
-
-def _alpha_equal(a: sp.Basic, b: sp.Basic) -> bool:
-    """Whether ``a`` and ``b`` are the same up to the names of bound variables and the order
-    and grouping of terms and factors (their bound variables renamed alike, with a prefix no
-    name in either starts with)."""
-    names = {s.name for s in (a.atoms(sp.Symbol) | b.atoms(sp.Symbol))}
-    prefix = "_L"
-    while any(name.startswith(prefix) for name in names):
-        prefix = "_" + prefix
-    return canonical(canonical_bound(a, prefix)) == canonical(canonical_bound(b, prefix))
 
 
 def _stripped(expr: sp.Basic) -> sp.Basic:
@@ -224,7 +246,7 @@ def _stripped(expr: sp.Basic) -> sp.Basic:
 
 
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
-               variables: tuple | None = None) -> Iterator[sp.Expr]:
+               variables: tuple | None = None, ranges: dict | None = None) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
     ``replacement``: all at once, then one at a time."""
     free = sorted(pattern.free_symbols | replacement.free_symbols, key=str)
@@ -236,7 +258,7 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
     for node in sp.preorder_traversal(source):
         if node in found or node.is_Atom:
             continue
-        instances = _instance(node, wild_pattern, wilds, pattern, replacement)
+        instances = _instance(node, wild_pattern, wilds, pattern, replacement, ranges)
         if instances:
             found[node] = instances
     if not found:
@@ -249,7 +271,7 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
 
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
-              replacement: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+              replacement: sp.Expr, ranges: dict | None = None) -> tuple[sp.Expr, sp.Expr] | None:
     """The instance of ``replacement`` that takes the place of ``node`` (as substituted, and
     as SymPy evaluates it), if ``node`` is an instance of ``pattern`` whose values meet the
     lemma's assumptions."""
@@ -266,17 +288,16 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
         if wild not in matched:  # only the other side has it: it stays itself
             values[symbol] = symbol
             continue
-        value = matched[wild].xreplace({s: by_name.get(s.name, s)
-                                        for s in matched[wild].atoms(sp.Symbol)})
-        if _unmet_assumptions(symbol, value):
-            return None
-        values[symbol] = value
+        values[symbol] = matched[wild].xreplace({s: by_name.get(s.name, s)
+                                                 for s in matched[wild].atoms(sp.Symbol)})
+    if any(_unmet_assumptions(symbol, value, ranges, values) for symbol, value in values.items()):
+        return None
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
         renamed = rename_bound(pattern, avoid)
         # the match is trusted only when the instance is the node itself
-        if not (_alpha_equal(replace_unevaluated(renamed, values), node)
-                or _alpha_equal(renamed.xreplace(values), node)):
+        if not (alpha_equal(replace_unevaluated(renamed, values), node)
+                or alpha_equal(renamed.xreplace(values), node)):
             return None
         other_side = rename_bound(replacement, avoid)
         return replace_unevaluated(other_side, values), other_side.xreplace(values)

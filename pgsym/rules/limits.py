@@ -168,6 +168,9 @@ def _exchange_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
 
 
 def _exchangeable(inner: tuple, outer: tuple, context: RuleContext) -> None:
+    if inner[0] == outer[0]:
+        raise RuleRefused(f"both sums run over {inner[0]}: the inner one hides the outer one's "
+                          f"variable; rename one")
     if any(outer[0] in context.unfold(bound).free_symbols for bound in inner[1:]):
         raise RuleRefused(f"the bounds of the sum over {inner[0]} depend on {outer[0]}, the "
                           f"variable of the sum around it: exchanging them changes the range")
