@@ -1335,3 +1335,91 @@ RULE_MISUSE += [
          "q is declared positive but defined as i - 7/2, negative at i = 1..3: the log of the "
          "product is not the sum of the logs there (the lemma needs q > 0)", may_raise=True),
 ]
+
+
+# -- hostile review of issue 10's features: promoted rules and lemmas ------------------------------
+_q_irrational = sp.Symbol("q", irrational=True)  # the sampler cannot draw it: the probe is silent
+_xs, _ys = sp.symbols("x_s y_s")
+_nc_a, _nc_b = sp.symbols("NA NB", commutative=False)
+
+
+def _lemma_about_numbers_applied_to_matrices() -> Derivation:
+    lemma = Derivation("binomial square", start=(_xs + _ys)**2).step(
+        _xs**2 + 2 * _xs * _ys + _ys**2, rule="algebra")
+    return Derivation("lemma-about-numbers-applied-to-matrices", start=(_nc_a + _nc_b)**2).step(
+        _nc_a**2 + 2 * _nc_a * _nc_b + _nc_b**2, rule=lemma)
+
+
+def _using_lambda_captures_a_bound_variable() -> Derivation:
+    xi, ki, zi = sp.symbols("x_i k_i z_i", integer=True)
+    given = pgsym.Equation("evaluation of a substitution", sp.Subs(f(xi), xi, ki), f(ki))
+    captured = sp.Lambda(zi, sp.Sum(zi * ki, (ki, 0, 3)))  # 6 z
+    d = Derivation("using-lambda-captures-a-bound-variable",
+                   start=sp.Subs(sp.Sum(xi * ki, (ki, 0, 3)), xi, ki))
+    return d.step(sp.Sum(ki**2, (ki, 0, 3)), rule=given, using={f: captured})
+
+
+def _equation_symbol_captured_by_an_expectation() -> Derivation:
+    si, gamma = sp.Symbol("s_i", integer=True), sp.Symbol("gamma_r", real=True)
+    value, density = sp.Function("V"), sp.Function("p_nn", nonnegative=True)
+    given = pgsym.Equation("recursion", value(si), gamma * value(si + 1), variables=(si,))
+    d = Derivation("equation-symbol-captured-by-an-expectation",
+                   start=pgsym.Expectation(value(si), (gamma, 0, 1), density(gamma)))
+    return d.step(pgsym.Expectation(gamma * value(si + 1), (gamma, 0, 1), density(gamma)),
+                  rule=given)
+
+
+def _lemma_cited_outside_its_range() -> Derivation:
+    ji, xi = sp.symbols("j_i x_i", integer=True)
+    lemma = Derivation("vanishes on its range", start=ji * (ji - 1), ranges={ji: (0, 1)})
+    lemma.step(sp.Integer(0), rule="algebra")
+    return Derivation("lemma-cited-outside-its-range", start=_q_irrational + xi * (xi - 1)).step(
+        _q_irrational, rule=lemma)
+
+
+def _exchange_of_two_sums_over_one_name() -> Derivation:
+    nn, mm = sp.symbols("n_p m_p", integer=True, positive=True)
+    d = Derivation("exchange-of-two-sums-over-one-name",
+                   start=_q_irrational * sp.Sum(sp.Sum(f(k), (k, 0, mm)), (k, 0, nn)))
+    return d.step(_q_irrational * sp.Sum(sp.Sum(f(k), (k, 0, nn)), (k, 0, mm)),
+                  rule="exchange of sums")
+
+
+def _log_law_trusts_a_bound_variables_declaration() -> Derivation:
+    xp = sp.Symbol("x_p", integer=True, positive=True)  # declared positive, summed over -3..-1
+    d = Derivation("log-law-trusts-a-bound-variables-declaration",
+                   start=_q_irrational + sp.Sum(sp.log(xp**2), (xp, -3, -1)))
+    return d.step(_q_irrational + sp.Sum(2 * sp.log(xp), (xp, -3, -1)), rule="log of a power")
+
+
+def _range_offset_collides_with_a_symbol_of_that_name() -> Derivation:
+    ji = sp.Symbol("j_c", integer=True)
+    same_name = sp.Symbol("j_c", integer=True, nonnegative=True)
+    nn = sp.Symbol("n_c", integer=True, positive=True)
+    return Derivation("range-offset-collides-with-a-symbol-of-that-name", start=ji - same_name,
+                      ranges={ji: (5, nn)}).step(sp.Integer(5), rule="algebra")
+
+
+_F_nc = sp.Function("F_nc", commutative=False)
+
+RULE_MISUSE += [
+    Case("lemma-about-numbers-applied-to-matrices", _lemma_about_numbers_applied_to_matrices,
+         "(A + B)^2 = A^2 + AB + BA + B^2 for matrices, not A^2 + 2AB + B^2"),
+    Case("using-lambda-captures-a-bound-variable", _using_lambda_captures_a_bound_variable,
+         "the start is 6k (a sum of x k over k, at x = k), the step 14: false at k = 0"),
+    Case("equation-symbol-captured-by-an-expectation", _equation_symbol_captured_by_an_expectation,
+         "gamma is fixed in the equation, but the expectation binds a gamma of its own"),
+    Case("lemma-cited-outside-its-range", _lemma_cited_outside_its_range,
+         "j(j - 1) = 0 only for j in 0..1; at x = 2 it is 2", may_raise=True),
+    Case("exchange-of-two-sums-over-one-name", _exchange_of_two_sums_over_one_name,
+         "the inner sum hides the outer index: (n+1) sum_0^m f against (m+1) sum_0^n f"),
+    Case("log-law-trusts-a-bound-variables-declaration",
+         _log_law_trusts_a_bound_variables_declaration,
+         "x runs over -3..-1: log x^2 = 2 log x is off by 2 i pi for each term"),
+    Case("range-offset-collides-with-a-symbol-of-that-name",
+         _range_offset_collides_with_a_symbol_of_that_name,
+         "two symbols print as j: j - j' = 5 fails at j = 6, j' = 0"),
+    _case("derivative-of-a-non-commuting-square", sp.Derivative(_F_nc(t)**2, t),
+          2 * _F_nc(t)**2 * sp.Derivative(_F_nc(t), t) * _F_nc(t)**-1,
+          "d/dt F^2 = F F' + F' F for matrices, not 2 F^2 F' F^-1"),
+]
