@@ -44,6 +44,13 @@ Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved exactly on a
 for the average reward (stationary distribution, differential action values); a baseline
 that does not depend on the action leaves the gradient unchanged.
 """, ("one_step_mdp", "policy_gradient_theorem", "average_reward_gradient", "baseline")),
+    ("Beyond the notes: two examples", """
+Two results the notes use without deriving, each proved for a symbolic size by first proving
+a lemma and then citing it: the trajectory form of the policy gradient,
+$\\nabla_\\theta \\log P(\\tau; \\theta) = \\sum_{t=0}^{T-1} \\nabla_\\theta \\log \\pi(a_t \\mid s_t; \\theta)$
+for a horizon $T$, and the optimal constant baseline $b^*$, which minimises the second moment
+of $g - b$ over $A$ actions (a step that claims $\\ge$).
+""", ("trajectory_policy_gradient", "optimal_baseline")),
     ("Appendix: the gradient library", """
 The closed forms the module pgsym.gradients is generated from: log-probabilities and scores of
 the linear softmax and Gaussian policies, each proved for every size up to the one shown.

@@ -229,7 +229,7 @@ class Derivation:
         >>> import sympy as sp
         >>> j, d = sp.Symbol("j", integer=True), sp.Symbol("d", integer=True, positive=True)
         >>> Derivation("r", start=j, ranges={j: (0, d - 1)}).range_cases()
-        [{j: j, d: j + d_above_j + 1}]
+        [{j: j, d: d_above_j + j + 1}]
         """
         cases: list[dict[sp.Symbol, sp.Expr]] = [{}]
         reparametrized: set[sp.Symbol] = set()

@@ -15,6 +15,7 @@ passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -169,6 +170,10 @@ def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
     cited = _cited_lemmas(derivations)
     statuses = {key: _lemma_status(lemma, None) for key, lemma in cited.items()
                 if isinstance(lemma, Equation)}
+    for key, lemma in cited.items():  # verified before in this process, unchanged since
+        earlier = _LEMMA_REPORTS.get((_fingerprint(lemma), settings))
+        if earlier is not None and key not in known:
+            known[key] = earlier
     remaining = [lemma for lemma in cited.values() if isinstance(lemma, Derivation)]
     while remaining:
         ready = [lemma for lemma in remaining
@@ -177,10 +182,32 @@ def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
         for lemma, report in zip(fresh, _verify_batch(fresh, settings, None, workers,
                                                       statuses, lambda done: None)):
             known[id(lemma)] = report
+            _LEMMA_REPORTS[(_fingerprint(lemma), settings)] = report
         for lemma in ready:
             statuses[id(lemma)] = _lemma_status(lemma, known[id(lemma)])
         remaining = [lemma for lemma in remaining if id(lemma) not in statuses]
     return statuses
+
+
+#: reports of lemmas verified in this process, by content and settings: a lemma cited by
+#: many derivations (or verified again after a change elsewhere) is verified once
+_LEMMA_REPORTS: dict[tuple[str, Settings], Report] = {}
+
+
+def _fingerprint(derivation: "Derivation | Equation") -> str:
+    """A digest of everything a lemma's verdicts depend on: its expressions, definitions,
+    ranges and steps (rules, lemmas cited, relations, conditions, opt-ins)."""
+    if isinstance(derivation, Equation):
+        return sp.srepr((derivation.name, derivation.lhs, derivation.rhs, derivation.variables))
+    parts = [derivation.name, sp.srepr(derivation.start),
+             sp.srepr(sorted(derivation.definitions.items(), key=str)),
+             sp.srepr(sorted(derivation.ranges.items(), key=str))]
+    for step in derivation.steps:
+        cited = _fingerprint(step.lemma) if step.lemma is not None else \
+            f"{step.chain}{id(step.custom_rule) if step.custom_rule else ''}"
+        parts += [sp.srepr(step.expr), cited, step.relation, sp.srepr(step.using),
+                  str(step.condition), str(step.accept)]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
@@ -542,7 +569,7 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         return probe
     gap = high - low
     shown = _attempt(budget, "symbolic", lambda: _sign_shown(gap, strict))
-    if shown:
+    if isinstance(shown, sp.Expr):  # (not the text of a strategy that gave up)
         verdict = Verdict(VerdictKind.PROVED, "sign",
                           f"the difference {shown} is {claim} by the signs of its parts")
         if improper:
@@ -569,9 +596,10 @@ def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
     for form in (lambda e: e, sp.factor, sp.cancel, sp.simplify, sp.expand):
         try:
             candidate = form(gap)
-        except (TypeError, ValueError, ArithmeticError, RecursionError,
-                sp.PolynomialError, NotImplementedError):
-            continue
+        except TimeLimitExceeded:
+            raise
+        except Exception:  # (SymPy's simplify raises StopIteration on some sums) this form
+            continue       # gave up; the next may not
         if sign_of(candidate) in wanted:
             return candidate
     return None

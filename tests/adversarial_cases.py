@@ -1423,3 +1423,24 @@ RULE_MISUSE += [
           2 * _F_nc(t)**2 * sp.Derivative(_F_nc(t), t) * _F_nc(t)**-1,
           "d/dt F^2 = F F' + F' F for matrices, not 2 F^2 F' F^-1"),
 ]
+
+
+def _relation_whose_sign_check_crashes_simplify() -> Derivation:
+    """SymPy's simplify raises StopIteration on this difference of sums; the text of that
+    failure was once taken for a form whose sign was shown."""
+    a_i = sp.Symbol("a_i", integer=True)
+    count = sp.Symbol("A_n", integer=True, positive=True)
+    b_r = sp.Symbol("b_r", real=True)
+    weight, value = sp.Function("w_pos", positive=True), sp.Function("g_real", real=True)
+    total = sp.Sum(weight(a_i), (a_i, 0, count - 1))
+    mean = sp.Sum(weight(a_i) * value(a_i), (a_i, 0, count - 1)) / total
+    spread = sp.Sum(weight(a_i) * (value(a_i) - mean)**2, (a_i, 0, count - 1))
+    return Derivation("relation-whose-sign-check-crashes-simplify",
+                      start=(b_r - mean)**2 * total + spread).step(
+        spread + b_r**2 + 1, rule="algebra", relation=">=")
+
+
+RULE_MISUSE += [
+    Case("relation-whose-sign-check-crashes-simplify", _relation_whose_sign_check_crashes_simplify,
+         "at b = the mean the left side is the spread, less than spread + b^2 + 1"),
+]

@@ -242,3 +242,31 @@ def test_the_compiled_decomposition_equals_the_second_moment(baseline_derivation
     b_star = np.sum(weights * values, axis=1) / np.sum(weights, axis=1)
     np.testing.assert_allclose(compiled(weights, values, base, b_star),
                                _numpy_second_moment(weights, values, base))
+
+
+# -- every perturbed step fails ------------------------------------------------------------
+def _perturbation_cases():
+    cases = []
+    for module in (trajectory, baseline):
+        for derivation in module.build():
+            for index, step in enumerate(derivation.steps):
+                cases.append((derivation.name, index))
+    return cases
+
+
+@pytest.mark.parametrize("name,index", _perturbation_cases(),
+                         ids=[f"{n}-step{i + 1}" for n, i in _perturbation_cases()])
+def test_a_perturbed_step_of_the_examples_does_not_pass(name, index):
+    """Each step with one added to it (or, for the inequality, pushed past the bound) is
+    refuted: the checks that prove the examples are not blind to their shape."""
+    import dataclasses
+
+    derivation = next(d for m in (trajectory, baseline) for d in m.build() if d.name == name)
+    steps = list(derivation.steps)
+    step = steps[index]
+    wrong = step.expr + 1 if step.relation == "=" else step.expr + sp.Symbol("b", real=True)**2 + 1
+    steps[index] = dataclasses.replace(step, expr=wrong)
+    mutated = dataclasses.replace(derivation, steps=tuple(steps))
+    report = pgsym.verify(mutated, only={index + 1}, time_limit=20)
+    assert not report.ok
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED, report.steps[0].verdict

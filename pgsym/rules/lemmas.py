@@ -49,7 +49,7 @@ class Equation:
     >>> s = sp.Symbol("s", integer=True)
     >>> V, r = sp.Function("V"), sp.Function("r")
     >>> Equation("Bellman equation", V(s), r(s) + V(s + 1)).assumption
-    'the Bellman equation V(s) = r(s) + V(s + 1)'
+    'the Bellman equation V(s) = V(s + 1) + r(s)'
     """
 
     name: str
@@ -245,11 +245,20 @@ def _stripped(expr: sp.Basic) -> sp.Basic:
     return replace_unevaluated(expr, names) if names else expr
 
 
+def _instantiable(*sides: sp.Expr) -> list[sp.Symbol]:
+    """The lemma's symbols an instance may replace: its free symbols, not the items of an
+    indexed object (``a[t]`` in a product over ``t``, which SymPy counts as free) nor the
+    labels of indexed objects, which stay themselves, like its functions."""
+    labels = {i.base.label for side in sides for i in side.atoms(sp.Indexed)}
+    return sorted((s for side in sides for s in side.free_symbols
+                   if isinstance(s, sp.Symbol) and s not in labels), key=str)
+
+
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
                variables: tuple | None = None, ranges: dict | None = None) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
     ``replacement``: all at once, then one at a time."""
-    free = sorted(pattern.free_symbols | replacement.free_symbols, key=str)
+    free = _instantiable(pattern, replacement)
     if variables is not None:
         free = [symbol for symbol in free if symbol in variables]
     wilds = {s: sp.Wild(f"lemma_{i}") for i, s in enumerate(free)}
