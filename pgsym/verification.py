@@ -625,19 +625,14 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
             for point, _ in _points(symbols, small, special, rng, points):
                 point.update(matrix_values((low, high), rng))
                 sign = _within_point(lambda: _sign_at(low, high, instantiation, point),
-                                     settings, budget)
-                if sign == "wrong":
+                                     settings, budget, "")
+                if sign == "wrong" or sign == "zero" and strict:
                     values = [concrete(side, instantiation, point) for side in (low, high)]
                     example = Counterexample.at(point, instantiation.functions, *values)
+                    why = "the claimed relation fails" if sign == "wrong" else \
+                        "the two sides are equal, so the strict relation fails"
                     return Verdict(VerdictKind.REFUTED, "counterexample",
-                                   f"the claimed relation fails {example.describe()}",
-                                   counterexample=example)
-                if sign == "zero" and strict:
-                    values = [concrete(side, instantiation, point) for side in (low, high)]
-                    example = Counterexample.at(point, instantiation.functions, *values)
-                    return Verdict(VerdictKind.REFUTED, "counterexample",
-                                   f"the two sides are equal, so the strict relation fails "
-                                   f"{example.describe()}", counterexample=example)
+                                   f"{why} {example.describe()}", counterexample=example)
                 if sign in ("right", "zero"):
                     agreed += 1
     except SamplingError:
@@ -665,7 +660,9 @@ def _undefined_or_complex(value: sp.Expr) -> bool:
     return has_undefined_value(value) or not value.is_number or value.is_extended_real is False
 
 
-def _within_point(function, settings: Settings, budget: _Budget) -> str:
+def _within_point(function, settings: Settings, budget: _Budget, unevaluable):
+    """One point's evaluation, within its share of the time limit: ``unevaluable`` where it
+    is too slow or SymPy's arithmetic fails there."""
     seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
     try:
         return _within(function, seconds)
@@ -674,7 +671,7 @@ def _within_point(function, settings: Settings, budget: _Budget) -> str:
             raise
     except (ArithmeticError, TypeError, ValueError, RecursionError):
         pass
-    return ""
+    return unevaluable
 
 
 def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
@@ -1126,15 +1123,8 @@ def _compare_within_limit(a, b, instantiation, point, rng, digits, settings: Set
                           budget: _Budget):
     """One point's comparison, within its share of the time limit (a slow point is not
     evaluable); errors of SymPy's arithmetic make it not evaluable too."""
-    seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
-    try:
-        return _within(lambda: compare_at(a, b, instantiation, point, rng, digits), seconds)
-    except TimeLimitExceeded:
-        if budget.remaining() <= 0:
-            raise
-    except (ArithmeticError, TypeError, ValueError, RecursionError):
-        pass
-    return Comparison("unevaluable")
+    return _within_point(lambda: compare_at(a, b, instantiation, point, rng, digits),
+                         settings, budget, Comparison("unevaluable"))
 
 
 # -- in the parent process -----------------------------------------------------------------

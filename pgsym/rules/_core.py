@@ -50,14 +50,19 @@ class RuleContext:
         ``a - b = ±expr`` (alone or in an ``And``)."""
         if self.relation is None:
             return bool(self.condition)
-        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
         target = self.unfold(expr)
-        for part in parts:
+        for part in self._stated():
             if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
                 gap = self.unfold(part.args[0]) - self.unfold(part.args[1])
                 if sp.expand(gap - target) == 0 or sp.expand(gap + target) == 0:
                     return True  # q != 0, q > 0, 1 < x for q = x - 1, ...
         return False
+
+    def _stated(self) -> tuple[sp.Basic, ...]:
+        """The relations the step's condition states (the parts of an ``And``)."""
+        if self.relation is None:
+            return ()
+        return self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
 
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` may vary with ``variable``, reading through definitions, of
@@ -75,11 +80,8 @@ class RuleContext:
         or by the step's condition as a relation ``expr > 0`` (alone or in an ``And``)."""
         if write_out(self.unfold(expr)).is_positive:
             return True
-        if self.relation is None:
-            return False
-        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
         target = self.unfold(expr)
-        for part in parts:
+        for part in self._stated():
             if isinstance(part, (sp.StrictGreaterThan, sp.StrictLessThan)):
                 big, small = part.args if isinstance(part, sp.StrictGreaterThan) else part.args[::-1]
                 if sp.expand(self.unfold(big) - self.unfold(small) - target) == 0:

@@ -19,8 +19,8 @@ import sympy as sp
 from pgsym._trees import bound_variables
 from pgsym.distribution import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
-from pgsym.rules._core import (Rule, RuleContext, RuleRefused, factors_of, register_builtin,
-                               single_variable)
+from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
+                               register_builtin, single_variable)
 from pgsym.rules.calculus import pull_constants, pulled_constants
 
 
@@ -41,52 +41,44 @@ def _refuse_captured(variable: sp.Basic, total: sp.Basic, kind: str) -> None:
                           f"means something else; rename the {kind}'s variable")
 
 
-def _swap_sum_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
-    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Sum)):
-        return []
-    variable = single_variable(node)
-    if variable is None:
-        return []
-    total = node.expr
-    _refuse_captured(variable, total, "sum")
-    for index, lower, upper in total.limits:
-        if context.depends_on(lower, variable) or context.depends_on(upper, variable):
-            raise RuleRefused(f"the bounds of the sum over {index} depend on {variable}")
-    if not _finite_bounds(total.limits, context) and not context.condition:
-        raise RuleRefused(
-            f"the sum may be infinite; swapping it with the derivative needs a condition "
-            f"(e.g. the sum of derivatives converges uniformly): state it with condition=...")
-    inner = sp.Derivative(total.function, variable)
-    options = [sp.Sum(inner, *total.limits)]
-    options += [sp.Sum(pulled, *total.limits) for pulled in pull_constants(inner, context)]
-    return options
+def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode":
+    """The rewrite ``d/dv S f = S df/dv`` for ``S`` a sum or an integral (``name``): the
+    derivative's variable must not be captured and the bounds must not depend on it;
+    ``condition_needed(limits, context)`` is the refusal when no condition is stated and the
+    interchange needs one (empty when it does not)."""
+
+    def rewrite(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+        if not (isinstance(node, sp.Derivative) and isinstance(node.expr, kind)):
+            return []
+        variable = single_variable(node)
+        if variable is None:
+            return []
+        total = node.expr
+        _refuse_captured(variable, total, name)
+        for limit in total.limits:
+            if any(context.depends_on(bound, variable) for bound in limit[1:]):
+                raise RuleRefused(f"the bounds of the {name} over {limit[0]} depend on {variable}")
+        refusal = condition_needed(total.limits, context)
+        if refusal and not context.condition:
+            raise RuleRefused(refusal)
+        inner = sp.Derivative(total.function, variable)
+        return [kind(inner, *total.limits)] + [kind(pulled, *total.limits)
+                                              for pulled in pull_constants(inner, context)]
+
+    return rewrite
 
 
-def _swap_integral_and_gradient(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
-    """Leibniz's rule with fixed bounds: d/dv int f dx = int df/dv dx.
+_swap_sum_and_gradient = _swap_with_gradient(
+    sp.Sum, "sum", lambda limits, context: "" if _finite_bounds(limits, context) else
+    "the sum may be infinite; swapping it with the derivative needs a condition (e.g. the sum "
+    "of derivatives converges uniformly): state it with condition=...")
 
-    The bounds must not depend on v. That f and df/dv are dominated by an integrable
-    function (or continuous on a bounded interval) is the step's stated condition.
-    """
-    if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Integral)):
-        return []
-    variable = single_variable(node)
-    if variable is None:
-        return []
-    integral = node.expr
-    _refuse_captured(variable, integral, "integral")
-    for limit in integral.limits:
-        if any(context.depends_on(bound, variable) for bound in limit[1:]):
-            raise RuleRefused(f"the bounds of the integral over {limit[0]} depend on {variable}")
-    if not context.condition:
-        raise RuleRefused("differentiating under an integral needs a condition (the integrand "
-                          "and its derivative dominated by an integrable function): state it "
-                          "with condition=...")
-    inner = sp.Derivative(integral.function, variable)
-    options = [sp.Integral(inner, *integral.limits)]
-    options += [sp.Integral(pulled, *integral.limits)
-                for pulled in pull_constants(inner, context)]
-    return options
+#: Leibniz's rule with fixed bounds: that f and df/dv are dominated by an integrable function
+#: (or continuous on a bounded interval) is the step's stated condition
+_swap_integral_and_gradient = _swap_with_gradient(
+    sp.Integral, "integral", lambda limits, context:
+    "differentiating under an integral needs a condition (the integrand and its derivative "
+    "dominated by an integrable function): state it with condition=...")
 
 
 def _definition_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
