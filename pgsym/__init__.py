@@ -12,11 +12,13 @@ import importlib
 
 # Names are imported on first use, so that `import pgsym.gradients` does not import SymPy.
 _HOMES = {
+    "pgsym.building": ("BuildResult", "build"),
     "pgsym.compiler": ("compile",),
     "pgsym.derivation": ("CollapsedStepWarning", "Derivation", "DerivationError", "Erratum",
                          "Step", "StepError"),
     "pgsym.distribution": ("Distribution",),
     "pgsym.expectation": ("Expectation",),
+    "pgsym.notation": ("Notation",),
     "pgsym.report": ("Counterexample", "Justification", "Report", "RuleCheck", "StepReport",
                      "Verdict", "VerdictKind"),
     "pgsym.rules": ("Rule", "RuleContext", "get_rule", "registered_rules"),
@@ -35,6 +37,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "BuildResult",
     "CollapsedStepWarning",
     "Counterexample",
     "Derivation",
@@ -44,6 +47,7 @@ __all__ = [
     "Erratum",
     "Expectation",
     "Justification",
+    "Notation",
     "Report",
     "Rule",
     "RuleCheck",
@@ -54,6 +58,7 @@ __all__ = [
     "StepReport",
     "Verdict",
     "VerdictKind",
+    "build",
     "check_equal",
     "compile",
     "get_rule",

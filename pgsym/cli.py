@@ -170,8 +170,21 @@ def _settings(arguments: argparse.Namespace) -> Settings:
 
 def _verify_and_print(entries: list[catalog.Entry], settings: Settings) -> list:
     """Verifies the entries (with progress on a terminal) and prints the table."""
-    reports = catalog.verify_entries(
-        entries, settings, on_done=lambda done: _progress(done, len(entries), "derivations verified"))
+    progress = _progress_of(len(entries))
+    reports = catalog.verify_entries(entries, settings, on_done=progress)
+    _print_reports(entries, reports)
+    return reports
+
+
+def _progress_of(total: int) -> Callable[[int], None]:
+    return lambda done: _progress(done, total, "derivations verified")
+
+
+def _verified_progress(done: int) -> None:
+    """Progress of a build, whose number of derivations the bar does not know: none."""
+
+
+def _print_reports(entries: list[catalog.Entry], reports: list) -> None:
     equations = {e.derivation.name: e.derivation.equation for e in entries}
     print(report_table(reports, equations))
     print()
@@ -179,52 +192,39 @@ def _verify_and_print(entries: list[catalog.Entry], settings: Settings) -> list:
         for message in report.failures():
             print(message)
     print(summary(reports))
-    return reports
 
 
 def _build(arguments: argparse.Namespace) -> int:
     from pgsym import codegen, publish
+    from pgsym.building import build
 
-    package = arguments.package
-    entries = catalog.discover(package)
-    derivations = {e.derivation.name: e.derivation for e in entries}
-    drawings = () if arguments.no_figures else publish.declared_figures(package)
-    try:  # a wrong declaration is found before the minute verification takes
-        kernels = codegen.declared_kernels(package)
-        if kernels is None and arguments.kernels is not None:
-            raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
-                                     f"kernels to write to {arguments.kernels}")
-        if kernels is not None:
-            codegen.check_kernels(kernels, derivations, package)
+    def show(entries, reports) -> None:
+        _print_reports(entries, reports)
+
+    try:
+        result = build(arguments.package, arguments.out, _settings(arguments), pdf=arguments.pdf,
+                       figures=not arguments.no_figures, kernels=arguments.kernels,
+                       progress=_status, on_verified=show, on_done=_verified_progress)
     except codegen.BuildError as error:
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 2
-    out = arguments.out or catalog.output_path(package, "generated")
-    reports = _verify_and_print(entries, _settings(arguments))
-    document = assemble(entries, reports, package=package)
-    changed = publish.write_document(document, out, drawings=drawings, progress=_status)
-    print(f"document of {len(entries)} derivations in {out}: "
-          f"{len(changed)} file{'s' if len(changed) != 1 else ''} changed")
-    if arguments.pdf:
-        try:
-            print(f"PDF: {publish.compile_pdf(out / 'notes.tex', progress=_status)}")
-        except publish.PublishError as error:
-            print(f"pgsym: error: {error}", file=sys.stderr)
-            return 1
-    if kernels is None:
-        return 0 if document.ok else 1
-    target = arguments.kernels or catalog.output_path(package, kernels.file)
-    try:
-        source = codegen.module_source(kernels, derivations, {r.derivation: r for r in reports},
-                                       package=package)
-    except codegen.BuildError as error:
-        print(f"pgsym: not writing the kernels to {target}: {error}", file=sys.stderr)
+    except publish.PublishError as error:
+        print(f"pgsym: error: {error}", file=sys.stderr)
         return 1
-    rewritten = codegen.write_kernels(target, source)
-    count = len(kernels.kernels)
-    print(f"{count} kernel{'s' if count != 1 else ''} {'written to' if rewritten else 'up to date in'} "
-          f"{target}")
-    return 0 if document.ok else 1
+    count = len(result.changed)
+    print(f"document of {len(result.entries)} derivations in {result.out}: "
+          f"{count} file{'s' if count != 1 else ''} changed")
+    if result.pdf is not None:
+        print(f"PDF: {result.pdf}")
+    if result.kernels_error:
+        print(f"pgsym: not writing the kernels to {result.kernels}: {result.kernels_error}",
+              file=sys.stderr)
+        return 1
+    if result.kernels is not None:
+        number = len(codegen.declared_kernels(arguments.package).kernels)
+        print(f"{number} kernel{'s' if number != 1 else ''} "
+              f"{'written to' if result.kernels_written else 'up to date in'} {result.kernels}")
+    return 0 if result.ok else 1
 
 
 def _status(message: str) -> None:

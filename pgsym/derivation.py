@@ -4,6 +4,7 @@ Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 """
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
@@ -14,6 +15,7 @@ from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
 from pgsym.rules.lemmas import Equation
+from pgsym.notation import Notation, NotationError
 from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
 from pgsym.report import step_location
 
@@ -143,8 +145,15 @@ class Derivation:
     #: integer symbols with the range they run over: ``{j: (0, d - 1)}`` (both ends
     #: included) or ``{j: sympy.Range(0, d)}``
     ranges: Mapping[sp.Symbol, object] = field(default_factory=dict)
+    #: how the derivation is written (a :class:`pgsym.Notation` or a dict of its fields):
+    #: the printers read it, the verifier does not
+    notation: Notation | Mapping = field(default_factory=Notation)
 
     def __post_init__(self) -> None:
+        try:
+            self.notation = Notation.of(self.notation)
+        except NotationError as error:
+            raise DerivationError(f"derivation {self.name!r}: {error}") from None
         if not isinstance(self.name, str) or not self.name.strip():
             raise DerivationError(f"a derivation needs a non-empty name, got {self.name!r}")
         if not isinstance(self.definitions, Mapping):
@@ -625,27 +634,25 @@ class Derivation:
         return names
 
     # -- conveniences that hand over to other modules ------------------------------------
+    # (looked up when called: the model imports neither the verifier nor the printers)
     def verify(self, **options) -> "Report":
         """Verifies every step against the one before it; see :func:`pgsym.verification.verify`."""
-        from pgsym.verification import verify
-
-        return verify(self, **options)
+        return _hand_over("pgsym.verification", "verify")(self, **options)
 
     def to_latex(self, report: "Report | None" = None) -> str:
         """Returns the derivation as an ``align*`` block, with verdicts if a report is given."""
-        from pgsym.printing.latex import derivation_to_latex
-
-        return derivation_to_latex(self, report)
+        return _hand_over("pgsym.printing.latex", "derivation_to_latex")(self, report)
 
     def _repr_html_(self) -> str:
-        from pgsym.printing.html import derivation_to_html
-
-        return derivation_to_html(self)
+        return _hand_over("pgsym.notebook", "derivation_html")(self)
 
     def _repr_latex_(self) -> str:
-        from pgsym.printing.latex import derivation_to_latex
+        return _hand_over("pgsym.notebook", "derivation_latex")(self)
 
-        return "$\\displaystyle " + derivation_to_latex(self, None, environment="aligned") + "$"
+
+def _hand_over(module: str, name: str):
+    """``name`` of ``module``, imported on first use."""
+    return getattr(importlib.import_module(module), name)
 
 
 def _statement(lemma: "Derivation | Equation") -> tuple[sp.Expr, sp.Expr]:

@@ -32,7 +32,7 @@ values outside the declared parameters' assumptions, is never one by it.
 >>> Expectation(x**2, p)
 Expectation(x**2, (x, 1, 3), p(x, theta))
 >>> sp.latex(Expectation(x**2, p))
-'\\\\mathbb{E}_{x \\\\sim p\\\\left(\\\\cdot; \\\\theta\\\\right)}\\\\left[x^{2}\\\\right]'
+'\\\\mathbb{E}_{x \\\\sim p(\\\\cdot; \\\\theta)}\\\\left[x^{2}\\\\right]'
 >>> coin = Distribution("coin", (x, 0, 1), sp.Rational(1, 2))          # by its values
 >>> coin.expectation(x).doit()
 1/2
@@ -84,8 +84,7 @@ class DistributionValue(AppliedUndef):
         name = _latex_name(type(self).__name__, printer)
         value = printer._print(self.args[0])
         parameters = ", ".join(printer._print(a) for a in self.args[1:])
-        text = f"{name}\\left({value}; {parameters}\\right)" if parameters else \
-            f"{name}\\left({value}\\right)"
+        text = f"{name}({value}; {parameters})" if parameters else f"{name}({value})"
         return f"{text}^{{{exp}}}" if exp is not None else text
 
 
@@ -233,7 +232,7 @@ class Distribution:
         name = _latex_name(self.name, printer)
         if not parameters:
             return name
-        return f"{name}\\left(\\cdot; {', '.join(printer._print(p) for p in parameters)}\\right)"
+        return f"{name}(\\cdot; {', '.join(printer._print(p) for p in parameters)})"
 
     @property
     def assumption(self) -> str:

@@ -241,12 +241,12 @@ def _distribution_type() -> type:
 def _declared_density(expectation: Expectation, printer) -> str | None:
     """How ``p`` prints below ``E_{x ~ p}``: where the density is a declared distribution's
     value at the variable, over exactly its support, only its name (and parameters)."""
-    from pgsym.distribution import distribution_of
-
-    found = distribution_of(expectation.density)
-    if found is None:
+    # a declared distribution's value knows its distribution (pgsym.distribution's
+    # DistributionValue): read it there, without importing the module that imports this one
+    distribution = getattr(type(expectation.density), "distribution", None)
+    if distribution is None or not hasattr(distribution, "latex_name"):
         return None
-    distribution, parameters = found
+    parameters = tuple(expectation.density.args[1:])
     variable, lower, upper = expectation.limits
     if expectation.density.args[0] != variable or \
             any(variable in p.free_symbols for p in parameters):

@@ -11,14 +11,11 @@ False
 from __future__ import annotations
 
 import enum
+import importlib
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sympy as sp
-
-if TYPE_CHECKING:  # pragma: no cover
-    from pgsym.derivation import Step
 
 
 class VerdictKind(enum.Enum):
@@ -141,7 +138,8 @@ class StepReport:
     """One step's verdict, what the check of its rule found, and whether numbers may do."""
 
     number: int
-    step: "Step"
+    #: the :class:`pgsym.derivation.Step` checked (a report names no type above it)
+    step: object
     verdict: Verdict
     justification: RuleCheck
     seconds: float
@@ -216,18 +214,20 @@ class Report:
         return [s for s in self.steps if s.seconds > NEAR_LIMIT * 2 * self.time_limit]
 
     def _repr_html_(self) -> str:
-        from pgsym.printing.html import report_to_html
-
-        return report_to_html(self)
+        return _printer("html", "report_to_html")(self)
 
     def __str__(self) -> str:
         """A table with one row per step, the summary line, and why each failing step fails
         (``print(report)``)."""
-        from pgsym.printing.text import report_table, summary
-
-        return "\n".join([report_table([self]), summary([self]), *self.failures()])
+        return _printer("text", "report_to_text")(self)
 
     def failures(self) -> list[str]:
         """Returns one message per failing step, naming the derivation, step and cause."""
         return [f"{step_location(self.derivation, s.number, s.step.rule)}: {s.cause()}"
                 for s in self.steps if not s.ok]
+
+
+def _printer(module: str, name: str):
+    """A printer's function, looked up when a report is shown: reports are data that the
+    printers read, so this module imports none of them."""
+    return getattr(importlib.import_module(f"pgsym.printing.{module}"), name)

@@ -46,7 +46,7 @@ def test_an_outline_naming_a_module_without_derivations_is_an_error(package):
 
 def test_every_format_shows_a_refuted_step_as_refuted(package):
     document = assemble([GOOD, BAD], [GOOD.derivation.verify(), BAD.derivation.verify()], package="pkg")
-    assert "[refuted]" in document_to_latex(document)
+    assert r"\,$\times^{\mathrm{a}}$" in document_to_latex(document)  # a mark, its note below
     assert "❌ refuted" in document_to_markdown(document)
     page = document_to_html(document)
     assert '<span class="badge refuted">refuted</span>' in page

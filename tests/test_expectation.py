@@ -115,21 +115,21 @@ def test_sympy_latex_prints_expectations_like_the_notes():
     assert sp.latex(Expectation(c, TAU, DENSITY)) == r"\mathbb{E}_{s_{0}, a_{0}, s_{1}}\left[c\right]"
     assert sp.latex(Expectation(c, TAU, DENSITY, name="tau")) == r"\mathbb{E}_{\tau}\left[c\right]"
     assert sp.latex(Expectation(a, pi)) == \
-        r"\mathbb{E}_{a \sim \pi\left(\cdot; s, \theta\right)}\left[a\right]"
+        r"\mathbb{E}_{a \sim \pi(\cdot; s, \theta)}\left[a\right]"
     assert sp.latex(Expectation(s, d)) == r"\mathbb{E}_{s \sim d}\left[s\right]"
-    assert sp.latex(pi(a0, s0, theta)) == r"\pi\left(a_{0}; s_{0}, \theta\right)"
-    assert sp.latex(d(s0) ** 2) == r"d\left(s_{0}\right)^{2}"
+    assert sp.latex(pi(a0, s0, theta)) == r"\pi(a_{0}; s_{0}, \theta)"
+    assert sp.latex(d(s0) ** 2) == r"d(s_{0})^{2}"
     # over another range than its support, the density is printed as it is
     assert sp.latex(Expectation(s, (s, 0, 2), d(s))) == \
-        r"\mathbb{E}_{s \sim d\left(s\right)}\left[s\right]"
+        r"\mathbb{E}_{s \sim d(s)}\left[s\right]"
 
 
 def test_pgsyms_printer_prints_a_plain_density_as_before():
     p = sp.Function("p")(x_, theta)
     assert expression_to_latex(Expectation(f(x_), (x_, 1, 3), p), (theta,)) == \
-        r"\mathbb{E}_{x \sim p\left(x; \theta\right)}\left[f\left(x\right)\right]"
+        r"\mathbb{E}_{x \sim p(x; \theta)}\left[f(x)\right]"
     assert expression_to_latex(Expectation(f(a), pi), (theta,)) == \
-        r"\mathbb{E}_{a \sim \pi\left(\cdot; s, \theta\right)}\left[f\left(a\right)\right]"
+        r"\mathbb{E}_{a \sim \pi(\cdot; s, \theta)}\left[f(a)\right]"
 
 
 # -- declaring a distribution ------------------------------------------------------------

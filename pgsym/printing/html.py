@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from latex2mathml.converter import convert
 
-from pgsym.document import Document, heading
+from pgsym.document import heading
 from pgsym.printing import verdicts
-from pgsym.printing.latex import lines, verdict_label
-from pgsym.printing.text import summary
+from pgsym.printing.latex import expression_to_latex, lines, printer_for, verdict_label, verdict_note
+from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
+    from pgsym.document import Document
     from pgsym.report import Report
 
 _STYLE = """
@@ -30,7 +31,8 @@ h3 { font-size: 1.1rem; margin-top: 2rem; }
 table.derivation { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 table.derivation td { padding: 0.3rem 0.4rem; vertical-align: middle; }
 td.lhs { text-align: right; white-space: nowrap; }
-td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; }
+td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; text-align: right; }
+.notes { font-size: 0.85rem; color: #555; }
 .badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.8rem;
          font: 0.75rem sans-serif; white-space: nowrap; }
 .badge.proved { background: #d8f3dc; color: #1b4332; }
@@ -66,25 +68,26 @@ def _badge(step_report) -> str:
 
 def derivation_to_html(derivation: "Derivation", report: "Report | None" = None) -> str:
     """Returns the derivation as a table: one row per step, its right side one MathML block,
-    the justification and, with a report, the verdict's badge."""
+    the justification in brackets and, with a report, the verdict's badge and the note a
+    verdict needs (an assumption, a counterexample)."""
     rows = []
-    for line in lines(derivation, report):
+    for line in lines(derivation, report, room=60):
         left = math(line.left) if line.left else ""
         badge = _badge(line.verdict) if line.verdict is not None else ""
         rows.append(f'<tr class="step"><td class="lhs">{left}</td>'
                     f'<td class="rhs">{math(line.relation + " " + line.right, display=True)}</td>'
-                    f'<td class="justification"># {_text(line.justification)}</td>'
+                    f'<td class="justification">({_text(line.justification)})</td>'
                     f'<td class="verdict">{badge}</td></tr>')
-    return '<table class="derivation">\n' + "\n".join(rows) + "\n</table>"
+    if not rows:
+        start = math(printer_for(derivation).doprint(derivation.start), display=True)
+        rows.append(f'<tr class="start"><td class="rhs">{start}</td></tr>')
+    notes = [(s.number, verdict_note(s)) for s in (report.steps if report is not None else ())]
+    listed = "".join(f"<li>step {n}: {_text(note)}</li>" for n, note in notes if note)
+    return ('<table class="derivation">\n' + "\n".join(rows) + "\n</table>"
+            + (f'\n<ul class="notes">{listed}</ul>' if listed else ""))
 
 
-def _paragraph(paragraph: str) -> str:
-    if paragraph.startswith("$$") and paragraph.endswith("$$"):
-        return math(paragraph[2:-2].strip(), display=True)
-    return f"<p>{_text(paragraph)}</p>"
-
-
-def _figure(document: "Document", figure, folder: Path | None) -> str:
+def _figure(figure, folder: Path | None) -> str:
     path = folder / figure.file if folder is not None else None
     if path is None or not path.exists():
         return f"<p><em>Figure {html.escape(figure.file)} was not built.</em></p>"
@@ -93,49 +96,80 @@ def _figure(document: "Document", figure, folder: Path | None) -> str:
             f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>")
 
 
+class HtmlBackend(Backend):
+    """One self-contained HTML page; figures are read from ``figures_from`` and embedded."""
+
+    def __init__(self, header: str = "", figures_from: Path | None = None):
+        self.header, self.figures_from = header, figures_from
+        self._open = False
+
+    def text(self, text: str) -> str:
+        return _text(text)
+
+    def strong(self, text: str) -> str:
+        return f"<strong>{_text(text)}</strong>"
+
+    def quote(self, text: str) -> str:
+        return f"&ldquo;{_text(text)}&rdquo;"
+
+    def reference(self, entry) -> str:
+        return f'<a href="#{entry.slug}">{html.escape(entry.derivation.name)}</a>'
+
+    def _close(self) -> list[str]:
+        was_open, self._open = self._open, False
+        return ["</section>"] if was_open else []
+
+    def begin(self, document, summary_line: str) -> list[str]:
+        out = ["<!DOCTYPE html>"]
+        if self.header:
+            out.append(f"<!-- {html.escape(self.header.strip())} -->")
+        out += ['<html lang="en"><head><meta charset="utf-8">',
+                f"<title>{html.escape(document.title)}</title>",
+                f"<style>{_STYLE}</style></head><body>", f"<h1>{html.escape(document.title)}</h1>"]
+        if document.source:
+            out.append(f"<p>Verified and generated by pgsym from: {html.escape(document.source)}.</p>")
+        return out + [f'<p class="summary">{html.escape(summary_line)}</p>']
+
+    def section(self, title: str) -> list[str]:
+        out = self._close() + [f"<section><h2>{html.escape(title)}</h2>"]
+        self._open = True
+        return out
+
+    def paragraph(self, text: str) -> list[str]:
+        return [f"<p>{_text(text)}</p>"]
+
+    def display(self, latex: str) -> list[str]:
+        return [math(latex, display=True)]
+
+    def derivation(self, entry, report) -> list[str]:
+        out = [f'<h3 id="{entry.slug}">{html.escape(heading(entry))}</h3>']
+        if entry.derivation.description:
+            out.append(f"<p>{_text(entry.derivation.description)}</p>")
+        return out + [derivation_to_html(entry.derivation, report)]
+
+    def figure(self, figure) -> list[str]:
+        return [_figure(figure, self.figures_from)]
+
+    def errata(self, sentences: list[str]) -> list[str]:
+        items = [f"<li>{s}</li>" for s in sentences] or ["<li>None recorded.</li>"]
+        return self._close() + ['<section id="errata"><h2>Errata</h2><ul>', *items, "</ul></section>"]
+
+    def end(self) -> list[str]:
+        return ["</body></html>", ""]
+
+
 def document_to_html(document: "Document", *, figures_from: Path | None = None,
                      header: str = "") -> str:
     """Returns the whole document as one HTML page; figures are read from ``figures_from``
     and embedded, so the page is a single file."""
-    out = ["<!DOCTYPE html>", f"<!-- {html.escape(header.strip())} -->" if header else "",
-           '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{html.escape(document.title)}</title>", f"<style>{_STYLE}</style></head><body>",
-           f"<h1>{html.escape(document.title)}</h1>"]
-    if document.source:
-        out.append(f"<p>Verified and generated by pgsym from: {html.escape(document.source)}.</p>")
-    out.append(f'<p class="summary">{html.escape(summary(list(document.reports)))}.</p>')
-    for section in document.sections:
-        out.append(f"<section><h2>{html.escape(section.title)}</h2>")
-        out += [_paragraph(p) for p in section.paragraphs()]
-        for entry in section.entries:
-            derivation = entry.derivation
-            out.append(f'<h3 id="{entry.slug}">{html.escape(heading(entry))}</h3>')
-            if derivation.description:
-                out.append(f"<p>{html.escape(derivation.description)}</p>")
-            out.append(derivation_to_html(derivation, document.report(entry)))
-        out += [_figure(document, f, figures_from) for f in document.figures_of(section)]
-        out.append("</section>")
-    out.append('<section id="errata"><h2>Errata</h2><ul>')
-    errata = document.errata()
-    for found in errata:
-        out.append(f"<li><strong>{html.escape(found.erratum.location)}</strong>: the notes say "
-                   f"&ldquo;{html.escape(found.erratum.says)}&rdquo;. Correction: "
-                   f"{html.escape(found.erratum.correction)}. Shown by: "
-                   f'<a href="#{found.entry.slug}">{html.escape(found.entry.derivation.name)}</a> '
-                   f"({found.status}).</li>")
-    if not errata:
-        out.append("<li>None recorded.</li>")
-    out += ["</ul></section>", "</body></html>", ""]
-    return "\n".join(line for line in out if line)
+    return render(document, HtmlBackend(header, figures_from))
 
 
 def report_to_html(report: "Report") -> str:
     """Returns a verification report as a table: each step's right side as MathML, its rule
     and its verdict's badge, then the failures, if any (for Jupyter)."""
-    from pgsym.printing.latex import expression_to_latex
-
     rows = [f"<tr><td>{s.number}</td><td>{math('= ' + expression_to_latex(s.step.expr))}</td>"
-            f"<td># {_text(s.step.justification)}</td><td>{_badge(s)}</td></tr>"
+            f"<td>({_text(s.step.justification)})</td><td>{_badge(s)}</td></tr>"
             for s in report.steps]
     failures = "".join(f"<li>{html.escape(m)}</li>" for m in report.failures())
     return (f"<div><style>{_STYLE}</style><strong>{html.escape(report.derivation)}</strong>: "

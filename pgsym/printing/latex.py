@@ -1,26 +1,34 @@
-"""LaTeX for derivations: SymPy's LaTeX printer taught the notation of the notes.
+"""LaTeX for derivations: SymPy's LaTeX printer taught the notation of papers.
 
-``p(x; theta)`` separates parameters from arguments, ``\\nabla_\\theta`` stands for the
-derivative with respect to a parameter, ``dz/d\\theta`` for that of a named quantity, and a
-product whose factor was grouped by hand keeps its grouping in brackets.
+Each derivation is printed in the :class:`pgsym.Notation` it declares: ``p(x; \\theta)``
+(or ``\\pi(a \\mid s)``) sets parameters and conditions apart from arguments,
+``\\nabla_\\theta`` is the gradient by a parameter and ``\\partial / \\partial \\theta_{ij}``
+the derivative by one of its components, and every other derivative of one derivation is of
+one kind. Terms and factors an author built unevaluated keep the author's order; SymPy's own
+order is rearranged as papers write it (a positive term first, coefficients before
+functions, sums and brackets last). Justifications stand in a right-aligned column, and a
+step too wide for the page is broken before a top-level ``+`` or ``-``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from pgsym.distribution import assumed_distributions
-from pgsym.document import Document, heading
-from pgsym.printing.text import summary
+from pgsym.expectation import Expectation
+from pgsym.notation import Notation
+from pgsym.document import heading
 from pgsym.printing import verdicts
+from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.derivation import Derivation
+    from pgsym.document import Document
     from pgsym.report import Report, StepReport
 
 
@@ -40,17 +48,83 @@ def exact_decimal(number: int) -> str:
         return sign + exact_decimal(high) + exact_decimal(low).rjust(width, "0")
 
 
+_BIG_OPERATORS = (sp.Sum, sp.Integral, sp.Product, Expectation)
+
+
+def _is_negative(term: sp.Basic) -> bool:
+    return bool(term.could_extract_minus_sign())
+
+
+def _has_big_operator(term: sp.Basic) -> bool:
+    return any(isinstance(node, _BIG_OPERATORS) for node in sp.preorder_traversal(term))
+
+
+def _canonical(expr: sp.Basic) -> bool:
+    """True when ``expr``'s arguments stand in SymPy's order (it was built evaluated), so
+    no author's order is there to keep."""
+    try:
+        return type(expr)(*expr.args).args == expr.args
+    except Exception:  # pragma: no cover  (an argument SymPy cannot combine)
+        return False
+
+
+def _factor_rank(factor: sp.Basic) -> int:
+    """Where a factor of a product goes: numbers, then one-letter coefficients (``\\gamma``),
+    other symbols, functions and derivatives, sums and integrals, bracketed sums last."""
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    if factor.is_Number:
+        return 0
+    if isinstance(base, sp.Symbol):
+        return 1 if re.fullmatch(r"[A-Za-z]|[a-z]+", base.name) and len(base.name) <= 7 else 2
+    if isinstance(base, sp.Indexed):
+        return 2
+    if isinstance(base, sp.Add):
+        return 5
+    if isinstance(base, _BIG_OPERATORS):
+        return 4
+    return 3
+
+
+def _brackets(inner: str, opening: str = "(", closing: str = ")") -> str:
+    """``inner`` in brackets that grow only around what is tall (a fraction, a big
+    operator): ``\\left(`` adds space a function's arguments do not want."""
+    if re.search(r"\\(frac|sum|prod|int|mathbb|substack)(?![A-Za-z])|\^\{[^}]*\\", inner):
+        return f"\\left{opening}{inner}\\right{closing}"
+    return f"{opening}{inner}{closing}"
+
+
+def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:
+    """The factors of a product, products inside it opened up (nobody brackets a product
+    inside a product), in the order they stand."""
+    factors = []
+    for factor in expr.args:
+        factors += _flat_factors(factor) if isinstance(factor, sp.Mul) else [factor]
+    return factors
+
+
 class DerivationLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with the notation of the notes.
+    """SymPy's LaTeX printer with a derivation's notation.
 
     >>> import sympy as sp
     >>> theta = sp.Symbol("theta")
     >>> p = sp.Function("p")(sp.Symbol("x"), theta)
     >>> DerivationLatexPrinter({"parameters": (theta,)}).doprint(sp.Derivative(p, theta))
-    '\\\\nabla_{\\\\theta} p\\\\left(x; \\\\theta\\\\right)'
+    '\\\\nabla_{\\\\theta} p(x; \\\\theta)'
+
+    One printer prints one derivation: a sum over several variables shows its ranges the
+    first time it is printed, and only its variables after that.
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "parameters": (), "order": "none"}
+    _default_settings = {**LatexPrinter._default_settings, "parameters": (), "order": "none",
+                         "notation": Notation(), "partial": False}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self._shown_sums: set[tuple] = set()
+
+    @property
+    def notation(self) -> Notation:
+        return self._settings["notation"]
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return exact_decimal(int(expr))
@@ -67,46 +141,170 @@ class DerivationLatexPrinter(LatexPrinter):
     def _parameters(self) -> tuple:
         return tuple(self._settings["parameters"])
 
+    # -- order ---------------------------------------------------------------------------
+    def ordered_terms(self, expr: sp.Add) -> list[sp.Basic]:
+        """The terms of a sum as printed: the author's order if the author built it
+        unevaluated, else positive terms first and terms with sums or integrals after the
+        others (``R(a) - b``, ``E[g^2] - E[g]^2``, ``R + \\gamma \\sum_t ...``)."""
+        if not _canonical(expr):
+            return list(expr.args)
+        return sorted(expr.as_ordered_terms(), key=lambda t: (_is_negative(t), _has_big_operator(t)))
+
+    def _print_Add(self, expr: sp.Add, order=None) -> str:
+        return self._join_terms(self.ordered_terms(expr))
+
+    def _join_terms(self, terms: list[sp.Basic], first: bool = True) -> str:
+        tex = ""
+        for i, term in enumerate(terms):
+            if _is_negative(term):
+                tex += "- " if i == 0 and first else " - "
+                term = -term
+            elif i or not first:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        if _canonical(expr):
+            factors = sorted(expr.as_ordered_factors(), key=_factor_rank)
+        else:
+            factors = _flat_factors(expr)
+        sign = ""
+        if factors[0].is_Number and factors[0].is_negative:
+            sign = "- "
+            factors[0] = -factors[0]
+        if len(factors) > 1 and factors[0] == 1:
+            factors = factors[1:]
+        numerator, denominator = [], []
+        for factor in factors:
+            if isinstance(factor, sp.Rational) and factor.q != 1:
+                if factor.p != 1:
+                    numerator.append(sp.Integer(factor.p))
+                denominator.append(sp.Integer(factor.q))
+            elif isinstance(factor, sp.Pow) and factor.exp.is_Rational and factor.exp.is_negative:
+                denominator.append(factor.base if factor.exp == -1
+                                   else sp.Pow(factor.base, -factor.exp, evaluate=False))
+            else:
+                numerator.append(factor)
+        top = self._product(numerator) if numerator else "1"
+        if not denominator:
+            return sign + top
+        return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
+
+    def _product(self, factors: list[sp.Basic]) -> str:
+        out = ""
+        for i, factor in enumerate(factors):
+            tex = self._print(factor)
+            alone = len(factors) == 1
+            if (isinstance(factor, sp.Add) and not alone) or (
+                    not alone and not isinstance(factor, (sp.Add, *_BIG_OPERATORS))
+                    and self._needs_mul_brackets(factor, first=i == 0, last=i == len(factors) - 1)):
+                tex = rf"\left({tex}\right)"
+            if out:
+                numbers = re.search(r"[0-9]$", out) and re.match(r"[-0-9]", tex)
+                out += r" \cdot " if numbers else " "
+            out += tex
+        return out
+
+    # -- functions ------------------------------------------------------------------------
     def _print_AppliedUndef(self, expr: AppliedUndef, exp=None) -> str:
         name = self._deal_with_super_sub(type(expr).__name__)
         arguments = [a for a in expr.args if a not in self._parameters()]
         parameters = [a for a in expr.args if a in self._parameters()]
         text = ", ".join(self._print(a) for a in arguments)
+        before_bar = self.notation.conditional.get(type(expr).__name__)
+        if before_bar is not None and len(arguments) > before_bar:
+            text = (", ".join(self._print(a) for a in arguments[:before_bar]) + r" \mid "
+                    + ", ".join(self._print(a) for a in arguments[before_bar:]))
         if parameters:
             joined = ", ".join(self._print(a) for a in parameters)
-            text = f"{text}; {joined}" if arguments else joined
-        printed = f"{name}\\left({text}\\right)"
+            if self.notation.parameters == "subscript":
+                name = f"{name}_{{{joined}}}"
+            else:
+                text = f"{text}; {joined}" if arguments else joined
+        printed = f"{name}{_brackets(text)}"
         return f"{printed}^{{{exp}}}" if exp is not None else printed
 
+    def _print_log(self, expr: sp.log, exp=None) -> str:
+        argument = expr.args[0]
+        inner = self._print(argument)
+        simple = isinstance(argument, (sp.Symbol, AppliedUndef, sp.Indexed)) or (
+            getattr(argument, "is_Function", False) and not isinstance(argument, sp.Abs))
+        printed = rf"\log {inner}" if simple else rf"\log{_brackets(inner)}"
+        return rf"\left({printed}\right)^{{{exp}}}" if exp is not None else printed
+
+    # -- derivatives ----------------------------------------------------------------------
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         counts = expr.variable_count
-        if len(counts) != 1 or counts[0][1] != 1:
-            return super()._print_Derivative(expr)
         variable = counts[0][0]
-        if isinstance(expr.expr, sp.Symbol):
-            return f"\\frac{{d {self._print(expr.expr)}}}{{d {self._print(variable)}}}"
-        if variable in self._parameters():
-            inner = self._print(expr.expr)
-            if isinstance(expr.expr, (sp.Add, sp.Mul)):
-                inner = f"\\left({inner}\\right)"
+        inner = self._print(expr.expr)
+        if isinstance(expr.expr, (sp.Add, sp.Mul)):
+            inner = f"\\left({inner}\\right)"
+        if (len(counts) == 1 and counts[0][1] == 1 and variable in self._parameters()
+                and self.notation.gradient and not isinstance(variable, sp.Indexed)):
             return f"\\nabla_{{{self._print(variable)}}} {inner}"
-        return super()._print_Derivative(expr)
+        partial = self._settings["partial"] or any(isinstance(v, sp.Indexed) for v, _ in counts)
+        d = r"\partial" if partial else "d"
+        order = sum(n for _, n in counts)
+        below = " ".join(f"{d} {self._print(v)}" + (f"^{{{n}}}" if n > 1 else "")
+                         for v, n in counts)
+        top = d if order == 1 else f"{d}^{{{order}}}"
+        if isinstance(expr.expr, (sp.Symbol, AppliedUndef)) and len(inner) < 40:
+            return f"\\frac{{{top} {inner}}}{{{below}}}"
+        return f"\\frac{{{top}}}{{{below}}} {inner}"
 
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        if not any(isinstance(a, sp.Mul) for a in expr.args):
-            return super()._print_Mul(expr)
-        parts = []
-        for factor in expr.args:
-            printed = self._print(factor)
-            if isinstance(factor, sp.Mul):
-                printed = f"\\left[{printed}\\right]"
-            elif isinstance(factor, sp.Add):
-                printed = f"\\left({printed}\\right)"
-            parts.append(printed)
-        return " \\cdot ".join(parts)
+    def _print_Subs(self, subs: sp.Subs) -> str:
+        expr, old, new = subs.args
+        points = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
+        return f"\\left. {self._print(expr)} \\right|_{{{points}}}"
 
-    # (an Expectation, and a declared distribution's value, print themselves in any LaTeX
-    # printer through their _latex methods, with this printer's notation for their parts)
+    # -- sums -----------------------------------------------------------------------------
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        variables = tuple(limit[0] for limit in expr.limits)
+        named = self.notation.sums.get(",".join(v.name for v in variables))
+        key = tuple(tuple(limit) for limit in expr.limits)
+        if named is not None:
+            below = named
+        elif key in self._shown_sums:
+            below = ", ".join(self._print(v) for v in variables)
+        else:
+            self._shown_sums.add(key)
+            below = "\\substack{" + r"\\".join(
+                f"{self._print(low)} \\leq {self._print(v)} \\leq {self._print(high)}"
+                for v, low, high in expr.limits) + "}"
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = f"\\left({body}\\right)"
+        return f"\\sum_{{{below}}} {body}"
+
+
+def _differentiates_by_several(derivation: "Derivation") -> bool:
+    """True when some derivative of the derivation is of an expression of more than one
+    symbol besides the parameters: its derivatives are then all written with
+    ``\\partial``."""
+    for expr in derivation.expressions:
+        for derivative in expr.atoms(sp.Derivative):
+            symbols = derivative.expr.free_symbols - set(derivation.parameters)
+            if len(symbols) > 1 and not any(v in derivation.parameters for v in derivative.variables):
+                return True
+    return False
+
+
+def printer_for(derivation: "Derivation | None" = None, parameters: tuple = ()) -> DerivationLatexPrinter:
+    """The printer of one derivation, in its notation."""
+    if derivation is None:
+        return DerivationLatexPrinter({"parameters": parameters})
+    notation = derivation.notation
+    partial = {"total": False, "partial": True}.get(notation.derivative)
+    if partial is None:
+        partial = _differentiates_by_several(derivation)
+    return DerivationLatexPrinter({"parameters": tuple(derivation.parameters),
+                                   "notation": notation, "partial": partial})
 
 
 def expression_to_latex(expr: sp.Basic, parameters: tuple = ()) -> str:
@@ -118,10 +316,10 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "#": r"\#", "%": r"\%", "&": r"\&",
                   "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
 
 
-def _escape_text(text: str) -> str:
+def escape_text(text: str) -> str:
     """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written.
 
-    >>> print(_escape_text("J_1 ^ {x} $J_1$"))
+    >>> print(escape_text("J_1 ^ {x} $J_1$"))
     J\\_1 \\^{} \\{x\\} $J_1$
     """
     pieces = text.split("$")
@@ -130,92 +328,279 @@ def _escape_text(text: str) -> str:
     return "$".join(pieces)
 
 
-@dataclass(frozen=True)
-class Line:
-    """One printed line of a derivation: the left side (first line only, else empty), the
-    right side, both in LaTeX, the justification (text with ``$...$`` math) and the verdict."""
-
-    number: int
-    left: str
-    right: str
-    justification: str
-    verdict: "StepReport | None" = None
-    #: the step's relation to the one before it, as LaTeX (``=``, ``\le``, ...)
-    relation: str = "="
-
-
-def lines(derivation: "Derivation", report: "Report | None" = None) -> list[Line]:
-    """Returns the derivation's lines, the one form every printer reads.
-
-    >>> import sympy as sp
-    >>> from pgsym import Derivation
-    >>> x = sp.Symbol("x")
-    >>> [(l.left, l.right) for l in lines(Derivation("d", start=x * x).step(x**2, rule="algebra"))]
-    [('x^{2}', 'x^{2}')]
-    """
-    def show(expr: sp.Basic) -> str:
-        return expression_to_latex(expr, derivation.parameters)
-
-    verdicts = {s.number: s for s in report.steps} if report is not None else {}
-    return [Line(number, show(derivation.start) if number == 1 else "", show(step.expr),
-                 step.justification, verdicts.get(number), RELATION_LATEX[step.relation])
-            for number, step in enumerate(derivation.steps, start=1)]
+_escape_text = escape_text
 
 
 #: how each relation a step may claim is typeset
 RELATION_LATEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
 
 
-def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
-                        environment: str = "align*", justification_width: str | None = None) -> str:
-    """Returns the derivation as aligned steps with their justifications, like the notes.
+@dataclass(frozen=True)
+class Line:
+    """One step as every printer reads it: the left side (first step only, else empty), the
+    right side (as pieces where it is broken across lines), both in LaTeX, the relation, the
+    justification (text with ``$...$`` math) and the step's report."""
 
-    With a ``report``, each justification ends with the step's verdict; with a
-    ``justification_width`` (``"6cm"``), each justification is a tag that wide at the right
-    margin, which amsmath moves below a step too wide to share its line.
+    number: int
+    left: str
+    pieces: tuple[str, ...]
+    justification: str
+    verdict: "StepReport | None" = None
+    relation: str = "="
+
+    @property
+    def right(self) -> str:
+        """The right side on one line."""
+        return " ".join(self.pieces)
+
+
+#: ems of math (roughly) that fit on one line of the document, and beside a justification
+_PAGE_EMS = 38.0
+
+
+def width(latex: str) -> float:
+    """The width of typeset math in ems, roughly: what is set small counts less, a fraction
+    as its wider part, commands by what they print.
+
+    >>> width("x + y") < width("x + y + z")
+    True
     """
-    rows = []
-    for line in lines(derivation, report):
-        comment = r"\# " + _escape_text(line.justification)
-        verdict = "" if line.verdict is None else "[" + verdict_label(line.verdict) + "]"
-        if not justification_width:
-            comment = r"\text{" + comment + "}" + (r" \quad \text{" + verdict + "}" if verdict else "")
-            rows.append(f"{line.left} &{line.relation} {line.right} && {comment}")
-            continue
-        # a tag: amsmath sets it at the right margin, or below the step where the step is wide
-        tag = rf"\tag*{{\parbox[t]{{{justification_width}}}{{\raggedright\small {comment} {verdict}}}}}"
-        if line.left and len(_visible(line.left + line.right)) > _LONG_LINE:
-            rows.append(f"{line.left} & \\notag")  # the start on a line of its own
-            rows.append(f"&{line.relation} {line.right} {tag}")
+    return _width(latex, 1.0)
+
+
+_COMMAND_EMS = {"left": 0.35, "right": 0.35, "mid": 0.8, "sum": 1.4, "prod": 1.4,
+                "int": 0.8, "nabla": 0.8, "partial": 0.55, "mathbb": 0, "log": 1.4, "exp": 1.6,
+                "sim": 1.0, "quad": 1.0, "qquad": 2.0, "cdot": 0.6, "leq": 1.0, "geq": 1.0,
+                "le": 1.0, "ge": 1.0, "lVert": 0.5, "rVert": 0.5, "delta": 0.5, "substack": 0,
+                "operatorname": 0, "mathrm": 0, "text": 0, "displaystyle": 0, "limits": 0}
+
+
+def _groups(latex: str) -> Iterator[tuple[str, str]]:
+    """Tokens of ``latex``: ("cmd", name), ("group", inner), ("sub", inner), ("char", c)."""
+    i = 0
+    while i < len(latex):
+        c = latex[i]
+        if c == "\\":
+            match = re.match(r"\\([A-Za-z]+|.)", latex[i:])
+            yield "cmd", match.group(1)
+            i += len(match.group(0))
+        elif c == "{":
+            depth, j = 1, i + 1
+            while j < len(latex) and depth:
+                depth += {"{": 1, "}": -1}.get(latex[j], 0)
+                j += 1
+            yield "group", latex[i + 1:j - 1]
+            i = j
+        elif c in "^_":
+            rest = latex[i + 1:].lstrip()
+            skipped = len(latex[i + 1:]) - len(rest)
+            if rest.startswith("{"):
+                inner = next(_groups(rest))[1]
+                yield "sub", inner
+                i += 1 + skipped + len(inner) + 2
+            else:
+                match = re.match(r"\\[A-Za-z]+|.", rest)
+                yield "sub", match.group(0) if match else ""
+                i += 1 + skipped + (len(match.group(0)) if match else 0)
         else:
-            rows.append(f"{line.left} &{line.relation} {line.right} {tag}")
-    body = " \\\\\n".join(rows)
-    return f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}\n"
+            yield "char", c
+            i += 1
 
 
-#: characters of typeset math (roughly) that fit beside a justification column on a page
-_LONG_LINE = 45
+def _width(latex: str, scale: float) -> float:
+    total = 0.0
+    tokens = list(_groups(latex))
+    k = 0
+    subs: list[float] = []
+    while k < len(tokens):
+        kind, value = tokens[k]
+        if kind != "sub" and subs:
+            total += max(subs)
+            subs = []
+        if kind == "cmd" and value in ("frac", "dfrac"):
+            parts = [t[1] for t in tokens[k + 1:k + 3] if t[0] == "group"]
+            total += max(_width(p, scale * 0.85) for p in parts) if parts else 0
+            k += 3
+            continue
+        if kind == "cmd" and value == "text":
+            if k + 1 < len(tokens) and tokens[k + 1][0] == "group":
+                total += 0.5 * scale * len(tokens[k + 1][1])
+                k += 2
+                continue
+        if kind == "cmd" and value == "substack":
+            if k + 1 < len(tokens):
+                rows = tokens[k + 1][1].split(r"\\")
+                total += max(_width(r, scale) for r in rows)
+                k += 2
+                continue
+        if kind == "cmd":
+            total += scale * _COMMAND_EMS.get(value, 0.65 if len(value) > 1 else 0.4)
+        elif kind == "group":
+            total += _width(value, scale)
+        elif kind == "sub":
+            subs.append(_width(value, scale * 0.7))
+        elif value in "+-=<>":
+            total += scale * 1.5
+        elif value in "(),;|":
+            total += scale * 0.4
+        elif not value.isspace():
+            total += scale * 0.55
+        k += 1
+    return total + (max(subs) if subs else 0)
 
 
-def _visible(latex: str) -> str:
-    """The characters of ``latex`` that are typeset, roughly: commands and braces dropped."""
-    return re.sub(r"\\[a-zA-Z]+|[{}\s^_]", "", latex)
+def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
+            after: int | None) -> tuple[str, ...]:
+    """The right side of a step, broken before top-level ``+`` or ``-`` into pieces of at
+    most ``room`` ems (or after ``after`` terms, where the author asked); one piece where it
+    fits or cannot be broken."""
+    whole = printer.doprint(expr)
+    if not isinstance(expr, sp.Add) or (after is None and width(whole) <= room):
+        return (whole,)
+    terms = printer.ordered_terms(expr)
+    if after is not None:
+        return (printer._join_terms(terms[:after]),
+                printer._join_terms(terms[after:], first=False))
+    pieces, current = [], []
+    for term in terms:
+        trial = printer._join_terms(current + [term], first=not pieces)
+        if current and width(trial) > room:
+            pieces.append(printer._join_terms(current, first=not pieces))
+            current = [term]
+        else:
+            current.append(term)
+    pieces.append(printer._join_terms(current, first=not pieces))
+    return tuple(pieces)
+
+
+def lines(derivation: "Derivation", report: "Report | None" = None, *,
+          room: float = _PAGE_EMS) -> list[Line]:
+    """Returns the derivation's steps as lines, the one form every printer reads.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation
+    >>> x = sp.Symbol("x")
+    >>> for line in lines(Derivation("d", start=(x + 1)**2).step(x**2 + 2*x + 1, rule="algebra")):
+    ...     print(line.left, line.relation, line.right)
+    \\left(x + 1\\right)^{2} = x^{2} + 2 x + 1
+    """
+    printer = printer_for(derivation)
+    steps = {s.number: s for s in report.steps} if report is not None else {}
+    left = printer.doprint(derivation.start)
+    out = []
+    for number, step in enumerate(derivation.steps, start=1):
+        after = derivation.notation.break_after.get(number)
+        out.append(Line(number, left if number == 1 else "",
+                        _pieces(printer, step.expr, room, after), step.justification,
+                        steps.get(number), RELATION_LATEX[step.relation]))
+    return out
 
 
 def verdict_label(step_report: "StepReport") -> str:
-    """The verdict as printed beside a step: ``proved``, ``checked numerically only: NOT
-    verified: 72 points, 0 undefined``... (see :mod:`pgsym.printing.verdicts`); a proof that
-    rests on declared distributions being normalised says so (``proved under a stated
-    assumption; assuming p is a probability distribution``)."""
+    """The verdict in words: ``proved``, ``checked numerically only, not proved: 72
+    points, 0 undefined``... (see :mod:`pgsym.printing.verdicts`); a proof that rests on
+    declared distributions being normalised says so (``proved under a stated assumption;
+    assuming p is a probability distribution``)."""
     assumed = assumed_distributions(step_report.verdict)
     label = verdicts.label(step_report)
     return f"{label}; {assumed}" if assumed and step_report.ok else label
 
 
-def _paragraph_to_latex(paragraph: str) -> str:
-    if paragraph.startswith("$$") and paragraph.endswith("$$"):
-        return "\\[ " + paragraph[2:-2].strip() + " \\]"
-    return _escape_text(paragraph)
+def verdict_note(step_report: "StepReport") -> str:
+    """What a reader needs beyond a step's mark, in words: the assumption a proof rests on,
+    why a step fails (its counterexample); empty for a plain proof."""
+    status = verdicts.status(step_report)
+    if status is verdicts.Status.PROVED:
+        return ""
+    if step_report.ok:
+        note = verdict_label(step_report)
+        assumption = step_report.verdict.assumption
+        return f"{note}: {assumption}" if assumption and assumption not in note else note
+    return step_report.cause()
+
+
+#: a justification longer than this many characters is set in a narrow paragraph
+_SHORT_JUSTIFICATION = 38
+
+
+def _tag(justification: str, mark: str) -> str:
+    text = escape_text(justification)
+    visible = re.sub(r"\$[^$]*\$", "xxxxxx", justification)
+    if len(visible) <= _SHORT_JUSTIFICATION:
+        return rf"\tag*{{\small ({text}){mark}}}"
+    return (rf"\tag*{{\parbox[t]{{5.2cm}}{{\raggedleft\small ({text}){mark}}}}}")
+
+
+def _mark(step_report: "StepReport | None", letter: str) -> str:
+    """The small mark beside a justification: the verdict's symbol, and a letter pointing
+    to its note where it has one."""
+    if step_report is None:
+        return ""
+    symbol = verdicts.style(step_report).latex
+    return rf"\,${symbol}" + (f"^{{\\mathrm{{{letter}}}}}" if letter else "") + "$"
+
+
+def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
+                        environment: str = "align*", room: float = _PAGE_EMS) -> str:
+    """Returns the derivation as aligned steps with their justifications, like a paper.
+
+    With a ``report``, each justification carries a small mark of the step's verdict; a
+    verdict that needs words (an assumption, a counterexample) gets a letter and a note
+    under the derivation. With the notation's ``justifications="numbered"`` the steps carry
+    numbers explained in a list under the derivation instead. A derivation without steps
+    prints its start alone.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation
+    >>> x = sp.Symbol("x")
+    >>> print(derivation_to_latex(Derivation("d", start=x * (x + 1)).step(x**2 + x, rule="algebra")), end="")
+    \\begin{align*}
+    x \\left(x + 1\\right) &= x^{2} + x \\tag*{\\small (algebra)}
+    \\end{align*}
+    """
+    printer = printer_for(derivation)
+    if not derivation.steps:
+        start = printer.doprint(derivation.start)
+        return (f"\\begin{{{environment}}}\n{start}\n\\end{{{environment}}}\n"
+                if environment == "aligned" else f"\\[ {start} \\]\n")
+    numbered = derivation.notation.justifications == "numbered"
+    rows, notes, legend = [], [], []
+    inline = environment == "aligned"
+    for line in lines(derivation, report, room=room):
+        note = verdict_note(line.verdict) if line.verdict is not None else ""
+        letter = chr(ord("a") + len(notes)) if note else ""
+        if note:
+            notes.append((letter, note))
+        mark = _mark(line.verdict, letter)
+        if inline:
+            tag = rf"&& \text{{({escape_text(line.justification)})}}"
+        elif numbered:
+            tag = rf"\tag{{{derivation_tag(line.number)}}}"
+            legend.append((line.number, line.justification, mark))
+        else:
+            tag = _tag(line.justification, mark)
+        first, *rest = line.pieces
+        if line.left and width(line.left) + width(first) > room:
+            rows.append(rf"\lefteqn{{{line.left}}}")  # a long start on a line of its own
+            rows.append(rf"\qquad &{line.relation} {first} {tag}")
+        else:
+            rows.append(f"{line.left} &{line.relation} {first} {tag}")
+        rows += [rf"&\qquad {piece}" for piece in rest]
+    body = " \\\\\n".join(rows)
+    out = f"\\begin{{{environment}}}\n{body}\n\\end{{{environment}}}\n"
+    if legend:
+        out += ("\\begin{enumerate}\\small\n" + "".join(
+            rf"\item[({derivation_tag(n)})] {escape_text(j)}{m}" + "\n"
+            for n, j, m in legend) + "\\end{enumerate}\n")
+    if notes and not inline:
+        out += "".join(rf"\par\noindent{{\footnotesize $^{{\mathrm{{{letter}}}}}$ "
+                       rf"{escape_text(note)}}}" + "\n" for letter, note in notes)
+    return out
+
+
+def derivation_tag(number: int) -> str:
+    """The tag of a step in the numbered style."""
+    return str(number)
 
 
 _PREAMBLE = r"""\documentclass[11pt]{article}
@@ -229,43 +614,67 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def document_to_latex(document: "Document", *, header: str = "") -> str:
-    """Returns a standalone LaTeX document (amsmath): the sections, every derivation aligned
-    with its justifications and verdicts, the figures and the errata.
+class LatexBackend(Backend):
+    """A standalone LaTeX document (amsmath): each derivation aligned with its
+    justifications, the figures included by file name (compile beside them)."""
 
-    Figures are included by file name, so compile beside them (``pgsym build --pdf`` does).
-    """
-    out = [header, _PREAMBLE,
-           f"\\title{{{_escape_text(document.title)}}}",
-           "\\author{Verified and generated by pgsym}",
-           f"\\date{{\\parbox{{\\linewidth}}{{\\centering\\small From: {_escape_text(document.source)}}}}}"
-           if document.source else "\\date{}", "", "\\begin{document}", "\\maketitle", "",
-           _escape_text(summary(list(document.reports))) + ".", ""]
-    for section in document.sections:
-        out += [f"\\section*{{{_escape_text(section.title)}}}", ""]
-        out += [p for paragraph in section.paragraphs() for p in (_paragraph_to_latex(paragraph), "")]
-        for entry in section.entries:
-            derivation, report = entry.derivation, document.report(entry)
-            out += [f"\\subsection*{{{_escape_text(heading(entry))}}}", ""]
-            if derivation.description:
-                out += [_escape_text(derivation.description), ""]
-            out += [derivation_to_latex(derivation, report, justification_width="5.5cm")]
-        for figure in document.figures_of(section):
-            out += ["\\begin{figure}[htbp]", "\\centering",
-                    f"\\IfFileExists{{{figure.file}}}{{\\includegraphics[width=0.75\\linewidth]"
-                    f"{{{figure.file}}}}}{{\\fbox{{{_escape_text(figure.file)} was not built}}}}",
-                    f"\\caption{{{_escape_text(figure.caption)}}}", "\\end{figure}", ""]
-    out += ["\\section*{Errata}", ""]
-    errata = document.errata()
-    if errata:
-        out.append("\\begin{itemize}")
-        for found in errata:
-            out.append(f"\\item \\textbf{{{_escape_text(found.erratum.location)}}}: the notes say "
-                       f"``{_escape_text(found.erratum.says)}''. Correction: "
-                       f"{_escape_text(found.erratum.correction)}. Shown by: "
-                       f"\\emph{{{_escape_text(found.entry.derivation.name)}}} ({found.status}).")
-        out.append("\\end{itemize}")
-    else:
-        out.append("None recorded.")
-    out += ["", "\\end{document}", ""]
-    return "\n".join(out)
+    def __init__(self, header: str = ""):
+        self.header = header
+
+    def text(self, text: str) -> str:
+        return escape_text(text)
+
+    def strong(self, text: str) -> str:
+        return rf"\textbf{{{escape_text(text)}}}"
+
+    def quote(self, text: str) -> str:
+        return f"``{escape_text(text)}''"
+
+    def reference(self, entry) -> str:
+        return rf"\emph{{{escape_text(entry.derivation.name)}}}"
+
+    def begin(self, document, summary_line: str) -> list[str]:
+        source = (rf"\date{{\parbox{{\linewidth}}{{\centering\small From: "
+                  rf"{escape_text(document.source)}}}}}" if document.source else r"\date{}")
+        return [self.header, _PREAMBLE, rf"\title{{{escape_text(document.title)}}}",
+                r"\author{Verified and generated by pgsym}", source, "", r"\begin{document}",
+                r"\maketitle", "", escape_text(summary_line) + _MARKS_EXPLAINED, ""]
+
+    def section(self, title: str) -> list[str]:
+        return [rf"\section*{{{escape_text(title)}}}", ""]
+
+    def display(self, latex: str) -> list[str]:
+        return [rf"\[ {latex} \]", ""]
+
+    def derivation(self, entry, report) -> list[str]:
+        out = [rf"\subsection*{{{escape_text(heading(entry))}}}", ""]
+        if entry.derivation.description:
+            out += [escape_text(entry.derivation.description), ""]
+        return out + [derivation_to_latex(entry.derivation, report)]
+
+    def figure(self, figure) -> list[str]:
+        return [r"\begin{figure}[htbp]", r"\centering",
+                rf"\IfFileExists{{{figure.file}}}{{\includegraphics[width=0.75\linewidth]"
+                rf"{{{figure.file}}}}}{{\fbox{{{escape_text(figure.file)} was not built}}}}",
+                rf"\caption{{{escape_text(figure.caption)}}}", r"\end{figure}", ""]
+
+    def errata(self, sentences: list[str]) -> list[str]:
+        out = [r"\section*{Errata}", ""]
+        if not sentences:
+            return out + ["None recorded."]
+        return out + [r"\begin{itemize}", *(rf"\item {s}" for s in sentences), r"\end{itemize}"]
+
+    def end(self) -> list[str]:
+        return ["", r"\end{document}", ""]
+
+
+_MARKS_EXPLAINED = (r" Each step's justification stands in brackets at the right; the mark"
+                    r" after it is the step's verdict ($\checkmark$ proved, $\approx$ checked"
+                    r" numerically, $\times$ refuted or wrongly justified, $?$ unknown), and a"
+                    r" letter points to a note under the derivation.")
+
+
+def document_to_latex(document: "Document", *, header: str = "") -> str:
+    """Returns a standalone LaTeX document: the sections, every derivation aligned with its
+    justifications and verdicts, the figures and the errata."""
+    return render(document, LatexBackend(header))

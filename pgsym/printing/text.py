@@ -1,10 +1,13 @@
 """Plain-text tables of verification reports, for the terminal."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pgsym.printing import verdicts
-from pgsym.report import Justification, Report, step_location
+from pgsym.printing.pipeline import Backend, erratum_sentence
+from pgsym.printing.verdicts import summary
+from pgsym.report import Justification, Report
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.document import Document
@@ -43,36 +46,84 @@ def report_table(reports: list[Report], equations: dict[str, str] | None = None)
     return "\n".join([line(header), rule, *map(line, rows)])
 
 
-def summary(reports: list[Report]) -> str:
-    """Returns one closing line: how many derivations and steps hold, and how strongly.
-
-    Steps that pass on numeric evidence (opted in) and steps proved under an assumption
-    they state are counted apart, so a reader sees what the verdict rests on.
-    """
-    steps = [s for r in reports for s in r.steps]
-    counts = {status: sum(verdicts.status(s) is status for s in steps) for status in verdicts.Status}
-    held = sum(r.ok for r in reports)
-    parts = ", ".join(f"{counts[k]} {k.value}" for k in verdicts.Status if counts[k])
-    line = f"{held} of {len(reports)} derivations verified; {len(steps)} steps: {parts}"
-    near = [step_location(r.derivation, s.number, s.step.rule) + f" ({s.seconds:.1f} s)"
-            for r in reports for s in r.near_limit()]
-    if near:
-        line += (f"\nwarning: {len(near)} step(s) used over a quarter of their CPU time limit "
-                 f"and may turn unknown on a slower machine (raise --time-limit): "
-                 + "; ".join(near))
-    return line
-
-
 def errata_list(document: "Document") -> str:
     """Returns the document's errata, each with the derivation showing it."""
-    lines = ["Errata in the notes:"]
-    for found in document.errata():
-        lines.append(f"- {found.erratum.location}: the notes say \"{found.erratum.says}\".")
-        lines.append(f"  Correction: {found.erratum.correction}.")
-        lines.append(f"  Shown by: {found.entry.derivation.name} ({found.status}).")
-    if len(lines) == 1:
-        lines.append("(none recorded)")
-    return "\n".join(lines)
+    backend = TextBackend()
+    return "\n".join(backend.errata([erratum_sentence(f, backend) for f in document.errata()]))
+
+
+def report_to_text(report: Report) -> str:
+    """A table with one row per step, the summary line, and why each failing step fails."""
+    return "\n".join([report_table([report]), summary([report]), *report.failures()])
+
+
+_PLAIN = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ",
+          "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
+          "nabla": "∇", "partial": "∂", "sum": "Σ", "prod": "Π", "int": "∫", "sim": "~",
+          "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "cdot": "·", "mid": "|",
+          "lVert": "‖", "rVert": "‖", "infty": "∞", "log": "log", "exp": "exp", "to": "→",
+          "quad": " ", "qquad": "  ", "approx": "≈", "times": "×", "checkmark": "✓"}
+
+
+def plain_math(latex: str) -> str:
+    """LaTeX math as plain text, for the terminal.
+
+    >>> plain_math(r"\\mathbb{E}_{x \\sim p}\\left[\\nabla_{\\theta} \\log p\\right] = \\frac{a}{b}")
+    'E_{x ~ p}[∇_θ log p] = (a)/(b)'
+    """
+    text = re.sub(r"\\mathbb\{(\w)\}", r"\1", latex)
+    text = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![A-Za-z])\.?", "", text)
+    for _ in range(3):
+        text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
+    text = re.sub(r"\\([A-Za-z]+)(?![A-Za-z])", lambda m: _PLAIN.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"_\{(\S)\}", r"_\1", text)
+    return re.sub(r"_\{([^{}]*)\}", r"_{\1}", text).replace("\\,", " ")
+
+
+def plain_text(text: str) -> str:
+    """Prose with ``$...$`` math as plain text."""
+    pieces = text.split("$")
+    return "".join(plain_math(p) if i % 2 else p for i, p in enumerate(pieces))
+
+
+class TextBackend(Backend):
+    """Plain text for a terminal: the math as readable text, verdicts in words."""
+
+    def text(self, text: str) -> str:
+        return plain_text(text)
+
+    def quote(self, text: str) -> str:
+        return f'"{plain_text(text)}"'
+
+    def begin(self, document, summary_line: str) -> list[str]:
+        return [document.title, "", summary_line, ""]
+
+    def section(self, title: str) -> list[str]:
+        return [title, "=" * len(title), ""]
+
+    def display(self, latex: str) -> list[str]:
+        return ["    " + plain_math(latex), ""]
+
+    def derivation(self, entry, report) -> list[str]:
+        from pgsym.document import heading
+        from pgsym.printing.latex import lines, verdict_label
+
+        out = [heading(entry), ""]
+        if entry.derivation.description:
+            out += [plain_text(entry.derivation.description), ""]
+        for line in lines(entry.derivation, report, room=10**6):
+            if line.left:
+                out.append("    " + plain_math(line.left))
+            verdict = f" [{verdict_label(line.verdict)}]" if line.verdict is not None else ""
+            out.append(f"      {plain_math(line.relation)} {plain_math(line.right)}"
+                       f"    ({plain_text(line.justification)}){verdict}")
+        return out + [""]
+
+    def figure(self, figure) -> list[str]:
+        return [f"[figure {figure.file}: {plain_text(figure.caption)}]", ""]
+
+    def errata(self, sentences: list[str]) -> list[str]:
+        return ["Errata in the notes:", *([f"- {s}" for s in sentences] or ["(none recorded)"])]
 
 
 def checks_table(results: list) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from pgsym.report import Justification, StepReport, VerdictKind
+from pgsym.report import Justification, Report, StepReport, VerdictKind, step_location
 
 
 class Status(enum.Enum):
@@ -26,24 +26,29 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Style:
-    """A status as text, as a CSS class, and as a badge; ``passes`` as in the report."""
+    """A status as text, as a CSS class, as a badge, and as the small mark LaTeX sets beside
+    a justification (math mode); ``passes`` as in the report."""
 
     label: str
     css: str
     badge: str
     passes: bool
+    latex: str
 
 
 STYLES = {
-    Status.PROVED: Style("proved", "proved", "✅", True),
-    Status.PROVED_ASSUMING: Style("proved under a stated assumption", "assumed", "☑️", True),
+    Status.PROVED: Style("proved", "proved", "✅", True, r"\checkmark"),
+    Status.PROVED_ASSUMING: Style("proved under a stated assumption", "assumed", "☑️", True,
+                                  r"\checkmark"),
     Status.NUMERIC_ACCEPTED: Style("checked numerically (accepted, not proved)",
-                                   "numeric-accepted", "🔢", True),
-    Status.NUMERIC: Style("checked numerically only, not proved", "numeric", "🔢", False),
-    Status.REFUTED: Style("refuted", "refuted", "❌", False),
-    Status.UNKNOWN: Style("unknown", "unknown", "❓", False),
-    Status.WRONG_JUSTIFICATION: Style("wrong justification", "wrong-justification", "❌", False),
-    Status.RULE_TIMEOUT: Style("rule check timed out", "wrong-justification", "❓", False),
+                                   "numeric-accepted", "🔢", True, r"\approx"),
+    Status.NUMERIC: Style("checked numerically only, not proved", "numeric", "🔢", False,
+                          r"\approx"),
+    Status.REFUTED: Style("refuted", "refuted", "❌", False, r"\times"),
+    Status.UNKNOWN: Style("unknown", "unknown", "❓", False, "?"),
+    Status.WRONG_JUSTIFICATION: Style("wrong justification", "wrong-justification", "❌", False,
+                                      r"\times"),
+    Status.RULE_TIMEOUT: Style("rule check timed out", "wrong-justification", "❓", False, "?"),
 }
 
 
@@ -83,3 +88,24 @@ def label(step: StepReport, shout: bool = False) -> str:
         if verdict.tolerance is not None:
             text += f", rel. tol. {verdict.tolerance:.0e}"
     return text.upper() if shout and not step.ok else text
+
+
+def summary(reports: list[Report]) -> str:
+    """Returns one closing line: how many derivations and steps hold, and how strongly.
+
+    Steps that pass on numeric evidence (opted in) and steps proved under an assumption
+    they state are counted apart, so a reader sees what the verdict rests on.
+    """
+    steps = [s for r in reports for s in r.steps]
+    counts = {kind: sum(status(s) is kind for s in steps) for kind in Status}
+    held = sum(r.ok for r in reports)
+    parts = ", ".join(f"{counts[k]} {k.value}" for k in Status if counts[k])
+    line = f"{held} of {len(reports)} derivations verified; {len(steps)} steps" + (
+        f": {parts}" if parts else "")
+    near = [step_location(r.derivation, s.number, s.step.rule) + f" ({s.seconds:.1f} s)"
+            for r in reports for s in r.near_limit()]
+    if near:
+        line += (f"\nwarning: {len(near)} step(s) used over a quarter of their CPU time limit "
+                 f"and may turn unknown on a slower machine (raise --time-limit): "
+                 + "; ".join(near))
+    return line

@@ -1,0 +1,103 @@
+"""The build as a library function, ``pgsym.build``: verify a package's derivations, write
+the document and the kernels it declares, and return what happened.
+
+``pgsym build`` is this function with its arguments parsed and its result printed. (The
+module is not called ``build``: importing it would hide the function ``pgsym.build``.)
+
+>>> import inspect
+>>> list(inspect.signature(build).parameters)[:3]
+['package', 'out', 'settings']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from pgsym import catalog
+from pgsym.document import Document, assemble
+from pgsym.report import Report
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the document (with its reports), where it went, the files it
+    changed, the PDF and the kernels' file where it wrote them."""
+
+    document: Document
+    out: Path
+    changed: tuple[Path, ...]
+    pdf: Path | None = None
+    kernels: Path | None = None
+    #: True when the kernels' file was rewritten (False: it was up to date)
+    kernels_written: bool = False
+    #: why the kernels were not written, if they were declared and not written
+    kernels_error: str = ""
+    entries: tuple[catalog.Entry, ...] = field(default=(), repr=False)
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        return self.document.reports
+
+    @property
+    def ok(self) -> bool:
+        """True when every derivation verified and every declared output was written."""
+        return self.document.ok and not self.kernels_error
+
+
+def _quiet(message: str) -> None:
+    """The default progress: say nothing."""
+
+
+def build(package: str = "derivations", out: Path | None = None, settings=None, *,
+          pdf: bool = False, figures: bool = True, kernels: Path | None = None,
+          progress: Callable[[str], None] = _quiet,
+          on_verified: Callable[[list[catalog.Entry], list[Report]], None] | None = None,
+          on_done: Callable[[int], None] | None = None) -> BuildResult:
+    """Verifies every derivation of ``package``, writes its document into ``out`` (default:
+    the package's ``generated/`` folder) and the NumPy kernels it declares (``KERNELS``) into
+    ``kernels`` (default: the file the declaration names); returns a :class:`BuildResult`.
+
+    Declarations (figures, kernels) are checked before the minute verification takes: a
+    wrong one raises :class:`pgsym.DerivationError` or :class:`pgsym.codegen.BuildError`;
+    a PDF that does not compile raises :class:`pgsym.publish.PublishError`.
+    ``on_verified`` sees the entries and their reports as soon as they are verified (the
+    command line prints its table there), ``on_done`` the number verified so far.
+    """
+    from pgsym import codegen, publish
+    from pgsym.verification import Settings
+
+    settings = settings if settings is not None else Settings()
+    entries = catalog.discover(package)
+    derivations = {e.derivation.name: e.derivation for e in entries}
+    drawings = publish.declared_figures(package) if figures else ()
+    declared = codegen.declared_kernels(package)
+    if declared is None and kernels is not None:
+        raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
+                                 f"kernels to write to {kernels}")
+    if declared is not None:
+        codegen.check_kernels(declared, derivations, package)
+    out = out if out is not None else catalog.output_path(package, "generated")
+    reports = catalog.verify_entries(entries, settings, on_done=on_done or (lambda done: None))
+    if on_verified is not None:
+        on_verified(entries, reports)
+    document = assemble(entries, reports, package=package)
+    changed = publish.write_document(document, out, drawings=drawings, progress=progress)
+    result = BuildResult(document, out, tuple(changed), entries=tuple(entries))
+    if pdf:
+        result = _replace(result, pdf=publish.compile_pdf(out / "notes.tex", progress=progress))
+    if declared is None:
+        return result
+    target = kernels or catalog.output_path(package, declared.file)
+    try:
+        source = codegen.module_source(declared, derivations, {r.derivation: r for r in reports},
+                                       package=package)
+    except codegen.BuildError as error:
+        return _replace(result, kernels=target, kernels_error=str(error))
+    return _replace(result, kernels=target, kernels_written=codegen.write_kernels(target, source))
+
+
+def _replace(result: BuildResult, **changes) -> BuildResult:
+    import dataclasses
+
+    return dataclasses.replace(result, **changes)
