@@ -46,7 +46,7 @@ def component(i: int, j: int, definitions: dict) -> Derivation:
         definitions=definitions,
         parameters=(wrt,),
         equation="eq. (11)",
-        description="Exact gradient of J_avR on a 2-state 2-action MDP: stationary d, differential Q.",
+        description="Exact gradient of $J_{avR}$ on a 2-state 2-action MDP: stationary $d$, differential $Q$.",
     )
     derivation.step(sp.Sum(d(s) * sp.Sum(sp.Mul(pi(s, a), score, Q_diff(s, a), evaluate=False),
                                          (a, 0, A - 1)), (s, 0, S - 1)),

@@ -26,7 +26,7 @@ def build() -> Derivation:
         start=sp.Subs(sp.Derivative(J(theta + alpha * gradient), alpha), alpha, 0),
         parameters=(theta,),
         equation="eqs. (4), (6)",
-        description="The update of eqs. (4) and (6) moves J up at rate |grad J|^2.",
+        description=r"The update of eqs. (4) and (6) moves $J$ up at rate $\lVert \nabla_\theta J \rVert^2$.",
         errata=(ERRATUM,),
     )
     d.step(gradient**2, rule="algebra", note="chain rule at $\\alpha = 0$; never negative")

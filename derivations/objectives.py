@@ -55,7 +55,7 @@ def average_value(definitions: dict) -> Derivation:
         start=J_avV,
         definitions=definitions,
         equation="section 2",
-        description="J_avV = J_avR/(1 - gamma) on a 2-state 2-action MDP, symbolic theta and gamma.",
+        description=r"$J_{avV} = J_{avR} / (1 - \gamma)$ on a 2-state 2-action MDP, symbolic $\theta$ and $\gamma$.",
         errata=(ERRATUM,),
     )
     bellman = sp.Sum(pi(s, a) * (R(s, a) + gamma * sp.Sum(P_(s, a, t) * V(t), (t, 0, S - 1))),
@@ -81,7 +81,7 @@ def start_value(definitions: dict) -> Derivation:
         start=J_1,
         definitions=definitions,
         equation="section 2",
-        description="J_1 = V(s_1) satisfies the Bellman equation of the start state.",
+        description="$J_1 = V(s_1)$ satisfies the Bellman equation of the start state.",
     )
     derivation.step(V(0), rule="definition", note="$s_1$ is state 0")
     derivation.step(sp.Sum(pi(0, a) * (R(0, a) + gamma * sp.Sum(P_(0, a, t) * V(t), (t, 0, S - 1))),

@@ -41,7 +41,8 @@ def build() -> Derivation:
         definitions={J: sp.Sum(_unevaluated(d(s), sp.Sum(_unevaluated(policy, R(s, a)), actions)), states)},
         parameters=(theta,),
         equation="eqs. (8)-(10)",
-        description="The likelihood-ratio gradient of a one-step MDP, for symbolic S and A.",
+        description="The likelihood-ratio gradient of a one-step MDP, for symbolic $S$ and $A$.",
+        notation={"conditional": {"pi": "2|1"}},
         errata=(ERRATUM,),
     )
     derivation.step(sp.Derivative(derivation.definitions[J], theta), rule="definition",

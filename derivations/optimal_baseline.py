@@ -66,7 +66,7 @@ def about_any_constant() -> Derivation:
         start=second_moment(b),
         parameters=(b, c),
         equation=EQUATION,
-        description="The second moment about b, written about another constant c.",
+        description="The second moment about $b$, written about another constant $c$.",
     )
     split = _total(g(a) - c, c - b)
     lemma.step(_sum(_product(pi(a), split**2)), rule="substitution", using={g(a) - b: split},
@@ -95,9 +95,9 @@ def optimal_baseline(lemma: Derivation, minimise: bool = True) -> Derivation:
         definitions=DEFINITIONS,
         parameters=(b,),
         equation=EQUATION,
-        description="The second moment of g - b is its value at b* plus (b - b*)^2 times the "
-                    "total weight, for A actions (A symbolic), so no constant baseline does "
-                    "better than b*.",
+        description="The second moment of $g - b$ is its value at $b^*$ plus $(b - b^*)^2$ times "
+                    "the total weight, for $A$ actions ($A$ symbolic), so no constant baseline "
+                    "does better than $b^*$.",
     )
     middle = lambda deviation: _total(second_moment(b_star),  # noqa: E731
                                       _product(2, b_star - b, deviation),

@@ -61,7 +61,7 @@ def component(i: int, j: int, definitions: dict) -> Derivation:
         definitions=definitions,
         parameters=(wrt,),
         equation="eq. (11)",
-        description="Exact policy gradient of J_1 on a 2-state, 2-action MDP, symbolic gamma.",
+        description=r"Exact policy gradient of $J_1$ on a 2-state, 2-action MDP, symbolic $\gamma$.",
         errata=(ERRATUM,) if (i, j) == (0, 0) else (),
     )
     d_.step(sp.Sum(d(s) * sp.Sum(sp.Mul(pi(s, a), score, Q(s, a), evaluate=False), (a, 0, A - 1)),

@@ -47,7 +47,7 @@ def general() -> Derivation:
         start=sp.Derivative(Expectation(f(x), (x, 1, K), density), theta),
         parameters=(theta,),
         equation="eq. (7)",
-        description="The gradient of an expectation is the expectation of f times the score.",
+        description="The gradient of an expectation is the expectation of $f$ times the score.",
     )
     return score_function_chain(d, density, K, theta)
 

@@ -18,6 +18,7 @@ def build() -> Derivation:
         parameters=(theta,),
         equation="section 3",
         description="The gradient of the policy is the policy times its score.",
+        notation={"conditional": {"pi": "2|1"}},
     )
     d.step(sp.Mul(gradient, sp.Mul(policy, 1 / policy, evaluate=False), evaluate=False),
            rule="multiply by one", note="$1 = \\frac{\\pi_\\theta(s, a)}{\\pi_\\theta(s, a)}$")

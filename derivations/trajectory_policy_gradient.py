@@ -70,8 +70,9 @@ def trajectory_score(lemma: Derivation) -> Derivation:
         definitions={P: sp.Lambda((tau, theta), mu(s(0)) * factors)},
         parameters=(theta,),
         equation="beyond the notes (trajectories)",
-        description="The score of a trajectory of symbolic length T is the sum of the policy's "
+        description="The score of a trajectory of symbolic length $T$ is the sum of the policy's "
                     "scores; the start distribution and the dynamics drop out.",
+        notation={"conditional": {"pi": "2|1", "p": 1}},
     )
     d.step(sp.Derivative(sp.log(mu(s(0)) * factors), theta), rule="definition",
            note="the probability of the trajectory")

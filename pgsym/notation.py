@@ -15,6 +15,7 @@ NotationError: Notation: justifications must be one of 'column', 'numbered', got
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -49,7 +50,9 @@ class Notation:
     """The notation of one derivation.
 
     ``conditional``: functions written with a bar, by name, and how many arguments stand
-    before it: ``{"pi": 1}`` prints ``pi(a, s)`` as ``\\pi(a \\mid s)``.
+    before it: ``{"pi": 1}`` prints ``pi(a, s)`` as ``\\pi(a \\mid s)``; or which arguments
+    (counted from 1) stand before and after it: ``{"pi": "2|1"}`` prints ``pi(s, a)`` as
+    ``\\pi(a \\mid s)``.
     ``sums``: names for sums over several variables, by their variables' names joined with
     commas: ``{"s_0,a_0,s_1,a_1": "\\tau"}`` prints that sum as ``\\sum_{\\tau}``. A sum over
     several variables that is not named shows its ranges the first time and only its
@@ -61,7 +64,7 @@ class Notation:
 
     derivative: str = "auto"
     gradient: bool = True
-    conditional: Mapping[str, int] = field(default_factory=dict)
+    conditional: Mapping[str, int | str] = field(default_factory=dict)
     parameters: str = "semicolon"
     sums: Mapping[str, str] = field(default_factory=dict)
     justifications: str = "column"
@@ -78,9 +81,11 @@ class Notation:
             raise NotationError(f"Notation: gradient must be True or False, got {self.gradient!r}")
 
         def count(key, value):
-            if not isinstance(key, str) or not isinstance(value, int) or value < 1:
+            pattern = isinstance(value, str) and re.fullmatch(r"\d+(,\d+)*\|\d+(,\d+)*", value)
+            if not isinstance(key, str) or not (pattern or isinstance(value, int) and value >= 1):
                 raise NotationError(f"Notation: conditional maps a function's name to the "
-                                    f"number of arguments before the bar (1 or more), got "
+                                    f"number of arguments before the bar (1 or more), or to "
+                                    f"their positions before and after it ('2|1'), got "
                                     f"{key!r}: {value!r}")
 
         def name(key, value):

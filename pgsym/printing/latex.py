@@ -93,6 +93,19 @@ def _brackets(inner: str, opening: str = "(", closing: str = ")") -> str:
     return f"{opening}{inner}{closing}"
 
 
+def _bar(declared: int | str | None, count: int) -> tuple[list[int], list[int]] | None:
+    """The positions of the arguments before and after a conditional's bar, or None where
+    the declaration does not fit ``count`` arguments."""
+    if declared is None:
+        return None
+    if isinstance(declared, int):
+        return (list(range(declared)), list(range(declared, count))) if count > declared else None
+    before, after = ([int(n) - 1 for n in side.split(",")] for side in declared.split("|"))
+    if sorted(before + after) != list(range(count)):
+        return None
+    return before, after
+
+
 def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:
     """The factors of a product, products inside it opened up (nobody brackets a product
     inside a product), in the order they stand."""
@@ -215,10 +228,11 @@ class DerivationLatexPrinter(LatexPrinter):
         arguments = [a for a in expr.args if a not in self._parameters()]
         parameters = [a for a in expr.args if a in self._parameters()]
         text = ", ".join(self._print(a) for a in arguments)
-        before_bar = self.notation.conditional.get(type(expr).__name__)
-        if before_bar is not None and len(arguments) > before_bar:
-            text = (", ".join(self._print(a) for a in arguments[:before_bar]) + r" \mid "
-                    + ", ".join(self._print(a) for a in arguments[before_bar:]))
+        bar = _bar(self.notation.conditional.get(type(expr).__name__), len(arguments))
+        if bar is not None:
+            before, after = bar
+            text = (", ".join(self._print(arguments[i]) for i in before) + r" \mid "
+                    + ", ".join(self._print(arguments[i]) for i in after))
         if parameters:
             joined = ", ".join(self._print(a) for a in parameters)
             if self.notation.parameters == "subscript":
