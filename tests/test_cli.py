@@ -222,7 +222,7 @@ def test_latex_prints_every_derivation_of_a_module_each_headed_by_its_name(make_
     assert "\\end{align*}\n\n% second\n\\begin{align*}\n" in out
     assert out.count("\\begin{align*}") == 2
     assert main(["latex", "several", "--package", package, "--verdicts"]) == 0
-    assert capsys.readouterr().out.count("[proved]") == 2
+    assert capsys.readouterr().out.count(r"\,$\checkmark$") == 2  # one step each, proved
 
 
 def test_latex_of_a_module_of_the_notes_that_builds_several(capsys):

@@ -175,3 +175,20 @@ def test_integers_past_pythons_digit_limit_print_exactly():
         sys.set_int_max_str_digits(limit)
     assert expression_to_latex(sp.Integer(huge)) == digits
     assert expression_to_latex(sp.Rational(-huge, 7)) == rf"- \frac{{{digits}}}{{7}}"
+
+
+def test_a_grouped_factor_keeps_its_grouping_without_brackets():
+    """Associativity must show: f (b / b) and (f / b) b print differently, with no [...]."""
+    a, b = sp.symbols("a b")
+    f = sp.Function("f")(a)
+    assert expression_to_latex(sp.Mul(f, sp.Mul(b, 1 / b, evaluate=False), evaluate=False)) == \
+        r"f(a) \frac{b}{b}"
+    assert expression_to_latex(sp.Mul(sp.Mul(f, 1 / b, evaluate=False), b, evaluate=False)) == \
+        r"\frac{f(a)}{b} b"
+
+
+def test_no_term_shows_two_signs():
+    a, b = sp.symbols("a b")
+    term = sp.Mul(-1, sp.Mul(-1, a, evaluate=False), evaluate=False)
+    printed = expression_to_latex(sp.Add(-1, term, b, evaluate=False))
+    assert "- -" not in printed and "+ -" not in printed

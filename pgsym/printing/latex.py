@@ -106,13 +106,12 @@ def _bar(declared: int | str | None, count: int) -> tuple[list[int], list[int]] 
     return before, after
 
 
-def _flat_factors(expr: sp.Mul) -> list[sp.Basic]:
-    """The factors of a product, products inside it opened up (nobody brackets a product
-    inside a product), in the order they stand."""
-    factors = []
-    for factor in expr.args:
-        factors += _flat_factors(factor) if isinstance(factor, sp.Mul) else [factor]
-    return factors
+def _in_denominator(factor: sp.Basic) -> bool:
+    return isinstance(factor, sp.Pow) and factor.exp.is_Rational and bool(factor.exp.is_negative)
+
+
+def _inverted(factor: sp.Pow) -> sp.Basic:
+    return factor.base if factor.exp == -1 else sp.Pow(factor.base, -factor.exp, evaluate=False)
 
 
 class DerivationLatexPrinter(LatexPrinter):
@@ -161,7 +160,10 @@ class DerivationLatexPrinter(LatexPrinter):
         others (``R(a) - b``, ``E[g^2] - E[g]^2``, ``R + \\gamma \\sum_t ...``)."""
         if not _canonical(expr):
             return list(expr.args)
-        return sorted(expr.as_ordered_terms(), key=lambda t: (_is_negative(t), _has_big_operator(t)))
+        # a polynomial reads by falling degree (x^2 + 2 x + 1); other sums keep SymPy's
+        # order, which puts simple terms first (theta + alpha grad J)
+        polynomial = not expr.atoms(sp.Function, sp.Derivative, *_BIG_OPERATORS)
+        return sorted(expr.as_ordered_terms() if polynomial else expr.args, key=lambda t: (_is_negative(t), _has_big_operator(t)))
 
     def _print_Add(self, expr: sp.Add, order=None) -> str:
         return self._join_terms(self.ordered_terms(expr))
@@ -169,22 +171,22 @@ class DerivationLatexPrinter(LatexPrinter):
     def _join_terms(self, terms: list[sp.Basic], first: bool = True) -> str:
         tex = ""
         for i, term in enumerate(terms):
-            if _is_negative(term):
-                tex += "- " if i == 0 and first else " - "
-                term = -term
-            elif i or not first:
-                tex += " + "
+            # the sign is read off the printed term, so that no term shows two signs
             term_tex = self._print(term)
             if self._needs_add_brackets(term):
                 term_tex = rf"\left({term_tex}\right)"
+            if term_tex.startswith("-"):
+                tex += "- " if i == 0 and first else " - "
+                term_tex = term_tex[1:].lstrip()
+            elif i or not first:
+                tex += " + "
             tex += term_tex
         return tex
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        if _canonical(expr):
-            factors = sorted(expr.as_ordered_factors(), key=_factor_rank)
-        else:
-            factors = _flat_factors(expr)
+        if not _canonical(expr):
+            return self._written_product(expr)
+        factors = sorted(expr.as_ordered_factors(), key=_factor_rank)
         sign = ""
         if factors[0].is_Number and factors[0].is_negative:
             sign = "- "
@@ -206,6 +208,36 @@ class DerivationLatexPrinter(LatexPrinter):
         if not denominator:
             return sign + top
         return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
+
+    def _written_product(self, expr: sp.Mul) -> str:
+        """A product as its author built it: factors in their order, a grouped factor as its
+        own product or fraction (``\\nabla \\pi \\frac{\\pi}{\\pi}`` is not
+        ``\\frac{\\nabla \\pi \\pi}{\\pi}``), and no bracket around a product."""
+        factors = list(expr.args)
+        sign = ""
+        if len(factors) > 1 and factors[0] == -1:
+            sign, factors = "- ", factors[1:]
+        top = [f for f in factors if not _in_denominator(f)]
+        bottom = [_inverted(f) for f in factors if _in_denominator(f)]
+        if bottom:
+            return sign + rf"\frac{{{self._written_factors(top) if top else '1'}}}" \
+                          rf"{{{self._written_factors(bottom)}}}"
+        rest = self._written_factors(factors)
+        if sign and rest.startswith("-"):  # -(-a) is a
+            return rest[1:].lstrip()
+        return sign + rest
+
+    def _written_factors(self, factors: list[sp.Basic]) -> str:
+        out = ""
+        for factor in factors:
+            tex = self._print(factor)
+            if isinstance(factor, sp.Add) or (tex.startswith("-") and out):
+                tex = rf"\left({tex}\right)"
+            if out:
+                numbers = re.search(r"[0-9]$", out) and re.match(r"[0-9]", tex)
+                out += r" \cdot " if numbers else " "
+            out += tex
+        return out
 
     def _product(self, factors: list[sp.Basic]) -> str:
         out = ""
