@@ -45,8 +45,9 @@ class CollapsedStepWarning(UserWarning):
     became a number): the form the author wrote is lost."""
 
 
-#: rules that rearrange an expression and never turn it into a bare number
-_REARRANGING_RULES = {"associativity", "multiply by one", "chain rule", "product rule",
+#: rules that rearrange an expression and never turn it into a bare number (multiply by one
+#: is not one of them: it takes q * (1/q) to 1)
+_REARRANGING_RULES = {"associativity", "chain rule", "product rule",
                       "quotient rule", "power rule", "log-derivative identity",
                       "linearity of differentiation", "swap sum and gradient",
                       "swap integral and gradient", "exchange of sums", "linearity of sums",
@@ -351,6 +352,8 @@ class Derivation:
         cited = _statement(lemma) if lemma is not None else ()
         for side in cited:  # a cited result brings its own symbols and functions
             known |= _free_names(side)
+        for earlier in self.steps:  # and so do the results earlier steps cited
+            known |= _free_names(earlier.expr)
         for derivative in expr.atoms(sp.Derivative):  # d/d theta[j, b] introduces j and b
             for variable in derivative.variables:
                 if isinstance(variable, sp.Indexed):
@@ -364,7 +367,8 @@ class Derivation:
                 f"a definition; add them to `definitions=` or fix the step"
             )
         unknown_functions = _undefined_functions(expr) - self._known_functions() - set().union(
-            *(_undefined_functions(side) for side in cited))
+            *(_undefined_functions(side) for side in cited),
+            *(_undefined_functions(earlier.expr) for earlier in self.steps))
         if unknown_functions:
             names = ", ".join(sorted(unknown_functions))
             raise StepError(

@@ -251,13 +251,24 @@ def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> Lemm
             else f"step(s) {', '.join(map(str, relations))} claim an inequality, so it states none"
         return LemmaStatus(check, False, f"the lemma {lemma.name!r} is not proved: {why}",
                            Promotion(VerdictKind.UNKNOWN, ""))
-    assumed = "; ".join(s.verdict.assumption for s in report.steps if s.verdict.assumption)
+    assumed = "; ".join(dict.fromkeys(s.verdict.assumption for s in report.steps
+                                      if s.verdict.assumption))
     if assumed:
+        # a lemma resting on a given equation holds only for functions that satisfy it, which
+        # stand-ins do not: its instances are not sampled, as the equation's are not
         return LemmaStatus(check, True, "", Promotion(
             VerdictKind.PROVED_ASSUMING, f"the step is an instance of the lemma "
-            f"{lemma.name!r}, proved under its assumptions", assumption=assumed))
+            f"{lemma.name!r}, proved under its assumptions", assumption=assumed,
+            given=_rests_on_given_equations(lemma)))
     return LemmaStatus(check, True, "", Promotion(
         VerdictKind.PROVED, f"the step is an instance of the lemma {lemma.name!r}, proved"))
+
+
+def _rests_on_given_equations(lemma: Derivation) -> bool:
+    """Whether a step of ``lemma``, or of a lemma it cites, cites an equation taken as given."""
+    return any(isinstance(step.lemma, Equation)
+               or isinstance(step.lemma, Derivation) and _rests_on_given_equations(step.lemma)
+               for step in lemma.steps)
 
 
 def _checked_only(only: object) -> frozenset[int] | None:
@@ -789,8 +800,11 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return Verdict(promotion.kind, "rule", promotion.detail, assumption=promotion.assumption)
     gap, probed = "", False
     if numeric:
+        so_far: list[_Sampled] = []
         probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,
-                                                          1, PROBE_DIGITS))
+                                                          1, PROBE_DIGITS, so_far=so_far))
+        if probe == "timeout" and so_far:  # the points compared before the time ran out
+            probe = so_far[-1]
         if isinstance(probe, Verdict):
             return probe
         gap = probe.one_sided if isinstance(probe, _Sampled) else ""
@@ -812,6 +826,10 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
                            f"points where it could break cannot be listed and probed")
         return verdict
 
+    if promotion is not None and promotion.kind is VerdictKind.PROVED and probed:
+        # a confirmed identity proves the step as a congruence would, with no assumption:
+        # no need to spend the budget on the congruence first
+        return unless_holes(Verdict(promotion.kind, "rule", promotion.detail))
     if _attempt(budget, "congruence", lambda: _congruent(a, b, settings)) is True:
         return unless_holes(Verdict(VerdictKind.PROVED, "congruence",
                                     "the same sums, integrals or derivatives of parts proved "
@@ -1055,7 +1073,8 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
-            families: int, digits: int, difference: sp.Expr | None = None) -> Verdict | _Sampled:
+            families: int, digits: int, difference: sp.Expr | None = None,
+            so_far: list | None = None) -> Verdict | _Sampled:
     """Compares the sides at random points and at special ones: a counterexample, or what
     agreed. A random point where only one side is defined is recorded (the sides are not
     the same function); at a special point it may be a removable singularity, and is not.
@@ -1114,6 +1133,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                                  f"{sp.N(found.after, 15)}")
                 else:
                     counts["undefined" if found.outcome != "unevaluable" else "unevaluable"] += 1
+                if so_far is not None:  # what a caller may use if time runs out
+                    so_far.append(_Sampled(**counts, one_sided=one_sided, reason=blind_spot))
     except SamplingError as error:
         return _Sampled(reason=str(error))
     return _Sampled(**counts, one_sided=one_sided, reason=blind_spot)

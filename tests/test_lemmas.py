@@ -98,3 +98,73 @@ def test_a_lemma_must_be_an_equality_with_steps():
     inequality = Derivation("ineq", start=x).step(x + 1, rule="algebra", relation="<=")
     with pytest.raises(StepError, match="inequality"):
         Derivation("d", start=x).step(x + 1, rule=inequality)
+
+
+# -- instances under sums whose ranges decide them ---------------------------------------
+_n = sp.Symbol("n", integer=True, positive=True)
+_s, _x = sp.symbols("s x", integer=True)
+_f, _mu = sp.Function("f", real=True), sp.Function("mu", real=True)
+
+
+def _min_below_n() -> Derivation:
+    """A lemma that holds only for s in 0..n-1: min(s, n - 1) = s."""
+    lemma = Derivation("the smaller of s and n - 1", start=sp.Min(_s, _n - 1), ranges={_s: (0, _n - 1)})
+    return lemma.step(_s, rule="algebra")
+
+
+def test_a_lemma_with_a_range_is_instantiated_at_the_variable_of_a_sum_that_runs_within_it():
+    lemma = _min_below_n()
+    d = Derivation("inside a sum over the states", start=sp.Sum(_mu(_x) * sp.Min(_x, _n - 1), (_x, 0, _n - 1)))
+    d.step(sp.Sum(_mu(_x) * _x, (_x, 0, _n - 1)), rule=lemma)
+    assert d.verify().ok
+
+
+def test_a_lemma_with_a_range_is_refused_at_the_variable_of_a_sum_that_runs_beyond_it():
+    lemma = _min_below_n()
+    d = Derivation("x reaches n", start=sp.Sum(_mu(_x) * sp.Min(_x, _n - 1), (_x, 0, _n)))
+    d.step(sp.Sum(_mu(_x) * _x, (_x, 0, _n)), rule=lemma)
+    report = d.verify()
+    assert not report.ok
+    assert report.steps[0].justification.status is Justification.MISMATCH
+
+
+def test_a_node_in_two_sums_is_replaced_only_if_the_lemma_holds_in_both():
+    lemma = _min_below_n()
+    start = sp.Sum(_mu(_x) * sp.Min(_x, _n - 1), (_x, 0, _n - 1)) + sp.Sum(sp.Min(_x, _n - 1), (_x, 0, _n))
+    d = Derivation("the second sum reaches n", start=start)
+    d.step(sp.Sum(_mu(_x) * _x, (_x, 0, _n - 1)) + sp.Sum(_x, (_x, 0, _n)), rule=lemma)
+    report = d.verify()
+    assert not report.ok
+    assert report.steps[0].justification.status is Justification.MISMATCH
+
+
+def _resting_on_a_given_equation() -> tuple[Derivation, Equation]:
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    k = sp.Symbol("k", integer=True)
+    bellman = Equation("Bellman equation", V(k), r(k) + gamma * V(k + 1), variables=(k,))
+    lemma = Derivation("two steps of the Bellman equation", start=V(k), parameters=(gamma,))
+    lemma.step(r(k) + gamma * V(k + 1), rule=bellman)
+    lemma.step(r(k) + gamma * (r(k + 1) + gamma * V(k + 2)), rule=bellman)
+    return lemma, bellman
+
+
+def test_a_lemma_resting_on_a_given_equation_proves_its_instances_under_that_assumption():
+    lemma, _ = _resting_on_a_given_equation()
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    d = Derivation("unroll twice from 3", start=V(3) + 1, parameters=(gamma,))
+    d.step(r(3) + gamma * (r(4) + gamma * V(5)) + 1, rule=lemma)
+    report = d.verify()
+    assert report.ok  # stand-ins for V and r do not satisfy the Bellman equation: not sampled
+    assert report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+    assert "Bellman equation" in report.steps[0].verdict.assumption
+
+
+def test_a_misapplied_lemma_resting_on_a_given_equation_still_fails():
+    lemma, _ = _resting_on_a_given_equation()
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    d = Derivation("one gamma too few", start=V(3), parameters=(gamma,))
+    d.step(r(3) + (r(4) + gamma * V(5)), rule=lemma)
+    assert not d.verify().ok

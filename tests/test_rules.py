@@ -263,3 +263,44 @@ def test_a_numeric_result_of_algebra_is_not_called_collapsed(recwarn):
 def test_a_rule_whose_side_condition_fails_is_refused(rule, before, after, refusal):
     check = get_rule(rule).check(before, after, RuleContext())
     assert check.status is Justification.MISMATCH and refusal in check.detail
+
+
+# -- distributivity, sums over several variables, sums around a rewritten node ------------
+def test_distributivity_multiplies_out_and_factors_back():
+    a_, b_, c_ = sp.symbols("a_ b_ c_", real=True)
+    rule = pgsym.rules.get_rule("distributivity")
+    assert rule.check(a_ * (b_ + c_), a_ * b_ + a_ * c_, RuleContext()).status is Justification.CONFIRMED
+    assert rule.check(a_ * b_ + a_ * c_, a_ * (b_ + c_), RuleContext()).status is Justification.CONFIRMED
+    assert rule.check(a_ * (b_ + c_), a_ * b_ + c_, RuleContext()).status is Justification.MISMATCH
+    A_, B_, C_ = sp.symbols("A_ B_ C_", commutative=False)
+    assert rule.check(A_ * (B_ + C_), B_ * A_ + C_ * A_, RuleContext()).status is Justification.MISMATCH
+
+
+def test_linearity_reaches_the_inner_variable_of_a_sum_over_several():
+    n_, m_ = sp.symbols("n_ m_", integer=True, positive=True)
+    i_, j_ = sp.symbols("i_ j_", integer=True)
+    f_, g_ = sp.Function("f_"), sp.Function("g_")
+    rule = pgsym.rules.get_rule("linearity of sums")
+    both = sp.Sum(f_(j_) * g_(i_, j_), (i_, 0, n_ - 1), (j_, 0, m_ - 1))
+    pulled = sp.Sum(f_(j_) * sp.Sum(g_(i_, j_), (i_, 0, n_ - 1)), (j_, 0, m_ - 1))
+    assert rule.check(both, pulled, RuleContext()).status is Justification.CONFIRMED
+    wrong = sp.Sum(g_(i_, j_) * sp.Sum(f_(j_), (i_, 0, n_ - 1)), (j_, 0, m_ - 1))
+    assert rule.check(both, wrong, RuleContext()).status is Justification.MISMATCH
+
+
+def test_a_kronecker_delta_is_summed_at_the_variable_of_a_sum_around_it_only_within_range():
+    n_ = sp.Symbol("n_", integer=True, positive=True)
+    x_, t_ = sp.symbols("x_ t_", integer=True)
+    f_ = sp.Function("f_")
+    inner = lambda high: sp.Sum(sp.KroneckerDelta(x_, t_) * f_(t_), (t_, 0, high))  # noqa: E731
+    rule = pgsym.rules.get_rule("sum of a Kronecker delta")
+    within = sp.Sum(inner(n_ - 1), (x_, 0, n_ - 1))
+    assert rule.check(within, sp.Sum(f_(x_), (x_, 0, n_ - 1)), RuleContext()).status \
+        is Justification.CONFIRMED
+    beyond = sp.Sum(inner(n_ - 2), (x_, 0, n_ - 1))  # at x = n - 1 the inner sum is 0
+    assert rule.check(beyond, sp.Sum(f_(x_), (x_, 0, n_ - 1)), RuleContext()).status \
+        is Justification.MISMATCH
+    # the same inner sum, once inside a sum that stays in range and once in one that does not
+    twice = sp.Sum(inner(n_ - 1), (x_, 0, n_ - 1)) + sp.Sum(inner(n_ - 1), (x_, 0, n_))
+    claimed = sp.Sum(f_(x_), (x_, 0, n_ - 1)) + sp.Sum(f_(x_), (x_, 0, n_))
+    assert rule.check(twice, claimed, RuleContext()).status is Justification.MISMATCH

@@ -17,7 +17,7 @@ and the last ones (read backwards) to the new step meet.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
 import sympy as sp
@@ -43,6 +43,28 @@ class RuleContext:
     prove: Callable[[sp.Expr, sp.Expr], bool] = lambda a, b: False
     #: the condition when the step states it as a SymPy relation (``sp.Ne(q, 0)``)
     relation: sp.Basic | None = None
+    #: substitutions under which the derivation's ranged symbols cover exactly their ranges
+    #: (:meth:`pgsym.Derivation.range_cases`): a fact about a ranged index must hold in each
+    range_cases: tuple = ({},)
+    #: the limits ``(variable, lowest, highest)`` of the sums and products around the node
+    #: being rewritten, outermost first (set by :func:`rewrites`)
+    enclosing: tuple = ()
+
+    def shown_within(self, value: sp.Expr, lowest: sp.Expr, highest: sp.Expr) -> bool:
+        """Whether ``lowest <= value <= highest`` is shown by SymPy's assumptions in every
+        range case (``b`` declared to run over ``0..A-1`` lies in ``0..A-1``), or ``value``
+        is the variable of a sum around the node whose range lies within."""
+        for variable, low, high in reversed(self.enclosing):  # the innermost binding wins
+            if variable == value:
+                inner = replace(self, enclosing=())
+                return inner.shown_within(low, lowest, highest) and \
+                    inner.shown_within(high, lowest, highest)
+        for case in self.range_cases:
+            for gap in (value - lowest, highest - value):
+                shown = sp.expand(self.unfold(gap).xreplace(case))
+                if not (shown.is_integer and shown.is_nonnegative):
+                    return False
+        return True
 
     def states_nonzero(self, expr: sp.Expr) -> bool:
         """Whether the stated condition says ``expr != 0``: as text (which every output prints
@@ -256,17 +278,21 @@ def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
     # bound variables renamed with the assumptions of their ranges only, so that a rule's side
     # conditions never read an assumption the range contradicts (x > 0 summed over -3..-1)
     base = canonical(ranged_bound(expr))
+    places: dict[sp.Basic, set[tuple]] = {}
+    for node, enclosing in with_enclosing_limits(base, ()):
+        places.setdefault(node, set()).add(enclosing)
     replacements: dict[sp.Basic, list[sp.Basic]] = {}
     refused: RuleRefused | None = None
-    for node in sp.preorder_traversal(base):
-        if node not in replacements:
-            try:
-                found = rewrite_node(node, context)
-            except RuleRefused as refusal:  # another node may still match
-                refused = refused or refusal
-                continue
-            if found:
-                replacements[node] = found
+    for node, enclosings in places.items():
+        try:
+            # a node is replaced wherever it occurs: the rewrite must hold in every place
+            found = [rewrite_node(node, replace(context, enclosing=enclosing))
+                     for enclosing in sorted(enclosings, key=len)]
+        except RuleRefused as refusal:  # another node may still match
+            refused = refused or refusal
+            continue
+        if found[0] and all(options == found[0] for options in found):
+            replacements[node] = found[0]
     if not replacements:
         if refused is not None:
             raise refused
@@ -279,6 +305,20 @@ def rewrites(expr: sp.Basic, rewrite_node: RewriteNode, context: RuleContext,
                 return
             count += 1
             yield replace_unevaluated(base, {node: option})
+
+
+def with_enclosing_limits(expr: sp.Basic, enclosing: tuple = ()) -> Iterator[tuple[sp.Basic, tuple]]:
+    """Every node of ``expr`` (preorder) with the limits of the sums and products around it."""
+    yield expr, enclosing
+    if expr.is_Atom:
+        return
+    inside = enclosing
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        inside = enclosing + tuple(tuple(limit) for limit in reversed(expr.limits)
+                                   if len(limit) == 3)
+    for position, arg in enumerate(expr.args):
+        yield from with_enclosing_limits(arg, inside if position == 0 and inside is not
+                                          enclosing else enclosing)
 
 
 def as_written_and_unfolded(before: sp.Expr, after: sp.Expr,

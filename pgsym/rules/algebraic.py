@@ -102,7 +102,19 @@ def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -
     return RuleCheck(Justification.MISMATCH, f"substituting {shown} does not give this step")
 
 
+def _distribute(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """``a (b + c) = a b + a c``: a product of commuting factors, one of them a sum,
+    multiplied out (one level: the sums inside the terms stay)."""
+    if not (isinstance(node, sp.Mul) and node.is_commutative
+            and any(isinstance(factor, sp.Add) for factor in node.args)):
+        return []
+    return [sp.expand_mul(node, deep=False)]
+
+
 for _rule in (
+    Rule("distributivity", "a (b + c) = a b + a c, for commuting factors (multiplying out, or "
+         "back: factoring)", rewrite=_distribute, proves=True,
+         aliases=("distributive law", "multiply out", "expand the product")),
     Rule("definition", "replace a defined symbol by its definition, or back",
          _check_definition, aliases=("definitions", "by definition"),
          transform=lambda expr, context: [context.unfold(expr)]),

@@ -32,7 +32,8 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from pgsym._trees import canonical_bound, rename_bound, replace_unevaluated
 from pgsym.expectation import Expectation
 from pgsym.report import Justification, RuleCheck
-from pgsym.rules._core import RuleCheckFunction, RuleContext, alpha_equal
+from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
+                               with_enclosing_limits)
 
 _BOUND_NAME = re.compile(r"^_+b\d+_\d+$")
 
@@ -213,11 +214,14 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
 
 
 def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
-                       ranges: dict | None = None, values: dict | None = None) -> str:
+                       ranges: dict | None = None, values: dict | None = None,
+                       enclosing: tuple = ()) -> str:
     """Why ``value`` may not stand for ``symbol`` (empty when it may): every assumption the
     symbol was declared with, its commutativity (a lemma about commuting symbols says
     nothing of matrices) and, for a symbol with a range in the lemma, that range (its
-    bounds instantiated by ``values``) must be shown for the value."""
+    bounds instantiated by ``values``) must be shown for the value, or, for the variable of
+    a sum around the instance (``enclosing``: its limits, outermost first), for the bounds
+    of that sum."""
     declared = dict(getattr(symbol, "_assumptions_orig", None) or {})
     declared.setdefault("commutative", bool(symbol.is_commutative))
     value = sp.sympify(value)
@@ -230,7 +234,13 @@ def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
             return f"{symbol} is declared {wanted}, and {value} is not shown to be"
     if ranges and symbol in ranges:
         low, high = (sp.sympify(b).xreplace(values or {}) for b in ranges[symbol])
-        if not (sp.simplify(value - low).is_nonnegative and sp.simplify(high - value).is_nonnegative):
+        lowest = highest = value
+        for variable, first, last in reversed(enclosing):  # the innermost binding wins
+            if variable == value:
+                lowest, highest = first, last
+                break
+        if not (sp.simplify(lowest - low).is_nonnegative
+                and sp.simplify(high - highest).is_nonnegative):
             return (f"{symbol} runs over {low}..{high} in the lemma, and {value} is not shown to "
                     f"lie in that range")
     return ""
@@ -263,13 +273,17 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
         free = [symbol for symbol in free if symbol in variables]
     wilds = {s: sp.Wild(f"lemma_{i}") for i, s in enumerate(free)}
     wild_pattern = _stripped(canonical_bound(replace_unevaluated(pattern, wilds)))
+    places: dict[sp.Basic, set[tuple]] = {}
+    for node, enclosing in with_enclosing_limits(source):
+        if not node.is_Atom:
+            places.setdefault(node, set()).add(enclosing)
     found: dict[sp.Basic, tuple[sp.Expr, ...]] = {}
-    for node in sp.preorder_traversal(source):
-        if node in found or node.is_Atom:
-            continue
-        instances = _instance(node, wild_pattern, wilds, pattern, replacement, ranges)
-        if instances:
-            found[node] = instances
+    for node, enclosings in places.items():
+        # a node is replaced wherever it occurs: it must be an instance in every place
+        instances = [_instance(node, wild_pattern, wilds, pattern, replacement, ranges,
+                               enclosing) for enclosing in sorted(enclosings, key=len)]
+        if instances[0] and all(i == instances[0] for i in instances):
+            found[node] = instances[0]
     if not found:
         return
     for variant in (0, 1):  # the instance as substituted, and as SymPy evaluates it
@@ -280,7 +294,8 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
 
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
-              replacement: sp.Expr, ranges: dict | None = None) -> tuple[sp.Expr, sp.Expr] | None:
+              replacement: sp.Expr, ranges: dict | None = None,
+              enclosing: tuple = ()) -> tuple[sp.Expr, sp.Expr] | None:
     """The instance of ``replacement`` that takes the place of ``node`` (as substituted, and
     as SymPy evaluates it), if ``node`` is an instance of ``pattern`` whose values meet the
     lemma's assumptions."""
@@ -299,7 +314,8 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
             continue
         values[symbol] = matched[wild].xreplace({s: by_name.get(s.name, s)
                                                  for s in matched[wild].atoms(sp.Symbol)})
-    if any(_unmet_assumptions(symbol, value, ranges, values) for symbol, value in values.items()):
+    if any(_unmet_assumptions(symbol, value, ranges, values, enclosing)
+           for symbol, value in values.items()):
         return None
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from pgsym._trees import bound_variables
-from pgsym.distribution import rewrite_expectation_of_constant, rewrite_sum_of_distribution
+from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
                                register_builtin, single_variable)
@@ -106,6 +106,19 @@ def _linear(node: sp.Basic, context: RuleContext, kinds: tuple) -> list[sp.Basic
     free of its variables; also one term split, or constants pulled out of one term."""
     if not isinstance(node, kinds):
         return []
+    options = []
+    if isinstance(node, sp.Sum) and len(node.limits) > 1:
+        # sum over (t, a) is the sum over a of the sum over t (SymPy's innermost limit comes
+        # first): the inner sums' bodies are linear too
+        for split in range(1, len(node.limits)):
+            inner = sp.Sum(node.function, *node.limits[:split])
+            options += [sp.Sum(option, *node.limits[split:])
+                        for option in _linear(inner, context, kinds)]
+    return options + _linear_over_all(node, context)
+
+
+def _linear_over_all(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """:func:`_linear` for the whole of ``node``, all its variables at once."""
     variables = set(bound_variables(node))
 
     def is_constant(factor: sp.Basic) -> bool:
