@@ -18,6 +18,19 @@ _FORMS = ("Expectation(body, (variable, lower, upper), density), "
           "or Expectation(body, distribution)")
 
 
+class DeclaredDistribution:
+    """What ``E_{x ~ p}[...]`` may be taken over besides a density: a distribution declared
+    once, with a ``variable``, the bounds ``lower`` and ``upper`` of its support, a ``name``,
+    and its value ``p(x)`` by a call. :class:`pgsym.Distribution` is the one there is; it is
+    named here so that expectations need not import the module that declares distributions,
+    which reads expectations."""
+
+    name: str
+    variable: sp.Symbol
+    lower: sp.Expr
+    upper: sp.Expr
+
+
 class Expectation(sp.Expr):
     """``E_{x ~ density}[body]`` over ``x`` in ``[lower, upper]`` (a sum for integer ``x``),
     or over several variables at once.
@@ -48,11 +61,10 @@ class Expectation(sp.Expr):
         return fuzzy_and([self.body.is_commutative, self.density.is_commutative])
 
     def __new__(cls, body, limits, density=None, name=None):
-        distribution = _distribution_type()
-        if isinstance(limits, distribution):  # E_{x ~ p}[body] over p's own variable
+        if isinstance(limits, DeclaredDistribution):  # E_{x ~ p}[body] over p's own variable
             limits = (limits.variable, limits)
         if (isinstance(limits, (tuple, list, sp.Tuple)) and len(limits) == 2
-                and isinstance(limits[1], distribution)):
+                and isinstance(limits[1], DeclaredDistribution)):
             variable, declared = limits
             if density is not None:
                 raise ValueError(f"Expectation(body, (variable, distribution)): the density is "
@@ -230,12 +242,6 @@ def _several(limits) -> bool:
     if not isinstance(limits, (tuple, list, sp.Tuple)) or not limits:
         return False
     return all(isinstance(limit, (tuple, list, sp.Tuple)) for limit in limits)
-
-
-def _distribution_type() -> type:
-    from pgsym.distribution import Distribution  # (it imports this module)
-
-    return Distribution
 
 
 def _declared_density(expectation: Expectation, printer) -> str | None:

@@ -33,7 +33,7 @@ from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated
-from pgsym.distribution import compare_with_distributions
+from pgsym._distributions import compare_with_distributions
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,

@@ -19,7 +19,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from pgsym.distribution import assumed_distributions
+from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
 from pgsym.notation import Notation
 from pgsym.document import heading
