@@ -50,3 +50,19 @@ POLICY_SUMS_TO_ONE = Equation("policy's normalisation", sp.Sum(pi(a, s, theta), 
                               sp.S.One, variables=(s,))
 DYNAMICS_SUM_TO_ONE = Equation("dynamics' normalisation", sp.Sum(P(t, s, a), states(t)),
                                sp.S.One, variables=(s, a))
+
+#: the discounted values V(s; theta) and Q(s, a; theta) of the policy, and the stationary
+#: distribution d(s; theta) of the chain it induces
+V = sp.Function("V", real=True)
+Q = sp.Function("Q", real=True)
+d = sp.Function("d", nonnegative=True)
+
+BELLMAN_V = Equation("Bellman equation for V", V(s, theta),
+                     sp.Sum(pi(a, s, theta) * Q(s, a, theta), ACTIONS), variables=(s,))
+BELLMAN_Q = Equation("Bellman equation for Q", Q(s, a, theta),
+                     R(s, a) + gamma * sp.Sum(P(t, s, a) * V(t, theta), states(t)),
+                     variables=(s, a))
+STATIONARY = Equation("stationarity of d", sp.Sum(d(s, theta) * on_policy(1), states(s)),
+                      d(t, theta), variables=(t,))
+STATIONARY_SUMS_TO_ONE = Equation("normalisation of d", sp.Sum(d(s, theta), states(s)), sp.S.One,
+                                  variables=())

@@ -13,14 +13,22 @@ checked numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
-from derivations._two_state_mdp import (A, P, R as REWARDS, S, gamma, policy_closed_forms,
+from derivations._two_state_mdp import (A, P, R as REWARDS, S, policy_closed_forms,
                                         softmax_policy, stationary_distribution, table)
+from derivations._finite_mdp import (ACTIONS, BELLMAN_Q, BELLMAN_V, STATIONARY, P as P_mdp, Q as Q_,
+                                     R as R_, V as V_, a as a_, d as d_, gamma, n, on_policy,
+                                     pi as pi_, s as s_, states, t as t_, theta)
 from pgsym import Derivation, Erratum
 
 s, a, t = sp.symbols("s a t", integer=True, nonnegative=True)
 
 pi, V, R, P_, d = (sp.Function(name, real=True) for name in ("pi", "V", "R", "P", "d"))
 J_1, J_avV, J_avR = sp.symbols("J_1 J_avV J_avR")
+#: the objectives of an MDP of any size, as functions of theta; s_1 the start state
+START_VALUE, AVERAGE_VALUE, AVERAGE_REWARD = (sp.Function(name, real=True)
+                                              for name in ("J_1", "J_avV", "J_avR"))
+s_1 = sp.Symbol("s_1", integer=True)
+GENERAL_NOTATION = {"conditional": {"pi": 1, "P": 1}}
 
 ERRATUM = Erratum(
     "eq. (11) and section 2",
@@ -51,12 +59,11 @@ def _closed_forms() -> dict:
 def average_value(definitions: dict) -> Derivation:
     """J_avV = J_avR / (1 - gamma)."""
     derivation = Derivation(
-        "average value and average reward",
+        "average value and average reward on a 2-state MDP",
         start=J_avV,
         definitions=definitions,
         equation="section 2",
         description=r"$J_{avV} = J_{avR} / (1 - \gamma)$ on a 2-state 2-action MDP, symbolic $\theta$ and $\gamma$.",
-        errata=(ERRATUM,),
     )
     bellman = sp.Sum(pi(s, a) * (R(s, a) + gamma * sp.Sum(P_(s, a, t) * V(t), (t, 0, S - 1))),
                      (a, 0, A - 1))
@@ -89,6 +96,91 @@ def start_value(definitions: dict) -> Derivation:
     return derivation
 
 
+def _general_definitions() -> dict:
+    return {
+        AVERAGE_VALUE: sp.Lambda(theta, sp.Sum(d_(s_, theta) * V_(s_, theta), states(s_))),
+        AVERAGE_REWARD: sp.Lambda(theta, sp.Sum(d_(s_, theta) * sp.Sum(
+            pi_(a_, s_, theta) * R_(s_, a_), ACTIONS), states(s_))),
+        START_VALUE: sp.Lambda(theta, V_(s_1, theta)),
+    }
+
+
+def average_value_lemma() -> Derivation:
+    """(1 - gamma) J_avV = J_avR on every finite MDP, d the stationary distribution."""
+    J_v, J_r = AVERAGE_VALUE(theta), AVERAGE_REWARD(theta)
+    proof = Derivation(
+        "the average value discounts the average reward", start=(1 - gamma) * J_v,
+        definitions=_general_definitions(), parameters=(theta,), equation="section 2",
+        notation=GENERAL_NOTATION,
+        description=r"$(1 - \gamma) J_{avV} = J_{avR}$ on every finite MDP ($n$ states, $m$ "
+                    r"actions), $d$ the stationary distribution of $\pi$.")
+    weighted = lambda body: sp.Sum(d_(s_, theta) * body, states(s_))  # noqa: E731
+    policy = pi_(a_, s_, theta)
+    future = sp.Sum(P_mdp(t_, s_, a_) * V_(t_, theta), states(t_))
+    proof.step(J_v - gamma * J_v, rule="distributivity")
+    proof.step(weighted(V_(s_, theta)) - gamma * J_v, rule="definition")
+    proof.step(weighted(sp.Sum(policy * Q_(s_, a_, theta), ACTIONS)) - gamma * J_v,
+               rule=BELLMAN_V)
+    proof.step(weighted(sp.Sum(policy * (R_(s_, a_) + gamma * future), ACTIONS)) - gamma * J_v,
+               rule=BELLMAN_Q)
+    proof.step(weighted(sp.Sum(policy * R_(s_, a_) + gamma * policy * future, ACTIONS))
+               - gamma * J_v, rule="distributivity")
+    proof.step(weighted(sp.Sum(policy * R_(s_, a_), ACTIONS)
+                        + gamma * sp.Sum(policy * future, ACTIONS)) - gamma * J_v,
+               rule="linearity of sums")
+    proof.step(weighted(sp.Sum(policy * R_(s_, a_), ACTIONS))
+               + gamma * weighted(sp.Sum(policy * future, ACTIONS)) - gamma * J_v,
+               rule=("distributivity", "linearity of sums"))
+    proof.step(J_r + gamma * weighted(sp.Sum(policy * future, ACTIONS)) - gamma * J_v,
+               rule="definition")
+    proof.step(J_r + gamma * weighted(sp.Sum(policy * P_mdp(t_, s_, a_) * V_(t_, theta), states(t_),
+                                             ACTIONS)) - gamma * J_v, rule="linearity of sums")
+    proof.step(J_r + gamma * weighted(sp.Sum(on_policy(V_(t_, theta)), states(t_))) - gamma * J_v,
+               rule="exchange of sums")
+    proof.step(J_r + gamma * sp.Sum(d_(s_, theta) * on_policy(V_(t_, theta)), states(t_), states(s_))
+               - gamma * J_v, rule="linearity of sums")
+    proof.step(J_r + gamma * sp.Sum(d_(s_, theta) * on_policy(V_(t_, theta)), states(s_), states(t_))
+               - gamma * J_v, rule="exchange of sums")
+    proof.step(J_r + gamma * sp.Sum(sp.Sum(d_(s_, theta) * on_policy(1), states(s_))
+                                    * V_(t_, theta), states(t_)) - gamma * J_v,
+               rule=("linearity of sums", "linearity of sums"))
+    proof.step(J_r + gamma * sp.Sum(d_(s_, theta) * V_(s_, theta), states(s_)) - gamma * J_v,
+               rule=STATIONARY)
+    proof.step(sp.Add(J_r, gamma * J_v, -gamma * J_v, evaluate=False), rule="definition")
+    proof.step(J_r, rule="algebra")
+    return proof
+
+
+def average_value_general(lemma: Derivation) -> Derivation:
+    """J_avV = J_avR / (1 - gamma) on every finite MDP."""
+    J_v, J_r = AVERAGE_VALUE(theta), AVERAGE_REWARD(theta)
+    proof = Derivation(
+        "average value and average reward", start=J_v, definitions=_general_definitions(),
+        parameters=(theta, gamma), equation="section 2", notation=GENERAL_NOTATION,
+        errata=(ERRATUM,),
+        description=r"$J_{avV} = J_{avR} / (1 - \gamma)$ on every finite MDP.")
+    proof.step(sp.Mul((1 - gamma) * J_v, 1 / (1 - gamma), evaluate=False),
+               rule="multiply by one", condition=sp.Ne(gamma, 1))
+    proof.step(sp.Mul(J_r, 1 / (1 - gamma), evaluate=False), rule=lemma)
+    return proof
+
+
+def start_value_general() -> Derivation:
+    """J_1 = V(s_1) satisfies the Bellman equation of the start state, on every finite MDP."""
+    proof = Derivation(
+        "start value", start=START_VALUE(theta), definitions=_general_definitions(),
+        parameters=(theta,), ranges={s_1: (0, n - 1)}, equation="section 2",
+        notation=GENERAL_NOTATION,
+        description="$J_1 = V(s_1)$ satisfies the Bellman equation of the start state, on "
+                    "every finite MDP.")
+    proof.step(V_(s_1, theta), rule="definition")
+    proof.step(sp.Sum(pi_(a_, s_1, theta) * Q_(s_1, a_, theta), ACTIONS), rule=BELLMAN_V)
+    proof.step(sp.Sum(pi_(a_, s_1, theta) * (R_(s_1, a_) + gamma * sp.Sum(
+        P_mdp(t_, s_1, a_) * V_(t_, theta), states(t_))), ACTIONS), rule=BELLMAN_Q)
+    return proof
+
+
 def build() -> list[Derivation]:
     definitions = _closed_forms()
-    return [start_value(definitions), average_value(definitions)]
+    lemma = average_value_lemma()
+    return [start_value_general(), lemma, average_value_general(lemma), average_value(definitions)]

@@ -25,15 +25,14 @@ numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
-from derivations._finite_mdp import (ACTIONS, DYNAMICS_SUM_TO_ONE, P, POLICY_SUMS_TO_ONE, R, a,
-                                     d_theta, gamma, mu, n, on_policy, pi, s, states, t, theta, x)
+from derivations._finite_mdp import (ACTIONS, BELLMAN_Q, BELLMAN_V, DYNAMICS_SUM_TO_ONE, P,
+                                     POLICY_SUMS_TO_ONE, Q, R, V, a, d_theta, gamma, mu, n,
+                                     on_policy, pi, s, states, t, theta, x)
 from derivations._two_state_mdp import (A as INSTANCE_ACTIONS, MU0, P as INSTANCE_P,
                                         R as INSTANCE_R, S as INSTANCE_STATES, policy_closed_forms,
                                         softmax_policy, table, theta as instance_theta)
 from pgsym import Derivation, Equation, Erratum, Expectation
 
-V = sp.Function("V", real=True)
-Q = sp.Function("Q", real=True)
 #: G(x, s; theta) = (I - gamma P_pi)^{-1}[x, s], the expected discounted number of visits to s
 #: starting from x
 G = sp.Function("G", real=True)
@@ -45,11 +44,6 @@ d_gamma = sp.Function("d_gamma", real=True)
 NOTATION = {"conditional": {"pi": 1, "P": 1}}
 delta = sp.KroneckerDelta
 
-BELLMAN_V = Equation("Bellman equation for V", V(s, theta),
-                     sp.Sum(pi(a, s, theta) * Q(s, a, theta), ACTIONS), variables=(s,))
-BELLMAN_Q = Equation("Bellman equation for Q", Q(s, a, theta),
-                     R(s, a) + gamma * sp.Sum(P(t, s, a) * V(t, theta), states(t)),
-                     variables=(s, a))
 RESOLVENT = Equation(
     "resolvent G = (I - gamma P_pi)^{-1}",
     sp.Sum(G(x, s, theta) * (delta(s, t) - gamma * sp.Sum(pi(a, s, theta) * P(t, s, a), ACTIONS)),

@@ -139,6 +139,9 @@ class Derivation:
     start: sp.Expr
     definitions: Mapping[sp.Basic, sp.Expr] = field(default_factory=dict)
     parameters: tuple[sp.Symbol, ...] = ()
+    #: undefined functions the steps may bring in although the start does not mention them
+    #: (``h`` in ``x = x + h(s) - h(s)``), as ``parameters`` does for symbols
+    functions: tuple = ()
     equation: str = ""
     description: str = ""
     errata: tuple[Erratum, ...] = ()
@@ -185,6 +188,7 @@ class Derivation:
                                         f"the definition {key} := {definitions[key]}")
         self.start = self._checked_expression(self.start, "start expression")
         self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
+        self.functions = self._checked_sequence(self.functions, "functions", UndefinedFunction)
         self.ranges = self._checked_ranges(self.ranges)
         self.errata = self._checked_sequence(self.errata, "errata", Erratum)
         self.steps = self._checked_sequence(self.steps, "steps", Step)
@@ -567,7 +571,7 @@ class Derivation:
         return known
 
     def _known_functions(self) -> set[str]:
-        known = _undefined_functions(self.start)
+        known = _undefined_functions(self.start) | {f.__name__ for f in self.functions}
         for key, value in self.definitions.items():
             known |= _undefined_functions(value)
             if isinstance(key, UndefinedFunction):

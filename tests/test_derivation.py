@@ -107,3 +107,20 @@ def test_an_expectation_with_malformed_limits_is_a_clear_error(limits):
 
     with pytest.raises(ValueError, match=r"Expectation\(body, \(variable, lower, upper\), density\)"):
         Expectation(sp.Symbol("x"), limits, sp.Rational(1, 2))
+
+
+def test_a_step_may_bring_in_a_function_only_if_the_derivation_declares_it():
+    import sympy as sp
+    from pgsym import Derivation, StepError
+    x = sp.Symbol("x", real=True)
+    h = sp.Function("h", real=True)
+    undeclared = Derivation("add and subtract", start=x)
+    try:
+        undeclared.step(sp.Add(x, h(x), -h(x), evaluate=False), rule="algebra")
+    except StepError as error:
+        assert "h" in str(error)
+    else:
+        raise AssertionError("an undeclared function was accepted")
+    declared = Derivation("add and subtract", start=x, functions=(h,))
+    declared.step(sp.Add(x, h(x), -h(x), evaluate=False), rule="algebra")
+    assert declared.verify().ok

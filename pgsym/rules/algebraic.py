@@ -105,10 +105,14 @@ def _check_substitution(before: sp.Expr, after: sp.Expr, context: RuleContext) -
 def _distribute(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``a (b + c) = a b + a c``: a product of commuting factors, one of them a sum,
     multiplied out (one level: the sums inside the terms stay)."""
-    if not (isinstance(node, sp.Mul) and node.is_commutative
-            and any(isinstance(factor, sp.Add) for factor in node.args)):
+    if not (isinstance(node, sp.Mul) and node.is_commutative):
         return []
-    return [sp.expand_mul(node, deep=False)]
+    options = []
+    for position, factor in enumerate(node.args):  # one sum multiplied out at a time
+        if isinstance(factor, sp.Add):
+            rest = node.args[:position] + node.args[position + 1:]
+            options.append(sp.Add(*[sp.Mul(*rest, term) for term in factor.args]))
+    return options
 
 
 for _rule in (
