@@ -35,14 +35,14 @@ first-order change is $\\alpha \\lVert \\nabla_\\theta J \\rVert^2 \\ge 0$.
     ("3 Computing the gradient analytically", """
 The log-derivative trick, the score of a policy, the score-function estimator of
 equation (7) for a finite support, for a softmax and for a Gaussian (footnote 4), and the
-score's mean and Fisher information.
+score's mean and Fisher information (for any number of outcomes).
 """, ("log_derivative_trick", "score_function_identity", "score_function_estimator",
       "gaussian_estimator", "fisher_information")),
     ("4 The Policy Gradient Theorem", """
 Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved exactly on a 2-state,
 2-action MDP with a tabular softmax policy, for the start value (discounted visitation) and
 for the average reward (stationary distribution, differential action values); a baseline
-that does not depend on the action leaves the gradient unchanged.
+that does not depend on the action leaves the gradient unchanged (for any number of actions).
 """, ("one_step_mdp", "policy_gradient_theorem", "average_reward_gradient", "baseline")),
     ("Beyond the notes: two examples", """
 Two results the notes use without deriving, each proved for a symbolic size by first proving

@@ -124,11 +124,14 @@ def _applicable_kinds(derivation: Derivation, expr: sp.Expr) -> set[str]:
     """The kinds of perturbation that must change this step's value.
 
     A step whose value is zero (a baseline's expectation, say) can stay zero under every
-    perturbation but a changed constant; any other step changes under all five that apply
-    to its form.
+    perturbation but a changed constant; one whose value is one (weights over their sum)
+    stays one when its functions are replaced or squared, but not when its sign or a
+    constant changes; any other step changes under all five that apply to its form.
     """
     if oracle.differs_somewhere(derivation.unfold(expr), sp.Integer(0)) is False:
         return {"change a constant"}
+    if oracle.differs_somewhere(derivation.unfold(expr), sp.Integer(1)) is False:
+        return {"change a constant", "flip a sign"}
     forms = (expr, derivation.unfold(expr).doit())
     kinds = {"change a constant", "flip a sign", "square a term"}
     if any(form.atoms(sp.Mul) for form in forms):
