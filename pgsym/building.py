@@ -53,7 +53,7 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
           pdf: bool = False, figures: bool = True, kernels: Path | None = None,
           progress: Callable[[str], None] = _quiet,
           on_verified: Callable[[list[catalog.Entry], list[Report]], None] | None = None,
-          on_done: Callable[[int], None] | None = None) -> BuildResult:
+          on_done: Callable[[int], None] | None = None, cache=None) -> BuildResult:
     """Verifies every derivation of ``package``, writes its document into ``out`` (default:
     the package's ``generated/`` folder) and the NumPy kernels it declares (``KERNELS``) into
     ``kernels`` (default: the file the declaration names); returns a :class:`BuildResult`.
@@ -63,6 +63,8 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     a PDF that does not compile raises :class:`pgsym.publish.PublishError`.
     ``on_verified`` sees the entries and their reports as soon as they are verified (the
     command line prints its table there), ``on_done`` the number verified so far.
+    ``cache`` (a :class:`pgsym.cache.StepCache`) answers for the steps checked before and
+    unchanged; None (the default here, not on the command line) checks every step.
     """
     from pgsym import codegen, publish
     from pgsym.verification import Settings
@@ -78,7 +80,8 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     if declared is not None:
         codegen.check_kernels(declared, derivations, package)
     out = out if out is not None else catalog.output_path(package, "generated")
-    reports = catalog.verify_entries(entries, settings, on_done=on_done or (lambda done: None))
+    reports = catalog.verify_entries(entries, settings, on_done=on_done or (lambda done: None),
+                                     cache=cache)
     if on_verified is not None:
         on_verified(entries, reports)
     document = assemble(entries, reports, package=package)

@@ -196,12 +196,13 @@ def output_path(package: str, relative: str) -> Path:
 
 
 def verify_entries(entries: list[Entry], settings=None, workers: int | None = None,
-                   on_done: Callable[[int], None] = lambda done: None) -> list:
+                   on_done: Callable[[int], None] = lambda done: None, cache=None) -> list:
     """Verifies every entry (all their steps in parallel, on ``workers`` processes, default
     one per core) and returns the reports in the order of the entries; ``on_done(n)`` is
     called as the ``n``-th derivation is done. ``settings`` is a
-    :class:`pgsym.verification.Settings` (time limit, opt-in for numeric evidence)."""
+    :class:`pgsym.verification.Settings` (time limit, opt-in for numeric evidence);
+    ``cache`` a :class:`pgsym.cache.StepCache` (None: every step is checked)."""
     from pgsym.verification import Settings, verify_many
 
     return verify_many([e.derivation for e in entries], settings or Settings(),
-                       workers=workers, on_done=on_done)
+                       workers=workers, on_done=on_done, cache=cache)

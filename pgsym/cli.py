@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from pgsym import catalog
+from pgsym.cache import StepCache
 from pgsym.derivation import DerivationError
 from pgsym.document import assemble
 from pgsym.printing.latex import derivation_to_latex
@@ -70,7 +71,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="importable package whose modules build the derivations "
                               "(default %(default)s)")
 
-    check = commands.add_parser("verify", parents=[package],
+    caching = argparse.ArgumentParser(add_help=False)
+    caching.add_argument("--no-cache", action="store_true",
+                         help="check every step from scratch: neither read nor store the "
+                              "verdicts kept between runs (in $PGSYM_CACHE_DIR, else "
+                              "~/.cache/pgsym)")
+
+    check = commands.add_parser("verify", parents=[package, caching],
                                 help="verify derivations and print their verdicts")
     check.add_argument("names", nargs="*", help="derivations to verify (default: all)")
     check.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="S",
@@ -84,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also list the places where the notes are wrong or need a condition")
 
     build = commands.add_parser(
-        "build", parents=[package],
+        "build", parents=[package, caching],
         help="verify every derivation; write the document (LaTeX, Markdown, HTML, a LaTeX "
              "fragment per derivation, the figures the package declares) and the NumPy kernels "
              "the package declares")
@@ -157,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _verify(arguments: argparse.Namespace) -> int:
     entries = catalog.find(arguments.package, arguments.names)
-    reports = _verify_and_print(entries, _settings(arguments))
+    cache = _cache(arguments)
+    reports = _verify_and_print(entries, _settings(arguments), cache)
     if arguments.errata:
         print()
         print(errata_list(assemble(entries, reports)))
@@ -168,12 +176,31 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     return Settings(time_limit=arguments.time_limit, accept_numeric=arguments.accept_numeric)
 
 
-def _verify_and_print(entries: list[catalog.Entry], settings: Settings) -> list:
+def _verify_and_print(entries: list[catalog.Entry], settings: Settings,
+                      cache: StepCache | None = None) -> list:
     """Verifies the entries (with progress on a terminal) and prints the table."""
     progress = _progress_of(len(entries))
-    reports = catalog.verify_entries(entries, settings, on_done=progress)
+    reports = catalog.verify_entries(entries, settings, on_done=progress, cache=cache)
+    _cache_used(cache)
     _print_reports(entries, reports)
     return reports
+
+
+def _cache(arguments: argparse.Namespace) -> StepCache | None:
+    return None if arguments.no_cache else StepCache()
+
+
+def _cache_used(cache: StepCache | None) -> None:
+    """Says on stderr how many steps the cache answered (stdout is the same either way)."""
+    if cache is None:
+        return
+    if cache.problem:
+        _status(f"the verdict cache is not used: {cache.problem}")
+        return
+    total = cache.hits + cache.misses
+    ignored = f"; {cache.ignored} unfit entries ignored" if cache.ignored else ""
+    _status(f"{cache.hits} of {total} step verdicts from the cache in {cache.directory}, "
+            f"{cache.stored} stored{ignored}")
 
 
 def _progress_of(total: int) -> Callable[[int], None]:
@@ -198,13 +225,17 @@ def _build(arguments: argparse.Namespace) -> int:
     from pgsym import codegen, publish
     from pgsym.building import build
 
+    cache = _cache(arguments)
+
     def show(entries, reports) -> None:
+        _cache_used(cache)
         _print_reports(entries, reports)
 
     try:
         result = build(arguments.package, arguments.out, _settings(arguments), pdf=arguments.pdf,
                        figures=not arguments.no_figures, kernels=arguments.kernels,
-                       progress=_status, on_verified=show, on_done=_verified_progress)
+                       progress=_status, on_verified=show, on_done=_verified_progress,
+                       cache=cache)
     except codegen.BuildError as error:
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 2

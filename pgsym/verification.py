@@ -110,12 +110,15 @@ def verify(derivation: Derivation, *, time_limit: float = DEFAULT_TIME_LIMIT,
 
 def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings(), *,
                 only: Collection[int] | None = None, workers: int | None = None,
-                on_done: Callable[[int], None] = lambda done: None) -> list[Report]:
+                on_done: Callable[[int], None] = lambda done: None,
+                cache=None) -> list[Report]:
     """Returns one report per derivation; all their steps are checked in parallel on
     ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done.
 
     The lemmas the steps cite are verified first (each once, also when it is one of
-    ``derivations``); a step citing a lemma that does not pass fails."""
+    ``derivations``); a step citing a lemma that does not pass fails. ``cache`` (a
+    :class:`pgsym.cache.StepCache`) gives the verdicts of steps checked before, unchanged
+    in everything their verdict depends on, and keeps those checked now."""
     for derivation in derivations:
         if not isinstance(derivation, Derivation):
             raise TypeError(f"verify: expected a pgsym.Derivation, got "
@@ -126,16 +129,16 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
                                 or workers < 1):
         raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
     known: dict[int, Report] = {}
-    lemmas = _lemma_statuses(derivations, settings, workers, known)
+    lemmas = _lemma_statuses(derivations, settings, workers, known, cache)
     reports = _verify_batch([d for d in derivations if id(d) not in known or only is not None],
-                            settings, only, workers, lemmas, on_done)
+                            settings, only, workers, lemmas, on_done, cache)
     return [reports.pop(0) if id(d) not in known or only is not None else known[id(d)]
             for d in derivations]
 
 
 def _verify_batch(derivations: Sequence[Derivation], settings: Settings,
                   only: frozenset[int] | None, workers: int | None,
-                  lemmas: dict, on_done: Callable[[int], None]) -> list[Report]:
+                  lemmas: dict, on_done: Callable[[int], None], cache=None) -> list[Report]:
     tasks, owners = [], []
     for index, derivation in enumerate(derivations):
         for number in range(1, len(derivation.steps) + 1):
@@ -152,8 +155,9 @@ def _verify_batch(derivations: Sequence[Derivation], settings: Settings,
             finished[0] += 1
             on_done(finished[0])
 
-    outcomes = run_tasks(tasks, cpu_seconds=2 * settings.time_limit + 2,
-                         workers=workers or os.cpu_count() or 1, on_done=task_done)
+    outcomes = (run_tasks if cache is None else cache.run_tasks)(
+        tasks, cpu_seconds=2 * settings.time_limit + 2, workers=workers or os.cpu_count() or 1,
+        on_done=task_done)
     steps: list[list[StepReport]] = [[] for _ in derivations]
     for (index, number), outcome in zip(owners, outcomes):
         step = derivations[index].steps[number - 1]
@@ -163,7 +167,8 @@ def _verify_batch(derivations: Sequence[Derivation], settings: Settings,
 
 
 def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
-                    workers: int | None, known: dict[int, Report]) -> dict[int, LemmaStatus]:
+                    workers: int | None, known: dict[int, Report],
+                    cache=None) -> dict[int, LemmaStatus]:
     """Verifies the lemmas that ``derivations`` cite, and those they cite, those first (each
     once), recording their reports in ``known``; returns what a citing step needs to know
     of each cited lemma or equation."""
@@ -180,7 +185,7 @@ def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
                  if all(id(step.lemma) in statuses for step in lemma.steps if step.lemma)]
         fresh = [lemma for lemma in ready if id(lemma) not in known]
         for lemma, report in zip(fresh, _verify_batch(fresh, settings, None, workers,
-                                                      statuses, lambda done: None)):
+                                                      statuses, lambda done: None, cache)):
             known[id(lemma)] = report
             _LEMMA_REPORTS[(_fingerprint(lemma), settings)] = report
         for lemma in ready:

@@ -1,0 +1,509 @@
+"""Verdicts of steps kept between runs, so that ``pgsym verify`` and ``pgsym build`` check only
+the steps that changed.
+
+A step's verdict is stored under a digest of everything it depends on: the two expressions
+(with the assumptions of every symbol and function, the values of declared distributions,
+and the source of any class of the user's that appears in them), the definitions and
+ranges of its derivation, what it cites (the rule, ``using=``, the condition, the relation,
+a lemma's statement and whether the lemma passed), the settings (time limit, points, seed,
+opt-in for numeric evidence), the source of pgsym itself, and the versions of Python,
+SymPy and mpmath. Changing any of them changes the digest, and the step is checked again.
+
+The cache can only ever answer with what a check found, never make a failing step pass:
+
+* only verdicts reached with no time limit met anywhere in the check are stored (a verdict
+  that a time limit shaped could come out otherwise on another machine or run); nor are
+  steps citing a rule of the user's (its code is not pgsym's to vouch for);
+* every entry is signed with a key kept beside the entries, readable by its owner only, and
+  names the digest it was stored under: an entry that is truncated, corrupt, written by
+  anyone without the key (another machine's cache copied in), or moved to another digest,
+  is ignored and the step is checked.
+
+Where it lives: ``$PGSYM_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/pgsym``, else
+``~/.cache/pgsym``; deleting the folder empties it. ``pgsym verify --no-cache`` checks every
+step from scratch.
+
+>>> import sympy as sp, tempfile
+>>> from pgsym import Derivation, verify_many
+>>> x = sp.Symbol("x", positive=True)
+>>> d = Derivation("log of a square", start=sp.log(x**2)).step(2 * sp.log(x), rule="algebra")
+>>> cache = StepCache(tempfile.mkdtemp())
+>>> verify_many([d], cache=cache)[0].ok, cache.hits, cache.stored
+(True, 0, 1)
+>>> verify_many([d], cache=cache)[0].ok, cache.hits
+(True, 1)
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import hashlib
+import hmac
+import importlib.metadata
+import inspect
+import os
+import pickle
+import platform
+import secrets
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import mpmath
+import sympy as sp
+from sympy.core.function import AppliedUndef, UndefinedFunction
+
+from pgsym import _isolation, verification
+from pgsym._deadline import TimeLimitExceeded
+from pgsym._distributions import Distribution
+from pgsym._isolation import Outcome, Task, run_tasks
+from pgsym.report import Justification, RuleCheck, Verdict
+from pgsym.rules import registered_rules
+from pgsym.rules.lemmas import Equation
+
+__all__ = ["ENVIRONMENT_VARIABLE", "StepCache", "default_directory", "step_key"]
+
+#: the environment variable that chooses the cache's folder
+ENVIRONMENT_VARIABLE = "PGSYM_CACHE_DIR"
+#: the first bytes of every entry; a new layout of the entries gets a new one
+_MAGIC = b"pgsym step verdict 1\n"
+_MAC_BYTES = 32
+_KEY_CHARACTERS = 64
+_SECRET_BYTES = 32
+
+
+def default_directory() -> Path:
+    """The cache's folder: ``$PGSYM_CACHE_DIR``, else ``$XDG_CACHE_HOME/pgsym``, else
+    ``~/.cache/pgsym`` (outside any checkout, so that a build leaves the tree unchanged)."""
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE)
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # (the XDG specification says to ignore a relative path there)
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "pgsym"
+
+
+class StepCache:
+    """Step verdicts stored in ``directory`` (default :func:`default_directory`), read and
+    written by :func:`pgsym.verify_many` (``cache=``) and the command line.
+
+    ``hits``, ``misses`` and ``stored`` count the steps answered from the cache, checked,
+    and stored since it was made; ``ignored`` the entries found unfit (and checked again);
+    ``problem`` says why the cache could not be used at all, if it could not.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_directory()
+        self.hits = self.misses = self.stored = self.ignored = 0
+        self._secret: bytes | None = None
+        self._secret_read = False
+        self.problem = ""
+
+    def __repr__(self) -> str:
+        return f"StepCache({str(self.directory)!r})"
+
+    # -- what verification calls -----------------------------------------------------------
+    def run_tasks(self, tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
+                  on_done: Callable[[int], None] = lambda index: None) -> list[Outcome]:
+        """:func:`pgsym._isolation.run_tasks` for the step checks of the verifier: a check
+        whose verdict is stored is answered from here; the others run, and those whose
+        verdict does not depend on a time limit are stored."""
+        keys = self._keys(tasks)
+        outcomes: list[Outcome | None] = [None] * len(tasks)
+        for index, key in enumerate(keys):
+            found = self._load(key) if key is not None else None
+            if found is not None:
+                outcomes[index] = found
+                self.hits += 1
+                on_done(index)
+        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        self.misses += len(missing)
+        ran = run_tasks([_timed(tasks[i]) for i in missing], cpu_seconds=cpu_seconds,
+                        workers=workers, on_done=lambda j: on_done(missing[j]))
+        for index, outcome in zip(missing, ran):
+            untimed = any(isinstance(m, _NoTimeLimitMet) for m in outcome.messages)
+            outcome = dataclasses.replace(outcome, messages=tuple(
+                m for m in outcome.messages if not isinstance(m, _NoTimeLimitMet)))
+            outcomes[index] = outcome
+            if keys[index] is not None and untimed and outcome.ended == "finished":
+                self._store(keys[index], outcome)
+        return outcomes  # type: ignore[return-value]
+
+    def _keys(self, tasks: Sequence[Task]) -> list[str | None]:
+        """The digest of each task that is a step check the cache can answer, else None."""
+        try:
+            shared = (_environment(), _rules_digest())
+        except _Uncacheable:
+            return [None] * len(tasks)
+        describer = _Describer()
+        keys = []
+        for task in tasks:
+            if not (isinstance(task, functools.partial)
+                    and task.func is verification._check_step
+                    and len(task.args) == 4 and not task.keywords):
+                keys.append(None)
+                continue
+            try:
+                keys.append(step_key(*task.args, describer=describer, shared=shared))
+            except _Uncacheable:
+                keys.append(None)
+        return keys
+
+    # -- entries ------------------------------------------------------------------------
+    def _path(self, key: str) -> Path:
+        return self.directory / "steps" / key[:2] / key
+
+    def _load(self, key: str) -> Outcome | None:
+        secret = self._key()
+        if secret is None:
+            return None
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:  # none stored (or unreadable): the step is checked
+            return None
+        entry = _opened(data, key, secret)
+        if entry is None:
+            self.ignored += 1
+            return None
+        justification, verdict, seconds = entry
+        return Outcome((justification, verdict), "finished", "", seconds)
+
+    def _store(self, key: str, outcome: Outcome) -> None:
+        checks = [m for m in outcome.messages if isinstance(m, RuleCheck)]
+        verdicts = [m for m in outcome.messages if isinstance(m, Verdict)]
+        if len(checks) != 1 or len(verdicts) != 1 or len(outcome.messages) != 2 or \
+                not _storable(checks[0], verdicts[0]):
+            return
+        secret = self._key()
+        if secret is None:
+            return
+        try:
+            payload = pickle.dumps((checks[0], verdicts[0], float(outcome.cpu_seconds)),
+                                   protocol=4)
+        except Exception:  # (whatever cannot be pickled is simply checked again next time)
+            return
+        try:
+            _write_atomically(self._path(key), _sealed(key, payload, secret))
+        except OSError:  # a cache that cannot be written only costs time
+            return
+        self.stored += 1
+
+    def _key(self) -> bytes | None:
+        """The secret that signs the entries (made on first use), or None if the folder
+        cannot hold one only its owner can read: then nothing is read or written."""
+        if not self._secret_read:
+            self._secret_read = True
+            try:
+                self._secret = _secret(self.directory / "key")
+            except OSError as error:
+                self._secret, self.problem = None, str(error)
+        return self._secret
+
+
+def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
+             describer: "_Describer | None" = None, shared: tuple | None = None) -> str:
+    """The digest of everything the verdict of step ``number`` of ``derivation`` depends on
+    (raises ``_Uncacheable`` for a step the cache does not answer: one citing a rule of the
+    user's, or with objects it cannot describe)."""
+    describer = describer or _Describer()
+    shared = shared or (_environment(), _rules_digest())
+    step = derivation.steps[number - 1]
+    if step.custom_rule is not None:
+        raise _Uncacheable("a rule of the user's")
+    lemma = None
+    if step.lemma is not None:
+        lemma = (describer.lemma(step.lemma), describer.status(lemmas[id(step.lemma)]))
+    parts = (
+        shared,
+        describer(settings),
+        describer.derivation(derivation),
+        describer(derivation.expressions[number - 1]),
+        describer(derivation.expressions[number]),
+        describer((step.rule, step.chain, step.relation, step.condition, step.accept,
+                   step.using)),
+        lemma,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+# -- in the child: did the check meet a time limit? ---------------------------------------
+@dataclass(frozen=True)
+class _NoTimeLimitMet:
+    """Sent after a check that met no time limit in any of its phases."""
+
+
+def _timed(task: Task) -> Task:
+    def run(emit) -> None:
+        before = TimeLimitExceeded.raised
+        task(emit)
+        if TimeLimitExceeded.raised == before:
+            emit(_NoTimeLimitMet())
+    return run
+
+
+def _storable(justification: RuleCheck, verdict: Verdict) -> bool:
+    """Whether a check's outcome is one the same check would give again: no timeout, no
+    failure of the machine (memory)."""
+    return (isinstance(justification, RuleCheck) and isinstance(verdict, Verdict)
+            and isinstance(justification.status, Justification)
+            and justification.status is not Justification.TIMEOUT
+            and verdict.method not in ("timeout", "error")
+            and "MemoryError" not in justification.detail + verdict.detail)
+
+
+# -- entries on disk -----------------------------------------------------------------------
+def _mac(key: bytes, payload: bytes, secret: bytes) -> bytes:
+    return hmac.new(secret, _MAGIC + key + payload, hashlib.sha256).digest()
+
+
+def _sealed(key: str, payload: bytes, secret: bytes) -> bytes:
+    """An entry: the format's magic, its signature, the digest it is stored under, the
+    pickled (rule check, verdict, seconds)."""
+    encoded = key.encode()
+    return _MAGIC + _mac(encoded, payload, secret) + encoded + payload
+
+
+def _opened(data: bytes, key: str, secret: bytes) -> tuple[RuleCheck, Verdict, float] | None:
+    """What an entry holds, or None if it is not an entry stored under ``key`` with this
+    cache's secret, whole and as written (checked before anything is unpickled)."""
+    header = len(_MAGIC) + _MAC_BYTES + _KEY_CHARACTERS
+    if len(data) <= header or not data.startswith(_MAGIC):
+        return None
+    mac = data[len(_MAGIC):len(_MAGIC) + _MAC_BYTES]
+    stored_key, payload = data[len(_MAGIC) + _MAC_BYTES:header], data[header:]
+    if not hmac.compare_digest(stored_key, key.encode()):
+        return None
+    if not hmac.compare_digest(mac, _mac(stored_key, payload, secret)):
+        return None
+    try:
+        entry = pickle.loads(payload)
+    except Exception:
+        return None
+    if not (isinstance(entry, tuple) and len(entry) == 3):
+        return None
+    justification, verdict, seconds = entry
+    if not _storable(justification, verdict) or isinstance(seconds, bool) or \
+            not isinstance(seconds, float) or not 0 <= seconds < float("inf"):
+        return None
+    return justification, verdict, seconds
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _secret(path: Path) -> bytes:
+    """The secret in ``path``, made if there is none; an OSError if it is not a regular
+    file that only its owner (this user) may read and write."""
+    for _ in range(3):
+        try:
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            _make_secret(path)
+            continue
+        with os.fdopen(handle, "rb") as file:
+            info = os.fstat(file.fileno())
+            secret = file.read(_SECRET_BYTES + 1)
+        private = not hasattr(os, "getuid") or (
+            info.st_uid == os.getuid() and not info.st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+        if not stat.S_ISREG(info.st_mode) or not private:
+            raise OSError(f"{path} is not a file only its owner may read and write")
+        if len(secret) != _SECRET_BYTES:  # damaged: a new secret (every entry then ignored)
+            path.unlink()
+            continue
+        return secret
+    raise OSError(f"cannot make a secret in {path}")
+
+
+def _make_secret(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(secrets.token_bytes(_SECRET_BYTES))
+        try:
+            os.link(temporary, path)  # never replaces a secret another process just made
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
+
+
+# -- what a verdict depends on ----------------------------------------------------------------
+class _Uncacheable(Exception):
+    """A step whose verdict the cache does not keep (or an object it cannot describe)."""
+
+
+#: top-level packages whose classes' behaviour the versions and pgsym's source digest fix
+_KNOWN_PACKAGES = {"sympy", "mpmath", "pgsym", "builtins"}
+#: what the class of a plain undefined function holds besides its assumptions (is_*)
+_PLAIN_FUNCTION = set(UndefinedFunction("f").__dict__) | \
+    set(UndefinedFunction("f", positive=True).__dict__) | \
+    set(UndefinedFunction("f", commutative=False).__dict__) | {"distribution"}
+
+
+class _Describer:
+    """Turns what a verdict depends on into nested tuples of plain values, whose ``repr`` is
+    the same in every process exactly when the objects are the same (with the assumptions
+    of functions, which SymPy's equality ignores, and the values of distributions)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[object, Any]] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return (type(value).__name__, repr(value))
+        found = self._seen.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        described = self._described(value)
+        self._seen[id(value)] = (value, described)  # (the object kept alive with its id)
+        return described
+
+    def _described(self, value: Any) -> Any:
+        if isinstance(value, enum.Enum):
+            return ("enum", _class_name(type(value)), value.name)
+        if isinstance(value, (tuple, list)):
+            return (type(value).__name__, *map(self, value))
+        if isinstance(value, (set, frozenset)):
+            return ("set", *sorted(map(self, value), key=repr))
+        if isinstance(value, Mapping):
+            return ("dict", *sorted(((self(k), self(v)) for k, v in value.items()), key=repr))
+        if isinstance(value, UndefinedFunction):
+            return self._function(value)
+        if isinstance(value, sp.Basic):
+            head = self._function(type(value)) if isinstance(value, AppliedUndef) else \
+                _class_name(type(value))
+            return ("basic", head, *map(self, value._hashable_content()))
+        if isinstance(value, type):
+            return ("class", _class_name(value))
+        if isinstance(value, Distribution):
+            return ("distribution", *map(self, value._key), value.is_known_normalised)
+        if dataclasses.is_dataclass(value) and type(value).__module__.startswith("pgsym."):
+            return (_class_name(type(value)),
+                    *((f.name, self(getattr(value, f.name))) for f in dataclasses.fields(value)))
+        if type(value).__name__ in ("mpz", "mpq"):  # gmpy2's numbers inside SymPy's
+            return (type(value).__name__, str(value))
+        raise _Uncacheable(f"cannot describe {type(value).__name__}")
+
+    def _function(self, function: UndefinedFunction) -> tuple:
+        """An undefined function: its name, assumptions, bases, number of arguments and,
+        for a declared distribution's values, the distribution."""
+        extra = set(vars(function)) - _PLAIN_FUNCTION
+        if any(not name.startswith("is_") for name in extra):
+            raise _Uncacheable(f"the function {function} carries {sorted(extra)}")
+        return ("function", function.__name__, self(dict(function._kwargs)),
+                self(getattr(function, "distribution", None)),
+                tuple(_class_name(base) for base in function.__bases__), self(function.nargs))
+
+    def derivation(self, derivation) -> tuple:
+        """What a step of ``derivation`` reads besides its own expressions: definitions,
+        ranges and the substitutions that make the ranges exact (which depend on the names
+        every step uses)."""
+        try:
+            cases = derivation.range_cases()
+        except Exception as error:  # the check meets the same error, and reports it
+            raise _Uncacheable(str(error)) from None
+        return ("derivation", self(derivation.definitions), self(derivation.ranges),
+                self(cases))
+
+    def lemma(self, lemma) -> tuple:
+        """What a step citing ``lemma`` reads of it: its statement (the lemma's own checks
+        are in its status)."""
+        if isinstance(lemma, Equation):
+            return ("equation", self(lemma.name), self(lemma.lhs), self(lemma.rhs),
+                    self(lemma.variables))
+        return ("lemma", self(lemma.name), self(lemma.start), self(lemma.result),
+                self(lemma.definitions), self(lemma.ranges))
+
+    def status(self, status) -> tuple:
+        """Whether a cited lemma passed, and what it proves a step by (its check is a
+        function of the statement described by :meth:`lemma`)."""
+        return ("status", self(status.proved), self(status.why_not), self(status.promotion))
+
+
+def _class_name(cls: type) -> str:
+    """A class by its module and name; for a class of the user's (a Function subclass with
+    its own methods), also a digest of its module's source."""
+    if isinstance(cls, UndefinedFunction):
+        return f"undefined function {cls.__name__}"
+    module = getattr(cls, "__module__", None) or ""
+    name = f"{module}.{cls.__qualname__}"
+    if module.split(".")[0] in _KNOWN_PACKAGES:
+        return name
+    sources = sorted({_source_digest(c.__module__) for c in cls.__mro__
+                      if (c.__module__ or "").split(".")[0] not in _KNOWN_PACKAGES})
+    return f"{name} ({', '.join(sources)})"
+
+
+@functools.lru_cache(maxsize=None)
+def _source_digest(module: str) -> str:
+    found = sys.modules.get(module)
+    try:
+        path = inspect.getsourcefile(found) if found is not None else None
+        if path is None:
+            raise _Uncacheable(f"no source for the module {module}")
+        return f"{module}:{hashlib.sha256(Path(path).read_bytes()).hexdigest()}"
+    except (OSError, TypeError):
+        raise _Uncacheable(f"no source for the module {module}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _environment() -> tuple:
+    """What every verdict depends on: pgsym's source and version, SymPy's and mpmath's
+    versions and back-ends, Python, the machine's word and the limits a check runs under."""
+    try:
+        version = importlib.metadata.version("pgsym")
+    except importlib.metadata.PackageNotFoundError:
+        version = "not installed"
+    from sympy.external.gmpy import GROUND_TYPES
+
+    return (_MAGIC.decode().strip(), version, _pgsym_source(), sp.__version__,
+            mpmath.__version__, mpmath.libmp.BACKEND, GROUND_TYPES, sys.version,
+            sys.implementation.name, platform.machine(), sys.flags.optimize,
+            sys.getrecursionlimit(), _isolation._memory_limit())
+
+
+def _pgsym_source() -> str:
+    """A digest of pgsym's own source files (not of the generated gradient kernels, which no
+    check reads)."""
+    root = Path(verification.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith("gradients/"):
+            continue
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _rules_digest() -> tuple:
+    """The registered rules, and for any whose code is not pgsym's, that code's source: the
+    suggestions of a mismatch try every rule."""
+    described = []
+    for name, rule in sorted(registered_rules().items()):
+        modules = set()
+        for field in dataclasses.fields(rule):
+            value = getattr(rule, field.name)
+            if callable(value):
+                value = getattr(value, "func", value)
+                modules.add(getattr(value, "__module__", None) or "")
+        sources = sorted(_source_digest(m) for m in modules
+                         if m.split(".")[0] not in _KNOWN_PACKAGES)
+        described.append((name, tuple(sources)))
+    return tuple(described)

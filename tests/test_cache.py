@@ -1,0 +1,365 @@
+"""The verdict cache (pgsym/cache.py): it answers only for steps unchanged in everything their
+verdict depends on, and nothing found on disk can make a failing step pass."""
+import dataclasses
+import os
+import pickle
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sympy as sp
+
+from pgsym import Derivation, Distribution, Rule, RuleCheck, Settings, verify_many
+from pgsym import cache as cache_module
+from pgsym import verification
+from pgsym._deadline import TimeLimitExceeded
+from pgsym.cache import StepCache, default_directory, step_key
+from pgsym.cli import main
+from pgsym.report import Justification, VerdictKind
+
+x = sp.Symbol("x", positive=True)
+y = sp.Symbol("y", real=True)
+
+
+def _proved() -> Derivation:
+    return Derivation("log of a square", start=sp.log(x**2)).step(2 * sp.log(x), rule="algebra")
+
+
+def _refuted() -> Derivation:
+    # false: log(y^2) = 2 log|y|, not 2 log y (and y may be negative)
+    return Derivation("a false step", start=sp.log(y**2 + 1)).step(2 * sp.log(y + 1),
+                                                                    rule="algebra")
+
+
+def _verdicts(reports):
+    return [(s.verdict.kind, s.verdict.method, s.verdict.detail, s.justification)
+            for r in reports for s in r.steps]
+
+
+def _entries(cache: StepCache) -> list:
+    return sorted(p for p in (cache.directory / "steps").rglob("*") if p.is_file())
+
+
+def test_a_second_run_answers_every_step_from_the_cache_with_the_same_verdicts(tmp_path):
+    cache = StepCache(tmp_path)
+    first = verify_many([_proved(), _refuted()], cache=cache)
+    assert (cache.hits, cache.misses, cache.stored) == (0, 2, 2)
+    again = StepCache(tmp_path)
+    second = verify_many([_proved(), _refuted()], cache=again)
+    assert (again.hits, again.misses) == (2, 0)
+    assert _verdicts(second) == _verdicts(first)
+    assert [r.ok for r in second] == [True, False]
+    assert second[1].steps[0].verdict.kind is VerdictKind.REFUTED
+    assert second[1].steps[0].verdict.counterexample is not None
+
+
+def test_changing_one_derivation_checks_only_its_steps(tmp_path):
+    z = sp.Symbol("z", positive=True)
+    other = Derivation("other", start=sp.log(z**3)).step(3 * sp.log(z), rule="algebra")
+    verify_many([_proved(), other], cache=StepCache(tmp_path))
+    changed = Derivation("other", start=sp.log(z**4)).step(4 * sp.log(z), rule="algebra")
+    cache = StepCache(tmp_path)
+    reports = verify_many([_proved(), changed], cache=cache)
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert all(r.ok for r in reports)
+
+
+def test_without_a_cache_nothing_is_read_or_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGSYM_CACHE_DIR", str(tmp_path / "cache"))
+    verify_many([_proved()])
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "one bit flipped",
+                                    "another cache's entry"])
+def test_a_damaged_or_foreign_entry_is_ignored_and_the_step_checked(tmp_path, damage):
+    cache = StepCache(tmp_path / "mine")
+    verify_many([_refuted()], cache=cache)
+    [entry] = _entries(cache)
+    data = entry.read_bytes()
+    if damage == "garbage":
+        entry.write_bytes(os.urandom(len(data)))
+    elif damage == "truncated":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    elif damage == "one bit flipped":
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 1]) + data[-9:])
+    else:  # the same step, stored by another cache (another machine): another secret
+        theirs = StepCache(tmp_path / "theirs")
+        verify_many([_refuted()], cache=theirs)
+        [their_entry] = _entries(theirs)
+        shutil.copy(their_entry, entry)
+    again = StepCache(tmp_path / "mine")
+    [report] = verify_many([_refuted()], cache=again)
+    assert (again.hits, again.misses, again.ignored) == (0, 1, 1)
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_proved_verdict_put_in_the_place_of_a_refuted_one_is_ignored(tmp_path):
+    cache = StepCache(tmp_path)
+    verify_many([_proved(), _refuted()], cache=cache)
+    settings = Settings()
+    proved_key = step_key(_proved(), 1, settings, {})
+    refuted_key = step_key(_refuted(), 1, settings, {})
+    proved, refuted = cache._path(proved_key), cache._path(refuted_key)
+    # the entry copied whole: it names the digest it was stored under
+    shutil.copy(proved, refuted)
+    again = StepCache(tmp_path)
+    assert not verify_many([_refuted()], cache=again)[0].ok
+    assert again.ignored == 1
+    # the digest inside rewritten too: the signature covers it
+    data = proved.read_bytes()
+    start = len(cache_module._MAGIC) + cache_module._MAC_BYTES
+    refuted.write_bytes(data[:start] + refuted_key.encode() + data[start + 64:])
+    again = StepCache(tmp_path)
+    [report] = verify_many([_refuted()], cache=again)
+    assert again.ignored == 1 and report.steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_verdict_stored_as_refuted_and_edited_to_proved_is_ignored(tmp_path):
+    cache = StepCache(tmp_path)
+    verify_many([_refuted()], cache=cache)
+    [entry] = _entries(cache)
+    data = entry.read_bytes()
+    header = len(cache_module._MAGIC) + cache_module._MAC_BYTES + 64
+    justification, verdict, seconds = pickle.loads(data[header:])
+    assert verdict.kind is VerdictKind.REFUTED
+    proved = dataclasses.replace(verdict, kind=VerdictKind.PROVED, counterexample=None)
+    entry.write_bytes(data[:header] + pickle.dumps((justification, proved, seconds)))
+    again = StepCache(tmp_path)
+    [report] = verify_many([_refuted()], cache=again)
+    assert again.ignored == 1 and report.steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_check_that_met_a_time_limit_is_not_stored(tmp_path, monkeypatch):
+    def out_of_time(*args, **kwargs):
+        raise TimeLimitExceeded()
+
+    # (the checks run in forked children, which inherit the patch)
+    monkeypatch.setattr(verification, "_symbolic", out_of_time)
+    cache = StepCache(tmp_path)
+    [report] = verify_many([_proved()], cache=cache)
+    assert report.steps[0].verdict.kind is not VerdictKind.PROVED
+    assert cache.stored == 0 and _entries(cache) == []
+
+
+def test_a_rule_check_that_timed_out_is_not_stored(tmp_path):
+    def endless(before, after, context):
+        while True:
+            pass
+
+    endless_rule = Rule("endless rule", "never ends", check=endless)
+    d = Derivation("endless", start=sp.log(x**2)).step(2 * sp.log(x), rule=endless_rule)
+    cache = StepCache(tmp_path)
+    [report] = verify_many([d], Settings(time_limit=0.5), cache=cache)
+    assert report.steps[0].justification.status is Justification.TIMEOUT
+    assert cache.stored == 0
+
+
+def test_steps_citing_a_rule_of_the_users_are_never_stored(tmp_path):
+    rule = Rule("my rule", "anything", check=lambda a, b, c: RuleCheck(Justification.CONFIRMED))
+    d = Derivation("mine", start=sp.log(x**2)).step(2 * sp.log(x), rule=rule)
+    cache = StepCache(tmp_path)
+    verify_many([d], cache=cache)
+    verify_many([d], cache=cache)
+    assert (cache.hits, cache.stored) == (0, 0)
+
+
+def _key(derivation, settings=Settings(), number=1):
+    return step_key(derivation, number, settings, {})
+
+
+def test_the_key_changes_with_everything_the_verdict_depends_on():
+    f = sp.Function("f")
+    a = sp.Symbol("a")
+    k = sp.Symbol("k", integer=True)
+
+    def score(function, symbol=a, **step):
+        return Derivation("d", start=sp.log(function(symbol) ** 2), definitions={}).step(
+            2 * sp.log(function(symbol)), **{"rule": "algebra", **step})
+
+    keys = {
+        "plain": _key(score(f)),
+        "function positive": _key(score(sp.Function("f", positive=True))),
+        "symbol positive": _key(score(f, sp.Symbol("a", positive=True))),
+        "other rule": _key(score(f, rule="definition")),
+        "condition": _key(score(f, condition="$f$ is smooth")),
+        "accept": _key(score(f, accept="numeric")),
+        "time limit": _key(score(f), Settings(time_limit=30)),
+        "seed": _key(score(f), Settings(seed=1)),
+        "accept numeric": _key(score(f), Settings(accept_numeric=True)),
+    }
+    assert len(set(keys.values())) == len(keys), keys
+    defined = Derivation("d", start=a, definitions={a: sp.Symbol("b") ** 2}).step(
+        sp.Symbol("b") ** 2, rule="definition")
+    redefined = Derivation("d", start=a, definitions={a: sp.Symbol("b") ** 3}).step(
+        sp.Symbol("b") ** 2, rule="definition")
+    assert _key(defined) != _key(redefined)
+    ranged = Derivation("r", start=(k + 1)**2, ranges={k: (0, 3)}).step(k**2 + 2 * k + 1,
+                                                                         rule="algebra")
+    other_range = Derivation("r", start=(k + 1)**2, ranges={k: (0, 4)}).step(k**2 + 2 * k + 1,
+                                                                              rule="algebra")
+    assert _key(ranged) != _key(other_range)
+
+
+def test_the_key_reads_the_values_of_a_declared_distribution():
+    k = sp.Symbol("k", integer=True)
+
+    def expectation(values, check=True):
+        p = Distribution("p", (k, 0, 1), values, check=check)
+        return Derivation("e", start=p.expectation(k)).step(
+            sp.Sum(k * p(k), (k, 0, 1)), rule="definition of expectation")
+
+    half = _key(expectation(sp.Rational(1, 2)))
+    assert half == _key(expectation(sp.Rational(1, 2)))
+    assert half != _key(expectation((k + 1) / sp.Integer(3)))
+    # values declared unchecked are not known to sum to one, until the same values are
+    # proved to (the verifier then knows it, and the key says so)
+    unchecked = expectation(sp.Rational(1, 4) + k / 2, check=False)
+    before = _key(unchecked)
+    expectation(sp.Rational(1, 4) + k / 2)
+    assert _key(unchecked) != before
+
+
+def test_the_key_changes_with_pgsyms_own_source(monkeypatch):
+    before = _key(_proved())
+    monkeypatch.setattr(cache_module, "_environment",
+                        lambda: ("another version of pgsym's source",))
+    assert _key(_proved()) != before
+
+
+def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
+    n = sp.Symbol("n", integer=True, positive=True)
+    t = sp.Symbol("t", integer=True)
+    g = sp.Function("g", positive=True)
+    lemma = Derivation("log of a product", start=sp.log(sp.Product(g(t), (t, 1, n))))
+    lemma.step(sp.Sum(sp.log(g(t)), (t, 1, n)), rule="log of a product")
+    m = sp.Symbol("m", integer=True, positive=True)
+    d = Derivation("cites it", start=sp.log(sp.Product(g(t), (t, 1, m))))
+    d.step(sp.Sum(sp.log(g(t)), (t, 1, m)), rule=lemma)
+    cache = StepCache(tmp_path)
+    first = verify_many([d], cache=cache)
+    assert first[0].ok and cache.stored == 2
+    again = StepCache(tmp_path)
+    # (the lemma's own report is also kept in this process, so only the citing step asks)
+    assert verify_many([d], cache=again)[0].ok and again.hits >= 1 and again.misses == 0
+    # the lemma's statement changed: the citing step is checked again
+    wrong = Derivation("log of a product", start=sp.log(sp.Product(g(t), (t, 1, n))))
+    wrong.step(sp.Sum(sp.log(g(t)), (t, 1, n + 1)), rule="log of a product")
+    cites_wrong = Derivation("cites it", start=sp.log(sp.Product(g(t), (t, 1, m))))
+    cites_wrong.step(sp.Sum(sp.log(g(t)), (t, 1, m)), rule=wrong)
+    third = StepCache(tmp_path)
+    [report] = verify_many([cites_wrong], cache=third)
+    assert not report.ok and third.hits == 0
+
+
+def test_the_key_is_the_same_in_another_process(tmp_path):
+    module = tmp_path / "keyed_derivation.py"
+    module.write_text(textwrap.dedent("""
+        import sympy as sp
+        from pgsym import Derivation, Distribution, Settings
+        from pgsym.cache import step_key
+
+        def derivation():
+            k = sp.Symbol("k", integer=True)
+            p = Distribution("p", (k, 0, 2), parameters=(sp.Symbol("theta", real=True),))
+            f = sp.Function("f", real=True)
+            d = Derivation("e", start=p.expectation(f(k)), definitions={})
+            return d.step(sp.Sum(p(k) * f(k), (k, 0, 2)), rule="definition of expectation")
+
+        def key():
+            return step_key(derivation(), 1, Settings(), {})
+        """))
+    keys = [subprocess.run([sys.executable, "-c", "import keyed_derivation as m; print(m.key())"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+            for seed in ("1", "2")]
+    assert keys[0] == keys[1] and len(keys[0]) == 64
+
+
+def test_a_class_of_the_users_is_keyed_by_its_source(tmp_path, monkeypatch):
+    module = tmp_path / "my_functions.py"
+    source = "import sympy as sp\n\nclass twice(sp.Function):\n    pass\n"
+    module.write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_functions
+
+    twice = my_functions.twice
+    d = Derivation("users", start=sp.log(twice(x) ** 2)).step(2 * sp.log(twice(x)),
+                                                                rule="algebra")
+    before = _key(d)
+    module.write_text(source + "\n# changed\n")
+    cache_module._source_digest.cache_clear()
+    assert _key(d) != before
+
+
+def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGSYM_CACHE_DIR", str(tmp_path / "chosen"))
+    assert default_directory() == tmp_path / "chosen"
+    monkeypatch.delenv("PGSYM_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_directory() == tmp_path / "xdg" / "pgsym"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_directory() == tmp_path / "home" / ".cache" / "pgsym"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_key_others_may_read_turns_the_cache_off(tmp_path):
+    verify_many([_proved()], cache=StepCache(tmp_path))
+    key = tmp_path / "key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    key.chmod(0o644)
+    cache = StepCache(tmp_path)
+    assert verify_many([_proved()], cache=cache)[0].ok
+    assert cache.hits == 0 and cache.stored == 0 and "only its owner" in cache.problem
+
+
+def test_a_damaged_key_is_replaced_and_the_old_entries_ignored(tmp_path):
+    verify_many([_proved()], cache=StepCache(tmp_path))
+    (tmp_path / "key").write_bytes(b"short")
+    cache = StepCache(tmp_path)
+    assert verify_many([_proved()], cache=cache)[0].ok
+    assert (cache.hits, cache.ignored, cache.stored) == (0, 1, 1)
+    assert len((tmp_path / "key").read_bytes()) == 32
+
+
+@pytest.fixture
+def small_package(tmp_path, monkeypatch):
+    package = tmp_path / "cached_derivations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "square.py").write_text(textwrap.dedent("""
+        import sympy as sp
+        from pgsym import Derivation
+
+        def build():
+            x = sp.Symbol("x", positive=True)
+            return Derivation("log of a square", start=sp.log(x**2)).step(
+                2 * sp.log(x), rule="algebra")
+        """))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGSYM_CACHE_DIR", str(tmp_path / "cache"))
+    return "cached_derivations"
+
+
+def test_the_command_line_uses_the_cache_unless_told_not_to(small_package, tmp_path, capsys):
+    assert main(["verify", "--package", small_package]) == 0
+    first = capsys.readouterr()
+    assert "0 of 1 step verdicts from the cache" in first.err and "1 stored" in first.err
+    assert main(["verify", "--package", small_package]) == 0
+    second = capsys.readouterr()
+    assert "1 of 1 step verdicts from the cache" in second.err
+    assert main(["verify", "--package", small_package, "--no-cache"]) == 0
+    scratch = capsys.readouterr()
+    assert "from the cache" not in scratch.err
+
+    def table(out):  # the same table and summary, but for the CPU seconds
+        return [re.sub(r"\s+\d+\.\d+s$", "", line) for line in out.splitlines()]
+
+    assert table(first.out) == table(second.out) == table(scratch.out)
