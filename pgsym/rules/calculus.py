@@ -107,6 +107,8 @@ def pulled_constants(factors: list[sp.Basic], is_constant, rebuild_inner) -> lis
 def pull_constants(derivative: sp.Derivative, context: RuleContext) -> list[sp.Basic]:
     """``d/dv (c * f) = c * d/dv f`` for factors ``c`` free of ``v`` (through definitions)."""
     variable = single_variable(derivative)
+    if variable is None:  # a higher derivative SymPy merged: not a first derivative's rule
+        return []
     return pulled_constants(factors_of(derivative.expr),
                             lambda f: not context.depends_on(f, variable),
                             lambda rest: sp.Derivative(rest, variable))
