@@ -27,10 +27,11 @@ the document says which.
 """, ()),
     ("2 Policy Objective Functions", """
 The start value $J_1$, the average value $J_{avV}$ and the average reward per time step
-$J_{avR}$, computed exactly on a 2-state, 2-action MDP with a tabular softmax policy and a
-symbolic discount $\\gamma$. With the discounted value function,
-$J_{avV} = J_{avR} / (1 - \\gamma)$. The update of equations (4) and (6) climbs $J$: its
-first-order change is $\\alpha \\lVert \\nabla_\\theta J \\rVert^2 \\ge 0$.
+$J_{avR}$ of every finite MDP ($n$ states, $m$ actions), with $d$ the stationary distribution
+of the policy: with the discounted value function, $(1 - \gamma) J_{avV} = J_{avR}$, so
+$J_{avV} = J_{avR} / (1 - \gamma)$ (the Bellman equations and the stationarity of $d$ taken as
+given; a 2-state instance in closed form illustrates it). The update of equations (4) and
+(6) climbs $J$: its first-order change is $\alpha \lVert \nabla_\theta J \rVert^2 \ge 0$.
 """, ("objectives", "gradient_ascent")),
     ("3 Computing the gradient analytically", """
 The log-derivative trick, the score of a policy, the score-function estimator of
@@ -39,10 +40,17 @@ score's mean and Fisher information (for any number of outcomes).
 """, ("log_derivative_trick", "score_function_identity", "score_function_estimator",
       "gaussian_estimator", "fisher_information")),
     ("4 The Policy Gradient Theorem", """
-Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved exactly on a 2-state,
-2-action MDP with a tabular softmax policy, for the start value (discounted visitation) and
-for the average reward (stationary distribution, differential action values); a baseline
-that does not depend on the action leaves the gradient unchanged (for any number of actions).
+Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved for every finite MDP
+($n$ states, $m$ actions, any differentiable policy $\pi(a \mid s; \theta)$), step by step as
+in Sutton et al. (2000): for the start value, by differentiating the Bellman equations and
+solving the recursion with the resolvent $G = (I - \gamma P_\pi)^{-1}$, so that the states
+are weighted by the discounted visitation $d(s) = \sum_x \mu(x) G(x, s)$, which sums to
+$1/(1 - \gamma)$; for the average reward, by averaging the recursion of the differential
+values over the stationary distribution. The Bellman equations, the normalisations of
+$\pi$, $P$, $\mu$ and $d$, stationarity and the resolvent (which exists for
+$0 \le \gamma < 1$) are taken as given, and every step that rests on one says so. A
+2-state instance of each is kept, in closed form, as an illustration. A baseline that does
+not depend on the action leaves the gradient unchanged (for any number of actions).
 """, ("one_step_mdp", "policy_gradient_theorem", "average_reward_gradient", "baseline")),
     ("Beyond the notes: two examples", """
 Two results the notes use without deriving, each proved for a symbolic size by first proving
@@ -53,7 +61,9 @@ of $g - b$ over $A$ actions (a step that claims $\\ge$).
 """, ("trajectory_policy_gradient", "optimal_baseline")),
     ("Appendix: the gradient library", """
 The closed forms the module pgsym.gradients is generated from: log-probabilities and scores of
-the linear softmax and Gaussian policies, each proved for every size up to the one shown.
+the linear softmax and Gaussian policies, proved for all sizes: any number of features $d$,
+actions $A$ and action dimensions $k$, each score one component $(i, c)$ of the gradient for
+indices in their ranges.
 """, ("policy_scores",)),
 )
 
