@@ -28,10 +28,10 @@ the document says which.
     ("2 Policy Objective Functions", """
 The start value $J_1$, the average value $J_{avV}$ and the average reward per time step
 $J_{avR}$ of every finite MDP ($n$ states, $m$ actions), with $d$ the stationary distribution
-of the policy: with the discounted value function, $(1 - \gamma) J_{avV} = J_{avR}$, so
-$J_{avV} = J_{avR} / (1 - \gamma)$ (the Bellman equations and the stationarity of $d$ taken as
+of the policy: with the discounted value function, $(1 - \\gamma) J_{avV} = J_{avR}$, so
+$J_{avV} = J_{avR} / (1 - \\gamma)$ (the Bellman equations and the stationarity of $d$ taken as
 given; a 2-state instance in closed form illustrates it). The update of equations (4) and
-(6) climbs $J$: its first-order change is $\alpha \lVert \nabla_\theta J \rVert^2 \ge 0$.
+(6) climbs $J$: its first-order change is $\\alpha \\lVert \\nabla_\\theta J \\rVert^2 \\ge 0$.
 """, ("objectives", "gradient_ascent")),
     ("3 Computing the gradient analytically", """
 The log-derivative trick, the score of a policy, the score-function estimator of
@@ -41,14 +41,14 @@ score's mean and Fisher information (for any number of outcomes).
       "gaussian_estimator", "fisher_information")),
     ("4 The Policy Gradient Theorem", """
 Equations (8)-(10) hold for a one-step MDP. Equation (11) is proved for every finite MDP
-($n$ states, $m$ actions, any differentiable policy $\pi(a \mid s; \theta)$), step by step as
+($n$ states, $m$ actions, any differentiable policy $\\pi(a \\mid s; \\theta)$), step by step as
 in Sutton et al. (2000): for the start value, by differentiating the Bellman equations and
-solving the recursion with the resolvent $G = (I - \gamma P_\pi)^{-1}$, so that the states
-are weighted by the discounted visitation $d(s) = \sum_x \mu(x) G(x, s)$, which sums to
-$1/(1 - \gamma)$; for the average reward, by averaging the recursion of the differential
+solving the recursion with the resolvent $G = (I - \\gamma P_\\pi)^{-1}$, so that the states
+are weighted by the discounted visitation $d(s) = \\sum_x \\mu(x) G(x, s)$, which sums to
+$1/(1 - \\gamma)$; for the average reward, by averaging the recursion of the differential
 values over the stationary distribution. The Bellman equations, the normalisations of
-$\pi$, $P$, $\mu$ and $d$, stationarity and the resolvent (which exists for
-$0 \le \gamma < 1$) are taken as given, and every step that rests on one says so. A
+$\\pi$, $P$, $\\mu$ and $d$, stationarity and the resolvent (which exists for
+$0 \\le \\gamma < 1$) are taken as given, and every step that rests on one says so. A
 2-state instance of each is kept, in closed form, as an illustration. A baseline that does
 not depend on the action leaves the gradient unchanged (for any number of actions).
 """, ("one_step_mdp", "policy_gradient_theorem", "average_reward_gradient", "baseline")),

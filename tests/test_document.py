@@ -79,3 +79,16 @@ def _modules():
 def test_the_examples_in_the_docstrings_run(name):
     failures, _ = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert failures == 0
+
+
+def test_the_texts_of_the_notes_hold_no_control_characters():
+    """A backslash lost in a Python string turns LaTeX into control characters: '\\alpha'
+    written as "\\alpha" in a plain string is a bell, '\\nabla' a newline and 'abla'."""
+    import re
+
+    import derivations
+    from pgsym import catalog
+    texts = [text for _, text, _ in derivations.OUTLINE]
+    texts += [entry.derivation.description for entry in catalog.discover()]
+    for text in texts:
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", text), repr(text)
