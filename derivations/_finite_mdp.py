@@ -47,7 +47,7 @@ def on_policy(expr: sp.Expr) -> sp.Expr:
 
 
 POLICY_SUMS_TO_ONE = Equation("policy's normalisation", sp.Sum(pi(a, s, theta), ACTIONS),
-                              sp.S.One, variables=(s,))
+                              sp.S.One, variables=(s, theta))
 DYNAMICS_SUM_TO_ONE = Equation("dynamics' normalisation", sp.Sum(P(t, s, a), states(t)),
                                sp.S.One, variables=(s, a))
 
@@ -58,11 +58,12 @@ Q = sp.Function("Q", real=True)
 d = sp.Function("d", nonnegative=True)
 
 BELLMAN_V = Equation("Bellman equation for V", V(s, theta),
-                     sp.Sum(pi(a, s, theta) * Q(s, a, theta), ACTIONS), variables=(s,))
+                     sp.Sum(pi(a, s, theta) * Q(s, a, theta), ACTIONS),
+                     variables=(s, theta))
 BELLMAN_Q = Equation("Bellman equation for Q", Q(s, a, theta),
                      R(s, a) + gamma * sp.Sum(P(t, s, a) * V(t, theta), states(t)),
-                     variables=(s, a))
+                     variables=(s, a, theta))
 STATIONARY = Equation("stationarity of d", sp.Sum(d(s, theta) * on_policy(1), states(s)),
-                      d(t, theta), variables=(t,))
+                      d(t, theta), variables=(t, theta))
 STATIONARY_SUMS_TO_ONE = Equation("normalisation of d", sp.Sum(d(s, theta), states(s)), sp.S.One,
-                                  variables=())
+                                  variables=(theta,))

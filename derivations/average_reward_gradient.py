@@ -34,10 +34,11 @@ Q_diff = sp.Function("Q_diff", real=True)
 NOTATION = {"conditional": {"pi": 1, "P": 1}}
 
 DIFFERENTIAL_V = Equation("differential Bellman equation for h", h(s, theta),
-                          sp.Sum(pi(a, s, theta) * Q_diff(s, a, theta), ACTIONS), variables=(s,))
+                          sp.Sum(pi(a, s, theta) * Q_diff(s, a, theta), ACTIONS),
+                          variables=(s, theta))
 DIFFERENTIAL_Q = Equation("differential Bellman equation for Q~", Q_diff(s, a, theta),
                           R(s, a) - rho(theta) + sp.Sum(P(t, s, a) * h(t, theta), states(t)),
-                          variables=(s, a))
+                          variables=(s, a, theta))
 
 
 def dh(state: sp.Expr) -> sp.Expr:

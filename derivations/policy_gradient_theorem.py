@@ -48,7 +48,7 @@ RESOLVENT = Equation(
     "resolvent G = (I - gamma P_pi)^{-1}",
     sp.Sum(G(x, s, theta) * (delta(s, t) - gamma * sp.Sum(pi(a, s, theta) * P(t, s, a), ACTIONS)),
            states(s)),
-    delta(x, t), variables=(x, t))
+    delta(x, t), variables=(x, t, theta))
 START_SUMS_TO_ONE = Equation("start distribution's normalisation", sp.Sum(mu(x), states(x)),
                              sp.S.One, variables=())
 NOT_ONE = sp.Ne(gamma, 1)

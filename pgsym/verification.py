@@ -24,7 +24,7 @@ from functools import partial
 from typing import Callable, Collection, Mapping, Sequence
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
+from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
@@ -201,18 +201,34 @@ _LEMMA_REPORTS: dict[tuple[str, Settings], Report] = {}
 
 def _fingerprint(derivation: "Derivation | Equation") -> str:
     """A digest of everything a lemma's verdicts depend on: its expressions, definitions,
-    ranges and steps (rules, lemmas cited, relations, conditions, opt-ins)."""
+    ranges and steps (rules, lemmas cited, relations, conditions, opt-ins), with the
+    assumptions of its functions (``srepr`` leaves them out: ``f`` positive or not)."""
     if isinstance(derivation, Equation):
-        return sp.srepr((derivation.name, derivation.lhs, derivation.rhs, derivation.variables))
+        sides = (derivation.lhs, derivation.rhs)
+        return sp.srepr((derivation.name, *sides, derivation.variables)) + \
+            _function_assumptions(sides)
     parts = [derivation.name, sp.srepr(derivation.start),
              sp.srepr(sorted(derivation.definitions.items(), key=str)),
              sp.srepr(sorted(derivation.ranges.items(), key=str))]
+    expressions = [derivation.start, *derivation.definitions.values(),
+                   *(step.expr for step in derivation.steps)]
     for step in derivation.steps:
         cited = _fingerprint(step.lemma) if step.lemma is not None else \
             f"{step.chain}{id(step.custom_rule) if step.custom_rule else ''}"
         parts += [sp.srepr(step.expr), cited, step.relation, sp.srepr(step.using),
                   str(step.condition), str(step.accept)]
+        expressions += [value for pair in step.using for value in pair]
+    parts.append(_function_assumptions(expressions))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _function_assumptions(expressions) -> str:
+    """The undefined functions of ``expressions`` with their assumptions, as text."""
+    functions = {a.func for e in expressions if isinstance(e, sp.Basic)
+                 for a in e.atoms(AppliedUndef)}
+    functions |= {e for e in expressions if isinstance(e, UndefinedFunction)}
+    return repr(sorted((f.__name__, sorted((getattr(f, "_kwargs", None) or {}).items()))
+                       for f in functions))
 
 
 def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
@@ -241,12 +257,14 @@ def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
 def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> LemmaStatus:
     if isinstance(lemma, Equation):
         # the equation constrains its functions, which stand-ins do not meet: no sampling
-        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs, lemma.variables), True, "",
+        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs, lemma.variables,
+                                          pinned=_pinned(lemma)), True, "",
                            Promotion(VerdictKind.PROVED_ASSUMING,
                                      f"the step is an instance of the {lemma.name}, taken as "
                                      f"given", assumption=lemma.assumption, given=True))
     check = instance_check(lemma.unfold(lemma.start, evaluate=False),
-                           lemma.unfold(lemma.result, evaluate=False), ranges=lemma.ranges)
+                           lemma.unfold(lemma.result, evaluate=False), ranges=lemma.ranges,
+                           pinned=_pinned(lemma))
     failures = report.failures()
     sampled = [s.number for s in report.steps if s.rests_on_sampling]
     relations = [s.number for s in lemma.steps if s.relation != "="]
@@ -267,6 +285,25 @@ def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> Lemm
             given=_rests_on_given_equations(lemma)))
     return LemmaStatus(check, True, "", Promotion(
         VerdictKind.PROVED, f"the step is an instance of the lemma {lemma.name!r}, proved"))
+
+
+def _pinned(lemma: "Derivation | Equation", seen: frozenset = frozenset()) -> frozenset:
+    """What an instance of ``lemma`` must keep: an equation taken as given holds for its own
+    functions and at its fixed symbols (those not among its variables), and so does every
+    lemma that rests on it, however deep."""
+    if isinstance(lemma, Equation):
+        sides = (lemma.lhs, lemma.rhs)
+        functions = {a.func for side in sides for a in side.atoms(AppliedUndef)}
+        fixed = {x for side in sides for x in side.free_symbols
+                 if isinstance(x, sp.Symbol) and x not in lemma.variables}
+        return frozenset(functions | fixed)
+    if id(lemma) in seen:
+        return frozenset()
+    pinned: frozenset = frozenset()
+    for step in lemma.steps:
+        if step.lemma is not None:
+            pinned |= _pinned(step.lemma, seen | {id(lemma)})
+    return pinned
 
 
 def _rests_on_given_equations(lemma: Derivation) -> bool:

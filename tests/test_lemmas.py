@@ -168,3 +168,91 @@ def test_a_misapplied_lemma_resting_on_a_given_equation_still_fails():
     d = Derivation("one gamma too few", start=V(3), parameters=(gamma,))
     d.step(r(3) + (r(4) + gamma * V(5)), rule=lemma)
     assert not d.verify().ok
+
+
+# -- the hostile review of lemmas resting on given equations (each was accepted once) -------
+_b = sp.Symbol("b", integer=True)
+_h = sp.Function("h", real=True)
+_f_equals_h = Equation("f equals h", _f(_s), _h(_s), variables=(_s,))
+
+
+def _delta_lemma() -> Derivation:
+    """f(s) sum_b delta(s, b) = h(s) for s in 0..n-1, resting on the given f = h."""
+    delta_sum = sp.Sum(sp.KroneckerDelta(_s, _b), (_b, 0, _n - 1))
+    lemma = Derivation("f picks the term at s", start=_f(_s) * delta_sum, ranges={_s: (0, _n - 1)})
+    lemma.step(_h(_s) * delta_sum, rule=_f_equals_h)
+    return lemma.step(_h(_s), rule="algebra")
+
+
+def test_a_ranged_lemma_is_refused_under_a_sum_that_runs_backwards_out_of_its_range():
+    delta_sum = sp.Sum(sp.KroneckerDelta(_s, _b), (_b, 0, _n - 1))
+    d = Derivation("reversed", start=sp.Sum(_f(_s) * delta_sum, (_s, _n + 3, -5)))
+    d.step(sp.Sum(_h(_s), (_s, _n + 3, -5)), rule=_delta_lemma())  # false at n = 1, f = h = 1
+    assert not d.verify().ok
+
+
+def test_using_cannot_rename_the_bound_of_a_lemmas_range_without_the_range():
+    m_ = sp.Symbol("m", integer=True, positive=True)
+    start = _f(_n - 1) * sp.Sum(sp.KroneckerDelta(_n - 1, _b), (_b, 0, m_ - 1))
+    d = Derivation("n to m", start=start)
+    d.step(_h(_n - 1), rule=_delta_lemma(), using={_n: m_})  # false at n = 3, m = 1
+    assert not d.verify().ok
+
+
+def test_a_given_equation_holds_for_its_own_functions_only():
+    g = sp.Function("g", real=True)
+    vanishes = Equation("f vanishes", _f(_x), sp.Integer(0), variables=(_x,))
+    direct = Derivation("f to g", start=g(_x) + 1, functions=(_f,))
+    direct.step(sp.Integer(1), rule=vanishes, using={_f: g})
+    assert not direct.verify().ok
+    lemma = Derivation("f plus one", start=_f(_x) + 1).step(sp.Integer(1), rule=vanishes)
+    through = Derivation("through a lemma", start=g(_x) + 1)
+    through.step(sp.Integer(1), rule=lemma, using={_f: g})
+    assert not through.verify().ok
+
+
+def test_a_given_equation_holds_at_its_fixed_symbols_only():
+    c = sp.Symbol("c", real=True)
+    constant = Equation("f is c", _f(_x), c, variables=(_x,))
+    moved = Derivation("c to 7", start=_f(_x) + c)
+    moved.step(sp.Integer(7) + c, rule=constant, using={c: sp.Integer(7)})
+    assert not moved.verify().ok
+    scaled = Equation("f is c h", _f(_x), c * _h(_x), variables=(_x,))
+    lemma = Derivation("f plus c", start=_f(_x) + c).step(c * _h(_x) + c, rule=scaled)
+    instance = Derivation("c matched to 3", start=_f(_x) + 3)
+    instance.step(3 * _h(_x) + 3, rule=lemma)
+    assert not instance.verify().ok
+
+
+def test_a_given_equation_is_not_substituted_under_a_derivative_by_its_fixed_symbol():
+    gamma = sp.Symbol("gamma", positive=True)
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    bellman = Equation("Bellman equation", V(_s), r(_s) + gamma * V(_s + 1), variables=(_s,))
+    d = Derivation("d/dgamma", start=sp.Derivative(V(_s), gamma), parameters=(gamma,))
+    d.step(sp.Derivative(r(_s) + gamma * V(_s + 1), gamma), rule=bellman)
+    assert not d.verify().ok
+    varying = Equation("Bellman equation for every gamma", V(_s), r(_s) + gamma * V(_s + 1),
+                       variables=(_s, gamma))
+    d = Derivation("d/dgamma, gamma a variable", start=sp.Derivative(V(_s), gamma),
+                   parameters=(gamma,))
+    d.step(sp.Derivative(r(_s) + gamma * V(_s + 1), gamma), rule=varying)
+    assert d.verify().ok
+
+
+def test_lemmas_that_differ_only_in_their_functions_assumptions_are_verified_apart():
+    x_, y_, v_ = sp.symbols("x y v")
+    k = sp.Function("k")
+    identity = Equation("k is the identity", k(v_), v_, variables=(v_,))
+
+    def split(f):
+        lemma = Derivation("split the log", start=k(sp.log(f(x_) * f(y_))))
+        lemma.step(k(sp.log(f(x_)) + sp.log(f(y_))), rule="log of a product")
+        return lemma.step(sp.log(f(x_)) + sp.log(f(y_)), rule=identity)
+
+    positive, unassumed = sp.Function("f", positive=True), sp.Function("f")
+    first = Derivation("uses the positive one", start=k(sp.log(positive(x_) * positive(y_))))
+    first.step(sp.log(positive(x_)) + sp.log(positive(y_)), rule=split(positive))
+    assert first.verify().ok
+    second = Derivation("uses the other", start=k(sp.log(unassumed(x_) * unassumed(y_))))
+    second.step(sp.log(unassumed(x_)) + sp.log(unassumed(y_)), rule=split(unassumed))
+    assert not second.verify(time_limit=5).ok  # false at f = -1: log 1 = 0, not 2 pi i

@@ -82,10 +82,16 @@ class Equation:
 
 
 def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] | None = None,
-                   ranges: dict | None = None) -> RuleCheckFunction:
+                   ranges: dict | None = None, pinned: frozenset = frozenset()
+                   ) -> RuleCheckFunction:
     """A rule check confirming that an instance of ``lhs = rhs`` links two steps; only
     ``variables`` (default: every free symbol) may take other values, each one allowed by
     its assumptions and by its range in ``ranges`` (``{j: (low, high)}``).
+
+    ``pinned`` symbols and functions stay themselves (an equation taken as given holds for
+    its functions and at its fixed symbols only, and so does a lemma resting on it): no
+    ``using=`` replaces them, and an instance under a derivative, substitution or limit
+    that varies a pinned symbol is not one (the equation may hold at that value only).
 
     Expectations are matched as the sums and integrals they stand for, whose variables are
     renamed with the assumptions of their ranges only (a variable declared positive that
@@ -95,9 +101,14 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
     def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
         before, after = _without_expectations(before), _without_expectations(after)
         try:
-            explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using, ranges)
+            explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using, ranges, pinned,
+                                                   variables)
         except ValueError as bad:
             return RuleCheck(Justification.MISMATCH, str(bad))
+        # the ranges' bounds read what using= gave their symbols (n -> m in 0..n-1)
+        given = {old: new for old, new in context.using if isinstance(old, sp.Symbol)}
+        explicit_ranges = {symbol: tuple(sp.sympify(b).xreplace(given) for b in bounds)
+                           for symbol, bounds in (ranges or {}).items()} if ranges else ranges
         redefined = _redefined_functions(explicit_lhs, explicit_rhs, context)
         if redefined:
             return RuleCheck(Justification.MISMATCH, redefined)
@@ -108,7 +119,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                 for pattern, replacement in ((explicit_lhs, explicit_rhs),
                                              (explicit_rhs, explicit_lhs)):
                     for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
-                                                variables, ranges):
+                                                variables, explicit_ranges, pinned):
                         tried += 1
                         if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
@@ -132,14 +143,20 @@ def _without_expectations(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, Expectation), lambda e: e.unfold())
 
 
-def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None
+def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
+              pinned: frozenset = frozenset(), variables: tuple | None = None
               ) -> tuple[sp.Expr, sp.Expr]:
     """The lemma with the instantiation the step gives by ``using=`` applied (symbols to
-    expressions, functions to functions or Lambdas), each checked against its assumptions."""
+    expressions, functions to functions or Lambdas), each checked against its assumptions;
+    ``pinned`` symbols and functions, and symbols not among ``variables``, stay themselves."""
     symbols, functions = {}, {}
     free = lhs.free_symbols | rhs.free_symbols
     lemma_functions = {a.func for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef))}
     for old, new in using:
+        if old in pinned or isinstance(old, sp.Symbol) and variables is not None \
+                and old not in variables:
+            raise ValueError(f"using= gives {old} another value, but the equation taken as given "
+                             f"(or the lemma resting on one) holds for {old} itself only")
         if isinstance(old, UndefinedFunction):
             if old not in lemma_functions:
                 raise ValueError(f"using= names the function {old}, which the lemma does not use")
@@ -234,13 +251,15 @@ def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
             return f"{symbol} is declared {wanted}, and {value} is not shown to be"
     if ranges and symbol in ranges:
         low, high = (sp.sympify(b).xreplace(values or {}) for b in ranges[symbol])
-        lowest = highest = value
+        ends = (value,)
         for variable, first, last in reversed(enclosing):  # the innermost binding wins
             if variable == value:
-                lowest, highest = first, last
+                # both ends in the range: a sum that runs backwards (Karr's convention) takes
+                # the values strictly between them, which are then in the range too
+                ends = (first, last)
                 break
-        if not (sp.simplify(lowest - low).is_nonnegative
-                and sp.simplify(high - highest).is_nonnegative):
+        if not all(sp.simplify(end - low).is_nonnegative and sp.simplify(high - end).is_nonnegative
+                   for end in ends):
             return (f"{symbol} runs over {low}..{high} in the lemma, and {value} is not shown to "
                     f"lie in that range")
     return ""
@@ -265,18 +284,23 @@ def _instantiable(*sides: sp.Expr) -> list[sp.Symbol]:
 
 
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
-               variables: tuple | None = None, ranges: dict | None = None) -> Iterator[sp.Expr]:
+               variables: tuple | None = None, ranges: dict | None = None,
+               pinned: frozenset = frozenset()) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
     ``replacement``: all at once, then one at a time."""
-    free = _instantiable(pattern, replacement)
+    free = [symbol for symbol in _instantiable(pattern, replacement) if symbol not in pinned]
     if variables is not None:
         free = [symbol for symbol in free if symbol in variables]
     wilds = {s: sp.Wild(f"lemma_{i}") for i, s in enumerate(free)}
     wild_pattern = _stripped(canonical_bound(replace_unevaluated(pattern, wilds)))
     places: dict[sp.Basic, set[tuple]] = {}
+    varied_around = _varied_around(source, frozenset())
     for node, enclosing in with_enclosing_limits(source):
         if not node.is_Atom:
             places.setdefault(node, set()).add(enclosing)
+    for node, varied in varied_around.items():  # an equation at a fixed value, varied
+        if varied & pinned:
+            places.pop(node, None)
     found: dict[sp.Basic, tuple[sp.Expr, ...]] = {}
     for node, enclosings in places.items():
         # a node is replaced wherever it occurs: it must be an instance in every place
@@ -291,6 +315,26 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
         if len(found) > 1:
             for node, instances in found.items():
                 yield replace_unevaluated(source, {node: instances[variant]})
+
+
+def _varied_around(expr: sp.Basic, varied: frozenset,
+                   found: dict | None = None) -> dict[sp.Basic, frozenset]:
+    """Every node of ``expr`` with the symbols that a derivative, substitution or limit
+    around it varies (for a node in several places, all of them)."""
+    found = {} if found is None else found
+    found[expr] = found.get(expr, frozenset()) | varied
+    if expr.is_Atom:
+        return found
+    inside = varied
+    if isinstance(expr, sp.Derivative):
+        inside = varied | {v for v in expr.variables if isinstance(v, sp.Symbol)}
+    elif isinstance(expr, sp.Subs):
+        inside = varied | set(expr.variables)
+    elif isinstance(expr, sp.Limit):
+        inside = varied | {expr.args[1]}
+    for arg in expr.args:
+        _varied_around(arg, inside, found)
+    return found
 
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
