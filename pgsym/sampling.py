@@ -208,8 +208,25 @@ def sampled_symbols(*exprs: sp.Expr) -> set[sp.Symbol]:
     labels: set[sp.Basic] = set()
     for expr in exprs:
         symbols |= {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+        symbols |= _indices_of_variables(expr, frozenset())
         labels |= {i.base.label for i in expr.atoms(sp.Indexed)}
     return symbols - labels
+
+
+def _indices_of_variables(expr: sp.Basic, bound: frozenset) -> set[sp.Symbol]:
+    """The free indices of the variables of differentiation in ``expr``: SymPy leaves them
+    out of ``free_symbols`` (``d/d theta[k, b] exp(theta[1, 1])`` has no ``k``, ``b``), yet
+    the derivative's value depends on them, so they must be given values too."""
+    found: set[sp.Symbol] = set()
+    if isinstance(expr, sp.Derivative):
+        found |= {s for v in expr.variables if not isinstance(v, sp.Symbol)
+                  for s in v.free_symbols if isinstance(s, sp.Symbol) and s not in bound}
+    if isinstance(expr, (sp.Sum, sp.Product, sp.Integral)):
+        bound = bound | {limit[0] for limit in expr.limits}
+    for arg in expr.args:
+        if not arg.is_Atom:
+            found |= _indices_of_variables(arg, bound)
+    return found
 
 
 def bound_symbols_of_ranges(*exprs: sp.Expr) -> set[sp.Basic]:

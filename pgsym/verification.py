@@ -15,6 +15,7 @@ passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import random
@@ -444,6 +445,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                 # (a promoted rule is an identity for every function, normalised or not; a
                 # lemma or equation carries its assumptions in the promotion itself)
                 promotion=promotion))
+        verdict = _in_own_symbols(verdict, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
             return Verdict(verdict.kind, verdict.method, f"for {shown}: {verdict.detail}",
@@ -456,6 +458,22 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                           assumption=assumptions)
     return verdict
+
+
+def _in_own_symbols(verdict: Verdict, case: Mapping[sp.Symbol, sp.Expr]) -> Verdict:
+    """The verdict with its counterexample's point also giving the derivation's own symbols
+    that a range case rewrote (``A`` where the point has ``A_above_c``), so that the
+    counterexample can be checked in the terms the steps are written in."""
+    example = verdict.counterexample
+    if example is None or not case:
+        return verdict
+    point = dict(example.point)
+    own = {symbol: value.xreplace(point) for symbol, value in case.items() if symbol not in point}
+    own = {symbol: value for symbol, value in own.items() if value.is_number}
+    if not own:
+        return verdict
+    example = dataclasses.replace(example, point=tuple({**point, **own}.items()))
+    return dataclasses.replace(verdict, counterexample=example)
 
 
 def _check_rule(derivation: Derivation, step: Step, check: Callable | None, before: sp.Expr,
@@ -472,7 +490,7 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
                                  using=step.using, condition=step.assumption, prove=proved,
                                  relation=step.condition if isinstance(step.condition, sp.Basic)
-                                 else None)
+                                 else None, range_cases=tuple(derivation.range_cases()))
     try:
         found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:
@@ -1043,7 +1061,7 @@ def _congruent(a: sp.Expr, b: sp.Expr, settings: Settings, depth: int = 0) -> bo
         return _congruent(a.expr, b.expr, settings, depth + 1) or \
             _whole_proof(a.expr, b.expr, settings)
     differing = [(x, y) for x, y in zip(a.args, b.args) if x != y]
-    if len(differing) != 1 or not isinstance(a, (sp.Mul, sp.Add)) and not isinstance(a, sp.Function):
+    if len(differing) != 1 or not isinstance(a, (sp.Mul, sp.Add, sp.Pow)) and not isinstance(a, sp.Function):
         return False
     (x, y), = differing
     return _congruent(x, y, settings, depth + 1)

@@ -1,0 +1,189 @@
+"""The rules of pgsym.rules.indexed: what each confirms, the side conditions each checks, and
+false steps citing them that must not pass."""
+import pytest
+import sympy as sp
+
+from pgsym import Derivation, VerdictKind
+from pgsym.rules import RuleContext, get_rule
+
+x = sp.IndexedBase("x", real=True)
+theta = sp.IndexedBase("theta", real=True)
+phi = sp.IndexedBase("phi", real=True)
+i, j, k, l, b, c = sp.symbols("i j k l b c", integer=True)
+n, A, d = sp.symbols("n A d", integer=True, positive=True)
+v = sp.Symbol("v", real=True)
+f = sp.Function("f", real=True)
+
+INDEXED = get_rule("derivative of an indexed variable")
+FINITE_SUM = get_rule("derivative of a finite sum")
+DELTA = get_rule("sum of a Kronecker delta")
+
+
+def _status(rule, before, after, context=RuleContext()):
+    return rule.check(before, after, context).status.value
+
+
+def _proved(derivation: Derivation) -> bool:
+    report = derivation.verify(time_limit=30)
+    return report.ok and all(s.verdict.kind is VerdictKind.PROVED for s in report.steps)
+
+
+# -- derivative of an indexed variable ----------------------------------------------------
+def test_an_entry_differentiated_by_an_entry_of_its_array_is_a_delta_per_index():
+    assert _status(INDEXED, sp.Derivative(x[i], x[j]), sp.KroneckerDelta(i, j)) == "confirmed"
+    assert _status(INDEXED, sp.Derivative(theta[i, j], theta[k, l]),
+                   sp.KroneckerDelta(i, k) * sp.KroneckerDelta(j, l)) == "confirmed"
+
+
+def test_entries_of_another_array_or_of_another_shape_are_not_rewritten():
+    assert _status(INDEXED, sp.Derivative(x[i], theta[j, k]), sp.S.Zero) == "mismatch"
+    refused = INDEXED.check(sp.Derivative(x[i, j], x[k]), sp.KroneckerDelta(i, k), RuleContext())
+    assert refused.status.value == "mismatch" and "different numbers of indices" in refused.detail
+
+
+def test_a_derivative_with_the_indices_swapped_is_refuted():
+    d_ = Derivation("swapped", start=sp.Derivative(theta[i, j], theta[k, l]),
+                    ranges={k: (0, n - 1), l: (0, d - 1)})
+    d_.step(sp.KroneckerDelta(i, l) * sp.KroneckerDelta(j, k), rule="derivative of an indexed variable")
+    report = d_.verify(time_limit=30)
+    [step] = report.steps
+    assert not report.ok and step.justification.status.value == "mismatch"
+    assert not step.verdict.kind.is_proof  # (false only where i = k and j = l, i != j)
+
+
+# -- derivative of a finite sum -----------------------------------------------------------
+def test_a_finite_sum_of_symbolic_length_is_differentiated_term_by_term():
+    total = sp.Sum(phi[j] * theta[j], (j, 0, n - 1))
+    assert _status(FINITE_SUM, sp.Derivative(total, theta[k]),
+                   sp.Sum(phi[j] * sp.Derivative(theta[j], theta[k]), (j, 0, n - 1))) == "confirmed"
+    d_ = Derivation("linear form", start=sp.Derivative(total, theta[k]), ranges={k: (0, n - 1)})
+    d_.step(sp.Sum(sp.Mul(phi[j], sp.Derivative(theta[j], theta[k]), evaluate=False), (j, 0, n - 1)),
+            rule="derivative of a finite sum")
+    d_.step(sp.Sum(sp.Mul(phi[j], sp.KroneckerDelta(j, k), evaluate=False), (j, 0, n - 1)),
+            rule="derivative of an indexed variable")
+    d_.step(phi[k], rule="sum of a Kronecker delta")
+    assert _proved(d_)
+
+
+@pytest.mark.parametrize("total, wrt, message", [
+    (sp.Sum(v**j / sp.factorial(j), (j, 0, sp.oo)), v, "not shown to be a finite integer"),
+    (sp.Sum(v * j, (j, 0, v)), v, "not shown to be a finite integer"),
+    (sp.Sum(v * j, (j, 0, n * v)), v, "not shown to be a finite integer"),
+    (sp.Sum(theta[j], (j, 0, n)), theta[j], ""),  # (the sum's j is another variable)
+], ids=["infinite", "real bound", "bound depends on v", "captured index"])
+def test_a_sum_that_is_not_finite_or_whose_bounds_move_is_not_differentiated_term_by_term(
+        total, wrt, message):
+    inside = sp.Sum(sp.Derivative(total.function, wrt), total.limits[0])
+    found = FINITE_SUM.check(sp.Derivative(total, wrt), inside,
+                             RuleContext(condition="the series converges uniformly"))
+    assert found.status.value == "mismatch" and message in found.detail
+
+
+def test_a_stated_condition_does_not_make_an_infinite_sum_finite():
+    total = sp.Sum(v**j / sp.factorial(j), (j, 0, sp.oo))
+    d_ = Derivation("exp", start=sp.Derivative(total, v))
+    d_.step(sp.Sum(sp.Derivative(v**j / sp.factorial(j), v), (j, 0, sp.oo)),
+            rule="derivative of a finite sum", condition="the series converges uniformly")
+    assert not d_.verify(time_limit=30).ok
+
+
+# -- sum of a Kronecker delta -------------------------------------------------------------
+def test_a_delta_summed_over_a_range_that_holds_its_index_picks_one_term():
+    d_ = Derivation("sifting", start=sp.Sum(sp.KroneckerDelta(b, c) * f(b), (b, 0, A - 1)),
+                    ranges={c: (0, A - 1)})
+    d_.step(f(c), rule="sum of a Kronecker delta")
+    assert _proved(d_)
+    ones = Derivation("delta sums to one", start=sp.Sum(sp.KroneckerDelta(c, b), (b, 0, A - 1)),
+                      ranges={c: sp.Range(0, A)})
+    ones.step(sp.S.One, rule="sum of a Kronecker delta")
+    assert _proved(ones)
+
+
+@pytest.mark.parametrize("ranges", [{}, {c: (0, A)}, {c: (-1, A - 1)}, {c: (1, A + 1)}],
+                         ids=["no range", "one too many above", "one too many below", "shifted"])
+def test_a_delta_whose_index_may_lie_outside_the_sum_is_not_summed(ranges):
+    d_ = Derivation("sifting, wrongly", start=sp.Sum(sp.KroneckerDelta(b, c) * f(b), (b, 0, A - 1)),
+                    ranges=ranges)
+    d_.step(f(c), rule="sum of a Kronecker delta")
+    report = d_.verify(time_limit=30)
+    [step] = report.steps
+    assert not report.ok
+    assert step.justification.status.value == "mismatch"
+    assert "not shown to be an integer in the range" in step.justification.detail
+    if ranges:  # c = A (or -1) is in the declared range, where the sum is 0, not f(c)
+        assert step.verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_delta_at_a_point_that_need_not_be_an_integer_is_not_summed():
+    found = DELTA.check(sp.Sum(sp.KroneckerDelta(b, c / 2) * f(b), (b, 0, A - 1)), f(c / 2),
+                        RuleContext(range_cases=({c: c},)))
+    assert found.status.value == "mismatch"
+
+
+def test_two_indices_ranged_up_to_one_size_are_not_both_known_to_lie_below_it():
+    # only the first range can fix A = c + (what lies above) + 1; the second index's upper
+    # bound is then unknown, and the rule refuses rather than assume it
+    d_ = Derivation("two ranges", start=sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
+                    ranges={c: (0, A - 1), j: (0, A - 1)})
+    d_.step(f(j), rule="sum of a Kronecker delta")
+    assert not d_.verify(time_limit=30).ok
+
+
+def test_a_delta_is_not_summed_into_a_sum_that_would_capture_its_index():
+    m = sp.Symbol("m", integer=True)
+    before = sp.Sum(sp.KroneckerDelta(j, m) * sp.Sum(f(j) * f(m), (m, 0, n - 1)), (j, 0, n - 1))
+    captured = Derivation("captured", start=before, ranges={m: (0, n - 1)})
+    captured.step(sp.Sum(f(m) * f(m), (m, 0, n - 1)), rule="sum of a Kronecker delta")
+    report = captured.verify(time_limit=30)
+    assert not report.ok and report.steps[0].justification.status.value == "mismatch"
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED
+    right = Derivation("not captured", start=before, ranges={m: (0, n - 1)})
+    right.step(sp.Sum(f(m) * f(l), (l, 0, n - 1)), rule="sum of a Kronecker delta")
+    assert _proved(right)
+
+
+# -- the verifier around them ---------------------------------------------------------------
+def test_a_wrong_derivative_with_respect_to_an_indexed_variable_is_refuted():
+    # the indices of d/d theta[i, c] are free symbols SymPy does not list: they are sampled
+    d_ = Derivation("wrong", start=sp.Derivative(sp.exp(theta[j, c]), theta[i, c]),
+                    ranges={i: (0, d - 1), j: (0, n - 1)})
+    d_.step(sp.exp(theta[j, c]), rule="algebra")
+    [step] = d_.verify(time_limit=30).steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_counterexample_over_a_range_gives_the_derivations_own_sizes():
+    d_ = Derivation("sifting, one too far",
+                    start=sp.Sum(sp.KroneckerDelta(b, c) * f(b), (b, 0, A - 1)), ranges={c: (0, A)})
+    d_.step(f(c), rule="algebra")
+    [step] = d_.verify(time_limit=30).steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    point = dict(step.verdict.counterexample.point)
+    assert A in point and point[A].is_Integer and point[c].is_Integer
+
+
+def test_reciprocals_of_sums_proved_equal_are_equal_and_of_different_sums_are_not():
+    m = sp.Symbol("m", real=True)
+    z = sp.Function("z", real=True)
+
+    def shifted(at):
+        return sp.Mul(sp.exp(m), sp.exp(z(at) - m), evaluate=False)
+
+    start = 1 / sp.Sum(sp.exp(z(b)), (b, 0, A - 1))
+    same = Derivation("reciprocal", start=start, parameters=(m,))
+    same.step(1 / sp.Sum(shifted(b), (b, 0, A - 1)), rule="algebra")
+    assert _proved(same)
+    other = Derivation("reciprocal, wrongly", start=start, parameters=(m,))
+    other.step(1 / sp.Sum(sp.Mul(sp.exp(m), sp.exp(z(b) + m), evaluate=False), (b, 0, A - 1)),
+               rule="algebra")
+    [step] = other.verify(time_limit=30).steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+
+
+def test_the_delta_rewrite_itself_refuses_a_sum_inside_that_binds_the_point():
+    # (rule checks rename bound variables apart first; the rewrite does not rely on it)
+    m = sp.Symbol("m", integer=True, nonnegative=True)
+    above = sp.Symbol("above", integer=True, nonnegative=True)
+    node = sp.Sum(sp.KroneckerDelta(j, m) * sp.Sum(f(j) * f(m), (m, 0, n - 1)), (j, 0, n - 1))
+    with pytest.raises(Exception, match="binds m"):
+        DELTA.rewrite(node, RuleContext(range_cases=({n: m + above + 1},)))
