@@ -1,11 +1,14 @@
 """What ``pgsym build`` makes of the notes besides the document, declared as data: the
 kernels of the gradient library (``KERNELS``) and the figures (``FIGURES``).
 
-Each kernel is a family of derivations of ``policy_scores`` (one per size in its size
-table), the template every member ends in with the sizes symbolic, and the arguments its
-atoms become. The kernels are batch-last, in the layout ``pgsym.gradients`` calls them with:
-actions (or action dimensions) first, samples last, so that sums over a handful of actions
-run along contiguous rows; ``pgsym.gradients`` checks the inputs.
+Each kernel prints the last step of derivations of ``policy_scores``, each proved for
+symbolic sizes (d features, A actions, k action dimensions), with the arguments its atoms
+become. The kernels are batch-last, in the layout ``pgsym.gradients`` calls them with:
+actions (or action dimensions, or features) first, samples last, so that sums over a
+handful of actions run along contiguous rows; a score over features and actions is printed
+from the same last step as one ``einsum`` of the features and its cofactor (the argument
+that stands for the cofactor's expression), samples first, ``(N, d, A)``.
+``pgsym.gradients`` checks the inputs.
 """
 from __future__ import annotations
 
@@ -18,18 +21,10 @@ from pgsym.codegen import Kernel, KernelModule, Output, Source
 from pgsym.document import Figure
 from pgsym.publish import Drawing
 
-#: the number of actions (softmax) and of action dimensions (Gaussian), as the templates write them
-A, k = sp.symbols("A k", integer=True, positive=True)
-
-
-def _family(builders, sizes, size: sp.Symbol | None = None) -> tuple[Source, ...]:
-    """Every member of a family: each builder at each size, proving output n for builder n;
-    ``size`` is the template's symbol for the second size (actions, dimensions)."""
-    return tuple(Source(builder(*shape).name, {size: shape[1]} if size is not None else {}, n)
-                 for shape in sizes for n, builder in enumerate(builders))
-
-
-_directional = (ps.direction[ps.i, ps.c], ps.phi[ps.i])  # V_ic phi_i: the outer product's factors
+_softmax_score = ps.softmax_score_template()
+_weights_score = ps.gaussian_weights_score_template()
+_log_std_score = ps.gaussian_log_std_score_template()
+_gaussian_arguments = {"actions": ps.action, "mean": ps.mu, "log_std": ps.log_std}
 
 KERNELS = KernelModule(
     file="../pgsym/gradients/_kernels.py",
@@ -37,25 +32,35 @@ KERNELS = KernelModule(
     kernels=(
         Kernel(
             "softmax_log_prob",
-            derivations=_family([ps.softmax_log_prob], ps.SOFTMAX_SIZES, A),
-            outputs=(Output(ps.softmax_log_prob_template(A)),),
+            derivations=("softmax log-probability",),
+            outputs=(Output(ps.softmax_log_prob_template()),),
             arguments={"chosen": ps.z(ps.a), "shift": ps.m, "logits": ps.z},
             batch="last",
             doc="log pi(a|s) (1, N) from the chosen logit (1, N), the shift (1, N) and the logits (A, N).",
         ),
         Kernel(
             "softmax_probabilities",
-            derivations=_family([ps.softmax_probability], ps.SOFTMAX_SIZES, A),
-            outputs=(Output(ps.softmax_probability_template(A)),),
+            derivations=("softmax probability",),
+            outputs=(Output(ps.softmax_probability_template()),),
             arguments={"logits": ps.z, "shift": ps.m},
             axis=(ps.c,),
             batch="last",
             doc="pi(c|s) (A, N) for every action c, from the logits (A, N) and the shift (1, N).",
         ),
         Kernel(
+            "softmax_score",
+            derivations=("softmax score",),
+            outputs=(Output(_softmax_score),),
+            arguments={"features": ps.phi, "cofactor": _softmax_score.args[1]},
+            axes=(ps.i, ps.c),
+            batch="last",
+            doc="d log pi(a|s) / d theta_ic (N, d, A): the features (d, N) times the cofactor "
+                "(A, N) that softmax_score_cofactor computes.",
+        ),
+        Kernel(
             "softmax_score_cofactor",
-            derivations=_family([ps.softmax_score], ps.SOFTMAX_SIZES),
-            outputs=(Output(ps.softmax_score_template(), "summand", _directional),),
+            derivations=("softmax score",),
+            outputs=(Output(_softmax_score, factor_out=(ps.phi[ps.i],)),),
             arguments={"onehot": sp.KroneckerDelta(ps.a, ps.c), "probabilities": ps.pi},
             axis=(ps.c,),
             batch="last",
@@ -64,25 +69,33 @@ KERNELS = KernelModule(
         ),
         Kernel(
             "gaussian_log_prob",
-            derivations=_family([ps.gaussian_log_prob], ps.GAUSSIAN_SIZES, k),
-            outputs=(Output(ps.gaussian_log_prob_template(k)),),
-            arguments={"actions": ps.action, "mean": ps.mu, "log_std": ps.log_std},
+            derivations=("Gaussian log-density",),
+            outputs=(Output(ps.gaussian_log_prob_template()),),
+            arguments=_gaussian_arguments,
             batch="last",
             doc="log N(a; mean, exp(log_std)^2) (1, N), summed over the k action dimensions: actions "
                 "and mean (k, N), log_std (k, 1).",
         ),
         Kernel(
             "gaussian_score_cofactors",
-            derivations=_family([ps.gaussian_weights_score, ps.gaussian_log_std_score],
-                                ps.GAUSSIAN_SIZES),
-            outputs=(Output(ps.gaussian_weights_score_template(), "summand", _directional),
-                     Output(ps.gaussian_log_std_score_template(), "summand",
-                            (ps.direction[0, ps.c],))),
-            arguments={"actions": ps.action, "mean": ps.mu, "log_std": ps.log_std},
+            derivations=(Source("Gaussian score in the weights", output=0),
+                         Source("Gaussian score in the log standard deviations", output=1)),
+            outputs=(Output(_weights_score, factor_out=(ps.phi[ps.i],)), Output(_log_std_score)),
+            arguments=_gaussian_arguments,
             axis=(ps.c,),
             batch="last",
             doc="d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (k, N): actions "
                 "and mean (k, N), log_std (k, 1).",
+        ),
+        Kernel(
+            "gaussian_weights_score",
+            derivations=("Gaussian score in the weights",),
+            outputs=(Output(_weights_score),),
+            arguments={"features": ps.phi, "cofactor": _weights_score.args[1]},
+            axes=(ps.i, ps.c),
+            batch="last",
+            doc="d log N / d W_ic (N, d, k): the features (d, N) times the cofactor (k, N) that "
+                "gaussian_score_cofactors computes.",
         ),
     ),
 )

@@ -29,10 +29,12 @@ def deviation(x, mu):
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import inspect
 import keyword
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence, Union
@@ -129,7 +131,12 @@ class Kernel:
     too); ``axis``: free indices that run along the vector axis besides the sums' own (an
     output varying along one is a vector); ``batch``: ``"first"`` (checked arrays, samples
     first) or ``"last"`` (bare arithmetic, vectors (K, N)); ``doc``: the first lines of its
-    docstring.
+    docstring; ``axes``: free indices that each run along an axis of their own (a
+    batch-last kernel only, instead of ``axis``): an output that varies along several of
+    them must be a product of factors that each vary along one (a feature times a cofactor,
+    ``phi[i] (delta(a, c) - pi(c))``), printed as one ``numpy.einsum`` whose result is
+    samples first, ``(N, size of each axis in order)``; an output that varies along one of
+    them is a vector ``(K, N)`` as usual.
     """
 
     name: str
@@ -139,6 +146,7 @@ class Kernel:
     axis: tuple[sp.Symbol, ...] = ()
     batch: str = "first"
     doc: str = ""
+    axes: tuple[sp.Symbol, ...] = ()
 
     def __post_init__(self) -> None:
         _identifier(self.name, "a kernel's name")
@@ -174,6 +182,15 @@ class Kernel:
         object.__setattr__(self, "axis", axis)
         if self.batch not in _BATCH:
             raise BuildError(f"kernel {self.name}: batch must be 'first' or 'last', got {self.batch!r}")
+        axes = tuple(self.axes) if isinstance(self.axes, (tuple, list)) else (self.axes,)
+        for index in axes:
+            if not isinstance(index, sp.Symbol):
+                raise BuildError(f"kernel {self.name}: an index of axes must be a SymPy symbol, "
+                                 f"got {index!r}")
+        if axes and (self.batch != "last" or axis or len(set(axes)) != len(axes)):
+            raise BuildError(f"kernel {self.name}: axes (one array axis per index) are printed "
+                             f"for a batch-last kernel without axis=, each index once")
+        object.__setattr__(self, "axes", axes)
         for source in self.derivations:
             if not 0 <= source.output < max(1, len(self.outputs)):
                 count = max(1, len(self.outputs))
@@ -403,6 +420,48 @@ def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
                    vector_outputs, width, least, canonical)
 
 
+@dataclass(frozen=True)
+class _AxesLayout:
+    """A kernel with an axis per index: for each output, the axes it varies along and its
+    factors laid out one per axis (or the output itself, laid out along its one axis)."""
+
+    kernel: Kernel
+    outputs: tuple[tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]], ...]
+
+
+def _laid_out(kernel: Kernel, expressions: Sequence[sp.Expr]) -> "_Layout | _AxesLayout":
+    return _axes_layout(kernel, expressions) if kernel.axes else _layout(kernel, expressions)
+
+
+def _axes_layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _AxesLayout:
+    """Each output laid out along the axes it varies along: a product over several axes
+    factor by factor, each factor along its own axis as a one-axis kernel would lay it out."""
+    outputs = []
+    for expression in expressions:
+        along = tuple(index for index in kernel.axes if index in expression.free_symbols)
+        factors = _factors_by_axis(kernel, expression, along) if len(along) > 1 else [expression]
+        bound = tuple(_layout(dataclasses.replace(kernel, axis=(index,) if index is not None else (),
+                                                  axes=()), (factor,)).bound[0]
+                      for index, factor in zip(along or (None,), factors))
+        outputs.append((along, bound))
+    return _AxesLayout(kernel, tuple(outputs))
+
+
+def _factors_by_axis(kernel: Kernel, expression: sp.Expr,
+                     along: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
+    """``expression``'s factors multiplied together by the axis they vary along (factors
+    along none go with the first axis); a BuildError if a factor varies along two."""
+    groups: dict[sp.Symbol, list[sp.Expr]] = {index: [] for index in along}
+    for factor in (expression.args if isinstance(expression, sp.Mul) else (expression,)):
+        on = [index for index in along if index in factor.free_symbols]
+        if len(on) > 1:
+            raise BuildError(f"kernel {kernel.name}: {expression} varies along {on[0]} and "
+                             f"{on[1]} in one factor, {factor}: an output over several axes "
+                             f"must be a product of factors that each vary along one")
+        groups[on[0] if on else along[0]].append(factor)
+    return [sp.Mul(*groups[index]) for index in along]
+
+
 def _varies_along_axis(expression: sp.Expr, canonical: sp.Symbol | None) -> bool:
     """Whether an argument read along the axis appears outside every sum."""
     if isinstance(expression, sp.Sum):
@@ -436,16 +495,36 @@ class _KernelPrinter(NumPyPrinter):
         return f"numpy.where(numpy.equal({first}, {second}), 1, 0)"
 
 
-def _printed_lines(layout: _Layout) -> tuple[list[str], str, list[str]]:
+def _printed_lines(layout: "_Layout | _AxesLayout") -> tuple[list[str], str, list[str]]:
     """The body's assignments, the returned expressions, and the modules they import."""
-    kernel = layout.kernel
+    if isinstance(layout, _AxesLayout):
+        lines, printed, modules = _printed(layout.kernel, [e for _, bound in layout.outputs
+                                                           for e in bound])
+        results, letters = [], [x for x in string.ascii_lowercase if x != "n"]  # n: samples
+        for along, bound in layout.outputs:
+            pieces, printed = printed[:len(bound)], printed[len(bound):]
+            if len(along) < 2:
+                results.append(pieces[0])
+                continue
+            names = letters[:len(along)]
+            inputs = ",".join(f"{name}n" for name in names)
+            results.append(f"numpy.einsum('{inputs}->n{''.join(names)}', {', '.join(pieces)}, "
+                           f"order='C')")
+        return lines, ", ".join(results), modules
+    lines, printed, modules = _printed(layout.kernel, list(layout.bound))
+    return lines, ", ".join(printed), modules
+
+
+def _printed(kernel: Kernel, expressions: list[sp.Expr]) -> tuple[list[str], list[str], list[str]]:
+    """The assignments of the common subexpressions of ``expressions``, each expression
+    printed, and the modules they import."""
     printer = _KernelPrinter(0 if kernel.batch == "last" else -1)
     taken = [sp.Symbol(name) for name, _ in kernel.arguments]
-    replacements, reduced = sp.cse(list(layout.bound), optimizations="basic",
+    replacements, reduced = sp.cse(expressions, optimizations="basic",
                                    symbols=sp.numbered_symbols("t", exclude=taken))
     try:
         lines = [f"    {symbol} = {printer.doprint(value)}" for symbol, value in replacements]
-        results = ", ".join(printer.doprint(e) for e in reduced)
+        results = [printer.doprint(e) for e in reduced]
     except Exception as error:  # SymPy's PrintMethodNotImplementedError, say
         raise BuildError(f"kernel {kernel.name}: cannot print it as NumPy code: "
                          f"{' '.join(str(error).split()[:12])}") from error
@@ -485,7 +564,7 @@ def _signature_text(layout: _Layout) -> str:
             f"Returns {results}{' (a tuple)' if len(layout.vector_outputs) > 1 else ''}.")
 
 
-def _function_source(layout: _Layout, doc: str) -> tuple[str, list[str]]:
+def _function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[str, list[str]]:
     """The source of one function, and the modules it needs."""
     kernel = layout.kernel
     names = ", ".join(name for name, _ in kernel.arguments)
@@ -564,7 +643,7 @@ def declared_kernels(package: str) -> KernelModule | None:
 class _Prepared:
     kernel: Kernel
     outputs: tuple[sp.Expr, ...]
-    layout: _Layout
+    layout: "_Layout | _AxesLayout"
 
 
 def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str) -> _Prepared:
@@ -603,7 +682,7 @@ def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str
             raise BuildError(f"{where}: {output} depends on {', '.join(stray)}: it is not the "
                              f"cofactor of {', '.join(map(str, template.factor_out))}")
     try:
-        layout = _layout(kernel, outputs)
+        layout = _laid_out(kernel, outputs)
     except BuildError as error:
         raise BuildError(f"{declared}, {error}") from error
     return _Prepared(kernel, outputs, layout)
@@ -734,7 +813,7 @@ def preview(kernel: Kernel) -> str:
     what a declaration prints (the function says NOT VERIFIED)."""
     if not kernel.outputs:
         raise BuildError(f"kernel {kernel.name}: a preview needs the kernel's outputs")
-    layout = _layout(kernel, tuple(o.printed() for o in kernel.outputs))
+    layout = _laid_out(kernel, tuple(o.printed() for o in kernel.outputs))
     source, _ = _function_source(layout, f"NOT VERIFIED: a preview. {kernel.doc}".strip())
     return source
 

@@ -11,8 +11,9 @@ def stand_in(name_arity: tuple[str, int], shift: int) -> sp.Lambda:
     return sp.Lambda(args, body)
 
 
-def value(expr: sp.Expr, functions: dict, point: dict) -> sp.Expr | None:
-    """The value of ``expr`` with ``functions`` substituted (by name) at ``point``."""
+def value(expr: sp.Expr, functions: dict, point: dict, digits: int = 40) -> sp.Expr | None:
+    """The value of ``expr`` with ``functions`` substituted (by name) at ``point``, to
+    ``digits`` significant digits."""
     # expectations become their sums; nothing else is evaluated while symbols are free, since
     # SymPy's doit on large closed forms (a squared derivative of a value function, say)
     # can take minutes
@@ -27,8 +28,10 @@ def value(expr: sp.Expr, functions: dict, point: dict) -> sp.Expr | None:
     differentiated = concrete.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit(deep=False))
     # 60-digit numbers, not exact rationals: exact arithmetic on a closed form (an MDP's
     # stationary distribution) at a point with 15-digit denominators runs out of memory
-    approximate = {k: v if sp.sympify(v).is_Integer else sp.N(v, 60) for k, v in point.items()}
-    result = sp.N(_sums_written_out(differentiated.subs(approximate)).doit().subs(approximate), 40)
+    approximate = {k: v if sp.sympify(v).is_Integer else sp.N(v, digits + 20)
+                   for k, v in point.items()}
+    result = sp.N(_sums_written_out(differentiated.subs(approximate)).doit().subs(approximate),
+                  digits)
     if not result.is_number or result.has(sp.nan, sp.zoo, sp.oo):
         return None
     return result
@@ -54,6 +57,19 @@ def _sums_written_out(expr: sp.Basic) -> sp.Basic:
 def differ(x: sp.Expr, y: sp.Expr, tolerance: float = 1e-25) -> bool:
     """True when ``x`` and ``y`` (40-digit numbers) differ beyond rounding."""
     return bool(abs(x - y) > tolerance * max(sp.S.One, abs(x), abs(y)))
+
+
+def differ_at_two_precisions(a: sp.Expr, b: sp.Expr, functions: dict, point: dict) -> bool:
+    """True when ``a`` and ``b`` differ at ``point`` by the same amount at 40 and at 80
+    digits, relative to their size: so also for values far below 1 (exponentials of large
+    logits), where :func:`differ`'s absolute floor sees nothing. Rounding noise (a difference
+    that is really 0) shrinks with the precision and does not count."""
+    low, high = ([value(e, functions, point, digits) for e in (a, b)] for digits in (40, 80))
+    if None in low or None in high:
+        return False
+    gap, exact = low[0] - low[1], high[0] - high[1]
+    return bool(exact != 0 and abs(exact) > sp.Float(10) ** -20 * max(abs(high[0]), abs(high[1]))
+                and abs(gap - exact) <= sp.Float(10) ** -10 * abs(exact))
 
 
 def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:

@@ -20,18 +20,28 @@ def test_the_shipped_kernels_are_declared_as_data_by_the_notes_package():
     spec = derivations.KERNELS
     assert isinstance(spec, KernelModule)
     assert [k.name for k in spec.kernels] == ["softmax_log_prob", "softmax_probabilities",
-                                              "softmax_score_cofactor", "gaussian_log_prob",
-                                              "gaussian_score_cofactors"]
+                                              "softmax_score", "softmax_score_cofactor",
+                                              "gaussian_log_prob", "gaussian_score_cofactors",
+                                              "gaussian_weights_score"]
     assert {s.derivation for k in spec.kernels for s in k.derivations} == set(NOTES)
     code = "import sys, pgsym.codegen, pgsym.compiler; print('derivations' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"  # the library reads no content of its own
 
 
+def test_the_shipped_kernels_are_printed_from_derivations_for_symbolic_sizes():
+    sizes = {ps.d, ps.A, ps.k}
+    for kernel in derivations.KERNELS.kernels:
+        for source in kernel.derivations:
+            assert source.sizes == ()
+            derivation = NOTES[source.derivation]
+            assert sizes & derivation.unfold(derivation.start).free_symbols, derivation.name
+
+
 def test_kernels_are_not_printed_from_derivations_that_were_not_verified():
-    report = NOTES["softmax log-probability, d=1 A=2"].verify()
-    with pytest.raises(NotVerifiedError, match="kernel softmax_log_prob: derivation 'softmax "
-                                               "log-probability, d=2 A=3' is not verified"):
+    report = NOTES["softmax log-probability"].verify()
+    with pytest.raises(NotVerifiedError, match="kernel softmax_probabilities: derivation 'softmax "
+                                               "probability' is not verified"):
         codegen.module_source(derivations.KERNELS, NOTES, {report.derivation: report})
 
 
@@ -42,24 +52,23 @@ def test_an_unverified_preview_says_so_in_every_kernel_and_the_committed_file_do
 
 
 def test_a_kernel_whose_expression_is_not_the_derivations_last_step_is_refused():
-    wrong = sp.Mul(ps.direction[ps.i, ps.c], ps.phi[ps.i],
-                   sp.KroneckerDelta(ps.a, ps.c) + ps.pi(ps.c), evaluate=False)
-    kernel = Kernel("score", derivations=("softmax score, d=1 A=2",),
-                    outputs=(Output(wrong, "summand", (ps.direction[ps.i, ps.c], ps.phi[ps.i])),),
+    wrong = sp.Mul(ps.phi[ps.i], sp.KroneckerDelta(ps.a, ps.c) + ps.pi(ps.c), evaluate=False)
+    kernel = Kernel("score", derivations=("softmax score",),
+                    outputs=(Output(wrong, "result", (ps.phi[ps.i],)),),
                     arguments={"onehot": sp.KroneckerDelta(ps.a, ps.c), "probabilities": ps.pi},
                     axis=(ps.c,))
-    with pytest.raises(BuildError, match=r"notes.KERNELS, kernel score: derivation 'softmax score, "
-                                         r"d=1 A=2' ends in .*, not in the kernel's"):
+    with pytest.raises(BuildError, match=r"notes.KERNELS, kernel score: derivation 'softmax score' "
+                                         r"ends in .*, not in the kernel's"):
         codegen.check_kernels(KernelModule((kernel,), "_k.py"), NOTES, "notes")
 
 
 def test_a_cofactor_that_still_depends_on_a_removed_index_is_refused():
-    template = sp.Mul(ps.direction[ps.i, ps.c], ps.phi[ps.i], ps.phi[ps.i] - ps.pi(ps.c), evaluate=False)
+    template = sp.Mul(ps.phi[ps.i], ps.phi[ps.i] - ps.pi(ps.c), evaluate=False)
     d = Derivation("made up", start=sp.Mul(template, 1, evaluate=False)).step(template, rule="algebra")
     kernel = Kernel("cofactor", derivations=("made up",),
-                    outputs=(Output(template, "result", (ps.direction[ps.i, ps.c], ps.phi[ps.i])),),
+                    outputs=(Output(template, "result", (ps.phi[ps.i],)),),
                     arguments={"phi": ps.phi, "probabilities": ps.pi}, axis=(ps.c,))
-    with pytest.raises(BuildError, match="depends on i: it is not the cofactor of V"):
+    with pytest.raises(BuildError, match="depends on i: it is not the cofactor of phi"):
         codegen.check_kernels(KernelModule((kernel,), "_k.py"), {"made up": d}, "pkg")
 
 
@@ -166,3 +175,35 @@ def test_the_notes_spec_resolves_its_file_beside_the_checkout():
     from pgsym import catalog
 
     assert catalog.output_path("derivations", derivations.KERNELS.file) == codegen.KERNELS_PATH
+
+
+def test_a_score_over_features_and_actions_is_one_einsum_with_samples_first():
+    namespace: dict = {}
+    exec(codegen.generate_source(verified=False), namespace)  # noqa: S102 - our own output
+    rng = np.random.default_rng(0)
+    features, logits = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))  # (d, N), (A, N)
+    onehot = np.eye(4)[:, [0, 3, 1, 1, 2]]
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=0)
+    cofactor = namespace["softmax_score_cofactor"](onehot, probabilities)
+    score = namespace["softmax_score"](features, cofactor)
+    assert score.shape == (5, 3, 4) and score.flags.c_contiguous
+    assert np.allclose(score, features.T[:, :, None] * (onehot - probabilities).T[:, None, :])
+    actions, mean, log_std = rng.normal(size=(2, 5)), rng.normal(size=(2, 5)), rng.normal(size=(2, 1))
+    cofactor, log_std_score = namespace["gaussian_score_cofactors"](actions, mean, log_std)
+    weights_score = namespace["gaussian_weights_score"](features, cofactor)
+    expected = (actions - mean) * np.exp(-2 * log_std)
+    assert np.allclose(weights_score, features.T[:, :, None] * expected.T[:, None, :])
+    assert np.allclose(log_std_score, (actions - mean)**2 * np.exp(-2 * log_std) - 1)
+
+
+@pytest.mark.parametrize("expression, fields, message", [
+    (ps.phi[ps.i] + ps.pi(ps.c), {}, "varies along i and c in one factor"),
+    (ps.phi[ps.i] * ps.pi(ps.c), {"batch": "first"}, "are printed for a batch-last kernel"),
+    (ps.phi[ps.i] * ps.pi(ps.c), {"axis": (ps.c,)}, "without axis="),
+], ids=["a sum over two axes", "batch first", "axis and axes"])
+def test_an_output_over_several_axes_must_be_a_product_of_factors_along_one_each(
+        expression, fields, message):
+    with pytest.raises(BuildError, match=message):
+        codegen.preview(Kernel("f", arguments={"features": ps.phi, "probabilities": ps.pi},
+                               outputs=(Output(expression),), axes=(ps.i, ps.c),
+                               **{"batch": "last", **fields}))

@@ -3,7 +3,8 @@
 The arithmetic lives in :mod:`pgsym.gradients._kernels`, which ``pgsym build`` prints from
 the last steps of the derivations in ``derivations/policy_scores.py`` after proving them;
 this module checks its inputs, does the linear algebra around the kernels (logits
-``features @ theta``, the outer product with the features) and never imports SymPy.
+``features @ theta``, the one-hot actions) and never imports SymPy. The scores are the
+features times a cofactor, both kernels printed from the same derivation.
 
 Shapes: ``N`` samples, ``d`` features, ``A`` actions, ``k`` action dimensions. Arrays are
 float64 unless every floating input is float32, in which case results are float32 too.
@@ -119,16 +120,16 @@ def _probabilities(logits: np.ndarray) -> np.ndarray:
     return _kernels.softmax_probabilities(logits, _shift(logits))
 
 
-def _cofactor(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """d log pi(a|s) / d z for every action: one-hot of the action minus pi(.|s), (A, N)."""
+def _onehot(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """1 where c is the sample's action, else 0: KroneckerDelta(a, c), shape (A, N)."""
     onehot = np.zeros_like(logits)
     onehot[actions, np.arange(len(actions))] = 1
-    return _kernels.softmax_score_cofactor(onehot, _probabilities(logits))
+    return onehot
 
 
-def _outer(features: np.ndarray, cofactor: np.ndarray) -> np.ndarray:
-    """score[n, i, c] = features[n, i] * cofactor[c, n], shape (N, d, A)."""
-    return np.einsum("ni,cn->nic", features, cofactor)
+def _cofactor(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """d log pi(a|s) / d z for every action: one-hot of the action minus pi(.|s), (A, N)."""
+    return _kernels.softmax_score_cofactor(_onehot(logits, actions), _probabilities(logits))
 
 
 def softmax_probabilities(theta, features) -> np.ndarray:
@@ -166,7 +167,7 @@ def softmax_score(theta, features, actions) -> np.ndarray:
     [[[0.5, -0.5]]]
     """
     theta, features, actions = _softmax_inputs(theta, features, actions)
-    return _outer(features, _cofactor(_logits(theta, features), actions))
+    return _kernels.softmax_score(features.T, _cofactor(_logits(theta, features), actions))
 
 
 def softmax_reinforce_gradient(theta, features, actions, returns,
@@ -264,7 +265,8 @@ def gaussian_score(weights, log_std, features, actions) -> tuple[np.ndarray, np.
     weights, log_std, features, actions = _gaussian_inputs(weights, log_std, features, actions)
     cofactor, log_std_score = _kernels.gaussian_score_cofactors(
         actions.T, weights.T @ features.T, log_std[:, None])
-    return _outer(features, cofactor), np.ascontiguousarray(log_std_score.T)
+    return (_kernels.gaussian_weights_score(features.T, cofactor),
+            np.ascontiguousarray(log_std_score.T))
 
 
 # -- REINFORCE ----------------------------------------------------------------------------

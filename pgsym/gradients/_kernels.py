@@ -8,8 +8,8 @@ import numpy
 
 
 
-# from: softmax log-probability, d=1 A=2; softmax log-probability, d=2 A=3; softmax log-probability, d=3 A=4
-# sha256: 9d587262f3cb02605eb303c4e450bb11977177b9c001e3847109439a11dea84a
+# from: softmax log-probability
+# sha256: 4eabf43c9f924f8b858105976f42b570f36e2d1f5d3e65dd0a810fbbdd38cd05
 
 def softmax_log_prob(chosen, shift, logits):
     """log pi(a|s) (1, N) from the chosen logit (1, N), the shift (1, N) and the logits (A, N)."""
@@ -17,8 +17,8 @@ def softmax_log_prob(chosen, shift, logits):
 
 
 
-# from: softmax probability, d=1 A=2; softmax probability, d=2 A=3; softmax probability, d=3 A=4
-# sha256: 6bd443945bdc694d4707db4ac2f8f6e080ce965b9139503afc157f2a42589d61
+# from: softmax probability
+# sha256: 500e86371fd201e681801b036c2acaa9af4774400ba956a367a40513f6a48e15
 
 def softmax_probabilities(logits, shift):
     """pi(c|s) (A, N) for every action c, from the logits (A, N) and the shift (1, N)."""
@@ -27,8 +27,17 @@ def softmax_probabilities(logits, shift):
 
 
 
-# from: softmax score, d=1 A=2; softmax score, d=2 A=3; softmax score, d=3 A=4
-# sha256: 1084134adbee8a2f56869a47d6fe5a7af936b65bf65e332d78b9bf15c6492525
+# from: softmax score
+# sha256: 154fadcb368f3ba05b4defdf8f9b100cc8938f97c46b5c8b122f65127cca9601
+
+def softmax_score(features, cofactor):
+    """d log pi(a|s) / d theta_ic (N, d, A): the features (d, N) times the cofactor (A, N) that softmax_score_cofactor computes."""
+    return numpy.einsum('an,bn->nab', features, cofactor, order='C')
+
+
+
+# from: softmax score
+# sha256: 6326a9ee203f53c882604f670145f93c9ce05307566ce5874dbd53ed24aa1b0f
 
 def softmax_score_cofactor(onehot, probabilities):
     """d log pi(a|s) / d theta_ic divided by phi_i (A, N): from the one-hot action (A, N) and pi(.|s) (A, N)."""
@@ -36,8 +45,8 @@ def softmax_score_cofactor(onehot, probabilities):
 
 
 
-# from: Gaussian log-density, d=1 k=1; Gaussian log-density, d=2 k=2; Gaussian log-density, d=3 k=3
-# sha256: 7c351ab9c2394a34cf9ac9505c85b2d8b374fed122164b01abb5e36b4c3a3558
+# from: Gaussian log-density
+# sha256: ce3bec2628b3ef176acf38f1dea3c701c897fe2e2ecbe11e0ebe99c45b23b5a3
 
 def gaussian_log_prob(actions, mean, log_std):
     """log N(a; mean, exp(log_std)^2) (1, N), summed over the k action dimensions: actions and mean (k, N), log_std (k, 1)."""
@@ -45,11 +54,20 @@ def gaussian_log_prob(actions, mean, log_std):
 
 
 
-# from: Gaussian score in the weights, d=1 k=1; Gaussian score in the log standard deviations, d=1 k=1; Gaussian score in the weights, d=2 k=2; Gaussian score in the log standard deviations, d=2 k=2; Gaussian score in the weights, d=3 k=3; Gaussian score in the log standard deviations, d=3 k=3
-# sha256: 0420b83e9bba079475ef355f8483e3e6155e6f31f377d687377c8ac9ce5b669b
+# from: Gaussian score in the weights; Gaussian score in the log standard deviations
+# sha256: 98940d103ead0ad9442f97df748cdf97f868ece00aba119a9cc521acf67d6e61
 
 def gaussian_score_cofactors(actions, mean, log_std):
     """d log N / d W_ic divided by phi_i, and d log N / d log_std_c, each (k, N): actions and mean (k, N), log_std (k, 1)."""
     t0 = numpy.exp(-2*log_std)
     t1 = actions - mean
     return t0*t1, t0*t1**2 - 1
+
+
+
+# from: Gaussian score in the weights
+# sha256: 61f787e052e55ebedd51e0bbe0e8b0deb7271c39723474e3be3183e7c8ec48ee
+
+def gaussian_weights_score(features, cofactor):
+    """d log N / d W_ic (N, d, k): the features (d, N) times the cofactor (k, N) that gaussian_score_cofactors computes."""
+    return numpy.einsum('an,bn->nab', features, cofactor, order='C')
