@@ -139,8 +139,7 @@ class StepCache:
             shared = (_environment(), _rules_digest())
         except _Uncacheable:
             return [None] * len(tasks)
-        describer = _Describer()
-        keys = []
+        keys, cases = [], {}
         for task in tasks:
             if not (isinstance(task, functools.partial)
                     and task.func is verification._check_step
@@ -148,7 +147,7 @@ class StepCache:
                 keys.append(None)
                 continue
             try:
-                keys.append(step_key(*task.args, describer=describer, shared=shared))
+                keys.append(step_key(*task.args, shared=shared, cases=cases))
             except _Uncacheable:
                 keys.append(None)
         return keys
@@ -205,11 +204,12 @@ class StepCache:
 
 
 def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
-             describer: "_Describer | None" = None, shared: tuple | None = None) -> str:
+             shared: tuple | None = None, cases: dict | None = None) -> str:
     """The digest of everything the verdict of step ``number`` of ``derivation`` depends on
     (raises ``_Uncacheable`` for a step the cache does not answer: one citing a rule of the
-    user's, or with objects it cannot describe)."""
-    describer = describer or _Describer()
+    user's, or with objects it cannot describe). ``cases`` keeps each derivation's range
+    cases between calls (they are the same for all its steps)."""
+    describer = _Describer()  # (one per step: its dummies are numbered in the step's order)
     shared = shared or (_environment(), _rules_digest())
     step = derivation.steps[number - 1]
     if step.custom_rule is not None:
@@ -220,7 +220,7 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
     parts = (
         shared,
         describer(settings),
-        describer.derivation(derivation),
+        describer.derivation(derivation, _range_cases(derivation, cases)),
         describer(derivation.expressions[number - 1]),
         describer(derivation.expressions[number]),
         describer((step.rule, step.chain, step.relation, step.condition, step.accept,
@@ -228,6 +228,20 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
         lemma,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _range_cases(derivation, known: dict | None) -> list:
+    """``derivation.range_cases()``, kept in ``known`` (by the derivation, alive there)."""
+    found = known.get(id(derivation)) if known is not None else None
+    if found is not None and found[0] is derivation:
+        return found[1]
+    try:
+        cases = derivation.range_cases()
+    except Exception as error:  # the check meets the same error, and reports it
+        raise _Uncacheable(str(error)) from None
+    if known is not None:
+        known[id(derivation)] = (derivation, cases)
+    return cases
 
 
 # -- in the child: did the check meet a time limit? ---------------------------------------
@@ -360,10 +374,14 @@ _PLAIN_FUNCTION = set(UndefinedFunction("f").__dict__) | \
 class _Describer:
     """Turns what a verdict depends on into nested tuples of plain values, whose ``repr`` is
     the same in every process exactly when the objects are the same (with the assumptions
-    of functions, which SymPy's equality ignores, and the values of distributions)."""
+    of functions, which SymPy's equality ignores, and the values of distributions), up to
+    the numbering of SymPy's ``Dummy`` symbols: those are numbered in the order they are
+    met (their own numbers differ from process to process). Renaming dummies one-to-one
+    changes no verdict, and two dummies met are never given one number."""
 
     def __init__(self) -> None:
         self._seen: dict[int, tuple[object, Any]] = {}
+        self._dummies: dict[sp.Dummy, int] = {}
 
     def __call__(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -386,6 +404,10 @@ class _Describer:
             return ("dict", *sorted(((self(k), self(v)) for k, v in value.items()), key=repr))
         if isinstance(value, UndefinedFunction):
             return self._function(value)
+        if isinstance(value, sp.Dummy):
+            number = self._dummies.setdefault(value, len(self._dummies))
+            return ("dummy", _class_name(type(value)), number, value.name,
+                    *map(self, sorted(value.assumptions0.items())))
         if isinstance(value, sp.Basic):
             head = self._function(type(value)) if isinstance(value, AppliedUndef) else \
                 _class_name(type(value))
@@ -411,14 +433,10 @@ class _Describer:
                 self(getattr(function, "distribution", None)),
                 tuple(_class_name(base) for base in function.__bases__), self(function.nargs))
 
-    def derivation(self, derivation) -> tuple:
+    def derivation(self, derivation, cases: list) -> tuple:
         """What a step of ``derivation`` reads besides its own expressions: definitions,
-        ranges and the substitutions that make the ranges exact (which depend on the names
-        every step uses)."""
-        try:
-            cases = derivation.range_cases()
-        except Exception as error:  # the check meets the same error, and reports it
-            raise _Uncacheable(str(error)) from None
+        ranges and the substitutions that make the ranges exact (``cases``, which depend on
+        the names every step uses)."""
         return ("derivation", self(derivation.definitions), self(derivation.ranges),
                 self(cases))
 

@@ -207,6 +207,16 @@ def test_the_key_changes_with_everything_the_verdict_depends_on():
     assert _key(ranged) != _key(other_range)
 
 
+def test_two_dummies_of_one_name_are_two_symbols_to_the_key():
+    i, j = sp.Dummy("i", positive=True), sp.Dummy("i", positive=True)
+
+    def log_of_square(product):
+        return Derivation("d", start=sp.log(product**2)).step(2 * sp.log(product), rule="algebra")
+
+    assert _key(log_of_square(i * j)) != _key(log_of_square(i * i))
+    assert _key(log_of_square(i * j)) == _key(log_of_square(j * i))
+
+
 def test_the_key_reads_the_values_of_a_declared_distribution():
     k = sp.Symbol("k", integer=True)
 
@@ -269,8 +279,11 @@ def test_the_key_is_the_same_in_another_process(tmp_path):
             k = sp.Symbol("k", integer=True)
             p = Distribution("p", (k, 0, 2), parameters=(sp.Symbol("theta", real=True),))
             f = sp.Function("f", real=True)
-            d = Derivation("e", start=p.expectation(f(k)), definitions={})
-            return d.step(sp.Sum(p(k) * f(k), (k, 0, 2)), rule="definition of expectation")
+            g = sp.Function("g", real=True)
+            i = sp.Dummy("i", integer=True)  # (its number differs from process to process)
+            d = Derivation("e", start=p.expectation(f(k)) + g(k),
+                           definitions={g: sp.Lambda(i, i**2)})
+            return d.step(sp.Sum(p(k) * f(k), (k, 0, 2)) + g(k), rule="definition of expectation")
 
         def key():
             return step_key(derivation(), 1, Settings(), {})
