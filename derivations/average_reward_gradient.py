@@ -49,7 +49,7 @@ def _own(state: sp.Expr) -> sp.Expr:
     return sp.Sum(d_theta(pi(a, state, theta)) * Q_diff(state, a, theta), ACTIONS)
 
 
-def gradient_at_a_state() -> Derivation:
+def differential_value_recursion() -> Derivation:
     """grad h(s) = sum_a grad pi Q~ - grad J_avR + sum_t P_pi(t|s) grad h(t)."""
     lemma = Derivation(
         "recursion of the gradient of the differential value", start=dh(s),
@@ -89,7 +89,26 @@ def gradient_at_a_state() -> Derivation:
     return lemma
 
 
-def theorem(recursion: Derivation) -> Derivation:
+def gradient_at_a_state(recursion: Derivation) -> Derivation:
+    """grad J_avR = sum_a grad pi Q~ + sum_t P_pi(t|s) grad h(t) - grad h(s), at every s."""
+    lemma = Derivation(
+        "the average reward's gradient seen from one state", start=d_theta(rho(theta)),
+        parameters=(theta,), ranges={s: (0, n - 1)}, functions=(h,),
+        equation="eq. (11), average reward", notation=NOTATION,
+        description="The recursion of the differential values, solved for "
+                    "$\\nabla_\\theta J_{avR}$.")
+    grad_rho = d_theta(rho(theta))
+    next_gradient = sp.Sum(on_policy(dh(t)), states(t))
+    lemma.step(sp.Add(grad_rho, dh(s), -dh(s), evaluate=False), rule="algebra",
+               note="add and subtract $\\nabla_\\theta h(s)$")
+    lemma.step(sp.Add(grad_rho, sp.Add(_own(s), -grad_rho, next_gradient, evaluate=False),
+                      -dh(s), evaluate=False), rule=recursion)
+    lemma.step(_own(s) + next_gradient - dh(s), rule="algebra",
+               note="$\\nabla_\\theta J_{avR}$ cancels")
+    return lemma
+
+
+def theorem(at_a_state: Derivation) -> Derivation:
     proof = Derivation(
         "average-reward policy gradient", start=d_theta(rho(theta)), parameters=(theta,),
         functions=(h, d),
@@ -102,13 +121,7 @@ def theorem(recursion: Derivation) -> Derivation:
     proof.step(sp.Mul(sp.Sum(d(s, theta), states(s)), grad_rho, evaluate=False),
                rule=STATIONARY_SUMS_TO_ONE)
     proof.step(stationary(grad_rho), rule="linearity of sums")
-    proof.step(stationary(sp.Add(grad_rho, dh(s), -dh(s), evaluate=False)), rule="algebra",
-               note="add and subtract $\\nabla_\\theta h(s)$")
-    proof.step(stationary(sp.Add(grad_rho, sp.Add(_own(s), -grad_rho, next_gradient,
-                                                  evaluate=False), -dh(s), evaluate=False)),
-               rule=recursion)
-    proof.step(stationary(_own(s) + next_gradient - dh(s)), rule="algebra",
-               note="$\\nabla_\\theta J_{avR}$ cancels")
+    proof.step(stationary(_own(s) + next_gradient - dh(s)), rule=at_a_state)
     proof.step(stationary(_own(s)) + stationary(next_gradient) - stationary(dh(s)),
                rule=("distributivity", "linearity of sums"))
     proof.step(stationary(_own(s)) + sp.Sum(d(s, theta) * on_policy(dh(t)), states(t), states(s))
@@ -179,5 +192,6 @@ def instance() -> Derivation:
 
 
 def build() -> list[Derivation]:
-    recursion = gradient_at_a_state()
-    return [recursion, theorem(recursion), instance()]
+    recursion = differential_value_recursion()
+    at_a_state = gradient_at_a_state(recursion)
+    return [recursion, at_a_state, theorem(at_a_state), instance()]

@@ -45,7 +45,7 @@ NOTATION = {"conditional": {"pi": 1, "P": 1}}
 delta = sp.KroneckerDelta
 
 RESOLVENT = Equation(
-    "resolvent G = (I - gamma P_pi)^{-1}",
+    "resolvent $G = (I - \\gamma P_\\pi)^{-1}$",
     sp.Sum(G(x, s, theta) * (delta(s, t) - gamma * sp.Sum(pi(a, s, theta) * P(t, s, a), ACTIONS)),
            states(s)),
     delta(x, t), variables=(x, t, theta))

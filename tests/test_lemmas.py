@@ -256,3 +256,14 @@ def test_lemmas_that_differ_only_in_their_functions_assumptions_are_verified_apa
     second = Derivation("uses the other", start=k(sp.log(unassumed(x_) * unassumed(y_))))
     second.step(sp.log(unassumed(x_)) + sp.log(unassumed(y_)), rule=split(unassumed))
     assert not second.verify(time_limit=5).ok  # false at f = -1: log 1 = 0, not 2 pi i
+
+
+def test_a_ranged_lemma_is_instantiated_at_a_symbol_the_citing_derivation_ranges_within():
+    lemma = _min_below_n()
+    inside = Derivation("x in 0..n-1", start=sp.Min(_x, _n - 1), ranges={_x: (0, _n - 1)})
+    inside.step(_x, rule=lemma)
+    assert inside.verify().ok
+    beyond = Derivation("x in 0..n", start=sp.Min(_x, _n - 1) + 1, ranges={_x: (0, _n)})
+    beyond.step(_x + 1, rule=lemma)
+    report = beyond.verify()
+    assert not report.ok and report.steps[0].justification.status is Justification.MISMATCH

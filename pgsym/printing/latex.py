@@ -207,6 +207,9 @@ class DerivationLatexPrinter(LatexPrinter):
         top = self._product(numerator) if numerator else "1"
         if not denominator:
             return sign + top
+        if any(_big_operator(factor) for factor in numerator):
+            # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum
+            return sign + rf"\frac{{1}}{{{self._product(denominator)}}} {top}"
         return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
 
     def _written_product(self, expr: sp.Mul) -> str:
@@ -219,6 +222,9 @@ class DerivationLatexPrinter(LatexPrinter):
             sign, factors = "- ", factors[1:]
         top = [f for f in factors if not _in_denominator(f)]
         bottom = [_inverted(f) for f in factors if _in_denominator(f)]
+        if bottom and any(_big_operator(factor) for factor in top):
+            return sign + rf"\frac{{1}}{{{self._written_factors(bottom)}}} " \
+                          rf"{self._written_factors(top)}"
         if bottom:
             return sign + rf"\frac{{{self._written_factors(top) if top else '1'}}}" \
                           rf"{{{self._written_factors(bottom)}}}"
@@ -501,8 +507,10 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
     most ``room`` ems (or after ``after`` terms, where the author asked); one piece where it
     fits or cannot be broken."""
     whole = printer.doprint(expr)
-    if not isinstance(expr, sp.Add) or (after is None and width(whole) <= room):
+    if after is None and width(whole) <= room:
         return (whole,)
+    if not isinstance(expr, sp.Add):
+        return _broken_inside(printer, expr, whole, room)
     terms = printer.ordered_terms(expr)
     if after is not None:
         return (printer._join_terms(terms[:after]),
@@ -517,6 +525,36 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
             current.append(term)
     pieces.append(printer._join_terms(current, first=not pieces))
     return tuple(pieces)
+
+
+def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
+                   room: float) -> tuple[str, ...]:
+    """A wide step with no top-level ``+`` or ``-``, broken inside its widest bracketed sum,
+    as papers do: ``a \\left(b + c \\right.`` on one line, ``\\left. + d\\right)`` on the
+    next; one piece where no bracketed sum is found."""
+    sums = {node for node in sp.preorder_traversal(expr) if isinstance(node, sp.Add)}
+    for inner in sorted(sums, key=lambda node: -width(printer.doprint(node))):
+        bracketed = r"\left(" + printer.doprint(inner) + r"\right)"
+        if whole.count(bracketed) != 1:
+            continue
+        prefix, suffix = whole.split(bracketed)
+        terms = printer.ordered_terms(inner)
+        chunks, current = [], []
+        for term in terms:
+            lead = prefix + r"\left(" if not chunks else r"\left."
+            trial = lead + printer._join_terms(current + [term], first=not chunks)
+            if current and width(trial) > room:
+                chunks.append(printer._join_terms(current, first=not chunks))
+                current = [term]
+            else:
+                current.append(term)
+        chunks.append(printer._join_terms(current, first=not chunks))
+        if len(chunks) < 2:
+            continue
+        middle = [rf"\left. {chunk} \right." for chunk in chunks[1:-1]]
+        return (rf"{prefix}\left({chunks[0]} \right.", *middle,
+                rf"\left. {chunks[-1]}\right){suffix}")
+    return (whole,)
 
 
 def lines(derivation: "Derivation", report: "Report | None" = None, *,
@@ -567,6 +605,13 @@ def verdict_note(step_report: "StepReport") -> str:
 
 #: a justification longer than this many characters is set in a narrow paragraph
 _SHORT_JUSTIFICATION = 38
+
+
+def _big_operator(factor: sp.Basic) -> bool:
+    """Whether a factor is a sum, product, integral or expectation (or a power of one):
+    over such a factor a fraction is written as a coefficient in front."""
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    return isinstance(base, (sp.Sum, sp.Product, sp.Integral, Expectation))
 
 
 def _tag(justification: str, mark: str) -> str:
@@ -639,8 +684,9 @@ def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None
             rf"\item[({derivation_tag(n)})] {escape_text(j)}{m}" + "\n"
             for n, j, m in legend) + "\\end{enumerate}\n")
     if notes and not inline:
-        out += "".join(rf"\par\noindent{{\footnotesize $^{{\mathrm{{{letter}}}}}$ "
-                       rf"{escape_text(note)}}}" + "\n" for letter, note in notes)
+        # ragged right: a long formula in a note moves to a line of its own, not past the margin
+        out += "".join(rf"\par\noindent{{\footnotesize\raggedright $^{{\mathrm{{{letter}}}}}$ "
+                       rf"{escape_text(note)}\par}}" + "\n" for letter, note in notes)
     return out
 
 

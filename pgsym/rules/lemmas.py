@@ -49,8 +49,8 @@ class Equation:
     >>> import sympy as sp
     >>> s = sp.Symbol("s", integer=True)
     >>> V, r = sp.Function("V"), sp.Function("r")
-    >>> Equation("Bellman equation", V(s), r(s) + V(s + 1)).assumption
-    'the Bellman equation V(s) = V(s + 1) + r(s)'
+    >>> Equation("Bellman equation", V(s), r(s) + V(s + 1)).assumption.split("$")[0]
+    'the Bellman equation: '
     """
 
     name: str
@@ -77,8 +77,9 @@ class Equation:
 
     @property
     def assumption(self) -> str:
-        """How every output states what a citing step assumes."""
-        return f"the {self.name} {self.lhs} = {self.rhs}"
+        """How every output states what a citing step assumes: its name, and the equation as
+        math (``$...$``, which every format renders)."""
+        return f"the {self.name}: ${sp.latex(self.lhs)} = {sp.latex(self.rhs)}$"
 
 
 def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] | None = None,
@@ -119,7 +120,8 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                 for pattern, replacement in ((explicit_lhs, explicit_rhs),
                                              (explicit_rhs, explicit_lhs)):
                     for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
-                                                variables, explicit_ranges, pinned):
+                                                variables, explicit_ranges, pinned,
+                                                context.range_cases):
                         tried += 1
                         if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
@@ -232,7 +234,7 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
 
 def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
                        ranges: dict | None = None, values: dict | None = None,
-                       enclosing: tuple = ()) -> str:
+                       enclosing: tuple = (), cases: tuple = ({},)) -> str:
     """Why ``value`` may not stand for ``symbol`` (empty when it may): every assumption the
     symbol was declared with, its commutativity (a lemma about commuting symbols says
     nothing of matrices) and, for a symbol with a range in the lemma, that range (its
@@ -258,8 +260,10 @@ def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
                 # the values strictly between them, which are then in the range too
                 ends = (first, last)
                 break
-        if not all(sp.simplify(end - low).is_nonnegative and sp.simplify(high - end).is_nonnegative
-                   for end in ends):
+        # in every range case of the citing derivation (its ranged symbols in their ranges)
+        if not all(sp.simplify((end - low).xreplace(case)).is_nonnegative
+                   and sp.simplify((high - end).xreplace(case)).is_nonnegative
+                   for end in ends for case in cases or ({},)):
             return (f"{symbol} runs over {low}..{high} in the lemma, and {value} is not shown to "
                     f"lie in that range")
     return ""
@@ -285,9 +289,10 @@ def _instantiable(*sides: sp.Expr) -> list[sp.Symbol]:
 
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
                variables: tuple | None = None, ranges: dict | None = None,
-               pinned: frozenset = frozenset()) -> Iterator[sp.Expr]:
+               pinned: frozenset = frozenset(), cases: tuple = ({},)) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
-    ``replacement``: all at once, then one at a time."""
+    ``replacement``: all at once, then one at a time. ``cases`` are the citing derivation's
+    range cases, under which its own ranged symbols show their ranges."""
     free = [symbol for symbol in _instantiable(pattern, replacement) if symbol not in pinned]
     if variables is not None:
         free = [symbol for symbol in free if symbol in variables]
@@ -305,7 +310,7 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
     for node, enclosings in places.items():
         # a node is replaced wherever it occurs: it must be an instance in every place
         instances = [_instance(node, wild_pattern, wilds, pattern, replacement, ranges,
-                               enclosing) for enclosing in sorted(enclosings, key=len)]
+                               enclosing, cases) for enclosing in sorted(enclosings, key=len)]
         if instances[0] and all(i == instances[0] for i in instances):
             found[node] = instances[0]
     if not found:
@@ -339,7 +344,7 @@ def _varied_around(expr: sp.Basic, varied: frozenset,
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
               replacement: sp.Expr, ranges: dict | None = None,
-              enclosing: tuple = ()) -> tuple[sp.Expr, sp.Expr] | None:
+              enclosing: tuple = (), cases: tuple = ({},)) -> tuple[sp.Expr, sp.Expr] | None:
     """The instance of ``replacement`` that takes the place of ``node`` (as substituted, and
     as SymPy evaluates it), if ``node`` is an instance of ``pattern`` whose values meet the
     lemma's assumptions."""
@@ -358,7 +363,7 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
             continue
         values[symbol] = matched[wild].xreplace({s: by_name.get(s.name, s)
                                                  for s in matched[wild].atoms(sp.Symbol)})
-    if any(_unmet_assumptions(symbol, value, ranges, values, enclosing)
+    if any(_unmet_assumptions(symbol, value, ranges, values, enclosing, cases)
            for symbol, value in values.items()):
         return None
     try:
