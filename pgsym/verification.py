@@ -224,12 +224,26 @@ def _fingerprint(derivation: "Derivation | Equation") -> str:
 
 
 def _function_assumptions(expressions) -> str:
-    """The undefined functions of ``expressions`` with their assumptions, as text."""
+    """The functions of ``expressions`` that are not SymPy's own, with their assumptions, the
+    distribution they are the values of, and (for a class of the user's) its identity: two
+    functions SymPy prints alike may be different functions."""
     functions = {a.func for e in expressions if isinstance(e, sp.Basic)
-                 for a in e.atoms(AppliedUndef)}
+                 for a in e.atoms(sp.Function)}
     functions |= {e for e in expressions if isinstance(e, UndefinedFunction)}
-    return repr(sorted((f.__name__, sorted((getattr(f, "_kwargs", None) or {}).items()))
-                       for f in functions))
+    described = []
+    for f in functions:
+        module = getattr(f, "__module__", None) or ""
+        if module.startswith("sympy.") and not isinstance(f, UndefinedFunction):
+            continue
+        kwargs = dict(getattr(f, "_kwargs", None) or {})
+        distribution = kwargs.pop("distribution", None) or getattr(f, "distribution", None)
+        key = getattr(distribution, "_key", None)
+        described.append((f.__name__, sorted(kwargs.items(), key=str),
+                          [sp.srepr(k) if isinstance(k, sp.Basic) else repr(k)
+                           for k in key] if key is not None else repr(distribution),
+                          "" if isinstance(f, UndefinedFunction) else
+                          f"{module}.{getattr(f, '__qualname__', f.__name__)}@{id(f)}"))
+    return repr(sorted(described, key=repr))
 
 
 def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
@@ -296,7 +310,7 @@ def _pinned(lemma: "Derivation | Equation", seen: frozenset = frozenset()) -> fr
         sides = (lemma.lhs, lemma.rhs)
         functions = {a.func for side in sides for a in side.atoms(AppliedUndef)}
         fixed = {x for side in sides for x in side.free_symbols
-                 if isinstance(x, sp.Symbol) and x not in lemma.variables}
+                 if isinstance(x, (sp.Symbol, sp.Indexed)) and x not in lemma.variables}
         return frozenset(functions | fixed)
     if id(lemma) in seen:
         return frozenset()
@@ -432,6 +446,9 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                                    derivation.unfold(after, evaluate=False)), 0.2)
     except TimeLimitExceeded:
         return _gave_up("unfolding the definitions", settings)
+    over_integers = _varied_over_integers(a, b)
+    if over_integers is not None:
+        return over_integers
     verdicts = []
     cases = derivation.range_cases()
     for case in cases:
@@ -743,6 +760,26 @@ def _within_point(function, settings: Settings, budget: _Budget, unevaluable):
     except (ArithmeticError, TypeError, ValueError, RecursionError):
         pass
     return unevaluable
+
+
+def _varied_over_integers(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A derivative by a symbol declared integer, or a limit of one at a finite point: the
+    function is known at integers only (sin(pi n) is 0 there), so its derivative or limit
+    there has no value to check (SymPy would differentiate the 0)."""
+    for expr in (a, b):
+        for node in sp.preorder_traversal(expr):
+            varied = []
+            if isinstance(node, sp.Derivative):
+                varied = [v for v in node.variables if isinstance(v, sp.Symbol)]
+            elif isinstance(node, sp.Limit) and node.args[2].is_finite:
+                varied = [node.args[1]]
+            for variable in varied:
+                if variable.is_integer:
+                    return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                   f"{node} varies {variable}, which is declared an integer: "
+                                   f"a function of an integer has no derivative or limit there; "
+                                   f"use a real variable")
+    return None
 
 
 def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:

@@ -267,3 +267,47 @@ def test_a_ranged_lemma_is_instantiated_at_a_symbol_the_citing_derivation_ranges
     beyond.step(_x + 1, rule=lemma)
     report = beyond.verify()
     assert not report.ok and report.steps[0].justification.status is Justification.MISMATCH
+
+
+# -- the second hostile review (each was accepted once) -------------------------------------
+def test_a_derivative_by_an_integer_symbol_is_not_proved():
+    n_ = sp.Symbol("n", integer=True)
+    u = sp.Symbol("u", real=True)
+    f = sp.Function("f", real=True)
+    d = Derivation("f'(n) = 0", start=sp.Derivative(f(n_), n_),
+                   definitions={f: sp.Lambda(u, sp.sin(sp.pi * u))})
+    d.step(sp.Integer(0), rule="algebra")  # sin(pi n) is 0 at integers, f'(0) = pi
+    assert not d.verify().ok
+    zero_at_integers = Equation("f vanishes at integers", _f(_s), sp.Integer(0), variables=(_s,))
+    through = Derivation("d/ds through it", start=sp.Derivative(_f(_s), _s))
+    through.step(sp.Derivative(sp.Integer(0), _s, evaluate=False), rule=zero_at_integers)
+    assert not through.verify().ok
+
+
+def test_an_equation_fixing_an_indexed_entry_is_not_used_under_a_derivative_by_that_array():
+    theta_ = sp.IndexedBase("theta")
+    j = sp.Symbol("j", integer=True)
+    squared = Equation("theta[0] squared is one", theta_[0]**2, sp.Integer(1), variables=())
+    for wrt in (theta_[0], theta_[j]):
+        d = Derivation("d/dtheta", start=sp.Derivative(theta_[0]**2, wrt))
+        d.step(sp.Derivative(sp.Integer(1), wrt, evaluate=False), rule=squared)
+        assert not d.verify().ok
+
+
+def test_an_equations_fixed_symbol_is_not_varied_through_a_definition():
+    c, y = sp.symbols("c y", real=True)
+    squared = Equation("c squared is one", c**2, sp.Integer(1), variables=())
+    d = Derivation("d/dy with y := c", start=sp.Derivative(c**2, y), definitions={y: c})
+    d.step(sp.Derivative(sp.Integer(1), y, evaluate=False), rule=squared)
+    assert not d.verify().ok
+
+
+def test_using_may_not_bring_in_a_derivative_by_a_fixed_symbol():
+    y, u, c = sp.symbols("y u c", real=True)
+    g = sp.Function("g")
+    constant = Equation("f is the constant c", _f(_x), c, variables=(_x,))
+    lemma = Derivation("g of f", start=g(_f(y))).step(g(c), rule=constant)
+    d = Derivation("d/dc through the lemma", start=sp.Derivative(_f(y), c))
+    d.step(sp.Derivative(c, c, evaluate=False), rule=lemma,
+           using={g: sp.Lambda(u, sp.Derivative(u, c))})
+    assert not d.verify().ok

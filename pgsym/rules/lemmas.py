@@ -106,6 +106,12 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                                                    variables)
         except ValueError as bad:
             return RuleCheck(Justification.MISMATCH, str(bad))
+        # what using= brings in may not vary what the equation fixes (g := d/dc applied)
+        for side in (explicit_lhs, explicit_rhs):
+            if any(_touches(varied, pinned, context) for varied in _varied_around(side, frozenset()).values()):
+                return RuleCheck(Justification.MISMATCH,
+                                 "using= brings in a derivative, substitution or limit that varies "
+                                 "a symbol the equation taken as given fixes")
         # the ranges' bounds read what using= gave their symbols (n -> m in 0..n-1)
         given = {old: new for old, new in context.using if isinstance(old, sp.Symbol)}
         explicit_ranges = {symbol: tuple(sp.sympify(b).xreplace(given) for b in bounds)
@@ -121,7 +127,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                                              (explicit_rhs, explicit_lhs)):
                     for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
                                                 variables, explicit_ranges, pinned,
-                                                context.range_cases):
+                                                context.range_cases, context):
                         tried += 1
                         if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
@@ -289,7 +295,8 @@ def _instantiable(*sides: sp.Expr) -> list[sp.Symbol]:
 
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
                variables: tuple | None = None, ranges: dict | None = None,
-               pinned: frozenset = frozenset(), cases: tuple = ({},)) -> Iterator[sp.Expr]:
+               pinned: frozenset = frozenset(), cases: tuple = ({},),
+               context: RuleContext | None = None) -> Iterator[sp.Expr]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
     ``replacement``: all at once, then one at a time. ``cases`` are the citing derivation's
     range cases, under which its own ranged symbols show their ranges."""
@@ -304,7 +311,7 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
         if not node.is_Atom:
             places.setdefault(node, set()).add(enclosing)
     for node, varied in varied_around.items():  # an equation at a fixed value, varied
-        if varied & pinned:
+        if _touches(varied, pinned, context):
             places.pop(node, None)
     found: dict[sp.Basic, tuple[sp.Expr, ...]] = {}
     for node, enclosings in places.items():
@@ -322,6 +329,27 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
                 yield replace_unevaluated(source, {node: instances[variant]})
 
 
+def _touches(varied: frozenset, pinned: frozenset, context: RuleContext | None) -> bool:
+    """Whether varying ``varied`` may change something ``pinned``: the same symbol, through
+    the citing derivation's definitions (d/dy with y := c varies c), or an entry of the same
+    indexed object (d/d theta[j] varies theta[0])."""
+    if not varied or not pinned:
+        return False
+    unfold = context.unfold if context is not None else (lambda e: e)
+
+    def reach(items: frozenset) -> set:
+        out = set(items)
+        for item in items:
+            if isinstance(item, sp.Basic):
+                out |= sp.sympify(unfold(item)).free_symbols
+        for item in list(out):
+            if isinstance(item, sp.Indexed):
+                out.add(item.base.label)
+        return out
+
+    return bool(reach(varied) & reach(frozenset(p for p in pinned if isinstance(p, sp.Basic))))
+
+
 def _varied_around(expr: sp.Basic, varied: frozenset,
                    found: dict | None = None) -> dict[sp.Basic, frozenset]:
     """Every node of ``expr`` with the symbols that a derivative, substitution or limit
@@ -332,7 +360,7 @@ def _varied_around(expr: sp.Basic, varied: frozenset,
         return found
     inside = varied
     if isinstance(expr, sp.Derivative):
-        inside = varied | {v for v in expr.variables if isinstance(v, sp.Symbol)}
+        inside = varied | {v for v in expr.variables if isinstance(v, (sp.Symbol, sp.Indexed))}
     elif isinstance(expr, sp.Subs):
         inside = varied | set(expr.variables)
     elif isinstance(expr, sp.Limit):
