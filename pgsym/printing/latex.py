@@ -506,11 +506,12 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
     """The right side of a step, broken before top-level ``+`` or ``-`` into pieces of at
     most ``room`` ems (or after ``after`` terms, where the author asked); one piece where it
     fits or cannot be broken."""
+    shown_before = set(printer._shown_sums)
     whole = printer.doprint(expr)
     if after is None and width(whole) <= room:
         return (whole,)
     if not isinstance(expr, sp.Add):
-        return _broken_inside(printer, expr, whole, room)
+        return _broken_inside(printer, expr, whole, room, shown_before)
     terms = printer.ordered_terms(expr)
     if after is not None:
         return (printer._join_terms(terms[:after]),
@@ -528,33 +529,44 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
 
 
 def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
-                   room: float) -> tuple[str, ...]:
+                   room: float, shown_before: set) -> tuple[str, ...]:
     """A wide step with no top-level ``+`` or ``-``, broken inside its widest bracketed sum,
     as papers do: ``a \\left(b + c \\right.`` on one line, ``\\left. + d\\right)`` on the
-    next; one piece where no bracketed sum is found."""
-    sums = {node for node in sp.preorder_traversal(expr) if isinstance(node, sp.Add)}
-    for inner in sorted(sums, key=lambda node: -width(printer.doprint(node))):
-        bracketed = r"\left(" + printer.doprint(inner) + r"\right)"
-        if whole.count(bracketed) != 1:
-            continue
-        prefix, suffix = whole.split(bracketed)
-        terms = printer.ordered_terms(inner)
-        chunks, current = [], []
-        for term in terms:
-            lead = prefix + r"\left(" if not chunks else r"\left."
-            trial = lead + printer._join_terms(current + [term], first=not chunks)
-            if current and width(trial) > room:
-                chunks.append(printer._join_terms(current, first=not chunks))
-                current = [term]
-            else:
-                current.append(term)
-        chunks.append(printer._join_terms(current, first=not chunks))
-        if len(chunks) < 2:
-            continue
-        middle = [rf"\left. {chunk} \right." for chunk in chunks[1:-1]]
-        return (rf"{prefix}\left({chunks[0]} \right.", *middle,
-                rf"\left. {chunks[-1]}\right){suffix}")
-    return (whole,)
+    next; one piece where no bracketed sum is found. ``shown_before`` is what the printer
+    had shown before the whole step (a sum over several variables prints its ranges the
+    first time only), so that each part prints as it did within the whole."""
+    shown_after = set(printer._shown_sums)
+
+    def printed(print_part, *arguments) -> str:
+        printer._shown_sums = set(shown_before)
+        return print_part(*arguments)
+
+    try:
+        sums = {node for node in sp.preorder_traversal(expr) if isinstance(node, sp.Add)}
+        for inner in sorted(sums, key=lambda node: -width(printed(printer.doprint, node))):
+            bracketed = r"\left(" + printed(printer.doprint, inner) + r"\right)"
+            if whole.count(bracketed) != 1:
+                continue
+            prefix, suffix = whole.split(bracketed)
+            terms = printer.ordered_terms(inner)
+            chunks, current = [], []
+            for term in terms:
+                lead = prefix + r"\left(" if not chunks else r"\left."
+                trial = lead + printed(printer._join_terms, current + [term], not chunks)
+                if current and width(trial) > room:
+                    chunks.append(printed(printer._join_terms, current, not chunks))
+                    current = [term]
+                else:
+                    current.append(term)
+            chunks.append(printed(printer._join_terms, current, not chunks))
+            if len(chunks) < 2:
+                continue
+            middle = [rf"\left. {chunk} \right." for chunk in chunks[1:-1]]
+            return (rf"{prefix}\left({chunks[0]} \right.", *middle,
+                    rf"\left. {chunks[-1]}\right){suffix}")
+        return (whole,)
+    finally:
+        printer._shown_sums = shown_after
 
 
 def lines(derivation: "Derivation", report: "Report | None" = None, *,
@@ -574,8 +586,11 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
     out = []
     for number, step in enumerate(derivation.steps, start=1):
         after = derivation.notation.break_after.get(number)
+        # a long justification is set in a narrow paragraph beside the step: less room
+        visible = re.sub(r"\$[^$]*\$", "xxxxxx", step.justification)
+        room_here = room * 0.75 if len(visible) > _SHORT_JUSTIFICATION else room
         out.append(Line(number, left if number == 1 else "",
-                        _pieces(printer, step.expr, room, after), step.justification,
+                        _pieces(printer, step.expr, room_here, after), step.justification,
                         steps.get(number), RELATION_LATEX[step.relation]))
     return out
 
