@@ -110,14 +110,14 @@ def _resolvent_entry(row: sp.Expr, column: sp.Symbol) -> sp.Expr:
         pi(a, column, theta) * P(t, column, a), ACTIONS))
 
 
-def resolvent_rows() -> Derivation:
-    """(1 - gamma) sum_s G(x, s) = 1: every row of (I - gamma P_pi)^{-1} sums to 1/(1 - gamma)."""
+def resolvent_times_constants() -> Derivation:
+    """(1 - gamma) sum_s G(x, s) = sum_t delta(x, t): G (I - gamma P_pi) 1 = G (1 - gamma) 1."""
     lemma = Derivation(
-        "rows of the resolvent sum to 1/(1 - gamma)",
+        "the resolvent applied to the constant vector",
         start=(1 - gamma) * sp.Sum(G(x, s, theta), states(s)), parameters=(theta,),
-        ranges={x: (0, n - 1)}, equation="eq. (11)", notation=NOTATION,
-        description="$P_\\pi$ maps constants to themselves, so $(I - \\gamma P_\\pi)^{-1}$ maps "
-                    "$1$ to $1/(1 - \\gamma)$.")
+        equation="eq. (11)", notation=NOTATION,
+        description="$P_\\pi$ maps constants to themselves, so $(I - \\gamma P_\\pi)$ maps "
+                    "$1$ to $1 - \\gamma$.")
     policy_mass = sp.Sum(pi(a, s, theta), ACTIONS)
     moves = sp.Sum(pi(a, s, theta) * sp.Sum(P(t, s, a), states(t)), ACTIONS)
     stays = sp.Sum(delta(s, t), states(t))
@@ -137,7 +137,18 @@ def resolvent_rows() -> Derivation:
     lemma.step(sp.Sum(_resolvent_entry(x, s), states(t), states(s)), rule="linearity of sums")
     lemma.step(sp.Sum(_resolvent_entry(x, s), states(s), states(t)), rule="exchange of sums")
     lemma.step(sp.Sum(delta(x, t), states(t)), rule=RESOLVENT)
-    lemma.step(sp.S.One, rule="sum of a Kronecker delta")
+    return lemma
+
+
+def resolvent_rows(constants: Derivation) -> Derivation:
+    """(1 - gamma) sum_s G(x, s) = 1: every row of (I - gamma P_pi)^{-1} sums to 1/(1 - gamma)."""
+    lemma = Derivation(
+        "rows of the resolvent sum to 1/(1 - gamma)",
+        start=(1 - gamma) * sp.Sum(G(x, s, theta), states(s)), parameters=(theta,),
+        ranges={x: (0, n - 1)}, equation="eq. (11)", notation=NOTATION,
+        description="Every row of $(I - \\gamma P_\\pi)^{-1}$ sums to $1/(1 - \\gamma)$.")
+    lemma.step(sp.Sum(delta(x, t), states(t)), rule=constants)
+    lemma.step(sp.S.One, rule="sum of a Kronecker delta", note="$x$ is a state")
     return lemma
 
 
@@ -288,6 +299,8 @@ def instance() -> Derivation:
 
 def build() -> list[Derivation]:
     recursion = value_recursion()
-    rows = resolvent_rows()
+    constants = resolvent_times_constants()
+    rows = resolvent_rows(constants)
     mass = visitation_mass(rows)
-    return [recursion, rows, mass, normalised_visitation(mass), theorem(recursion), instance()]
+    return [recursion, constants, rows, mass, normalised_visitation(mass), theorem(recursion),
+            instance()]
