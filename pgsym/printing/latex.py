@@ -626,7 +626,7 @@ def _big_operator(factor: sp.Basic) -> bool:
     """Whether a factor is a sum, product, integral or expectation (or a power of one):
     over such a factor a fraction is written as a coefficient in front."""
     base = factor.base if isinstance(factor, sp.Pow) else factor
-    return isinstance(base, (sp.Sum, sp.Product, sp.Integral, Expectation))
+    return isinstance(base, _BIG_OPERATORS)
 
 
 def _tag(justification: str, mark: str) -> str:
