@@ -8,7 +8,8 @@ actions (or action dimensions, or features) first, samples last, so that sums ov
 handful of actions run along contiguous rows; a score over features and actions is printed
 from the same last step as one ``einsum`` of the features and its cofactor (the argument
 that stands for the cofactor's expression), samples first, ``(N, d, A)``.
-``pgsym.gradients`` checks the inputs.
+``pgsym.gradients`` checks the inputs. The same kernels are printed for JAX and PyTorch,
+for ``pgsym.gradients.jax`` and ``pgsym.gradients.torch``.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ _gaussian_arguments = {"actions": ps.action, "mean": ps.mu, "log_std": ps.log_st
 KERNELS = KernelModule(
     file="../pgsym/gradients/_kernels.py",
     origin="derivations/policy_scores.py",
+    # pgsym.gradients.jax and pgsym.gradients.torch: _kernels_jax.py, _kernels_torch.py
+    backends=("numpy", "jax", "torch"),
     kernels=(
         Kernel(
             "softmax_log_prob",

@@ -31,6 +31,10 @@ class BuildResult:
     kernels: Path | None = None
     #: True when the kernels' file was rewritten (False: it was up to date)
     kernels_written: bool = False
+    #: the kernels' file of each backend the package declares (NumPy's is ``kernels``), and
+    #: those rewritten
+    kernel_files: tuple[Path, ...] = ()
+    kernels_changed: tuple[Path, ...] = ()
     #: why the kernels were not written, if they were declared and not written
     kernels_error: str = ""
     entries: tuple[catalog.Entry, ...] = field(default=(), repr=False)
@@ -56,7 +60,8 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
           on_done: Callable[[int], None] | None = None, cache=None) -> BuildResult:
     """Verifies every derivation of ``package``, writes its document into ``out`` (default:
     the package's ``generated/`` folder) and the NumPy kernels it declares (``KERNELS``) into
-    ``kernels`` (default: the file the declaration names); returns a :class:`BuildResult`.
+    ``kernels`` (default: the file the declaration names), those for its other backends
+    beside them (:func:`pgsym.codegen.backend_file`); returns a :class:`BuildResult`.
 
     Declarations (figures, kernels) are checked before the minute verification takes: a
     wrong one raises :class:`pgsym.DerivationError` or :class:`pgsym.codegen.BuildError`;
@@ -93,11 +98,15 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
         return result
     target = kernels or catalog.output_path(package, declared.file)
     try:
-        source = codegen.module_source(declared, derivations, {r.derivation: r for r in reports},
-                                       package=package)
-    except codegen.BuildError as error:
+        sources = codegen.module_sources(declared, derivations,
+                                         {r.derivation: r for r in reports}, package=package)
+    except (codegen.BuildError, ImportError) as error:
         return _replace(result, kernels=target, kernels_error=str(error))
-    return _replace(result, kernels=target, kernels_written=codegen.write_kernels(target, source))
+    files = {backend: codegen.backend_file(target, backend) for backend in sources}
+    changed = tuple(files[b] for b, source in sources.items()
+                    if codegen.write_kernels(files[b], source))
+    return _replace(result, kernels=target, kernels_written=target in changed,
+                    kernel_files=tuple(files.values()), kernels_changed=changed)
 
 
 def _replace(result: BuildResult, **changes) -> BuildResult:

@@ -1,4 +1,4 @@
-"""NumPy functions printed from verified SymPy expressions, for any package.
+"""NumPy, JAX and PyTorch functions printed from verified SymPy expressions, for any package.
 
 A package declares, as data, which derivations become which functions: ``KERNELS`` in its
 ``__init__`` is a :class:`KernelModule` (the file the functions go to, and one
@@ -22,6 +22,12 @@ bare arithmetic in the layout ``pgsym.gradients`` uses (vectors ``(K, N)``, scal
 ``(1, N)``, no checks: its caller checks). Common subexpressions are computed once (SymPy's
 ``cse``).
 
+Backends. One printer class per array library, each SymPy's code printer for it with the
+kernels' layout added (``_KernelPrinting``): NumPy (the default), JAX (``jax.numpy``) and
+PyTorch; a package's ``KernelModule.backends`` lists those ``pgsym build`` prints its
+kernels for, each module from the same verified expressions, with the same comments and
+sha256. Printing needs neither JAX nor PyTorch installed.
+
 >>> x, mu = sp.symbols("x mu", real=True)
 >>> kernel = Kernel("deviation", arguments={"x": x, "mu": mu}, outputs=(Output(x - mu),))
 >>> print(preview(kernel).splitlines()[0])
@@ -30,6 +36,7 @@ def deviation(x, mu):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib
 import inspect
@@ -41,7 +48,9 @@ from typing import Mapping, Sequence, Union
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.codeprinter import PrintMethodNotImplementedError
+from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
 
 from pgsym import _batch
 from pgsym.derivation import Derivation
@@ -57,7 +66,7 @@ _BATCH = ("first", "last")
 #: what the expression printed must not contain: it must be in closed form
 _UNPRINTABLE = (sp.Derivative, sp.Integral, sp.Product, sp.Limit, sp.Subs)
 #: names a generated module uses itself, which no argument may take
-_RESERVED = {"numpy", "functools"}
+_RESERVED = {"numpy", "functools", "jax", "torch", "math"}
 
 
 class BuildError(RuntimeError):
@@ -207,12 +216,16 @@ class KernelModule:
 
     ``file`` is relative to the package's folder (``pgsym build`` writes there unless the
     package is installed, then into the current directory; ``--kernels`` overrides both);
-    ``origin`` is what the module's header says it comes from (default: the package's name).
+    ``origin`` is what the module's header says it comes from (default: the package's name);
+    ``backends`` the libraries the kernels are printed for, ``"numpy"`` first: the NumPy
+    module goes to ``file``, each other one beside it, named as :func:`backend_file` says
+    (``_kernels.py``, ``_kernels_jax.py``, ``_kernels_torch.py``).
     """
 
     kernels: tuple[Kernel, ...]
     file: str
     origin: str = ""
+    backends: tuple[str, ...] = ("numpy",)
 
     def __post_init__(self) -> None:
         kernels = tuple(self.kernels) if isinstance(self.kernels, (tuple, list)) else (self.kernels,)
@@ -236,6 +249,21 @@ class KernelModule:
             raise BuildError(f"KERNELS.file {self.file!r} would lie among the package's modules, "
                              f"which pgsym reads as modules of derivations: call it "
                              f"'_{self.file}', or put it in another folder")
+        backends = (self.backends,) if isinstance(self.backends, str) else tuple(self.backends)
+        unknown = [b for b in backends if b not in BACKENDS]
+        if unknown or not backends or backends[0] != BACKENDS[0] or len(set(backends)) < len(backends):
+            raise BuildError(f"KERNELS.backends must name each backend once, {BACKENDS[0]!r} "
+                             f"first, of {', '.join(map(repr, BACKENDS))}; got {backends!r}")
+        object.__setattr__(self, "backends", backends)
+
+
+def backend_file(path: Path, backend: str) -> Path:
+    """Where the kernels printed for ``backend`` go, beside the NumPy ones at ``path``.
+
+    >>> backend_file(Path("pkg/_kernels.py"), "jax").as_posix()
+    'pkg/_kernels_jax.py'
+    """
+    return path if backend == BACKENDS[0] else path.with_name(f"{path.stem}_{backend}{path.suffix}")
 
 
 def _identifier(name: object, what: str) -> None:
@@ -350,7 +378,7 @@ def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
             return
         if isinstance(node, _UNPRINTABLE):
             raise BuildError(f"{where}: {node} is not in closed form: a {type(node).__name__} "
-                             f"cannot be printed as NumPy code")
+                             f"cannot be printed as array code")
         if isinstance(node, sp.Symbol):
             if node in summed or node in axis:
                 raise BuildError(f"{where}: the index {node} appears outside an argument "
@@ -472,16 +500,37 @@ def _varies_along_axis(expression: sp.Expr, canonical: sp.Symbol | None) -> bool
 
 
 # -- printing -----------------------------------------------------------------------------
-class _KernelPrinter(NumPyPrinter):
-    """SymPy's NumPy printer, with a sum along the vector axis as ``numpy.sum`` over it and an
-    argument read along the axis as the whole array (``axis`` is where the axis lies)."""
+class _KernelPrinting:
+    """What a kernel needs from a code printer of an array library, on top of SymPy's printer
+    for that library: a sum along the vector axis as a sum over that array axis (``axis`` is
+    where it lies), an argument read along the axis as the whole array, one read at an entry
+    as a slice of length 1, and a product over several axes as one einsum.
+
+    One printer class per backend (``_PRINTERS``); a backend is added by adding a printer.
+    """
+
+    #: the backend's name, as ``pgsym.compile`` and ``KernelModule.backends`` spell it
+    backend = ""
+    #: the library's name, in messages and in the header of the modules it prints
+    language = ""
+    #: the modules whose functions work elementwise on arrays, which printed code may call
+    vectorised: frozenset[str] = frozenset()
+    #: the module holding ``_batch_arrays`` and ``_batch_outputs`` for batch-first functions
+    batch_helpers = ""
+    #: the name of the library's elementwise equality
+    _equal = "equal"
 
     def __init__(self, axis: int):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
         self._axis = axis
 
+    def _reduction(self) -> str:
+        """The keywords of a sum along the axis that keeps it, with length 1."""
+        return f"axis={self._axis}, keepdims=True"
+
     def _print_Sum(self, expr: sp.Sum) -> str:
-        return f"numpy.sum({self._print(expr.function)}, axis={self._axis}, keepdims=True)"
+        total = self._module_format(f"{self._module}.sum")
+        return f"{total}({self._print(expr.function)}, {self._reduction()})"
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         index, = expr.indices
@@ -492,14 +541,111 @@ class _KernelPrinter(NumPyPrinter):
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:
         first, second = (self._print(a) for a in expr.args)
-        return f"numpy.where(numpy.equal({first}, {second}), 1, 0)"
+        where = self._module_format(f"{self._module}.where")
+        equal = self._module_format(f"{self._module}.{self._equal}")
+        return f"{where}({equal}({first}, {second}), 1, 0)"
+
+    def einsum(self, subscripts: str, operands: Sequence[str]) -> str:
+        """The einsum of ``operands`` (printed already), its result samples first."""
+        einsum = self._module_format(f"{self._module}.einsum")
+        return f"{einsum}('{subscripts}', {', '.join(operands)})"
+
+    def imports(self) -> list[str]:
+        """The modules the printed code needs, the library's first."""
+        return [self._module, *sorted(set(self.module_imports) - {self._module})]
 
 
-def _printed_lines(layout: "_Layout | _AxesLayout") -> tuple[list[str], str, list[str]]:
-    """The body's assignments, the returned expressions, and the modules they import."""
+class _NumPyKernelPrinter(_KernelPrinting, NumPyPrinter):
+    """SymPy's NumPy printer, for ``pgsym.gradients._kernels``; einsums are C-contiguous."""
+
+    backend, language = "numpy", "NumPy"
+    vectorised = frozenset({"numpy", "functools"})
+    batch_helpers = "pgsym._batch"
+
+    def einsum(self, subscripts: str, operands: Sequence[str]) -> str:
+        return super().einsum(subscripts, operands)[:-1] + ", order='C')"
+
+
+class _JaxKernelPrinter(_KernelPrinting, JaxPrinter):
+    """SymPy's JAX printer (``jax.numpy``), for ``pgsym.gradients.jax``."""
+
+    backend, language = "jax", "JAX"
+    vectorised = frozenset({"jax.numpy", "functools"})
+    batch_helpers = "pgsym._batch_jax"
+
+
+@functools.cache
+def _torch_printer() -> type:
+    """The PyTorch printer: SymPy's, whose module imports torch where it is installed, so it
+    is made on first use (``import pgsym.codegen`` never imports torch)."""
+    from sympy.printing.pytorch import TorchPrinter
+
+    class _TorchKernelPrinter(_KernelPrinting, TorchPrinter):
+        """SymPy's PyTorch printer, for ``pgsym.gradients.torch``. torch's functions take
+        tensors only, so a constant (``log(2 pi)``) is printed with Python's ``math``; a
+        function torch has no counterpart for is refused instead of printed by name."""
+
+        backend, language = "torch", "PyTorch"
+        vectorised = frozenset({"torch"})
+        batch_helpers = "pgsym._batch_torch"
+        _equal = "eq"
+
+        def __init__(self, axis: int):
+            super().__init__(axis)
+            self._constants: set[str] = set()
+
+        def _reduction(self) -> str:
+            return f"dim={self._axis}, keepdim=True"
+
+        def _constant(self, expr: sp.Expr) -> str:
+            printer = PythonCodePrinter({"fully_qualified_modules": True,
+                                         "allow_unknown_functions": False})
+            text = printer.doprint(expr)
+            self._constants.update(printer.module_imports)
+            return text
+
+        def _print_Function(self, expr: sp.Expr) -> str:
+            if not expr.free_symbols:
+                return self._constant(expr)
+            if type(expr) not in self.mapping:
+                raise PrintMethodNotImplementedError(
+                    f"PyTorch has no function for {type(expr).__name__}")
+            return super()._print_Function(expr)
+
+        def _print_Pow(self, expr: sp.Pow) -> str:
+            return self._constant(expr) if not expr.free_symbols else super()._print_Pow(expr)
+
+        def _print_NumberSymbol(self, expr: sp.Expr) -> str:
+            return self._constant(expr)
+
+        # SymPy's printer prints any other expression by its name, which is no torch code
+        _print_Expr = _print_Application = _print_Function
+
+        def imports(self) -> list[str]:
+            return [self._module, *sorted((set(self.module_imports) | self._constants)
+                                          - {self._module})]
+
+    return _TorchKernelPrinter
+
+
+#: the printer of each backend (a function returning its class: some are made on first use)
+_PRINTERS = {"numpy": lambda: _NumPyKernelPrinter, "jax": lambda: _JaxKernelPrinter,
+             "torch": _torch_printer}
+#: the backends code can be printed for, NumPy first
+BACKENDS = tuple(_PRINTERS)
+
+
+def _printer(backend: str, axis: int) -> _KernelPrinting:
+    if backend not in _PRINTERS:
+        raise BuildError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    return _PRINTERS[backend]()(axis)
+
+
+def _printed_lines(layout: "_Layout | _AxesLayout", printer: _KernelPrinting) -> tuple[list[str], str]:
+    """The body's assignments and the returned expressions, printed by ``printer``."""
     if isinstance(layout, _AxesLayout):
-        lines, printed, modules = _printed(layout.kernel, [e for _, bound in layout.outputs
-                                                           for e in bound])
+        lines, printed = _printed(layout.kernel, [e for _, bound in layout.outputs for e in bound],
+                                  printer)
         results, letters = [], [x for x in string.ascii_lowercase if x != "n"]  # n: samples
         for along, bound in layout.outputs:
             pieces, printed = printed[:len(bound)], printed[len(bound):]
@@ -508,17 +654,16 @@ def _printed_lines(layout: "_Layout | _AxesLayout") -> tuple[list[str], str, lis
                 continue
             names = letters[:len(along)]
             inputs = ",".join(f"{name}n" for name in names)
-            results.append(f"numpy.einsum('{inputs}->n{''.join(names)}', {', '.join(pieces)}, "
-                           f"order='C')")
-        return lines, ", ".join(results), modules
-    lines, printed, modules = _printed(layout.kernel, list(layout.bound))
-    return lines, ", ".join(printed), modules
+            results.append(printer.einsum(f"{inputs}->n{''.join(names)}", pieces))
+        return lines, ", ".join(results)
+    lines, printed = _printed(layout.kernel, list(layout.bound), printer)
+    return lines, ", ".join(printed)
 
 
-def _printed(kernel: Kernel, expressions: list[sp.Expr]) -> tuple[list[str], list[str], list[str]]:
-    """The assignments of the common subexpressions of ``expressions``, each expression
-    printed, and the modules they import."""
-    printer = _KernelPrinter(0 if kernel.batch == "last" else -1)
+def _printed(kernel: Kernel, expressions: list[sp.Expr],
+             printer: _KernelPrinting) -> tuple[list[str], list[str]]:
+    """The assignments of the common subexpressions of ``expressions`` and each expression,
+    printed by ``printer`` (which collects the modules they import)."""
     taken = [sp.Symbol(name) for name, _ in kernel.arguments]
     replacements, reduced = sp.cse(expressions, optimizations="basic",
                                    symbols=sp.numbered_symbols("t", exclude=taken))
@@ -526,14 +671,14 @@ def _printed(kernel: Kernel, expressions: list[sp.Expr]) -> tuple[list[str], lis
         lines = [f"    {symbol} = {printer.doprint(value)}" for symbol, value in replacements]
         results = [printer.doprint(e) for e in reduced]
     except Exception as error:  # SymPy's PrintMethodNotImplementedError, say
-        raise BuildError(f"kernel {kernel.name}: cannot print it as NumPy code: "
+        raise BuildError(f"kernel {kernel.name}: cannot print it as {printer.language} code: "
                          f"{' '.join(str(error).split()[:12])}") from error
-    modules = sorted(printer.module_imports)
-    unvectorised = [f"{m}.{f}" for m in modules if m not in _RESERVED for f in sorted(printer.module_imports[m])]
+    unvectorised = [f"{m}.{f}" for m in sorted(printer.module_imports)
+                    if m not in printer.vectorised for f in sorted(printer.module_imports[m])]
     if unvectorised:
         raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
                          f"does not work on arrays; no vectorised form is known")
-    return lines, results, modules
+    return lines, results
 
 
 def _escaped(text: str) -> str:
@@ -564,17 +709,19 @@ def _signature_text(layout: _Layout) -> str:
             f"Returns {results}{' (a tuple)' if len(layout.vector_outputs) > 1 else ''}.")
 
 
-def _function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[str, list[str]]:
-    """The source of one function, and the modules it needs."""
+def _function_source(layout: "_Layout | _AxesLayout", doc: str,
+                     backend: str = "numpy") -> tuple[str, list[str]]:
+    """The source of one function printed for ``backend``, and the modules it needs."""
     kernel = layout.kernel
     names = ", ".join(name for name, _ in kernel.arguments)
-    lines, results, modules = _printed_lines(layout)
+    printer = _printer(backend, 0 if kernel.batch == "last" else -1)
+    lines, results = _printed_lines(layout, printer)
     source = [f"def {kernel.name}({names}):"]
     if kernel.batch == "last":
         source.append(_docstring(doc))
         source += lines
         source.append(f"    return {results}")
-        return "\n".join(source) + "\n", modules
+        return "\n".join(source) + "\n", printer.imports()
     if not kernel.arguments:
         raise BuildError(f"kernel {kernel.name}: a batch-first function needs at least one "
                          f"argument, whose first axis says how many samples there are")
@@ -585,11 +732,11 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[str, li
                   f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r})")
     source += lines
     source.append(f"    return _batch_outputs(_frame, {layout.vector_outputs!r}, {results})")
-    return "\n".join(source) + "\n", modules
+    return "\n".join(source) + "\n", printer.imports()
 
 
 _HEADER = '''"""Generated by `{tool}` from verified derivations ({origin}).
-
+{printed_for}
 Do not edit: change the derivations and run `pgsym build`. Each function names the
 derivations whose last step it evaluates, {claim}, and the sha256 of the
 SymPy expression it was printed from.
@@ -600,22 +747,52 @@ _CLAIM_PROVED = "every one of them proved"
 _CLAIM_OTHERWISE = "each as verified as its comment says"
 
 
-def _module_text(header: str, parts: list[tuple[str, str]], modules: set[str],
-                 batch_first: bool) -> str:
-    """A module: the header, imports, the batch helpers if needed, then each function after
-    its comment."""
-    header += "".join(f"import {module}\n" for module in ["numpy", *sorted(modules - {"numpy"})])
+def _printed_for(backend: str) -> str:
+    """What the header says of a module's backend: nothing for NumPy, the first."""
+    if backend == BACKENDS[0]:
+        return ""
+    return (f"\nPrinted for {_PRINTERS[backend]().language} from the same expressions as the NumPy "
+            f"module, with the same\nsha256 each; importing it imports {backend}.\n")
+
+
+def _module_text(header: str, parts: list[tuple[str, str]], modules: Sequence[str],
+                 batch_first: bool, backend: str = "numpy") -> str:
+    """A module: the header, imports (the backend's library first), the batch helpers if
+    needed, then each function after its comment."""
+    printer = _PRINTERS[backend]()
+    header += "".join(f"import {module}\n" for module in dict.fromkeys(modules))
     pieces = [header]
     if batch_first:
-        pieces.append("\n")
-        pieces.append(inspect.getsource(_batch._batch_arrays))
-        pieces.append("\n")
-        pieces.append(inspect.getsource(_batch._batch_outputs))
+        helpers = _batch_helpers(printer)
+        for name in ("_batch_shapes", "_batch_arrays", "_batch_outputs"):
+            if hasattr(helpers, name):  # the NumPy helpers check shapes themselves
+                pieces.append("\n")
+                pieces.append(inspect.getsource(getattr(helpers, name)))
     for comment, source in parts:
         pieces.append("\n")
         pieces.append(comment)
         pieces.append(source)
     return "\n".join(pieces)
+
+
+def _batch_helpers(printer: type) -> object:
+    """The module of ``_batch_arrays`` and ``_batch_outputs`` for ``printer``'s library,
+    whose source batch-first functions copy (it imports the library: an ImportError naming
+    the extra to install where it is missing)."""
+    if printer.batch_helpers == _batch.__name__:
+        return _batch
+    try:
+        return importlib.import_module(printer.batch_helpers)
+    except ImportError as error:
+        raise ImportError(f"functions for {printer.language} check their inputs with "
+                          f"{printer.language}, which is not installed ({error}): "
+                          f"pip install \"pgsym[{printer.backend}]\"") from error
+
+
+def require(backend: str) -> None:
+    """Raises an ImportError naming the extra to install unless batch-first functions can
+    be printed and run for ``backend`` here (its library is installed)."""
+    _batch_helpers(_PRINTERS[backend]())
 
 
 def _one_line(text: str) -> str:
@@ -698,7 +875,9 @@ def check_kernels(spec: KernelModule, derivations: Mapping[str, Derivation], pac
     in their last steps and can be laid out and printed; verifies nothing (that is the slow
     part, done after this check)."""
     for kernel in spec.kernels:
-        _function_source(_prepare(kernel, derivations, package).layout, "")
+        layout = _prepare(kernel, derivations, package).layout
+        for backend in spec.backends:
+            _function_source(layout, "", backend)
 
 
 def strength(reports: Sequence[Report]) -> str:
@@ -742,18 +921,32 @@ def _reports(spec: KernelModule, derivations: Mapping[str, Derivation],
 
 
 def module_source(spec: KernelModule, derivations: Mapping[str, Derivation],
-                  verified: bool | Mapping[str, Report] = True, *, package: str = "") -> str:
-    """Returns the source of the module ``spec`` declares, printed from ``derivations`` (the
-    package's, by name).
+                  verified: bool | Mapping[str, Report] = True, *, package: str = "",
+                  backend: str = "numpy") -> str:
+    """Returns the source of the module ``spec`` declares for ``backend``, printed from
+    ``derivations`` (the package's, by name).
 
     ``verified`` is True (verify the derivations behind the kernels now), a mapping from
     names to the reports of this run, or False for a preview, every function of which says
     NOT VERIFIED. Raises :class:`NotVerifiedError` if a derivation behind a kernel does not
     verify, and :class:`BuildError` if the declaration is wrong.
     """
+    return module_sources(spec, derivations, verified, package=package, backends=(backend,))[backend]
+
+
+def module_sources(spec: KernelModule, derivations: Mapping[str, Derivation],
+                   verified: bool | Mapping[str, Report] = True, *, package: str = "",
+                   backends: Sequence[str] | None = None) -> dict[str, str]:
+    """The source of the module ``spec`` declares for each of ``backends`` (default: those
+    it declares), from the derivations verified once: the same functions, comments and
+    sha256 for every backend, each printed by that backend's printer. Raises as
+    :func:`module_source` does."""
+    backends = spec.backends if backends is None else tuple(backends)
+    for backend in backends:
+        _printer(backend, 0)  # an unknown backend is refused before the minute verifying takes
     prepared = [_prepare(kernel, derivations, package) for kernel in spec.kernels]
     reports = _reports(spec, derivations, verified)
-    parts, modules, claims = [], set(), []
+    parts, claims = [], []
     for item in prepared:
         kernel = item.kernel
         names = [s.derivation for s in kernel.derivations]
@@ -770,13 +963,26 @@ def module_source(spec: KernelModule, derivations: Mapping[str, Derivation],
         doc = kernel.doc
         if kernel.batch == "first":
             doc = _provenance(kernel, names, hexdigest, None if reports is None else status)
-        source, needed = _function_source(item.layout, doc)
-        parts.append((comment, source))
-        modules.update(needed)
+        parts.append((item, comment, doc))
     claim = _CLAIM_OTHERWISE if any("numerically" in c for c in claims) else _CLAIM_PROVED
-    header = _HEADER.format(tool="pgsym build", origin=spec.origin or package or "a package",
-                            claim=claim)
-    return _module_text(header, parts, modules, any(k.batch == "first" for k in spec.kernels))
+    sources = {}
+    for backend in backends:
+        printed, modules = [], []
+        for item, comment, doc in parts:
+            source, needed = _function_source(item.layout, doc, backend)
+            printed.append((comment, source))
+            modules += needed
+        header = _HEADER.format(tool="pgsym build", origin=spec.origin or package or "a package",
+                                printed_for=_printed_for(backend), claim=claim)
+        sources[backend] = _module_text(header, printed, _imports(modules, backend),
+                                        any(k.batch == "first" for k in spec.kernels), backend)
+    return sources
+
+
+def _imports(modules: Sequence[str], backend: str) -> list[str]:
+    """The modules a generated module imports: the backend's library, then the others sorted."""
+    library = _PRINTERS[backend]()._module
+    return [library, *sorted(set(modules) - {library})]
 
 
 def _provenance(kernel: Kernel, names: list[str], hexdigest: str, status: str | None) -> str:
@@ -792,10 +998,11 @@ def _provenance(kernel: Kernel, names: list[str], hexdigest: str, status: str | 
             f"{status}.\nsha256 of the expression printed: {hexdigest}")
 
 
-def generate_source(package: str = "derivations", verified: bool | Mapping[str, Report] = True) -> str:
+def generate_source(package: str = "derivations", verified: bool | Mapping[str, Report] = True,
+                    backend: str = "numpy") -> str:
     """Returns the source of the kernels module ``package`` declares (pgsym's own gradient
-    kernels for the notes' package), verifying the derivations behind it first unless
-    ``verified`` is False or already holds their reports.
+    kernels for the notes' package) for ``backend``, verifying the derivations behind it
+    first unless ``verified`` is False or already holds their reports.
 
     Raises :class:`NotVerifiedError` if any step behind a kernel does not hold.
     """
@@ -805,26 +1012,28 @@ def generate_source(package: str = "derivations", verified: bool | Mapping[str, 
     if spec is None:
         raise BuildError(f"package {package} declares no KERNELS")
     derivations = {e.derivation.name: e.derivation for e in catalog.discover(package)}
-    return module_source(spec, derivations, verified, package=package)
+    return module_source(spec, derivations, verified, package=package, backend=backend)
 
 
-def preview(kernel: Kernel) -> str:
-    """The source of one kernel whose outputs are given, without any derivation: for reading
-    what a declaration prints (the function says NOT VERIFIED)."""
+def preview(kernel: Kernel, backend: str = "numpy") -> str:
+    """The source of one kernel whose outputs are given, printed for ``backend``, without any
+    derivation: for reading what a declaration prints (the function says NOT VERIFIED)."""
     if not kernel.outputs:
         raise BuildError(f"kernel {kernel.name}: a preview needs the kernel's outputs")
     layout = _laid_out(kernel, tuple(o.printed() for o in kernel.outputs))
-    source, _ = _function_source(layout, f"NOT VERIFIED: a preview. {kernel.doc}".strip())
+    source, _ = _function_source(layout, f"NOT VERIFIED: a preview. {kernel.doc}".strip(), backend)
     return source
 
 
-def function_module(kernel: Kernel, expression: sp.Expr, provenance: str) -> str:
-    """The source of a module holding one batch-first function that evaluates
-    ``expression``, its docstring opening with ``provenance`` (used by :func:`pgsym.compile`)."""
+def function_module(kernel: Kernel, expression: sp.Expr, provenance: str,
+                    backend: str = "numpy") -> str:
+    """The source of a module holding one batch-first function for ``backend`` that
+    evaluates ``expression``, its docstring opening with ``provenance`` (used by
+    :func:`pgsym.compile`)."""
     layout = _layout(kernel, (expression,))
-    source, modules = _function_source(layout, provenance)
+    source, modules = _function_source(layout, provenance, backend)
     header = f'"""Generated by pgsym.compile: {_escaped(_one_line(provenance.splitlines()[0]))}"""\n'
-    return _module_text(header, [("", source)], set(modules), True)
+    return _module_text(header, [("", source)], _imports(modules, backend), True, backend)
 
 
 def write_kernels(path: Path, source: str) -> bool:

@@ -1,5 +1,6 @@
-"""``pgsym.compile``: a vectorised NumPy function printed from the verified last step of a
-derivation, by the printer that writes ``pgsym.gradients._kernels`` (:mod:`pgsym.codegen`).
+"""``pgsym.compile``: a vectorised NumPy, JAX or PyTorch function printed from the verified
+last step of a derivation, by the printers that write ``pgsym.gradients._kernels`` and its
+JAX and PyTorch twins (:mod:`pgsym.codegen`).
 
 >>> import sympy as sp
 >>> from pgsym import Derivation
@@ -32,14 +33,14 @@ from pgsym.derivation import Derivation
 from pgsym.report import Report
 
 #: the code each backend prints; a backend is added by adding a printer to pgsym.codegen
-BACKENDS = ("numpy",)
+BACKENDS = codegen.BACKENDS
 
 
 def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # noqa: A001
             backend: str = "numpy", *, axis: tuple[sp.Symbol, ...] = (), name: str | None = None,
             verified: bool | Report = True, settings=None) -> Callable:
-    """Returns a NumPy function that evaluates the last step of the derivation ``source``,
-    after verifying it.
+    """Returns a function for ``backend`` (``"numpy"``, ``"jax"`` or ``"torch"``) that
+    evaluates the last step of the derivation ``source``, after verifying it.
 
     ``arguments`` maps each parameter's name, in order, to what it stands for: a symbol or
     any atom (``p(x, theta)``) is one value per sample, shape ``(N,)``; an ``IndexedBase``
@@ -49,7 +50,12 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     run along it: the result is then ``(N, K)``, one entry per value of the index. Samples
     come first; the function checks every argument's shape and dtype (float32 or float64,
     integers taken as float64) and raises a ValueError naming the argument and the shape
-    expected.
+    expected. For ``"jax"`` the function takes and returns JAX arrays and works under
+    ``jax.jit``; for ``"torch"`` tensors, on the device they are on. Those two check shapes
+    and dtypes as NumPy's does (integers become JAX's default float, or float64 in torch;
+    values that are not tensors are converted by ``torch.as_tensor``), and need JAX or
+    PyTorch installed (``pip install "pgsym[jax]"``, ``"pgsym[torch]"``): compiling for a
+    library that is missing raises an ImportError saying so.
 
     ``verified``: True verifies the derivation now (with ``settings``, a
     :class:`pgsym.Settings`) and raises :class:`pgsym.codegen.NotVerifiedError`, naming the
@@ -66,6 +72,7 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     if backend not in BACKENDS:
         raise BuildError(f"pgsym.compile: unknown backend {backend!r}; known: "
                          f"{', '.join(BACKENDS)}")
+    codegen.require(backend)  # before the verifying, which may take long
     if not isinstance(arguments, Mapping):
         raise BuildError(f"pgsym.compile: arguments must map parameter names to symbols, "
                          f"atoms, IndexedBases or functions, got {type(arguments).__name__}")
@@ -90,11 +97,11 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     try:
         kernel = Kernel(function_name, arguments=arguments, axis=axis)
         text = codegen.function_module(kernel, printed,
-                                       _provenance(label, report, hexdigest, unfolded))
+                                       _provenance(label, report, hexdigest, unfolded), backend)
     except BuildError as error:
         cause = str(error).removeprefix(f"kernel {function_name}: ")
         raise type(error)(f"pgsym.compile, {where}: {cause}") from error
-    function = _load(text, function_name)
+    function = _load(text, function_name, backend)
     function.verified = report is not None
     function.derivation = label
     function.sha256 = hexdigest
@@ -181,11 +188,15 @@ def _python_name(label: str) -> str:
     return f"f_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
 
 
-def _load(text: str, name: str) -> Callable:
+def _load(text: str, name: str, backend: str = "numpy") -> Callable:
     """Runs the module ``text`` and returns its function ``name``; the source is registered
     with linecache, so tracebacks and ``inspect.getsource`` show the printed code."""
     filename = f"<pgsym.compile {name} {abs(hash(text)):x}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace: dict = {"__name__": f"pgsym.compiled.{name}"}
-    exec(builtins.compile(text, filename, "exec"), namespace)  # noqa: S102 - code we printed
+    try:
+        exec(builtins.compile(text, filename, "exec"), namespace)  # noqa: S102 - code we printed
+    except ImportError as error:
+        raise ImportError(f"pgsym.compile(backend={backend!r}) needs {error.name or backend}, "
+                          f"which is not installed: pip install \"pgsym[{backend}]\"") from error
     return namespace[name]

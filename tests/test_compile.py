@@ -255,8 +255,8 @@ def test_sums_along_one_axis_may_share_it_with_a_free_index_and_entries_read_one
 
 
 def test_an_unknown_backend_or_source_is_refused():
-    with pytest.raises(BuildError, match="unknown backend 'jax'; known: numpy"):
-        pgsym.compile(x, {"x": x}, backend="jax", verified=False)
+    with pytest.raises(BuildError, match="unknown backend 'tensorflow'; known: numpy, jax, torch"):
+        pgsym.compile(x, {"x": x}, backend="tensorflow", verified=False)
     with pytest.raises(TypeError, match="expected a pgsym.Derivation or a SymPy expression, got str"):
         pgsym.compile("x", {"x": x}, verified=False)
 

@@ -1,0 +1,60 @@
+"""The input checks and output shaping of generated batch-first functions for JAX.
+
+:mod:`pgsym.codegen` copies the source of these two functions (and of
+:func:`pgsym._batch_shapes._batch_shapes`) into every JAX module it writes with batch-first
+functions; :func:`pgsym.compile` with ``backend="jax"`` runs the same source. They read
+shapes and dtypes only, never values, so the functions work under ``jax.jit`` and on any
+device. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
+``(N,)`` (``(N, 1)`` beside vectors while computing); results ``(N,)`` or ``(N, K)``.
+
+Importing this module imports JAX: codegen reads it only when printing for JAX.
+"""
+import jax.numpy
+
+from pgsym._batch_shapes import _batch_shapes
+
+
+def _batch_arrays(function, names, values, vectors, width, least):
+    """The arguments ``values`` as JAX arrays of one floating dtype in the kernel's layout,
+    and the frame ``(N, K, dtype, two_d)`` that ``_batch_outputs`` shapes the results by.
+
+    Integers become JAX's default float (float64 where ``jax_enable_x64`` is set, else
+    float32); the dtype is float32 only when every argument is float32. A ValueError names
+    the function, the argument, the shape or dtype expected and the one received.
+    """
+    arrays = []
+    for name, value in zip(names, values):
+        try:
+            array = jax.numpy.asarray(value)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
+                             f"{error}") from None
+        if jax.numpy.issubdtype(array.dtype, jax.numpy.integer):
+            array = array.astype(jax.numpy.result_type(float))
+        elif array.dtype not in (jax.numpy.float32, jax.numpy.float64):
+            raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
+                             f"numbers (or integers), got dtype {array.dtype}")
+        arrays.append(array)
+    n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
+    dtype = jax.numpy.result_type(*arrays) if arrays else jax.numpy.result_type(float)
+    two_d = any(vectors)
+    laid_out = []
+    for array, vector in zip(arrays, vectors):
+        array = array.astype(dtype)
+        laid_out.append(array[:, None] if two_d and not vector else array)
+    return laid_out, (n, k, dtype, two_d)
+
+
+def _batch_outputs(frame, vectors, *values):
+    """Each of ``values`` (computed in the kernel's layout, or a constant) as a JAX array of
+    shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype; the one
+    array when there is one output, else a tuple."""
+    n, k, dtype, two_d = frame
+    results = []
+    for vector, value in zip(vectors, values):
+        inside = (n, k) if vector else ((n, 1) if two_d else (n,))
+        array = jax.numpy.asarray(value, dtype=dtype)
+        if array.shape != inside:
+            array = jax.numpy.broadcast_to(array, inside)
+        results.append(array if vector or not two_d else array[:, 0])
+    return results[0] if len(results) == 1 else tuple(results)

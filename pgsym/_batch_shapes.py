@@ -1,0 +1,53 @@
+"""The shape checks of generated batch-first functions for JAX and PyTorch, in plain Python.
+
+:mod:`pgsym.codegen` copies the source of ``_batch_shapes`` into every JAX or PyTorch module
+it writes with batch-first functions, beside the backend's ``_batch_arrays`` and
+``_batch_outputs`` (:mod:`pgsym._batch_jax`, :mod:`pgsym._batch_torch`), which call it. It
+reads shapes only, never values, so it costs nothing under ``jax.jit`` and no device sync.
+The messages are those of the NumPy checks (:mod:`pgsym._batch`).
+
+>>> _batch_shapes("f", ("x", "v"), ((2,), (2, 3)), (False, True), 3, 0)
+(2, 3)
+"""
+
+
+def _batch_shapes(function, names, shapes, vectors, width, least):
+    """The number of samples N and of entries K (None without a vector) of arguments of
+    ``shapes``: a scalar argument (N,), a vector one (N, K), the same N for all; K is
+    ``width`` where the sums fix it (else any, the same for all vectors) and at least
+    ``least``. A ValueError names the function, the argument, the shape expected and the
+    one received."""
+    n = k = first = firsts = None  # N and K, and the arguments that set them
+    for name, shape, vector in zip(names, shapes, vectors):
+        shape = tuple(shape)
+        samples = "N" if n is None else str(n)
+        if vector:
+            entries = str(width if width is not None else (k if k is not None else "K"))
+            expected = f"({samples}, {entries})"
+            what = f"{samples} samples first, then {entries} entries"
+            if width is None and k is None and least:
+                what += f" (at least {least})"
+        else:
+            expected = f"({samples},)"
+            what = f"one value per sample, {samples} samples"
+        if len(shape) != (2 if vector else 1):
+            raise ValueError(f"{function}: argument {name!r} must have shape {expected}: {what}; "
+                             f"got shape {shape}")
+        if n is not None and shape[0] != n:
+            raise ValueError(f"{function}: argument {name!r} must have shape {expected} to match "
+                             f"{first!r} (N = {n}); got shape {shape}")
+        n, first = shape[0], first or name
+        if vector:
+            entries = shape[1]
+            if width is not None and entries != width:
+                raise ValueError(f"{function}: argument {name!r} must have shape {expected}: "
+                                 f"{what}; got shape {shape}")
+            if k is not None and entries != k:
+                raise ValueError(f"{function}: argument {name!r} must have shape {expected} to "
+                                 f"match {firsts!r} (K = {k}); got shape {shape}")
+            if entries < least:
+                raise ValueError(f"{function}: argument {name!r} must have at least {least} "
+                                 f"entries per sample (shape (N, {least}) or wider): the "
+                                 f"function reads entry {least - 1}; got shape {shape}")
+            k, firsts = entries, firsts or name
+    return n, k

@@ -1,0 +1,63 @@
+"""The input checks and output shaping of generated batch-first functions for PyTorch.
+
+:mod:`pgsym.codegen` copies the source of these two functions (and of
+:func:`pgsym._batch_shapes._batch_shapes`) into every PyTorch module it writes with
+batch-first functions; :func:`pgsym.compile` with ``backend="torch"`` runs the same source.
+They read shapes and dtypes only, never values (no device sync), and keep the device of the
+arguments. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
+``(N,)`` (``(N, 1)`` beside vectors while computing); results ``(N,)`` or ``(N, K)``.
+
+Importing this module imports torch: codegen reads it only when printing for PyTorch.
+"""
+import torch
+
+from pgsym._batch_shapes import _batch_shapes
+
+
+def _batch_arrays(function, names, values, vectors, width, least):
+    """The arguments ``values`` as tensors of one floating dtype in the kernel's layout, and
+    the frame ``(N, K, dtype, two_d, device)`` that ``_batch_outputs`` shapes the results by.
+
+    What is not a tensor is converted by ``torch.as_tensor``; integer tensors become
+    float64; the dtype is float32 only when every argument is float32. A ValueError names
+    the function, the argument, the shape or dtype expected and the one received.
+    """
+    arrays = []
+    for name, value in zip(names, values):
+        try:
+            array = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+        except (ValueError, TypeError, RuntimeError) as error:
+            raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
+                             f"{error}") from None
+        if not (array.dtype.is_floating_point or array.dtype.is_complex or array.dtype == torch.bool):
+            array = array.to(torch.float64)
+        elif array.dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
+                             f"numbers (or integers), got dtype {array.dtype}")
+        arrays.append(array)
+    n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
+    dtype = arrays[0].dtype if arrays else torch.float64
+    for array in arrays[1:]:
+        dtype = torch.promote_types(dtype, array.dtype)
+    device = arrays[0].device if arrays else None
+    two_d = any(vectors)
+    laid_out = []
+    for array, vector in zip(arrays, vectors):
+        array = array.to(dtype)
+        laid_out.append(array[:, None] if two_d and not vector else array)
+    return laid_out, (n, k, dtype, two_d, device)
+
+
+def _batch_outputs(frame, vectors, *values):
+    """Each of ``values`` (computed in the kernel's layout, or a constant) as a tensor of
+    shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype, on the
+    arguments' device; the one tensor when there is one output, else a tuple."""
+    n, k, dtype, two_d, device = frame
+    results = []
+    for vector, value in zip(vectors, values):
+        inside = (n, k) if vector else ((n, 1) if two_d else (n,))
+        array = torch.as_tensor(value, dtype=dtype, device=device)
+        if tuple(array.shape) != inside:
+            array = torch.broadcast_to(array, inside).clone()
+        results.append(array if vector or not two_d else array[:, 0])
+    return results[0] if len(results) == 1 else tuple(results)
