@@ -33,7 +33,7 @@ def _batch_arrays(function, names, values, vectors, width, least):
             array = array.to(torch.float64)
         elif array.dtype not in (torch.float32, torch.float64):
             raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
-                             f"numbers (or integers), got dtype {array.dtype}")
+                             f"numbers (or integers), got dtype {str(array.dtype).removeprefix('torch.')}")
         arrays.append(array)
     n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
     dtype = arrays[0].dtype if arrays else torch.float64

@@ -53,6 +53,11 @@ def _tensor(value) -> torch.Tensor:
     return value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
 
 
+def _dtype(dtype: torch.dtype) -> str:
+    """The dtype as NumPy's messages name it (``float64``, not ``torch.float64``)."""
+    return str(dtype).removeprefix("torch.")
+
+
 def _is_integer(dtype: torch.dtype) -> bool:
     return not (dtype.is_floating_point or dtype.is_complex or dtype == torch.bool)
 
@@ -63,7 +68,7 @@ def _floats(name: str, value, ndim: int) -> torch.Tensor:
     if _is_integer(array.dtype) or array.dtype == torch.bool:
         array = array.to(torch.float64)
     if array.dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"{name} must hold float32 or float64 numbers, got dtype {array.dtype}")
+        raise ValueError(f"{name} must hold float32 or float64 numbers, got dtype {_dtype(array.dtype)}")
     if array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(array.shape)}")
     return array
@@ -76,7 +81,7 @@ def _indices(name: str, value, count: int, what: str) -> torch.Tensor:
     if array.ndim != 1:
         raise ValueError(f"{name} must have shape (N,), got shape {tuple(array.shape)}")
     if not _is_integer(array.dtype) and not (array.numel() == 0 and array.dtype.is_floating_point):
-        raise ValueError(f"{name} must hold integers (the {what}), got dtype {array.dtype}")
+        raise ValueError(f"{name} must hold integers (the {what}), got dtype {_dtype(array.dtype)}")
     if array.shape[0] != count:
         raise ValueError(f"{name} must have shape ({count},) to match the other inputs, "
                          f"got {tuple(array.shape)}")
