@@ -318,10 +318,9 @@ def _user_derivations():
             (gaussian, {"x": x, "mu": mu, "sigma": sigma}, ()))
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def reports():
-    """The reports of the user's derivations, verified before this module's tests start
-    JAX's threads (verifying forks: JAX warns against forking once it runs)."""
+    """The reports of the user's derivations, each verified once."""
     return {d.name: d.verify() for d, _, _ in _user_derivations()}
 
 
@@ -371,3 +370,61 @@ def test_torch_refuses_a_function_it_has_no_counterpart_for():
             if _installed("torch") else codegen.preview(
                 codegen.Kernel("f", arguments={"x": x}, outputs=(codegen.Output(sp.factorial(x)),)),
                 "torch")
+
+
+# -- a package's kernels for every backend ------------------------------------------------
+@pytest.mark.parametrize("backends", [("jax",), ("numpy", "tensorflow"), ("numpy", "jax", "jax"), ()])
+def test_a_kernel_module_names_known_backends_once_numpy_first(backends):
+    with pytest.raises(codegen.BuildError, match="KERNELS.backends must name each backend once, "
+                                                 "'numpy' first, of 'numpy', 'jax', 'torch'"):
+        codegen.KernelModule((), "_k.py", backends=backends)
+
+
+PACKAGE_INIT = """
+from pgsym.codegen import Kernel, KernelModule
+from {package} import gaussian
+
+KERNELS = KernelModule(file="_kernels.py", backends=("numpy", "jax", "torch"), kernels=(
+    Kernel("mean_score", derivations=("Gaussian score in the mean",),
+           arguments={"x": gaussian.x, "mu": gaussian.mu, "sigma": gaussian.sigma}),
+))
+"""
+
+PACKAGE_GAUSSIAN = """
+import sympy as sp
+from pgsym import Derivation
+
+x, mu = sp.symbols("x mu", real=True)
+sigma = sp.Symbol("sigma", positive=True)
+
+def build():
+    d = Derivation("Gaussian score in the mean", start=sp.Derivative(-(x - mu)**2 / (2 * sigma**2), mu))
+    return d.step((x - mu) / sigma**2, rule="algebra")
+"""
+
+
+def test_build_writes_a_packages_kernels_for_each_backend_it_declares(tmp_path, monkeypatch):
+    for backend in BACKENDS:
+        _library(backend)
+    package = "backend_notes"
+    folder = tmp_path / package
+    folder.mkdir()
+    (folder / "__init__.py").write_text(PACKAGE_INIT.replace("{package}", package))
+    (folder / "gaussian.py").write_text(PACKAGE_GAUSSIAN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = pgsym.build(package, out=tmp_path / "out", figures=False)
+    assert result.ok, result.kernels_error
+    files = [folder / "_kernels.py", folder / "_kernels_jax.py", folder / "_kernels_torch.py"]
+    assert result.kernel_files == tuple(files) and result.kernels_changed == tuple(files)
+    assert result.kernels == files[0] and result.kernels_written
+    x, mu, sigma = np.array([1.0, 3.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0])
+    for path, backend in zip(files, ("numpy", *BACKENDS)):
+        spec = importlib.util.spec_from_file_location(f"{package}_{backend}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        got = _numpy(module.mean_score(*(_to(backend, a) for a in (x, mu, sigma))))[0]
+        assert got.tolist() == [1.0, 0.5], backend
+        assert "from the last step of 'Gaussian score in the mean', verified: every step " \
+               "proved." in module.mean_score.__doc__
+    again = pgsym.build(package, out=tmp_path / "out", figures=False)
+    assert again.kernels_changed == () and not again.kernels_written
