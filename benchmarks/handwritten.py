@@ -23,6 +23,22 @@ def softmax_score(theta, features, actions):
     return features[:, :, None] * pi[:, None, :]
 
 
+def softmax_probabilities(theta, features):
+    return np.exp(_log_softmax(features @ theta))
+
+
+def tabular_softmax_log_prob(theta, states, actions):
+    return _log_softmax(theta[states])[np.arange(len(actions)), actions]
+
+
+def tabular_softmax_score(theta, states, actions):
+    pi = -np.exp(_log_softmax(theta[states]))
+    pi[np.arange(len(actions)), actions] += 1
+    score = np.zeros((len(states),) + theta.shape)
+    score[np.arange(len(states)), states] = pi
+    return score
+
+
 def softmax_reinforce_gradient(theta, features, actions, returns):
     """The estimate and its standard error, both (d, A), without per-sample scores."""
     pi = np.exp(_log_softmax(features @ theta))
@@ -48,4 +64,6 @@ def gaussian_score(weights, log_std, features, actions):
 
 
 def reinforce_gradient(scores, returns):
-    return (scores * returns.reshape((-1,) + (1,) * (scores.ndim - 1))).mean(axis=0)
+    """The estimate and its standard error."""
+    terms = scores * returns.reshape((-1,) + (1,) * (scores.ndim - 1))
+    return terms.mean(axis=0), terms.std(axis=0, ddof=1) / np.sqrt(len(returns))

@@ -7,8 +7,9 @@ and importing SymPy, which every pgsym command must pay. Each is measured twice:
 idle machine, and with every core kept busy by a spinning process; the verdicts (the
 summary line of ``pgsym verify``) must be the same in both.
 
-gradients: the compiled gradient functions against hand-written NumPy and PyTorch
-autograd, medians and ratios measured in the same run (see benchmarks/gradients.py).
+gradients: every function of pgsym.gradients against its memory floor (bytes it must move
+over the bandwidth of a plain copy), hand-written NumPy, PyTorch autograd and jax.jit, all
+measured in the same run (see benchmarks/gradients.py).
 """
 from __future__ import annotations
 
@@ -75,24 +76,30 @@ def verify_benchmark(repeat: int) -> None:
     print("verdicts idle and busy: the same")
 
 
-def gradients_benchmark(repeat: int) -> None:
+def gradients_benchmark(repeat: int, sizes: tuple[int, ...]) -> None:
     from benchmarks import gradients
 
-    print(f"gradient functions, median of {repeat} rounds; ratio = pgsym / hand-written NumPy")
-    print(gradients.table(gradients.run(repeat)))
+    print(f"gradient functions, d = {gradients.D}, A = {gradients.A}, S = {gradients.S}, "
+          f"k = {gradients.K}, float64, median of {repeat} interleaved rounds")
+    print(gradients.describe_floor())
+    print(gradients.table(gradients.run(repeat, sizes)))
+    print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=("verify", "gradients"))
+    parser.add_argument("--sizes", type=int, nargs="+", help="sample counts N of the gradient "
+                        "benchmark (default: 1e3 1e4 1e5 1e6)")
     arguments = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.python_implementation()} {platform.python_version()}")
     if arguments.only in (None, "verify"):
         verify_benchmark(arguments.repeat)
     if arguments.only in (None, "gradients"):
-        gradients_benchmark(arguments.repeat)
+        from benchmarks.gradients import SIZES
+        gradients_benchmark(arguments.repeat, tuple(arguments.sizes or SIZES))
     return 0
 
 
