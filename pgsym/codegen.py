@@ -792,7 +792,7 @@ def _batch_helpers(printer: type) -> object:
 def require(backend: str) -> None:
     """Raises an ImportError naming the extra to install unless batch-first functions can
     be printed and run for ``backend`` here (its library is installed)."""
-    _batch_helpers(_PRINTERS[backend]())
+    _batch_helpers(type(_printer(backend, 0)))
 
 
 def _one_line(text: str) -> str:
