@@ -35,6 +35,7 @@ step from scratch.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 import functools
@@ -497,17 +498,56 @@ def _environment() -> tuple:
             sys.getrecursionlimit(), _isolation._memory_limit())
 
 
+#: the modules a verdict can depend on: the verifier, the rules, the cache and the
+#: distributions' proof; with every pgsym module they import (not the printers, the code
+#: generator or the gradient library, whose edits leave every verdict as it was)
+_VERDICT_ROOTS = ("pgsym.verification", "pgsym.rules", "pgsym.cache", "pgsym.distribution")
+
+
 def _pgsym_source() -> str:
-    """A digest of pgsym's own source files (not of the generated gradient kernels, which no
-    check reads)."""
+    """A digest of the source of the pgsym modules verdicts depend on
+    (:data:`_VERDICT_ROOTS` and what they import, read off their code)."""
     root = Path(verification.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        if relative.startswith("gradients/"):
-            continue
-        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(_verdict_modules(root)):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes()
+                      + b"\0")
     return digest.hexdigest()
+
+
+def _verdict_modules(root: Path) -> set[Path]:
+    """The files of :data:`_VERDICT_ROOTS`, every module of a package among them, and every
+    pgsym module any of those imports anywhere in its code (imports inside functions too),
+    transitively; the package's ``__init__`` only re-exports, and is read but not followed."""
+    def path_of(module: str) -> Path | None:
+        relative = Path(*module.split(".")[1:])
+        for candidate in (root / relative / "__init__.py", root / f"{relative}.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    found: set[Path] = {root / "__init__.py"}
+    pending = list(_VERDICT_ROOTS)
+    while pending:
+        path = path_of(pending.pop())
+        if path is None or path in found:
+            continue
+        found.add(path)
+        package = ".".join(("pgsym",) + path.parent.relative_to(root).parts)
+        if path.name == "__init__.py":
+            pending += [f"{package}.{p.stem}" for p in path.parent.glob("*.py")
+                        if p.name != "__init__.py"]
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                pending += [a.name for a in node.names if a.name.startswith("pgsym.")]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(parent + ([base] if base else []))
+                if base == "pgsym" or base.startswith("pgsym."):
+                    pending += [base] + [f"{base}.{a.name}" for a in node.names]
+    return found
 
 
 def _rules_digest() -> tuple:

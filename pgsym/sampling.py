@@ -17,6 +17,7 @@ never proof, and the sampler is built not to be fooled cheaply:
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import differentiates_under_limit, has_undefined_value, rename_bound
+from pgsym._intervals import compare_enclosed
 from pgsym._sums import write_out
 
 #: the working precision, in digits, up to which a difference is told from zero
@@ -382,24 +384,35 @@ def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Exp
     Bound variables that share a name with a sampled symbol are renamed first, so the point
     never rewrites them.
     """
-    def differentiate(node: sp.Basic) -> sp.Basic:
-        if isinstance(node, sp.Derivative) and differentiates_under_limit(node):
-            return node
-        return node.doit(deep=False)
+    safe = _instantiated(expr, instantiation, frozenset(point))
+    substituted = write_out(safe.xreplace(point))
+    return substituted.replace(_evaluable, _differentiated)
 
-    def evaluable(node: sp.Basic) -> bool:
-        return isinstance(node, (sp.Derivative, sp.Subs))
 
+def _differentiated(node: sp.Basic) -> sp.Basic:
+    if isinstance(node, sp.Derivative) and differentiates_under_limit(node):
+        return node
+    return node.doit(deep=False)
+
+
+def _evaluable(node: sp.Basic) -> bool:
+    return isinstance(node, (sp.Derivative, sp.Subs))
+
+
+@functools.lru_cache(maxsize=64)
+def _instantiated(expr: sp.Expr, instantiation: Instantiation,
+                  sampled: frozenset) -> sp.Expr:
+    """``expr`` with the stand-ins applied and derivatives taken, its bound variables renamed
+    away from the ``sampled`` symbols: the same for every point of one family (the sampler
+    visits many), so it is computed once."""
     # a derivative with respect to a function (dz/dy with y = p(x; theta)) is taken before
     # the function is replaced by a stand-in, which could not be a variable of differentiation
     by_function = expr.replace(
         lambda e: isinstance(e, sp.Derivative) and any(isinstance(v, AppliedUndef)
-                                                       for v in e.variables), differentiate)
+                                                       for v in e.variables), _differentiated)
     concrete_functions = instantiation.apply(by_function)
-    differentiated = concrete_functions.replace(evaluable, differentiate)
-    safe = rename_bound(differentiated, set(point))
-    substituted = write_out(safe.xreplace(point))
-    return substituted.replace(evaluable, differentiate)
+    differentiated = concrete_functions.replace(_evaluable, _differentiated)
+    return rename_bound(differentiated, set(sampled))
 
 
 @dataclass(frozen=True)
@@ -464,6 +477,9 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
     difference = before - after
     if difference.is_Rational:  # exact arithmetic has settled it
         return Comparison("differ" if difference != 0 else "agree", before, after, exact=True)
+    enclosed = compare_enclosed(before, after, max_digits)  # one rigorous evaluation, if it can
+    if enclosed is not None:
+        return Comparison(enclosed, before, after)
     try:
         value = sp.N(difference, 15, maxn=max_digits, strict=True)
     except sp.core.evalf.PrecisionExhausted:

@@ -243,6 +243,26 @@ def test_the_key_changes_with_pgsyms_own_source(monkeypatch):
     assert _key(_proved()) != before
 
 
+def test_the_source_digest_reads_every_module_a_verdict_can_depend_on(tmp_path):
+    """The digest covers the verifier and whatever it imports, lazily too, and not the
+    printers or the code generator: an edit there leaves the verdicts (and the cache) be."""
+    root = tmp_path / "pgsym"
+    (root / "rules").mkdir(parents=True)
+    files = {
+        "__init__.py": "from pgsym import printing\n",
+        "verification.py": "from pgsym import _helper\n",
+        "_helper.py": "def f():\n    from pgsym._lazy import g\n",
+        "_lazy.py": "", "cache.py": "", "distribution.py": "",
+        "rules/__init__.py": "", "rules/custom.py": "",
+        "printing.py": "", "codegen.py": "from pgsym import verification\n",
+    }
+    for name, text in files.items():
+        (root / name).write_text(text)
+    read = {p.relative_to(root).as_posix() for p in cache_module._verdict_modules(root)}
+    assert read == {"__init__.py", "verification.py", "_helper.py", "_lazy.py", "cache.py",
+                    "distribution.py", "rules/__init__.py", "rules/custom.py"}
+
+
 def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     n = sp.Symbol("n", integer=True, positive=True)
     t = sp.Symbol("t", integer=True)
