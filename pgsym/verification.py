@@ -129,70 +129,92 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
-    known: dict[int, Report] = {}
-    lemmas = _lemma_statuses(derivations, settings, workers, known, cache)
-    reports = _verify_batch([d for d in derivations if id(d) not in known or only is not None],
-                            settings, only, workers, lemmas, on_done, cache)
-    return [reports.pop(0) if id(d) not in known or only is not None else known[id(d)]
-            for d in derivations]
+    return _verify_in_layers(derivations, settings, only, workers, on_done, cache)
 
 
-def _verify_batch(derivations: Sequence[Derivation], settings: Settings,
-                  only: frozenset[int] | None, workers: int | None,
-                  lemmas: dict, on_done: Callable[[int], None], cache=None) -> list[Report]:
-    tasks, owners = [], []
-    for index, derivation in enumerate(derivations):
-        for number in range(1, len(derivation.steps) + 1):
-            if only is None or number in only:
-                tasks.append(partial(_check_step, derivation, number, settings, lemmas))
-                owners.append((index, number))
-    pending = [sum(1 for owner, _ in owners if owner == i) for i in range(len(derivations))]
-    finished = [0]
-
-    def task_done(task: int) -> None:
-        owner = owners[task][0]
-        pending[owner] -= 1
-        if pending[owner] == 0:
-            finished[0] += 1
-            on_done(finished[0])
-
-    outcomes = (run_tasks if cache is None else cache.run_tasks)(
-        tasks, cpu_seconds=2 * settings.time_limit + 2, workers=workers or os.cpu_count() or 1,
-        on_done=task_done)
-    steps: list[list[StepReport]] = [[] for _ in derivations]
-    for (index, number), outcome in zip(owners, outcomes):
-        step = derivations[index].steps[number - 1]
-        steps[index].append(_step_report(number, step, outcome, settings))
-    return [Report(d.name, tuple(s), settings.time_limit, 0.0, settings.accept_numeric)
-            for d, s in zip(derivations, steps)]
-
-
-def _lemma_statuses(derivations: Sequence[Derivation], settings: Settings,
-                    workers: int | None, known: dict[int, Report],
-                    cache=None) -> dict[int, LemmaStatus]:
-    """Verifies the lemmas that ``derivations`` cite, and those they cite, those first (each
-    once), recording their reports in ``known``; returns what a citing step needs to know
-    of each cited lemma or equation."""
+def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
+                      only: frozenset[int] | None, workers: int | None,
+                      on_done: Callable[[int], None], cache=None) -> list[Report]:
+    """Checks every step of the cited lemmas and the chosen steps of ``derivations``, in
+    layers: first every step that cites no lemma (whatever derivation it is in), then the
+    steps citing lemmas that layer finished, and so on. A step citing a lemma needs the
+    lemma's report (it passes only if the lemma does, and proves no more than the lemma
+    did); the others need nothing, so they keep the cores busy while the lemmas are
+    checked."""
     cited = _cited_lemmas(derivations)
-    statuses = {key: _lemma_status(lemma, None) for key, lemma in cited.items()
-                if isinstance(lemma, Equation)}
+    statuses: dict[int, LemmaStatus] = {key: _lemma_status(lemma, None)
+                                        for key, lemma in cited.items()
+                                        if isinstance(lemma, Equation)}
+    lemma_reports: dict[int, Report] = {}
     for key, lemma in cited.items():  # verified before in this process, unchanged since
         earlier = _LEMMA_REPORTS.get((_fingerprint(lemma), settings))
-        if earlier is not None and key not in known:
-            known[key] = earlier
-    remaining = [lemma for lemma in cited.values() if isinstance(lemma, Derivation)]
-    while remaining:
-        ready = [lemma for lemma in remaining
-                 if all(id(step.lemma) in statuses for step in lemma.steps if step.lemma)]
-        fresh = [lemma for lemma in ready if id(lemma) not in known]
-        for lemma, report in zip(fresh, _verify_batch(fresh, settings, None, workers,
-                                                      statuses, lambda done: None, cache)):
-            known[id(lemma)] = report
-            _LEMMA_REPORTS[(_fingerprint(lemma), settings)] = report
-        for lemma in ready:
-            statuses[id(lemma)] = _lemma_status(lemma, known[id(lemma)])
-        remaining = [lemma for lemma in remaining if id(lemma) not in statuses]
-    return statuses
+        if isinstance(lemma, Derivation) and earlier is not None:
+            lemma_reports[key] = earlier
+            statuses[key] = _lemma_status(lemma, earlier)
+    # what is checked: every step of each lemma not known yet, and the chosen steps of each
+    # derivation asked for (a derivation that is also a cited lemma, asked for whole, is
+    # reported from the lemma's check)
+    owners: dict[object, tuple[Derivation, list[int]]] = {}
+    for key, lemma in cited.items():
+        if isinstance(lemma, Derivation) and key not in lemma_reports:
+            owners[("lemma", key)] = (lemma, list(range(1, len(lemma.steps) + 1)))
+    asked: list[object] = []
+    for index, derivation in enumerate(derivations):
+        if only is None and id(derivation) in cited:
+            asked.append(("lemma", id(derivation)))
+            continue
+        owners[("asked", index)] = (derivation, [n for n in range(1, len(derivation.steps) + 1)
+                                                 if only is None or n in only])
+        asked.append(("asked", index))
+    done: dict[object, dict[int, StepReport]] = {owner: {} for owner in owners}
+    reports: dict[object, Report] = {}
+    finished = [0]
+
+    def finish(owner: object) -> None:
+        derivation, numbers = owners[owner]
+        steps = tuple(done[owner][n] for n in numbers)
+        report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
+                                          settings.accept_numeric)
+        if owner[0] == "lemma":
+            lemma_reports[owner[1]] = report
+            _LEMMA_REPORTS[(_fingerprint(derivation), settings)] = report
+            statuses[owner[1]] = _lemma_status(derivation, report)
+        for asked_owner in asked:
+            if asked_owner == owner:
+                finished[0] += 1
+                on_done(finished[0])
+
+    for owner in owners:
+        if not owners[owner][1]:
+            finish(owner)
+    pending = [(owner, number) for owner, (_, numbers) in owners.items() for number in numbers]
+    while pending:
+        ready = [(owner, number) for owner, number in pending
+                 if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
+        if not ready:  # (cannot happen: _cited_lemmas refuses lemmas citing each other)
+            raise DerivationError("lemmas wait for each other: " + ", ".join(
+                sorted({owners[owner][0].name for owner, _ in pending})))
+        # the lemmas' steps first: the steps waiting for them start the sooner
+        ready.sort(key=lambda job: job[0][0] != "lemma")
+        tasks = [partial(_check_step, owners[owner][0], number, settings, statuses)
+                 for owner, number in ready]
+        outcomes = (run_tasks if cache is None else cache.run_tasks)(
+            tasks, cpu_seconds=2 * settings.time_limit + 2,
+            workers=workers or os.cpu_count() or 1)
+        for (owner, number), outcome in zip(ready, outcomes):
+            derivation = owners[owner][0]
+            done[owner][number] = _step_report(number, derivation.steps[number - 1], outcome,
+                                               settings)
+            if len(done[owner]) == len(owners[owner][1]):
+                finish(owner)
+        checked = set(ready)
+        pending = [job for job in pending if job not in checked]
+    return [lemma_reports[key] if kind == "lemma" else reports[(kind, key)]
+            for kind, key in asked]
+
+
+def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:
+    return step.lemma is None or id(step.lemma) in statuses
 
 
 #: reports of lemmas verified in this process, by content and settings: a lemma cited by
