@@ -18,11 +18,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from pgsym._trees import differentiates_under_limit, has_undefined_value
+from sympy.core.function import Application
+
+from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value,
+                          replace_unevaluated, untrusted_functions)
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
-from pgsym.sampling import (SamplingError, concrete, instantiations, numeric_value,
+from pgsym.sampling import (Instantiation, SamplingError, concrete, instantiations, numeric_value,
                             random_point, respects, sampled_symbols, special_values,
                             unfound_integer_switches)
 
@@ -175,3 +178,88 @@ def _compare_at_points(record: ClosedForm, rng: random.Random) -> None:
 
 def _shown(point: dict) -> str:
     return ", ".join(f"{s} = {v}" for s, v in point.items()) or "every point"
+
+
+# -- values as written ------------------------------------------------------------------
+#: digits to which a value is computed as written
+WRITTEN_DIGITS = 40
+#: terms a finite sum or product is written out to, at most, when evaluated as written
+_WRITTEN_TERMS = 200
+
+
+def value_as_written(expr: sp.Expr, instantiation: Instantiation, point: dict,
+                     digits: int = WRITTEN_DIGITS) -> sp.Expr | None:
+    """The value of ``expr`` at ``point`` (stand-ins applied) with no SymPy function outside
+    :data:`~pgsym._trees.TRUSTED_FUNCTIONS` rebuilt by its constructor: each such function is
+    evaluated by ``evalf`` (mpmath) at the values of its arguments, so that
+    ``conjugate(loggamma(-5/2))`` is the conjugate of loggamma's value, not ``loggamma(-5/2)``.
+    ``None`` where that cannot be done (an untrusted function under an integral, a
+    derivative or an infinite sum, a function evalf does not know).
+
+    >>> import sympy as sp
+    >>> r = sp.Symbol("r", real=True)
+    >>> e = sp.loggamma(r) - sp.conjugate(sp.loggamma(r), evaluate=False)
+    >>> sp.N(value_as_written(e, Instantiation(()), {r: sp.Rational(-5, 2)}), 6)
+    -18.8496*I
+    """
+    try:
+        with sp.evaluate(False):
+            placed = replace_unevaluated(instantiation.apply(expr), point)
+        value = _written_value(placed, digits)
+    except (ArithmeticError, TypeError, ValueError, NotImplementedError, AttributeError):
+        return None
+    if value is None or not value.is_number or has_undefined_value(value):
+        return None
+    return value
+
+
+def _written_value(node: sp.Basic, digits: int) -> sp.Expr | None:
+    if node.free_symbols:
+        return None
+    if not untrusted_functions(node):  # SymPy's own evaluation is trusted here
+        with sp.evaluate(True):
+            rebuilt = _rebuilt(node)
+        return numeric_value(concrete(rebuilt, Instantiation(()), {}), digits)
+    if isinstance(node, (sp.Sum, sp.Product)) and len(node.limits) == 1:
+        return _written_value(_terms(node), digits)
+    if node.is_Atom or not isinstance(node, (sp.Add, sp.Mul, sp.Pow, Application)):
+        return None  # an integral, derivative, limit... of an untrusted function
+    args = [_written_value(a, digits) for a in node.args]
+    if any(a is None for a in args):
+        return None
+    if type(node) not in _TRUSTED_CLASSES and isinstance(node, Application):
+        with sp.evaluate(False):
+            raw = node.func(*args)
+        value = raw.evalf(digits)
+        return None if value.atoms(sp.Function) else value
+    with sp.evaluate(True):
+        value = node.func(*args)
+    return value if value.is_number else None
+
+
+_TRUSTED_CLASSES = frozenset(TRUSTED_FUNCTIONS)
+
+
+def _rebuilt(node: sp.Basic) -> sp.Basic:
+    if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
+        return node
+    return node.func(*[_rebuilt(a) for a in node.args])
+
+
+def _terms(total: sp.Sum | sp.Product) -> sp.Basic:
+    """A sum or product with numeric bounds as the unevaluated sum (product) of its terms, in
+    SymPy's (Karr's) convention for reversed ranges; itself if it is too long or symbolic."""
+    (index, lower, upper), = total.limits
+    width = upper - lower
+    if not width.is_Integer or abs(int(width)) > _WRITTEN_TERMS:
+        return total
+    start, last, inverted = lower, int(width), False
+    if last < -1:
+        start, last, inverted = upper + 1, -last - 2, True
+    with sp.evaluate(False):
+        terms = [replace_unevaluated(total.function, {index: start + i}) for i in range(last + 1)]
+        combine = sp.Add if isinstance(total, sp.Sum) else sp.Mul
+        value = combine(*terms) if terms else (sp.S.Zero if combine is sp.Add else sp.S.One)
+        if inverted:
+            value = sp.Mul(-1, value) if combine is sp.Add else sp.Pow(value, -1)
+    return value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from pgsym._trees import range_assumptions, replace_unevaluated
+from pgsym._trees import range_assumptions, replace_unevaluated, untrusted_functions
 
 POSITIVE, NONNEGATIVE, NEGATIVE, NONPOSITIVE, ZERO = (
     "positive", "nonnegative", "negative", "nonpositive", "zero")
@@ -27,7 +27,17 @@ _WEAK = {POSITIVE: NONNEGATIVE, NEGATIVE: NONPOSITIVE}
 
 def sign_of(expr: sp.Expr) -> str | None:
     """``"positive"``, ``"nonnegative"``, ``"negative"``, ``"nonpositive"``, ``"zero"``, or
-    ``None`` when the signs of the parts do not show one."""
+    ``None`` when the signs of the parts do not show one.
+
+    ``None`` too where ``expr`` holds a SymPy function whose assumptions are not trusted
+    (:func:`~pgsym._trees.untrusted_functions`): SymPy says ``atan(m) > 0`` for every integer
+    ``m >= 0``, and ``atan(0) = 0``."""
+    if untrusted_functions(expr):
+        return None
+    return _sign(expr)
+
+
+def _sign(expr: sp.Expr) -> str | None:
     by_assumptions = _assumed(expr)
     if by_assumptions in (POSITIVE, NEGATIVE, ZERO):
         return by_assumptions
@@ -55,9 +65,9 @@ def _assumed(expr: sp.Expr) -> str | None:
 
 def _composed(expr: sp.Expr) -> str | None:
     if isinstance(expr, sp.Add):
-        return _sum_sign([sign_of(term) for term in expr.args])
+        return _sum_sign([_sign(term) for term in expr.args])
     if isinstance(expr, sp.Mul):
-        return _product_sign([sign_of(factor) for factor in expr.args])
+        return _product_sign([_sign(factor) for factor in expr.args])
     if isinstance(expr, sp.Pow):
         return _power_sign(expr)
     if isinstance(expr, sp.exp) and expr.args[0].is_extended_real:
@@ -96,7 +106,7 @@ def _product_sign(signs: list[str | None]) -> str | None:
 
 def _power_sign(power: sp.Pow) -> str | None:
     base, exponent = power.args
-    base_sign = sign_of(base)
+    base_sign = _sign(base)
     if exponent.is_integer and exponent.is_even and base.is_extended_real:
         if base_sign in (POSITIVE, NEGATIVE) or base.is_nonzero:
             return POSITIVE
@@ -118,7 +128,7 @@ def _limit_sign(node: sp.Basic) -> str | None:
     if not (forwards.is_nonnegative or forwards.is_infinite and forwards.is_positive):
         return None
     inside = sp.Dummy(variable.name, **range_assumptions(node, node.limits[0]))
-    body_sign = sign_of(replace_unevaluated(node.function, {variable: inside}))
+    body_sign = _sign(replace_unevaluated(node.function, {variable: inside}))
     if body_sign is None:
         return None
     if body_sign == ZERO:

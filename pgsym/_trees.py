@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef, Application
 
 from pgsym.expectation import Expectation
 
@@ -146,6 +147,45 @@ def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
 NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor,
               sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
               sp.KroneckerDelta)
+
+#: SymPy's function classes whose automatic evaluation (constructors, the ``_eval_*`` methods
+#: other constructors call on them) and assumptions are trusted to be right everywhere. Any
+#: other SymPy function may be rewritten wrongly: ``conjugate(loggamma(r))`` becomes
+#: ``loggamma(r)`` (false for r < 0), ``acot(-r)`` becomes ``-acot(r)`` (false at 0), and
+#: ``atan(m)`` is "positive" for every integer m >= 0 (atan(0) = 0); so a proof that rests on
+#: SymPy's evaluation or assumptions of such a function is not taken on trust (see
+#: :func:`untrusted_functions`). Sums, integrals, derivatives, Add, Mul, Pow, matrices and
+#: indexed objects are not functions, and are trusted; so are undefined functions (their
+#: assumptions are the user's declaration), pgsym's own classes and the user's own classes
+#: (their code is the user's definition of them).
+TRUSTED_FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.Abs,
+                     sp.sign, sp.re, sp.im, sp.conjugate, sp.floor, sp.ceiling, sp.Heaviside,
+                     sp.Max, sp.Min, sp.Piecewise, sp.KroneckerDelta, sp.erf, sp.And, sp.Or,
+                     sp.Not)
+
+
+def untrusted_functions(expr: sp.Basic) -> set[type]:
+    """The classes of SymPy's functions in ``expr`` outside :data:`TRUSTED_FUNCTIONS`: where
+    there is one, neither SymPy's evaluation of ``expr`` nor its assumptions are proof.
+
+    >>> import sympy as sp
+    >>> r = sp.Symbol("r", real=True)
+    >>> untrusted_functions(sp.exp(r) + sp.conjugate(sp.loggamma(r), evaluate=False))
+    {loggamma}
+    """
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        cls = type(node)
+        if isinstance(node, AppliedUndef) or not isinstance(node, Application) \
+                or not (cls.__module__ or "").startswith("sympy.") or cls in _TRUSTED_EXACTLY:
+            continue
+        found.add(cls)
+    return found
+
+
+#: the classes themselves: a subclass may override what made its base trusted
+_TRUSTED_EXACTLY = frozenset(TRUSTED_FUNCTIONS)
+
 
 #: node types whose constructors take ``evaluate=False``
 _UNEVALUATED = (sp.Add, sp.Mul, sp.Pow, sp.Function, sp.Derivative)

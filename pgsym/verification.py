@@ -29,11 +29,12 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
-from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate
+from pgsym._evaluation import CrossCheckFailed, cross_check, evaluate, value_as_written
 from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
-from pgsym._trees import NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated
+from pgsym._trees import (NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated,
+                          untrusted_functions)
 from pgsym._distributions import compare_with_distributions
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.rules.lemmas import Equation, instance_check
@@ -618,8 +619,14 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
     prepared = _prepared_pair(a, b, settings, budget, numeric)
     if isinstance(prepared, Verdict):
         return prepared
-    a, b, improper = prepared
+    a, b, improper, written = prepared
     verdict = _value_verdict(a, b, settings, budget, numeric, promotion)
+    if verdict.kind.is_proof and not (promotion is not None and promotion.given
+                                      and verdict.method == "rule"):
+        # (an equation taken as given is not sampled: stand-ins do not satisfy it)
+        vetoed = _unconfirmed_as_written(*written, settings, budget)
+        if vetoed is not None:
+            return vetoed
     if verdict.kind is VerdictKind.PROVED and improper:
         return Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                        assumption="; ".join(improper))
@@ -627,9 +634,11 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
 
 
 def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
-                   numeric: bool) -> Verdict | tuple[sp.Expr, sp.Expr, list[str]]:
-    """The two sides prepared for comparison, and the convergence they are assumed to have;
-    or the verdict when one of them is undefined, not shown to converge, or at a kink."""
+                   numeric: bool) -> Verdict | tuple[sp.Expr, sp.Expr, list[str], tuple]:
+    """The two sides prepared for comparison, the convergence they are assumed to have, and
+    the two sides as written (prepared but not re-evaluated, for
+    :func:`_unconfirmed_as_written`); or the verdict when one of them is undefined, not shown
+    to converge, or at a kink."""
     try:
         a, b = budget.run(lambda: (_prepared(a), _prepared(b)), _SHARES["normalize"])
         undefined = _undefined_side(a, b)
@@ -641,11 +650,15 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
         kink = _derivative_at_a_kink(a, b) or _noncommutative_power_derivative(a, b)
         if kink is not None:
             return kink
+        hole = _cancelled_divisor_in_a_range(a, b)
+        if hole is not None:
+            return hole
         if numeric:
             vanishing = _vanishing_divisor(a, b, settings, budget)
             if vanishing is not None:
                 return vanishing
         partial = _partial_piecewise(a) | _partial_piecewise(b)
+        written = (a, b)
         a, b = budget.run(lambda: (_reevaluated(a), _reevaluated(b)), _SHARES["normalize"])
     except TimeLimitExceeded:
         return _gave_up("preparing the steps", settings)
@@ -658,7 +671,125 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
     undefined = _undefined_side(a, b)
     if undefined:
         return undefined
-    return a, b, improper
+    return a, b, improper, written
+
+
+#: points (random, then special) at which a proof resting on an untrusted function's
+#: evaluation is checked as written, at most, and how many of them are random
+_WRITTEN_POINTS = 40
+_WRITTEN_RANDOM_POINTS = 8
+
+
+def _unconfirmed_as_written(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
+                            relation: tuple[str, bool] | None = None) -> Verdict | None:
+    """``None`` where a proof of ``a = b`` (or, with ``relation`` ``(claim, strict)``, of
+    ``b - a`` positive or nonnegative) may stand; else why it may not.
+
+    The rule: SymPy's evaluation (the constructors every check rebuilds the sides with) and
+    its assumptions are proof only where every SymPy function in the sides is one of
+    :data:`~pgsym._trees.TRUSTED_FUNCTIONS`. Where another one appears (``loggamma``,
+    ``atan``, ``acot``...; it may have been rewritten wrongly: ``conjugate(loggamma(r))`` as
+    ``loggamma(r)``, false for r < 0), the proof stands only if the sides AS WRITTEN agree at
+    a probe's random and special points (among them where the untrusted functions'
+    arguments are -2, -1, 0, 1 or 2), each untrusted function evaluated by ``evalf`` at its
+    arguments' values (:func:`pgsym._evaluation.value_as_written`), no constructor
+    rewriting it. A point where they differ, or no point where both could be evaluated,
+    leaves the step unknown: that is not a proof, nor a counterexample that SymPy's own
+    evaluation would confirm."""
+    untrusted = untrusted_functions(a) | untrusted_functions(b)
+    if not untrusted:
+        return None
+    names = ", ".join(sorted(cls.__name__ for cls in untrusted))
+    found = _attempt(budget, "probe", lambda: _as_written_at_points(a, b, settings, budget,
+                                                                     relation))
+    if isinstance(found, int) and found > 0:
+        return None
+    if isinstance(found, tuple):
+        point, before, after = found
+        shown = ", ".join(f"{k} = {v}" for k, v in point.items()) or "every point"
+        what = f"the claimed relation fails: {relation[0]} 0 is not shown" if relation else \
+            "they differ"
+        return Verdict(VerdictKind.UNKNOWN, "as written",
+                       f"the proof rests on SymPy's evaluation of {names}, which is not trusted, "
+                       f"and as written {what} at {shown}: {sp.N(before, 15)} against "
+                       f"{sp.N(after, 15)}")
+    why = "no point could be evaluated" if isinstance(found, int) else found
+    return Verdict(VerdictKind.UNKNOWN, "as written",
+                   f"the proof rests on SymPy's evaluation of {names}, which is not trusted, and "
+                   f"the sides could not be checked as written ({why})")
+
+
+def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
+                          relation: tuple[str, bool] | None) -> int | tuple:
+    """How many points the sides as written agree at (the relation holds at), or the first
+    point where they do not, with the two values."""
+    rng = random.Random(settings.seed)
+    symbols = sampled_symbols(a, b)
+    small = bound_symbols_of_ranges(a, b)
+    special = special_values((a, b), symbols)
+    for node in (n for side in (a, b) for n in sp.preorder_traversal(side)):
+        if isinstance(node, sp.Function) and untrusted_functions(node) >= {type(node)}:
+            for argument in node.args:  # where an untrusted function's identities break
+                inside = argument.free_symbols & symbols
+                if len(inside) != 1:
+                    continue
+                [symbol] = inside
+                for target in range(-2, 3):
+                    for root in rational_roots(argument - target, symbol):
+                        # (and halfway to the next integers: on a branch cut, off the poles)
+                        shifts = (0,) if symbol.is_integer else (0, -sp.S.Half, sp.S.Half)
+                        for value in (root + shift for shift in shifts):
+                            if respects(symbol, value) and value not in special.get(symbol, []):
+                                special.setdefault(symbol, []).append(value)
+    instantiation = instantiations(sp.Tuple(a, b), 1, settings.seed)[0]
+    agreed = 0
+    for count, (point, _) in enumerate(_points(symbols, small, special, rng,
+                                               _WRITTEN_RANDOM_POINTS)):
+        if count >= _WRITTEN_POINTS:
+            break
+        values = _within_point(lambda: (value_as_written(a, instantiation, point),
+                                        value_as_written(b, instantiation, point)),
+                               settings, budget, (None, None))
+        if any(v is None for v in values):
+            continue
+        before, after = values
+        if relation is None:
+            holds = _agree_as_written(before, after)
+        else:
+            holds = _relation_as_written(before, after, *relation)
+        if holds is None:
+            continue
+        if not holds:
+            return point, before, after
+        agreed += 1
+    return agreed
+
+
+def _agree_as_written(before: sp.Expr, after: sp.Expr) -> bool | None:
+    if before.is_Rational and after.is_Rational:
+        return before == after
+    difference = sp.N(before - after, 30)
+    if not difference.is_number:
+        return None
+    scale = max(sp.S.One, abs(sp.N(before, 30)), abs(sp.N(after, 30)))
+    return bool(abs(difference) <= _WRITTEN_TOLERANCE * scale)
+
+
+def _relation_as_written(low: sp.Expr, high: sp.Expr, claim: str, strict: bool) -> bool | None:
+    gap = sp.N(high - low, 30)
+    if not gap.is_number:
+        return None
+    real, imaginary = gap.as_real_imag()
+    scale = max(sp.S.One, abs(sp.N(low, 30)), abs(sp.N(high, 30)))
+    if abs(imaginary) > _WRITTEN_TOLERANCE * scale:
+        return False
+    return bool(real > _WRITTEN_TOLERANCE * scale if strict else
+                real >= -_WRITTEN_TOLERANCE * scale)
+
+
+#: relative difference below which two values computed as written agree (they are
+#: computed to 40 digits)
+_WRITTEN_TOLERANCE = sp.Float("1e-20")
 
 
 def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
@@ -669,7 +800,7 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     prepared = _prepared_pair(a, b, settings, budget, True)
     if isinstance(prepared, Verdict):
         return prepared
-    a, b, improper = prepared
+    a, b, improper, written = prepared
     strict = relation in ("<", ">")
     low, high = (a, b) if relation in ("<", "<=") else (b, a)
     claim = f"{'>' if strict else '>='} 0"
@@ -680,6 +811,11 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     gap = high - low
     shown = _attempt(budget, "symbolic", lambda: _sign_shown(gap, strict))
     if isinstance(shown, sp.Expr):  # (not the text of a strategy that gave up)
+        written_low, written_high = written if relation in ("<", "<=") else written[::-1]
+        vetoed = _unconfirmed_as_written(written_low, written_high, settings, budget,
+                                         (claim, strict))
+        if vetoed is not None:
+            return vetoed
         verdict = Verdict(VerdictKind.PROVED, "sign",
                           f"the difference {shown} is {claim} by the signs of its parts")
         if improper:
@@ -853,7 +989,7 @@ def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
     assumptions do not show nonzero must be nonzero at a sampled point."""
     for side, expr in (("the previous step", a), ("this step", b)):
         for divisor in _cancelled_divisors(expr):
-            if divisor.is_zero is False:
+            if divisor.is_zero is False and not untrusted_functions(divisor):
                 continue
             found = _attempt(budget, "probe", lambda: _sample(
                 divisor, sp.S.Zero, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS))
@@ -861,6 +997,57 @@ def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
                                f"{side} multiplies {divisor} by its inverse, but {divisor} was "
                                f"not found nonzero anywhere: that may be 0/0, not 1")
+    return None
+
+
+def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A product ``q * (1/q)`` in the term of a sum or product, with ``q`` depending on the
+    index: SymPy's evaluation cancels it to 1 before any other check sees it, but at an index
+    of the range where ``q`` is 0 that term is ``0/0``, and the sum is undefined
+    (``sum_{k=1}^{n} (k - 5)/(k - 5)`` for n >= 5). Each such ``q`` must be nonzero by
+    (trusted) assumptions, or have its roots listed (a polynomial in the index with rational
+    coefficients) and none of them among the indices the range may reach (``lower + i``
+    either way the range runs)."""
+    for side, expr in (("the previous step", a), ("this step", b)):
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, (sp.Sum, sp.Product)):
+                continue
+            divisors = _cancelled_divisors(node.function)
+            for limit in node.limits:
+                if len(limit) != 3:
+                    continue
+                index, lower, upper = limit
+                for divisor in divisors:
+                    if not divisor.has(index) or divisor.is_zero is False \
+                            and not untrusted_functions(divisor):
+                        continue
+                    hole = _root_in_range(divisor, index, lower, upper)
+                    if hole is not None:
+                        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                       f"{side} multiplies {divisor} by its inverse in the term "
+                                       f"of {node}, and {divisor} {hole}: that term is 0/0, "
+                                       f"not 1")
+    return None
+
+
+def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
+                   upper: sp.Expr) -> str | None:
+    """How ``divisor`` may vanish at an index in ``lower .. upper`` (in words), or ``None``
+    where its roots are listed and none is such an index."""
+    try:
+        polynomial = sp.Poly(divisor, index)
+    except sp.PolynomialError:
+        polynomial = None
+    if polynomial is None or polynomial.degree() > 12 \
+            or not all(c.is_Rational for c in polynomial.all_coeffs()):
+        return f"may be 0 at an index in {lower}..{upper} (its roots cannot be listed)"
+    for root in rational_roots(divisor, index):
+        if (root - lower).is_integer is False:
+            continue  # the indices are lower, lower + 1, ...: never the root
+        forwards_outside = (root - lower).is_negative or (upper - root).is_negative
+        backwards_outside = (root - upper - 1).is_negative or (lower - 1 - root).is_negative
+        if not (forwards_outside and backwards_outside):
+            return f"is 0 at {index} = {root}, which may lie in {lower}..{upper}"
     return None
 
 
@@ -901,6 +1088,9 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
                     node = evaluated  # sum (1/k + f(k) - f(k)) is the harmonic series
             if node.has(AppliedUndef):
                 if not finite:
+                    unassumable = _convergence_not_assumable(node)
+                    if unassumable is not None:
+                        return unassumable
                     assumed.append(f"{node} converges (it involves functions left undefined)")
                 continue
             try:
@@ -908,6 +1098,49 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
             except NotShownToConverge as failure:
                 return Verdict(VerdictKind.UNKNOWN, "convergence", str(failure))
     return sorted(set(assumed))
+
+
+def _convergence_not_assumable(node: sp.Basic) -> Verdict | None:
+    """Why the convergence of ``node`` (an infinite sum or product, or an integral, of
+    undefined functions) may not be assumed, or ``None``.
+
+    It may be assumed where it is a condition on the functions: where its term is seen to
+    depend on them (two families of stand-ins give it different values at a point), or,
+    failing that, where it converges with the functions replaced by constants. A term whose
+    functions cancel in a way re-evaluation does not see (``1/k + sin(f(k))**2 +
+    cos(f(k))**2 - 1``) depends on them in no visible way, and its sum with constants is the
+    harmonic series: its convergence would be an assumption nothing can satisfy."""
+    term = node.function
+    if _depends_on_undefined(term):
+        return None
+    constant = instantiations(node, FAMILIES)[FAMILIES - 1]  # (the constant family)
+    try:
+        converges(constant.apply(node))
+    except NotShownToConverge:
+        return Verdict(VerdictKind.UNKNOWN, "convergence",
+                       f"could not show that {node} converges: its term does not visibly "
+                       f"depend on its undefined functions, and with them constant it is not "
+                       f"shown to converge")
+    return None
+
+
+def _depends_on_undefined(term: sp.Expr, points: int = 3) -> bool:
+    """Whether two families of stand-ins for the undefined functions of ``term`` give it
+    different values at one of a few random points (of its free and bound variables)."""
+    rng = random.Random(0)
+    symbols = sampled_symbols(term)
+    families = instantiations(term, FAMILIES)
+    nothing = families[0].__class__(())
+    try:
+        for _ in range(points):
+            point = random_point(symbols, rng, small=True)
+            values = [concrete(term, family, point) for family in families]
+            for value in values[1:]:
+                if compare_at(values[0], value, nothing, {}, rng).outcome == "differ":
+                    return True
+    except (SamplingError, ArithmeticError, TypeError, ValueError):
+        return False
+    return False
 
 
 def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, numeric: bool,
@@ -966,7 +1199,9 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
                                                      FAMILIES, MAX_DIGITS, difference))
     if isinstance(sampled, Verdict):
         return sampled
-    if difference is not None and not difference.atoms(sp.Dummy) and difference.is_zero is False:
+    if difference is not None and not difference.atoms(sp.Dummy) \
+            and not (untrusted_functions(a) or untrusted_functions(b)
+                     or untrusted_functions(difference)) and difference.is_zero is False:
         # (a difference of opaque stand-ins for unevaluated objects says nothing)
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the difference of the two sides simplifies to {difference}, which "

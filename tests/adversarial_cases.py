@@ -1444,3 +1444,72 @@ RULE_MISUSE += [
     Case("relation-whose-sign-check-crashes-simplify", _relation_whose_sign_check_crashes_simplify,
          "at b = the mean the left side is the spread, less than spread + b^2 + 1"),
 ]
+
+
+# 3. (eighth review) SymPy's evaluation and assumptions where they are wrong: a constructor
+# that rewrites a function it should not (conjugate(loggamma(r)) -> loggamma(r), false on the
+# branch cut r < 0; acot(-r) -> -acot(r), false at 0; sinh(acoth(r)) with the wrong sign for
+# |r| < 1), and assumptions that are false at one point (atan, asin of a rational "is never
+# rational", so atan(0) "is not 0")
+def _conjugate(expr: sp.Expr) -> sp.Expr:
+    return sp.conjugate(expr, evaluate=False)
+
+
+def _atan_of_floor_is_positive() -> Derivation:
+    return Derivation("atan-of-a-floor-is-positive", start=sp.S.Zero, parameters=(t,)).step(
+        sp.atan(sp.floor(10**6 * sp.Abs(sp.sin(t)))), rule="algebra", relation="<")
+
+
+WRONG_SOURCES += [
+    _case("loggamma-equals-its-conjugate",
+          sp.Add(sp.loggamma(r), -_conjugate(sp.loggamma(r)), evaluate=False), sp.S.Zero,
+          "loggamma(r) is complex for r < 0: loggamma(-5/2) - its conjugate is -6 pi i"),
+    _case("li-equals-its-conjugate", sp.Add(sp.li(r), -_conjugate(sp.li(r)), evaluate=False),
+          sp.S.Zero, "li(r) is complex for r < 0"),
+    _case("uppergamma-equals-its-conjugate",
+          sp.Add(sp.uppergamma(a_real, r), -_conjugate(sp.uppergamma(a_real, r)),
+                 evaluate=False), sp.S.Zero, "uppergamma(1/2, r) is complex for r < 0"),
+    _case("sign-of-atan-of-a-nonnegative-integer", sp.sign(sp.atan(m), evaluate=False),
+          sp.S.One, "atan(0) = 0, whose sign is 0"),
+    _case("kronecker-delta-of-atan", sp.KroneckerDelta(sp.atan(n), 0, evaluate=False), sp.S.Zero,
+          "atan(0) = 0, so the delta is 1 at n = 0"),
+    _case("kronecker-delta-of-asin", sp.KroneckerDelta(sp.asin(n), 0, evaluate=False), sp.S.Zero,
+          "asin(0) = 0, so the delta is 1 at n = 0"),
+    _case("sum-of-signs-of-atan", sp.Sum(sp.sign(sp.atan(k)), (k, 0, _count)),
+          sp.Sum(sp.S.One, (k, 0, _count)), "the term at k = 0 is sign(0) = 0: N against N + 1"),
+    Case("atan-of-a-floor-is-positive", _atan_of_floor_is_positive,
+         "floor(10^6 |sin t|) is 0 near t = pi, where atan of it is 0", sampling_misses=True),
+    _case("acot-is-odd", sp.Add(sp.acot(r), sp.acot(-r, evaluate=False), evaluate=False),
+          sp.S.Zero, "acot(0) = pi/2: at r = 0 the sum is pi"),
+    _case("sinh-of-acoth", sp.sinh(sp.acoth(r), evaluate=False),
+          1 / (sp.sqrt(r - 1) * sp.sqrt(r + 1)),
+          "acoth(0) = i pi/2, so sinh(acoth(0)) = i, not 1/sqrt(-1) = -i"),
+    _case("cosh-of-acoth", sp.cosh(sp.acoth(r), evaluate=False),
+          r / (sp.sqrt(r - 1) * sp.sqrt(r + 1)),
+          "the sign is wrong for -1 < r < 0: at r = -1/3, -0.354 i against 0.354 i"),
+]
+
+
+# 3. (eighth review) holes and divergence that SymPy's evaluation removes before they are
+# looked at: q * (1/q) cancels to 1 in a sum's term although q is 0 at an index of the range;
+# a divergent series whose undefined function cancels only by trigonometry
+def _q_over_q(q: sp.Expr) -> sp.Expr:
+    return sp.Mul(q, 1 / q, evaluate=False)
+
+
+WRONG_SOURCES += [
+    _case("sum-of-q-over-q-with-a-hole-at-an-index", sp.Sum(_q_over_q(k - 5), (k, 1, m_pos)),
+          m_pos, "for m >= 5 the term at k = 5 is 0/0: the sum is undefined"),
+    _case("sum-of-q-over-q-with-a-hole-at-a-half-integer",
+          sp.Sum(_q_over_q(2 * _plain_k - 3), (_plain_k, sp.S.Half, _count + sp.S.Half)),
+          _count + 1, "k runs over 1/2, 3/2, ...: for N >= 1 the term at k = 3/2 is 0/0"),
+    Case("divergent-sum-hidden-behind-pythagoras",
+         lambda: Derivation("divergent-sum-hidden-behind-pythagoras",
+                            start=sp.Add(_harmonic_name, -_harmonic_name, evaluate=False),
+                            definitions={_harmonic_name: sp.Sum(
+                                1 / m_pos + sp.sin(_h(m_pos))**2 + sp.cos(_h(m_pos))**2 - 1,
+                                (m_pos, 1, sp.oo))})
+         .step(sp.S.Zero, rule="algebra"),
+         "the term is 1/k whatever h is: the sum is the harmonic series, H - H is undefined, "
+         "and 'H converges' is an assumption nothing satisfies"),
+]

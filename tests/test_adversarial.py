@@ -135,6 +135,34 @@ def test_wrong_source_does_not_make_a_step_pass(case: Case):
         assert summary.kind not in PROVED_KINDS, (case.id, summary)
 
 
+# what the eighth review's fixes must not cost: true steps over untrusted functions, a
+# cancelled divisor whose roots lie outside the sum's range, an infinite sum that depends on
+# its undefined function
+_atan_r = sp.atan(r)
+_k_pos = sp.Symbol("k", integer=True, positive=True)
+_H = sp.Symbol("H")
+_p_pos = sp.Function("p", positive=True)
+
+
+@pytest.mark.parametrize("build, wanted", [
+    (lambda: Derivation("atan squared", start=sp.Mul(_atan_r, _atan_r, evaluate=False))
+     .step(_atan_r**2, rule="algebra"), "PROVED"),
+    (lambda: Derivation("loggamma of a positive", start=sp.Add(sp.loggamma(x), sp.loggamma(x),
+                                                               evaluate=False))
+     .step(2 * sp.loggamma(x), rule="algebra"), "PROVED"),
+    (lambda: Derivation("q over q, roots outside the range",
+                        start=sp.Sum(cases._q_over_q(cases.k + 5), (cases.k, 1, cases.m_pos)))
+     .step(cases.m_pos, rule="algebra"), "PROVED"),
+    (lambda: Derivation("H - H of a sum that depends on p",
+                        start=sp.Add(_H, -_H, evaluate=False),
+                        definitions={_H: sp.Sum(_p_pos(_k_pos) / _k_pos**2, (_k_pos, 1, sp.oo))})
+     .step(sp.S.Zero, rule="algebra"), "PROVED_ASSUMING"),
+], ids=["untrusted-identical", "untrusted-doubled", "divisor-roots-outside", "assumed-convergence"])
+def test_true_steps_the_eighth_review_fixes_must_not_cost(build, wanted):
+    summary = _summary(verify_isolated(build, time_limit=10), "true step")
+    assert summary.ok and summary.kind == wanted, summary
+
+
 def _both_claims(first: str, second: str) -> tuple:
     reports = []
     for key in (first, second):
