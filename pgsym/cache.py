@@ -458,7 +458,9 @@ class _Describer:
 
 def _class_name(cls: type) -> str:
     """A class by its module and name; for a class of the user's (a Function subclass with
-    its own methods), also a digest of its module's source."""
+    its own methods), also a digest of its module's source, and of the source of every
+    module of the user's loaded (:func:`_user_source`): its methods may read another module
+    (``helper.C * x``), whose edit must change the key too."""
     if isinstance(cls, UndefinedFunction):
         return f"undefined function {cls.__name__}"
     module = getattr(cls, "__module__", None) or ""
@@ -467,7 +469,56 @@ def _class_name(cls: type) -> str:
         return name
     sources = sorted({_source_digest(c.__module__) for c in cls.__mro__
                       if (c.__module__ or "").split(".")[0] not in _KNOWN_PACKAGES})
-    return f"{name} ({', '.join(sources)})"
+    return f"{name} ({', '.join(sources)}; loaded: {_user_source()})"
+
+
+def _user_source() -> str:
+    """A digest of the source of every module of the user's loaded now: every module in
+    ``sys.modules`` with a ``.py`` file outside the standard library and the installed
+    packages (site-packages), other than pgsym's, SymPy's and mpmath's (their versions and
+    pgsym's source digest are in every key).
+
+    A class of the user's is keyed by all of them rather than by the modules its methods
+    are seen to use: what a method reads (a global, an attribute of an imported module, a
+    function that reads another) cannot be listed cheaply and surely, and a step with such a
+    class is rare, so an edit of any of the user's modules re-checks it. What this cannot
+    see, and a class of the user's must therefore not depend on: modules first imported
+    while the step is checked, data files, the environment."""
+    digest = hashlib.sha256()
+    library = _library_folders()
+    for name, module in sorted(list(sys.modules.items()), key=lambda item: item[0]):
+        if name.split(".")[0] in _KNOWN_PACKAGES:
+            continue
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            continue
+        resolved = Path(path).resolve()
+        if any(resolved.is_relative_to(folder) for folder in library):
+            continue
+        digest.update(name.encode() + b"\0" + _file_digest(resolved).encode() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _library_folders() -> tuple[Path, ...]:
+    """The folders of the standard library and of installed packages."""
+    import site
+    import sysconfig
+
+    folders = {sysconfig.get_paths().get(key) for key in ("stdlib", "platstdlib", "purelib",
+                                                          "platlib")}
+    folders |= set(getattr(site, "getsitepackages", lambda: [])())
+    folders.add(getattr(site, "getusersitepackages", lambda: None)())
+    return tuple(Path(folder).resolve() for folder in folders if folder)
+
+
+def _file_digest(path: Path) -> str:
+    """The sha256 of a file's bytes, read every time (a file's time of change is too coarse
+    to tell two quick edits apart)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        raise _Uncacheable(f"cannot read {path}") from None
 
 
 @functools.lru_cache(maxsize=None)

@@ -331,6 +331,24 @@ def test_a_class_of_the_users_is_keyed_by_its_source(tmp_path, monkeypatch):
     assert _key(d) != before
 
 
+def test_a_class_of_the_users_is_keyed_by_the_modules_its_methods_read(tmp_path, monkeypatch):
+    # (eighth hostile review) the class's own module is unchanged; the helper it reads is not
+    helper = tmp_path / "scale_helper.py"
+    helper.write_text("C = 2\n")
+    (tmp_path / "scaled_functions.py").write_text(
+        "import sympy as sp\nimport scale_helper\n\n"
+        "class scaled(sp.Function):\n    nargs = 1\n\n"
+        "    def doit(self, **hints):\n        return scale_helper.C * self.args[0]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import scaled_functions
+
+    d = Derivation("reads a helper", start=scaled_functions.scaled(x)).step(x, rule="algebra")
+    before = _key(d)
+    helper.write_text("C = 1\n")
+    cache_module._source_digest.cache_clear()
+    assert _key(d) != before
+
+
 def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PGSYM_CACHE_DIR", str(tmp_path / "chosen"))
     assert default_directory() == tmp_path / "chosen"
