@@ -29,6 +29,8 @@ import mpmath
 import sympy as sp
 from mpmath import libmp
 
+from pgsym.expectation import Expectation
+
 __all__ = ["compare_enclosed"]
 
 _Interval = object  # an mpmath.iv.mpf
@@ -46,11 +48,36 @@ def compare_enclosed(before: sp.Expr, after: sp.Expr, digits: int) -> str | None
 
     Each side is evaluated with about ``digits`` digits, and once more with twice as many
     when cancellation left the enclosures overlapping but too wide to tell."""
+    return _decided(lambda bits: _Evaluator(bits).enclose_all((before, after)), digits)
+
+
+def agree_at_point(before: sp.Expr, after: sp.Expr, point: dict,
+                   draw: Callable[[sp.Indexed], sp.Expr], digits: int) -> bool:
+    """Whether the two sides, with the symbols of ``point`` set to its values, are shown to
+    agree to ``10**-(digits // 2)``, evaluated as written: finite sums and products with
+    numeric bounds term by term, without writing them out as SymPy expressions; an indexed
+    variable with numeric indices takes its value in ``point``, or ``draw(item)`` (which
+    records it there). ``False`` says nothing: the caller evaluates the sides its own way.
+
+    >>> import sympy as sp
+    >>> k, n = sp.symbols("k n", integer=True)
+    >>> agree_at_point(sp.Sum(k, (k, 1, n)), n * (n + 1) / 2, {n: sp.Integer(40)}, None, 60)
+    True
+    """
+    return _decided(lambda bits: _Evaluator(bits, point, draw).enclose_all((before, after)),
+                    digits) == "agree"
+
+
+def _decided(enclosures: Callable[[int], list], digits: int) -> str | None:
     for bits in (int(digits * 3.33) + 32, int(digits * 6.65) + 64):
+        saved = mpmath.iv.prec
+        mpmath.iv.prec = bits
         try:
-            (a_low, a_high), (b_low, b_high) = _enclosures((before, after), bits)
+            (a_low, a_high), (b_low, b_high) = enclosures(bits)
         except (_Unsupported, ArithmeticError, ValueError, TypeError, RecursionError):
             return None
+        finally:
+            mpmath.iv.prec = saved
         if libmp.mpf_lt(a_high, b_low) or libmp.mpf_lt(b_high, a_low):
             return "differ"
         # an upper bound of the hull's width against a lower bound of the tolerance
@@ -63,17 +90,6 @@ def compare_enclosed(before: sp.Expr, after: sp.Expr, digits: int) -> str | None
     return None
 
 
-def _enclosures(exprs: tuple[sp.Expr, ...], bits: int) -> list:
-    context = mpmath.iv
-    saved = context.prec
-    context.prec = bits
-    try:
-        memo: dict[sp.Basic, _Interval] = {}
-        return [_finite(_enclose(expr, memo))._mpi_ for expr in exprs]
-    finally:
-        context.prec = saved
-
-
 def _finite(value):
     """``value`` (an interval), if both its ends are finite numbers."""
     if not isinstance(value, mpmath.iv.mpf) or any(
@@ -82,66 +98,166 @@ def _finite(value):
     return value
 
 
-def _enclose(node: sp.Basic, memo: dict):
-    found = memo.get(node)
-    if found is not None:
+#: the most terms all the finite sums and products of one evaluation may have together
+MAX_TERMS = 20000
+
+
+class _Evaluator:
+    """Encloses expressions at ``bits`` of working precision; symbols take their values in
+    ``point`` or, inside a sum or product, the index's current value. Every subtree is
+    enclosed once per value of the indices it depends on."""
+
+    def __init__(self, bits: int, point: dict | None = None,
+                 draw: Callable[[sp.Indexed], sp.Expr] | None = None) -> None:
+        self.point = point or {}
+        self.draw = draw
+        self.indices: dict[sp.Symbol, sp.Integer] = {}  # the running indices of sums
+        self.memo: dict = {}
+        self.depends: dict[sp.Basic, frozenset] = {}
+        self.ordered: dict[sp.Basic, tuple] = {}
+        self.terms = 0
+
+    def enclose_all(self, exprs) -> list:
+        return [_finite(self.enclose(expr))._mpi_ for expr in exprs]
+
+    # -- what a subtree depends on --------------------------------------------------------
+    def _dependencies(self, node: sp.Basic) -> frozenset:
+        """The symbols in ``node`` that a sum or product around it may bind."""
+        found = self.depends.get(node)
+        if found is None:
+            if node.is_Symbol:
+                found = frozenset((node,)) if node not in self.point else frozenset()
+            elif not node.args:
+                found = frozenset()
+            else:
+                found = frozenset().union(*(self._dependencies(a) for a in node.args
+                                            if isinstance(a, sp.Basic)))
+                if isinstance(node, (sp.Sum, sp.Product)):
+                    found -= frozenset(limit[0] for limit in node.limits)
+            self.depends[node] = found
         return found
-    iv = mpmath.iv
-    if node.is_Rational:
-        value = iv.mpf(int(node.p)) / int(node.q) if node.q != 1 else iv.mpf(int(node.p))
-    elif node.is_Float:
-        value = iv.mpf(mpmath.mpf(node._mpf_))
-    elif node is sp.pi:
-        value = +iv.pi
-    elif node is sp.E:
-        value = +iv.e
-    elif node.is_Add:
-        value = _fold(node.args, memo, lambda x, y: x + y)
-    elif node.is_Mul:
-        value = _fold(node.args, memo, lambda x, y: x * y)
-    elif node.is_Pow:
-        value = _power(node, memo)
-    elif isinstance(node, sp.exp):
-        value = iv.exp(_enclose(node.args[0], memo))
-    elif isinstance(node, sp.log) and len(node.args) == 1:
-        value = _logarithm(_enclose(node.args[0], memo))
-    elif isinstance(node, (sp.sin, sp.cos)):
-        value = (iv.sin if isinstance(node, sp.sin) else iv.cos)(_enclose(node.args[0], memo))
-    elif isinstance(node, sp.tanh):  # 1 - 2 / (exp(2x) + 1): x occurs once, so no widening
-        value = 1 - 2 / (iv.exp(2 * _enclose(node.args[0], memo)) + 1)
-    elif isinstance(node, sp.Abs):
-        value = _absolute(_enclose(node.args[0], memo))
-    elif isinstance(node, sp.floor):
-        value = _floor(_enclose(node.args[0], memo))
-    else:
+
+    def enclose(self, node: sp.Basic):
+        depends = self.ordered.get(node)
+        if depends is None:
+            depends = self.ordered[node] = tuple(sorted(self._dependencies(node), key=str))
+        key = (node, tuple(self.indices.get(s) for s in depends)) if depends else node
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = _finite(self._enclosed(node))
+        return found
+
+    # -- exact integers: bounds, indices, Kronecker deltas ----------------------------------
+    def exact(self, node: sp.Basic) -> sp.Rational:
+        """The exact rational value of a small expression of indices and point symbols."""
+        if node.is_Rational:
+            return node
+        value = node.xreplace(self.indices).xreplace(self.point)
+        if not value.is_Rational:
+            raise _Unsupported(f"{node} has no exact rational value here")
+        return value
+
+    def _summed(self, node, limits: tuple, combine: Callable, empty):
+        *inner, (index, lower, upper) = limits
+        low, high = self.exact(lower), self.exact(upper)
+        if not (low.is_Integer and high.is_Integer) or high < low - 1:
+            raise _Unsupported("a range of non-integers, or running backwards")
+        self.terms += int(high - low + 1)
+        if self.terms > MAX_TERMS:
+            raise _Unsupported("too many terms")
+        outer = self.indices.get(index)
+        total = empty
+        try:
+            for value in range(int(low), int(high) + 1):
+                self.indices[index] = sp.Integer(value)
+                term = self._summed(node, tuple(inner), combine, empty) if inner \
+                    else self.enclose(node.function)
+                total = combine(total, term)
+        finally:
+            if outer is None:
+                self.indices.pop(index, None)
+            else:
+                self.indices[index] = outer
+        return total
+
+    # -- one node -----------------------------------------------------------------------
+    def _enclosed(self, node: sp.Basic):
+        iv = mpmath.iv
+        if node.is_Rational:
+            return iv.mpf(int(node.p)) / int(node.q) if node.q != 1 else iv.mpf(int(node.p))
+        if node.is_Float:
+            return iv.mpf(mpmath.mpf(node._mpf_))
+        if node is sp.pi:
+            return +iv.pi
+        if node is sp.E:
+            return +iv.e
+        if node.is_Symbol:
+            if node in self.indices:
+                return iv.mpf(int(self.indices[node]))
+            if node in self.point:
+                return self.enclose(self.point[node])
+            raise _Unsupported(f"no value for {node}")
+        if node.is_Add:
+            return self._fold(node.args, lambda x, y: x + y)
+        if node.is_Mul:
+            return self._fold(node.args, lambda x, y: x * y)
+        if node.is_Pow:
+            return self._power(node)
+        if isinstance(node, sp.exp):
+            return iv.exp(self.enclose(node.args[0]))
+        if isinstance(node, sp.log) and len(node.args) == 1:
+            return _logarithm(self.enclose(node.args[0]))
+        if isinstance(node, (sp.sin, sp.cos)):
+            return (iv.sin if isinstance(node, sp.sin) else iv.cos)(self.enclose(node.args[0]))
+        if isinstance(node, sp.tanh):  # 1 - 2 / (exp(2x) + 1): x occurs once, so no widening
+            return 1 - 2 / (iv.exp(2 * self.enclose(node.args[0])) + 1)
+        if isinstance(node, sp.Abs):
+            return _absolute(self.enclose(node.args[0]))
+        if isinstance(node, sp.floor):
+            return _floor(self.enclose(node.args[0]))
+        if isinstance(node, sp.KroneckerDelta):
+            i, j = (self.exact(arg) for arg in node.args[:2])
+            return iv.mpf(int(i == j))
+        if isinstance(node, sp.Sum):
+            return self._summed(node, node.limits, lambda x, y: x + y, iv.mpf(0))
+        if isinstance(node, sp.Product):
+            return self._summed(node, node.limits, lambda x, y: x * y, iv.mpf(1))
+        if isinstance(node, sp.Indexed):
+            item = node.base[tuple(self.exact(i) for i in node.indices)]
+            if item not in self.point:
+                if self.draw is None:
+                    raise _Unsupported(f"no value for {item}")
+                self.point[item] = self.draw(item)
+            return self.enclose(self.point[item])
+        if isinstance(node, Expectation):
+            return self.enclose(node.unfold())
         raise _Unsupported(type(node).__name__)
-    memo[node] = _finite(value)
-    return value
 
+    def _fold(self, args: tuple, combine: Callable):
+        total = self.enclose(args[0])
+        for arg in args[1:]:
+            total = combine(total, self.enclose(arg))
+        return total
 
-def _fold(args: tuple, memo: dict, combine: Callable):
-    total = _enclose(args[0], memo)
-    for arg in args[1:]:
-        total = combine(total, _enclose(arg, memo))
-    return total
-
-
-def _power(node: sp.Pow, memo: dict):
-    iv = mpmath.iv
-    base, exponent = node.args
-    if base is sp.E:
-        return iv.exp(_enclose(exponent, memo))
-    enclosed = _enclose(base, memo)
-    if exponent.is_Integer:
-        low, high = enclosed._mpi_
-        if exponent < 0 and not (libmp.mpf_gt(low, libmp.fzero) or libmp.mpf_lt(high, libmp.fzero)):
-            raise _Unsupported("a negative power of an interval around 0")
-        return enclosed ** int(exponent)
-    if not libmp.mpf_gt(enclosed._mpi_[0], libmp.fzero):  # a real power of a number that may be <= 0
-        raise _Unsupported("a non-integer power of an interval reaching 0 or below")
-    if exponent == sp.S.Half:
-        return iv.sqrt(enclosed)
-    return iv.exp(_enclose(exponent, memo) * _logarithm(enclosed))
+    def _power(self, node: sp.Pow):
+        iv = mpmath.iv
+        base, exponent = node.args
+        if base is sp.E:
+            return iv.exp(self.enclose(exponent))
+        enclosed = self.enclose(base)
+        if not exponent.is_number and self._dependencies(exponent) <= set(self.indices):
+            exponent = self.exact(exponent)  # gamma**k inside a sum over k
+        if exponent.is_Integer:
+            low, high = enclosed._mpi_
+            if exponent < 0 and not (libmp.mpf_gt(low, libmp.fzero)
+                                     or libmp.mpf_lt(high, libmp.fzero)):
+                raise _Unsupported("a negative power of an interval around 0")
+            return enclosed ** int(exponent)
+        if not libmp.mpf_gt(enclosed._mpi_[0], libmp.fzero):
+            raise _Unsupported("a non-integer power of an interval reaching 0 or below")
+        if exponent == sp.S.Half:
+            return iv.sqrt(enclosed)
+        return iv.exp(self.enclose(exponent) * _logarithm(enclosed))
 
 
 def _logarithm(value):

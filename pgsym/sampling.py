@@ -28,7 +28,7 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import differentiates_under_limit, has_undefined_value, rename_bound
-from pgsym._intervals import compare_enclosed
+from pgsym._intervals import agree_at_point, compare_enclosed
 from pgsym._sums import write_out
 
 #: the working precision, in digits, up to which a difference is told from zero
@@ -140,11 +140,28 @@ _CHECKED_FACTS = ("integer", "rational", "real", "extended_real", "positive", "n
 
 
 def respects(symbol: sp.Basic, value: sp.Expr) -> bool:
-    for fact in _CHECKED_FACTS:
-        wanted = getattr(symbol, f"is_{fact}")
+    for fact, wanted in _facts(symbol).items():
         if wanted is not None and getattr(value, f"is_{fact}") is not wanted:
             return False
     return True
+
+
+def _facts(symbol: sp.Basic) -> dict[str, bool | None]:
+    """What SymPy's assumptions say of ``symbol``, fact by fact. A symbol's and an indexed
+    variable's facts follow from the assumptions they were made with alone (an ``Indexed``
+    takes its base's), so those are worked out once per set of assumptions: the sampler
+    draws values for thousands of ``theta[i, j]``."""
+    if not isinstance(symbol, (sp.Symbol, sp.Indexed)):
+        return {fact: getattr(symbol, f"is_{fact}") for fact in _CHECKED_FACTS}
+    key = (type(symbol), tuple(sorted(symbol.assumptions0.items())))
+    found = _FACTS.get(key)
+    if found is None:
+        found = _FACTS[key] = {fact: getattr(symbol, f"is_{fact}") for fact in _CHECKED_FACTS}
+    return found
+
+
+#: the facts of symbols and indexed variables, by their kind and assumptions
+_FACTS: dict[tuple, dict[str, bool | None]] = {}
 
 
 #: the powers of ten that wide samples range over: small magnitudes catch terms that only
@@ -164,20 +181,21 @@ def _magnitude(rng: random.Random, wide: bool) -> sp.Rational:
 
 
 def _candidate(symbol: sp.Basic, rng: random.Random, small: bool) -> sp.Expr:
-    sign = -1 if symbol.is_negative or symbol.is_nonpositive else \
-        1 if symbol.is_positive or symbol.is_nonnegative else rng.choice((-1, 1))
-    if symbol.is_integer:
+    facts = _facts(symbol)
+    sign = -1 if facts["negative"] or facts["nonpositive"] else \
+        1 if facts["positive"] or facts["nonnegative"] else rng.choice((-1, 1))
+    if facts["integer"]:
         if small:  # a sum's bound: the sum is written out at the point
             return sp.Integer(rng.randint(-3, 5))
         if rng.random() < 0.5:
             return sp.Integer(rng.randint(-4, 12))
         return sp.Integer(sign * rng.randint(13, WIDE_INTEGERS))
     wide = not small and rng.random() < 0.5
-    if symbol.is_rational:
+    if facts["rational"]:
         return sign * sp.Rational(rng.randint(1, 10**6), rng.randint(2, 10**6))
-    if symbol.is_real or symbol.is_extended_real:
+    if facts["real"] or facts["extended_real"]:
         return sign * _magnitude(rng, wide)
-    if symbol.is_imaginary:
+    if facts["imaginary"]:
         return sp.I * sign * _magnitude(rng, wide)
     real = rng.choice((-1, 1)) * _magnitude(rng, wide)
     imaginary = rng.choice((-1, 1)) * _magnitude(rng, not small and rng.random() < 0.5)
@@ -459,13 +477,19 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
     Indexed objects that the written-out sums reach (``theta[2]``) get random values too;
     ``point`` is extended with them.
     """
+    if agree_at_point(*(_instantiated(side, instantiation, frozenset(point)) for side in (a, b)),
+                      point, lambda item: random_value(item, rng), max_digits):
+        # shown by one rigorous evaluation of each side as written; anything else (a
+        # difference, a side without a value, what intervals cannot enclose) is looked at
+        # below, where a counterexample gets the values it shows
+        return Comparison("agree")
     before = concrete(a, instantiation, point)
     after = concrete(b, instantiation, point)
     indexed = {i for side in (before, after) for i in side.atoms(sp.Indexed)
-               if all(j.is_Integer for j in i.indices)} - set(point)
-    for item in sorted(indexed, key=sp.default_sort_key):
+               if all(j.is_Integer for j in i.indices)}
+    for item in sorted(indexed - set(point), key=sp.default_sort_key):
         point[item] = random_value(item, rng)
-    if indexed:
+    if indexed:  # (some may have values already, drawn by agree_at_point)
         before, after = before.xreplace(point), after.xreplace(point)
     if before.has(sp.MatrixExpr) or after.has(sp.MatrixExpr):
         before, after = before.doit(), after.doit()
@@ -515,7 +539,6 @@ QUADRATURE_TOLERANCE = sp.Float("1e-12")
 
 
 def _compare_by_quadrature(before: sp.Expr, after: sp.Expr) -> Comparison:
-    differ = []
     for digits in (20, 30):  # a difference must show at both precisions to count
         try:
             x, y = numeric_value(before, digits), numeric_value(after, digits)
@@ -524,8 +547,10 @@ def _compare_by_quadrature(before: sp.Expr, after: sp.Expr) -> Comparison:
         missing = _sides(x, y)
         if missing is not None:
             return missing
-        differ.append(abs(x - y) > QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)))
-    return Comparison("differ" if all(differ) else "agree", before, after, quadrature=True)
+        if not abs(x - y) > QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)):
+            # (so they do not differ at both: the second precision cannot change that)
+            return Comparison("agree", before, after, quadrature=True)
+    return Comparison("differ", before, after, quadrature=True)
 
 
 def _mpmath_number(value: sp.Expr, digits: int):
