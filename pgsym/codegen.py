@@ -576,9 +576,19 @@ class _JaxKernelPrinter(_KernelPrinting, JaxPrinter):
 
 @functools.cache
 def _torch_printer() -> type:
-    """The PyTorch printer: SymPy's, whose module imports torch where it is installed, so it
-    is made on first use (``import pgsym.codegen`` never imports torch)."""
-    from sympy.printing.pytorch import TorchPrinter
+    """The PyTorch printer: SymPy's, made on first use. Its module imports torch where it is
+    installed, only to record torch's version, which changes nothing it prints; torch takes
+    over a second to import, so it is kept out (``pgsym build`` prints the torch kernels
+    without torch, as it prints the JAX ones without JAX)."""
+    import sys
+    if "sympy.printing.pytorch" in sys.modules or "torch" in sys.modules:
+        from sympy.printing.pytorch import TorchPrinter
+    else:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # import torch: ImportError
+        try:
+            from sympy.printing.pytorch import TorchPrinter
+        finally:
+            del sys.modules["torch"]
 
     class _TorchKernelPrinter(_KernelPrinting, TorchPrinter):
         """SymPy's PyTorch printer, for ``pgsym.gradients.torch``. torch's functions take
