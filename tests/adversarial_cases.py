@@ -1513,3 +1513,15 @@ WRONG_SOURCES += [
          "the term is 1/k whatever h is: the sum is the harmonic series, H - H is undefined, "
          "and 'H converges' is an assumption nothing satisfies"),
 ]
+
+
+#: (eighth review) a narrow Gaussian at 3/10 that one tanh-sinh quadrature over [0, 1] misses
+#: (7e-58, with an error estimate of 7e-58), and its exact value
+SPIKE_INTEGRAL = sp.Integral(sp.exp(-10**6 * (r - sp.Rational(3, 10))**2), (r, 0, 1))
+SPIKE_VALUE = sp.sqrt(sp.pi) / 2000 * (sp.erf(700) + sp.erf(300))
+
+WRONG_SOURCES += [
+    _case("narrow-spike-integral-doubled", SPIKE_INTEGRAL, 2 * SPIKE_VALUE,
+          "the integral is sqrt(pi)/1000 (erf(700) + erf(300))/2, half the right side",
+          time_limit=10),
+]

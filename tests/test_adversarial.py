@@ -157,7 +157,11 @@ _p_pos = sp.Function("p", positive=True)
                         start=sp.Add(_H, -_H, evaluate=False),
                         definitions={_H: sp.Sum(_p_pos(_k_pos) / _k_pos**2, (_k_pos, 1, sp.oo))})
      .step(sp.S.Zero, rule="algebra"), "PROVED_ASSUMING"),
-], ids=["untrusted-identical", "untrusted-doubled", "divisor-roots-outside", "assumed-convergence"])
+    # one quadrature over [0, 1] misses the spike: its "difference" was a false counterexample
+    (lambda: Derivation("narrow spike", start=cases.SPIKE_INTEGRAL)
+     .step(cases.SPIKE_VALUE, rule="algebra"), "PROVED"),
+], ids=["untrusted-identical", "untrusted-doubled", "divisor-roots-outside", "assumed-convergence",
+        "narrow-spike-integral"])
 def test_true_steps_the_eighth_review_fixes_must_not_cost(build, wanted):
     summary = _summary(verify_isolated(build, time_limit=10), "true step")
     assert summary.ok and summary.kind == wanted, summary
