@@ -121,8 +121,16 @@ def _gaussian_tails(function: sp.Expr, variable: sp.Symbol) -> bool:
     >>> x, s = sp.Symbol("x", real=True), sp.Symbol("s", positive=True)
     >>> _gaussian_tails((1 + x**4) * sp.exp(x - x**2 / s), x), _gaussian_tails(sp.exp(x), x)
     (True, False)
+
+    The terms are read first off the top-level expansion, then, where that fails (a square
+    of a sum of Gaussians, as a squared score times a density is), off the full one.
     """
-    for term in sp.Add.make_args(sp.expand(function, deep=False, power_exp=True)):
+    return any(_gaussian_terms(sp.expand(function, deep=deep, power_exp=True), variable)
+               for deep in (False, True))
+
+
+def _gaussian_terms(expanded: sp.Expr, variable: sp.Symbol) -> bool:
+    for term in sp.Add.make_args(expanded):
         exponent = sp.S.Zero
         for factor in sp.Mul.make_args(term):
             if isinstance(factor, sp.exp):
