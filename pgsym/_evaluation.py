@@ -344,18 +344,21 @@ def _cut(a, b, pieces: int) -> list:
     return cuts[::-1] if reversed_ else cuts
 
 
-def confirmed_difference(before: sp.Expr, after: sp.Expr) -> bool:
-    """Whether the sides, which one quadrature per integral found different, still differ
-    (beyond :data:`QUADRATURE_TOLERANCE`) with every integral evaluated over each number of
-    pieces of :data:`CHECK_PIECES`; ``False`` where that cannot be evaluated."""
+def confirmed_difference(before: sp.Expr, after: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """The values of the sides, which one quadrature per integral found different, where
+    they still differ (beyond :data:`QUADRATURE_TOLERANCE`) with every integral evaluated
+    over each number of pieces of :data:`CHECK_PIECES` (the values over the most pieces);
+    ``None`` where they do not, or that cannot be evaluated."""
+    values = None
     for pieces in CHECK_PIECES:
         try:
             x, y = careful_value(before, 20, pieces), careful_value(after, 20, pieces)
         except (ArithmeticError, TypeError, ValueError):
-            return False
+            return None
         if not (x.is_number and y.is_number) or has_undefined_value(x) \
                 or has_undefined_value(y):
-            return False
+            return None
         if abs(x - y) <= QUADRATURE_TOLERANCE * max(sp.S.One, abs(x), abs(y)):
-            return False
-    return True
+            return None
+        values = (x, y)
+    return values

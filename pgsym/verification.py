@@ -1200,10 +1200,15 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
                                                      FAMILIES, MAX_DIGITS, difference))
     if isinstance(sampled, Verdict):
         return sampled
-    if difference is not None and not difference.atoms(sp.Dummy) \
-            and not (untrusted_functions(a) or untrusted_functions(b)
-                     or untrusted_functions(difference)) and difference.is_zero is False:
+    if difference is not None and not difference.atoms(sp.Dummy) and difference.is_zero is False:
         # (a difference of opaque stand-ins for unevaluated objects says nothing)
+        untrusted = untrusted_functions(a) | untrusted_functions(b) | \
+            untrusted_functions(difference)
+        if untrusted:  # (atan(n) is "never zero" to SymPy): no refutation, and no pass either
+            return Verdict(VerdictKind.UNKNOWN, "symbolic",
+                           f"the difference of the two sides simplifies to {difference}, which "
+                           f"SymPy's assumptions say is never zero; they are not trusted for "
+                           f"{', '.join(sorted(c.__name__ for c in untrusted))}")
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the difference of the two sides simplifies to {difference}, which "
                        f"SymPy's assumptions show is never zero")
@@ -1459,13 +1464,15 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                 counts["attempted"] += 1
                 found = _compare_within_limit(a, b, instantiation, point, rng, digits, settings,
                                               budget)
-                if found.outcome == "differ" and found.quadrature and not _within_point(
-                        lambda: confirmed_difference(found.before, found.after), settings,
-                        budget, False):
+                if found.outcome == "differ" and found.quadrature:
                     # one quadrature per integral can miss a narrow peak (with a tiny error
                     # estimate): a difference it finds counts only when quadrature over many
-                    # pieces of the interval finds it too
-                    found = Comparison("unevaluable", found.before, found.after)
+                    # pieces of the interval finds it too (and those values are shown)
+                    confirmed = _within_point(lambda: confirmed_difference(
+                        found.before, found.after), settings, budget, None)
+                    found = Comparison("unevaluable", found.before, found.after) \
+                        if confirmed is None else Comparison("differ", *confirmed,
+                                                             quadrature=True)
                 if found.outcome == "unevaluable" and difference is not None:
                     simplified = _compare_within_limit(difference, sp.S.Zero, instantiation,
                                                        point, rng, digits, settings, budget)
