@@ -15,8 +15,10 @@ action dimensions (Gaussian), float64:
 - NumPy: ``benchmarks/handwritten.py`` (the textbook formulas, no input checks).
 - torch: ``torch.func`` vmap of grad of the same log-probability for per-sample scores, one
   backward pass for the REINFORCE gradient (the estimate only), plain tensor code for the
-  log-probabilities; float64, ``torch.set_num_threads(2)``. Optional (``pip install
-  torch==2.13.0``, the CPU build); "n/a" without it.
+  log-probabilities; float64, one thread (``torch.set_num_threads(1)``, like NumPy: with two,
+  on a machine whose cores other jobs share, a call took anywhere from 0.01 to 23 ms as
+  torch's OpenMP threads waited for each other). Optional (``pip install torch==2.13.0``, the
+  CPU build); "n/a" without it.
 - JAX: ``jax.jit`` of ``jax.vmap(jax.grad(...))`` of the same log-probability (of the plain
   expression for log-probabilities), float64 (``jax_enable_x64``), CPU, compiled before
   timing, ``block_until_ready``. Optional (``pip install jax jaxlib``).
@@ -126,7 +128,7 @@ def _torch_cases(x: Inputs) -> dict[str, Callable[[], object]]:
         from torch.func import grad, vmap
     except ImportError:
         return {}
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     theta, features = torch.tensor(x.theta), torch.tensor(x.features)
     actions, returns = torch.tensor(x.actions), torch.tensor(x.returns)
     table, states = torch.tensor(x.table), torch.tensor(x.states)
@@ -264,7 +266,7 @@ def run(repeat: int = 5, sizes=SIZES, functions=FUNCTIONS) -> list[dict]:
 
 
 def _ms(seconds: Optional[float]) -> str:
-    return f"{seconds * 1e3:9.3f}" if seconds is not None else " " * 9
+    return f"{seconds * 1e3:9.4f}" if seconds is not None else " " * 9
 
 
 def _times(numerator: float, denominator: Optional[float]) -> str:

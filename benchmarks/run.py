@@ -1,5 +1,5 @@
 """Benchmarks, run with one command from the repository root:
-``python -m benchmarks.run [--repeat N] [--only verify|gradients]``.
+``python -m benchmarks.run [--repeat N] [--only verify|gradients] [--sizes N ...]``.
 
 verify: each timing is the median of N cold starts (a fresh interpreter each time),
 printed next to a baseline measured in the same run on the same machine: starting Python

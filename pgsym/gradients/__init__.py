@@ -391,7 +391,8 @@ def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
 
 
 def gaussian_score(weights, log_std, features, actions, *,
-                   out: Optional[tuple[np.ndarray, np.ndarray]] = None) -> tuple[np.ndarray, np.ndarray]:
+                   out: Optional[tuple[np.ndarray, np.ndarray]] = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(grad_weights log N (N, d, k), grad_log_std log N (N, k)).
 
     ``out``, if given, is a pair of arrays of those shapes and the result's dtype that
