@@ -15,6 +15,7 @@ of one sign.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from pgsym._trees import range_assumptions, replace_unevaluated, untrusted_functions
 
@@ -38,7 +39,7 @@ def sign_of(expr: sp.Expr) -> str | None:
 
 
 def _sign(expr: sp.Expr) -> str | None:
-    by_assumptions = _assumed(expr)
+    by_assumptions = _assumed(expr) if _finite_atoms(expr) else _extended_atom(expr)
     if by_assumptions in (POSITIVE, NEGATIVE, ZERO):
         return by_assumptions
     found = _composed(expr)
@@ -47,6 +48,31 @@ def _sign(expr: sp.Expr) -> str | None:
     if by_assumptions is None or found in (POSITIVE, NEGATIVE, ZERO):
         return found
     return by_assumptions
+
+
+def _finite_atoms(expr: sp.Expr) -> bool:
+    """Whether every symbol and function value in ``expr`` is finite or not known real.
+
+    SymPy reads an extended real symbol (which may be +-oo) as finite in places: it says
+    ``exp(-e) > 0`` for ``e`` extended positive, and ``exp(-oo) = 0``. Its sign of a
+    compound expression holding one is therefore not taken."""
+    atoms = expr.free_symbols | expr.atoms(AppliedUndef)
+    return not any(atom.is_finite is not True and atom.is_extended_real for atom in atoms)
+
+
+def _extended_atom(expr: sp.Expr) -> str | None:
+    """The sign of a symbol or function value that may be infinite (positive: ``> 0``, or
+    ``+oo``); ``None`` for anything compound."""
+    if not isinstance(expr, (sp.Symbol, AppliedUndef)):
+        return None
+    if expr.is_zero:
+        return ZERO
+    for fact, sign in (("extended_positive", POSITIVE), ("extended_negative", NEGATIVE),
+                       ("extended_nonnegative", NONNEGATIVE),
+                       ("extended_nonpositive", NONPOSITIVE)):
+        if getattr(expr, f"is_{fact}"):
+            return sign
+    return None
 
 
 def _assumed(expr: sp.Expr) -> str | None:
@@ -67,11 +93,14 @@ def _composed(expr: sp.Expr) -> str | None:
     if isinstance(expr, sp.Add):
         return _sum_sign([_sign(term) for term in expr.args])
     if isinstance(expr, sp.Mul):
-        return _product_sign([_sign(factor) for factor in expr.args])
+        return _product_sign([_sign(factor) for factor in expr.args],
+                             [factor.is_finite is True for factor in expr.args])
     if isinstance(expr, sp.Pow):
         return _power_sign(expr)
-    if isinstance(expr, sp.exp) and expr.args[0].is_extended_real:
+    if isinstance(expr, sp.exp) and expr.args[0].is_real:
         return POSITIVE
+    if isinstance(expr, sp.exp) and expr.args[0].is_extended_real:
+        return NONNEGATIVE  # exp(-oo) = 0
     if isinstance(expr, sp.Abs):
         return NONNEGATIVE
     if isinstance(expr, (sp.Sum, sp.Integral)) and len(expr.limits) == 1 \
@@ -92,9 +121,10 @@ def _sum_sign(signs: list[str | None]) -> str | None:
     return None
 
 
-def _product_sign(signs: list[str | None]) -> str | None:
-    if ZERO in signs:
-        return ZERO
+def _product_sign(signs: list[str | None], finite: list[bool]) -> str | None:
+    if ZERO in signs:  # 0 * oo is undefined
+        others = [f for s, f in zip(signs, finite) if s != ZERO]
+        return ZERO if all(others) else None
     if None in signs:
         return None
     negative = sum(s in (NEGATIVE, NONPOSITIVE) for s in signs) % 2 == 1
@@ -105,17 +135,26 @@ def _product_sign(signs: list[str | None]) -> str | None:
 
 
 def _power_sign(power: sp.Pow) -> str | None:
+    """A sign shown here may hold where the base is infinite (positive, negative: ``+-oo``
+    too), so a negative exponent needs a finite base (``oo**-2 = 0``); an exponent that may
+    be infinite shows only ``>= 0`` (``2**-oo = 0``)."""
     base, exponent = power.args
     base_sign = _sign(base)
+    reciprocal_nonzero = exponent.is_nonnegative or base.is_finite
     if exponent.is_integer and exponent.is_even and base.is_extended_real:
-        if base_sign in (POSITIVE, NEGATIVE) or base.is_nonzero:
+        if base.is_nonzero:
             return POSITIVE
+        if base_sign in (POSITIVE, NEGATIVE):
+            return POSITIVE if reciprocal_nonzero else NONNEGATIVE
         return NONNEGATIVE if exponent.is_nonnegative else None  # 1/0 is undefined
-    if base_sign == POSITIVE and exponent.is_extended_real:
+    if base_sign == POSITIVE and exponent.is_real and reciprocal_nonzero:
         return POSITIVE
+    if base_sign == POSITIVE and exponent.is_extended_real:
+        return NONNEGATIVE
     if base_sign == NONNEGATIVE and exponent.is_positive:
         return NONNEGATIVE
-    if base_sign == NEGATIVE and exponent.is_integer and exponent.is_odd:
+    if base_sign == NEGATIVE and exponent.is_integer and exponent.is_odd \
+            and reciprocal_nonzero:
         return NEGATIVE
     return None
 

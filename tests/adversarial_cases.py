@@ -46,6 +46,8 @@ g = sp.Function("g")
 p = sp.Function("p", positive=True)
 A, B, C = sp.symbols("A B C", commutative=False)
 MA, MB, MC = (sp.MatrixSymbol(name, 2, 2) for name in ("MA", "MB", "MC"))
+_e_ext = sp.Symbol("e", extended_real=True)  # may be -oo or oo
+_ep_ext = sp.Symbol("ep", extended_positive=True)  # may be oo
 
 #: verdict kinds that count as a pass without any opt-in
 PROVED_KINDS = frozenset({"PROVED", "PROVED_ASSUMING"})
@@ -216,8 +218,10 @@ def claim(name: str, before: sp.Expr, after: sp.Expr, rule="algebra", **step) ->
     return lambda: Derivation(name, start=before).step(after, rule=rule, **step)
 
 
-def _case(id: str, before, after, why: str, **options) -> Case:
-    return Case(id, claim(id, before, after), why, **options)
+def _case(id: str, before, after, why: str, relation: str = "=", **options) -> Case:
+    if relation == "=":
+        return Case(id, claim(id, before, after), why, **options)
+    return Case(id, claim(id, before, after, relation=relation), why, **options)
 
 
 # 1. numeric evidence is not proof: TRUE identities that SymPy cannot prove --------------------
@@ -663,6 +667,18 @@ WRONG_SOURCES = [
     _case("derivative-of-piecewise-at-its-jump",
           sp.Subs(sp.Derivative(sp.Piecewise((r, r > 0), (0, True)), r), r, 0), sp.S.Zero,
           "max(r, 0) as a Piecewise has no derivative at 0"),
+    # second hostile review of the verifier (G2): an extended real symbol may be +-oo
+    _case("exp-of-an-extended-real-is-positive",
+          sp.exp(_e_ext), sp.exp(_e_ext) + sp.Integer(2)**_e_ext,
+          "at e = -oo both sides are 0, so '<' fails", relation="<", sampling_misses=True),
+    _case("exp-of-minus-an-extended-positive-is-positive",
+          sp.exp(-2 * _ep_ext), sp.exp(-2 * _ep_ext) + sp.exp(-_ep_ext),
+          "at ep = oo both sides are 0 (SymPy itself says exp(-ep) > 0)", relation="<",
+          sampling_misses=True),
+    _case("extended-positive-to-a-negative-power-is-positive",
+          _ep_ext**-2, _ep_ext**-2 + _ep_ext**-4, "at ep = oo both powers are 0",
+          relation="<",
+          sampling_misses=True),
 ]
 
 #: claims about Sum(k, (k, 5, 1)); "empty" holds if empty sums are 0, "karr" under SymPy's

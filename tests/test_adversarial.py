@@ -167,6 +167,25 @@ def test_true_steps_the_eighth_review_fixes_must_not_cost(build, wanted):
     assert summary.ok and summary.kind == wanted, summary
 
 
+# what the second hostile review's fixes (G2) must not cost: the same claims over finite symbols
+_PROVED_BY_SIGNS_G2 = [
+    (lambda: Derivation("exp of a real is positive", start=sp.exp(r))
+     .step(sp.exp(r) + sp.Integer(2)**r, rule="algebra", relation="<"), "PROVED"),
+    (lambda: Derivation("exp of minus a positive is positive", start=sp.exp(-2 * x))
+     .step(sp.exp(-2 * x) + sp.exp(-x), rule="algebra", relation="<"), "PROVED"),
+    (lambda: Derivation("exp of an extended real is nonnegative", start=sp.exp(cases._e_ext))
+     .step(sp.exp(cases._e_ext) + sp.Integer(2)**cases._e_ext, rule="algebra",
+           relation="<="), "PROVED"),
+]
+_G2_IDS = ["exp-real-positive", "exp-minus-positive", "exp-extended-nonnegative"]
+
+
+@pytest.mark.parametrize("build, wanted", _PROVED_BY_SIGNS_G2, ids=_G2_IDS)
+def test_true_steps_the_second_hostile_review_fixes_must_not_cost(build, wanted):
+    summary = _summary(verify_isolated(build, time_limit=10), "true step")
+    assert summary.ok and summary.kind == wanted, summary
+
+
 def _both_claims(first: str, second: str) -> tuple:
     reports = []
     for key in (first, second):
