@@ -442,13 +442,16 @@ class _Describer:
                 self(cases))
 
     def lemma(self, lemma) -> tuple:
-        """What a step citing ``lemma`` reads of it: its statement (the lemma's own checks
-        are in its status)."""
+        """What a step citing ``lemma`` reads of it: its statement, and what its instances
+        must keep (the functions and fixed symbols of the equations taken as given that it
+        rests on, however deep: tightening such an equation's ``variables=`` changes which
+        instances are allowed); the lemma's own checks are in its status."""
+        pinned = self(verification._pinned(lemma))
         if isinstance(lemma, Equation):
             return ("equation", self(lemma.name), self(lemma.lhs), self(lemma.rhs),
-                    self(lemma.variables))
+                    self(lemma.variables), pinned)
         return ("lemma", self(lemma.name), self(lemma.start), self(lemma.result),
-                self(lemma.definitions), self(lemma.ranges))
+                self(lemma.definitions), self(lemma.ranges), pinned)
 
     def status(self, status) -> tuple:
         """Whether a cited lemma passed, and what it proves a step by (its check is a

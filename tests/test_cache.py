@@ -13,6 +13,8 @@ import textwrap
 import pytest
 import sympy as sp
 
+import pgsym
+
 from pgsym import Derivation, Distribution, Rule, RuleCheck, Settings, verify_many
 from pgsym import cache as cache_module
 from pgsym import verification
@@ -286,6 +288,29 @@ def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     third = StepCache(tmp_path)
     [report] = verify_many([cites_wrong], cache=third)
     assert not report.ok and third.hits == 0
+
+
+def test_the_key_reads_what_a_cited_lemmas_equations_fix(tmp_path):
+    # second hostile review (F4): tightening variables= of the equation a lemma rests on
+    # (c fixed: only f = c itself) must not answer with the verdict stored while c was free
+    t, c = sp.symbols("t c", real=True)
+    f = sp.Function("f", real=True)
+
+    def cites(variables):
+        given = pgsym.Equation("E", f(t), c, variables=variables)
+        lemma = Derivation("L", start=f(t)).step(c, rule=given)
+        return Derivation("main", start=f(t)).step(sp.Integer(7), rule=lemma,
+                                                   using={c: sp.Integer(7)})
+
+    settings = Settings(time_limit=20)
+    assert not verify_many([cites((t,))], settings)[0].ok
+    assert verify_many([cites((t, c))], settings, cache=StepCache(tmp_path))[0].ok
+    again = StepCache(tmp_path)
+    [report] = verify_many([cites((t,))], settings, cache=again)
+    assert not report.ok and report.steps[0].verdict.kind is not VerdictKind.PROVED_ASSUMING
+    # the same lemma again is still answered from the cache
+    same = StepCache(tmp_path)
+    assert verify_many([cites((t, c))], settings, cache=same)[0].ok and same.hits >= 1
 
 
 def test_the_key_is_the_same_in_another_process(tmp_path):
