@@ -311,3 +311,35 @@ def test_using_may_not_bring_in_a_derivative_by_a_fixed_symbol():
     d.step(sp.Derivative(c, c, evaluate=False), rule=lemma,
            using={g: sp.Lambda(u, sp.Derivative(u, c))})
     assert not d.verify().ok
+
+
+# -- the second hostile review of the verifier (G2, F3): a derivative by a function's value
+def _bellman_under_a_derivative():
+    gamma = sp.Symbol("gamma", positive=True)
+    V, r, w = (sp.Function(name, real=True) for name in ("V", "r", "w"))
+    bellman = Equation("Bellman equation", V(_s), r(_s) + gamma * V(_s + 1), variables=(_s,))
+    return gamma, V, r, w, bellman
+
+
+def test_a_given_equation_is_not_substituted_under_a_derivative_by_a_value_of_its_function():
+    gamma, V, r, _, bellman = _bellman_under_a_derivative()
+    # d/dr(0) varies the function r, which the equation ties to V: under the equation the
+    # start is 1, while pgsym reads it (V, r independent) as 0
+    d = Derivation("d/dr(0) through the Bellman equation", start=sp.Derivative(V(0), r(0)))
+    d.step(sp.Derivative(r(0) + gamma * V(1), r(0)), rule=bellman)
+    report = d.verify()
+    assert not report.ok and report.steps[0].justification.status is Justification.MISMATCH
+    lemma = Derivation("one Bellman step", start=V(_s)).step(r(_s) + gamma * V(_s + 1),
+                                                              rule=bellman)
+    d = Derivation("d/dV(1) through a lemma resting on it", start=sp.Derivative(V(0), V(1)))
+    d.step(sp.Derivative(r(0) + gamma * V(1), V(1)), rule=lemma)
+    report = d.verify()
+    assert not report.ok and report.steps[0].justification.status is Justification.MISMATCH
+
+
+def test_a_given_equation_is_substituted_under_a_derivative_by_a_value_of_another_function():
+    gamma, V, r, w, bellman = _bellman_under_a_derivative()
+    d = Derivation("d/dw(0), w not in the equation", start=sp.Derivative(V(0), w(0)))
+    d.step(sp.Derivative(r(0) + gamma * V(1), w(0)), rule=bellman)
+    report = d.verify()
+    assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING

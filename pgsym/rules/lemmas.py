@@ -330,9 +330,10 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
 
 
 def _touches(varied: frozenset, pinned: frozenset, context: RuleContext | None) -> bool:
-    """Whether varying ``varied`` may change something ``pinned``: the same symbol, through
-    the citing derivation's definitions (d/dy with y := c varies c), or an entry of the same
-    indexed object (d/d theta[j] varies theta[0])."""
+    """Whether varying ``varied`` may change something ``pinned``: the same symbol or
+    function (d/dr(0) varies the function r), through the citing derivation's definitions
+    (d/dy with y := c varies c), or an entry of the same indexed object (d/d theta[j]
+    varies theta[0])."""
     if not varied or not pinned:
         return False
     unfold = context.unfold if context is not None else (lambda e: e)
@@ -341,13 +342,14 @@ def _touches(varied: frozenset, pinned: frozenset, context: RuleContext | None) 
         out = set(items)
         for item in items:
             if isinstance(item, sp.Basic):
-                out |= sp.sympify(unfold(item)).free_symbols
+                unfolded = sp.sympify(unfold(item))
+                out |= unfolded.free_symbols | {a.func for a in unfolded.atoms(AppliedUndef)}
         for item in list(out):
             if isinstance(item, sp.Indexed):
                 out.add(item.base.label)
         return out
 
-    return bool(reach(varied) & reach(frozenset(p for p in pinned if isinstance(p, sp.Basic))))
+    return bool(reach(varied) & reach(pinned))
 
 
 def _varied_around(expr: sp.Basic, varied: frozenset,
@@ -360,14 +362,20 @@ def _varied_around(expr: sp.Basic, varied: frozenset,
         return found
     inside = varied
     if isinstance(expr, sp.Derivative):
-        inside = varied | {v for v in expr.variables if isinstance(v, (sp.Symbol, sp.Indexed))}
+        inside = varied | _varies(expr.variables)
     elif isinstance(expr, sp.Subs):
-        inside = varied | set(expr.variables)
+        inside = varied | _varies(expr.variables)
     elif isinstance(expr, sp.Limit):
-        inside = varied | {expr.args[1]}
+        inside = varied | _varies((expr.args[1],))
     for arg in expr.args:
         _varied_around(arg, inside, found)
     return found
+
+
+def _varies(variables) -> frozenset:
+    """What varying ``variables`` varies: each itself and, for a function's value (d/dr(0)),
+    the function (its other values may be tied to this one by an equation)."""
+    return frozenset(variables) | {v.func for v in variables if isinstance(v, AppliedUndef)}
 
 
 def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.Expr,
