@@ -140,7 +140,60 @@ def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
         return True
     if isinstance(variable, sp.Indexed):
         return any(i.base == variable.base for i in expr.atoms(sp.Indexed))
+    if isinstance(variable, AppliedUndef):  # f(k) is f(1) where k = 1
+        return bool(other_values(expr, variable))
     return False
+
+
+def other_values(expr: sp.Basic, value: AppliedUndef) -> list[AppliedUndef]:
+    """The applications of ``value``'s function in ``expr`` that are not ``value`` itself
+    but may equal it (their arguments are not shown different): SymPy differentiates by
+    ``f(1)`` as by a symbol, so ``f(k)`` stays constant, though it is ``f(1)`` where
+    ``k = 1``.
+
+    >>> import sympy as sp
+    >>> f, k = sp.Function("f"), sp.Symbol("k", integer=True)
+    >>> other_values(sp.Sum(f(k), (k, 1, 3)) + f(2), f(1))
+    [f(k)]
+    """
+    return sorted((a for a in expr.atoms(AppliedUndef)
+                   if a.func == value.func and a != value and not _distinct_values(a, value)),
+                  key=sp.default_sort_key)
+
+
+def _distinct_values(a: AppliedUndef, b: AppliedUndef) -> bool:
+    """Whether ``a`` and ``b`` (of one function) are shown to be values at different points:
+    some argument differs by a nonzero difference (``s`` and ``s + 1``, ``0`` and ``1``), of
+    finite arguments (``e + 1`` is ``e`` at ``e = oo``)."""
+    if len(a.args) != len(b.args):
+        return True
+    for first, second in zip(a.args, b.args):
+        if any(atom.is_finite is not True and atom.is_extended_real
+               for argument in (first, second) for atom in argument.free_symbols):
+            continue
+        if (first - second).is_zero is False:
+            return True
+    return False
+
+
+def ambiguous_value_derivative(expr: sp.Basic) -> sp.Derivative | None:
+    """A derivative in ``expr`` by a function's value (``d/df(1)``) of an expression holding
+    another value of that function that may equal it (``f(k)``), which SymPy would treat as
+    a constant; ``None`` if there is none.
+
+    >>> import sympy as sp
+    >>> f, k = sp.Function("f"), sp.Symbol("k", integer=True)
+    >>> ambiguous_value_derivative(sp.Derivative(sp.Sum(f(k), (k, 1, 3)), f(1))) is None
+    False
+    >>> ambiguous_value_derivative(sp.Derivative(f(2) * f(1), f(1))) is None
+    True
+    """
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative) and any(
+                isinstance(v, AppliedUndef) and other_values(node.expr, v)
+                for v in node.variables):
+            return node
+    return None
 
 
 #: functions whose derivative does not exist everywhere (at a kink, jump or branch cut)

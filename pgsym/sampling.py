@@ -27,7 +27,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
-from pgsym._trees import differentiates_under_limit, has_undefined_value, rename_bound
+from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
+                          has_undefined_value, rename_bound)
 from pgsym._intervals import agree_at_point, compare_enclosed
 from pgsym._sums import write_out
 
@@ -425,9 +426,13 @@ def _instantiated(expr: sp.Expr, instantiation: Instantiation,
     visits many), so it is computed once."""
     # a derivative with respect to a function (dz/dy with y = p(x; theta)) is taken before
     # the function is replaced by a stand-in, which could not be a variable of differentiation
+    # (unless another value of the function in it may be the same one, f(k) beside f(1),
+    # which SymPy would hold constant: then the derivative has no value, a symbol's)
     by_function = expr.replace(
         lambda e: isinstance(e, sp.Derivative) and any(isinstance(v, AppliedUndef)
-                                                       for v in e.variables), _differentiated)
+                                                       for v in e.variables),
+        lambda e: sp.Dummy("unevaluable") if ambiguous_value_derivative(e) is not None
+        else _differentiated(e))
     concrete_functions = instantiation.apply(by_function)
     differentiated = concrete_functions.replace(_evaluable, _differentiated)
     return rename_bound(differentiated, set(sampled))

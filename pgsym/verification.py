@@ -34,7 +34,8 @@ from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_che
 from pgsym._isolation import Outcome, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
-from pgsym._trees import (NOT_SMOOTH, canonical_bound, has_undefined_value, replace_unevaluated,
+from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_bound,
+                          has_undefined_value, other_values, replace_unevaluated,
                           untrusted_functions)
 from pgsym._distributions import compare_with_distributions
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
@@ -648,7 +649,8 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
-        kink = _derivative_at_a_kink(a, b) or _noncommutative_power_derivative(a, b)
+        kink = _derivative_at_a_kink(a, b) or _noncommutative_power_derivative(a, b) \
+            or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
         hole = _cancelled_divisor_in_a_range(a, b)
@@ -979,6 +981,23 @@ def _noncommutative_power_derivative(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                                    f"{derivative} differentiates a power of {node.base}, which "
                                    f"does not commute (SymPy's derivative of it is wrong in "
                                    f"general); write the power as a product")
+    return None
+
+
+def _derivative_by_an_ambiguous_value(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A derivative by a function's value (``d/df(1)``) of an expression holding another
+    value of the function that may be the same one (``f(k)``, ``k = 1`` in its range): SymPy
+    treats the other value as a constant, so no value of the derivative is trusted."""
+    for expr in (a, b):
+        derivative = ambiguous_value_derivative(expr)
+        if derivative is not None:
+            value = next(v for v in derivative.variables if isinstance(v, AppliedUndef)
+                         and other_values(derivative.expr, v))
+            others = ", ".join(map(str, other_values(derivative.expr, value)))
+            return Verdict(VerdictKind.UNKNOWN, "undefined",
+                           f"{derivative} differentiates by the value {value}, but the "
+                           f"expression also holds {others}, which may be the same value "
+                           f"(SymPy would treat it as a constant)")
     return None
 
 

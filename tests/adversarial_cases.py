@@ -48,6 +48,10 @@ A, B, C = sp.symbols("A B C", commutative=False)
 MA, MB, MC = (sp.MatrixSymbol(name, 2, 2) for name in ("MA", "MB", "MC"))
 _e_ext = sp.Symbol("e", extended_real=True)  # may be -oo or oo
 _ep_ext = sp.Symbol("ep", extended_positive=True)  # may be oo
+_f_real = sp.Function("f", real=True)
+_N_pos = sp.Symbol("N", integer=True, positive=True)
+_i_int, _j_int, _x_int = sp.symbols("i j x", integer=True)
+_y_sym, _z_sym = sp.symbols("y z")
 
 #: verdict kinds that count as a pass without any opt-in
 PROVED_KINDS = frozenset({"PROVED", "PROVED_ASSUMING"})
@@ -679,6 +683,31 @@ WRONG_SOURCES = [
           _ep_ext**-2, _ep_ext**-2 + _ep_ext**-4, "at ep = oo both powers are 0",
           relation="<",
           sampling_misses=True),
+    # ... and a derivative by a function's value (d/df(1)) holds f's other values constant,
+    # though f(k) is f(1) where k = 1
+    _case("derivative-by-a-value-of-a-sum-of-the-function",
+          sp.Derivative(sp.Sum(_f_real(k), (k, 1, _N_pos)), _f_real(1)), sp.S.Zero,
+          "the term k = 1 is f(1): the derivative is 1"),
+    Case("derivative-by-a-value-cited-as-a-constant",
+         claim("derivative-by-a-value-cited-as-a-constant",
+               sp.Derivative(sp.Sum(_f_real(k), (k, 1, _N_pos)), _f_real(1)), sp.S.Zero,
+               rule="derivative of a constant"),
+         "the sum depends on f(1) through its term k = 1"),
+    Case("derivative-of-a-value-by-another-in-a-sum",
+         lambda: Derivation("derivative-of-a-value-by-another-in-a-sum",
+                            start=sp.Sum(sp.Derivative(_f_real(_i_int), _f_real(_j_int)),
+                                         (_j_int, 0, _N_pos - 1)),
+                            ranges={_i_int: (0, _N_pos - 1)})
+         .step(sp.S.Zero, rule="algebra"),
+         "the term j = i is 1: the sum is 1"),
+    Case("derivative-by-a-defined-value-of-a-sum-over-its-range",
+         lambda: Derivation("derivative-by-a-defined-value-of-a-sum-over-its-range",
+                            start=sp.Derivative(_z_sym, _y_sym),
+                            definitions={_z_sym: sp.Sum(sp.log(p(k, theta)), (k, 1, _N_pos)),
+                                         _y_sym: p(_x_int, theta)},
+                            parameters=(theta,), ranges={_x_int: (1, _N_pos)})
+         .step(sp.S.Zero, rule="algebra"),
+         "the term k = x is log p(x; theta): the derivative is 1/p(x; theta)"),
 ]
 
 #: claims about Sum(k, (k, 5, 1)); "empty" holds if empty sums are 0, "karr" under SymPy's

@@ -176,8 +176,22 @@ _PROVED_BY_SIGNS_G2 = [
     (lambda: Derivation("exp of an extended real is nonnegative", start=sp.exp(cases._e_ext))
      .step(sp.exp(cases._e_ext) + sp.Integer(2)**cases._e_ext, rule="algebra",
            relation="<="), "PROVED"),
+    # derivatives by a function's value where the other values are shown to be others
+    (lambda: Derivation("d/df(1) of a sum written out", start=sp.Derivative(
+        sp.Sum(cases._f_real(cases.k), (cases.k, 1, 3)), cases._f_real(1)))
+     .step(sp.S.One, rule="algebra"), "PROVED"),
+    (lambda: Derivation("d/df(s) of f(s) f(s + 1)", start=sp.Derivative(
+        cases._f_real(cases.k) * cases._f_real(cases.k + 1), cases._f_real(cases.k)))
+     .step(cases._f_real(cases.k + 1), rule="algebra"), "PROVED"),
+    (lambda: Derivation("dz/dy, y := p(x; theta), z := log y",
+                        start=sp.Derivative(cases._z_sym, cases._y_sym),
+                        definitions={cases._z_sym: sp.log(cases._y_sym),
+                                     cases._y_sym: cases.p(cases._x_int, cases.theta)},
+                        parameters=(cases.theta,))
+     .step(1 / cases.p(cases._x_int, cases.theta), rule="algebra"), "PROVED"),
 ]
-_G2_IDS = ["exp-real-positive", "exp-minus-positive", "exp-extended-nonnegative"]
+_G2_IDS = ["exp-real-positive", "exp-minus-positive", "exp-extended-nonnegative",
+           "value-derivative-written-out", "value-derivative-shifted", "value-derivative-readme"]
 
 
 @pytest.mark.parametrize("build, wanted", _PROVED_BY_SIGNS_G2, ids=_G2_IDS)
