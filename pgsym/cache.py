@@ -495,6 +495,13 @@ def _user_source() -> str:
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
             continue
+        # a library's module is recognised by its top-level package's place too: some name
+        # a file relative to nowhere (torch.classes says "_classes.py")
+        top = sys.modules.get(name.split(".")[0])
+        top_path = getattr(top, "__file__", None)
+        if isinstance(top_path, str) and os.path.isabs(top_path) and any(
+                Path(top_path).resolve().is_relative_to(folder) for folder in library):
+            continue
         resolved = Path(path).resolve()
         if any(resolved.is_relative_to(folder) for folder in library):
             continue

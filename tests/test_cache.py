@@ -439,3 +439,17 @@ def test_the_command_line_uses_the_cache_unless_told_not_to(small_package, tmp_p
         return [re.sub(r"\s+\d+\.\d+s$", "", line) for line in out.splitlines()]
 
     assert table(first.out) == table(second.out) == table(scratch.out)
+
+
+def test_a_library_module_naming_its_file_relative_to_nowhere_is_not_the_users(monkeypatch):
+    """torch.classes says its file is "_classes.py"; read against the current folder, that
+    file does not exist, and every class of the user's became uncacheable (or, read
+    directly, an error) once torch had been imported."""
+    import types
+    folder = sorted(cache_module._library_folders(), key=str)[0]
+    top, inner = types.ModuleType("somelib"), types.ModuleType("somelib.classes")
+    top.__file__ = str(folder / "somelib" / "__init__.py")
+    inner.__file__ = "_classes.py"
+    monkeypatch.setitem(sys.modules, "somelib", top)
+    monkeypatch.setitem(sys.modules, "somelib.classes", inner)
+    assert len(cache_module._user_source()) == 64
