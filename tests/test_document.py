@@ -1,8 +1,7 @@
 """The document model and its printers, on small derivations."""
-import doctest
-import importlib
-import os
+import json
 import pkgutil
+import subprocess
 import sys
 import types
 
@@ -76,22 +75,44 @@ def _modules():
             if not info.name.endswith(("plots", "__main__"))]
 
 
-def _imported(name: str) -> types.ModuleType:
-    """The module, or a skip where it needs an optional backend that is not installed (the
-    README's test command installs neither; CI installs both and requires them)."""
+_DOCTESTS = r"""
+import doctest, importlib, json, os, sys
+results = {}
+for name in sys.argv[1:]:
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ImportError as error:
-        missing = getattr(error.__cause__ or error, "name", None) or ""
-        if missing.split(".")[0] in ("jax", "torch") and not os.environ.get("PGSYM_REQUIRE_BACKENDS"):
-            pytest.skip(f"{name} needs {missing.split('.')[0]} (pip install \"pgsym[{missing.split('.')[0]}]\")")
+        missing = (getattr(error.__cause__ or error, "name", None) or "").split(".")[0]
+        if missing in ("jax", "torch") and not os.environ.get("PGSYM_REQUIRE_BACKENDS"):
+            results[name] = f"skip: {name} needs {missing} (pip install \"pgsym[{missing}]\")"
+            continue
         raise
+    results[name] = doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def doctest_failures() -> dict:
+    """Every module's docstring examples, run in a fresh interpreter: they declare
+    distributions and functions, and build expressions under ``sympy.evaluate(False)``, which
+    must not reach the tests that share this process (nor the tests reach them). The
+    modules that need an optional backend that is not installed are skipped (the README's
+    test command installs neither; CI installs both and requires them)."""
+    done = subprocess.run([sys.executable, "-c", _DOCTESTS, *_modules()], capture_output=True,
+                          text=True)
+    if done.returncode:
+        pytest.fail(f"the docstring examples could not run:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("name", _modules())
-def test_the_examples_in_the_docstrings_run(name):
-    failures, _ = doctest.testmod(_imported(name), optionflags=doctest.ELLIPSIS)
-    assert failures == 0
+def test_the_examples_in_the_docstrings_run(name, doctest_failures):
+    outcome = doctest_failures[name]
+    if isinstance(outcome, str):
+        pytest.skip(outcome[len("skip: "):])
+    assert outcome == 0, f"{outcome} docstring example(s) of {name} failed: " \
+                         f"python -m doctest -v {name.replace('.', '/')}.py"
 
 
 def test_the_texts_of_the_notes_hold_no_control_characters():
