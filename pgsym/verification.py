@@ -119,8 +119,9 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
     """Returns one report per derivation; all their steps are checked in parallel on
     ``workers`` processes, and ``on_done(n)`` is called as the ``n``-th derivation is done.
 
-    The lemmas the steps cite are verified first (each once, also when it is one of
-    ``derivations``); a step citing a lemma that does not pass fails. ``cache`` (a
+    The lemmas the steps cite are verified with them (each once, also when it is one of
+    ``derivations``), and a step citing a lemma is checked once the lemma's report is in; a
+    step citing a lemma that does not pass fails. ``cache`` (a
     :class:`pgsym.cache.StepCache`) gives the verdicts of steps checked before, unchanged
     in everything their verdict depends on, and keeps those checked now."""
     for derivation in derivations:
