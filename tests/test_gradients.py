@@ -149,6 +149,9 @@ def test_float32_inputs_give_float32_results_and_mixed_inputs_float64():
     weights, log_std, feats, acts, _ = _gaussian_case(0, 5, 3, 2)
     f32 = [x.astype(np.float32) for x in (weights, log_std, feats, acts)]
     assert all(x.dtype == np.float32 for x in g.gaussian_score(*f32))
+    scores32, returns32 = np.ones((5, 3), np.float32), np.arange(5, dtype=np.float32)
+    for baseline in (None, "mean"):
+        assert all(x.dtype == np.float32 for x in g.reinforce_gradient(scores32, returns32, baseline))
     assert np.allclose(g.gaussian_log_prob(*f32), g.gaussian_log_prob(weights, log_std, feats, acts), rtol=1e-4)
 
 

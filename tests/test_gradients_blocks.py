@@ -2,6 +2,8 @@
 ``out=`` buffers: the results are those of one whole-array evaluation, bit for bit, at every
 block boundary; ``out`` is checked before anything is written; an input that is not finite
 is still named, at its index in the whole array, in the order the checks always had."""
+import math
+
 import numpy as np
 import pytest
 
@@ -147,7 +149,7 @@ def _exact_reinforce(scores, weights):
     terms = scores * weights.reshape((len(weights),) + (1,) * (scores.ndim - 1))
     if len(weights) == 1:
         return terms.mean(axis=0), None
-    return terms.mean(axis=0), terms.std(axis=0, ddof=1) / np.sqrt(len(weights))
+    return terms.mean(axis=0), terms.std(axis=0, ddof=1) / math.sqrt(len(weights))
 
 
 @pytest.mark.parametrize("shape", [(1, 2), (2, 2), (3, 3), (7, 2, 3), (11, 3, 4), (10, 1)])

@@ -24,6 +24,7 @@ a caller who computes them repeatedly does not pay for a fresh (N, d, A) array e
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterator, Optional, Union
 
 import numpy as np
@@ -492,7 +493,7 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
         estimate = terms.mean(axis=0)
         if n == 1:
             return estimate, np.full_like(estimate, np.inf)
-        return estimate, terms.std(axis=0, ddof=1) / np.sqrt(n)
+        return estimate, terms.std(axis=0, ddof=1) / math.sqrt(n)
     # the mean and the standard deviation as ndarray.mean and ndarray.std compute them (the
     # sum of the terms, then of their squared deviations from the mean), block by block
     flat = scores.reshape(n, width)
@@ -517,4 +518,5 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
     variance = _sum_over_samples(squared_deviations, blocks, buffer)
     np.true_divide(variance, np.maximum(count - 1, 0), out=variance, casting="unsafe")
     std = np.sqrt(variance, out=variance).reshape(scores.shape[1:])
-    return estimate, std / np.sqrt(n)
+    # (over a Python float: a NumPy float64 would make a float32 error float64)
+    return estimate, std / math.sqrt(n)
