@@ -253,8 +253,11 @@ def _build(arguments: argparse.Namespace) -> int:
         return 1
     if result.kernels is not None:
         number = len(codegen.declared_kernels(arguments.package).kernels)
-        print(f"{number} kernel{'s' if number != 1 else ''} "
-              f"{'written to' if result.kernels_written else 'up to date in'} {result.kernels}")
+        for path in result.kernel_files or (result.kernels,):  # one file per backend
+            written = path in result.kernels_changed if result.kernel_files \
+                else result.kernels_written
+            print(f"{number} kernel{'s' if number != 1 else ''} "
+                  f"{'written to' if written else 'up to date in'} {path}")
     return 0 if result.ok else 1
 
 
