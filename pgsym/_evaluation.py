@@ -298,34 +298,7 @@ def careful_value(expr: sp.Expr, digits: int, pieces: int) -> sp.Expr:
     """:func:`pgsym.sampling.numeric_value` with each integral (shown to converge) evaluated
     over ``pieces`` pieces of its interval (an infinite interval: its first ``_REACH`` units
     from the finite end, or from 0, in pieces, then the tails)."""
-    def integrate(integral: sp.Integral) -> sp.Expr:
-        converges(integral)
-        if len(integral.limits) != 1 or integral.function.has(sp.Integral):
-            raise ArithmeticError(f"cannot evaluate {integral} piece by piece")
-        variable, lower, upper = integral.limits[0]
-        function = sp.lambdify(variable, integral.function, modules="mpmath")
-        with mpmath.workdps(digits):
-            a, b = (_mpmath_bound(bound, digits) for bound in (lower, upper))
-            value, error = mpmath.quad(function, _cut(a, b, pieces), error=True)
-            if not mpmath.isfinite(value) or \
-                    error > mpmath.mpf(10) ** (5 - digits) * max(1, abs(value)):
-                raise ArithmeticError(f"the quadrature of {integral} did not converge")
-            return sp.Float(mpmath.re(value), digits) + sp.I * sp.Float(mpmath.im(value), digits)
-
-    def summed(total: sp.Basic) -> sp.Basic:
-        converges(total)
-        return total
-
-    closed = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and not e.free_symbols,
-                          summed)
-    closed = closed.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrate)
-    return sp.N(closed, digits)
-
-
-def _mpmath_bound(bound: sp.Expr, digits: int):
-    if bound in (sp.oo, -sp.oo):
-        return mpmath.inf if bound == sp.oo else -mpmath.inf
-    return mpmath.mpmathify(sp.N(bound, digits))
+    return numeric_value(expr, digits, cut=lambda a, b: _cut(a, b, pieces))
 
 
 def _cut(a, b, pieces: int) -> list:

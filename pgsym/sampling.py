@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 import mpmath
 
@@ -577,7 +578,8 @@ def _mpmath_number(value: sp.Expr, digits: int):
     return mpmath.mpmathify(sp.N(value, digits))
 
 
-def numeric_value(expr: sp.Expr, digits: int) -> sp.Expr:
+def numeric_value(expr: sp.Expr, digits: int,
+                  cut: Callable[[object, object], list] | None = None) -> sp.Expr:
     """The value of a closed expression to about ``digits`` digits.
 
     Its integrals and infinite sums must first be shown to converge
@@ -585,15 +587,22 @@ def numeric_value(expr: sp.Expr, digits: int) -> sp.Expr:
     ``ArithmeticError``); integrals over one variable are then evaluated by mpmath's
     tanh-sinh quadrature, whose error estimate must be far below
     :data:`QUADRATURE_TOLERANCE`, and the rest by ``evalf`` (sums by series acceleration).
+    ``cut(a, b)``, if given, lists the points that cut each interval into the pieces
+    quadrature runs over separately; an integral that is not over one variable is then an
+    ``ArithmeticError`` (it would be left to ``evalf`` whole).
     """
     def integrate(integral: sp.Integral) -> sp.Expr:
         converges(integral)
         if len(integral.limits) != 1 or integral.function.has(sp.Integral):
+            if cut is not None:
+                raise ArithmeticError(f"cannot evaluate {integral} piece by piece")
             return integral
         variable, lower, upper = integral.limits[0]
         function = sp.lambdify(variable, integral.function, modules="mpmath")
         with mpmath.workdps(digits):
             bounds = [_mpmath_number(bound, digits) for bound in (lower, upper)]
+            if cut is not None:
+                bounds = cut(*bounds)
             value, error = mpmath.quad(function, bounds, error=True)
             if not mpmath.isfinite(value) or error > mpmath.mpf(10) ** (5 - digits) * max(1, abs(value)):
                 raise ArithmeticError(f"the quadrature of {integral} did not converge")
