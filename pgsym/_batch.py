@@ -1,7 +1,8 @@
 """The input checks and output shaping of generated batch-first functions (NumPy only).
 
-:mod:`pgsym.codegen` copies the source of these two functions into every module it writes
-with batch-first functions, so that the module needs NumPy alone; :func:`pgsym.compile`
+:mod:`pgsym.codegen` copies the source of these two functions, and of the shape checks
+they share with the JAX and PyTorch helpers (:mod:`pgsym._batch_shapes`), into every module
+it writes with batch-first functions, so that the module needs NumPy alone; :func:`pgsym.compile`
 runs the same source. A generated function calls ``_batch_arrays`` on its arguments, computes
 in the kernel's layout (a vector argument ``(N, K)``, a scalar one ``(N, 1)`` beside vectors),
 and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vector output.
@@ -13,6 +14,8 @@ and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vecto
 [4.5, 9.0]
 """
 import numpy
+
+from pgsym._batch_shapes import _batch_shapes
 
 
 def _batch_arrays(function, names, values, vectors, width, least):
@@ -38,38 +41,7 @@ def _batch_arrays(function, names, values, vectors, width, least):
             raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
                              f"numbers (or integers), got dtype {array.dtype}")
         arrays.append(array)
-    n = k = first = firsts = None  # N and K, and the arguments that set them
-    for name, array, vector in zip(names, arrays, vectors):
-        samples = "N" if n is None else str(n)
-        if vector:
-            entries = str(width if width is not None else (k if k is not None else "K"))
-            expected = f"({samples}, {entries})"
-            what = f"{samples} samples first, then {entries} entries"
-            if width is None and k is None and least:
-                what += f" (at least {least})"
-        else:
-            expected = f"({samples},)"
-            what = f"one value per sample, {samples} samples"
-        if array.ndim != (2 if vector else 1):
-            raise ValueError(f"{function}: argument {name!r} must have shape {expected}: {what}; "
-                             f"got shape {array.shape}")
-        if n is not None and array.shape[0] != n:
-            raise ValueError(f"{function}: argument {name!r} must have shape {expected} to match "
-                             f"{first!r} (N = {n}); got shape {array.shape}")
-        n, first = array.shape[0], first or name
-        if vector:
-            entries = array.shape[1]
-            if width is not None and entries != width:
-                raise ValueError(f"{function}: argument {name!r} must have shape {expected}: "
-                                 f"{what}; got shape {array.shape}")
-            if k is not None and entries != k:
-                raise ValueError(f"{function}: argument {name!r} must have shape {expected} to "
-                                 f"match {firsts!r} (K = {k}); got shape {array.shape}")
-            if entries < least:
-                raise ValueError(f"{function}: argument {name!r} must have at least {least} "
-                                 f"entries per sample (shape (N, {least}) or wider): the "
-                                 f"function reads entry {least - 1}; got shape {array.shape}")
-            k, firsts = entries, firsts or name
+    n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
     dtype = numpy.result_type(*arrays) if arrays else numpy.dtype(numpy.float64)
     two_d = any(vectors)
     laid_out = []

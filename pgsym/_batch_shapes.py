@@ -1,10 +1,10 @@
-"""The shape checks of generated batch-first functions for JAX and PyTorch, in plain Python.
+"""The shape checks of generated batch-first functions, for every backend, in plain Python.
 
-:mod:`pgsym.codegen` copies the source of ``_batch_shapes`` into every JAX or PyTorch module
+:mod:`pgsym.codegen` copies the source of ``_batch_shapes`` into every module
 it writes with batch-first functions, beside the backend's ``_batch_arrays`` and
-``_batch_outputs`` (:mod:`pgsym._batch_jax`, :mod:`pgsym._batch_torch`), which call it. It
-reads shapes only, never values, so it costs nothing under ``jax.jit`` and no device sync.
-The messages are those of the NumPy checks (:mod:`pgsym._batch`).
+``_batch_outputs`` (:mod:`pgsym._batch`, :mod:`pgsym._batch_jax`, :mod:`pgsym._batch_torch`),
+which call it. It reads shapes only, never values, so it costs nothing under ``jax.jit`` and
+no device sync.
 
 >>> _batch_shapes("f", ("x", "v"), ((2,), (2, 3)), (False, True), 3, 0)
 (2, 3)

@@ -775,9 +775,8 @@ def _module_text(header: str, parts: list[tuple[str, str]], modules: Sequence[st
     if batch_first:
         helpers = _batch_helpers(printer)
         for name in ("_batch_shapes", "_batch_arrays", "_batch_outputs"):
-            if hasattr(helpers, name):  # the NumPy helpers check shapes themselves
-                pieces.append("\n")
-                pieces.append(inspect.getsource(getattr(helpers, name)))
+            pieces.append("\n")
+            pieces.append(inspect.getsource(getattr(helpers, name)))
     for comment, source in parts:
         pieces.append("\n")
         pieces.append(comment)
