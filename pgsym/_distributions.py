@@ -52,7 +52,8 @@ from typing import Callable, Iterable, Sequence
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
-from pgsym._trees import range_assumptions, rebuild, rename_bound, replace_unevaluated
+from pgsym._trees import (range_assumptions, rebuild, rename_bound, replace_unevaluated,
+                          untrusted_functions)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Verdict, VerdictKind
 from pgsym.sampling import respects
@@ -319,6 +320,14 @@ class Distribution(DeclaredDistribution):
         in_range = sp.Symbol(variable.name, **range_assumptions(kind(variable, self.support),
                                                                  tuple(self.support)))
         fact = "positive" if self.positive else "nonnegative"
+        untrusted = untrusted_functions(values)
+        if untrusted:  # (SymPy says atan(m) > 0 for every integer m >= 0; atan(0) = 0)
+            names = ", ".join(sorted(cls.__name__ for cls in untrusted))
+            raise self._error(f"its values {values} use {names}, whose sign SymPy's assumptions "
+                              f"do not show reliably, so they are not shown to be {fact} for "
+                              f"{variable} in its support; write them with the functions the "
+                              f"verifier trusts (exp, log, ...), or leave the values undefined "
+                              f"(values=None)")
         shown = getattr(values.xreplace({variable: in_range}), f"is_{fact}")
         if shown is not True:
             raise self._error(f"its values {values} are not shown to be {fact} for {variable} in "

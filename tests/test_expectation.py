@@ -151,6 +151,7 @@ def test_values_given_by_an_expression_are_proved_to_sum_to_one_when_declared():
     ((k, 0, 1), k - sp.Rational(1, 2), (), "not shown to be nonnegative"),
     ((k, 0, 1), theta, (), "neither the variable nor parameters"),
     ((k, 0, 1), q(k), (), "undefined functions"),
+    ((k, 0, 1), sp.atan(k) / sp.atan(1), (), "use atan, whose sign"),  # SymPy: atan(k) > 0
     ((k, 1, K - 2), None, (), "not shown to be non-empty"),
     ((k, 3, 1), None, (), "not shown to be non-empty"),
     ((sp.Symbol("z"), 0, 1), None, (), "integer=True"),
