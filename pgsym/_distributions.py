@@ -60,7 +60,7 @@ from pgsym.sampling import respects
 
 __all__ = ["ASSUMING_DISTRIBUTIONS", "Distribution", "DistributionError", "DistributionValue",
            "assumed_distributions", "compare_with_distributions", "distribution_of",
-           "use_normalisation_prover", "with_values"]
+           "signs_as_declared", "use_normalisation_prover", "with_values"]
 
 #: the method of a value verdict that rests on abstract distributions being normalised
 ASSUMING_DISTRIBUTIONS = "declared distributions"
@@ -514,6 +514,103 @@ def with_values(expr: sp.Expr) -> sp.Expr:
     raise DistributionError("the values of declared distributions use each other in a circle")
 
 
+def signs_as_declared(expr: sp.Expr, enclosing: Sequence[tuple] = ()) -> sp.Expr:
+    """``expr`` read as :func:`with_values` reads it, with each value of an abstract
+    distribution whose declaration does not give its sign there replaced by a function that
+    carries only what is known: outside the declared parameters' assumptions (``q(0; -3)``
+    for ``t`` declared positive) an arbitrary function, and at a point of a distribution
+    declared positive not shown to lie in its support a non-negative one (a distribution
+    is 0 off its support). What holds for those holds for the distribution. ``enclosing``
+    are the limits ``(k, lowest, highest)`` of sums or products around ``expr`` (the
+    indices ``k`` free in it run over those integers).
+
+    The verifier reads signs from SymPy's assumptions, and those of ``p``'s function are its
+    declaration (:attr:`Distribution.function`) wherever it is applied; every check that
+    reads a sign reads this instead (relations, the rules' ``is_positive``, comparisons).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", integer=True)
+    >>> t = sp.Symbol("t", positive=True)
+    >>> q = Distribution("q", (x, 0, 1), parameters=(t,), positive=True, check=False)
+    >>> signs_as_declared(q(0, -3)).is_positive, signs_as_declared(q(0, t)).is_positive
+    (None, True)
+    >>> signs_as_declared(q(5, t)).is_positive, signs_as_declared(q(5, t)).is_nonnegative
+    (None, True)
+    """
+    expr = with_values(expr)
+    if not any(d.is_abstract for d in _declared(expr)):
+        return expr
+    return _as_declared(expr, {}, {limit[0]: (sp.Sum, *limit[1:]) for limit in enclosing})
+
+
+def _as_declared(expr: sp.Basic, scope: dict, ranges: dict) -> sp.Basic:
+    """:func:`signs_as_declared` below the bound variables of ``scope`` (each mapped to a
+    symbol with its range's assumptions) and ``ranges`` (each mapped to its sum's or
+    integral's kind and bounds)."""
+    if isinstance(expr, Expectation):
+        return _as_declared(expr.unfold(), scope, ranges)
+    if expr.is_Atom or not expr.args:
+        return expr
+    inner_scope, inner_ranges = scope, ranges
+    if isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits):
+        inner_scope, inner_ranges = dict(scope), dict(ranges)
+        for variable, *bounds in reversed(expr.limits):  # the outermost limit is the last
+            inner_ranges.pop(variable, None)
+            if len(bounds) == 2 and isinstance(variable, sp.Symbol):
+                limit = (variable, *(b.xreplace(inner_scope) for b in bounds))
+                inner_scope[variable] = sp.Symbol(variable.name,
+                                                  **range_assumptions(expr, limit))
+                inner_ranges[variable] = (type(expr), *limit[1:])
+            else:
+                inner_scope[variable] = sp.Dummy(variable.name)  # (nothing known of it)
+    node = rebuild(expr, [_as_declared(a, inner_scope, inner_ranges) for a in expr.args])
+    found = distribution_of(node)
+    if found is None or not found[0].is_abstract:
+        return node
+    distribution, parameters = found
+    name = distribution.name
+    if not distribution.respects_parameters([p.xreplace(scope) for p in parameters]):
+        return sp.Function(f"{name}_outside_parameters")(*node.args)
+    if distribution.positive and not _in_support(distribution, node.args[0], parameters,
+                                                  scope, ranges):
+        return sp.Function(f"{name}_off_support", nonnegative=True)(*node.args)
+    return node
+
+
+def _in_support(distribution: Distribution, value: sp.Expr, parameters: Sequence[sp.Expr],
+                scope: dict, ranges: dict) -> bool:
+    """Whether SymPy's assumptions show ``value`` in the support at ``parameters`` (for a
+    density: inside it), or ``value`` is the variable of a sum (integral) around it over a
+    range within the support."""
+    lower, upper = (b.xreplace(scope) for b in distribution.bounds_at(parameters))
+    if value in ranges:
+        kind, low, high = ranges[value]
+        if kind is not (sp.Sum if distribution.is_discrete else sp.Integral):
+            return False
+        # (a sum running backwards is over high + 1, ..., low - 1 in SymPy's convention)
+        forwards = kind is sp.Integral or _at_most(low, high + 1)
+        return forwards and _at_most(lower, low) and _at_most(high, upper)
+    value = value.xreplace(scope)
+    if distribution.is_discrete:
+        if value.is_integer is not True:
+            return False
+        return _at_most(lower, value) and _at_most(value, upper)
+    if value.is_real is not True or value.is_finite is not True:
+        return False
+    return all(bound.is_infinite or (gap.is_positive is True) for bound, gap in
+               ((lower, value - lower), (upper, upper - value)))
+
+
+def _at_most(low: sp.Expr, high: sp.Expr) -> bool:
+    """Whether ``low <= high`` is shown (``-oo`` and ``oo`` included)."""
+    low, high = sp.sympify(low), sp.sympify(high)
+    if low == -sp.oo or high == sp.oo or low == high:
+        return True
+    if low.is_infinite or high.is_infinite:
+        return False
+    return sp.expand(high - low).is_nonnegative is True
+
+
 @dataclasses.dataclass(frozen=True)
 class _Weight:
     """How an abstract distribution is written for the second comparison: ``w / total``."""
@@ -591,6 +688,9 @@ def compare_with_distributions(a: sp.Expr, b: sp.Expr,
     assumption** that they are distributions."""
     a, b = with_values(a), with_values(b)
     abstract = {d for d in _declared(a) | _declared(b) if d.is_abstract}
+    # (each value's sign only where the declaration gives it; a rule still proves nothing
+    # by itself where a value is outside it: it is no distribution's value there)
+    a, b = signs_as_declared(a), signs_as_declared(b)
     if not abstract:
         return compare(a, b, None, True)
     plain = compare(a, b, _SHARES[0], False)

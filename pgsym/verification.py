@@ -37,7 +37,7 @@ from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_bound,
                           has_undefined_value, other_values, replace_unevaluated,
                           untrusted_functions)
-from pgsym._distributions import compare_with_distributions
+from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
@@ -527,7 +527,7 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     budget = _Budget(settings.time_limit)
 
     def proved(a: sp.Expr, b: sp.Expr) -> bool:
-        unfolded = derivation.unfold(a, evaluate=False), derivation.unfold(b, evaluate=False)
+        unfolded = (signs_as_declared(derivation.unfold(e, evaluate=False)) for e in (a, b))
         return _compare(*unfolded, settings, budget, numeric=False).kind is VerdictKind.PROVED
 
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
@@ -800,7 +800,12 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
                      budget: _Budget) -> Verdict:
     """The verdict on ``a <= b`` (or ``<``, ``>=``, ``>``): proved when the difference is
     shown non-negative (positive) by the signs of its parts; refuted by a point where it is
-    not; checked numerically when sampling finds no such point."""
+    not; checked numerically when sampling finds no such point.
+
+    Declared distributions are read as equalities read them: values given by expressions
+    are used, and an abstract one's declared sign only where its declaration gives it
+    (:func:`~pgsym._distributions.signs_as_declared`)."""
+    a, b = signs_as_declared(a), signs_as_declared(b)
     prepared = _prepared_pair(a, b, settings, budget, True)
     if isinstance(prepared, Verdict):
         return prepared
@@ -808,8 +813,9 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     strict = relation in ("<", ">")
     low, high = (a, b) if relation in ("<", "<=") else (b, a)
     claim = f"{'>' if strict else '>='} 0"
+    high_first = relation in (">", ">=")  # the previous step, a, is high
     probe = _attempt(budget, "probe", lambda: _sample_relation(
-        low, high, strict, settings, budget, PROBE_POINTS, 1))
+        low, high, strict, settings, budget, PROBE_POINTS, 1, high_first))
     if isinstance(probe, Verdict):
         return probe
     gap = high - low
@@ -827,7 +833,7 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
                            assumption="; ".join(improper))
         return verdict
     sampled = _attempt(budget, None, lambda: _sample_relation(
-        low, high, strict, settings, budget, settings.points, FAMILIES))
+        low, high, strict, settings, budget, settings.points, FAMILIES, high_first))
     if isinstance(sampled, Verdict):
         return sampled
     if isinstance(sampled, int) and sampled >= 4:
@@ -856,9 +862,11 @@ def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
 
 
 def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settings,
-                     budget: _Budget, points: int, families: int) -> Verdict | int:
+                     budget: _Budget, points: int, families: int,
+                     high_first: bool = False) -> Verdict | int:
     """Evaluates ``high - low`` at random and special points: a counterexample where it is
-    negative (or zero, when ``strict``), else how many points showed the claimed sign."""
+    negative (or zero, when ``strict``), else how many points showed the claimed sign. The
+    counterexample shows ``low`` as the previous step, or ``high`` when ``high_first``."""
     rng = random.Random(settings.seed)
     symbols = sampled_symbols(low, high)
     small = bound_symbols_of_ranges(low, high)
@@ -878,7 +886,8 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
                                      settings, budget, "")
                 if sign == "wrong" or sign == "zero" and strict:
                     values = [concrete(side, instantiation, point) for side in (low, high)]
-                    example = Counterexample.at(point, instantiation.functions, *values)
+                    example = Counterexample.at(point, instantiation.functions,
+                                                *(values[::-1] if high_first else values))
                     why = "the claimed relation fails" if sign == "wrong" else \
                         "the two sides are equal, so the strict relation fails"
                     return Verdict(VerdictKind.REFUTED, "counterexample",

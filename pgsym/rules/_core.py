@@ -22,8 +22,10 @@ from typing import Callable, Iterable, Iterator
 
 import sympy as sp
 
+from pgsym._distributions import signs_as_declared
 from pgsym._sums import write_out
-from pgsym._trees import canonical_bound, depends_on, ranged_bound, rebuild, replace_unevaluated
+from pgsym._trees import (canonical_bound, depends_on, ranged_bound, rebuild, replace_unevaluated,
+                          untrusted_functions)
 from pgsym.report import Justification, RuleCheck
 
 
@@ -92,15 +94,29 @@ class RuleContext:
         unfolded = self.unfold(expr)
         return depends_on(unfolded, variable) or depends_on(unfolded, self.unfold(variable))
 
+    def _assumed(self, expr: sp.Expr) -> list[sp.Expr] | None:
+        """``expr`` with its definitions unfolded, in each range case, as far as SymPy's
+        assumptions may be read of it: declared distributions as their declarations give
+        them (:func:`~pgsym._distributions.signs_as_declared`: ``q(0; -3)`` is not positive
+        for ``q``'s parameter declared positive, ``p(x)`` is for ``x`` ranging over its
+        support), and ``None`` where a function whose assumptions are not trusted appears
+        (SymPy says ``atan(m) > 0`` for every integer ``m >= 0``)."""
+        written = write_out(self.unfold(expr))
+        values = [signs_as_declared(written.xreplace(case), self.enclosing)
+                  for case in self.range_cases]
+        return None if any(untrusted_functions(v) for v in values) else values
+
     def is_nonzero(self, expr: sp.Expr) -> bool:
         """Whether SymPy's assumptions show ``expr`` (its definitions unfolded) is never 0."""
-        value = write_out(self.unfold(expr))
-        return bool(value.is_nonzero or value.is_positive or value.is_negative)
+        values = self._assumed(expr)
+        return values is not None and all(v.is_nonzero or v.is_positive or v.is_negative
+                                          for v in values)
 
     def is_positive(self, expr: sp.Expr) -> bool:
         """Whether ``expr`` is shown positive: by SymPy's assumptions (definitions unfolded),
         or by the step's condition as a relation ``expr > 0`` (alone or in an ``And``)."""
-        if write_out(self.unfold(expr)).is_positive:
+        values = self._assumed(expr)
+        if values is not None and all(v.is_positive for v in values):
             return True
         target = self.unfold(expr)
         for part in self._stated():
