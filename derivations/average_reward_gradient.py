@@ -21,8 +21,8 @@ from derivations._finite_mdp import (ACTIONS, P, POLICY_SUMS_TO_ONE, R, STATIONA
                                      STATIONARY_SUMS_TO_ONE, a, d, d_theta, n, on_policy, pi, s,
                                      states, t, theta)
 from derivations._two_state_mdp import (A as INSTANCE_ACTIONS, P as INSTANCE_P,
-                                        R as INSTANCE_R, S as INSTANCE_STATES, policy_closed_forms,
-                                        softmax_policy, stationary_distribution, table,
+                                        R as INSTANCE_R, S as INSTANCE_STATES, FIELD, policy_closed_forms, solve,
+                                        softmax_policy, stationary_distribution, table, written_out,
                                         theta as instance_theta)
 from pgsym import Derivation, Equation, Expectation
 
@@ -154,12 +154,12 @@ def theorem(at_a_state: Derivation) -> Derivation:
 def _instance_closed_forms() -> dict:
     P_pi, r_pi = policy_closed_forms()
     weights = stationary_distribution(P_pi)
-    average = sp.cancel(sum(weights[i] * r_pi[i] for i in range(INSTANCE_STATES)))
-    values = sp.symbols("h0:2")
-    solution = sp.solve([values[0] - (r_pi[0] - average + P_pi[0, 0] * values[0]
-                                      + P_pi[0, 1] * values[1]),
-                         weights[0] * values[0] + weights[1] * values[1]], values, dict=True)[0]
-    differential = [sp.cancel(solution[values[i]]) for i in range(INSTANCE_STATES)]
+    average = sum(weights[i] * r_pi[i] for i in range(INSTANCE_STATES))
+    # h(0) = r_pi(0) - J_avR + sum_t P_pi(0, t) h(t), and h is centred: sum_s d(s) h(s) = 0
+    differential = solve([[1 - P_pi[0][0], -P_pi[0][1]], weights], [r_pi[0] - average, FIELD.zero])
+    weights, differential = ([written_out(value) for value in values]
+                             for values in (weights, differential))
+    average = written_out(average)
     action_values = [[INSTANCE_R[i][j] - average + sum(INSTANCE_P[i][j][k] * differential[k]
                                                        for k in range(INSTANCE_STATES))
                       for j in range(INSTANCE_ACTIONS)] for i in range(INSTANCE_STATES)]

@@ -13,8 +13,9 @@ checked numerically in tests/test_mdp.py.
 """
 import sympy as sp
 
-from derivations._two_state_mdp import (A, P, R as REWARDS, S, policy_closed_forms,
-                                        softmax_policy, stationary_distribution, table)
+from derivations._two_state_mdp import (A, P, R as REWARDS, S, bellman_matrix, policy_closed_forms,
+                                        softmax_policy, solve, stationary_distribution, table,
+                                        written_out)
 from derivations._finite_mdp import (ACTIONS, BELLMAN_Q, BELLMAN_V, STATIONARY, P as P_mdp, Q as Q_,
                                      R as R_, V as V_, a as a_, d as d_, gamma, n, on_policy,
                                      pi as pi_, s as s_, states, t as t_, theta)
@@ -42,8 +43,8 @@ ERRATUM = Erratum(
 def _closed_forms() -> dict:
     """V and the stationary distribution of the tabular softmax policy, in closed form."""
     P_pi, r_pi = policy_closed_forms()
-    values = [sp.cancel(v) for v in (sp.eye(S) - gamma * P_pi).LUsolve(sp.Matrix(r_pi))]
-    stationary = stationary_distribution(P_pi)
+    values = [written_out(v) for v in solve(bellman_matrix(P_pi), r_pi)]
+    stationary = [written_out(w) for w in stationary_distribution(P_pi)]
     return {
         pi: softmax_policy(),
         V: table(values, 1),

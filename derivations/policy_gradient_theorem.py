@@ -29,7 +29,8 @@ from derivations._finite_mdp import (ACTIONS, BELLMAN_Q, BELLMAN_V, DYNAMICS_SUM
                                      POLICY_SUMS_TO_ONE, Q, R, V, a, d_theta, gamma, mu, n,
                                      on_policy, pi, s, states, t, theta, x)
 from derivations._two_state_mdp import (A as INSTANCE_ACTIONS, MU0, P as INSTANCE_P,
-                                        R as INSTANCE_R, S as INSTANCE_STATES, policy_closed_forms,
+                                        R as INSTANCE_R, S as INSTANCE_STATES, FIELD, bellman_matrix,
+                                        policy_closed_forms, solve, written_out,
                                         softmax_policy, table, theta as instance_theta)
 from pgsym import Derivation, Equation, Erratum, Expectation
 
@@ -263,9 +264,10 @@ def theorem(recursion: Derivation) -> Derivation:
 def _instance_closed_forms() -> dict:
     """The exact values of the tabular softmax policy on the 2-state MDP, in theta."""
     P_pi, r_pi = policy_closed_forms()
-    system = sp.eye(INSTANCE_STATES) - gamma * P_pi
-    values = [sp.cancel(v) for v in system.LUsolve(sp.Matrix(r_pi))]
-    visitation = [sp.cancel(v) for v in system.T.LUsolve(sp.Matrix(MU0))]
+    system = bellman_matrix(P_pi)
+    values = [written_out(v) for v in solve(system, r_pi)]
+    visitation = [written_out(v) for v in solve([list(column) for column in zip(*system)],
+                                                [FIELD.convert(m) for m in MU0])]
     action_values = [[INSTANCE_R[i][j] + gamma * sum(INSTANCE_P[i][j][k] * values[k]
                                                      for k in range(INSTANCE_STATES))
                       for j in range(INSTANCE_ACTIONS)] for i in range(INSTANCE_STATES)]
