@@ -191,11 +191,87 @@ class Derivation:
         self.functions = self._checked_sequence(self.functions, "functions", UndefinedFunction)
         self.ranges = self._checked_ranges(self.ranges)
         self.errata = self._checked_sequence(self.errata, "errata", Erratum)
-        self.steps = self._checked_sequence(self.steps, "steps", Step)
+        self.steps = self._checked_given_steps(self._checked_sequence(self.steps, "steps", Step))
         for field_name in ("equation", "description"):
             if not isinstance(getattr(self, field_name), str):
                 raise DerivationError(f"derivation {self.name!r}: {field_name} must be text, got "
                                       f"{type(getattr(self, field_name)).__name__}")
+
+    def _checked_given_steps(self, given: tuple[Step, ...]) -> tuple[Step, ...]:
+        """The steps given to the constructor (or by ``dataclasses.replace``), their fields
+        checked as :meth:`step` checks them, or a StepError: the verifier trusts a step's
+        relation, the rules it cites, its ``using=``, condition and ``accept=``, and a
+        ``Step`` built directly has had none of them checked.
+
+        A relation comes back spelled as the verifier reads it (``"=="`` as ``"="``); a step
+        whose name is not that of what it cites is refused, so that the printed
+        justification is what was checked. (Not checked here, as :meth:`step` does, are the
+        free symbols and functions a step brings in: a proof holds for every value of
+        them, and a perturbed step may bring one.)"""
+        self.steps = ()
+        for position, step in enumerate(given, start=1):
+            where = step_location(self.name, position, str(step.rule))
+            if not isinstance(step.rule, str) or not isinstance(step.note, str):
+                raise StepError(f"{where}: a step's rule and note must be text")
+            cited = self._given_citation(step, where)
+            chain, custom_rule, lemma = self._checked_citation(cited, where)
+            if _cited_name(cited) != step.rule:
+                raise StepError(f"{where}: the step is named {step.rule!r} but cites "
+                                f"{_cited_name(cited)!r}; build it with Derivation.step")
+            if any(_rules.get_rule(r).needs_using for r in chain) and not step.using:
+                raise StepError(f"{where}: this rule needs `using=` (what replaces what)")
+            relation = self._checked_relation(step.relation, where)
+            if step.accept not in (None, ACCEPT_NUMERIC):
+                raise StepError(f"{where}: accept= may only be {ACCEPT_NUMERIC!r} (or None), "
+                                f"got {step.accept!r}")
+            condition = step.condition
+            if isinstance(condition, str):
+                condition = " ".join(condition.split())
+            elif not isinstance(condition, sp.logic.boolalg.Boolean) \
+                    or condition in (sp.true, sp.false):
+                raise StepError(f"{where}: condition= must be text or a SymPy relation such as "
+                                f"sympy.Ne(q, 0) (neither True nor False), got {condition!r}")
+            try:
+                expr = self._checked_expression(step.expr, "step")
+            except DerivationError as bad:
+                raise StepError(f"{where}: {str(bad).split(': ', 1)[1]}") from None
+            try:
+                pairs = tuple(dict(step.using).items())
+            except (TypeError, ValueError):
+                raise StepError(f"{where}: `using` must be pairs of what replaces what, got "
+                                f"{step.using!r}") from None
+            for old, new in pairs:
+                function_pair = lemma is not None and isinstance(old, UndefinedFunction) \
+                    and isinstance(new, (UndefinedFunction, sp.Lambda))
+                if not function_pair and not (isinstance(old, sp.Basic)
+                                              and isinstance(new, sp.Basic)):
+                    raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects "
+                                    f"(or, for a lemma, its functions to functions or Lambdas)")
+            self.steps += (Step(expr, step.rule, step.note, pairs, condition, step.accept,
+                                custom_rule, chain, lemma, relation),)
+        return self.steps
+
+    def _given_citation(self, step: Step, where: str) -> object:
+        """What a step given to the constructor cites, as :meth:`step` takes it as ``rule=``:
+        its rule of your own, its lemma or equation, its chain of built-in rules, or else the
+        built-in rule its name names."""
+        cited = [c for c in (step.custom_rule, step.lemma, step.chain or None) if c is not None]
+        if len(cited) > 1:
+            raise StepError(f"{where}: a step cites one thing (custom_rule=, lemma= or chain=), "
+                            f"this one cites {len(cited)}")
+        if step.custom_rule is not None and not isinstance(step.custom_rule, _rules.Rule):
+            raise StepError(f"{where}: custom_rule= must be a pgsym.Rule, got "
+                            f"{type(step.custom_rule).__name__}")
+        if step.lemma is not None and not isinstance(step.lemma, (Derivation, Equation)):
+            raise StepError(f"{where}: lemma= must be a Derivation or an Equation, got "
+                            f"{type(step.lemma).__name__}")
+        if step.chain and (not isinstance(step.chain, (tuple, list))
+                           or not all(isinstance(name, str) for name in step.chain)):
+            raise StepError(f"{where}: chain= must be a tuple of built-in rules' names, got "
+                            f"{step.chain!r}")
+        if step.chain:
+            return _chain_as_named(step.rule, tuple(step.chain)) or tuple(step.chain)
+        return cited[0] if cited else step.rule
 
     def _checked_ranges(self, ranges: object) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
         """``ranges`` as ``{symbol: (lowest, highest)}``, or a DerivationError naming the
@@ -238,7 +314,12 @@ class Derivation:
         ``n`` becomes ``lo + j' + m - c`` with ``m >= 0``, so that ``j <= hi`` holds exactly.
         A range with numbers at both ends and at most 16 values is split into one case per
         value. (Where neither applies, only ``j >= lo`` is used: a proof then holds for more
-        values than the range, which is sound.)
+        values than the range, which is sound; a counterexample found there is checked
+        against the ranges before it refutes anything.)
+
+        A ranged symbol that is free nowhere (only ever the variable of a sum, product or
+        integral, whose own limits give its range) makes no case: the range says nothing
+        about it, and it must not take ``n`` away from a symbol that is free.
 
         >>> import sympy as sp
         >>> j, d = sp.Symbol("j", integer=True), sp.Symbol("d", integer=True, positive=True)
@@ -260,7 +341,10 @@ class Derivation:
             taken.add(name)
             return sp.Symbol(name, integer=True, nonnegative=True)
 
+        free = self._free_somewhere()
         for symbol, (low, high) in self.ranges.items():
+            if symbol not in free:
+                continue
             count = high - low + 1
             if count.is_Integer and count <= _MAX_RANGE_CASES:
                 cases = [{**case, symbol: low + value} for case in cases
@@ -277,6 +361,24 @@ class Derivation:
                 reparametrized.add(upper)
             cases = [{**case, **mapping} for case in cases]
         return cases
+
+    def _free_somewhere(self) -> set[sp.Basic]:
+        """The symbols free somewhere in this derivation: in a step, a definition, a range's
+        bounds, a step's ``using=`` or stated relation, or an index of a variable of
+        differentiation (``d/d theta[i]``, which SymPy does not count as free)."""
+        places = [*self.expressions, *self.definitions.values(),
+                  *(b for r in self.ranges.values() for b in r)]
+        for step in self.steps:
+            places += [part for pair in step.using for part in pair]
+            if isinstance(step.condition, sp.Basic):
+                places.append(step.condition)
+        free: set[sp.Basic] = set()
+        for place in places:
+            place = sp.sympify(place)
+            free |= place.free_symbols
+            free |= {s for node in sp.preorder_traversal(place) if isinstance(node, sp.Derivative)
+                     for v in node.variables for s in v.free_symbols}
+        return free
 
     def _upper_symbol(self, high: sp.Expr, taken: set[sp.Symbol]) -> sp.Symbol | None:
         """A symbol ``n`` with ``high = n + c`` (``c`` free of ``n``), free in this
@@ -679,6 +781,30 @@ def _cited_name(rule: object) -> str:
     if isinstance(rule, (tuple, list)) and len(rule) == 1:
         return str(rule[0])
     return str(rule)
+
+
+def _chain_as_named(name: str, chain: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The rules of ``chain`` as ``name`` spells them (``name`` written as :meth:`Derivation.step`
+    names a chain: ``"a, b and c"``, each an alias or the name of the rule in its place), or
+    ``None`` if ``name`` does not name them in that order."""
+    def names(text: str, rule: str) -> bool:
+        return _rules.is_builtin_name(text) and _rules.is_builtin_name(rule) \
+            and _rules.get_rule(text).name == _rules.get_rule(rule).name
+
+    def split(text: str, rest: tuple[str, ...]) -> tuple[str, ...] | None:
+        if len(rest) == 1:
+            return (text,) if names(text, rest[0]) else None
+        separator = " and " if len(rest) == 2 else ", "
+        at = text.find(separator)
+        while at >= 0:  # (a rule's name may itself hold the separator)
+            if names(text[:at], rest[0]):
+                tail = split(text[at + len(separator):], rest[1:])
+                if tail is not None:
+                    return (text[:at],) + tail
+            at = text.find(separator, at + 1)
+        return None
+
+    return split(name, chain) if chain else None
 
 
 def _depth(expr: sp.Basic) -> int:

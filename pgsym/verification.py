@@ -39,6 +39,7 @@ from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_boun
                           untrusted_functions)
 from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
+from pgsym.rules._core import in_range_case
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
@@ -478,7 +479,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     verdicts = []
     cases = derivation.range_cases()
     for case in cases:
-        in_range = (replace_unevaluated(a, case), replace_unevaluated(b, case)) if case else (a, b)
+        in_range = (in_range_case(a, case), in_range_case(b, case))
         if step.relation != "=":
             verdict = compare_relation(*in_range, step.relation, settings, budget)
         else:  # (a declared distribution may need a second comparison, in the same budget)
@@ -488,7 +489,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                 # (a promoted rule is an identity for every function, normalised or not; a
                 # lemma or equation carries its assumptions in the promotion itself)
                 promotion=promotion))
-        verdict = _in_own_symbols(verdict, case)
+        verdict = _within_ranges(_in_own_symbols(verdict, case), derivation.ranges, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
             return Verdict(verdict.kind, verdict.method, f"for {shown}: {verdict.detail}",
@@ -500,6 +501,38 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         assumptions = "; ".join(filter(None, (step.assumption, verdict.assumption)))
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                           assumption=assumptions)
+    return verdict
+
+
+def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
+                   case: Mapping[sp.Symbol, sp.Expr]) -> Verdict:
+    """The verdict, unless it refutes at a point outside the declared ranges: then it is
+    unknown (a range case may cover more than the range, ``c >= 0`` for ``c`` in
+    ``0..A - 1`` when ``A`` already gives another symbol its range, and the step need not
+    hold there)."""
+    example = verdict.counterexample
+    if verdict.kind is not VerdictKind.REFUTED or example is None:
+        return verdict
+    point = dict(example.point)
+    # a symbol of the case that the point leaves out does not matter to the two sides: any
+    # value it may take will do (0 for the gaps, which are non-negative integers)
+    absent = {s for value in case.values() for s in value.free_symbols if s not in point}
+    point.update({s: sp.Integer(0) for s in absent if s.is_integer and s.is_nonnegative})
+    point.update({symbol: value.xreplace(point) for symbol, value in case.items()
+                  if symbol not in dict(example.point)})
+    for symbol, (low, high) in ranges.items():
+        if symbol not in point:
+            continue
+        value, lowest, highest = (sp.sympify(e).xreplace(point) for e in (symbol, low, high))
+        inside = sp.Le(lowest, value) & sp.Le(value, highest) \
+            if all(e.is_number for e in (value, lowest, highest)) else None
+        if inside is not sp.true:
+            return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                           f"not proved; the step fails only at points found outside the "
+                           f"declared range of {symbol} ({symbol} = {value}, the range "
+                           f"{lowest}..{highest} there), where it need not hold: "
+                           f"{verdict.detail}", points=verdict.points,
+                           undefined=verdict.undefined)
     return verdict
 
 
@@ -804,7 +837,13 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
 
     Declared distributions are read as equalities read them: values given by expressions
     are used, and an abstract one's declared sign only where its declaration gives it
-    (:func:`~pgsym._distributions.signs_as_declared`)."""
+    (:func:`~pgsym._distributions.signs_as_declared`).
+
+    Any other relation is refused (unknown): a step's relation is checked where the step is
+    built, and one that got past that must not be read as some other relation."""
+    if relation not in ("<", "<=", ">", ">="):
+        return Verdict(VerdictKind.UNKNOWN, "relation",
+                       f"not checked: the relation {relation!r} is not one of <, <=, >, >=")
     a, b = signs_as_declared(a), signs_as_declared(b)
     prepared = _prepared_pair(a, b, settings, budget, True)
     if isinstance(prepared, Verdict):

@@ -122,11 +122,29 @@ def test_a_delta_at_a_point_that_need_not_be_an_integer_is_not_summed():
 
 def test_two_indices_ranged_up_to_one_size_are_not_both_known_to_lie_below_it():
     # only the first range can fix A = c + (what lies above) + 1; the second index's upper
-    # bound is then unknown, and the rule refuses rather than assume it
-    d_ = Derivation("two ranges", start=sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
+    # bound is then unknown, and the rule refuses rather than assume it (the step holds in
+    # the ranges: the value check finds it failing only above them, which refutes nothing)
+    d_ = Derivation("two ranges",
+                    start=f(c) + sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
                     ranges={c: (0, A - 1), j: (0, A - 1)})
-    d_.step(f(j), rule="sum of a Kronecker delta")
-    assert not d_.verify(time_limit=30).ok
+    d_.step(f(c) + f(j), rule="sum of a Kronecker delta")
+    report = d_.verify(time_limit=30)
+    [step] = report.steps
+    assert not report.ok
+    assert "not shown to be an integer in the range" in step.justification.detail
+    assert step.verdict.kind is not VerdictKind.REFUTED
+
+
+def test_a_range_on_a_symbol_that_is_free_nowhere_takes_nothing_from_a_free_one():
+    # c appears nowhere (or only as a sum's variable): its range makes no case, and j's
+    # range fixes A, so that j is shown to lie in the sum's range
+    for start in (sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
+                  sp.Sum(sp.KroneckerDelta(c, j) * f(c), (c, 0, A - 1))):
+        d_ = Derivation("a range on a symbol free nowhere", start=start,
+                        ranges={c: (0, A - 1), j: (0, A - 1)})
+        d_.step(f(j), rule="sum of a Kronecker delta")
+        report = d_.verify(time_limit=30)
+        assert report.ok, report.failures()
 
 
 def test_a_delta_is_not_summed_into_a_sum_that_would_capture_its_index():
@@ -187,3 +205,39 @@ def test_the_delta_rewrite_itself_refuses_a_sum_inside_that_binds_the_point():
     node = sp.Sum(sp.KroneckerDelta(j, m) * sp.Sum(f(j) * f(m), (m, 0, n - 1)), (j, 0, n - 1))
     with pytest.raises(Exception, match="binds m"):
         DELTA.rewrite(node, RuleContext(range_cases=({n: m + above + 1},)))
+
+
+# -- ranges declared on a summed variable (a new user's report) -----------------------------
+h = sp.IndexedBase("h", real=True)
+
+
+@pytest.mark.parametrize("upper, ranges", [
+    (2, {b: (0, 2), c: (0, 2)}), (A - 1, {b: (0, A - 1), c: (0, A - 1)}), (A - 1, {c: (0, A - 1)})],
+    ids=["numeric range on the summed variable", "symbolic range on the summed variable",
+         "range on the free index only"])
+def test_a_range_on_the_summed_variable_too_leaves_the_sifting_step_proved(upper, ranges):
+    # the summed b's range is its sum's own: it made cases that put 0 in the sum's limits
+    # (a raw "Invalid limits" error) or rewrote A in terms of b, so that c lost its range
+    # and the true step was refuted at c = 12 > A - 1
+    start = sp.Sum(sp.KroneckerDelta(b, c) * h[b], (b, 0, upper))
+    true = Derivation("sifting", start=start, ranges=ranges)
+    true.step(h[c], rule="sum of a Kronecker delta")
+    assert _proved(true), true.verify(time_limit=30).failures()
+    # the same ranges do not let a false step through, and its counterexample lies in them
+    false = Derivation("sifting, one off", start=start, ranges=ranges)
+    false.step(h[c + 1], rule="sum of a Kronecker delta")
+    [step] = false.verify(time_limit=30).steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    point = dict(step.verdict.counterexample.point)
+    assert 0 <= point[c] <= (upper.xreplace(point) if upper != 2 else 2)
+
+
+def test_a_step_failing_only_outside_the_declared_ranges_is_not_refuted():
+    # c and i both run up to A - 1; only i's range can fix A, so c is sampled from all c >= 0:
+    # the step holds for c in 0..A - 1 and fails above, which must not refute it
+    start = sp.Sum(sp.KroneckerDelta(b, c) * h[b], (b, 0, A - 1)) * (i + 1)
+    d_ = Derivation("two ranges up to A", start=start, ranges={i: (0, A - 1), c: (0, A - 1)})
+    d_.step(h[c] * (i + 1), rule="algebra")
+    [step] = d_.verify(time_limit=30).steps
+    assert step.verdict.kind is not VerdictKind.REFUTED
+    assert not step.verdict.kind.is_proof

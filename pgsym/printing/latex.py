@@ -591,8 +591,20 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
         room_here = room * 0.75 if len(visible) > _SHORT_JUSTIFICATION else room
         out.append(Line(number, left if number == 1 else "",
                         _pieces(printer, step.expr, room_here, after), step.justification,
-                        steps.get(number), RELATION_LATEX[step.relation]))
+                        steps.get(number), _relation_latex(derivation, number, step)))
     return out
+
+
+def _relation_latex(derivation: "Derivation", number: int, step) -> str:
+    """How the step's relation is typeset, or a StepError naming the step: a relation that
+    is not one of ``RELATION_LATEX``'s was never checked, and is printed as nothing else."""
+    if step.relation in RELATION_LATEX:
+        return RELATION_LATEX[step.relation]
+    from pgsym.derivation import StepError  # (the model is read here, not imported at load)
+    from pgsym.report import step_location
+    raise StepError(f"{step_location(derivation.name, number, step.rule)}: the relation "
+                    f"{step.relation!r} is not one of {', '.join(RELATION_LATEX)}; build the "
+                    f"step with Derivation.step")
 
 
 def verdict_label(step_report: "StepReport") -> str:

@@ -24,9 +24,28 @@ import sympy as sp
 
 from pgsym._distributions import signs_as_declared
 from pgsym._sums import write_out
-from pgsym._trees import (canonical_bound, depends_on, ranged_bound, rebuild, replace_unevaluated,
-                          untrusted_functions)
+from pgsym._trees import (canonical_bound, depends_on, ranged_bound, rebuild, rename_bound,
+                          replace_unevaluated, untrusted_functions)
 from pgsym.report import Justification, RuleCheck
+
+
+def in_range_case(expr: sp.Basic, case: dict, evaluate: bool = False) -> sp.Basic:
+    """``expr`` in one range case (:meth:`pgsym.Derivation.range_cases`): the free
+    occurrences of the case's symbols replaced (nothing evaluated unless ``evaluate``).
+
+    A variable bound by a sum (or integral, ...) of the same name, or of a name the case
+    brings in, is renamed first: its range is the sum's own, and putting ``0`` for ``a`` in
+    ``sum_{a=0}^{2}`` would not even be a sum.
+
+    >>> a, c = sp.symbols("a c", integer=True)
+    >>> in_range_case(sp.Sum(a * c, (a, 0, 2)), {a: sp.Integer(0), c: a + 1})
+    Sum(a_1*(a + 1), (a_1, 0, 2))
+    """
+    if not case:
+        return expr
+    avoid = set(case) | {s for value in case.values() for s in value.free_symbols}
+    renamed = rename_bound(expr, avoid)
+    return renamed.xreplace(case) if evaluate else replace_unevaluated(renamed, case)
 
 
 @dataclass(frozen=True)
@@ -61,12 +80,18 @@ class RuleContext:
                 inner = replace(self, enclosing=())
                 return inner.shown_within(low, lowest, highest) and \
                     inner.shown_within(high, lowest, highest)
-        for case in self.range_cases:
+        for case in self._range_cases_inside():
             for gap in (value - lowest, highest - value):
-                shown = sp.expand(self.unfold(gap).xreplace(case))
+                shown = sp.expand(in_range_case(self.unfold(gap), case, evaluate=True))
                 if not (shown.is_integer and shown.is_nonnegative):
                     return False
         return True
+
+    def _range_cases_inside(self) -> list[dict]:
+        """The range cases as they apply to the node being rewritten: a variable of a sum
+        around it is that sum's, not the ranged symbol of the same name."""
+        around = {limit[0] for limit in self.enclosing}
+        return [{k: v for k, v in case.items() if k not in around} for case in self.range_cases]
 
     def states_nonzero(self, expr: sp.Expr) -> bool:
         """Whether the stated condition says ``expr != 0``: as text (which every output prints
@@ -102,8 +127,8 @@ class RuleContext:
         support), and ``None`` where a function whose assumptions are not trusted appears
         (SymPy says ``atan(m) > 0`` for every integer ``m >= 0``)."""
         written = write_out(self.unfold(expr))
-        values = [signs_as_declared(written.xreplace(case), self.enclosing)
-                  for case in self.range_cases]
+        values = [signs_as_declared(in_range_case(written, case, evaluate=True), self.enclosing)
+                  for case in self._range_cases_inside()]
         return None if any(untrusted_functions(v) for v in values) else values
 
     def is_nonzero(self, expr: sp.Expr) -> bool:

@@ -1,0 +1,131 @@
+"""Steps given to the constructor (``Derivation(..., steps=(Step(...), ...))``, or
+``dataclasses.replace``) are checked as ``Derivation.step`` checks them: the verifier trusts
+a step's relation, the rules it cites, its ``using=``, condition and ``accept=``.
+
+Fourth hostile review: a Step spelled ``relation="=="`` (or ``"!="``, ``"≤"``) was read as
+``>=`` by the verifier (x^2 + 5 "==" x^2 + 3 proved) and broke ``d.relation`` and the LaTeX
+printer; a chain pointing both ways (<= then >=) passed when given to the constructor.
+"""
+import dataclasses
+
+import pytest
+import sympy as sp
+
+import pgsym
+from pgsym import Derivation, Step, StepError
+from pgsym.report import VerdictKind
+
+x = sp.Symbol("x", real=True)
+
+
+def _given(start, *steps, **fields) -> Derivation:
+    return Derivation("given", start=start, steps=tuple(steps), **fields)
+
+
+def test_a_relation_spelled_double_equals_is_an_equality_and_a_false_one_is_refuted():
+    d = _given(x**2 + 5, Step(x**2 + 3, rule="algebra", chain=("algebra",), relation="=="))
+    assert d.steps[0].relation == "=" and d.relation == "="
+    report = d.verify()
+    assert not report.ok
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED
+    assert "=" in d.to_latex(report)
+
+
+def test_a_true_equality_spelled_double_equals_still_passes():
+    d = _given((x + 1)**2, Step(x**2 + 2 * x + 1, rule="algebra", relation="=="))
+    assert d.verify().ok
+
+
+@pytest.mark.parametrize("relation", ["!=", "~", "", None, "=>="])
+def test_an_unknown_relation_is_refused(relation):
+    with pytest.raises(StepError, match=r"step 1 \(algebra\): relation= must be one of"):
+        _given(x**2 + 5, Step(x**2 + 3, rule="algebra", relation=relation))
+
+
+def test_a_relation_spelled_le_sign_is_read_as_at_most():
+    false = _given(x**2 + 5, Step(x**2 + 3, rule="algebra", relation="≤"))
+    assert false.steps[0].relation == "<=" and false.relation == "<="
+    assert false.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+    true = _given(x**2 + 3, Step(x**2 + 5, rule="algebra", relation="≤"))
+    assert true.verify().ok
+
+
+def test_a_chain_given_pointing_both_ways_is_refused():
+    with pytest.raises(StepError, match=r"step 2 \(algebra\): the steps point both ways"):
+        _given(x**2, Step(x**2 + 1, rule="algebra", relation="<="),
+               Step(x**2 - 5, rule="algebra", relation=">="))
+
+
+def test_a_chain_given_pointing_one_way_passes():
+    d = _given(x**2, Step(x**2 + 1, rule="algebra", relation="<="),
+               Step(x**2 + 5, rule="algebra", relation="<"))
+    assert d.relation == "<"
+    assert d.verify().ok
+
+
+def test_a_relation_assigned_after_construction_is_not_read_as_another():
+    """The constructor is not the only way in: ``d.steps`` can be assigned. compare_relation
+    then refuses the unknown relation, and the printer names the step."""
+    d = Derivation("assigned", start=x**2 + 5)
+    d.steps = (Step(x**2 + 3, rule="algebra", chain=("algebra",), relation="=="),)
+    report = d.verify()
+    assert not report.ok
+    assert not report.steps[0].verdict.kind.is_proof
+    with pytest.raises(StepError, match=r"step 1 \(algebra\): the relation '=='"):
+        d.to_latex(report)
+
+
+def test_a_step_whose_name_is_not_what_it_cites_is_refused():
+    with pytest.raises(StepError, match="named 'algebra' but cites 'exchange of sums'"):
+        _given(x, Step(x, rule="algebra", chain=("exchange of sums",)))
+
+
+def test_a_step_citing_two_things_is_refused():
+    rule = pgsym.Rule("mine", "a rule of mine", check=lambda before, after, context: None)
+    with pytest.raises(StepError, match="cites one thing"):
+        _given(x, Step(x + 0, rule="mine", chain=("algebra",), custom_rule=rule))
+
+
+def test_an_unknown_rule_given_is_refused():
+    with pytest.raises(StepError, match="unknown rule 'magic'"):
+        _given(x, Step(2 * x, rule="magic"))
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(accept="always"), "accept= may only be"),
+    (dict(condition=sp.true), "condition= must be"),
+    (dict(condition=3), "condition= must be"),
+    (dict(using=((x, "y"),)), "`using` must map SymPy objects"),
+    (dict(using=(x,)), "`using` must be pairs"),
+])
+def test_the_other_fields_of_a_given_step_are_checked(fields, message):
+    with pytest.raises(StepError, match=message):
+        _given(x**2, Step(x * x, rule="algebra", **fields))
+
+
+def test_a_given_lemma_that_is_an_inequality_is_refused():
+    lemma = Derivation("at most", start=x**2).step(x**2 + 1, rule="algebra", relation="<=")
+    with pytest.raises(StepError, match="only equalities can be cited"):
+        _given(x**2, Step(x**2 + 1, rule="at most", lemma=lemma))
+
+
+def test_a_given_step_calling_a_defined_function_outside_its_assumptions_is_refused():
+    """The assumptions of a definition's variables are checked in the steps, as in step()."""
+    u = sp.Symbol("u", positive=True)
+    f = sp.Function("f")
+    with pytest.raises(StepError, match="u is declared positive"):
+        _given(f(1), Step(f(-x**2 - 1), rule="algebra"), definitions={f: sp.Lambda(u, sp.log(u))})
+
+
+def test_steps_built_by_step_come_back_unchanged_through_replace():
+    """Aliases, several rules in order, lemmas, conditions: a derivation built with step()
+    is rebuilt as it was by dataclasses.replace (which the mutation tests use)."""
+    p = sp.Function("p", positive=True)
+    lemma = Derivation("square", start=(x + 1)**2).step(x**2 + 2 * x + 1, rule="multiply out")
+    d = Derivation("built", start=sp.log(p(x) / p(x + 1)) + (x + 1)**2)
+    d.step(sp.log(p(x)) - sp.log(p(x + 1)) + (x + 1)**2, rule="log of a quotient")
+    d.step(sp.log(p(x)) - sp.log(p(x + 1)) + x**2 + 2 * x + 1, rule=lemma)
+    d.step(sp.log(p(x)) - sp.log(p(x + 1)) + x**2 + 2 * x + 2, rule=("algebra", "Algebra"),
+           condition="nothing  needed", relation="<=")
+    again = dataclasses.replace(d, steps=d.steps)
+    assert again.steps == d.steps
