@@ -1,8 +1,10 @@
-"""Rigorous enclosures of closed real numbers, by interval arithmetic (``mpmath.iv``).
+"""Rigorous enclosures of closed numbers, by interval arithmetic (``mpmath.iv``).
 
 The sampler compares the two sides of a step at a point where both are closed numbers
-built from rationals, ``pi``, ``e``, ``+``, ``*``, powers, ``exp``, ``log``, ``sin``,
-``cos``, ``tanh``, ``floor`` and ``Abs`` (what the stand-in functions are made of). SymPy's
+built from rationals, ``pi``, ``e``, ``I``, ``+``, ``*``, powers, ``exp``, ``log``, ``sin``,
+``cos``, ``tanh``, ``floor`` and ``Abs`` (what the stand-in functions are made of; those of
+functions declared without assumptions are complex). A complex number is enclosed by a
+rectangle, an interval for each of its real and imaginary parts. SymPy's
 ``evalf`` finds such a number's digits adaptively, re-evaluating the whole tree at rising
 precision, and on a true step (a difference of exactly 0) it must exhaust that precision
 before it gives up; with written-out sums of thousands of nodes that was most of the
@@ -20,6 +22,8 @@ interval reaching 0, cancellation that widens the intervals) answers
 ('agree', 'differ')
 >>> compare_enclosed(sp.gamma(sp.Rational(1, 3)), sp.S.One, 60) is None
 True
+>>> compare_enclosed(sp.exp(sp.I * sp.pi / 3), (1 + sp.sqrt(3) * sp.I) / 2, 60)
+'agree'
 """
 from __future__ import annotations
 
@@ -33,12 +37,12 @@ from pgsym.expectation import Expectation
 
 __all__ = ["compare_enclosed"]
 
-_Interval = object  # an mpmath.iv.mpf
+_Interval = object  # an mpmath.iv.mpf, or an mpmath.iv.mpc (a rectangle)
 
 
 class _Unsupported(Exception):
     """A node with no rigorous interval implementation here, or a value that is not a
-    finite real interval."""
+    finite interval or rectangle."""
 
 
 def compare_enclosed(before: sp.Expr, after: sp.Expr, digits: int) -> str | None:
@@ -48,53 +52,109 @@ def compare_enclosed(before: sp.Expr, after: sp.Expr, digits: int) -> str | None
 
     Each side is evaluated with about ``digits`` digits, and once more with twice as many
     when cancellation left the enclosures overlapping but too wide to tell."""
-    return _decided(lambda bits: _Evaluator(bits).enclose_all((before, after)), digits)
+    return _decided(lambda bits: _Evaluator(bits).enclose_all((before, after)), digits)[0]
 
 
-def agree_at_point(before: sp.Expr, after: sp.Expr, point: dict,
-                   draw: Callable[[sp.Indexed], sp.Expr], digits: int) -> bool:
-    """Whether the two sides, with the symbols of ``point`` set to its values, are shown to
-    agree to ``10**-(digits // 2)``, evaluated as written: finite sums and products with
-    numeric bounds term by term, without writing them out as SymPy expressions; an indexed
-    variable with numeric indices takes its value in ``point``, or ``draw(item)`` (which
-    records it there). ``False`` says nothing: the caller evaluates the sides its own way.
+def compare_at_point(before: sp.Expr, after: sp.Expr, point: dict,
+                     draw: Callable[[sp.Indexed], sp.Expr] | None,
+                     digits: int) -> tuple[str | None, tuple]:
+    """The two sides, with the symbols of ``point`` set to its values, evaluated as written:
+    finite sums and products with numeric bounds term by term, without writing them out as
+    SymPy expressions; an indexed variable with numeric indices takes its value in
+    ``point``, or ``draw(item)`` (which records it there).
+
+    ``("agree", ())`` when they are shown to agree to ``10**-(digits // 2)``;
+    ``("differ", (a, b))`` when their enclosures are disjoint, with ``a`` and ``b`` the
+    midpoints of the enclosures (SymPy numbers to about ``digits`` digits, for showing);
+    ``(None, ())`` says nothing: the caller evaluates the sides its own way.
 
     >>> import sympy as sp
     >>> k, n = sp.symbols("k n", integer=True)
-    >>> agree_at_point(sp.Sum(k, (k, 1, n)), n * (n + 1) / 2, {n: sp.Integer(40)}, None, 60)
-    True
+    >>> compare_at_point(sp.Sum(k, (k, 1, n)), n * (n + 1) / 2, {n: sp.Integer(40)}, None, 60)
+    ('agree', ())
+    >>> outcome, values = compare_at_point(sp.Sum(k, (k, 1, n)), n**2 / 2, {n: sp.Integer(40)},
+    ...                                    None, 60)
+    >>> outcome, [int(value) for value in values]
+    ('differ', [820, 800])
     """
-    return _decided(lambda bits: _Evaluator(bits, point, draw).enclose_all((before, after)),
-                    digits) == "agree"
+    outcome, enclosures = _decided(
+        lambda bits: _Evaluator(bits, point, draw).enclose_all((before, after)), digits)
+    if outcome != "differ":
+        return outcome, ()
+    return outcome, tuple(_midpoint(value, digits) for value in enclosures)
 
 
-def _decided(enclosures: Callable[[int], list], digits: int) -> str | None:
+def _midpoint(value, digits: int) -> sp.Expr:
+    """The middle of an interval, or of a rectangle, as a SymPy number."""
+    real, imaginary = (value.real, value.imag) if isinstance(value, mpmath.iv.mpc) \
+        else (value, None)
+    bits = sp.core.evalf.dps_to_prec(digits)
+    middle = sp.Float._new(real.mid._mpi_[0], bits)
+    if imaginary is not None:
+        middle += sp.I * sp.Float._new(imaginary.mid._mpi_[0], bits)
+    return middle
+
+
+def _decided(enclosures: Callable[[int], list], digits: int) -> tuple[str | None, list]:
     for bits in (int(digits * 3.33) + 32, int(digits * 6.65) + 64):
         saved = mpmath.iv.prec
         mpmath.iv.prec = bits
         try:
-            (a_low, a_high), (b_low, b_high) = enclosures(bits)
-        except (_Unsupported, ArithmeticError, ValueError, TypeError, RecursionError):
-            return None
+            before, after = enclosures(bits)
+        except (_Unsupported, ArithmeticError, ValueError, TypeError, RecursionError,
+                ZeroDivisionError):
+            return None, []
         finally:
             mpmath.iv.prec = saved
-        if libmp.mpf_lt(a_high, b_low) or libmp.mpf_lt(b_high, a_low):
-            return "differ"
-        # an upper bound of the hull's width against a lower bound of the tolerance
-        highest = b_high if libmp.mpf_lt(a_high, b_high) else a_high
-        lowest = a_low if libmp.mpf_lt(a_low, b_low) else b_low
-        width = libmp.mpf_sub(highest, lowest, bits, libmp.round_up)
-        tolerance = libmp.from_rational(1, 10 ** (digits // 2), bits, libmp.round_down)
-        if libmp.mpf_lt(width, tolerance):
-            return "agree"
-    return None
+        # real parts, then imaginary parts (an exact 0 for a real value)
+        parts = list(zip(_parts(before), _parts(after)))
+        if any(libmp.mpf_lt(a_high, b_low) or libmp.mpf_lt(b_high, a_low)
+               for (a_low, a_high), (b_low, b_high) in parts):
+            return "differ", [before, after]
+        # an upper bound of each part's hull width against a lower bound of half the
+        # tolerance (so that the complex difference is within the tolerance)
+        tolerance = libmp.from_rational(1, 2 * 10 ** (digits // 2), bits, libmp.round_down)
+        if all(libmp.mpf_lt(_hull_width(a, b, bits), tolerance) for a, b in parts):
+            return "agree", [before, after]
+    return None, []
+
+
+def _parts(value) -> tuple:
+    """The real and imaginary parts of an enclosure, as mpmath interval ends."""
+    if isinstance(value, mpmath.iv.mpc):
+        return value._mpci_
+    return value._mpi_, (libmp.fzero, libmp.fzero)
+
+
+def _hull_width(a: tuple, b: tuple, bits: int):
+    """An upper bound of the width of the smallest interval holding intervals a and b."""
+    highest = b[1] if libmp.mpf_lt(a[1], b[1]) else a[1]
+    lowest = a[0] if libmp.mpf_lt(a[0], b[0]) else b[0]
+    return libmp.mpf_sub(highest, lowest, bits, libmp.round_up)
 
 
 def _finite(value):
-    """``value`` (an interval), if both its ends are finite numbers."""
-    if not isinstance(value, mpmath.iv.mpf) or any(
-            end in (libmp.finf, libmp.fninf, libmp.fnan) for end in value._mpi_):
+    """``value`` (an interval, or a rectangle), if all its ends are finite numbers; a
+    rectangle whose imaginary part is exactly 0 becomes its real interval."""
+    if isinstance(value, mpmath.iv.mpc):
+        real, imaginary = value._mpci_
+        if imaginary == (libmp.fzero, libmp.fzero):
+            value = value.real
+        ends = real + imaginary
+    elif isinstance(value, mpmath.iv.mpf):
+        ends = value._mpi_
+    else:
+        raise _Unsupported("not an interval")
+    if any(end in (libmp.finf, libmp.fninf, libmp.fnan) for end in ends):
         raise _Unsupported("not a finite interval")
+    return value
+
+
+def _real(value, what: str):
+    """``value`` if it is a real interval (not a rectangle), for functions enclosed on
+    real arguments only."""
+    if isinstance(value, mpmath.iv.mpc):
+        raise _Unsupported(f"{what} of a complex value")
     return value
 
 
@@ -118,7 +178,7 @@ class _Evaluator:
         self.terms = 0
 
     def enclose_all(self, exprs) -> list:
-        return [_finite(self.enclose(expr))._mpi_ for expr in exprs]
+        return [_finite(self.enclose(expr)) for expr in exprs]
 
     # -- what a subtree depends on --------------------------------------------------------
     def _dependencies(self, node: sp.Basic) -> frozenset:
@@ -191,6 +251,8 @@ class _Evaluator:
             return +iv.pi
         if node is sp.E:
             return +iv.e
+        if node is sp.I:
+            return iv.mpc(0, 1)
         if node.is_Symbol:
             if node in self.indices:
                 return iv.mpf(int(self.indices[node]))
@@ -210,11 +272,16 @@ class _Evaluator:
         if isinstance(node, (sp.sin, sp.cos)):
             return (iv.sin if isinstance(node, sp.sin) else iv.cos)(self.enclose(node.args[0]))
         if isinstance(node, sp.tanh):  # 1 - 2 / (exp(2x) + 1): x occurs once, so no widening
-            return 1 - 2 / (iv.exp(2 * self.enclose(node.args[0])) + 1)
+            denominator = iv.exp(2 * self.enclose(node.args[0])) + 1
+            if not _away_from_zero(denominator):  # (a complex x near a pole, i pi / 2)
+                raise _Unsupported("tanh near a pole")
+            return 1 - 2 / denominator
         if isinstance(node, sp.Abs):
             return _absolute(self.enclose(node.args[0]))
+        if isinstance(node, (sp.re, sp.im, sp.conjugate)):
+            return _complex_part(type(node), self.enclose(node.args[0]))
         if isinstance(node, sp.floor):
-            return _floor(self.enclose(node.args[0]))
+            return _floor(_real(self.enclose(node.args[0]), "floor"))
         if isinstance(node, sp.KroneckerDelta):
             i, j = (self.exact(arg) for arg in node.args[:2])
             return iv.mpf(int(i == j))
@@ -248,22 +315,47 @@ class _Evaluator:
         if not exponent.is_number and self._dependencies(exponent) <= set(self.indices):
             exponent = self.exact(exponent)  # gamma**k inside a sum over k
         if exponent.is_Integer:
-            low, high = enclosed._mpi_
-            if exponent < 0 and not (libmp.mpf_gt(low, libmp.fzero)
-                                     or libmp.mpf_lt(high, libmp.fzero)):
+            if exponent < 0 and not _away_from_zero(enclosed):
                 raise _Unsupported("a negative power of an interval around 0")
             return enclosed ** int(exponent)
-        if not libmp.mpf_gt(enclosed._mpi_[0], libmp.fzero):
+        if not libmp.mpf_gt(_real(enclosed, "a non-integer power")._mpi_[0], libmp.fzero):
             raise _Unsupported("a non-integer power of an interval reaching 0 or below")
         if exponent == sp.S.Half:
             return iv.sqrt(enclosed)
         return iv.exp(self.enclose(exponent) * _logarithm(enclosed))
 
 
+def _away_from_zero(value) -> bool:
+    """Whether the interval, or rectangle, holds no 0 (a part of it is all of one sign)."""
+    parts = value._mpci_ if isinstance(value, mpmath.iv.mpc) else (value._mpi_,)
+    return any(libmp.mpf_gt(low, libmp.fzero) or libmp.mpf_lt(high, libmp.fzero)
+               for low, high in parts)
+
+
 def _logarithm(value):
+    """The principal logarithm. A rectangle must lie in the open right half-plane or
+    strictly above or below the real axis: one that reaches the cut along the negative real
+    axis (where the argument jumps from pi to -pi) or 0 is not enclosed."""
+    if isinstance(value, mpmath.iv.mpc):
+        (real_low, _), (imaginary_low, imaginary_high) = value._mpci_
+        if not (libmp.mpf_gt(real_low, libmp.fzero) or libmp.mpf_gt(imaginary_low, libmp.fzero)
+                or libmp.mpf_lt(imaginary_high, libmp.fzero)):
+            raise _Unsupported("the logarithm of a rectangle reaching the cut or 0")
+        return mpmath.iv.log(value)
     if not libmp.mpf_gt(value._mpi_[0], libmp.fzero):
         raise _Unsupported("the logarithm of an interval reaching 0 or below")
     return mpmath.iv.log(value)
+
+
+def _complex_part(kind: type, value):
+    """re, im or conjugate of an interval or rectangle."""
+    real, imaginary = (value.real, value.imag) if isinstance(value, mpmath.iv.mpc) \
+        else (value, mpmath.iv.mpf(0))
+    if kind is sp.re:
+        return real
+    if kind is sp.im:
+        return imaginary
+    return mpmath.iv.mpc(real, -imaginary)
 
 
 def _floor(value):
@@ -274,6 +366,8 @@ def _floor(value):
 
 
 def _absolute(value):
+    if isinstance(value, mpmath.iv.mpc):
+        return abs(value)
     low, high = value._mpi_
     if not libmp.mpf_lt(low, libmp.fzero):
         return value

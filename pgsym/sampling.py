@@ -30,7 +30,7 @@ from sympy.core.function import AppliedUndef
 from pgsym._convergence import converges
 from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
                           has_undefined_value, rename_bound)
-from pgsym._intervals import agree_at_point, compare_enclosed
+from pgsym._intervals import compare_at_point, compare_enclosed
 from pgsym._sums import write_out
 
 #: the working precision, in digits, up to which a difference is told from zero
@@ -483,19 +483,21 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
     Indexed objects that the written-out sums reach (``theta[2]``) get random values too;
     ``point`` is extended with them.
     """
-    if agree_at_point(*(_instantiated(side, instantiation, frozenset(point)) for side in (a, b)),
-                      point, lambda item: random_value(item, rng), max_digits):
-        # shown by one rigorous evaluation of each side as written; anything else (a
-        # difference, a side without a value, what intervals cannot enclose) is looked at
-        # below, where a counterexample gets the values it shows
-        return Comparison("agree")
+    outcome, values = compare_at_point(
+        *(_instantiated(side, instantiation, frozenset(point)) for side in (a, b)), point,
+        lambda item: random_value(item, rng), max_digits)
+    if outcome is not None:
+        # shown by one rigorous evaluation of each side as written (two disjoint enclosures
+        # prove a difference); anything else (a side without a value, what intervals cannot
+        # enclose, enclosures too wide to tell) is looked at below
+        return Comparison(outcome, *values)
     before = concrete(a, instantiation, point)
     after = concrete(b, instantiation, point)
     indexed = {i for side in (before, after) for i in side.atoms(sp.Indexed)
                if all(j.is_Integer for j in i.indices)}
     for item in sorted(indexed - set(point), key=sp.default_sort_key):
         point[item] = random_value(item, rng)
-    if indexed:  # (some may have values already, drawn by agree_at_point)
+    if indexed:  # (some may have values already, drawn by compare_at_point)
         before, after = before.xreplace(point), after.xreplace(point)
     if before.has(sp.MatrixExpr) or after.has(sp.MatrixExpr):
         before, after = before.doit(), after.doit()
