@@ -60,7 +60,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     ``verified``: True verifies the derivation now (with ``settings``, a
     :class:`pgsym.Settings`) and raises :class:`pgsym.codegen.NotVerifiedError`, naming the
     derivation and its failing steps, unless every step passes; a :class:`pgsym.Report` of
-    this derivation that passes is taken instead. ``False`` compiles without verifying,
+    this derivation as it stands (the same start, definitions, ranges and steps) that passes
+    is taken instead. ``False`` compiles without verifying,
     which a bare SymPy expression requires (it has no steps to check): the function's
     docstring then opens with NOT VERIFIED and its ``verified`` attribute is False.
 
@@ -121,13 +122,19 @@ def _report(derivation: Derivation, verified: bool | Report, settings) -> Report
                             f"{type(settings).__name__}")
         report = verify_many([derivation], settings or Settings())[0]
     elif isinstance(verified, Report):
+        from pgsym.verification import _fingerprint
+
         report = verified
         steps = tuple(s.step for s in report.steps)
-        if report.derivation != derivation.name or steps != tuple(derivation.steps):
+        # the name and the steps do not say which derivation it is: another start, or other
+        # definitions, share them (and the function is printed through the definitions)
+        if report.derivation != derivation.name or steps != tuple(derivation.steps) \
+                or report.fingerprint != _fingerprint(derivation):
             raise NotVerifiedError(f"pgsym.compile: the report given is of derivation "
                                    f"{report.derivation!r} ({len(steps)} steps), not of "
                                    f"derivation {derivation.name!r} as it stands "
-                                   f"({len(derivation.steps)} steps)")
+                                   f"({len(derivation.steps)} steps; its start, definitions, "
+                                   f"ranges and steps are compared)")
     else:
         raise TypeError(f"pgsym.compile: verified must be True, False or a pgsym.Report, got "
                         f"{type(verified).__name__}")

@@ -188,6 +188,9 @@ class Report:
     time_limit: float
     tolerance: float
     accept_numeric: bool = False
+    #: a digest of the derivation verified (its start, definitions, ranges and steps), so
+    #: that the report is not taken for another of the same name and steps (pgsym.compile)
+    fingerprint: str = ""
 
     @property
     def ok(self) -> bool:

@@ -179,7 +179,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         derivation, numbers = owners[owner]
         steps = tuple(done[owner][n] for n in numbers)
         report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
-                                          settings.accept_numeric)
+                                          settings.accept_numeric, _fingerprint(derivation))
         if owner[0] == "lemma":
             lemma_reports[owner[1]] = report
             _LEMMA_REPORTS[(_fingerprint(derivation), settings)] = report

@@ -148,6 +148,26 @@ def test_a_report_may_be_given_but_only_the_derivations_own_passing_one():
         pgsym.compile(failing, {"x": x}, verified=failing.verify())
 
 
+def test_a_report_of_another_derivation_with_the_same_name_and_steps_is_refused():
+    """Fourth hostile review, F3: the report's name and steps matched, its start and
+    definitions did not, and compile printed through the new definitions as verified."""
+    y = sp.Symbol("y", real=True)
+    square = Derivation("square", start=(x + 1)**2, definitions={y: x + 1})
+    report = square.step(y**2, rule="definition").verify()
+    assert report.ok
+    assert pgsym.compile(square, {"x": x}, verified=report).verified  # its own: taken
+    other_start = Derivation("square", start=sp.exp(x), definitions={y: x + 1})
+    other_definition = Derivation("square", start=(x + 1)**2, definitions={y: x - 7})
+    for other in (other_start, other_definition):
+        other.step(y**2, rule="definition")
+        assert tuple(s.step for s in report.steps) == other.steps
+        with pytest.raises(NotVerifiedError, match="the report given is of derivation 'square'"):
+            pgsym.compile(other, {"x": x}, verified=report)
+    square.definitions[y] = x - 7  # changed in place after it was verified
+    with pytest.raises(NotVerifiedError, match="its start, definitions, ranges and steps"):
+        pgsym.compile(square, {"x": x}, verified=report)
+
+
 def test_definitions_no_argument_stands_for_are_unfolded():
     pi = sp.Function("pi", positive=True)
     u = sp.Symbol("u", integer=True)
