@@ -407,6 +407,9 @@ def _check_step(derivation: Derivation, number: int, settings: Settings,
         justification = _check_rule(derivation, step, status.check, before, after, settings)
         if justification.status is Justification.CONFIRMED and not status.proved:
             justification = RuleCheck(Justification.MISMATCH, status.why_not)
+        elif not status.proved:  # (the lemma failing is the first thing to fix)
+            justification = RuleCheck(justification.status,
+                                      f"{status.why_not}; and {justification.detail}"[:4000])
         promotion = status.promotion if justification.status is Justification.CONFIRMED \
             else None
         emit(justification)

@@ -51,6 +51,19 @@ def test_a_lemma_that_is_not_verified_cannot_be_cited():
     assert not step.ok and "the lemma 'false' is not proved" in step.justification.detail
 
 
+def test_a_step_citing_an_unproved_lemma_that_does_not_fit_says_the_lemma_is_not_proved():
+    # the step holds (so its value is proved) but is no instance of the wrong lemma: the
+    # message said only that the lemma's other side does not give the step
+    x = sp.Symbol("x", positive=True)
+    false_lemma = Derivation("false", start=sp.log(1 + x)).step(sp.log(x), rule="algebra")
+    d = Derivation("rests on it", start=sp.sin(x)**2 + sp.cos(x)**2).step(sp.Integer(1),
+                                                                          rule=false_lemma)
+    report = d.verify()
+    [step] = report.steps
+    assert not report.ok and step.justification.status is Justification.MISMATCH
+    assert "the lemma 'false' is not proved" in step.justification.detail
+
+
 def test_using_gives_the_instance_of_a_lemmas_functions_and_checks_their_assumptions():
     x = sp.Symbol("x", real=True)
     q = sp.Function("q", positive=True)
