@@ -517,6 +517,11 @@ class Derivation:
         if isinstance(rule, Equation):
             return (), None, rule
         names = rule if isinstance(rule, (tuple, list)) else (rule,)
+        cited = [n for n in names if isinstance(n, (_rules.Rule, Derivation, Equation))]
+        if isinstance(rule, (tuple, list)) and cited:
+            raise StepError(f"{where}: a tuple cites built-in rules (by name) only; "
+                            f"{_cited_name(cited[0])!r} cannot be chained in one: cite it "
+                            f"alone (rule=it), and the other rules in a step of their own")
         if not names or not all(isinstance(n, str) for n in names):
             raise StepError(f"{where}: rule= must name a built-in rule, or be a tuple of their "
                             f"names, a pgsym.Rule, a verified Derivation (a lemma) or an "
@@ -776,10 +781,10 @@ def _cited_name(rule: object) -> str:
     """How a step's justification names what it cites."""
     if isinstance(rule, (_rules.Rule, Derivation, Equation)):
         return rule.name
-    if isinstance(rule, (tuple, list)) and len(rule) > 1 and all(isinstance(r, str) for r in rule):
-        return ", ".join(rule[:-1]) + " and " + rule[-1]
-    if isinstance(rule, (tuple, list)) and len(rule) == 1:
-        return str(rule[0])
+    if isinstance(rule, (tuple, list)) and rule:
+        # (a lemma in a tuple is named by its name, not by its whole repr)
+        names = [r if isinstance(r, str) else _cited_name(r) for r in rule]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return str(rule)
 
 

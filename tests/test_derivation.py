@@ -124,3 +124,13 @@ def test_a_step_may_bring_in_a_function_only_if_the_derivation_declares_it():
     declared = Derivation("add and subtract", start=x, functions=(h,))
     declared.step(sp.Add(x, h(x), -h(x), evaluate=False), rule="algebra")
     assert declared.verify().ok
+
+
+@pytest.mark.parametrize("rule", ["lemma and algebra", "lemma in a list"])
+def test_a_lemma_chained_with_rules_is_refused_by_its_name_not_its_repr(rule):
+    lemma = Derivation("square of a sum", start=(x + 1) ** 2).step(x**2 + 2 * x + 1, rule="algebra")
+    cited = (lemma, "algebra") if rule == "lemma and algebra" else [lemma]
+    with pytest.raises(StepError, match=r"step 1 \(square of a sum.*\): a tuple cites built-in "
+                                        r"rules .* 'square of a sum' cannot be chained") as error:
+        Derivation("main", start=(x + 1) ** 2 + 1).step(x**2 + 2 * x + 2, rule=cited)
+    assert "Derivation(" not in str(error.value) and len(str(error.value)) < 300
