@@ -356,3 +356,46 @@ def test_a_given_equation_is_substituted_under_a_derivative_by_a_value_of_anothe
     d.step(sp.Derivative(r(0) + gamma * V(1), w(0)), rule=bellman)
     report = d.verify()
     assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+
+
+# -- the fourth hostile review of the verifier (G5, F4): a Lambda's arguments in using=
+def _log_of_a_product_of_values(variables_positive: bool) -> Derivation:
+    x, y = sp.symbols("x y", positive=True) if variables_positive else sp.symbols("x y", real=True)
+    f = sp.Function("f", positive=True)
+    lemma = Derivation("log of a product of values of f", start=sp.log(f(x) * f(y)))
+    return lemma.step(sp.log(f(x)) + sp.log(f(y)), rule="log of a product")
+
+
+def test_a_lambda_given_for_a_lemmas_function_is_applied_only_where_its_variables_allow():
+    # Lambda(u, u**2 + u) is positive for a positive u only; the lemma applies f to any real
+    # x, y, so the instance log((a^2 + a)(b^2 + b)) = log(a^2 + a) + log(b^2 + b) would hold
+    # for every real a, b (false at a = b = -1/2)
+    u = sp.Symbol("u", positive=True)
+    f = sp.Function("f", positive=True)
+    a, b = sp.symbols("a b", real=True)
+    d = Derivation("false for a = b = -1/2", start=sp.log((a**2 + a) * (b**2 + b)))
+    d.step(sp.log(a**2 + a) + sp.log(b**2 + b), rule=_log_of_a_product_of_values(False),
+           using={f: sp.Lambda(u, u**2 + u)})
+    [step] = d.verify().steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH
+    assert "which the Lambda's u does not allow" in step.justification.detail
+    # the reviewer's: |f(x)| = f(x), f := 2u, at x = 10^13 - n^3 (negative for large n)
+    x = sp.Symbol("x", real=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    lemma = Derivation("|f| = f", start=sp.Abs(f(x), evaluate=False)).step(f(x), rule="algebra")
+    d = Derivation("false for n >= 21545", start=2 * sp.Abs(10**13 - n**3))
+    d.step(sp.Mul(2, 10**13 - n**3, evaluate=False), rule=lemma, using={f: sp.Lambda(u, 2 * u)})
+    report = d.verify()
+    assert not report.ok and report.steps[0].justification.status is Justification.MISMATCH
+
+
+def test_a_lambda_given_for_a_lemmas_function_applied_to_allowed_arguments_still_passes():
+    u = sp.Symbol("u", positive=True)
+    f = sp.Function("f", positive=True)
+    n, m = sp.symbols("n m", integer=True, positive=True)
+    d = Derivation("true", start=sp.log((n**2 + n) * (m**2 + m)))
+    d.step(sp.log(n**2 + n) + sp.log(m**2 + m), rule=_log_of_a_product_of_values(True),
+           using={f: sp.Lambda(u, u**2 + u)})
+    report = d.verify()
+    assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED
+

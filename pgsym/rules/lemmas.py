@@ -185,6 +185,7 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
         side = rename_bound(side, values)
         side = replace_unevaluated(side, symbols) if symbols else side
         for function, new in functions.items():
+            _check_arguments(function, new, side)
             side = side.replace(lambda e, f=function: isinstance(e, AppliedUndef) and e.func == f,
                                 lambda e, n=new: _applied(n, e.args))
         sides.append(side)
@@ -199,6 +200,29 @@ def _applied(function: object, args: tuple) -> sp.Expr:
     mentioned = set().union(*(a.free_symbols for a in args)) if args else set()
     body = rename_bound(function.expr, mentioned)
     return replace_unevaluated(body, dict(zip(function.variables, args)))
+
+
+def _check_arguments(function: UndefinedFunction, new: object, side: sp.Expr) -> None:
+    """A ValueError unless every argument ``function`` is applied to in ``side`` meets the
+    assumptions of the variable of ``new`` (a Lambda) it is put in: the Lambda's body was
+    checked only where its variables' assumptions hold (``Lambda(u, 2*u)``, u positive, is
+    positive for positive arguments only), and an instance gives the argument any value its
+    own assumptions allow."""
+    if not isinstance(new, sp.Lambda):
+        return
+    for application in sorted(side.atoms(AppliedUndef), key=str):
+        if application.func != function:
+            continue
+        if len(application.args) not in new.nargs:
+            raise ValueError(f"using= {function} -> {new}: the lemma applies {function} to "
+                             f"{len(application.args)} argument(s), the Lambda takes "
+                             f"{len(new.variables)}")
+        for variable, argument in zip(new.variables, application.args):
+            problem = _unmet_assumptions(variable, argument)
+            if problem:
+                raise ValueError(f"using= {function} -> {new}: the lemma applies {function} to "
+                                 f"{argument} ({application}), which the Lambda's {variable} "
+                                 f"does not allow: {problem}")
 
 
 def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> str:
