@@ -399,3 +399,31 @@ def test_a_lambda_given_for_a_lemmas_function_applied_to_allowed_arguments_still
     report = d.verify()
     assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED
 
+
+# -- (G5, F5): a lemma's range on a symbol pinned by the equation it rests on
+def _pinned_ranged_lemma():
+    s, t = sp.symbols("s t", integer=True)
+    g = sp.Symbol("g", integer=True)
+    F, G = sp.Function("F"), sp.Function("G")
+    given = Equation("given equation", F(s), sp.Abs(g) * G(s), variables=(s,))  # g fixed
+    lemma = Derivation("F = g G for g in 0..3", start=F(s), ranges={g: (0, 3)})
+    lemma.step(sp.Abs(g) * G(s), rule=given)
+    lemma.step(g * G(s), rule="algebra")  # |g| = g for g = 0..3 only
+    return t, g, F, G, lemma
+
+
+@pytest.mark.parametrize("ranges", [{}, {"g": (-1, 2)}], ids=["no range", "a wider range"])
+def test_a_symbol_the_lemma_ranges_and_its_equation_pins_must_be_in_the_range_where_cited(ranges):
+    t, g, F, G, lemma = _pinned_ranged_lemma()
+    d = Derivation("false for g < 0", start=F(t), ranges={g: ranges["g"]} if ranges else {})
+    d.step(g * G(t), rule=lemma)
+    [step] = d.verify().steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH
+
+
+@pytest.mark.parametrize("bounds", [(0, 3), (1, 2)])
+def test_a_symbol_the_lemma_ranges_and_its_equation_pins_may_be_cited_within_the_range(bounds):
+    t, g, F, G, lemma = _pinned_ranged_lemma()
+    d = Derivation("within the range", start=F(t), ranges={g: bounds}).step(g * G(t), rule=lemma)
+    report = d.verify()
+    assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING

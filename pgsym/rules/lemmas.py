@@ -423,8 +423,12 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
             continue
         values[symbol] = matched[wild].xreplace({s: by_name.get(s.name, s)
                                                  for s in matched[wild].atoms(sp.Symbol)})
-    if any(_unmet_assumptions(symbol, value, ranges, values, enclosing, cases)
-           for symbol, value in values.items()):
+    # a ranged symbol that is no wildcard (pinned by an equation taken as given) stays
+    # itself, and the lemma holds for it only in its range: that must be shown here too
+    kept = {symbol: symbol for symbol in ranges or {} if symbol not in values
+            and symbol in pattern.free_symbols | replacement.free_symbols}
+    if any(_unmet_assumptions(symbol, value, ranges, {**values, **kept}, enclosing, cases)
+           for symbol, value in {**values, **kept}.items()):
         return None
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
