@@ -17,6 +17,7 @@ from derivations import baseline, fisher_information as fisher
 from pgsym import Derivation, Expectation, Justification, Settings, VerdictKind
 
 theta = fisher.theta
+pytestmark = pytest.mark.xdist_group("baseline_and_fisher")  # one worker verifies them, once
 
 
 @pytest.fixture(scope="module")

@@ -92,7 +92,7 @@ print(json.dumps(results))
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def doctest_failures() -> dict:
     """Every module's docstring examples, run in a fresh interpreter: they declare
     distributions and functions, and build expressions under ``sympy.evaluate(False)``, which
@@ -106,6 +106,7 @@ def doctest_failures() -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.xdist_group("doctests")  # one worker runs the examples, once
 @pytest.mark.parametrize("name", _modules())
 def test_the_examples_in_the_docstrings_run(name, doctest_failures):
     outcome = doctest_failures[name]

@@ -15,6 +15,8 @@ from derivations import trajectory_policy_gradient as trajectory
 from pgsym import Derivation, Settings, VerdictKind
 from pgsym.rules import canonical
 
+pytestmark = pytest.mark.xdist_group("examples")  # one worker verifies them, once
+
 
 @pytest.fixture(scope="module")
 def trajectory_derivations():

@@ -35,7 +35,9 @@ def _tool(*names: str) -> str:
     pytest.skip(f"none of {names} is installed")
 
 
-@pytest.fixture(scope="module")
+# session-wide: the worker that runs this group runs the load test's build between these
+# tests, and a module-scoped build would be torn down and built again around it
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     kernels = out / "kernels.py"
