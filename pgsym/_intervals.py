@@ -169,7 +169,7 @@ class _Evaluator:
 
     def __init__(self, bits: int, point: dict | None = None,
                  draw: Callable[[sp.Indexed], sp.Expr] | None = None) -> None:
-        self.point = point or {}
+        self.point = point if point is not None else {}
         self.draw = draw
         self.indices: dict[sp.Symbol, sp.Integer] = {}  # the running indices of sums
         self.memo: dict = {}

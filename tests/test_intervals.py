@@ -128,3 +128,12 @@ def test_a_range_running_backwards_is_left_to_the_caller():
 def test_a_symbol_without_a_value_is_left_to_the_caller():
     x, y = sp.symbols("x y", real=True)
     assert compare_at_point(x + y, y + x, {x: sp.Integer(1)}, None, 60) == (None, ())
+
+
+def test_values_drawn_at_an_empty_point_are_recorded_in_it():
+    """A counterexample shows the indexed values it was found at, even where the step has no
+    free symbol (the point starts empty)."""
+    theta = sp.IndexedBase("theta", real=True)
+    point = {}
+    outcome, _ = compare_at_point(theta[0], theta[0] + 1, point, lambda item: sp.Rational(1, 3), 60)
+    assert outcome == "differ" and point == {theta[0]: sp.Rational(1, 3)}
