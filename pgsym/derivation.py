@@ -824,8 +824,11 @@ def _depth(expr: sp.Basic) -> int:
 
 
 def require_steps(derivation: Derivation) -> None:
-    """Raises :class:`DerivationError` if ``derivation`` has no steps to verify."""
+    """Raises :class:`DerivationError` if ``derivation`` has no steps to verify, and a
+    :class:`StepError` if one of them is not a step :meth:`Derivation.step` would have made
+    (``steps`` assigned after the derivation was built skips the constructor's checks)."""
     if not derivation.steps:
         raise DerivationError(
             f"derivation {derivation.name!r} has no steps: add at least one with .step(expr, rule=...)"
         )
+    derivation._checked_given_steps(tuple(derivation.steps))

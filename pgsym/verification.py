@@ -147,6 +147,9 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
     did); the others need nothing, so they keep the cores busy while the lemmas are
     checked."""
     cited = _cited_lemmas(derivations)
+    for lemma in cited.values():  # (their steps too may have been assigned after building)
+        if isinstance(lemma, Derivation):
+            require_steps(lemma)
     statuses: dict[int, LemmaStatus] = {key: _lemma_status(lemma, None)
                                         for key, lemma in cited.items()
                                         if isinstance(lemma, Equation)}

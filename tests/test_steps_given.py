@@ -64,13 +64,14 @@ def test_a_chain_given_pointing_one_way_passes():
 
 
 def test_a_relation_assigned_after_construction_is_not_read_as_another():
-    """The constructor is not the only way in: ``d.steps`` can be assigned. compare_relation
-    then refuses the unknown relation, and the printer names the step."""
+    """The constructor is not the only way in: ``d.steps`` can be assigned. verify checks
+    the steps again ('==' read as '='), and the printer names a step assigned after that."""
     d = Derivation("assigned", start=x**2 + 5)
     d.steps = (Step(x**2 + 3, rule="algebra", chain=("algebra",), relation="=="),)
     report = d.verify()
-    assert not report.ok
-    assert not report.steps[0].verdict.kind.is_proof
+    assert not report.ok and d.steps[0].relation == "="
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED
+    d.steps = (Step(x**2 + 3, rule="algebra", chain=("algebra",), relation="=="),)
     with pytest.raises(StepError, match=r"step 1 \(algebra\): the relation '=='"):
         d.to_latex(report)
 
@@ -129,3 +130,18 @@ def test_steps_built_by_step_come_back_unchanged_through_replace():
            condition="nothing  needed", relation="<=")
     again = dataclasses.replace(d, steps=d.steps)
     assert again.steps == d.steps
+
+
+def test_steps_assigned_after_building_are_checked_when_verified():
+    """``d.steps = ...`` skips the constructor: verify checks the steps again, of the
+    derivation and of the lemmas it cites."""
+    rising = Derivation("both ways", start=x**2).step(x**2 + 1, rule="algebra", relation="<=")
+    falling = Derivation("other", start=x**2 + 1).step(x**2 - 5, rule="algebra", relation=">=")
+    rising.steps = rising.steps + falling.steps
+    with pytest.raises(StepError, match="point both ways"):
+        rising.verify()
+    lemma = Derivation("lemma", start=2 * x).step(x + x, rule="algebra")
+    citing = Derivation("cites it", start=2 * x).step(x + x, rule=lemma)
+    lemma.steps = (Step(x + x, rule="algebra", chain=("exchange of sums",)),)
+    with pytest.raises(StepError, match="named 'algebra' but cites 'exchange of sums'"):
+        citing.verify()
