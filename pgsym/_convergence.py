@@ -68,48 +68,212 @@ def converges(total: sp.Expr) -> None:
     """Returns if ``total`` (a Sum, Product or Integral) is shown to converge; raises
     :class:`NotShownToConverge` otherwise.
 
-    Finite sums and products always converge. An infinite sum converges where SymPy's
-    ``is_convergent`` says so. An integral converges absolutely when its integrand is
-    continuous on the closed interval and, where a bound is infinite, ``x**2`` times the
-    integrand tends to 0 there.
+    Finite sums and products always converge. An infinite sum over one index converges where
+    SymPy's ``is_convergent`` says so. An integral over one variable converges absolutely
+    when its integrand is continuous on the closed interval and, where a bound is infinite,
+    ``x**2`` times the integrand tends to 0 there, or it is a polynomial times a Gaussian.
+
+    Over several variables (one object with several limits, or one nested in the body of
+    another), each variable's test passing with the others held fixed shows nothing about
+    the whole: ``exp(-(x-y)**2)`` is a Gaussian in ``x`` for every ``y`` and in ``y`` for
+    every ``x``, and its double integral over the plane is infinite. Convergence is then
+    shown jointly (:func:`_jointly`), or not at all.
     """
     if isinstance(total, (sp.Sum, sp.Product)):
         if all(bound.is_finite for limit in total.limits for bound in limit[1:]):
             return
         if isinstance(total, sp.Product):
             raise NotShownToConverge(f"could not show that the infinite product {total} converges")
+        function, limits = _flattened(total.function, total.limits, sp.Sum)
+        if len(limits) > 1:
+            return _jointly(total, function, limits)
+        _no_nested_limit(total, function, limits)
         try:
-            convergent = total.is_convergent()
+            convergent = total.func(function, *limits).is_convergent()
         except Exception as error:
             raise NotShownToConverge(f"could not show that {total} converges: {error}") from None
         if convergent is not sp.true and convergent is not True:
             raise NotShownToConverge(f"could not show that {total} converges")
         return
+    if any(len(limit) != 3 for limit in total.limits):
+        raise NotShownToConverge(f"{total} is an indefinite integral")
     # derivatives inside the integrand are taken first (those not under a limit themselves)
     function = total.function.replace(
         lambda e: isinstance(e, sp.Derivative) and not differentiates_under_limit(e),
         lambda e: e.doit(deep=False))
-    for limit in total.limits:
-        if len(limit) != 3:
-            raise NotShownToConverge(f"{total} is an indefinite integral")
-        variable, lower, upper = limit
-        if not _continuous_on(function, variable, lower, upper):
-            raise NotShownToConverge(f"could not show that {total} converges: the integrand may "
-                                     f"not be continuous on [{lower}, {upper}]")
-        if not (lower.is_finite and upper.is_finite) and _gaussian_tails(function, variable):
+    function, limits = _flattened(function, total.limits, sp.Integral)
+    if len(limits) > 1:
+        return _jointly(total, function, limits)
+    _no_nested_limit(total, function, limits)
+    _one_integral(total, function, limits[0])
+
+
+def _one_integral(total: sp.Expr, function: sp.Expr, limit: tuple) -> None:
+    """The test for an integral over one variable (``total`` names it in messages)."""
+    variable, lower, upper = limit
+    if not _continuous_on(function, variable, lower, upper):
+        raise NotShownToConverge(f"could not show that {total} converges: the integrand may "
+                                 f"not be continuous on [{lower}, {upper}]")
+    if not (lower.is_finite and upper.is_finite) and _gaussian_tails(function, variable):
+        return
+    for bound in (lower, upper):
+        if bound.is_finite:
             continue
-        for bound in (lower, upper):
-            if bound.is_finite:
-                continue
-            if bound not in (sp.oo, -sp.oo):
-                raise NotShownToConverge(f"could not show that {total} converges")
-            try:
-                tail = sp.limit(variable**2 * function, variable, bound)
-            except Exception as error:
-                raise NotShownToConverge(f"could not show that {total} converges: {error}") from None
-            if tail != 0:
-                raise NotShownToConverge(f"could not show that {total} converges: x^2 times the "
-                                         f"integrand tends to {tail} at {bound}")
+        if bound not in (sp.oo, -sp.oo):
+            raise NotShownToConverge(f"could not show that {total} converges")
+        try:
+            tail = sp.limit(variable**2 * function, variable, bound)
+        except Exception as error:
+            raise NotShownToConverge(f"could not show that {total} converges: {error}") from None
+        if tail != 0:
+            raise NotShownToConverge(f"could not show that {total} converges: x^2 times the "
+                                     f"integrand tends to {tail} at {bound}")
+
+
+# -- several variables ------------------------------------------------------------------
+def _flattened(function: sp.Expr, limits: tuple, kind: type) -> tuple[sp.Expr, tuple]:
+    """``function`` and ``limits`` with a nested object of the same ``kind`` that is a
+    factor of the body taken in: ``Integral(2 Integral(f, (x, ...)), (y, ...))`` becomes
+    ``Integral(2 f, (x, ...), (y, ...))``, the same iterated integral (SymPy merges only a
+    body that is the inner object itself). Stops where the rest of the body or an outer
+    variable would be captured by the inner object's variables."""
+    limits = tuple(limits)
+    while True:
+        factors = sp.Mul.make_args(function)
+        inner = [factor for factor in factors if isinstance(factor, kind)]
+        if len(inner) != 1:
+            return function, limits
+        inner = inner[0]
+        rest = sp.Mul(*[factor for factor in factors if factor is not inner])
+        bound = {limit[0] for limit in inner.limits}
+        outer = {limit[0] for limit in limits}
+        if any(len(limit) != 3 for limit in inner.limits) or rest.free_symbols & bound \
+                or bound & outer:
+            return function, limits
+        function, limits = rest * inner.function, tuple(inner.limits) + limits
+
+
+def _no_nested_limit(total: sp.Expr, function: sp.Expr, limits: tuple) -> None:
+    """Raises where the body holds an integral, or an infinite sum or product, or one whose
+    bounds move, over a variable of ``total``: convergence for each value of that variable
+    says nothing about the whole. A finite sum with fixed bounds is a finite combination."""
+    variables = {limit[0] for limit in limits}
+    for node in sp.preorder_traversal(function):
+        if not isinstance(node, (sp.Integral, sp.Sum, sp.Product)):
+            continue
+        if not node.free_symbols & variables:
+            continue
+        fixed = all(len(limit) == 3 and all(bound.is_finite and not bound.free_symbols & variables
+                                            for bound in limit[1:]) for limit in node.limits)
+        if isinstance(node, sp.Integral) or not fixed:
+            raise NotShownToConverge(
+                f"could not show that {total} converges: its body holds {node}, which depends "
+                f"on {', '.join(sorted(map(str, node.free_symbols & variables)))}; convergence "
+                f"for each value of the outer variable does not show it for the whole")
+
+
+def _jointly(total: sp.Expr, function: sp.Expr, limits: tuple) -> None:
+    """Convergence of an integral or sum over several variables, shown jointly.
+
+    Each term of the body (as written, or expanded) must be (a) a product of factors of
+    one variable each over a rectangular range (bounds free of the variables), each
+    factor's own integral or sum shown to converge (Fubini-Tonelli: the double integral of
+    ``|f(x) g(y)|`` is the product of the two); or, for integrals, (c) a polynomial times
+    ``exp(Q)``, ``Q`` a quadratic polynomial whose quadratic part in the variables with an
+    infinite range is negative definite (leading principal minors of ``-Hessian`` positive,
+    exactly), the others running over finite real ranges; or (d), for integrals, an
+    integrand entire in every variable over a bounded region (every bound finite and entire
+    in the variables). Anything else is not shown: each variable's test passing with the
+    others held fixed does not make the whole converge.
+    """
+    variables = [limit[0] for limit in limits]
+    integral = isinstance(total, sp.Integral)
+    if len(set(variables)) != len(variables):
+        raise NotShownToConverge(f"could not show that {total} converges: a variable is "
+                                 f"bound twice")
+    _no_nested_limit(total, function, limits)
+    rectangular = not any(bound.free_symbols & set(variables)
+                          for limit in limits for bound in limit[1:])
+    if not rectangular:
+        if integral and _bounded_region(function, limits):
+            return
+        raise NotShownToConverge(
+            f"could not show that {total} converges: the range of one variable depends on "
+            f"another, over an unbounded region (or an integrand not visibly entire)")
+    forms = [function] + [sp.expand(function, deep=deep, power_exp=True) for deep in (False, True)]
+    for form in forms:
+        if all(_factorised(term, limits, integral)
+               or integral and _joint_gaussian(term, limits)
+               for term in sp.Add.make_args(form)):
+            return
+    raise NotShownToConverge(
+        f"could not show that {total} converges jointly in {', '.join(map(str, variables))}: "
+        f"its {'integrand' if integral else 'term'} is neither a product of convergent factors "
+        f"of one variable each" + (" nor a polynomial times a Gaussian in all of them together"
+                                   if integral else "") +
+        " (converging in each variable with the others held fixed is not enough)")
+
+
+def _factorised(term: sp.Expr, limits: tuple, integral: bool) -> bool:
+    variables = [limit[0] for limit in limits]
+    parts = {variable: [] for variable in variables}
+    constant = []
+    for factor in sp.Mul.make_args(term):
+        present = [variable for variable in variables if variable in factor.free_symbols]
+        if len(present) > 1:
+            return False
+        (parts[present[0]] if present else constant).append(factor)
+    parts[variables[0]] += constant
+    for limit in limits:
+        one = sp.Mul(*parts[limit[0]])
+        try:
+            if integral:
+                _one_integral(sp.Integral(one, limit), one, limit)
+            else:
+                converges(sp.Sum(one, limit))
+        except NotShownToConverge:
+            return False
+    return True
+
+
+def _joint_gaussian(term: sp.Expr, limits: tuple) -> bool:
+    variables = [limit[0] for limit in limits]
+    infinite = []
+    for variable, lower, upper in limits:
+        if lower in (sp.oo, -sp.oo) or upper in (sp.oo, -sp.oo):
+            if not all(bound in (sp.oo, -sp.oo) or bound.is_finite and bound.is_real
+                       for bound in (lower, upper)):
+                return False
+            infinite.append(variable)
+        elif not all(bound.is_finite and bound.is_real for bound in (lower, upper)):
+            return False
+    exponent = sp.S.Zero
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.exp):
+            exponent += factor.args[0]
+        elif isinstance(factor, sp.Pow) and isinstance(factor.base, sp.exp) \
+                and factor.exp.is_Integer and factor.exp > 0:
+            exponent += factor.exp * factor.base.args[0]
+        elif not factor.is_polynomial(*variables):
+            return False
+    exponent = sp.expand(exponent)
+    if not exponent.is_polynomial(*variables) or sp.Poly(exponent, *variables).total_degree() > 2:
+        return False
+    if not infinite:
+        return True  # a polynomial times exp of one, over a bounded box
+    hessian = sp.hessian(exponent, infinite)
+    if not all(entry.is_real for entry in hessian):
+        return False
+    negative = -hessian
+    return all(sp.simplify(negative[:size, :size].det()).is_positive is True
+               for size in range(1, len(infinite) + 1))
+
+
+def _bounded_region(function: sp.Expr, limits: tuple) -> bool:
+    variables = [limit[0] for limit in limits]
+    return all(bound.is_finite and all(entire_in(bound, variable) for variable in variables)
+               for limit in limits for bound in limit[1:]) \
+        and all(entire_in(function, variable) for variable in variables)
 
 
 def _gaussian_tails(function: sp.Expr, variable: sp.Symbol) -> bool:

@@ -1570,3 +1570,24 @@ WRONG_SOURCES += [
           "the integral is sqrt(pi)/1000 (erf(700) + erf(300))/2, half the right side",
           time_limit=10),
 ]
+
+# (fifth hostile review of convergence) a multiple integral or sum that converges in each
+# variable with the others held fixed, and diverges as a whole: H - H is oo - oo
+_RIDGE = sp.Integral(sp.exp(-(r - s)**2), (r, -sp.oo, sp.oo), (s, -sp.oo, sp.oo))
+_OUTER_DIVERGENT = sp.Sum(1 / m_pos**2, (m_pos, 1, sp.oo), (j, 0, sp.oo))
+_TRIANGLE_DIVERGENT = sp.Sum(1 / m_pos**2, (m_pos, 1, j + 1), (j, 0, sp.oo))
+
+WRONG_SOURCES += [
+    _case("divergent-double-integral-of-a-ridge-cancels", sp.Add(_RIDGE, -_RIDGE, evaluate=False),
+          sp.S.Zero, "exp(-(r-s)^2) is a Gaussian in r for each s and in s for each r, but "
+          "its integral over the plane is oo (sqrt(pi) for every s): H - H is undefined"),
+    _case("divergent-double-integral-of-a-ridge-plus-one", _RIDGE, sp.Add(_RIDGE, 1, evaluate=False),
+          "H = H + 1 holds only as oo = oo: H diverges"),
+    _case("double-sum-divergent-in-the-outer-index-cancels",
+          sp.Add(_OUTER_DIVERGENT, -_OUTER_DIVERGENT, evaluate=False), sp.S.Zero,
+          "the inner sum is pi^2/6 for every j: the double sum is oo (SymPy's is_convergent "
+          "reads its first limit only)"),
+    _case("triangular-double-sum-divergent-in-the-outer-index-cancels",
+          sp.Add(_TRIANGLE_DIVERGENT, -_TRIANGLE_DIVERGENT, evaluate=False), sp.S.Zero,
+          "the inner sum tends to pi^2/6: the double sum is oo"),
+]

@@ -33,3 +33,69 @@ def test_a_divergent_integral_is_not_shown_to_converge():
     with pytest.raises(NotShownToConverge):
         converges(sp.Integral((sp.exp(-u) + x**2)**2 * sp.exp(u), (x, -sp.oo, sp.oo)))
     converges(sp.Integral((sp.exp(-u) + x**2 * sp.exp(-u))**2 * sp.exp(u), (x, -sp.oo, sp.oo)))
+
+
+# -- several variables: convergence is shown jointly (fifth hostile review) ------------------
+y = sp.Symbol("y", real=True)
+k, n = sp.symbols("k n", integer=True, positive=True)
+y_pos = sp.Symbol("y_pos", positive=True)
+_R = (-sp.oo, sp.oo)
+
+
+@pytest.mark.parametrize("total", [
+    # a Gaussian in x for every y and in y for every x; its integral over the plane is oo
+    sp.Integral(sp.exp(-(x - y)**2), (x, *_R), (y, *_R)),
+    sp.Integral(2 * sp.Integral(sp.exp(-(x - y)**2), (x, *_R)), (y, *_R)),  # not merged by SymPy
+    sp.Integral(sp.Integral(sp.exp(-(x - y)**2), (x, *_R)) + sp.exp(-y**2), (y, *_R)),
+    sp.Integral(sp.exp(-x**2), (x, *_R), (y, *_R)),                        # constant in y
+    sp.Integral(sp.exp(-x**2 - 3 * x * y - y**2), (x, *_R), (y, *_R)),     # indefinite form
+    sp.Integral(sp.exp(-x**2 * y**2), (y, *_R), (x, 0, 1)),                # sqrt(pi)/|x| on [0, 1]
+    sp.Integral(sp.exp(-y**2), (x, 0, sp.exp(2 * y**2)), (y, *_R)),        # inner = exp(y^2)
+    sp.Integral(1, (x, 0, 1 / y_pos), (y_pos, 0, 1)),                       # finite bounds, oo area
+    sp.Sum(1 / n**2, (n, 1, sp.oo), (k, 1, sp.oo)),                         # SymPy read one limit
+    sp.Sum(1 / n**2, (n, 1, k), (k, 1, sp.oo)),
+    sp.Sum(2 * sp.Sum(1 / n**2, (n, 1, k)), (k, 1, sp.oo)),
+    sp.Sum(sp.Sum(1 / n**2, (n, 1, k)) + 1 / k**2, (k, 1, sp.oo)),
+])
+def test_a_divergent_multiple_integral_or_sum_is_not_shown_to_converge(total):
+    with pytest.raises(NotShownToConverge):
+        converges(total)
+
+
+@pytest.mark.parametrize("total", [
+    sp.Integral(sp.exp(-x**2 - y**2), (x, *_R), (y, *_R)),
+    sp.Integral(x**2 * y * sp.exp(-x**2 - x * y - y**2 + 3 * x), (x, *_R), (y, *_R)),
+    sp.Integral(sp.exp(-(x - y)**2 / (2 * sigma**2) - y**2), (x, *_R), (y, *_R)),
+    sp.Integral(sp.exp(x - x**2) * y**2 * sp.exp(-y**4), (x, *_R), (y, *_R)),  # product form
+    sp.Integral(sp.exp(-y**2) / (1 + x), (x, 0, 1), (y, *_R)),
+    sp.Integral(sp.exp(-(x - y)**2), (x, *_R), (y, 0, 1)),                   # y over a finite range
+    sp.Integral(2 * sp.Integral(sp.exp(-x**2 - y**2), (x, *_R)), (y, *_R)),
+    sp.Integral(x * y, (x, 0, y), (y, 0, 1)),                                # bounded triangle
+    sp.Integral(1 / (1 + x), (x, 0, 1), (y, 0, 1)),
+    sp.Sum(1 / (n**2 * k**2), (n, 1, sp.oo), (k, 1, sp.oo)),
+    sp.Sum(1 / (n**2 * k**3) + 1 / k**2, (n, 1, 5), (k, 1, sp.oo)),
+])
+def test_a_convergent_multiple_integral_or_sum_is_shown_jointly(total):
+    converges(total)
+
+
+def test_a_divergent_double_integral_does_not_cancel():
+    from pgsym import Derivation
+    ridge = sp.Integral(sp.exp(-(x - y)**2), (x, *_R), (y, *_R))
+    d = Derivation("H - H, H divergent", start=sp.Add(ridge, -ridge, evaluate=False))
+    d.step(sp.S.Zero, rule="algebra")
+    verdict = d.verify().steps[0].verdict
+    assert verdict.kind.value == "unknown" and "jointly" in verdict.detail, verdict
+
+
+def test_a_joint_gaussian_double_integral_step_is_still_proved():
+    from pgsym import Derivation
+    gaussian = sp.Integral(sp.exp(-x**2 - y**2), (x, *_R), (y, *_R))
+    d = Derivation("two forms of a double Gaussian", start=gaussian)
+    d.step(sp.Integral(sp.exp(-x**2) * sp.exp(-y**2), (x, *_R), (y, *_R)), rule="algebra")
+    cancelled = Derivation("H - H, H a double Gaussian",
+                           start=sp.Add(gaussian, -gaussian, evaluate=False))
+    cancelled.step(sp.S.Zero, rule="algebra")
+    for derivation in (d, cancelled):
+        verdict = derivation.verify().steps[0].verdict
+        assert verdict.kind.value == "proved", verdict
