@@ -427,3 +427,61 @@ def test_a_symbol_the_lemma_ranges_and_its_equation_pins_may_be_cited_within_the
     d = Derivation("within the range", start=F(t), ranges={g: bounds}).step(g * G(t), rule=lemma)
     report = d.verify()
     assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+
+
+# -- a lemma side put in place is compared up to trivial arithmetic with 0 (a new user's friction)
+def _zero_term_lemma(rhs=None):
+    """``sum_x b h(x) = rhs`` (0 unless given), as an instance check."""
+    from pgsym.rules.lemmas import instance_check
+    x, b = sp.Symbol("x", integer=True), sp.Symbol("b", real=True)
+    h = sp.Function("h", real=True)
+    return instance_check(sp.Sum(b * h(x), (x, 0, 1)), sp.Integer(0) if rhs is None else rhs(b)), \
+        lambda c: sp.Sum(c * h(x), (x, 0, 1))
+
+
+def test_a_lemma_whose_side_is_zero_drops_a_term_subtracted_or_scaled():
+    from pgsym.rules import RuleContext
+    lemma, term = _zero_term_lemma()
+    c, F = sp.Symbol("c", real=True), sp.Function("F", real=True)(theta)
+    for scale in (-1, -2, c):
+        with_term = sp.Add(F, sp.Mul(scale, term(c), evaluate=False), evaluate=False)
+        assert lemma(with_term, F, RuleContext()).status is Justification.CONFIRMED, scale
+        assert lemma(F, with_term, RuleContext()).status is Justification.CONFIRMED, scale
+
+
+def test_a_term_is_not_dropped_unless_the_lemma_side_is_zero_and_its_factors_finite():
+    from pgsym.rules import RuleContext
+    c, F = sp.Symbol("c", real=True), sp.Function("F", real=True)(theta)
+    n = sp.Symbol("n", integer=True, positive=True)
+    lemma, term = _zero_term_lemma()
+    subtracted = sp.Add(F, sp.Mul(-1, term(c), evaluate=False), evaluate=False)
+    assert lemma(subtracted, F - c, RuleContext()).status is Justification.MISMATCH
+    nonzero, _ = _zero_term_lemma(lambda b: b)  # sum_x b h(x) = b: the term is c, not 0
+    assert nonzero(subtracted, F, RuleContext()).status is Justification.MISMATCH
+    # 0 times a divergent sum, or times a symbol not shown finite, is not shown to be 0
+    for factor in (sp.Sum(1 / n, (n, 1, sp.oo)), sp.Symbol("z")):
+        scaled = sp.Add(F, sp.Mul(factor, term(c), evaluate=False), evaluate=False)
+        assert lemma(scaled, F, RuleContext()).status is Justification.MISMATCH, factor
+
+
+def test_the_baseline_lemma_drops_the_baseline_term_of_a_score_function_gradient():
+    from pgsym import Distribution, Expectation
+    x, b = sp.Symbol("x", integer=True), sp.Symbol("b", real=True)
+    f = sp.Function("f", real=True)
+    q = Distribution("q", (x, 0, 1), sp.exp(theta * x) / (1 + sp.exp(theta)), parameters=(theta,))
+    score = sp.Derivative(sp.log(q(x)), theta)
+    lemma = Derivation("baseline term is zero", start=Expectation(b * score, q), parameters=(theta,))
+    lemma.step(b * Expectation(score, q), rule="linearity of expectation")
+    lemma.step(b * sp.Sum(q(x) * score, (x, 0, 1)), rule="definition of expectation")
+    lemma.step(b * sp.Sum(sp.Derivative(q(x), theta), (x, 0, 1)), rule="algebra")
+    lemma.step(b * sp.Derivative(sp.Sum(q(x), (x, 0, 1)), theta), rule="swap sum and gradient")
+    lemma.step(b * sp.Derivative(sp.Integer(1), theta, evaluate=False),
+               rule="sum of a distribution is one")
+    lemma.step(sp.Integer(0), rule="derivative of a constant")  # b * 0, b real
+    main = Derivation("baseline dropped", parameters=(theta,),
+                      start=sp.Add(Expectation(f(x) * score, q), -Expectation(b * score, q),
+                                   evaluate=False))
+    main.step(Expectation(f(x) * score, q), rule=lemma)
+    report = main.verify()
+    assert report.ok, report.failures()
+    assert report.steps[0].justification.status is Justification.CONFIRMED

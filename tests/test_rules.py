@@ -4,7 +4,7 @@ import sympy as sp
 import pgsym
 
 from pgsym import Derivation, Expectation, Justification, Rule, RuleCheck, StepError, VerdictKind
-from pgsym.rules import RuleContext, canonical, get_rule
+from pgsym.rules import RuleContext, canonical, check_chain, get_rule
 
 theta = sp.Symbol("theta", real=True)
 x = sp.Symbol("x", integer=True)
@@ -304,3 +304,89 @@ def test_a_kronecker_delta_is_summed_at_the_variable_of_a_sum_around_it_only_wit
     twice = sp.Sum(inner(n_ - 1), (x_, 0, n_ - 1)) + sp.Sum(inner(n_ - 1), (x_, 0, n_))
     claimed = sp.Sum(f_(x_), (x_, 0, n_ - 1)) + sp.Sum(f_(x_), (x_, 0, n_))
     assert rule.check(twice, claimed, RuleContext()).status is Justification.MISMATCH
+
+
+# -- trivial arithmetic with 0, and linearity of expectation read both ways (a new user's friction)
+b_ = sp.Symbol("b", real=True)
+_d1 = sp.Derivative(sp.Integer(1), theta, evaluate=False)
+
+
+def test_a_rule_result_is_compared_up_to_products_with_zero():
+    # d/dtheta 1 = 0 gives b*0, which is 0 for a real (so finite) b
+    assert _check("derivative of a constant", _unevaluated(b_, _d1), sp.Integer(0)) \
+        is Justification.CONFIRMED
+    assert _check("derivative of a constant", sp.Add(_unevaluated(b_, _d1), P, evaluate=False), P) \
+        is Justification.CONFIRMED
+
+
+def test_a_product_with_zero_is_zero_only_when_its_other_factors_are_finite():
+    n = sp.Symbol("n", integer=True, positive=True)
+    wild = sp.Symbol("z")  # no assumptions: SymPy does not show it finite
+    divergent = sp.Sum(1 / n, (n, 1, sp.oo))
+    for factor in (wild, divergent, 1 / theta):
+        assert _check("derivative of a constant", _unevaluated(factor, _d1), sp.Integer(0)) \
+            is Justification.MISMATCH, factor
+    assert _check("derivative of a constant", _unevaluated(b_, sp.Derivative(theta, theta, evaluate=False)),
+                  sp.Integer(0)) is Justification.MISMATCH
+    assert _check("derivative of a constant", _unevaluated(b_, _d1), b_) is Justification.MISMATCH
+    # regrouping does not evaluate: associativity still does not turn b*0 into 0
+    assert _check("associativity", _unevaluated(b_, 0), sp.Integer(0)) is Justification.MISMATCH
+    assert canonical(_unevaluated(b_, 0)) != 0
+    assert canonical(sp.Add(P, _unevaluated(-1, 0), evaluate=False), zero_products=True) == P
+    assert canonical(_unevaluated(divergent, 0), zero_products=True) != 0
+
+
+_q = sp.Function("q", positive=True)(x, theta)
+_score = sp.Derivative(sp.log(_q), theta)
+
+
+def _E(body, low=0, high=1, density=_q):
+    return Expectation(body, (x, low, high), density)
+
+
+_EXPECTATION_DIFFERENCE = sp.Add(_E(f(x) * _score), -_E(b_ * _score), evaluate=False)
+
+LINEARITY_BOTH_WAYS = [
+    (_EXPECTATION_DIFFERENCE, _E(f(x) * _score - b_ * _score)),
+    (_E(f(x) * _score) - b_ * _E(_score), _E(f(x) * _score - b_ * _score)),
+    (2 * _E(f(x)) + 3 * _E(_score), _E(2 * f(x) + 3 * _score)),
+    (sp.Add(_E(f(x)), _E(_score), theta, evaluate=False), theta + _E(f(x) + _score)),
+]
+
+
+@pytest.mark.parametrize("one,other", LINEARITY_BOTH_WAYS)
+def test_linearity_of_expectation_combines_and_splits_in_either_direction(one, other):
+    assert _check("linearity of expectation", one, other) is Justification.CONFIRMED
+    assert _check("linearity of expectation", other, one) is Justification.CONFIRMED
+
+
+def test_linearity_of_expectation_then_distributivity_factors_the_baseline():
+    factored = _E((f(x) - b_) * _score)
+    chain = get_rule("linearity of expectation"), get_rule("distributivity")
+    assert check_chain(chain, _EXPECTATION_DIFFERENCE, factored, RuleContext()).status \
+        is Justification.CONFIRMED
+    assert check_chain(chain[::-1], factored, _EXPECTATION_DIFFERENCE, RuleContext()).status \
+        is Justification.CONFIRMED
+
+
+LINEARITY_FALSE = [
+    # a sign lost
+    (_EXPECTATION_DIFFERENCE, _E(f(x) * _score + b_ * _score)),
+    # expectations over different densities, or different supports, are not one expectation
+    (_E(f(x)) + _E(_score, density=sp.Rational(1, 2)), _E(f(x) + _score)),
+    (_E(f(x)) + _E(_score, density=sp.Rational(1, 2)), _E(f(x) + _score, density=sp.Rational(1, 2))),
+    (_E(f(x)) + _E(_score, high=2), _E(f(x) + _score)),
+    # a factor that depends on the variable cannot move in or out (x outside is another x)
+    (f(x) * _E(_score) + _E(f(x)), _E(f(x) * _score + f(x))),
+    (_E(f(x) * _score), f(x) * _E(_score)),
+    (_E(f(x) * _score) - _E(b_ * _score), f(x) * _E(_score) - _E(b_ * _score)),
+    # a term left out, or counted twice
+    (_E(f(x)) + _E(_score) + _E(theta), _E(f(x) + _score)),
+    (_E(f(x)) + _E(_score), _E(f(x) + 2 * _score)),
+]
+
+
+@pytest.mark.parametrize("before,after", LINEARITY_FALSE)
+def test_a_false_step_citing_linearity_of_expectation_is_not_confirmed(before, after):
+    assert _check("linearity of expectation", before, after) is Justification.MISMATCH
+    assert _check("linearity of expectation", after, before) is Justification.MISMATCH

@@ -243,7 +243,7 @@ def registered_rules() -> dict[str, Rule]:
 
 
 # -- canonical form: sums and commutative products flattened and sorted, nothing evaluated --
-def canonical(expr: sp.Basic) -> sp.Basic:
+def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
     Nothing is cancelled, expanded or evaluated, so ``canonical(a*(b/b))`` still shows
@@ -251,19 +251,29 @@ def canonical(expr: sp.Basic) -> sp.Basic:
     ``B*A`` differ for non-commutative ``A``, ``B``. Two expressions with equal canonical
     forms differ only by associativity, commutativity, and factors 1 or terms 0.
 
+    With ``zero_products``, a product with a factor 0 whose other factors are all shown
+    finite (``b*0`` for a real ``b``, ``-1*0``) is 0 as well, and so drops out of a sum;
+    ``0*Sum(1/n, (n, 1, oo))`` stays, as its other factor is not shown finite.
+
     >>> import sympy as sp
     >>> a, b = sp.symbols("a b")
     >>> canonical(sp.Mul(sp.Mul(b, a, evaluate=False), 1 / b, evaluate=False)).args
     (a, 1/b, b)
+    >>> r = sp.Symbol("r", real=True)
+    >>> canonical(sp.Add(a, sp.Mul(r, 0, evaluate=False), evaluate=False), zero_products=True)
+    a
     """
     if expr.is_Atom or not expr.args:
         return expr
-    args = [canonical(a) for a in expr.args]
+    args = [canonical(a, zero_products) for a in expr.args]
     if isinstance(expr, (sp.Mul, sp.Add)):
         kind = type(expr)
         flat: list[sp.Basic] = []
         for a in args:
             flat.extend(a.args if type(a) is kind else [a])
+        if zero_products and kind is sp.Mul and sp.S.Zero in flat \
+                and all(a.is_finite is True for a in flat if a != sp.S.Zero):
+            return sp.S.Zero  # 0 times anything finite; 0 * oo or 0 * (1/0) is not 0
         identity = sp.S.One if isinstance(expr, sp.Mul) else sp.S.Zero
         flat = [a for a in flat if a != identity]
         commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
@@ -286,13 +296,15 @@ def fresh_prefix(*exprs: sp.Basic) -> str:
 
 def alpha_key(expr: sp.Basic, prefix: str) -> sp.Basic:
     """``expr`` up to the names of its bound variables (renamed with ``prefix``, see
-    :func:`~pgsym._trees.canonical_bound`) and the order and grouping of terms and factors."""
-    return canonical(canonical_bound(expr, prefix))
+    :func:`~pgsym._trees.canonical_bound`), the order and grouping of terms and factors, and
+    trivial arithmetic with 0 (``b*0`` and ``-1*0`` are 0 for finite ``b``, ``x + 0`` is
+    ``x``): what a rule gives is compared with the other step up to these."""
+    return canonical(canonical_bound(expr, prefix), zero_products=True)
 
 
 def alpha_equal(a: sp.Basic, b: sp.Basic) -> bool:
-    """Whether ``a`` and ``b`` differ only by the names of bound variables and the order and
-    grouping of terms and factors."""
+    """Whether ``a`` and ``b`` differ only by the names of bound variables, the order and
+    grouping of terms and factors, and products with a factor 0 (see :func:`alpha_key`)."""
     prefix = fresh_prefix(a, b)
     return alpha_key(a, prefix) == alpha_key(b, prefix)
 

@@ -14,13 +14,15 @@ expectation.
 """
 from __future__ import annotations
 
+from itertools import islice, product
+
 import sympy as sp
 
 from pgsym._trees import bound_variables
 from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
-                               register_builtin, single_variable)
+                               product_of, register_builtin, single_variable)
 from pgsym.rules.calculus import pull_constants, pulled_constants
 
 
@@ -134,8 +136,58 @@ def _linear_over_all(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
         split = [_with_body(node, term) for term in body.args]
         each_pulled = [(pulled(term) or [s])[0] for term, s in zip(body.args, split)]
         options = [sp.Add(*each_pulled, evaluate=False), sp.Add(*split, evaluate=False)]
+        # any of each term's constants pulled out, the others left in (E[f s - b s] is
+        # E[f s] - E[b s]: only the sign pulled out), a bounded number of ways
+        per_term = [[whole, *pulled(term)] for term, whole in zip(body.args, split)]
+        for choice in islice(product(*per_term), _MAX_SPLITS):
+            option = sp.Add(*choice, evaluate=False)
+            if option not in options:
+                options.append(option)
         return options if options[0] != options[1] else options[1:]
     return pulled(body)
+
+
+#: how many ways of pulling constants out of the terms of a split sum or expectation are tried
+_MAX_SPLITS = 64
+
+
+def _combined_expectations(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """``a E[f] + b E[g] = E[a f + b g]``: in a sum of terms, the expectations over the same
+    variables, bounds and density (times factors free of their variables) made one.
+
+    A factor that mentions a variable of the expectation (by name, or through a definition)
+    cannot move inside, where that name is the bound variable; expectations over different
+    distributions, or the same one written over different variables, are not combined."""
+    if not isinstance(node, sp.Add):
+        return []
+    groups: dict[tuple, list[int]] = {}
+    parts: dict[int, tuple[list[sp.Basic], Expectation]] = {}
+    for i, term in enumerate(node.args):
+        factors = factors_of(term)
+        found = [f for f in factors if isinstance(f, Expectation)]
+        if len(found) != 1:
+            continue
+        expectation = found[0]
+        constants = [f for f in factors if f is not expectation]
+        names = {v.name for v in expectation.variables}
+        if not all(f.is_commutative and not ({s.name for s in f.free_symbols
+                                              | context.unfold(f).free_symbols
+                                              if isinstance(s, sp.Symbol)} & names)
+                   for f in constants):
+            continue
+        parts[i] = (constants, expectation)
+        groups.setdefault(expectation.args[1:], []).append(i)
+    options = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = parts[members[0]][1]
+        body = sp.Add(*[product_of(parts[i][0] + [parts[i][1].body]) for i in members],
+                      evaluate=False)
+        rest = [term for i, term in enumerate(node.args) if i not in members]
+        combined = first.with_body(body)
+        options.append(sp.Add(*rest, combined, evaluate=False) if rest else combined)
+    return options
 
 
 def _linearity_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
@@ -143,7 +195,7 @@ def _linearity_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
 
 
 def _linearity_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
-    return _linear(node, context, (Expectation,))
+    return _linear(node, context, (Expectation,)) + _combined_expectations(node, context)
 
 
 def _exchange_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
@@ -205,7 +257,8 @@ for _rule in (
          aliases=("linearity of integrals", "linearity of summation", "split the sum",
                   "factor out of the sum")),
     Rule("linearity of expectation", "E[a f + g] = a E[f] + E[g] for a free of the random "
-         "variable", rewrite=_linearity_of_expectation, proves=True),
+         "variable (split, or expectations over the same distribution combined)",
+         rewrite=_linearity_of_expectation, proves=True),
     # (not identities by themselves: for an abstract distribution, summing to one is an
     # assumption, which the value check states; so these rules never prove a step alone)
     Rule("sum of a distribution is one", "sum_x p(x) = 1 (or the integral) over exactly the "
