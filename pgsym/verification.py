@@ -16,6 +16,7 @@ passes only where the user opted in. This module returns data; it never prints.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import random
@@ -147,6 +148,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
     did); the others need nothing, so they keep the cores busy while the lemmas are
     checked."""
     cited = _cited_lemmas(derivations)
+    fingerprints: dict = {}  # (the derivations do not change while they are verified)
     for lemma in cited.values():  # (their steps too may have been assigned after building)
         if isinstance(lemma, Derivation):
             require_steps(lemma)
@@ -155,7 +157,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
                                         if isinstance(lemma, Equation)}
     lemma_reports: dict[int, Report] = {}
     for key, lemma in cited.items():  # verified before in this process, unchanged since
-        earlier = _LEMMA_REPORTS.get((_fingerprint(lemma), settings))
+        earlier = _LEMMA_REPORTS.get((_fingerprint(lemma, fingerprints), settings))
         if isinstance(lemma, Derivation) and earlier is not None:
             lemma_reports[key] = earlier
             statuses[key] = _lemma_status(lemma, earlier)
@@ -182,10 +184,11 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         derivation, numbers = owners[owner]
         steps = tuple(done[owner][n] for n in numbers)
         report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
-                                          settings.accept_numeric, _fingerprint(derivation))
+                                          settings.accept_numeric,
+                                          _fingerprint(derivation, fingerprints))
         if owner[0] == "lemma":
             lemma_reports[owner[1]] = report
-            _LEMMA_REPORTS[(_fingerprint(derivation), settings)] = report
+            _LEMMA_REPORTS[(_fingerprint(derivation, fingerprints), settings)] = report
             statuses[owner[1]] = _lemma_status(derivation, report)
         for asked_owner in asked:
             if asked_owner == owner:
@@ -230,27 +233,39 @@ def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bo
 _LEMMA_REPORTS: dict[tuple[str, Settings], Report] = {}
 
 
-def _fingerprint(derivation: "Derivation | Equation") -> str:
+def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) -> str:
     """A digest of everything a lemma's verdicts depend on: its expressions, definitions,
     ranges and steps (rules, lemmas cited, relations, conditions, opt-ins), with the
-    assumptions of its functions (``srepr`` leaves them out: ``f`` positive or not)."""
+    assumptions of its functions (``srepr`` leaves them out: ``f`` positive or not).
+
+    ``memo`` keeps the digests of derivations already seen, by identity, for one caller that
+    does not change them meanwhile (a lemma cited by many is digested once)."""
+    if memo is not None and id(derivation) in memo:
+        return memo[id(derivation)][1]
+    # the terms of a sum in SymPy's stored (canonical) order: sorting them again for
+    # printing was most of the cost, and the order is the same in every process
+    written = functools.partial(sp.srepr, order="none")
     if isinstance(derivation, Equation):
         sides = (derivation.lhs, derivation.rhs)
-        return sp.srepr((derivation.name, *sides, derivation.variables)) + \
+        digest = written((derivation.name, *sides, derivation.variables)) + \
             _function_assumptions(sides)
-    parts = [derivation.name, sp.srepr(derivation.start),
-             sp.srepr(sorted(derivation.definitions.items(), key=str)),
-             sp.srepr(sorted(derivation.ranges.items(), key=str))]
-    expressions = [derivation.start, *derivation.definitions.values(),
-                   *(step.expr for step in derivation.steps)]
-    for step in derivation.steps:
-        cited = _fingerprint(step.lemma) if step.lemma is not None else \
-            f"{step.chain}{id(step.custom_rule) if step.custom_rule else ''}"
-        parts += [sp.srepr(step.expr), cited, step.relation, sp.srepr(step.using),
-                  str(step.condition), str(step.accept)]
-        expressions += [value for pair in step.using for value in pair]
-    parts.append(_function_assumptions(expressions))
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    else:
+        parts = [derivation.name, written(derivation.start),
+                 written(sorted(derivation.definitions.items(), key=str)),
+                 written(sorted(derivation.ranges.items(), key=str))]
+        expressions = [derivation.start, *derivation.definitions.values(),
+                       *(step.expr for step in derivation.steps)]
+        for step in derivation.steps:
+            cited = _fingerprint(step.lemma, memo) if step.lemma is not None else \
+                f"{step.chain}{id(step.custom_rule) if step.custom_rule else ''}"
+            parts += [written(step.expr), cited, step.relation, written(step.using),
+                      str(step.condition), str(step.accept)]
+            expressions += [value for pair in step.using for value in pair]
+        parts.append(_function_assumptions(expressions))
+        digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    if memo is not None:
+        memo[id(derivation)] = (derivation, digest)  # (kept alive: its id stays its own)
+    return digest
 
 
 def _function_assumptions(expressions) -> str:
