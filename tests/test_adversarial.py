@@ -275,11 +275,11 @@ def test_user_rule_is_not_registered_under_its_name():
 # -- 5. time limits ----------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", sorted(cases.LOOPING_RULES))
 def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str):
-    # slow case: "sleeps" uses no CPU time, so only a wall-clock guard can stop it (up to
-    # about 50 s with the current guard of 10 x the CPU limit + 30 s)
+    # slow case: "sleeps" uses no CPU time, so only the wall-clock guard can stop it (3 x
+    # the CPU allowance + 10 s: about 16 s at a time limit of 1 s)
     rule = cases.LOOPING_RULES[kind]
     build = lambda: Derivation(f"looping rule {kind}", start=r + r).step(2 * r, rule=rule)
-    result = verify_isolated(build, time_limit=2, wall=WALL)
+    result = verify_isolated(build, time_limit=1, wall=WALL)
     summary = _summary(result, kind)
     assert result.seconds < WALL
     assert not summary.ok, summary
