@@ -390,3 +390,13 @@ LINEARITY_FALSE = [
 def test_a_false_step_citing_linearity_of_expectation_is_not_confirmed(before, after):
     assert _check("linearity of expectation", before, after) is Justification.MISMATCH
     assert _check("linearity of expectation", after, before) is Justification.MISMATCH
+
+
+def test_a_product_with_zero_is_zero_only_where_sympy_is_trusted_to_call_it_finite():
+    """alpha_key reads b*0 as 0 for a finite b; SymPy's word that b is finite is not taken
+    for functions outside pgsym._trees.TRUSTED_FUNCTIONS."""
+    from pgsym.rules._core import alpha_equal
+    r = sp.Symbol("r", real=True)
+    assert alpha_equal(sp.Add(r, sp.Mul(sp.exp(r), 0, evaluate=False), evaluate=False), r)
+    untrusted = sp.Mul(sp.atan(r), 0, evaluate=False)  # (SymPy: finite; not trusted)
+    assert not alpha_equal(sp.Add(r, untrusted, evaluate=False), r)

@@ -272,8 +272,11 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
         for a in args:
             flat.extend(a.args if type(a) is kind else [a])
         if zero_products and kind is sp.Mul and sp.S.Zero in flat \
-                and all(a.is_finite is True for a in flat if a != sp.S.Zero):
-            return sp.S.Zero  # 0 times anything finite; 0 * oo or 0 * (1/0) is not 0
+                and all(a.is_finite is True and not untrusted_functions(a)
+                        for a in flat if a != sp.S.Zero):
+            # 0 times anything finite; 0 * oo or 0 * (1/0) is not 0 (and SymPy's word that
+            # a value is finite is taken for trusted functions only)
+            return sp.S.Zero
         identity = sp.S.One if isinstance(expr, sp.Mul) else sp.S.Zero
         flat = [a for a in flat if a != identity]
         commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
