@@ -353,6 +353,10 @@ class Derivation:
             clashing = [s for e in self.expressions for s in e.atoms(sp.Symbol)
                         if s.name == symbol.name and s != symbol]
             offset = fresh(symbol.name, None if clashing else symbol)
+            if offset == symbol and low != 0:
+                # j declared a non-negative integer would be its own offset (j -> 1 + j): a
+                # counterexample's value of j would then be the offset's, not j's
+                offset = fresh(symbol.name)
             mapping = {symbol: low + offset}
             upper = self._upper_symbol(high, reparametrized)
             if upper is not None:
@@ -363,21 +367,34 @@ class Derivation:
         return cases
 
     def _free_somewhere(self) -> set[sp.Basic]:
-        """The symbols free somewhere in this derivation: in a step, a definition, a range's
-        bounds, a step's ``using=`` or stated relation, or an index of a variable of
-        differentiation (``d/d theta[i]``, which SymPy does not count as free)."""
-        places = [*self.expressions, *self.definitions.values(),
-                  *(b for r in self.ranges.values() for b in r)]
+        """The symbols free somewhere in this derivation: in a step, a definition that is
+        used (its symbol or function occurs in one of these places, or in another used
+        definition), a range's bounds, a step's ``using=`` or stated relation, or an index
+        of a variable of differentiation (``d/d theta[i]``, which SymPy does not count as
+        free). A definition no step uses says nothing of the steps: ``y := j`` alone must
+        not give ``j``'s range a case, which would take ``n`` of ``j in 0..n-1`` to ``n >= 1``
+        in every step."""
+        places = [*self.expressions, *(b for r in self.ranges.values() for b in r)]
         for step in self.steps:
             places += [part for pair in step.using for part in pair]
             if isinstance(step.condition, sp.Basic):
                 places.append(step.condition)
         free: set[sp.Basic] = set()
-        for place in places:
-            place = sp.sympify(place)
-            free |= place.free_symbols
-            free |= {s for node in sp.preorder_traversal(place) if isinstance(node, sp.Derivative)
-                     for v in node.variables for s in v.free_symbols}
+        mentioned: set = set()  # symbols and undefined functions, to find the definitions used
+        unused = dict(self.definitions)
+        while places:
+            for place in places:
+                if isinstance(place, UndefinedFunction):
+                    mentioned.add(place)
+                    continue
+                place = sp.sympify(place)
+                free |= place.free_symbols
+                free |= {s for node in sp.preorder_traversal(place)
+                         if isinstance(node, sp.Derivative)
+                         for v in node.variables for s in v.free_symbols}
+                mentioned |= place.free_symbols | {a.func for a in place.atoms(AppliedUndef)}
+            used = [key for key in unused if key in mentioned or key in free]
+            places = [unused.pop(key) for key in used]
         return free
 
     def _upper_symbol(self, high: sp.Expr, taken: set[sp.Symbol]) -> sp.Symbol | None:

@@ -485,3 +485,50 @@ def test_the_baseline_lemma_drops_the_baseline_term_of_a_score_function_gradient
     report = main.verify()
     assert report.ok, report.failures()
     assert report.steps[0].justification.status is Justification.CONFIRMED
+
+
+# -- (G8, hostile review 6): a lemma's range on a symbol its statement does not mention
+def _range_given_lemma(j_in_a_step: bool):
+    """``|n| G(0) = 2 n g(0)``, resting on ``G(s) = 2 g(s)``, with ``j`` in ``0..n-1``: true
+    only for ``n >= 1``, which the range's case (``n = j' + m + 1``) is all that proves."""
+    n, j, s, y = (sp.Symbol(name, integer=True) for name in "njsy")
+    G, g, h = (sp.Function(name, real=True) for name in "Ggh")
+    given = Equation("definition of G", G(s), 2 * g(s))
+    if j_in_a_step:
+        lemma = Derivation("|n| G(0) = 2 n g(0)", start=sp.Mul(sp.Abs(n), G(0), evaluate=False),
+                           ranges={j: (0, n - 1)}, functions=(h,))
+        lemma.step(sp.Mul(sp.Abs(n), 2, g(0), evaluate=False), rule=given)
+        lemma.step(sp.Add(2 * n * g(0), h(j), -h(j), evaluate=False), rule="algebra")
+    else:  # j only in a definition no step uses
+        lemma = Derivation("|n| G(0) = 2 n g(0)", start=sp.Mul(sp.Abs(n), G(0), evaluate=False),
+                           definitions={y: j}, ranges={j: (0, n - 1)})
+        lemma.step(sp.Mul(sp.Abs(n), 2, g(0), evaluate=False), rule=given)
+    lemma.step(2 * n * g(0), rule="algebra")  # |n| = n: only for n >= 1
+    return lemma, G, g
+
+
+def test_a_range_on_a_symbol_only_an_unused_definition_mentions_proves_nothing_for_n():
+    lemma, _, _ = _range_given_lemma(j_in_a_step=False)
+    assert lemma.range_cases() == [{}]
+    report = lemma.verify(time_limit=30)
+    assert not report.ok and report.steps[-1].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_lemma_whose_range_forces_its_size_is_cited_only_where_the_range_is_nonempty():
+    lemma, G, g = _range_given_lemma(j_in_a_step=True)
+    assert lemma.verify(time_limit=30).ok  # true for n >= 1, where j has a value
+    k = sp.Symbol("k", integer=True)
+    false = Derivation("false at k = -1", start=sp.Mul(sp.Abs(k), G(0), evaluate=False))
+    false.step(2 * k * g(0), rule=lemma)
+    [step] = false.verify(time_limit=30).steps
+    assert not step.ok and not step.verdict.kind.is_proof
+    assert step.justification.status is Justification.MISMATCH
+    # where the instance's size is shown >= 1 (declared, or by the citing derivation's range)
+    m = sp.Symbol("m", integer=True)
+    for size, ranges in ((sp.Symbol("p", integer=True, positive=True), {}),
+                         (m, {m: (1, sp.Symbol("d", integer=True, positive=True))})):
+        true = Derivation("true", start=sp.Mul(sp.Abs(size), G(0), evaluate=False), ranges=ranges)
+        true.step(2 * size * g(0), rule=lemma)
+        report = true.verify(time_limit=30)
+        assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING, \
+            report.failures()

@@ -132,10 +132,11 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                         if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
         if tried == 0:
+            ranged = ", within its ranges (each one shown nonempty)" if ranges else ""
             return RuleCheck(Justification.MISMATCH,
                              f"no instance of either side of the lemma, {lhs} = {rhs}, occurs "
                              f"in the two steps (an instance replaces the lemma's free symbols "
-                             f"by expressions with their assumptions; give functions or "
+                             f"by expressions with their assumptions{ranged}; give functions or "
                              f"symbols it cannot find with using={{...}})")
         return RuleCheck(Justification.MISMATCH,
                          f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
@@ -299,6 +300,32 @@ def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
     return ""
 
 
+def _empty_ranges(ranges: dict | None, values: dict, pattern: sp.Expr, replacement: sp.Expr,
+                  cases: tuple = ({},)) -> bool:
+    """Whether a range of the lemma on a symbol its statement does not mention may be empty
+    for the instance. The lemma's steps hold for each value of ``j`` in ``low..high``, so
+    its statement holds only where some value is (its range cases take ``n`` of
+    ``j in 0..n-1`` to ``n >= 1``): ``high - low >= 0`` must be shown for the instance, in
+    every range case of the citing derivation, with every symbol of the bounds in the
+    instance. (A ranged symbol the statement mentions is itself shown to lie in its range,
+    which shows this.)"""
+    stated = pattern.free_symbols | replacement.free_symbols
+    for symbol, (low, high) in (ranges or {}).items():
+        if symbol in stated:
+            continue
+        gap = sp.sympify(high) - sp.sympify(low)
+        if gap.is_Integer:
+            if gap < 0:
+                return True
+            continue
+        if not gap.free_symbols <= set(values) | stated:
+            return True  # a bound the instance does not give (another ranged symbol)
+        gap = gap.xreplace(values)
+        if not all(sp.simplify(gap.xreplace(case)).is_nonnegative for case in cases or ({},)):
+            return True
+    return False
+
+
 def _stripped(expr: sp.Basic) -> sp.Basic:
     """``expr`` with canonically named bound variables stripped of their assumptions (and of
     the underscores of their prefix), so that a pattern whose bounds are wild matches them.
@@ -429,6 +456,8 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
             and symbol in pattern.free_symbols | replacement.free_symbols}
     if any(_unmet_assumptions(symbol, value, ranges, {**values, **kept}, enclosing, cases)
            for symbol, value in {**values, **kept}.items()):
+        return None
+    if _empty_ranges(ranges, {**values, **kept}, pattern, replacement, cases):
         return None
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
