@@ -530,7 +530,8 @@ def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
     """The verdict, unless it refutes at a point outside the declared ranges: then it is
     unknown (a range case may cover more than the range, ``c >= 0`` for ``c`` in
     ``0..A - 1`` when ``A`` already gives another symbol its range, and the step need not
-    hold there)."""
+    hold there), or at a point where a symbol the case rewrites breaks what it is declared
+    to be (``n`` even or positive, rewritten as ``j + m + 1`` with ``j, m >= 0``)."""
     example = verdict.counterexample
     if verdict.kind is not VerdictKind.REFUTED or example is None:
         return verdict
@@ -541,6 +542,18 @@ def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
     point.update({s: sp.Integer(0) for s in absent if s.is_integer and s.is_nonnegative})
     point.update({symbol: value.xreplace(point) for symbol, value in case.items()
                   if symbol not in dict(example.point)})
+    # a case rewrites a symbol by non-negative integers only (n = j' + m + 1 for j in
+    # 0..n-1), which may break what the symbol was declared (n even, n positive): a proof
+    # there covers more than the step claims, a counterexample may lie outside it
+    for symbol in case:
+        value = point.get(symbol)
+        if isinstance(value, sp.Basic) and value.is_number and not respects(symbol, value):
+            return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                           f"not proved; the step fails only at points where {symbol} = {value}, "
+                           f"which breaks what {symbol} is declared to be (the range cases "
+                           f"rewrite it as non-negative integers only), where it need not "
+                           f"hold: {verdict.detail}", points=verdict.points,
+                           undefined=verdict.undefined)
     for symbol, (low, high) in ranges.items():
         if symbol not in point:
             continue
@@ -569,6 +582,11 @@ def _in_own_symbols(verdict: Verdict, case: Mapping[sp.Symbol, sp.Expr]) -> Verd
     own = {symbol: value for symbol, value in own.items() if value.is_number}
     if not own:
         return verdict
+    if all(symbol in point or symbol in own for symbol in case):
+        # the case's new symbols (the offset j of j, the gap n_above_j) then say nothing
+        # more, and one of them may share its name with the symbol it replaced: j = 5, j = 5
+        new = {s for value in case.values() for s in value.free_symbols} - set(case)
+        point = {symbol: value for symbol, value in point.items() if symbol not in new}
     example = dataclasses.replace(example, point=tuple({**point, **own}.items()))
     return dataclasses.replace(verdict, counterexample=example)
 

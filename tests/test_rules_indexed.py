@@ -241,3 +241,29 @@ def test_a_step_failing_only_outside_the_declared_ranges_is_not_refuted():
     [step] = d_.verify(time_limit=30).steps
     assert step.verdict.kind is not VerdictKind.REFUTED
     assert not step.verdict.kind.is_proof
+
+
+@pytest.mark.parametrize("declared, bounds, start, end", [
+    (dict(positive=True, even=True), (0, -1), lambda m: sp.Pow(-1, m, evaluate=False), lambda m: 1),
+    (dict(positive=True), (-10, 0), lambda m: sp.Abs(m, evaluate=False), lambda m: m)],
+    ids=["n even", "n positive"])
+def test_a_range_case_that_breaks_a_size_declared_even_or_positive_does_not_refute(
+        declared, bounds, start, end):
+    # j in low..n + c rewrites n as low + j' + m - c with j', m >= 0 only: n odd (5885) or
+    # negative (-2) there, where the step need not hold; a refutation there is no refutation
+    m = sp.Symbol("n", integer=True, **declared)
+    ranges = {j: (bounds[0], m + bounds[1])}
+    true = Derivation("true", start=sp.Mul(start(m), f(j), evaluate=False), ranges=ranges)
+    true.step(end(m) * f(j), rule="algebra")
+    [step] = true.verify(time_limit=30).steps
+    assert step.verdict.kind is not VerdictKind.REFUTED, step.verdict
+    # a false step is still refuted, at a point that gives each symbol once and meets them all
+    false = Derivation("false", start=sp.Mul(start(m), f(j), evaluate=False), ranges=ranges)
+    false.step(end(m) * f(j) + j - bounds[0], rule="algebra")
+    [step] = false.verify(time_limit=30).steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+    point = step.verdict.counterexample.point
+    names = [str(symbol) for symbol, _ in point]
+    assert len(names) == len(set(names)), point
+    values = dict(point)
+    assert bounds[0] <= values[j] <= values[m] + bounds[1]
