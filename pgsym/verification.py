@@ -627,8 +627,11 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     return RuleCheck(found.status, detail[:4000])
 
 
-#: the share of the rule check's time that looking for rules that do fit may take
+#: the share of the rule check's time that looking for rules that do fit may take, and at
+#: most this many CPU seconds: a courtesy of the message, which a wrong step should not wait
+#: for (trying every rule on two large closed forms took 5 s of a 20 s limit)
 _SUGGESTION_SHARE = 0.25
+_SUGGESTION_SECONDS = 2.0
 
 
 def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget) -> str:
@@ -642,14 +645,20 @@ def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget)
             if rule.check(before, after, context).status is Justification.CONFIRMED:
                 fitting.append(rule.name)
 
+    finished = False
     try:
-        budget.run(look, _SUGGESTION_SHARE)
+        budget.run(look, min(_SUGGESTION_SHARE, _SUGGESTION_SECONDS / budget.seconds))
+        finished = True
     except TimeLimitExceeded:
         pass
     except Exception:  # a suggestion is a courtesy; its failure changes no verdict
         pass
     if fitting:
-        return "; rules that do link the two steps: " + ", ".join(fitting)
+        return "; rules that do link the two steps: " + ", ".join(fitting) + \
+            ("" if finished else " (not every rule was tried in the time)")
+    if not finished:
+        return "; no other built-in rule was found to link the two steps in the time given " \
+            "to looking (cite several in order, a lemma, or 'algebra')"
     return "; no single built-in rule links the two steps (cite several in order, a " \
         "lemma, or 'algebra')"
 
