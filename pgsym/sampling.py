@@ -599,6 +599,16 @@ def numeric_value(expr: sp.Expr, digits: int,
             if cut is not None:
                 raise ArithmeticError(f"cannot evaluate {integral} piece by piece")
             return integral
+        if cut is None:
+            found = _INTEGRALS.get((integral, digits))
+            if found is None:
+                if len(_INTEGRALS) >= 256:
+                    _INTEGRALS.clear()
+                found = _INTEGRALS[(integral, digits)] = quadrature(integral)
+            return found
+        return quadrature(integral)
+
+    def quadrature(integral: sp.Integral) -> sp.Expr:
         variable, lower, upper = integral.limits[0]
         function = sp.lambdify(variable, integral.function, modules="mpmath")
         with mpmath.workdps(digits):
@@ -618,6 +628,12 @@ def numeric_value(expr: sp.Expr, digits: int,
                           summed)
     closed = closed.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrate)
     return sp.N(closed, digits)
+
+
+#: values of closed integrals already found by quadrature, by integral and digits: the two
+#: sides of a step often hold the same integral at a point (half the quadratures of the
+#: Gaussian derivations)
+_INTEGRALS: dict[tuple[sp.Integral, int], sp.Expr] = {}
 
 
 def _algebraic_is_nonzero(number: sp.Expr) -> bool | None:
