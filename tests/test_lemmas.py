@@ -532,3 +532,58 @@ def test_a_lemma_whose_range_forces_its_size_is_cited_only_where_the_range_is_no
         report = true.verify(time_limit=30)
         assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING, \
             report.failures()
+
+
+# -- the seventh hostile review (G9, F2): a derivative's variable is bound in the derivative
+def _derivative_lemma():
+    u, v = sp.symbols("u v", real=True)
+    s = sp.Symbol("s", integer=True)
+    h = sp.Function("h", real=True)
+    given = Equation("shift invariance", h(s), h(s + 1), variables=(s,))
+    lemma = Derivation("d/du (u v) = v", start=sp.Derivative(u * v, u) + h(0))
+    lemma.step(v + h(0), rule="algebra")
+    lemma.step(v + h(1), rule=given)  # rests on an equation: its instances are not sampled
+    return u, v, h, lemma
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["using=", "matched"])
+def test_a_lemma_instance_that_captures_a_derivatives_variable_is_refused(given):
+    u, v, h, lemma = _derivative_lemma()
+    x = sp.Symbol("x", real=True)
+    # the reviewer's: u, v -> x gives d/dx (x x) = x, i.e. 2x = x
+    d = Derivation("false: d/dx x^2 = x", start=sp.Derivative(sp.Mul(x, x, evaluate=False), x) + h(0))
+    d.step(x + h(1), rule=lemma, **({"using": {u: x, v: x}} if given else {}))
+    [step] = d.verify(time_limit=30).steps
+    assert not step.ok and not step.verdict.kind.is_proof
+    assert step.justification.status is Justification.MISMATCH
+    if given:
+        assert "captures" in step.justification.detail
+
+
+def test_a_lemma_instance_where_only_the_other_symbol_becomes_the_derivatives_variable_is_refused():
+    u, v, h, lemma = _derivative_lemma()
+    # u stays u, v -> u: d/du (u u) = u, false
+    d = Derivation("false: d/du u^2 = u", start=sp.Derivative(sp.Mul(u, u, evaluate=False), u) + h(0))
+    d.step(u + h(1), rule=lemma, using={v: u})
+    [step] = d.verify(time_limit=30).steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH
+    # a Lambda whose derivative's variable an argument mentions: w -> d/dx (w x) is w, not 2x at x
+    x, w = sp.symbols("x w", real=True)
+    F = sp.Function("F")
+    lemma = Derivation("F(u) = F(u)", start=sp.Add(F(u), F(u), evaluate=False)).step(2 * F(u), rule="algebra")
+    d = Derivation("false: 2 d/dx (x x) = 2 x", start=sp.Add(sp.Derivative(x * x, x), sp.Derivative(x * x, x),
+                                                              evaluate=False))
+    d.step(2 * x, rule=lemma, using={F: sp.Lambda(w, sp.Derivative(w * x, x)), u: x})
+    [step] = d.verify(time_limit=30).steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH
+    assert "captured" in step.justification.detail
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["using=", "matched"])
+def test_a_lemma_instance_that_renames_a_derivatives_variable_freely_still_passes(given):
+    u, v, h, lemma = _derivative_lemma()
+    x, y = sp.symbols("x y", real=True)
+    d = Derivation("true: d/dx (x y^2) = y^2", start=sp.Derivative(x * y**2, x) + h(0))
+    d.step(y**2 + h(1), rule=lemma, **({"using": {u: x, v: y**2}} if given else {}))
+    report = d.verify(time_limit=30)
+    assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING, report.failures()

@@ -184,6 +184,9 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
     sides = []
     for side in (lhs, rhs):
         side = rename_bound(side, values)
+        captured = _captured_derivative(side, symbols, functions)
+        if captured:
+            raise ValueError(f"using= {captured}")
         side = replace_unevaluated(side, symbols) if symbols else side
         for function, new in functions.items():
             _check_arguments(function, new, side)
@@ -193,12 +196,58 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
     return sides[0], sides[1]
 
 
+def _captured_derivative(side: sp.Expr, symbols: dict, functions: dict | None = None) -> str:
+    """Why putting ``symbols`` (and ``functions``) into ``side`` changes what one of its
+    derivatives means (empty if it does not). A derivative's variable is bound in the
+    derivative and free outside it: d/du (u v) at u := t, v := s is d/dt (t s) only when t is a
+    symbol that nothing else in the derivative becomes; with v := t as well the substituted
+    d/dt (t t) = 2 t is not the instance (v = t). So each variable's image must be a symbol
+    (or stay the variable it is) that the images of the rest of the derivative (its other
+    symbols, its functions' Lambdas) do not contain."""
+    functions = functions or {}
+    for node in sp.preorder_traversal(side):
+        if not isinstance(node, sp.Derivative):
+            continue
+        for variable in dict.fromkeys(node.variables):
+            if isinstance(variable, sp.Symbol):
+                image = sp.sympify(symbols.get(variable, variable))
+                if not isinstance(image, sp.Symbol):
+                    return (f"{variable} -> {image}: {variable} is the variable of the derivative "
+                            f"{node}, and {image} is not a symbol")
+            else:
+                image = replace_unevaluated(variable, symbols) if symbols else variable
+            rest = replace_unevaluated(node, {variable: sp.Dummy()})
+            around: set = set()
+            for symbol in rest.free_symbols:
+                around |= sp.sympify(symbols.get(symbol, symbol)).free_symbols
+            for application in rest.atoms(AppliedUndef):
+                new = functions.get(application.func)
+                if isinstance(new, sp.Lambda):
+                    around |= new.free_symbols
+                elif new is not None:
+                    around.add(new)
+            caught = image in around if isinstance(image, sp.Symbol) else \
+                bool(image.free_symbols & around) or image.func in around
+            if caught:
+                return (f"{variable} -> {image} captures: {variable} is the variable of the "
+                        f"derivative {node}, and what the rest of that derivative becomes "
+                        f"mentions {image} too (a derivative's variable is bound in it)")
+    return ""
+
+
 def _applied(function: object, args: tuple) -> sp.Expr:
     """``function(*args)`` without capture: a Lambda's bound variables that an argument
-    mentions are renamed first (SymPy's own call substitutes into them)."""
+    mentions are renamed first (SymPy's own call substitutes into them), and an argument may
+    not mention the variable of a derivative in the body that a Lambda variable is under
+    (Lambda(w, d/dt (w t)) at t is not d/dt (t t))."""
     if not isinstance(function, sp.Lambda):
         return function(*args)
     mentioned = set().union(*(a.free_symbols for a in args)) if args else set()
+    for node in sp.preorder_traversal(function.expr):
+        if isinstance(node, sp.Derivative) and node.free_symbols & set(function.variables) \
+                and set(node.variables) & mentioned:
+            raise ValueError(f"{function} applied to {args}: an argument mentions the variable "
+                             f"of the derivative {node} in its body (it would be captured)")
     body = rename_bound(function.expr, mentioned)
     return replace_unevaluated(body, dict(zip(function.variables, args)))
 
@@ -462,11 +511,14 @@ def _instance(node: sp.Basic, wild_pattern: sp.Basic, wilds: dict, pattern: sp.E
     try:
         avoid = set().union(*(v.free_symbols for v in values.values())) if values else set()
         renamed = rename_bound(pattern, avoid)
+        other_side = rename_bound(replacement, avoid)
+        # a derivative's variable is bound in it: d/du (u v) with u, v -> t is no instance
+        if _captured_derivative(renamed, values) or _captured_derivative(other_side, values):
+            return None
         # the match is trusted only when the instance is the node itself
         if not (alpha_equal(replace_unevaluated(renamed, values), node)
                 or alpha_equal(renamed.xreplace(values), node)):
             return None
-        other_side = rename_bound(replacement, avoid)
         return replace_unevaluated(other_side, values), other_side.xreplace(values)
     except (TypeError, ValueError, AttributeError, RecursionError):
         return None
