@@ -430,7 +430,13 @@ class _Describer:
         extra = set(vars(function)) - _PLAIN_FUNCTION
         if any(not name.startswith("is_") for name in extra):
             raise _Uncacheable(f"the function {function} carries {sorted(extra)}")
-        return ("function", function.__name__, self(dict(function._kwargs)),
+        # every assumption the class holds, also one set on it after it was made
+        # (f.is_positive = True), which _kwargs does not record
+        facts = sorted((name, value) for name, value in vars(function).items()
+                       if name.startswith("is_"))
+        if any(value not in (True, False, None) for _, value in facts):
+            raise _Uncacheable(f"the function {function} carries a non-boolean assumption")
+        return ("function", function.__name__, self(dict(function._kwargs)), tuple(facts),
                 self(getattr(function, "distribution", None)),
                 tuple(_class_name(base) for base in function.__bases__), self(function.nargs))
 

@@ -453,3 +453,29 @@ def test_a_library_module_naming_its_file_relative_to_nowhere_is_not_the_users(m
     monkeypatch.setitem(sys.modules, "somelib", top)
     monkeypatch.setitem(sys.modules, "somelib.classes", inner)
     assert len(cache_module._user_source()) == 64
+
+
+
+def test_the_key_reads_an_assumption_set_on_a_function_after_it_was_made(tmp_path):
+    # the seventh hostile review (G9, F3): f.is_positive = True is not in f._kwargs, and a
+    # "proved" |f(y)| = f(y) for it was replayed for the plain f (SymPy makes Function("f")
+    # once per name, so the assumption is set, and then removed, on the one class)
+    f = sp.Function("f_g9_set_later")
+
+    def abs_of():
+        return Derivation("abs of f", start=sp.Abs(f(y), evaluate=False)).step(f(y), rule="algebra")
+
+    plain = _key(abs_of())
+    f.is_positive = True
+    try:
+        assert _key(abs_of()) != plain
+        cache = StepCache(tmp_path)
+        [report] = verify_many([abs_of()], Settings(time_limit=20), cache=cache, workers=1)
+        assert report.ok and cache.stored == 1
+    finally:
+        del f.is_positive
+        sp.core.cache.clear_cache()
+    assert f(y).is_positive is None and _key(abs_of()) == plain
+    cache = StepCache(tmp_path)
+    [report] = verify_many([abs_of()], Settings(time_limit=20), cache=cache, workers=1)
+    assert not report.ok and cache.hits == 0
