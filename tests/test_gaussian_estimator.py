@@ -87,3 +87,39 @@ def test_a_wrong_gaussian_fisher_information_is_refuted_and_confirmed_by_quadrat
         mutated_value = -factor * _quadrature(density * curvature, point)
         assert abs(right_value - mutated_value) > 1e-6
         assert abs(mutated_value - float(step.verdict.counterexample.after)) < 1e-8 * max(1, abs(mutated_value))
+
+
+def test_quadrature_finds_a_narrow_gaussian_far_from_zero():
+    """The mean of N(-4516.5, 2.2^2): one tanh-sinh quadrature over the real line samples
+    densely near 0 only and returned about 1e-196919 for it (a new user's E[x] = mu was
+    refuted there); the Gaussian factor's peak is now a breakpoint."""
+    from pgsym.sampling import numeric_value
+    x = sp.Symbol("x", real=True)
+    m, s = sp.Rational(-45165, 10), sp.Rational(22, 10)
+    density = sp.exp(-(x - m)**2 / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2)
+    for body, exact in ((x * density, m), (x**2 * density, m**2 + s**2), (density, 1)):
+        value = numeric_value(sp.Integral(body, (x, -sp.oo, sp.oo)), 20)
+        assert abs(value - exact) < 1e-12 * max(1, abs(exact)), (body, value)
+    # a half line, and an interval reversed, cut at the peak too
+    half = numeric_value(sp.Integral(density, (x, -sp.oo, m)), 20)
+    assert abs(half - sp.Rational(1, 2)) < 1e-12
+    reversed_ = numeric_value(sp.Integral(density, (x, sp.oo, -sp.oo)), 20)
+    assert abs(reversed_ + 1) < 1e-12
+
+
+def test_moments_of_a_gaussian_distribution_are_proved_and_a_wrong_one_refuted():
+    """E[x] = mu, E[x^2] = mu^2 + sigma^2 over a declared Gaussian: proved, wherever the
+    sampler puts mu (it ranges to 1e4); E[x^3] with a wrong coefficient: refuted."""
+    from pgsym import Distribution, Expectation
+    x = sp.Symbol("x", real=True)
+    mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+    p = Distribution("p", (x, -sp.oo, sp.oo),
+                     sp.exp(-(x - mu)**2 / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2),
+                     parameters=(mu, sigma), positive=True)
+    E = lambda body: Expectation(body, (x, -sp.oo, sp.oo), p(x, mu, sigma))
+    for body, value in ((x, mu), (x**2, mu**2 + sigma**2)):
+        report = Derivation(f"E[{body}]", start=E(body)).step(value, rule="algebra").verify()
+        assert report.ok, report
+    wrong = Derivation("E[x^3], wrong", start=E(x**3)).step(mu**3 + 2 * mu * sigma**2,
+                                                            rule="algebra").verify()
+    assert wrong.steps[0].verdict.kind is VerdictKind.REFUTED
