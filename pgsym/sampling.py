@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import mpmath
 
@@ -357,6 +357,12 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
     integer_poles = [p for p in poles if any(s.is_integer for s in p.free_symbols & symbols)]
     for switch in switches + integer_poles:
         inside = switch.free_symbols & symbols
+        if len(inside) > 1 and switch in switches:
+            # where the switch's arguments coincide (x = y in KroneckerDelta(x, y), Eq(x, y)):
+            # a value in the other symbols, which random reals never meet
+            for symbol, value in _coinciding(switch, inside, symbols):
+                add(symbol, value)
+                break
         if len(inside) != 1:
             continue
         [symbol] = inside
@@ -367,6 +373,25 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
             for value in (root, root - step, root + step):
                 add(symbol, value)
     return found
+
+
+def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:
+    """Each way of putting ``switch`` at zero by one symbol it is linear in, with a nonzero
+    rational coefficient: the symbol and its value in the others (``x - 2 y`` gives
+    ``x = 2 y``), when those are sampled and the value meets the symbol's assumptions."""
+    for symbol in sorted(inside, key=sp.default_sort_key):
+        try:
+            polynomial = sp.Poly(switch, symbol)
+        except sp.PolynomialError:
+            continue
+        if polynomial.degree() != 1:
+            continue
+        slope, rest = polynomial.all_coeffs()
+        if not (slope.is_Rational and slope != 0):
+            continue
+        value = -rest / slope
+        if value.free_symbols <= symbols and respects(symbol, value):
+            yield symbol, value
 
 
 def rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:

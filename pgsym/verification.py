@@ -1544,7 +1544,8 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
     for symbol in sorted(special, key=sp.default_sort_key):
         for value in special[symbol]:
             point = random_point(symbols, rng, small)
-            point[symbol] = value
+            # a value may be in the other symbols (x = y, where KroneckerDelta(x, y) switches)
+            point[symbol] = value.xreplace(point) if value.free_symbols else value
             yield point, symbol
 
 

@@ -348,6 +348,13 @@ NEAR_IDENTITIES = [
     _case("subs-of-derivative-is-not-derivative-of-value",
           sp.Subs(sp.Derivative(u**3, u), u, r), sp.Integer(0),
           "the derivative is taken before substituting: 3 r^2, not d/dr of a constant"),
+    # where two real arguments coincide (the seventh hostile review, F6): random reals never do
+    _case("kronecker-delta-of-two-reals", sp.KroneckerDelta(r, s), sp.Integer(0),
+          "KroneckerDelta(r, s) is 1 where r = s"),
+    _case("kronecker-delta-of-reals-on-a-line", sp.KroneckerDelta(r, 2 * s + 1), sp.Integer(0),
+          "KroneckerDelta(r, 2 s + 1) is 1 where r = 2 s + 1"),
+    _case("piecewise-on-equal-reals", sp.Piecewise((1, sp.Eq(r, s)), (0, True)), sp.Integer(0),
+          "the Piecewise is 1 where r = s"),
 ]
 
 

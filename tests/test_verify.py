@@ -201,3 +201,17 @@ def test_a_step_near_its_time_limit_is_warned_about_in_the_summary():
     assert report.near_limit() and "may turn unknown on a slower machine" in summary([report])
     quick = verify(Derivation("quick", start=x + x).step(2 * x, rule="algebra"), time_limit=60)
     assert not quick.near_limit() and "warning" not in summary([quick])
+
+
+def test_where_two_real_arguments_of_a_kronecker_delta_coincide_is_sampled():
+    # the seventh hostile review (F6): KroneckerDelta(a, b) = 0 for reals was checked
+    # numerically (random reals never coincide); a = b is now a special point
+    a, b = sp.symbols("a b", real=True)
+    false = Derivation("delta of reals", start=sp.KroneckerDelta(a, b)).step(0, rule="algebra")
+    report = verify(false, accept_numeric=True, time_limit=20)
+    assert not report.ok and report.steps[0].verdict.kind is VerdictKind.REFUTED
+    # true where they coincide as well: (a - b) delta(a, b) = 0
+    true = Derivation("delta times difference", start=(a - b) * sp.KroneckerDelta(a, b))
+    true.step(0, rule="algebra")
+    report = verify(true, accept_numeric=True, time_limit=20)
+    assert report.ok, report.failures()
