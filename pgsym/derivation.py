@@ -17,6 +17,7 @@ from pgsym import rules as _rules
 from pgsym.rules.lemmas import Equation
 from pgsym.notation import Notation, NotationError
 from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
+from pgsym.expectation import DeclaredDistribution
 from pgsym.report import step_location
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,7 +189,11 @@ class Derivation:
                                         f"the definition {key} := {definitions[key]}")
         self.start = self._checked_expression(self.start, "start expression")
         self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
-        self.functions = self._checked_sequence(self.functions, "functions", UndefinedFunction)
+        # (a declared distribution stands for the function whose values it is)
+        self.functions = self._checked_sequence(
+            tuple(getattr(f, "function", f) if isinstance(f, DeclaredDistribution) else f
+                  for f in self._checked_sequence(self.functions, "functions", object)),
+            "functions", UndefinedFunction)
         self.ranges = self._checked_ranges(self.ranges)
         self.errata = self._checked_sequence(self.errata, "errata", Erratum)
         self.steps = self._checked_given_steps(self._checked_sequence(self.steps, "steps", Step))

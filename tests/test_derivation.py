@@ -134,3 +134,17 @@ def test_a_lemma_chained_with_rules_is_refused_by_its_name_not_its_repr(rule):
                                         r"rules .* 'square of a sum' cannot be chained") as error:
         Derivation("main", start=(x + 1) ** 2 + 1).step(x**2 + 2 * x + 2, rule=cited)
     assert "Derivation(" not in str(error.value) and len(str(error.value)) < 300
+
+
+def test_a_declared_distribution_may_be_named_among_the_functions_a_step_brings_in():
+    from pgsym import Distribution
+    x = sp.Symbol("x", integer=True)
+    theta = sp.Symbol("theta", real=True)
+    q = Distribution("q", (x, 0, 1), sp.exp(theta * x) / (1 + sp.exp(theta)),
+                     parameters=(theta,), positive=True)
+    d = Derivation("brings q in", start=theta, functions=(q,))
+    assert d.functions == (q.function,)
+    d.step(theta + q(0, theta) - q(0, theta), rule="algebra")
+    assert d.verify().ok
+    with pytest.raises(DerivationError, match="functions"):
+        Derivation("not a function", start=theta, functions=(theta,))
