@@ -587,3 +587,19 @@ def test_a_lemma_instance_that_renames_a_derivatives_variable_freely_still_passe
     d.step(y**2 + h(1), rule=lemma, **({"using": {u: x, v: y**2}} if given else {}))
     report = d.verify(time_limit=30)
     assert report.ok and report.steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING, report.failures()
+
+
+def test_a_lambda_given_for_a_lemmas_function_keeps_the_lemmas_side_as_written():
+    # the seventh hostile review (F5): F(u) + F(u) with F := Lambda(w, sin(w)) was evaluated to
+    # 2 sin(u), so the true step sin(t) + sin(t) = 2 sin(t) found no instance
+    u, w, t_ = sp.symbols("u w t", real=True)
+    F = sp.Function("F", real=True)
+    lemma = Derivation("F twice", start=sp.Add(F(u), F(u), evaluate=False)).step(2 * F(u), rule="algebra")
+    true = Derivation("sin twice", start=sp.Add(sp.sin(t_), sp.sin(t_), evaluate=False))
+    true.step(2 * sp.sin(t_), rule=lemma, using={F: sp.Lambda(w, sp.sin(w)), u: t_})
+    report = true.verify(time_limit=30)
+    assert report.ok and report.steps[0].justification.status is Justification.CONFIRMED, report.failures()
+    false = Derivation("sin twice, wrong", start=sp.Add(sp.sin(t_), sp.sin(t_), evaluate=False))
+    false.step(3 * sp.sin(t_), rule=lemma, using={F: sp.Lambda(w, sp.sin(w)), u: t_})
+    [step] = false.verify(time_limit=30).steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH

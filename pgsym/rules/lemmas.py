@@ -29,7 +29,7 @@ from typing import Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
-from pgsym._trees import canonical_bound, rename_bound, replace_unevaluated
+from pgsym._trees import canonical_bound, rebuild, rename_bound, replace_unevaluated
 from pgsym.expectation import Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
@@ -190,8 +190,7 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
         side = replace_unevaluated(side, symbols) if symbols else side
         for function, new in functions.items():
             _check_arguments(function, new, side)
-            side = side.replace(lambda e, f=function: isinstance(e, AppliedUndef) and e.func == f,
-                                lambda e, n=new: _applied(n, e.args))
+            side = _with_function(side, function, new)
         sides.append(side)
     return sides[0], sides[1]
 
@@ -233,6 +232,18 @@ def _captured_derivative(side: sp.Expr, symbols: dict, functions: dict | None = 
                         f"derivative {node}, and what the rest of that derivative becomes "
                         f"mentions {image} too (a derivative's variable is bound in it)")
     return ""
+
+
+def _with_function(expr: sp.Basic, function: UndefinedFunction, new: object) -> sp.Basic:
+    """``expr`` with every value of ``function`` replaced by ``new`` applied to its (already
+    replaced) arguments, the rest left as written: the lemma's F(u) + F(u) with F := sin is
+    sin(u) + sin(u), the side the lemma states, not 2 sin(u)."""
+    if not expr.args:
+        return expr
+    args = [_with_function(a, function, new) for a in expr.args]
+    if isinstance(expr, AppliedUndef) and expr.func == function:
+        return _applied(new, tuple(args))
+    return rebuild(expr, args)
 
 
 def _applied(function: object, args: tuple) -> sp.Expr:
