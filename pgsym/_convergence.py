@@ -247,15 +247,9 @@ def _joint_gaussian(term: sp.Expr, limits: tuple) -> bool:
             infinite.append(variable)
         elif not all(bound.is_finite and bound.is_real for bound in (lower, upper)):
             return False
-    exponent = sp.S.Zero
-    for factor in sp.Mul.make_args(term):
-        if isinstance(factor, sp.exp):
-            exponent += factor.args[0]
-        elif isinstance(factor, sp.Pow) and isinstance(factor.base, sp.exp) \
-                and factor.exp.is_Integer and factor.exp > 0:
-            exponent += factor.exp * factor.base.args[0]
-        elif not factor.is_polynomial(*variables):
-            return False
+    exponent = _exponent(term, variables)
+    if exponent is None:
+        return False
     exponent = sp.expand(exponent)
     if not exponent.is_polynomial(*variables) or sp.Poly(exponent, *variables).total_degree() > 2:
         return False
@@ -293,18 +287,25 @@ def _gaussian_tails(function: sp.Expr, variable: sp.Symbol) -> bool:
                for deep in (False, True))
 
 
+def _exponent(term: sp.Expr, variables) -> sp.Expr | None:
+    """``E`` where ``term`` is a polynomial in ``variables`` times ``exp(E)`` (its
+    exponential factors multiplied together), else ``None``."""
+    exponent = sp.S.Zero
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.exp):
+            exponent += factor.args[0]
+        elif isinstance(factor, sp.Pow) and isinstance(factor.base, sp.exp) \
+                and factor.exp.is_Integer and factor.exp > 0:
+            exponent += factor.exp * factor.base.args[0]
+        elif not factor.is_polynomial(*variables):
+            return None
+    return exponent
+
+
 def _gaussian_terms(expanded: sp.Expr, variable: sp.Symbol) -> bool:
     for term in sp.Add.make_args(expanded):
-        exponent = sp.S.Zero
-        for factor in sp.Mul.make_args(term):
-            if isinstance(factor, sp.exp):
-                exponent += factor.args[0]
-            elif isinstance(factor, sp.Pow) and isinstance(factor.base, sp.exp) \
-                    and factor.exp.is_Integer and factor.exp > 0:
-                exponent += factor.exp * factor.base.args[0]
-            elif not factor.is_polynomial(variable):
-                return False
-        if not exponent.is_polynomial(variable):
+        exponent = _exponent(term, (variable,))
+        if exponent is None or not exponent.is_polynomial(variable):
             return False
         polynomial = sp.Poly(sp.expand(exponent), variable)
         degree, leading = polynomial.degree(), polynomial.LC()

@@ -548,12 +548,10 @@ def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
     for symbol in case:
         value = point.get(symbol)
         if isinstance(value, sp.Basic) and value.is_number and not respects(symbol, value):
-            return Verdict(VerdictKind.UNKNOWN, verdict.method,
-                           f"not proved; the step fails only at points where {symbol} = {value}, "
-                           f"which breaks what {symbol} is declared to be (the range cases "
-                           f"rewrite it as non-negative integers only), where it need not "
-                           f"hold: {verdict.detail}", points=verdict.points,
-                           undefined=verdict.undefined)
+            return _not_a_counterexample(
+                verdict, f"points where {symbol} = {value}, which breaks what {symbol} is "
+                         f"declared to be (the range cases rewrite it as non-negative "
+                         f"integers only)")
     for symbol, (low, high) in ranges.items():
         if symbol not in point:
             continue
@@ -561,13 +559,17 @@ def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
         inside = sp.Le(lowest, value) & sp.Le(value, highest) \
             if all(e.is_number for e in (value, lowest, highest)) else None
         if inside is not sp.true:
-            return Verdict(VerdictKind.UNKNOWN, verdict.method,
-                           f"not proved; the step fails only at points found outside the "
-                           f"declared range of {symbol} ({symbol} = {value}, the range "
-                           f"{lowest}..{highest} there), where it need not hold: "
-                           f"{verdict.detail}", points=verdict.points,
-                           undefined=verdict.undefined)
+            return _not_a_counterexample(
+                verdict, f"points found outside the declared range of {symbol} ({symbol} = "
+                         f"{value}, the range {lowest}..{highest} there)")
     return verdict
+
+
+def _not_a_counterexample(verdict: Verdict, where: str) -> Verdict:
+    """A refutation found at points where the step need not hold: unknown, saying where."""
+    return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                   f"not proved; the step fails only at {where}, where it need not hold: "
+                   f"{verdict.detail}", points=verdict.points, undefined=verdict.undefined)
 
 
 def _in_own_symbols(verdict: Verdict, case: Mapping[sp.Symbol, sp.Expr]) -> Verdict:
