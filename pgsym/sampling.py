@@ -657,22 +657,44 @@ def numeric_value(expr: sp.Expr, digits: int,
 
 
 def _gaussian_peaks(function: sp.Expr, variable: sp.Symbol, digits: int) -> list:
-    """Where the Gaussian factors ``exp(a x^2 + b x + c)`` (``a < 0``) of a closed integrand
-    peak, and ten of their widths either side: quadrature over an infinite interval samples
-    densely near 0 only, and misses a peak of width 2 at -4516 (it returned 1e-196919 for
-    the mean of N(-4516, 2.2^2)), however its error estimate reads."""
+    """Where the factors ``exp(P(x))`` of a closed integrand, ``P`` a polynomial of even
+    degree ``d`` with a negative leading coefficient ``a`` (a Gaussian, ``exp(-(x - m)^4)``),
+    peak or turn (the real roots of ``P'``), and ten widths ``(-a)^(-1/d)`` either side:
+    quadrature over an infinite interval samples densely near 0 only, and misses a peak of
+    width 2 at -4516 (it returned 1e-196919 for the mean of N(-4516, 2.2^2)), however its
+    error estimate reads."""
     points = []
     for factor in function.atoms(sp.exp):
         try:
-            a, b, _ = sp.Poly(factor.args[0], variable).all_coeffs()
-        except (sp.PolynomialError, ValueError):  # (not a polynomial of degree 2 in x)
+            polynomial = sp.Poly(factor.args[0], variable)
+        except sp.PolynomialError:  # (not a polynomial in x)
             continue
-        a, b = (mpmath.mpmathify(sp.N(c, digits)) for c in (a, b))
-        if not (isinstance(a, mpmath.mpf) and isinstance(b, mpmath.mpf)) or a >= 0:
+        degree = polynomial.degree()
+        if degree < 2 or degree % 2:
             continue
-        center, width = -b / (2 * a), 1 / mpmath.sqrt(-2 * a)
-        points += [center - 10 * width, center, center + 10 * width]
+        coefficients = [mpmath.mpmathify(sp.N(c, digits)) for c in polynomial.all_coeffs()]
+        if not all(isinstance(c, mpmath.mpf) for c in coefficients) or coefficients[0] >= 0:
+            continue
+        width = (-coefficients[0]) ** (mpmath.mpf(-1) / degree)
+        for center in _turns(polynomial.diff(variable), digits, width):
+            points += [center - 10 * width, center, center + 10 * width]
     return points
+
+
+def _turns(slope: sp.Poly, digits: int, width) -> list:
+    """The real roots of ``slope`` (and, with coefficients that are not rational, the real
+    parts of its roots within ``width`` of the real line), as mpmath numbers."""
+    if slope.degree() == 1:
+        b, c = slope.all_coeffs()
+        return [mpmath.mpmathify(sp.N(-c / b, digits))]
+    if slope.domain.is_QQ or slope.domain.is_ZZ:  # exactly, multiple roots too
+        return [mpmath.mpmathify(sp.N(root, digits)) for root in set(slope.real_roots())]
+    try:
+        roots = mpmath.polyroots([mpmath.mpmathify(sp.N(c, digits)) for c in slope.all_coeffs()],
+                                 maxsteps=200, extraprec=2 * digits)
+    except (mpmath.libmp.NoConvergence, TypeError):
+        return []
+    return [mpmath.re(root) for root in roots if abs(mpmath.im(root)) <= width]
 
 
 def _with_peaks(bounds: list, peaks: list) -> list:

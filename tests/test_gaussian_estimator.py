@@ -105,6 +105,9 @@ def test_quadrature_finds_a_narrow_gaussian_far_from_zero():
     assert abs(half - sp.Rational(1, 2)) < 1e-12
     reversed_ = numeric_value(sp.Integral(density, (x, sp.oo, -sp.oo)), 20)
     assert abs(reversed_ + 1) < 1e-12
+    # exp of a quartic peaks where its derivative vanishes (a triple root here)
+    quartic = numeric_value(sp.Integral(sp.exp(-(x - m)**4), (x, -sp.oo, sp.oo)), 20)
+    assert abs(quartic - 2 * sp.gamma(sp.Rational(5, 4))) < 1e-12
 
 
 def test_moments_of_a_gaussian_distribution_are_proved_and_a_wrong_one_refuted():
