@@ -5,6 +5,7 @@ Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 from __future__ import annotations
 
 import importlib
+from fractions import Fraction
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
@@ -241,17 +242,11 @@ class Derivation:
             except DerivationError as bad:
                 raise StepError(f"{where}: {str(bad).split(': ', 1)[1]}") from None
             try:
-                pairs = tuple(dict(step.using).items())
+                given_pairs = dict(step.using).items()
             except (TypeError, ValueError):
                 raise StepError(f"{where}: `using` must be pairs of what replaces what, got "
                                 f"{step.using!r}") from None
-            for old, new in pairs:
-                function_pair = lemma is not None and isinstance(old, UndefinedFunction) \
-                    and isinstance(new, (UndefinedFunction, sp.Lambda))
-                if not function_pair and not (isinstance(old, sp.Basic)
-                                              and isinstance(new, sp.Basic)):
-                    raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects "
-                                    f"(or, for a lemma, its functions to functions or Lambdas)")
+            pairs = _checked_using(given_pairs, lemma, where)
             self.steps += (Step(expr, step.rule, step.note, pairs, condition, step.accept,
                                 custom_rule, chain, lemma, relation),)
         return self.steps
@@ -505,13 +500,7 @@ class Derivation:
             )
         if not isinstance(using, (Mapping, type(None))):
             raise StepError(f"{where}: `using` must be a dict of what replaces what")
-        pairs = tuple(dict(using or {}).items())
-        for old, new in pairs:
-            function_pair = lemma is not None and isinstance(old, UndefinedFunction) \
-                and isinstance(new, (UndefinedFunction, sp.Lambda))
-            if not function_pair and not (isinstance(old, sp.Basic) and isinstance(new, sp.Basic)):
-                raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects (or, "
-                                f"for a lemma, its functions to functions or Lambdas)")
+        pairs = _checked_using(dict(using or {}).items(), lemma, where)
         self._warn_if_collapsed(expr, chain, where)
         self.steps = self.steps + (Step(expr, name, note, pairs, condition, accept,
                                         custom_rule, chain, lemma, relation),)
@@ -843,6 +832,24 @@ def _depth(expr: sp.Basic) -> int:
         if depth <= MAX_DEPTH:
             stack.extend((a, depth + 1) for a in node.args)
     return deepest
+
+
+def _checked_using(pairs, lemma, where: str) -> tuple:
+    """``using=``'s pairs, each SymPy object to SymPy object (a Python number becomes a
+    SymPy number: ``{b: 1}``), or for a lemma a function to a function or a Lambda; else a
+    StepError naming the pair."""
+    checked = []
+    for old, new in pairs:
+        if isinstance(new, (int, float, Fraction)) and not isinstance(new, bool):
+            new = sp.sympify(new)
+        function_pair = lemma is not None and isinstance(old, UndefinedFunction) \
+            and isinstance(new, (UndefinedFunction, sp.Lambda))
+        if not function_pair and not (isinstance(old, sp.Basic) and isinstance(new, sp.Basic)):
+            raise StepError(f"{where}: `using` must map SymPy objects to SymPy objects (or, for "
+                            f"a lemma, its functions to functions or Lambdas); {old!r}: "
+                            f"{new!r} is not")
+        checked.append((old, new))
+    return tuple(checked)
 
 
 def require_steps(derivation: Derivation) -> None:

@@ -603,3 +603,16 @@ def test_a_lambda_given_for_a_lemmas_function_keeps_the_lemmas_side_as_written()
     false.step(3 * sp.sin(t_), rule=lemma, using={F: sp.Lambda(w, sp.sin(w)), u: t_})
     [step] = false.verify(time_limit=30).steps
     assert not step.ok and step.justification.status is Justification.MISMATCH
+
+
+def test_a_lemma_instance_that_does_not_give_the_step_says_what_it_gives():
+    a, b = sp.symbols("a b", real=True)
+    lemma = Derivation("square of a sum", start=(a + b)**2).step(a**2 + 2 * a * b + b**2,
+                                                                  rule="algebra")
+    u = sp.Symbol("u", real=True)
+    wrong = Derivation("misused", start=(u + 1)**2).step(u**2 + 2 * u, rule=lemma,
+                                                         using={a: u, b: 1})
+    report = wrong.verify()
+    detail = report.steps[0].justification.detail
+    assert not report.ok and "does not give the other step (it gives" in detail, detail
+    assert "(it gives u**2 + 2*u*1 + 1**2)" in detail, detail  # (a Python 1 in using= is 1)

@@ -119,7 +119,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
         redefined = _redefined_functions(explicit_lhs, explicit_rhs, context)
         if redefined:
             return RuleCheck(Justification.MISMATCH, redefined)
-        tried = 0
+        tried, first = 0, None
         for written_before, written_after in ((before, after),
                                               (context.unfold(before), context.unfold(after))):
             for one, other in ((written_before, written_after), (written_after, written_before)):
@@ -129,6 +129,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                                                 variables, explicit_ranges, pinned,
                                                 context.range_cases, context):
                         tried += 1
+                        first = rewritten if first is None else first
                         if alpha_equal(rewritten, other):
                             return RuleCheck(Justification.CONFIRMED)
         if tried == 0:
@@ -138,9 +139,11 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                              f"in the two steps (an instance replaces the lemma's free symbols "
                              f"by expressions with their assumptions{ranged}; give functions or "
                              f"symbols it cannot find with using={{...}})")
+        gives = str(first)
+        gives = gives if len(gives) <= 300 else gives[:300] + " ..."
         return RuleCheck(Justification.MISMATCH,
                          f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
-                         f"side in its place does not give the other step")
+                         f"side in its place does not give the other step (it gives {gives})")
 
     return check
 
