@@ -657,16 +657,22 @@ def numeric_value(expr: sp.Expr, digits: int,
 
 
 def _gaussian_peaks(function: sp.Expr, variable: sp.Symbol, digits: int) -> list:
-    """Where the factors ``exp(P(x))`` of a closed integrand, ``P`` a polynomial of even
-    degree ``d`` with a negative leading coefficient ``a`` (a Gaussian, ``exp(-(x - m)^4)``),
-    peak or turn (the real roots of ``P'``), and ten widths ``(-a)^(-1/d)`` either side:
+    """Where the factors ``exp(P(x))`` of a closed integrand (and the products of such
+    factors in one term: two Gaussian densities), ``P`` a polynomial of even degree ``d``
+    with a negative leading coefficient ``a`` (a Gaussian, ``exp(-(x - m)^4)``), peak or
+    turn (the real roots of ``P'``), and ten widths ``(-a)^(-1/d)`` either side:
     quadrature over an infinite interval samples densely near 0 only, and misses a peak of
     width 2 at -4516 (it returned 1e-196919 for the mean of N(-4516, 2.2^2)), however its
     error estimate reads."""
     points = []
-    for factor in function.atoms(sp.exp):
+    exponents = {factor.args[0] for factor in function.atoms(sp.exp)}
+    for term in sp.Add.make_args(function):  # (a product peaks where the sum of exponents does)
+        together = [f.args[0] for f in sp.Mul.make_args(term) if isinstance(f, sp.exp)]
+        if len(together) > 1:
+            exponents.add(sp.Add(*together))
+    for exponent in exponents:
         try:
-            polynomial = sp.Poly(factor.args[0], variable)
+            polynomial = sp.Poly(exponent, variable)
         except sp.PolynomialError:  # (not a polynomial in x)
             continue
         degree = polynomial.degree()

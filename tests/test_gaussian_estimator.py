@@ -108,6 +108,11 @@ def test_quadrature_finds_a_narrow_gaussian_far_from_zero():
     # exp of a quartic peaks where its derivative vanishes (a triple root here)
     quartic = numeric_value(sp.Integral(sp.exp(-(x - m)**4), (x, -sp.oo, sp.oo)), 20)
     assert abs(quartic - 2 * sp.gamma(sp.Rational(5, 4))) < 1e-12
+    # two Gaussian factors peak together, at 0, far between their own peaks (at -+10^4)
+    together = sp.Mul(sp.exp(2 * 10**8), sp.exp(-(x + 10**4)**2), sp.exp(-(x - 10**4)**2),
+                      evaluate=False)
+    product = numeric_value(sp.Integral(together, (x, -sp.oo, sp.oo)), 20)
+    assert abs(product - sp.sqrt(sp.pi / 2)) < 1e-12
 
 
 def test_moments_of_a_gaussian_distribution_are_proved_and_a_wrong_one_refuted():
