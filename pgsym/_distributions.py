@@ -76,6 +76,13 @@ class DistributionValue(AppliedUndef):
     """The value ``p(x; theta)`` of a declared distribution: an undefined function's
     application whose class knows its :class:`Distribution` (``type(value).distribution``)."""
 
+    def __reduce__(self):
+        # rebuilt through its distribution: SymPy would rebuild the class without the base
+        # DistributionValue, equal to it all the same, and SymPy's cache would then hand that
+        # plain function to every later p(x) built in the process (printed and checked as an
+        # arbitrary function)
+        return (_distribution_value, (type(self).distribution, self.args))
+
     def doit(self, **hints) -> sp.Expr:
         """The value itself where the distribution is given by its values."""
         distribution = type(self).distribution
@@ -90,6 +97,11 @@ class DistributionValue(AppliedUndef):
         parameters = ", ".join(printer._print(a) for a in self.args[1:])
         text = f"{name}({value}; {parameters})" if parameters else f"{name}({value})"
         return f"{text}^{{{exp}}}" if exp is not None else text
+
+
+def _distribution_value(distribution: "Distribution", args: tuple) -> sp.Expr:
+    """A distribution's value, as unpickled."""
+    return distribution.function(*args)
 
 
 def _latex_name(name: str, printer) -> str:

@@ -311,3 +311,23 @@ def test_a_rule_that_proves_by_itself_is_not_trusted_while_a_distribution_is_any
     calls.clear()
     compare_with_distributions(Expectation(c, SOFTMAX), c, compare)
     assert calls == [True]
+
+
+def test_a_distribution_value_unpickled_first_stays_a_distribution_value():
+    """A value unpickled before the process builds it (a verdict from a child process, or the
+    cache) was rebuilt by SymPy as a plain function equal to the distribution's, and SymPy's
+    cache then gave that plain function to every later p(x): printed and checked as an
+    arbitrary function (two tests here failed whenever a worker met it so)."""
+    import subprocess
+    import sys
+    build = ("import pickle, sympy as sp; from pgsym import Distribution; "
+             "s, s0 = sp.symbols('s s0', integer=True); "
+             "d = Distribution('d', (s, 0, 1)); ")
+    data = subprocess.run([sys.executable, "-c", build + "import sys; "
+                           "sys.stdout.buffer.write(pickle.dumps(d(s0)))"],
+                          capture_output=True, check=True).stdout
+    check = subprocess.run([sys.executable, "-c", "import pickle, sys; "
+                            "value = pickle.loads(sys.stdin.buffer.read()); " + build +
+                            "print(type(value).__mro__[1].__name__, sp.latex(d(s0)))"],
+                           input=data, capture_output=True, check=True).stdout.decode()
+    assert check.split() == ["DistributionValue", "d(s_{0})"], check
