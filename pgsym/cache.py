@@ -140,7 +140,7 @@ class StepCache:
             shared = (_environment(), _rules_digest())
         except _Uncacheable:
             return [None] * len(tasks)
-        keys, cases = [], {}
+        keys, cases = [], verification.RANGE_CASES  # (the checks inherit them)
         for task in tasks:
             if not (isinstance(task, functools.partial)
                     and task.func is verification._check_step

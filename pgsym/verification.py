@@ -15,6 +15,7 @@ passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -135,7 +136,10 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
-    return _verify_in_layers(derivations, settings, only, workers, on_done, cache)
+    try:
+        return _verify_in_layers(derivations, settings, only, workers, on_done, cache)
+    finally:
+        RANGE_CASES.clear()
 
 
 def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
@@ -199,6 +203,11 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         if not owners[owner][1]:
             finish(owner)
     pending = [(owner, number) for owner, (_, numbers) in owners.items() for number in numbers]
+    if cache is None:  # (the cache's keys compute them otherwise)
+        for derivation, numbers in owners.values():
+            if numbers:
+                with contextlib.suppress(Exception):  # (its steps' checks report the error)
+                    range_cases(derivation)
     while pending:
         ready = [(owner, number) for owner, number in pending
                  if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
@@ -226,6 +235,23 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:
     return step.lemma is None or id(step.lemma) in statuses
+
+
+#: each derivation's range cases for the verification under way, by identity (the
+#: derivations do not change while they are verified), next to the derivation itself: the
+#: cache's keys compute them in the parent, and the forked step checks inherit them instead
+#: of computing them again for every step (twice: the rule check and the value check)
+RANGE_CASES: dict[int, tuple[Derivation, list]] = {}
+
+
+def range_cases(derivation: Derivation) -> list[dict]:
+    """``derivation.range_cases()``, computed once per verification."""
+    known = RANGE_CASES.get(id(derivation))
+    if known is not None and known[0] is derivation:
+        return known[1]
+    cases = derivation.range_cases()
+    RANGE_CASES[id(derivation)] = (derivation, cases)
+    return cases
 
 
 #: reports of lemmas verified in this process, by content and settings: a lemma cited by
@@ -498,7 +524,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     if over_integers is not None:
         return over_integers
     verdicts = []
-    cases = derivation.range_cases()
+    cases = range_cases(derivation)
     for case in cases:
         in_range = (in_range_case(a, case), in_range_case(b, case))
         if step.relation != "=":
@@ -607,7 +633,7 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
                                  using=step.using, condition=step.assumption, prove=proved,
                                  relation=step.condition if isinstance(step.condition, sp.Basic)
-                                 else None, range_cases=tuple(derivation.range_cases()))
+                                 else None, range_cases=tuple(range_cases(derivation)))
     try:
         found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:
