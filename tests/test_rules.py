@@ -202,6 +202,23 @@ def test_a_users_rule_cannot_take_the_name_of_a_built_in_rule():
             Derivation("impostor", start=theta).step(theta, rule=Rule(name, "impostor"))
 
 
+def test_a_users_rule_cannot_take_a_name_that_prints_like_a_built_in_rules():
+    """A Cyrillic o, a zero-width space, full-width letters: the published step would read
+    '(product rule)' although the product rule was never applied."""
+    for name in ("pr\u043educt rule", "product\u200b rule", "PR\u041eDUCT RULE",
+                 "\uff50\uff52\uff4f\uff44\uff55\uff43\uff54 rule", "product\u2013rule",
+                 "ch\u0430in rule", "\u200dlikelihood ratio"):
+        with pytest.raises(ValueError, match="prints like the built-in rule '(product|chain) "
+                                             "rule'|likelihood") as refused:
+            Rule(name, "impostor")
+        assert "U+" in str(refused.value)  # the character that differs is named
+    with pytest.raises(ValueError, match="CYRILLIC SMALL LETTER O"):
+        Rule("mine", "impostor", aliases=("pr\u043educt rule",))
+    # names of one's own, in any script, that imitate no built-in rule are accepted
+    for name in ("my product rule", "r\u00e8gle du produit", "\u03b8-linearity", "Bayes\u2019 rule"):
+        assert Rule(name, "mine").name == name
+
+
 def test_a_users_rule_is_visible_only_where_it_is_cited():
     always = Rule("anything goes", "confirms everything",
                   lambda before, after, context: RuleCheck(Justification.CONFIRMED))

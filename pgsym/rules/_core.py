@@ -17,6 +17,7 @@ and the last ones (read backwards) to the new step meet.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
@@ -186,6 +187,14 @@ class Rule:
     proves: bool = False
 
     def __post_init__(self) -> None:
+        for name in (self.name, *self.aliases):
+            imitated = imitated_builtin(name)
+            if imitated is not None:
+                raise ValueError(
+                    f"the rule name {name!r} prints like the built-in rule {imitated!r} but is "
+                    f"spelt with {_unusual_characters(name)}: a rule of your own may not pass "
+                    f"for a built-in one (its steps would be published as '({imitated})'); "
+                    f"rename it")
         if self.check is None and self.rewrite is not None:
             object.__setattr__(self, "check", by_rewriting(self.rewrite))
 
@@ -212,6 +221,52 @@ _ALIASES: dict[str, str] = {}
 
 def _key(name: str) -> str:
     return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
+
+
+#: letters of other scripts (and Latin variants) that print like Latin letters; a name is
+#: compared case-folded, so capitals are listed by their small letter (Cyrillic в for В)
+_LOOKALIKES = {
+    "а": "a", "в": "b", "е": "e", "һ": "h", "н": "h", "і": "il", "ӏ": "il", "ј": "j",
+    "к": "k", "м": "m", "о": "o", "р": "p", "с": "c", "ԛ": "q", "ѕ": "s", "т": "t", "у": "y",
+    "х": "x", "ԁ": "d", "ԝ": "w", "ѵ": "v", "α": "a", "β": "b", "ε": "e", "η": "hn",
+    "ι": "il", "κ": "k", "μ": "mu", "ν": "nv", "ο": "o", "ρ": "p", "τ": "t", "υ": "uy",
+    "χ": "x", "ζ": "z", "ı": "i", "ɡ": "g", "ɑ": "a", "0": "o", "1": "il",
+}
+
+
+def _visible(name: str) -> str:
+    """``name`` as a reader sees it, in the spelling of :func:`_key`: compatibility forms
+    folded (NFKC: full-width letters, ligatures), invisible format characters (zero-width
+    spaces and joiners, direction marks) dropped, dashes read as hyphens, case folded."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join("-" if unicodedata.category(c) == "Pd" else c for c in text
+                   if unicodedata.category(c) != "Cf")
+    return _key(text.casefold())
+
+
+def imitated_builtin(name: str) -> str | None:
+    """The built-in rule whose name ``name`` prints like without being one of its spellings
+    (a Cyrillic о in 'prоduct rule', a zero-width space), or None.
+
+    >>> imitated_builtin("pr\u043educt rule"), imitated_builtin("product rule")
+    ('product rule', None)
+    """
+    if not isinstance(name, str) or is_builtin_name(name):
+        return None  # (a built-in's own name: the citing step refuses it, saying so)
+    seen = _visible(name)
+    for key, rule in _ALIASES.items():
+        if len(key) == len(seen) and all(
+                a == b or b in _LOOKALIKES.get(a, "") for a, b in zip(seen, key)):
+            return rule
+    return None
+
+
+def _unusual_characters(name: str) -> str:
+    unusual = sorted({c for c in name if not (c.isascii() and c.isprintable())})
+    if not unusual:
+        return "other letters"
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'an unnamed character')}"
+                     for c in unusual)
 
 
 def register_builtin(rule: Rule) -> None:
