@@ -25,7 +25,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 #: the parent kills a child after this many times its CPU allowance of elapsed time (plus
 #: the constant below): it catches a child that is blocked (sleeping, waiting) rather than
@@ -58,25 +58,35 @@ def can_isolate() -> bool:
 
 
 def run_tasks(tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
-              on_done: Callable[[int], None] = lambda index: None) -> list[Outcome]:
-    """Runs every task, ``workers`` at a time, each in its own child process allowed
-    ``cpu_seconds`` of CPU time, and returns their outcomes in the order of the tasks.
+              on_done: Callable[[int], None] = lambda index: None,
+              groups: Sequence[Hashable] | None = None) -> list[Outcome]:
+    """Runs every task, ``workers`` children at a time, each task allowed ``cpu_seconds``
+    of CPU time, and returns their outcomes in the order of the tasks.
+
+    Tasks of one group (``groups[i]`` is task ``i``'s; by default every task is a group of
+    its own) run one after the other in one child, in their order: they share what the
+    child computed and cached, and pay for one fork. Each still has its own CPU limit; a
+    task that is stopped (or crashes) takes its child with it, and the tasks of its group
+    that had not started run on in a new child.
 
     A task is called with ``emit``; whatever it emits (picklable) is returned in order.
     ``on_done(index)`` is called in the parent as each task ends.
     """
     if not can_isolate():
         return [_run_here(task, cpu_seconds, on_done, index) for index, task in enumerate(tasks)]
+    batches: dict[Hashable, list[int]] = {}
+    for index in range(len(tasks)):
+        batches.setdefault(index if groups is None else ("group", groups[index]),
+                           []).append(index)
+    queue = list(batches.values())
     outcomes: dict[int, Outcome] = {}
     running: dict[int, _Child] = {}
-    queue = list(enumerate(tasks))
     try:
         while queue or running:
             while queue and len(running) < max(1, workers):
-                index, task = queue.pop(0)
-                child = _start(task, cpu_seconds)
-                running[child.fd] = _Child(index, child.pid, child.fd, child.deadline)
-            _collect(running, outcomes, on_done)
+                child = _start(tasks, queue.pop(0), cpu_seconds)
+                running[child.fd] = child
+            _collect(running, outcomes, on_done, queue)
     finally:
         for child in running.values():  # interrupted (Ctrl-C): leave no child behind
             _kill(child)
@@ -85,38 +95,57 @@ def run_tasks(tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
 
 @dataclass
 class _Child:
-    index: int
+    """A child running a batch of tasks, as the parent sees it."""
+
     pid: int
     fd: int
-    deadline: float
+    batch: list[int]
+    cpu_seconds: float
     data: bytearray = field(default_factory=bytearray)
+    #: the task under way (started, not done), when it started, and what it sent so far
+    current: int | None = None
+    deadline: float = math.inf
+    messages: list = field(default_factory=list)
+    error: str = ""
+    #: the tasks done, and the CPU seconds they took
+    done: list[int] = field(default_factory=list)
+    cpu_done: float = 0.0
 
 
-@dataclass(frozen=True)
-class _Started:
-    pid: int
-    fd: int
-    deadline: float
-
-
-def _start(task: Task, cpu_seconds: float) -> _Started:
+def _start(tasks: Sequence[Task], batch: list[int], cpu_seconds: float) -> _Child:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child_main(task, cpu_seconds, write_end)
+        _child_main([(index, tasks[index]) for index in batch], cpu_seconds, write_end)
     os.close(write_end)
-    deadline = time.monotonic() + WALL_FACTOR * cpu_seconds + WALL_SECONDS
-    return _Started(pid, read_end, deadline)
+    child = _Child(pid, read_end, batch, cpu_seconds)
+    # (until the first task starts: forking and starting are not the task's time)
+    child.deadline = _deadline(cpu_seconds)
+    return child
 
 
-def _child_main(task: Task, cpu_seconds: float, fd: int) -> None:
+def _deadline(cpu_seconds: float) -> float:
+    return time.monotonic() + WALL_FACTOR * cpu_seconds + WALL_SECONDS
+
+
+def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> None:
     code = 0
     try:
         import resource
 
-        soft = math.ceil(cpu_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+        def used() -> float:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            return usage.ru_utime + usage.ru_stime
+
+        # each task may use its allowance from where the CPU time stands when it starts (the
+        # soft limit, SIGXCPU); the hard limit (SIGKILL, which no code can catch) is set once,
+        # as an unprivileged process cannot raise it again: the whole batch's allowance
+        allowance = math.ceil(cpu_seconds) + 1
+        hard = math.ceil(used()) + len(batch) * allowance + 1
+        inherited = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        if inherited != resource.RLIM_INFINITY:
+            hard = min(hard, inherited)
         memory = _memory_limit()
         if memory:  # a runaway exact computation raises MemoryError in the check, and no
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # other process dies
@@ -125,10 +154,16 @@ def _child_main(task: Task, cpu_seconds: float, fd: int) -> None:
         def emit(message: Any) -> None:
             _send(fd, ("message", message))
 
-        try:
-            task(emit)
-        except BaseException as error:  # reported to the parent as data, never a traceback
-            _send(fd, ("error", f"{type(error).__name__}: {error}"))
+        for index, task in batch:
+            started = used()
+            resource.setrlimit(resource.RLIMIT_CPU,
+                               (min(math.ceil(started) + allowance, hard), hard))
+            _send(fd, ("start", index))
+            try:
+                task(emit)
+            except BaseException as error:  # reported to the parent as data, never a traceback
+                _send(fd, ("error", f"{type(error).__name__}: {error}"))
+            _send(fd, ("done", used() - started))
     except BaseException:
         code = 1
     finally:
@@ -161,15 +196,15 @@ def _send(fd: int, frame: tuple) -> None:
 
 
 def _collect(running: dict[int, _Child], outcomes: dict[int, Outcome],
-              on_done: Callable[[int], None]) -> None:
-    """Waits (at most a second) for output or an exit of a running child."""
+             on_done: Callable[[int], None], queue: list[list[int]]) -> None:
+    """Waits (at most a second) for output or an exit of a running child; the tasks of a
+    batch that ended before they started go back to the front of ``queue``."""
     now = time.monotonic()
     for child in list(running.values()):
         if now > child.deadline:
             _kill(child)
-            outcomes[child.index] = _outcome(child, killed=True)
+            _ended(child, outcomes, on_done, queue, killed=True)
             del running[child.fd]
-            on_done(child.index)
     if not running:
         return
     ready, _, _ = select.select(list(running), [], [], 1.0)
@@ -178,10 +213,34 @@ def _collect(running: dict[int, _Child], outcomes: dict[int, Outcome],
         chunk = os.read(fd, 1 << 16)
         if chunk:
             child.data.extend(chunk)
+            _read_frames(child, outcomes, on_done)
             continue
-        outcomes[child.index] = _outcome(child, killed=False)  # end of file: it has exited
+        _ended(child, outcomes, on_done, queue, killed=False)  # end of file: it has exited
         del running[fd]
-        on_done(child.index)
+
+
+def _read_frames(child: _Child, outcomes: dict[int, Outcome],
+                 on_done: Callable[[int], None]) -> None:
+    """Takes the whole frames the child sent so far: a task starts, sends messages, fails,
+    or is done (with the CPU seconds it took)."""
+    position = 0
+    for kind, payload, position in _frames(bytes(child.data)):
+        if kind == "start":
+            child.current, child.messages, child.error = payload, [], ""
+            child.deadline = _deadline(child.cpu_seconds)
+        elif kind == "message":
+            child.messages.append(payload)
+        elif kind == "error":
+            child.error = payload
+        elif kind == "done" and child.current is not None:
+            outcomes[child.current] = Outcome(tuple(child.messages),
+                                              "error" if child.error else "finished",
+                                              child.error, payload)
+            child.done.append(child.current)
+            child.cpu_done += payload
+            on_done(child.current)
+            child.current = None
+    del child.data[:position]
 
 
 def _kill(child: _Child) -> None:
@@ -191,31 +250,43 @@ def _kill(child: _Child) -> None:
         pass
 
 
-def _outcome(child: _Child, killed: bool) -> Outcome:
+def _ended(child: _Child, outcomes: dict[int, Outcome], on_done: Callable[[int], None],
+           queue: list[list[int]], killed: bool) -> None:
+    """The child has exited, or was killed: the task under way gets its outcome (stopped at
+    its time limit, or crashed), and the tasks it had not started are queued again."""
     os.close(child.fd)
     _, status, usage = os.wait4(child.pid, 0)
-    cpu = usage.ru_utime + usage.ru_stime
-    messages, ended, detail = [], "finished", ""
-    for kind, payload in _frames(bytes(child.data)):
-        if kind == "message":
-            messages.append(payload)
+    if child.current is not None:
+        cpu = max(0.0, usage.ru_utime + usage.ru_stime - child.cpu_done)
+        if killed or os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU,
+                                                                           signal.SIGKILL):
+            ended, detail = "timeout", "the check was stopped at its time limit"
         else:
-            ended, detail = "error", payload
-    if killed or os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
-        ended, detail = "timeout", "the check was stopped at its time limit"
-    elif os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0:
-        ended, detail = "crashed", f"the check's process ended abnormally (status {status})"
-    return Outcome(tuple(messages), ended, detail, cpu)
+            ended, detail = "crashed", f"the check's process ended abnormally (status {status})"
+        outcomes[child.current] = Outcome(tuple(child.messages), ended, detail, cpu)
+        child.done.append(child.current)
+        on_done(child.current)
+    elif child.done != child.batch:  # (it ended between tasks: before the next one, say)
+        first = next(index for index in child.batch if index not in child.done)
+        outcomes[first] = Outcome((), "crashed", f"the check's process ended before the check "
+                                                 f"started (status {status})")
+        child.done.append(first)
+        on_done(first)
+    left = [index for index in child.batch if index not in child.done]
+    if left:
+        queue.insert(0, left)
 
 
 def _frames(data: bytes):
+    """The whole frames in ``data``: (kind, payload, where the next frame starts)."""
     position = 0
     while position + 8 <= len(data):
         (size,) = struct.unpack("!Q", data[position:position + 8])
         if position + 8 + size > len(data):
-            return  # cut off when the child was killed
-        yield pickle.loads(data[position + 8:position + 8 + size])
+            return  # not all here yet, or cut off when the child was killed
+        kind, *payload = pickle.loads(data[position + 8:position + 8 + size])
         position += 8 + size
+        yield kind, (payload[0] if payload else None), position
 
 
 def _run_here(task: Task, cpu_seconds: float, on_done: Callable[[int], None],

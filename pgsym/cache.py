@@ -109,7 +109,8 @@ class StepCache:
 
     # -- what verification calls -----------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
-                  on_done: Callable[[int], None] = lambda index: None) -> list[Outcome]:
+                  on_done: Callable[[int], None] = lambda index: None,
+                  groups: Sequence | None = None) -> list[Outcome]:
         """:func:`pgsym._isolation.run_tasks` for the step checks of the verifier: a check
         whose verdict is stored is answered from here; the others run, and those whose
         verdict does not depend on a time limit are stored."""
@@ -124,7 +125,8 @@ class StepCache:
         missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
         self.misses += len(missing)
         ran = run_tasks([_timed(tasks[i]) for i in missing], cpu_seconds=cpu_seconds,
-                        workers=workers, on_done=lambda j: on_done(missing[j]))
+                        workers=workers, on_done=lambda j: on_done(missing[j]),
+                        groups=None if groups is None else [groups[i] for i in missing])
         for index, outcome in zip(missing, ran):
             untimed = any(isinstance(m, _NoTimeLimitMet) for m in outcome.messages)
             outcome = dataclasses.replace(outcome, messages=tuple(

@@ -1,0 +1,145 @@
+"""Checks in child processes: groups of tasks share a child, each task keeps its own limit,
+and a task that is stopped or crashes takes no other task's verdict with it."""
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import time
+
+import pytest
+import sympy as sp
+
+from pgsym import Derivation, Rule, RuleCheck, _isolation, verification
+from pgsym._isolation import run_tasks
+from pgsym.report import Justification, VerdictKind
+
+pytestmark = pytest.mark.skipif(not _isolation.can_isolate(), reason="needs fork")
+
+
+def _pid(emit) -> None:
+    emit(os.getpid())
+
+
+def _spin(seconds: float):
+    def task(emit) -> None:
+        started = time.process_time()
+        while time.process_time() - started < seconds:
+            pass
+        emit(os.getpid())
+    return task
+
+
+def _forever(emit) -> None:
+    while True:
+        pass
+
+
+def _fails(emit) -> None:
+    emit("before")
+    raise ValueError("no such thing")
+
+
+def test_a_group_runs_in_one_child_in_order_and_the_others_in_their_own():
+    order: list[int] = []
+    outcomes = run_tasks([_pid] * 5, cpu_seconds=5, workers=2, on_done=order.append,
+                         groups=["a", "b", "a", "b", "c"])
+    pids = [outcome.messages[0] for outcome in outcomes]
+    assert pids[0] == pids[2] and pids[1] == pids[3]
+    assert len({pids[0], pids[1], pids[4], os.getpid()}) == 4
+    assert sorted(order) == [0, 1, 2, 3, 4]
+    assert order.index(0) < order.index(2) and order.index(1) < order.index(3)
+    # without groups, one child each
+    assert len({outcome.messages[0] for outcome in run_tasks([_pid] * 3, cpu_seconds=5)}) == 3
+
+
+def test_each_task_of_a_group_has_its_own_cpu_limit():
+    # three tasks of 0.7 s each: together over one task's allowance (1 s, rounded up + 1)
+    outcomes = run_tasks([_spin(0.7)] * 3, cpu_seconds=1, groups=[0, 0, 0])
+    assert [outcome.ended for outcome in outcomes] == ["finished"] * 3
+    assert len({outcome.messages[0] for outcome in outcomes}) == 1
+    assert all(0.6 < outcome.cpu_seconds < 1.5 for outcome in outcomes)
+
+
+def test_a_task_stopped_at_its_limit_leaves_the_rest_of_its_group_to_a_new_child():
+    outcomes = run_tasks([_pid, _forever, _pid, _pid], cpu_seconds=1, groups=[0, 0, 0, 0])
+    assert [outcome.ended for outcome in outcomes] == ["finished", "timeout", "finished",
+                                                      "finished"]
+    assert outcomes[1].cpu_seconds >= 1
+    first, _, third, fourth = (outcome.messages[0] if outcome.messages else None
+                               for outcome in outcomes)
+    assert third == fourth != first
+
+
+def test_code_that_ignores_python_signals_is_stopped_by_the_kernel():
+    def in_c(emit) -> None:
+        emit(sum(range(10 ** 13)))  # one C loop: Python's signal handlers never run
+
+    def ignores_sigxcpu(emit) -> None:
+        signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+        _forever(emit)
+
+    started = time.monotonic()
+    outcomes = run_tasks([in_c, _pid], cpu_seconds=1, groups=[0, 0])
+    assert [outcome.ended for outcome in outcomes] == ["timeout", "finished"]
+    # past the soft limit, the hard one: the whole group's allowance, here one task's
+    outcomes = run_tasks([ignores_sigxcpu], cpu_seconds=1, groups=[0])
+    assert [outcome.ended for outcome in outcomes] == ["timeout"]
+    assert time.monotonic() - started < 30
+
+
+def test_errors_and_crashes_are_the_task_s_own():
+    def crashes(emit) -> None:
+        emit("before")
+        faulthandler.disable()  # (pytest's would print the child's stack)
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    def exits(emit) -> None:
+        os._exit(0)
+
+    outcomes = run_tasks([_fails, _pid, crashes, _pid, exits, _pid], cpu_seconds=5,
+                         groups=[0] * 6)
+    assert [outcome.ended for outcome in outcomes] == ["error", "finished", "crashed",
+                                                      "finished", "crashed", "finished"]
+    assert outcomes[0].messages == ("before",)
+    assert outcomes[0].detail == "ValueError: no such thing"
+    assert outcomes[2].messages == ("before",)
+    assert outcomes[1].messages[0] != outcomes[3].messages[0] != outcomes[5].messages[0]
+
+
+def test_a_blocked_task_is_stopped_by_the_wall_clock_guard(monkeypatch):
+    monkeypatch.setattr(_isolation, "WALL_SECONDS", 0.5)
+    monkeypatch.setattr(_isolation, "WALL_FACTOR", 1)
+    started = time.monotonic()
+    outcomes = run_tasks([_pid, lambda emit: time.sleep(60), _pid], cpu_seconds=1,
+                         groups=[0, 0, 0])
+    assert [outcome.ended for outcome in outcomes] == ["finished", "timeout", "finished"]
+    assert time.monotonic() - started < 15
+
+
+def test_a_child_that_cannot_start_its_tasks_ends_each_as_crashed(monkeypatch):
+    def refuse() -> int:
+        raise OSError("no limits here")
+
+    monkeypatch.setattr(_isolation, "_memory_limit", refuse)  # (the child fails at set-up)
+    outcomes = run_tasks([_pid] * 3, cpu_seconds=1, groups=[0, 0, 0])
+    assert [outcome.ended for outcome in outcomes] == ["crashed"] * 3
+    assert "before the check started" in outcomes[0].detail
+
+
+def test_a_rule_of_the_user_s_runs_alone_and_cannot_change_a_later_step_s_verdict():
+    """The steps of a derivation share a child, but a rule of the user's is code pgsym does
+    not vouch for: if it ran in the child of the next step, it could make a false step pass."""
+    x = sp.Symbol("x", real=True)
+
+    def meddles(before, after, context) -> RuleCheck:
+        verification._value_verdict = lambda *arguments, **keywords: verification.Verdict(
+            VerdictKind.PROVED, "identical")
+        return RuleCheck(Justification.CONFIRMED, "meddled")
+
+    meddling = Rule("a meddling rule of the user's", "meddles", meddles)
+    d = Derivation("meddled", start=(x + 1) ** 2)
+    d.step(x ** 2 + 2 * x + 1, rule=meddling)
+    d.step(x ** 2 + 3 * x + 1, rule="algebra")  # false
+    report = verification.verify(d)
+    assert report.steps[1].verdict.kind is VerdictKind.REFUTED
