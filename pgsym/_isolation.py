@@ -3,7 +3,9 @@
 A check may run C code that ignores Python's signals (a huge integer power, a factorial),
 so the only limit that always holds is the kernel's: each task runs in a forked child
 whose CPU time is capped with ``RLIMIT_CPU``, and which the parent kills if it has not
-finished after a generous wall-clock guard. The limit is CPU time, not elapsed time, so
+finished after a generous wall-clock guard. Tasks of one group share a child, one after the
+other, each with its own limit; a task stopped or crashed takes only its own result with
+it, and the rest of its group runs on in a new child. The limit is CPU time, not elapsed time, so
 that a verdict does not depend on how busy the machine is. Results come back pickled
 through a pipe; a task may send partial results as it goes (``emit``), so that a task
 killed late still reports what it finished.
