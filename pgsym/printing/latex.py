@@ -6,8 +6,12 @@ Each derivation is printed in the :class:`pgsym.Notation` it declares: ``p(x; \\
 the derivative by one of its components, and every other derivative of one derivation is of
 one kind. Terms and factors an author built unevaluated keep the author's order; SymPy's own
 order is rearranged as papers write it (a positive term first, coefficients before
-functions, sums and brackets last). Justifications stand in a right-aligned column, and a
-step too wide for the page is broken before a top-level ``+`` or ``-``.
+functions, bracketed sums after them, and last an operator whose operand runs on to the right:
+``(x + 1) \\frac{d}{dx} x^2``, ``(1 - \\gamma) \\sum_s``, ``y \\log x``). Where such an operator
+is not the last factor (the author's order, or two of them), it is closed by brackets:
+``\\left(\\frac{d}{dx} x^2\\right) (x + 1)``, ``\\log(x) y``. Justifications stand in a
+right-aligned column, and a step too wide for the page is broken before a top-level ``+``
+or ``-``.
 """
 from __future__ import annotations
 
@@ -70,7 +74,9 @@ def _canonical(expr: sp.Basic) -> bool:
 
 def _factor_rank(factor: sp.Basic) -> int:
     """Where a factor of a product goes: numbers, then one-letter coefficients (``\\gamma``),
-    other symbols, functions and derivatives, sums and integrals, bracketed sums last."""
+    other symbols, functions and derivatives, sums and integrals, bracketed sums last (the
+    printer then moves the factors whose operator opens to the right, a derivative, a sum, a
+    bare log, after all the others: :meth:`DerivationLatexPrinter._canonical_parts`)."""
     base = factor.base if isinstance(factor, sp.Pow) else factor
     if factor.is_Number:
         return 0
@@ -186,7 +192,21 @@ class DerivationLatexPrinter(LatexPrinter):
     def _print_Mul(self, expr: sp.Mul) -> str:
         if not _canonical(expr):
             return self._written_product(expr)
-        factors = sorted(expr.as_ordered_factors(), key=_factor_rank)
+        sign, numerator, denominator = self._canonical_parts(expr)
+        top = self._product(numerator) if numerator else "1"
+        if not denominator:
+            return sign + top
+        if any(_big_operator(factor) for factor in numerator):
+            # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum
+            return sign + rf"\frac{{1}}{{{self._product(denominator)}}} {top}"
+        return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
+
+    def _canonical_parts(self, expr: sp.Mul) -> tuple[str, list[sp.Basic], list[sp.Basic]]:
+        """A product SymPy ordered, as printed: its sign, the factors above and below the
+        line. Factors an operator ends (``\\frac{d}{dx} f``, ``\\sum_k f``, ``\\log x``) go
+        last, so that the factors after them are not read as part of their operand."""
+        factors = sorted(expr.as_ordered_factors(),
+                         key=lambda factor: (self._opens_right(factor), _factor_rank(factor)))
         sign = ""
         if factors[0].is_Number and factors[0].is_negative:
             sign = "- "
@@ -204,13 +224,50 @@ class DerivationLatexPrinter(LatexPrinter):
                                    else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:
                 numerator.append(factor)
-        top = self._product(numerator) if numerator else "1"
-        if not denominator:
-            return sign + top
-        if any(_big_operator(factor) for factor in numerator):
-            # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum
-            return sign + rf"\frac{{1}}{{{self._product(denominator)}}} {top}"
-        return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
+        return sign, numerator, denominator
+
+    def _last_printed_factor(self, expr: sp.Mul) -> sp.Basic | None:
+        """The factor a product's printed form ends with, or None where it ends with a
+        closed form (a fraction ``\\frac{a}{b}``, a bracket)."""
+        if _canonical(expr):
+            _, top, bottom = self._canonical_parts(expr)
+        else:
+            factors = list(expr.args)
+            if len(factors) > 1 and factors[0] == -1:
+                factors = factors[1:]
+            top = [f for f in factors if not _in_denominator(f)]
+            bottom = [f for f in factors if _in_denominator(f)]
+        if not top or (bottom and not any(_big_operator(factor) for factor in top)):
+            return None
+        return top[-1]
+
+    def _opens_right(self, expr: sp.Basic) -> bool:
+        """Whether ``expr`` prints ending in an operator whose operand runs on to the right
+        (``\\frac{d}{dx} x^2``, ``\\nabla_\\theta f``, ``\\sum_k f``, ``\\int f\\, dx``,
+        ``\\log x``): a factor printed after it would be read as part of that operand,
+        ``\\frac{d}{dx} x^2 (x + 1)`` as the derivative of the product. Errs towards True:
+        a needless bracket is harmless, a missing one changes the statement."""
+        if isinstance(expr, (sp.Sum, sp.Product, sp.Integral, sp.Limit)):
+            return True
+        if isinstance(expr, sp.Derivative):
+            return not self._compact_derivative(expr)
+        if isinstance(expr, sp.log):
+            return not self._log_bracketed(expr)
+        if isinstance(expr, sp.UnevaluatedExpr):
+            return self._opens_right(expr.args[0])
+        if isinstance(expr, sp.Mul):
+            last = self._last_printed_factor(expr)
+            return last is not None and self._opens_right(last)
+        return False
+
+    def _closed(self, factor: sp.Basic, tex: str) -> str:
+        """``factor`` printed as ``tex``, closed where its operand would run on to the next
+        factor: ``\\log(x)``, ``\\left(\\frac{d}{dx} x^2\\right)``."""
+        if not self._opens_right(factor):
+            return tex
+        if isinstance(factor, sp.log):
+            return self._print_log(factor, bracketed=True)
+        return rf"\left({tex}\right)"
 
     def _written_product(self, expr: sp.Mul) -> str:
         """A product as its author built it: factors in their order, a grouped factor as its
@@ -235,10 +292,12 @@ class DerivationLatexPrinter(LatexPrinter):
 
     def _written_factors(self, factors: list[sp.Basic]) -> str:
         out = ""
-        for factor in factors:
+        for i, factor in enumerate(factors):
             tex = self._print(factor)
             if isinstance(factor, sp.Add) or (tex.startswith("-") and out):
                 tex = rf"\left({tex}\right)"
+            elif i < len(factors) - 1:
+                tex = self._closed(factor, tex)
             if out:
                 numbers = re.search(r"[0-9]$", out) and re.match(r"[0-9]", tex)
                 out += r" \cdot " if numbers else " "
@@ -254,6 +313,8 @@ class DerivationLatexPrinter(LatexPrinter):
                     not alone and not isinstance(factor, (sp.Add, *_BIG_OPERATORS))
                     and self._needs_mul_brackets(factor, first=i == 0, last=i == len(factors) - 1)):
                 tex = rf"\left({tex}\right)"
+            elif i < len(factors) - 1:
+                tex = self._closed(factor, tex)
             if out:
                 numbers = re.search(r"[0-9]$", out) and re.match(r"[-0-9]", tex)
                 out += r" \cdot " if numbers else " "
@@ -280,23 +341,45 @@ class DerivationLatexPrinter(LatexPrinter):
         printed = f"{name}{_brackets(text)}"
         return f"{printed}^{{{exp}}}" if exp is not None else printed
 
-    def _print_log(self, expr: sp.log, exp=None) -> str:
+    def _log_bracketed(self, expr: sp.log) -> bool:
+        """Whether a logarithm prints its argument in brackets: ``\\log(x + 1)``, not
+        ``\\log x`` or ``\\log \\pi(a \\mid s)``."""
         argument = expr.args[0]
-        inner = self._print(argument)
-        simple = isinstance(argument, (sp.Symbol, AppliedUndef, sp.Indexed)) or (
-            getattr(argument, "is_Function", False) and not isinstance(argument, sp.Abs))
-        printed = rf"\log {inner}" if simple else rf"\log{_brackets(inner)}"
+        return not (isinstance(argument, (sp.Symbol, AppliedUndef, sp.Indexed)) or (
+            getattr(argument, "is_Function", False) and not isinstance(argument, sp.Abs)))
+
+    def _print_log(self, expr: sp.log, exp=None, bracketed: bool = False) -> str:
+        inner = self._print(expr.args[0])
+        bare = not bracketed and not self._log_bracketed(expr)
+        printed = rf"\log {inner}" if bare else rf"\log{_brackets(inner)}"
         return rf"\left({printed}\right)^{{{exp}}}" if exp is not None else printed
 
     # -- derivatives ----------------------------------------------------------------------
+    def _gradient(self, expr: sp.Derivative) -> bool:
+        """Whether a derivative prints as ``\\nabla_\\theta f``."""
+        counts = expr.variable_count
+        variable = counts[0][0]
+        return (len(counts) == 1 and counts[0][1] == 1 and variable in self._parameters()
+                and self.notation.gradient and not isinstance(variable, sp.Indexed))
+
+    def _compact_derivative(self, expr: sp.Derivative) -> bool:
+        """Whether a derivative prints as one closed fraction ``\\frac{d f(x)}{d x}``, not as
+        an operator before its operand (``\\frac{d}{d x} x^2``, ``\\nabla_\\theta f``)."""
+        if self._gradient(expr) or not isinstance(expr.expr, (sp.Symbol, AppliedUndef)):
+            return False
+        shown = set(self._shown_sums)  # asking must not count as showing a sum's ranges
+        try:
+            return len(self._print(expr.expr)) < 40
+        finally:
+            self._shown_sums = shown
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         counts = expr.variable_count
         variable = counts[0][0]
         inner = self._print(expr.expr)
         if isinstance(expr.expr, (sp.Add, sp.Mul)):
             inner = f"\\left({inner}\\right)"
-        if (len(counts) == 1 and counts[0][1] == 1 and variable in self._parameters()
-                and self.notation.gradient and not isinstance(variable, sp.Indexed)):
+        if self._gradient(expr):
             return f"\\nabla_{{{self._print(variable)}}} {inner}"
         partial = self._settings["partial"] or any(isinstance(v, sp.Indexed) for v, _ in counts)
         d = r"\partial" if partial else "d"
@@ -304,7 +387,7 @@ class DerivationLatexPrinter(LatexPrinter):
         below = " ".join(f"{d} {self._print(v)}" + (f"^{{{n}}}" if n > 1 else "")
                          for v, n in counts)
         top = d if order == 1 else f"{d}^{{{order}}}"
-        if isinstance(expr.expr, (sp.Symbol, AppliedUndef)) and len(inner) < 40:
+        if self._compact_derivative(expr):
             return f"\\frac{{{top} {inner}}}{{{below}}}"
         return f"\\frac{{{top}}}{{{below}}} {inner}"
 
