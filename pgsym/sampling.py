@@ -123,16 +123,24 @@ def instantiations(expr: sp.Expr, count: int, seed: int = 0) -> list[Instantiati
     >>> [name for name, _ in instantiations(p, 1)[0].functions]
     ['p']
     """
-    rng = random.Random(seed)
     representatives: dict[tuple[str, int], AppliedUndef] = {}
     for f in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
         representatives.setdefault((type(f).__name__, len(f.args)), f)
+    return list(_instantiations(tuple(sorted(representatives.items())), count, seed))
+
+
+@functools.lru_cache(maxsize=64)
+def _instantiations(representatives: tuple, count: int, seed: int) -> tuple[Instantiation, ...]:
+    """The stand-ins of the functions ``representatives`` (one applied function per name and
+    arity): the same for every step that has the same ones (a derivation's steps, checked
+    in one process, mostly do)."""
+    rng = random.Random(seed)
     result = []
     for k in range(count):
         table = tuple((name, _stand_in(f, k + i, rng))
-                      for i, ((name, _), f) in enumerate(sorted(representatives.items())))
+                      for i, ((name, _), f) in enumerate(representatives))
         result.append(Instantiation(table))
-    return result
+    return tuple(result)
 
 
 # -- random values ---------------------------------------------------------------------
