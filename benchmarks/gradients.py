@@ -6,7 +6,10 @@ action dimensions (Gaussian), float64:
 
 - pgsym: the median time of one call (a fresh result array each call, so the first-touch
   page faults of a new output are part of it), and, for the scores, of a call with ``out=``
-  a preallocated array (the cost of the arithmetic and of writing the result once).
+  a preallocated array (the cost of the arithmetic and of writing the result once). Where
+  numba is installed pgsym runs its Numba kernels for the functions that have them (compiled
+  before timing, by the first call); "NumPy kernels" is the same call with the NumPy kernels
+  alone (``pgsym.gradients._numba_kernels = None``), as without numba.
 - floor: the bytes the function must move (every input read once, every output written
   once: ``nbytes`` of the arrays) divided by the bandwidth of a plain copy measured in the
   same run: ``np.copyto(dst, src)`` between two preallocated float64 arrays of half that
@@ -110,6 +113,26 @@ class Inputs:
             "gaussian_score": (self.weights, self.log_std, self.features, self.continuous),
             "reinforce_gradient": (self.scores, self.returns),
         }[function]
+
+
+def kernels() -> str:
+    """Which kernels pgsym runs here: Numba's (and its version) or NumPy's alone."""
+    compiled = g._numba()
+    if compiled is None:
+        return "kernels: NumPy alone (numba is not installed)"
+    import numba
+    return f"kernels: Numba {numba.__version__} where a function has them, else NumPy"
+
+
+def _numpy_kernels(call: Callable[[], object]) -> Callable[[], object]:
+    """``call`` with pgsym's NumPy kernels alone, as where numba is not installed."""
+    def run():
+        saved, g._numba_kernels = g._numba_kernels, None
+        try:
+            return call()
+        finally:
+            g._numba_kernels = saved
+    return run
 
 
 def _out_buffers(function: str, result) -> Optional[object]:
@@ -246,7 +269,7 @@ def run(repeat: int = 5, sizes=SIZES, functions=FUNCTIONS) -> list[dict]:
             result = ours()
             moved = _nbytes(arguments) + _nbytes(result)
             buffers = _out_buffers(name, result)
-            calls = {"pgsym": ours, "copy": copy_call(moved),
+            calls = {"pgsym": ours, "copy": copy_call(moved), "pgsym_numpy": _numpy_kernels(ours),
                      "numpy": (lambda f, a: lambda: f(*a))(getattr(handwritten, name), arguments)}
             if buffers is not None:
                 calls["pgsym_out"] = (lambda f, a, o: lambda: f(*a, out=o))(getattr(g, name), arguments, buffers)
@@ -259,6 +282,7 @@ def run(repeat: int = 5, sizes=SIZES, functions=FUNCTIONS) -> list[dict]:
             rows.append({"function": name, "N": n, "bytes": moved,
                          "bandwidth": copied / times["copy"], "floor": moved * times["copy"] / copied,
                          "pgsym": times["pgsym"], "pgsym_out": times.get("pgsym_out"),
+                         "pgsym_numpy": times["pgsym_numpy"],
                          "numpy": times["numpy"], "torch": times.get("torch"), "jax": times.get("jax"),
                          "pgsym_peak": peak_bytes(ours)})
             del calls, buffers, result
@@ -275,10 +299,11 @@ def _times(numerator: float, denominator: Optional[float]) -> str:
 
 def table(rows: list[dict]) -> str:
     """The rows as text: times in ms; 'floor x' = pgsym / floor (with out= where it applies,
-    else the plain call); 'vs' columns = pgsym / that implementation (below 1: pgsym faster)."""
-    header = (f"{'function':27} {'N':>7} {'pgsym ms':>9} {'out= ms':>9} {'floor ms':>9} {'copy GB/s':>9} "
-              f"{'floor x':>7} {'out= x':>7} {'vs numpy':>8} {'vs torch':>8} {'vs jax':>7} "
-              f"{'peak MB':>8}  targets")
+    else the plain call); 'np-k ms' and 'np-k x' = pgsym with its NumPy kernels alone and its
+    ratio to the floor; 'vs' columns = pgsym / that implementation (below 1: pgsym faster)."""
+    header = (f"{'function':27} {'N':>7} {'pgsym ms':>9} {'out= ms':>9} {'np-k ms':>9} {'floor ms':>9} "
+              f"{'copy GB/s':>9} {'floor x':>7} {'out= x':>7} {'np-k x':>7} {'vs numpy':>8} "
+              f"{'vs torch':>8} {'vs jax':>7} {'peak MB':>8}  targets")
     lines = [header]
     for r in rows:
         targets = []
@@ -291,8 +316,10 @@ def table(rows: list[dict]) -> str:
         targets.append("ahead of all: met" if not behind else f"behind {', '.join(behind)}: MISSED")
         out_ratio = _times(r["pgsym_out"], r["floor"]) if r["pgsym_out"] is not None else " " * 7
         lines.append(
-            f"{r['function']:27} {r['N']:>7} {_ms(r['pgsym'])} {_ms(r['pgsym_out'])} {_ms(r['floor'])} "
+            f"{r['function']:27} {r['N']:>7} {_ms(r['pgsym'])} {_ms(r['pgsym_out'])} "
+            f"{_ms(r['pgsym_numpy'])} {_ms(r['floor'])} "
             f"{r['bandwidth'] / 1e9:9.2f} {_times(r['pgsym'], r['floor'])} {out_ratio} "
+            f"{_times(r['pgsym_numpy'], r['floor'])} "
             f"{_times(r['pgsym'], r['numpy']):>8} {_times(r['pgsym'], r['torch']):>8} "
             f"{_times(r['pgsym'], r['jax'])} {r['pgsym_peak'] / 2**20:8.2f}  {'; '.join(targets)}")
     return "\n".join(lines)

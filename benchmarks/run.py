@@ -92,6 +92,7 @@ def gradients_benchmark(repeat: int, sizes: tuple[int, ...]) -> None:
     print(f"gradient functions, d = {gradients.D}, A = {gradients.A}, S = {gradients.S}, "
           f"k = {gradients.K}, float64, median of {repeat} interleaved rounds")
     print(gradients.describe_floor())
+    print(gradients.kernels())
     print(gradients.table(gradients.run(repeat, sizes)))
     print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 

@@ -30,8 +30,9 @@ _gaussian_arguments = {"actions": ps.action, "mean": ps.mu, "log_std": ps.log_st
 KERNELS = KernelModule(
     file="../pgsym/gradients/_kernels.py",
     origin="derivations/policy_scores.py",
-    # pgsym.gradients.jax and pgsym.gradients.torch: _kernels_jax.py, _kernels_torch.py
-    backends=("numpy", "jax", "torch"),
+    # pgsym.gradients.jax and pgsym.gradients.torch: _kernels_jax.py, _kernels_torch.py;
+    # the compiled loops of pgsym.gradients where numba is installed: _kernels_numba.py
+    backends=("numpy", "jax", "torch", "numba"),
     kernels=(
         Kernel(
             "softmax_log_prob",

@@ -540,10 +540,12 @@ class _KernelPrinting:
         return str(expr.base)
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:
-        first, second = (self._print(a) for a in expr.args)
-        where = self._module_format(f"{self._module}.where")
-        equal = self._module_format(f"{self._module}.{self._equal}")
-        return f"{where}({equal}({first}, {second}), 1, 0)"
+        # 1 and 0 of the dtype (and device) of an array compared, never integers, whose
+        # arithmetic with large constants wraps around silently; the array first (torch.eq)
+        array, other = (self._print(a) for a in sorted(expr.args, key=lambda a: a.is_number))
+        where, equal, ones, zeros = (self._module_format(f"{self._module}.{name}")
+                                     for name in ("where", self._equal, "ones_like", "zeros_like"))
+        return f"{where}({equal}({array}, {other}), {ones}({array}), {zeros}({array}))"
 
     def einsum(self, subscripts: str, operands: Sequence[str]) -> str:
         """The einsum of ``operands`` (printed already), its result samples first."""
@@ -628,6 +630,24 @@ def _torch_printer() -> type:
         def _print_NumberSymbol(self, expr: sp.Expr) -> str:
             return self._constant(expr)
 
+        def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+            # SymPy's printer puts 0 where no condition holds (SymPy's value is undefined
+            # there: nan), and torch.where of numbers alone is int64 (wrapping around) or
+            # float32: its numbers are tensors like an argument the expression reads
+            scalars = sorted(expr.free_symbols - {i for a in expr.atoms(sp.Indexed)
+                                                  for i in a.indices}, key=str)
+            like = self._print((scalars or sorted(expr.atoms(sp.Indexed), key=str))[0])
+            where, full = (self._module_format(f"torch.{f}") for f in ("where", "full_like"))
+
+            def value(e: sp.Expr) -> str:
+                return f"{full}({like}, {self._print(e)})" if e.is_number else self._print(e)
+
+            text = f"{full}({like}, {self._module_format('torch.nan')})"
+            for e, condition in reversed(expr.args):
+                text = value(e) if condition == sp.true else \
+                    f"{where}({self._print(condition)}, {value(e)}, {text})"
+            return text
+
         # SymPy's printer prints any other expression by its name, which is no torch code
         _print_Expr = _print_Application = _print_Function
 
@@ -638,9 +658,54 @@ def _torch_printer() -> type:
     return _TorchKernelPrinter
 
 
+class _NumbaKernelPrinter(_KernelPrinting, PythonCodePrinter):
+    """Python's ``math`` printer for the scalar arithmetic of ``numba.njit`` loops, for
+    ``pgsym.gradients._kernels_numba``: a batch-last kernel becomes one compiled function of
+    explicit loops (see :func:`_numba_function_source`) that writes its results into arrays
+    it is given, each element once, instead of whole-array operations and temporaries.
+    ``_print_Indexed`` and the sample index are set per loop by the function printer."""
+
+    backend, language = "numba", "Numba"
+    vectorised = frozenset({"math"})
+    batch_helpers = ""
+    _module = "numba"
+
+    def __init__(self, axis: int):
+        super().__init__(axis)
+        self.element: dict[str, str] = {}   # array name -> how one element of it is read
+        self.summed: dict[sp.Sum, str] = {}  # a sum -> the temporary that holds it
+        self.vectors: set[str] = set()       # the temporaries that vary along the axis
+        self.hoisted: set[str] = set()       # functions taken out of sums
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        index, = expr.indices
+        name = str(expr.base)
+        row = str(index) if index.is_Integer else "_c"
+        return f"{name}[{row}, _n * {self.element[name]}]"
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        name = str(expr)
+        if name in self.element:  # a temporary (a vector's row _c) or a scalar argument
+            return f"{name}[{'_c' if name in self.vectors else 0}, _n * {self.element[name]}]"
+        return super()._print_Symbol(expr)
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        name = self.summed[expr]
+        return f"{name}[0, _n * {self.element[name]}]"
+
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:
+        first, second = (self._print(a) for a in expr.args)
+        return f"(1.0 if {first} == {second} else 0.0)"
+
+    def imports(self) -> list[str]:
+        return ["numba", "numpy", *sorted(set(self.module_imports) - {"numba", "numpy"})]
+
+
 #: the printer of each backend (a function returning its class: some are made on first use)
 _PRINTERS = {"numpy": lambda: _NumPyKernelPrinter, "jax": lambda: _JaxKernelPrinter,
-             "torch": _torch_printer}
+             "torch": _torch_printer, "numba": lambda: _NumbaKernelPrinter}
+#: backends whose printer prints batch-first functions (``pgsym.compile``) too
+_BATCH_FIRST = ("numpy", "jax", "torch")
 #: the backends code can be printed for, NumPy first
 BACKENDS = tuple(_PRINTERS)
 
@@ -723,6 +788,8 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str,
                      backend: str = "numpy") -> tuple[str, list[str]]:
     """The source of one function printed for ``backend``, and the modules it needs."""
     kernel = layout.kernel
+    if backend == "numba":
+        return _numba_function_source(layout, doc)
     names = ", ".join(name for name, _ in kernel.arguments)
     printer = _printer(backend, 0 if kernel.batch == "last" else -1)
     lines, results = _printed_lines(layout, printer)
@@ -742,6 +809,197 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str,
                   f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r})")
     source += lines
     source.append(f"    return _batch_outputs(_frame, {layout.vector_outputs!r}, {results})")
+    return "\n".join(source) + "\n", printer.imports()
+
+
+def _numba_function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[str, list[str]]:
+    """A batch-last kernel as one ``numba.njit`` function of loops, and the modules it needs.
+
+    It takes the NumPy kernel's arguments, in its layout (a vector ``(K, N)``, a scalar
+    ``(1, N)``; an argument with one column is the same for every sample, as NumPy
+    broadcasts it), then one array per result to write into, of the result's shape (a vector
+    ``(K, N)``, a scalar ``(1, N)``, a product over several axes ``(N, size of each axis)``),
+    and returns them. Each common subexpression (SymPy's ``cse``, as for NumPy) is one loop
+    over its entries and samples into an array of its own, with as many columns as the
+    arrays it reads (one for ``exp(-2 log_std)``: computed once, not per sample); each sum
+    along the axis is a loop that adds the rows in order, as ``numpy.sum(axis=0)`` does;
+    each result element is computed and written once. Arithmetic is IEEE (no fast-math),
+    and division by zero gives inf or nan as in NumPy (``error_model="numpy"``).
+    """
+    kernel = layout.kernel
+    if kernel.batch != "last":
+        raise BuildError(f"kernel {kernel.name}: Numba functions are printed batch-last only "
+                         f"(a package's kernels); batch-first ones for "
+                         f"{', '.join(map(repr, _BATCH_FIRST))}")
+    printer = _NumbaKernelPrinter(0)
+    parameters = [name for name, _ in kernel.arguments]
+    if isinstance(layout, _AxesLayout):
+        groups = [(along, bound) for along, bound in layout.outputs]
+        expressions = [e for _, bound in groups for e in bound]
+        vectors = {}
+        for along, bound in groups:
+            for e in bound:
+                for node in e.atoms(sp.Indexed):
+                    vectors[str(node.base)] = True
+    else:
+        groups = None
+        expressions = list(layout.bound)
+        vectors = {n: v for n, v in zip(parameters, layout.vectors)}
+    count = len(groups) if groups is not None else len(expressions)
+    outs = ["out"] if count == 1 else [f"out{i}" for i in range(count)]
+    taken = [sp.Symbol(n) for n in parameters + outs]
+    replacements, reduced = sp.cse(expressions, optimizations="basic",
+                                   symbols=sp.numbered_symbols("t", exclude=taken))
+    body: list[str] = []
+    first_vector = next((n for n in parameters if vectors.get(n)), None)
+    body.append(f"    _K = {first_vector}.shape[0]" if first_vector else "    _K = 1")
+    body.append(f"    _dtype = {outs[0]}.dtype")
+    for name in parameters:
+        printer.element[name] = f"_{name}_n"
+        body.append(f"    _{name}_n = 1 if {name}.shape[1] > 1 else 0")
+    vector_temps = printer.vectors
+
+    def reads(expression: sp.Expr) -> list[str]:
+        """The arrays an expression reads (arguments and temporaries), in a fixed order."""
+        names = [str(a.base) for a in expression.atoms(sp.Indexed)]
+        names += [str(a) for a in expression.free_symbols if str(a) in printer.element]
+        names += [printer.summed[s] for s in expression.atoms(sp.Sum) if s in printer.summed]
+        return sorted(set(names))
+
+    def varies(expression: sp.Expr) -> bool:
+        if isinstance(expression, sp.Sum):
+            return False
+        if isinstance(expression, sp.Indexed):
+            return not expression.indices[0].is_Integer
+        if isinstance(expression, sp.Symbol):
+            return str(expression) in vector_temps
+        return any(varies(a) for a in expression.args)
+
+    def columns(expression: sp.Expr) -> str:
+        names = reads(expression)
+        if not names:
+            return "1"
+        shapes = [f"{n}.shape[1]" for n in names]
+        return shapes[0] if len(shapes) == 1 else f"max({', '.join(shapes)})"
+
+    def text(expression: sp.Expr) -> str:
+        try:
+            return printer.doprint(expression)
+        except Exception as error:  # SymPy's PrintMethodNotImplementedError, say
+            raise BuildError(f"kernel {kernel.name}: cannot print it as Numba code: "
+                             f"{' '.join(str(error).split()[:12])}") from error
+
+    def loops(target: str, rows: str, cols: str, vector: bool, value: str) -> list[str]:
+        row = "_c" if vector else "0"
+        lines = []
+        indent = "    "
+        if vector:
+            lines.append(f"{indent}for _c in range({rows}):")
+            indent += "    "
+        lines.append(f"{indent}for _n in range({cols}):")
+        lines.append(f"{indent}    {target}[{row}, _n] = {value}")
+        return lines
+
+    def hoist_sums(expression: sp.Expr) -> None:
+        for node in sp.preorder_traversal(expression):
+            if isinstance(node, sp.Sum) and node not in printer.summed:
+                summand = hoist_functions(node.function)
+                hoist_sums(summand)
+                name = f"_s{len(printer.summed)}"
+                cols = columns(summand)
+                body.append(f"    {name} = numpy.zeros((1, {cols}), _dtype)")
+                body.append(f"    for _c in range(_K):")
+                body.append(f"        for _n in range({name}.shape[1]):")
+                body.append(f"            {name}[0, _n] += {text(summand)}")
+                printer.summed[node] = name
+                printer.element[name] = f"_{name}_n"
+                body.append(f"    _{name}_n = 1 if {name}.shape[1] > 1 else 0")
+
+    def hoist_functions(summand: sp.Expr) -> sp.Expr:
+        """The summand with each function it applies to arrays (``exp(-2 log_std)``) taken
+        out into a temporary of its own columns: computed once where those arrays have one
+        column, not once per sample."""
+        applied = [node for node in sp.preorder_traversal(summand)
+                   if isinstance(node, sp.Function) and reads(node)]
+        outermost = [f for f in applied if not any(g != f and g.has(f) for g in applied)]
+        table = {}
+        for node in dict.fromkeys(outermost):
+            name = f"_h{len(printer.hoisted)}"
+            printer.hoisted.add(name)
+            temporary(name, node, "_K")
+            table[node] = sp.Symbol(name)
+        return summand.xreplace(table)
+
+    def temporary(name: str, expression: sp.Expr, rows: str) -> None:
+        hoist_sums(expression)
+        vector = varies(expression)
+        cols = columns(expression)
+        value = text(expression)
+        body.append(f"    {name} = numpy.empty(({rows if vector else 1}, {cols}), _dtype)")
+        body.extend(loops(name, rows, f"{name}.shape[1]", vector, value))
+        printer.element[name] = f"_{name}_n"
+        body.append(f"    _{name}_n = 1 if {name}.shape[1] > 1 else 0")
+        if vector:
+            vector_temps.add(name)
+
+    for symbol, value in replacements:
+        rows = "_K"
+        if groups is not None:  # a factor along an axis of its own: the rows of what it reads
+            read = [str(a.base) for a in value.atoms(sp.Indexed) if not a.indices[0].is_Integer]
+            rows = f"{sorted(read)[0]}.shape[0]" if read else "1"
+        temporary(str(symbol), value, rows)
+
+    if groups is None:
+        for out, expression in zip(outs, reduced):
+            hoist_sums(expression)
+            vector = varies(expression)
+            body.extend(loops(out, f"{out}.shape[0]", f"{out}.shape[1]", vector, text(expression)))
+    else:
+        position = 0
+        for out, (along, bound) in zip(outs, groups):
+            pieces = reduced[position:position + len(bound)]
+            position += len(bound)
+            if len(along) < 2:
+                hoist_sums(pieces[0])
+                vector = varies(pieces[0])
+                body.extend(loops(out, f"{out}.shape[0]", f"{out}.shape[1]", vector,
+                                  text(pieces[0])))
+                continue
+            factors = []
+            for number, piece in enumerate(pieces):
+                if isinstance(piece, sp.Indexed) and not piece.indices[0].is_Integer:
+                    factors.append(str(piece.base))
+                    continue
+                name = f"_f{position}_{number}"
+                read = [str(a.base) for a in piece.atoms(sp.Indexed) if not a.indices[0].is_Integer]
+                read += [str(a) for a in piece.free_symbols if str(a) in vector_temps]
+                temporary(name, piece, f"{sorted(read)[0]}.shape[0]" if read else "1")
+                factors.append(name)
+            indent = "    "
+            body.append(f"{indent}for _n in range({out}.shape[0]):")
+            product = ""
+            for axis, factor in enumerate(factors):
+                indent += "    "
+                body.append(f"{indent}for _i{axis} in range({out}.shape[{axis + 1}]):")
+                element = f"{factor}[_i{axis}, _n * {printer.element[factor]}]"
+                product = element if not product else f"{product} * {element}"
+                if axis < len(factors) - 1:
+                    body.append(f"{indent}    _v{axis} = {product}")
+                    product = f"_v{axis}"
+            indices = ", ".join(f"_i{axis}" for axis in range(len(factors)))
+            body.append(f"{indent}    {out}[_n, {indices}] = {product}")
+    unvectorised = [f"{m}.{f}" for m in sorted(printer.module_imports)
+                    if m not in printer.vectorised for f in sorted(printer.module_imports[m])]
+    if unvectorised:
+        raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
+                         f"Numba cannot compile")
+    results = ", ".join(outs)
+    note = (f" Writes the result{'s' if len(outs) > 1 else ''} into {results} (arrays of "
+            f"{'their' if len(outs) > 1 else 'its'} shape and dtype) and returns "
+            f"{'them' if len(outs) > 1 else 'it'}.")
+    source = ["@numba.njit(cache=True, nogil=True, error_model=\"numpy\")",
+              f"def {kernel.name}({', '.join(parameters + outs)}):",
+              _docstring((doc or kernel.name).strip() + note), *body, f"    return {results}"]
     return "\n".join(source) + "\n", printer.imports()
 
 
@@ -800,8 +1058,14 @@ def _batch_helpers(printer: type) -> object:
 
 def require(backend: str) -> None:
     """Raises an ImportError naming the extra to install unless batch-first functions can
-    be printed and run for ``backend`` here (its library is installed)."""
-    _batch_helpers(type(_printer(backend, 0)))
+    be printed and run for ``backend`` here (its library is installed); a BuildError for a
+    backend that prints batch-last kernels only (Numba)."""
+    printer = type(_printer(backend, 0))
+    if backend not in _BATCH_FIRST:
+        raise BuildError(f"{printer.language} functions are printed batch-last only, for a "
+                         f"package's kernels (KernelModule.backends); batch-first functions "
+                         f"are printed for {', '.join(map(repr, _BATCH_FIRST))}")
+    _batch_helpers(printer)
 
 
 def _one_line(text: str) -> str:

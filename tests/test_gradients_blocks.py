@@ -13,6 +13,13 @@ from pgsym.gradients import _kernels
 D, A, K, S = 3, 4, 2, 5
 
 
+@pytest.fixture(autouse=True)
+def numpy_kernels(monkeypatch):
+    """The blocks of the NumPy kernels, which every install has; the Numba kernels' blocks
+    are compared with them in tests/test_numba.py."""
+    monkeypatch.setattr(g, "_numba_kernels", None)
+
+
 # -- the whole-array evaluation the blocks must reproduce (pgsym.gradients before blocks) ----
 def _shift(logits):
     return logits[:1] if logits.shape[1] == 0 else logits.max(axis=0, keepdims=True)

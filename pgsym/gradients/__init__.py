@@ -31,6 +31,13 @@ import numpy as np
 
 from pgsym.gradients import _kernels
 
+#: the Numba kernels (:mod:`pgsym.gradients._kernels_numba`, printed from the same verified
+#: expressions) and the loops around them (:mod:`pgsym.gradients._numba_loops`) where numba is
+#: installed (``pip install "pgsym[numba]"``), else None and the NumPy kernels alone: "auto"
+#: until the first call that can use them imports them. Tests set it to None to run the
+#: NumPy kernels.
+_numba_kernels = "auto"
+
 __all__ = [
     "softmax_log_prob", "softmax_score", "softmax_probabilities", "tabular_softmax_score",
     "tabular_softmax_log_prob", "softmax_reinforce_gradient", "gaussian_log_prob",
@@ -48,6 +55,20 @@ Baseline = Union[None, str, float, np.ndarray]
 #: every block pays page faults again.
 _BLOCK_BYTES = 1 << 21
 _SMALLEST_BLOCK = 256
+
+
+def _numba():
+    """:mod:`pgsym.gradients._numba_loops`, or None without numba (imported on first use: importing
+    numba takes a few tenths of a second, which a user of the log-probabilities alone need
+    not pay)."""
+    global _numba_kernels
+    if isinstance(_numba_kernels, str):
+        try:
+            from pgsym.gradients import _numba_loops as compiled
+        except ImportError:
+            compiled = None
+        _numba_kernels = compiled
+    return _numba_kernels
 
 
 # -- input checks -------------------------------------------------------------------------
@@ -258,10 +279,17 @@ def softmax_score(theta, features, actions, *, out: Optional[np.ndarray] = None)
     out = _output(out, (n, d, a), features.dtype, "(N, d, A)",
                   theta=theta, features=features, actions=actions)
     recheck = lambda: _softmax_inputs(theta, features, actions)  # noqa: E731
+    compiled = _numba()
     for block in _blocks(n, features.itemsize * (d * a + d + 5 * a), (features,), recheck):
         phi = features[block]
-        # the kernel's (block, d, A) scores are still in cache when they are copied out
-        out[block] = _kernels.softmax_score(phi.T, _cofactor(_logits(theta, phi), actions[block]))
+        cofactor = _cofactor(_logits(theta, phi), actions[block])
+        if compiled is None:
+            # the kernel's (block, d, A) scores are still in cache when they are copied out
+            out[block] = _kernels.softmax_score(phi.T, cofactor)
+        else:
+            # written straight into the result, each element once; the cofactor's columns
+            # made contiguous, as the loop reads each sample's A entries together
+            compiled.kernels.softmax_score(phi.T, np.asfortranarray(cofactor), out[block])
     return out
 
 
@@ -385,6 +413,13 @@ def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
     (n, d), k = features.shape, weights.shape[1]
     result = np.empty(n, features.dtype)
     recheck = lambda: _gaussian_inputs(*arguments)  # noqa: E731
+    compiled = _numba()
+    if compiled is not None:
+        # one compiled call: the blocks, their means and the kernel (pgsym.gradients._numba_loops)
+        features, actions = np.ascontiguousarray(features), np.ascontiguousarray(actions)
+        if compiled.gaussian_log_prob(weights, log_std, features, actions, result) >= 0:
+            recheck()
+        return result
     for block in _blocks(n, features.itemsize * (d + 5 * k), (features, actions), recheck):
         mean = weights.T @ features[block].T
         result[block] = _kernels.gaussian_log_prob(actions[block].T, mean, log_std[:, None])[0]
@@ -416,6 +451,14 @@ def gaussian_score(weights, log_std, features, actions, *,
     log_std_score = _output(out[1], (n, k), features.dtype, "(N, k)", "out[1]",
                             **inputs, **{"out[0]": weights_score})
     recheck = lambda: _gaussian_inputs(*arguments)  # noqa: E731
+    compiled = _numba()
+    if compiled is not None:
+        # one compiled call, both scores written straight into the results
+        features, actions = np.ascontiguousarray(features), np.ascontiguousarray(actions)
+        if compiled.gaussian_score(weights, log_std, features, actions,
+                                   weights_score, log_std_score) >= 0:
+            recheck()
+        return weights_score, log_std_score
     for block in _blocks(n, features.itemsize * (d * k + d + 6 * k), (features, actions), recheck):
         phi = features[block]
         cofactor, log_std_block = _kernels.gaussian_score_cofactors(
@@ -498,6 +541,21 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
     # sum of the terms, then of their squared deviations from the mean), block by block
     flat = scores.reshape(n, width)
     recheck = lambda: _reinforce_inputs(*arguments)  # noqa: E731
+    compiled = _numba()
+    if compiled is not None:
+        # the same sums, added in the same order, in two compiled passes over the scores
+        mean = np.empty(width, scores.dtype)
+        if compiled.reinforce_sums(flat, weights, mean) >= 0:
+            recheck()
+        np.true_divide(mean, np.intp(n), out=mean, casting="unsafe")
+        estimate = mean.reshape(scores.shape[1:])
+        if n == 1:
+            return estimate, np.full_like(estimate, np.inf)
+        variance = compiled.reinforce_squared_deviations(flat, weights, mean,
+                                                         np.empty(width, scores.dtype))
+        np.true_divide(variance, np.intp(n - 1), out=variance, casting="unsafe")
+        std = np.sqrt(variance, out=variance).reshape(scores.shape[1:])
+        return estimate, std / math.sqrt(n)
     blocks = list(_blocks(n, scores.itemsize * width, (flat,), recheck))
     buffer = np.empty((blocks[0].stop + 1, width), scores.dtype)
     count = np.intp(n)
