@@ -15,6 +15,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 
 from pgsym import rules as _rules
+from pgsym.rules._core import imitated_builtin
 from pgsym.rules.lemmas import Equation
 from pgsym.notation import Notation, NotationError
 from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
@@ -515,6 +516,13 @@ class Derivation:
                 raise StepError(f"{where}: a rule of your own cannot be called {clash[0]!r}, "
                                 f"the name of a built-in rule; rename it")
             return (), rule, None
+        if isinstance(rule, (Derivation, Equation)):
+            builtin = _rules.get_rule(rule.name).name if isinstance(rule.name, str) \
+                and _rules.is_builtin_name(rule.name) else imitated_builtin(rule.name)
+            if builtin is not None:  # (the step would be published as that rule's)
+                raise StepError(f"{where}: the lemma {rule.name!r} is named like the built-in "
+                                f"rule {builtin!r}, and its steps would be published as if that "
+                                f"rule were applied; rename the lemma")
         if isinstance(rule, Derivation):
             if rule is self:
                 raise StepError(f"{where}: a derivation cannot cite itself as a lemma")

@@ -616,3 +616,15 @@ def test_a_lemma_instance_that_does_not_give_the_step_says_what_it_gives():
     detail = report.steps[0].justification.detail
     assert not report.ok and "does not give the other step (it gives" in detail, detail
     assert "(it gives u**2 + 2*u*1 + 1**2)" in detail, detail  # (a Python 1 in using= is 1)
+
+
+def test_a_lemma_named_like_a_built_in_rule_cannot_be_cited():
+    """Its steps would be published '(product rule) ✓' though the product rule was never
+    applied (hostile review 9)."""
+    u = sp.Symbol("u", real=True)
+    for name in ("product rule", "Product-Rule", "pr\u043educt rule"):
+        lemma = Derivation(name, start=u * u).step(u ** 2, rule="algebra")
+        with pytest.raises(StepError, match="named like the built-in rule 'product rule'"):
+            Derivation("uses it", start=3 * u * u).step(3 * u ** 2, rule=lemma)
+    fine = Derivation("square of u", start=u * u).step(u ** 2, rule="algebra")
+    Derivation("uses it", start=u * u).step(u ** 2, rule=fine)
