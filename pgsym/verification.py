@@ -15,7 +15,6 @@ passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -204,11 +203,6 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         if not owners[owner][1]:
             finish(owner)
     pending = [(owner, number) for owner, (_, numbers) in owners.items() for number in numbers]
-    if cache is None:  # (the cache's keys compute them otherwise)
-        for derivation, numbers in owners.values():
-            if numbers:
-                with contextlib.suppress(Exception):  # (its steps' checks report the error)
-                    range_cases(derivation)
     while pending:
         ready = [(owner, number) for owner, number in pending
                  if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
@@ -248,8 +242,9 @@ def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bo
 
 #: each derivation's range cases for the verification under way, by identity (the
 #: derivations do not change while they are verified), next to the derivation itself: the
-#: cache's keys compute them in the parent, and the forked step checks inherit them instead
-#: of computing them again for every step (twice: the rule check and the value check)
+#: cache's keys compute them in the parent, and the step checks inherit them (else the first
+#: check of a derivation's process computes them for the others) instead of computing them
+#: again for every step (twice: the rule check and the value check)
 RANGE_CASES: dict[int, tuple[Derivation, list]] = {}
 
 
