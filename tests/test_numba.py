@@ -305,3 +305,45 @@ def test_a_fresh_process_runs_the_compiled_code_from_the_cache():
     second = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                   text=True).stdout)
     assert second < 1.5, f"the second process took {second:.2f} s: the cache is not used"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 700, 1999])
+def test_reinforce_names_a_non_finite_score_as_the_numpy_path_does(monkeypatch, bad, row):
+    x = case(4, 2000, 3, 2, 1)
+    scores = x["scores"].copy()
+    scores[row, 1, 0] = bad
+    messages = []
+    for path in (_numba_loops, None):
+        monkeypatch.setattr(g, "_numba_kernels", path)
+        with pytest.raises(ValueError) as error:
+            g.reinforce_gradient(scores, x["returns"])
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] and f"({row}, 1, 0)" in messages[0]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # NumPy's
+def test_reinforce_sums_that_overflow_are_infinite_as_in_the_numpy_path(monkeypatch):
+    """Finite scores whose sum overflows are not refused (the sums' finiteness is not the
+    check): the estimate is infinite, as NumPy's, and a bad score after them is still named."""
+    x = case(5, 2000, 3, 2, 1)
+    scores = x["scores"].copy()
+    scores[:600] = 1e308
+    compiled, plain = both_paths(monkeypatch, "reinforce_gradient", scores, np.ones(2000))
+    assert compiled[0].tobytes() == plain[0].tobytes() and np.isinf(compiled[0]).any()
+    scores[1500, 0, 0] = np.nan
+    monkeypatch.setattr(g, "_numba_kernels", _numba_loops)
+    with pytest.raises(ValueError, match=r"scores must be finite, got nan at index \(1500, 0, 0\)"):
+        g.reinforce_gradient(scores, np.ones(2000))
+
+
+def test_reinforce_is_the_numpy_paths_result_bit_for_bit(monkeypatch):
+    rng = np.random.default_rng(6)
+    for dtype in (np.float64, np.float32):
+        for n in (1, 2, 257, 3001):
+            scores = rng.normal(size=(n, 3, 4)).astype(dtype)
+            for baseline in (None, "mean", 0.5):
+                compiled, plain = both_paths(monkeypatch, "reinforce_gradient", scores,
+                                             rng.normal(size=n), baseline)
+                for a, b in zip(compiled, plain):
+                    assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

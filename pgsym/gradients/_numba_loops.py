@@ -115,18 +115,31 @@ def gaussian_score(weights, log_std, features, actions, weights_score, log_std_s
 def reinforce_sums(scores, weights, total):
     """total[m] = sum_n scores[n, m] weights[n], the rows added one after another to 0, as
     ``numpy.add.reduce(axis=0)`` adds the rows of a C-contiguous array (the same sum, bit for
-    bit, -0.0 included); -1, or the first sample of a block of scores that is not finite (not added)."""
+    bit, -0.0 included); -1, or the first sample of a block of scores that is not finite.
+
+    The finiteness is read off the sums: a NaN or an infinity among the scores makes every
+    later sum it enters NaN or infinite (times a finite weight, plus finite terms), so while
+    the sums stay finite after a block, its scores were finite; once they are not (a bad
+    score, or finite terms overflowing), the block, and each block after it, is checked
+    entry by entry."""
     n, width = scores.shape
     for m in range(width):
         total[m] = 0.0
+    finite_so_far = True
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
-        if not _finite_rows(scores, start, stop):
+        if not finite_so_far and not _finite_rows(scores, start, stop):
             return start
         for row in range(start, stop):
             w = weights[row]
             for m in range(width):
                 total[m] += scores[row, m] * w
+        if finite_so_far:
+            for m in range(width):
+                if not math.isfinite(total[m]):
+                    finite_so_far = False
+            if not finite_so_far and not _finite_rows(scores, start, stop):
+                return start
     return -1
 
 
