@@ -24,9 +24,10 @@ def _batch_arrays(function, names, values, vectors, width, least):
 
     A scalar argument has shape (N,), a vector one (N, K): N samples first, the same N for
     all; K is ``width`` where the sums fix it (else any, the same for all vectors) and at
-    least ``least`` (the entries the function reads one by one). Integers become float64;
-    the dtype is float32 only when every argument is float32. A ValueError names the
-    function, the argument, the shape or dtype expected and the one received.
+    least ``least`` (the entries the function reads one by one). Integers become float64
+    (a ValueError beyond 2**53, where float64 rounds them); the dtype is float32 only when
+    every argument is float32. A ValueError names the function, the argument, the shape or
+    dtype expected and the one received.
     """
     arrays = []
     for name, value, vector in zip(names, values, vectors):
@@ -36,6 +37,13 @@ def _batch_arrays(function, names, values, vectors, width, least):
             raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
                              f"{error}") from None
         if array.dtype.kind in "iu":
+            # float64 holds every integer only up to 2**53: beyond, integers that differ
+            # may become equal floats (delta(2**53, 2**53 + 1) would be 1)
+            if array.dtype.itemsize > 4 and array.size and (
+                    array.max() > 2**53 or (array.dtype.kind == "i" and array.min() < -2**53)):
+                raise ValueError(f"{function}: argument {name!r} holds integers beyond 2**53, "
+                                 f"which float64 (what the function computes in) does not hold "
+                                 f"exactly; pass floats where rounding them is meant")
             array = array.astype(numpy.float64)
         elif array.dtype not in (numpy.float32, numpy.float64):
             raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "

@@ -3,8 +3,8 @@
 :mod:`pgsym.codegen` copies the source of these two functions (and of
 :func:`pgsym._batch_shapes._batch_shapes`) into every JAX module it writes with batch-first
 functions; :func:`pgsym.compile` with ``backend="jax"`` runs the same source. They read
-shapes and dtypes only, never values, so the functions work under ``jax.jit`` and on any
-device. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
+shapes and dtypes only, never values (but those of integers that the float computed in may
+round), so the functions work under ``jax.jit`` and on any device. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
 ``(N,)`` (``(N, 1)`` beside vectors while computing); results ``(N,)`` or ``(N, K)``.
 
 Importing this module imports JAX: codegen reads it only when printing for JAX.
@@ -19,7 +19,8 @@ def _batch_arrays(function, names, values, vectors, width, least):
     and the frame ``(N, K, dtype, two_d)`` that ``_batch_outputs`` shapes the results by.
 
     Integers become JAX's default float (float64 where ``jax_enable_x64`` is set, else
-    float32); the dtype is float32 only when every argument is float32. A ValueError names
+    float32), refused where that float would round them (beyond 2**53 or 2**24; under
+    ``jax.jit``, integers of a dtype that may hold such values); the dtype is float32 only when every argument is float32. A ValueError names
     the function, the argument, the shape or dtype expected and the one received.
     """
     arrays = []
@@ -30,7 +31,26 @@ def _batch_arrays(function, names, values, vectors, width, least):
             raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
                              f"{error}") from None
         if jax.numpy.issubdtype(array.dtype, jax.numpy.integer):
-            array = array.astype(jax.numpy.result_type(float))
+            floats = jax.numpy.result_type(float)
+            # a float holds every integer only up to 2**(mantissa + 1) (2**24 in float32,
+            # 2**53 in float64): beyond, integers that differ may become equal floats
+            limit, held = 2 ** (jax.numpy.finfo(floats).nmant + 1), jax.numpy.iinfo(array.dtype)
+            if held.max > limit or held.min < -limit:
+                try:
+                    beyond = bool((array > limit).any()) or (
+                        held.min < 0 and bool((array < -limit).any()))
+                except jax.errors.ConcretizationTypeError:  # under jax.jit: values unknown
+                    raise ValueError(f"{function}: argument {name!r} holds {array.dtype} "
+                                     f"integers, which {floats} (what the function computes "
+                                     f"in) holds exactly only up to 2**{limit.bit_length() - 1}, "
+                                     f"and under jax.jit their values cannot be checked; pass "
+                                     f"floats") from None
+                if beyond:
+                    raise ValueError(f"{function}: argument {name!r} holds integers beyond "
+                                     f"2**{limit.bit_length() - 1}, which {floats} (what the "
+                                     f"function computes in) does not hold exactly; pass "
+                                     f"floats where rounding them is meant")
+            array = array.astype(floats)
         elif array.dtype not in (jax.numpy.float32, jax.numpy.float64):
             raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "
                              f"numbers (or integers), got dtype {array.dtype}")

@@ -3,8 +3,8 @@
 :mod:`pgsym.codegen` copies the source of these two functions (and of
 :func:`pgsym._batch_shapes._batch_shapes`) into every PyTorch module it writes with
 batch-first functions; :func:`pgsym.compile` with ``backend="torch"`` runs the same source.
-They read shapes and dtypes only, never values (no device sync), and keep the device of the
-arguments. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
+They read shapes and dtypes only, never values (no device sync; but those of 64-bit integers,
+which float64 may round), and keep the device of the arguments. As :mod:`pgsym._batch` (the NumPy one): a vector argument ``(N, K)``, a scalar one
 ``(N,)`` (``(N, 1)`` beside vectors while computing); results ``(N,)`` or ``(N, K)``.
 
 Importing this module imports torch: codegen reads it only when printing for PyTorch.
@@ -19,7 +19,7 @@ def _batch_arrays(function, names, values, vectors, width, least):
     the frame ``(N, K, dtype, two_d, device)`` that ``_batch_outputs`` shapes the results by.
 
     What is not a tensor is converted by ``torch.as_tensor``; integer tensors become
-    float64; the dtype is float32 only when every argument is float32. A ValueError names
+    float64 (a ValueError beyond 2**53, where float64 rounds them); the dtype is float32 only when every argument is float32. A ValueError names
     the function, the argument, the shape or dtype expected and the one received.
     """
     arrays = []
@@ -30,6 +30,13 @@ def _batch_arrays(function, names, values, vectors, width, least):
             raise ValueError(f"{function}: argument {name!r} is not an array of numbers: "
                              f"{error}") from None
         if not (array.dtype.is_floating_point or array.dtype.is_complex or array.dtype == torch.bool):
+            # float64 holds every integer only up to 2**53: beyond, integers that differ
+            # may become equal floats (reads the values of 64-bit integers: a device sync)
+            if array.dtype.itemsize > 4 and array.numel() and bool(
+                    (array > 2**53).any() or (array < -2**53).any()):
+                raise ValueError(f"{function}: argument {name!r} holds integers beyond 2**53, "
+                                 f"which float64 (what the function computes in) does not hold "
+                                 f"exactly; pass floats where rounding them is meant")
             array = array.to(torch.float64)
         elif array.dtype not in (torch.float32, torch.float64):
             raise ValueError(f"{function}: argument {name!r} must hold float32 or float64 "

@@ -52,7 +52,7 @@ from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
-from pgsym import _batch
+from pgsym import _batch, _compiled_checks
 from pgsym.derivation import Derivation
 from pgsym.report import Report, VerdictKind
 
@@ -293,6 +293,9 @@ class _Layout:
 
 def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
     where = f"kernel {kernel.name}"
+    refused = _compiled_checks.refusal(expressions)  # read before the symbols lose assumptions
+    if refused:
+        raise BuildError(f"{where}: {refused}")
     sums = [node for e in expressions for node in sp.preorder_traversal(e) if isinstance(node, sp.Sum)]
     axis = tuple(dict.fromkeys([*(lim[0] for s in sums for lim in s.limits), *kernel.axis]))
     canonical = axis[0] if axis else None
@@ -1169,25 +1172,31 @@ def _reports(spec: KernelModule, derivations: Mapping[str, Derivation],
     raises NotVerifiedError naming the kernel and the derivation that does not verify."""
     if verified is False:
         return None
+    from pgsym.verification import _fingerprint, verify_many
+
     names = list(dict.fromkeys(s.derivation for k in spec.kernels for s in k.derivations))
     if verified is True:
-        from pgsym.verification import verify_many
-
         reports = dict(zip(names, verify_many([derivations[n] for n in names])))
     elif isinstance(verified, Mapping):
         reports = dict(verified)
     else:
         raise TypeError(f"verified must be True, False or a mapping of names to reports, "
                         f"got {type(verified).__name__}")
+    fingerprints: dict = {}
     for kernel in spec.kernels:
         for source in kernel.derivations:
             report = reports.get(source.derivation)
             if report is None:
                 raise NotVerifiedError(f"kernel {kernel.name}: derivation {source.derivation!r} "
                                        f"is not verified")
-            if tuple(s.step for s in report.steps) != tuple(derivations[source.derivation].steps):
+            derivation = derivations[source.derivation]
+            # the name and the steps do not say which derivation it is: another start, or
+            # other definitions, share them (as pgsym.compile compares)
+            if tuple(s.step for s in report.steps) != tuple(derivation.steps) \
+                    or report.fingerprint != _fingerprint(derivation, fingerprints):
                 raise NotVerifiedError(f"kernel {kernel.name}: the report of derivation "
-                                       f"{source.derivation!r} is not of its steps as they stand")
+                                       f"{source.derivation!r} is not of it as it stands (its "
+                                       f"start, definitions, ranges and steps are compared)")
             if not report.ok:
                 raise NotVerifiedError(f"kernel {kernel.name}: " + "; ".join(report.failures()))
     return reports
@@ -1263,12 +1272,30 @@ def _provenance(kernel: Kernel, names: list[str], hexdigest: str, status: str | 
     verified (``status``; None: not verified) and the sha256 of what it prints."""
     quoted = ", ".join(repr(_one_line(n)) for n in dict.fromkeys(names))
     first = kernel.doc or f"{kernel.name}: printed from derivations."
+    parts = _parts_printed(kernel)
     if status is None:
         return (f"NOT VERIFIED (a preview: the derivations were not verified). {first}\n\n"
-                f"Printed by `pgsym build` from the last step of {quoted}.\n"
+                f"Printed by `pgsym build` from the last step of {quoted}.\n{parts}"
                 f"sha256 of the expression printed: {hexdigest}")
     return (f"{first}\n\nPrinted by `pgsym build` from the last step of {quoted}, verified: "
-            f"{status}.\nsha256 of the expression printed: {hexdigest}")
+            f"{status}.\n{parts}sha256 of the expression printed: {hexdigest}")
+
+
+def _parts_printed(kernel: Kernel) -> str:
+    """A line saying which results are not the last step itself (an Output's summand, or
+    its factors taken out), or nothing."""
+    said = []
+    for number, output in enumerate(kernel.outputs):
+        if output.part == "result" and not output.factor_out:
+            continue
+        what = "the summand of the last step (a sum)" if output.part == "summand" else "the last step"
+        if output.factor_out:
+            product = sp.Mul(*output.factor_out, evaluate=False)
+            what += (f" with ({product}) taken out: the "
+                     f"{'summand' if output.part == 'summand' else 'last step'} is ({product}) "
+                     f"times the value returned")
+        said.append(f"{f'result {number}' if len(kernel.outputs) > 1 else 'the result'} is {what}")
+    return f"Not the last step itself: {'; '.join(said)}.\n" if said else ""
 
 
 def generate_source(package: str = "derivations", verified: bool | Mapping[str, Report] = True,

@@ -49,8 +49,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     over the K entries) or one by one (``theta[0]``). ``axis`` lists free indices that also
     run along it: the result is then ``(N, K)``, one entry per value of the index. Samples
     come first; the function checks every argument's shape and dtype (float32 or float64,
-    integers taken as float64) and raises a ValueError naming the argument and the shape
-    expected. For ``"jax"`` the function takes and returns JAX arrays and works under
+    integers taken as float64, those beyond 2**53 refused: float64 would round them) and
+    raises a ValueError naming the argument and the shape expected. For ``"jax"`` the function takes and returns JAX arrays and works under
     ``jax.jit``; for ``"torch"`` tensors, on the device they are on. Those two check shapes
     and dtypes as NumPy's does (integers become JAX's default float, or float64 in torch;
     values that are not tensors are converted by ``torch.as_tensor``), and need JAX or

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import os
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -277,8 +278,8 @@ def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) 
     written = functools.partial(sp.srepr, order="none")
     if isinstance(derivation, Equation):
         sides = (derivation.lhs, derivation.rhs)
-        digest = written((derivation.name, *sides, derivation.variables)) + \
-            _function_assumptions(sides)
+        digest = _dummies_renumbered(written((derivation.name, *sides, derivation.variables)) +
+                                     _function_assumptions(sides))
     else:
         parts = [derivation.name, written(derivation.start),
                  written(sorted(derivation.definitions.items(), key=str)),
@@ -292,10 +293,20 @@ def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) 
                       str(step.condition), str(step.accept)]
             expressions += [value for pair in step.using for value in pair]
         parts.append(_function_assumptions(expressions))
-        digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+        digest = hashlib.sha256(_dummies_renumbered("\x00".join(parts)).encode()).hexdigest()
     if memo is not None:
         memo[id(derivation)] = (derivation, digest)  # (kept alive: its id stays its own)
     return digest
+
+
+def _dummies_renumbered(text: str) -> str:
+    """``text`` (sreprs) with each Dummy's index replaced by the order it first appears in.
+    SymPy numbers Dummies in the order they are made, so the same derivation built twice (a
+    Lambda in its definitions) digested differently, and pgsym build refused the report of
+    one for the other; distinct Dummies stay distinct."""
+    seen: dict[str, int] = {}
+    return re.sub(r"dummy_index=(\d+)",
+                  lambda m: f"dummy_index={seen.setdefault(m.group(1), len(seen))}", text)
 
 
 def _function_assumptions(expressions) -> str:
