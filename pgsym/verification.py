@@ -324,12 +324,35 @@ def _function_assumptions(expressions) -> str:
         kwargs = dict(getattr(f, "_kwargs", None) or {})
         distribution = kwargs.pop("distribution", None) or getattr(f, "distribution", None)
         key = getattr(distribution, "_key", None)
+        if isinstance(f, UndefinedFunction):
+            # also what _kwargs does not record: an assumption set on the class after it was
+            # made (f.is_positive = True), its bases (a positive AppliedUndef), its nargs;
+            # anything else set on it makes it a function of its own
+            unusual = set(vars(f)) - _PLAIN_FUNCTION
+            identity = repr((sorted((n, repr(v)) for n, v in vars(f).items()
+                                    if n.startswith("is_")),
+                             [_class_identity(base) for base in f.__bases__], repr(f.nargs),
+                             id(f) if any(not n.startswith("is_") for n in unusual) else ""))
+        else:
+            identity = _class_identity(f)
         described.append((f.__name__, sorted(kwargs.items(), key=str),
                           [sp.srepr(k) if isinstance(k, sp.Basic) else repr(k)
                            for k in key] if key is not None else repr(distribution),
-                          "" if isinstance(f, UndefinedFunction) else
-                          f"{module}.{getattr(f, '__qualname__', f.__name__)}@{id(f)}"))
+                          identity))
     return repr(sorted(described, key=repr))
+
+
+#: what the class of a plain undefined function holds besides its assumptions (is_*)
+_PLAIN_FUNCTION = set(vars(UndefinedFunction("f"))) | \
+    set(vars(UndefinedFunction("f", positive=True))) | \
+    set(vars(UndefinedFunction("f", commutative=False))) | {"distribution"}
+
+
+def _class_identity(cls: type) -> str:
+    """SymPy's and pgsym's classes by name; any other by name and identity."""
+    module = getattr(cls, "__module__", None) or ""
+    name = f"{module}.{getattr(cls, '__qualname__', cls.__name__)}"
+    return name if module.split(".")[0] in ("sympy", "pgsym") else f"{name}@{id(cls)}"
 
 
 def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:

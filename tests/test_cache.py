@@ -269,7 +269,7 @@ def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     n = sp.Symbol("n", integer=True, positive=True)
     t = sp.Symbol("t", integer=True)
     g = sp.Function("g", positive=True)
-    lemma = Derivation("log of a product", start=sp.log(sp.Product(g(t), (t, 1, n))))
+    lemma = Derivation("log of the product of g", start=sp.log(sp.Product(g(t), (t, 1, n))))
     lemma.step(sp.Sum(sp.log(g(t)), (t, 1, n)), rule="log of a product")
     m = sp.Symbol("m", integer=True, positive=True)
     d = Derivation("cites it", start=sp.log(sp.Product(g(t), (t, 1, m))))
@@ -281,7 +281,7 @@ def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     # (the lemma's own report is also kept in this process, so only the citing step asks)
     assert verify_many([d], cache=again)[0].ok and again.hits >= 1 and again.misses == 0
     # the lemma's statement changed: the citing step is checked again
-    wrong = Derivation("log of a product", start=sp.log(sp.Product(g(t), (t, 1, n))))
+    wrong = Derivation("log of the product of g", start=sp.log(sp.Product(g(t), (t, 1, n))))
     wrong.step(sp.Sum(sp.log(g(t)), (t, 1, n + 1)), rule="log of a product")
     cites_wrong = Derivation("cites it", start=sp.log(sp.Product(g(t), (t, 1, m))))
     cites_wrong.step(sp.Sum(sp.log(g(t)), (t, 1, m)), rule=wrong)

@@ -628,3 +628,51 @@ def test_a_lemma_named_like_a_built_in_rule_cannot_be_cited():
             Derivation("uses it", start=3 * u * u).step(3 * u ** 2, rule=lemma)
     fine = Derivation("square of u", start=u * u).step(u ** 2, rule="algebra")
     Derivation("uses it", start=u * u).step(u ** 2, rule=fine)
+
+
+def test_a_lemma_report_kept_in_the_process_is_not_replayed_for_a_function_of_other_assumptions():
+    """Hostile review 10: a lemma proved for a positive f (declared by f.is_positive = True
+    after it was made, or by a positive base class) digested like the same lemma for a
+    plain f, so the refuted lemma's citations replayed the proved lemma's report."""
+    from sympy.core.cache import clear_cache
+    from sympy.core.function import AppliedUndef, UndefinedFunction
+
+    from pgsym.verification import _fingerprint
+
+    x = sp.Symbol("x", real=True)
+
+    class Positive(AppliedUndef):
+        is_positive = True
+
+    y = sp.Symbol("y", real=True)
+
+    def lemma(f) -> Derivation:  # (true for a positive f only)
+        return Derivation("log of two values", start=sp.log(f(x) * f(y))).step(
+            sp.log(f(x)) + sp.log(f(y)), rule="log of a product")
+
+    def citing(f, cited: Derivation) -> Derivation:
+        return Derivation("cites it", start=sp.log(f(x) * f(y)) + 1).step(
+            sp.log(f(x)) + sp.log(f(y)) + 1, rule=cited)
+
+    # (SymPy's cache hands back the class or value made last of one name: it is cleared
+    # before each, as its LRU would in a long run)
+    clear_cache()
+    plain = _fingerprint(lemma(sp.Function("f")))
+    clear_cache()
+    assert _fingerprint(lemma(sp.Function("f"))) == plain  # (rebuilt: the same)
+    clear_cache()
+    declared_later = sp.Function("f")
+    declared_later.is_positive = True
+    assert _fingerprint(lemma(declared_later)) != plain
+    clear_cache()
+    assert _fingerprint(lemma(UndefinedFunction("f", bases=(Positive,)))) != plain
+
+    clear_cache()
+    declared_later = sp.Function("f")
+    declared_later.is_positive = True
+    proved = lemma(declared_later)
+    assert citing(declared_later, proved).verify().ok
+    clear_cache()
+    g = sp.Function("f")
+    report = citing(g, lemma(g)).verify()
+    assert not report.ok and not report.steps[0].verdict.kind.is_proof
