@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
+from pgsym._deadline import TimeLimitExceeded
+
 #: the parent kills a child after this many times its CPU allowance of elapsed time (plus
 #: the constant below): it catches a child that is blocked (sleeping, waiting) rather than
 #: computing. A busy machine slows a child down, but the checks of the shipped derivations
@@ -69,7 +71,8 @@ def run_tasks(tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
     its own) run one after the other in one child, in their order: they share what the
     child computed and cached, and pay for one fork. Each still has its own CPU limit; a
     task that is stopped (or crashes) takes its child with it, and the tasks of its group
-    that had not started run on in a new child.
+    that had not started run on in a new child, as they do after a task that raised or met
+    a time limit inside (it may have left a half-made object behind).
 
     A task is called with ``emit``; whatever it emits (picklable) is returned in order.
     ``on_done(index)`` is called in the parent as each task ends.
@@ -112,6 +115,8 @@ class _Child:
     #: the tasks done, and the CPU seconds they took
     done: list[int] = field(default_factory=list)
     cpu_done: float = 0.0
+    #: it left the rest of its batch to a new child
+    retired: bool = False
 
 
 def _start(tasks: Sequence[Task], batch: list[int], cpu_seconds: float) -> _Child:
@@ -157,15 +162,23 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
             _send(fd, ("message", message))
 
         for index, task in batch:
-            started = used()
+            started, interrupted = used(), TimeLimitExceeded.raised
             resource.setrlimit(resource.RLIMIT_CPU,
                                (min(math.ceil(started) + allowance, hard), hard))
             _send(fd, ("start", index))
+            failed = False
             try:
                 task(emit)
             except BaseException as error:  # reported to the parent as data, never a traceback
                 _send(fd, ("error", f"{type(error).__name__}: {error}"))
+                failed = True
             _send(fd, ("done", used() - started))
+            if failed or TimeLimitExceeded.raised != interrupted:
+                # an interrupt may have left a half-made object behind (SymPy marks a fact
+                # it is deriving as unknown until it knows it): the tasks after it start
+                # afresh, in a new child, as if this one had not run
+                _send(fd, ("retire", None))
+                break
     except BaseException:
         code = 1
     finally:
@@ -234,6 +247,8 @@ def _read_frames(child: _Child, outcomes: dict[int, Outcome],
             child.messages.append(payload)
         elif kind == "error":
             child.error = payload
+        elif kind == "retire":
+            child.retired = True
         elif kind == "done" and child.current is not None:
             outcomes[child.current] = Outcome(tuple(child.messages),
                                               "error" if child.error else "finished",
@@ -268,7 +283,7 @@ def _ended(child: _Child, outcomes: dict[int, Outcome], on_done: Callable[[int],
         outcomes[child.current] = Outcome(tuple(child.messages), ended, detail, cpu)
         child.done.append(child.current)
         on_done(child.current)
-    elif child.done != child.batch:  # (it ended between tasks: before the next one, say)
+    elif child.done != child.batch and not child.retired:  # (it ended between tasks)
         first = next(index for index in child.batch if index not in child.done)
         outcomes[first] = Outcome((), "crashed", f"the check's process ended before the check "
                                                  f"started (status {status})")

@@ -107,6 +107,27 @@ def test_errors_and_crashes_are_the_task_s_own():
     assert outcomes[1].messages[0] != outcomes[3].messages[0] != outcomes[5].messages[0]
 
 
+def test_after_a_task_that_met_a_time_limit_or_failed_the_group_goes_on_in_a_new_child():
+    """An interrupt may leave a half-made object behind (SymPy marks a fact it is deriving
+    as unknown until it knows it): the next task must not see it."""
+    from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
+
+    def interrupted(emit) -> None:
+        with pytest.raises(TimeLimitExceeded):
+            call_with_time_limit(lambda: _forever(emit), 0.2, clock="cpu")
+        emit(os.getpid())
+
+    def fails(emit) -> None:
+        emit(os.getpid())
+        raise ValueError("no such thing")
+
+    outcomes = run_tasks([_pid, _pid, interrupted, _pid, fails, _pid], cpu_seconds=5,
+                         groups=[0] * 6)
+    assert [outcome.ended for outcome in outcomes] == ["finished"] * 4 + ["error", "finished"]
+    pids = [outcome.messages[-1] for outcome in outcomes]
+    assert pids[0] == pids[1] == pids[2] != pids[3] == pids[4] != pids[5]
+
+
 def test_a_blocked_task_is_stopped_by_the_wall_clock_guard(monkeypatch):
     monkeypatch.setattr(_isolation, "WALL_SECONDS", 0.5)
     monkeypatch.setattr(_isolation, "WALL_FACTOR", 1)
