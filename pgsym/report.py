@@ -162,10 +162,17 @@ class StepReport:
         if self.ok:
             return ""
         verdict = self.verdict
-        if self.justification.status.fails and (verdict.kind.is_proof or self.rests_on_sampling):
+        numeric = verdict.kind is VerdictKind.CHECKED_NUMERICALLY
+        if self.justification.status.fails and (verdict.kind.is_proof or numeric):
+            # (a value only checked numerically: opting in would not make the step pass,
+            # so the justification is what to fix)
             if self.justification.status is Justification.TIMEOUT:
-                return f"rule check timed out: {self.justification.detail}"
-            return f"wrong justification: {self.justification.detail}"
+                cause = f"rule check timed out: {self.justification.detail}"
+            else:
+                cause = f"wrong justification: {self.justification.detail}"
+            if numeric and not self.numeric_accepted:
+                cause += f"; and the value is only checked numerically ({verdict.detail})"
+            return cause
         if verdict.kind is VerdictKind.CHECKED_NUMERICALLY:
             return (f"only checked numerically ({verdict.detail}); numeric evidence is not "
                     f"proof: opt in with accept='numeric' on the step or --accept-numeric")

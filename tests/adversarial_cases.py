@@ -1280,7 +1280,7 @@ def _lemma_with_a_sampled_step() -> Derivation:
 
 
 def _lemma_at_a_symbolic_size_with_a_wrong_bound() -> Derivation:
-    lemma = Derivation("log of a product", start=sp.log(sp.Product(p(_i), (_i, 1, _K))))
+    lemma = Derivation("log of the product of p", start=sp.log(sp.Product(p(_i), (_i, 1, _K))))
     lemma.step(sp.Sum(sp.log(p(_i)), (_i, 1, _K)), rule="log of a product")
     d = Derivation("lemma-at-a-symbolic-size-with-a-wrong-bound",
                    start=sp.log(sp.Product(p(_i), (_i, 1, _K))))

@@ -215,3 +215,20 @@ def test_where_two_real_arguments_of_a_kronecker_delta_coincide_is_sampled():
     true.step(0, rule="algebra")
     report = verify(true, accept_numeric=True, time_limit=20)
     assert report.ok, report.failures()
+
+
+def test_a_wrong_justification_is_named_first_when_the_value_is_only_checked_numerically():
+    """A new user was told to opt in to numeric evidence, which would not have made the step
+    pass: its rule did not link the two sides."""
+    from pgsym import Report, StepReport, Step, Verdict, RuleCheck
+
+    step = Step(expr=x, rule="product rule")
+    verdict = Verdict(VerdictKind.CHECKED_NUMERICALLY, "sampling", "agreed at 20 points")
+    mismatch = RuleCheck(Justification.MISMATCH, "no product is differentiated")
+    for accepted in (False, True):
+        cause = StepReport(1, step, verdict, mismatch, 0.1, accepted).cause()
+        assert cause.startswith("wrong justification: no product is differentiated")
+        assert ("only checked numerically" in cause) is not accepted
+        assert "opt in" not in cause
+    confirmed = RuleCheck(Justification.CONFIRMED, "")
+    assert "opt in" in StepReport(1, step, verdict, confirmed, 0.1, False).cause()
