@@ -414,15 +414,13 @@ def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
     result = np.empty(n, features.dtype)
     recheck = lambda: _gaussian_inputs(*arguments)  # noqa: E731
     compiled = _numba()
-    if compiled is not None:
-        # one compiled call: the blocks, their means and the kernel (pgsym.gradients._numba_loops)
-        features, actions = np.ascontiguousarray(features), np.ascontiguousarray(actions)
-        if compiled.gaussian_log_prob(weights, log_std, features, actions, result) >= 0:
-            recheck()
-        return result
     for block in _blocks(n, features.itemsize * (d + 5 * k), (features, actions), recheck):
         mean = weights.T @ features[block].T
-        result[block] = _kernels.gaussian_log_prob(actions[block].T, mean, log_std[:, None])[0]
+        if compiled is None:
+            result[block] = _kernels.gaussian_log_prob(actions[block].T, mean, log_std[:, None])[0]
+        else:  # written straight into the result
+            compiled.kernels.gaussian_log_prob(actions[block].T, mean, log_std[:, None],
+                                               result[None, block])
     return result
 
 
@@ -452,19 +450,21 @@ def gaussian_score(weights, log_std, features, actions, *,
                             **inputs, **{"out[0]": weights_score})
     recheck = lambda: _gaussian_inputs(*arguments)  # noqa: E731
     compiled = _numba()
-    if compiled is not None:
-        # one compiled call, both scores written straight into the results
-        features, actions = np.ascontiguousarray(features), np.ascontiguousarray(actions)
-        if compiled.gaussian_score(weights, log_std, features, actions,
-                                   weights_score, log_std_score) >= 0:
-            recheck()
-        return weights_score, log_std_score
     for block in _blocks(n, features.itemsize * (d * k + d + 6 * k), (features, actions), recheck):
         phi = features[block]
-        cofactor, log_std_block = _kernels.gaussian_score_cofactors(
-            actions[block].T, weights.T @ phi.T, log_std[:, None])
-        weights_score[block] = _kernels.gaussian_weights_score(phi.T, cofactor)
-        log_std_score[block] = log_std_block.T
+        if compiled is None:
+            cofactor, log_std_block = _kernels.gaussian_score_cofactors(
+                actions[block].T, weights.T @ phi.T, log_std[:, None])
+            weights_score[block] = _kernels.gaussian_weights_score(phi.T, cofactor)
+            log_std_score[block] = log_std_block.T
+        else:
+            # both scores written straight into the results; the cofactor (k, block) with
+            # contiguous columns, as the product reads each sample's k entries together
+            cofactor = np.empty((phi.shape[0], k), features.dtype).T
+            compiled.kernels.gaussian_score_cofactors(actions[block].T, weights.T @ phi.T,
+                                                      log_std[:, None], cofactor,
+                                                      log_std_score[block].T)
+            compiled.kernels.gaussian_weights_score(phi.T, cofactor, weights_score[block])
     return weights_score, log_std_score
 
 

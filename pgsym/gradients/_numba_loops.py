@@ -1,32 +1,25 @@
-"""The loops around the Numba kernels: one compiled call per function, block by block.
+"""Numba's kernels for :mod:`pgsym.gradients` (``kernels``: the module ``pgsym build``
+prints from the same verified expressions as the NumPy kernels, imported here so that numba
+is imported once, when first needed), and the compiled loops of ``reinforce_gradient``,
+which has no kernel: the mean and the standard deviation of the weighted scores, added in
+the order NumPy adds them, with the finiteness check of the scores.
 
-The arithmetic of the scores is in :mod:`pgsym.gradients._kernels_numba`, printed by
-``pgsym build`` from the same verified expressions as the NumPy kernels; what is written
-here is what :mod:`pgsym.gradients` does around the NumPy kernels, as loops: the mean
-``weights^T phi`` of each sample (a product of the features with the parameters, the same
-linear algebra as ``weights.T @ phi.T``), the finiteness check of the per-sample inputs, and
-the blocks of samples whose temporaries stay in the first-level cache. Each function returns
--1, or the first sample of a block with a non-finite input (its caller then runs the full
-input checks, which name it); the results are written into the arrays it is given.
+(Means and logits stay matrix products by NumPy, block by block, around the kernels: the
+loops written for them here ran at 7 to 12 ns per sample, slower than BLAS.)
 
-Numba's cache (``cache=True``) keeps the compiled code beside this file, keyed by this
-file's modification time: it does not see a change of the kernels it calls. ``KERNELS_SHA256``
-is the sha256 of the kernels module these loops were last checked against, and a test fails
-until it is updated when the kernels change (which changes this file, and so its cache).
+Numba's cache (``cache=True``) keeps the compiled code of each module beside it, keyed by
+that module's file: the loops here call no kernel, so a regenerated kernels module is never
+run from a stale cache.
 """
 from __future__ import annotations
 
 import math
 
 import numba
-import numpy as np
 
 from pgsym.gradients import _kernels_numba as kernels
 
-#: sha256 of pgsym/gradients/_kernels_numba.py (see the module's docstring)
-KERNELS_SHA256 = "8561dfc54a3caebb6b17e303106e4ffacef78f71617b037216fdfeab984f2a89"
-
-#: samples per block: the temporaries of a block, a few (k, BLOCK) arrays, stay in L1
+#: rows per block of the finiteness check
 BLOCK = 256
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -50,65 +43,6 @@ def _finite_rows(array, start, stop):
         if not math.isfinite(entries[i]):
             return False
     return True
-
-
-@_jit
-def _means(weights, features, start, stop, transposed, mean):
-    """mean[c, s] = sum_j features[start + s, j] weights[j, c] for the block's samples (the
-    block's features first copied into ``transposed`` (d, BLOCK), so that the loop over the
-    samples reads contiguous rows)."""
-    d, k = weights.shape
-    size = stop - start
-    block = features[start:stop]
-    for j in range(d):
-        for s in range(size):
-            transposed[j, s] = block[s, j]
-    for c in range(k):
-        for s in range(size):
-            mean[c, s] = 0.0
-        for j in range(d):
-            w = weights[j, c]
-            for s in range(size):
-                mean[c, s] += transposed[j, s] * w
-    return mean[:, :size]
-
-
-@_jit
-def gaussian_log_prob(weights, log_std, features, actions, result):
-    n = features.shape[0]
-    k = weights.shape[1]
-    mean = np.empty((k, BLOCK), result.dtype)
-    transposed = np.empty((weights.shape[0], BLOCK), result.dtype)
-    spread = log_std.reshape((k, 1))
-    rows = result.reshape((1, n))
-    for start in range(0, n, BLOCK):
-        stop = min(n, start + BLOCK)
-        if not (_finite_rows(features, start, stop) and _finite_rows(actions, start, stop)):
-            return start
-        block_mean = _means(weights, features, start, stop, transposed, mean)
-        kernels.gaussian_log_prob(actions[start:stop].T, block_mean, spread, rows[:, start:stop])
-    return -1
-
-
-@_jit
-def gaussian_score(weights, log_std, features, actions, weights_score, log_std_score):
-    n = features.shape[0]
-    k = weights.shape[1]
-    mean = np.empty((k, BLOCK), weights_score.dtype)
-    transposed = np.empty((weights.shape[0], BLOCK), weights_score.dtype)
-    cofactor = np.empty((BLOCK, k), weights_score.dtype).T  # each sample's k entries together
-    spread = log_std.reshape((k, 1))
-    for start in range(0, n, BLOCK):
-        stop = min(n, start + BLOCK)
-        if not (_finite_rows(features, start, stop) and _finite_rows(actions, start, stop)):
-            return start
-        block_mean = _means(weights, features, start, stop, transposed, mean)
-        block_cofactor = cofactor[:, :stop - start]
-        kernels.gaussian_score_cofactors(actions[start:stop].T, block_mean, spread,
-                                          block_cofactor, log_std_score[start:stop].T)
-        kernels.gaussian_weights_score(features[start:stop].T, block_cofactor,
-                                        weights_score[start:stop])
-    return -1
 
 
 @_jit
