@@ -35,7 +35,7 @@ except ImportError:
 
 from pgsym.gradients import _kernels_numba, _numba_loops  # noqa: E402
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=15, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 FUNCTIONS = ("softmax_log_prob", "softmax_probabilities", "softmax_score",
              "softmax_reinforce_gradient", "tabular_softmax_log_prob", "tabular_softmax_score",
