@@ -11,6 +11,16 @@ from pgsym import catalog
 from tests import oracle
 
 ENTRIES = catalog.discover()
+
+
+@pytest.fixture(autouse=True)
+def _no_suggestions(monkeypatch):
+    """No search for the rules that would fit a refuted step (a courtesy of the message,
+    tested in tests/test_rules.py: "rules that do link the two steps"): on the 2-state MDP's closed forms it took 80 % of these
+    tests' time, and the verdict does not depend on it."""
+    from pgsym import verification
+
+    monkeypatch.setattr(verification, "_SUGGESTION_SECONDS", 0.0)
 #: genuine mutants verified per kind and step: enough to exercise the written form and the
 #: evaluated value; every kind still has to be refuted at every step
 MUTANTS_PER_KIND = 3
