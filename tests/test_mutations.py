@@ -16,7 +16,7 @@ ENTRIES = catalog.discover()
 @pytest.fixture(autouse=True)
 def _no_suggestions(monkeypatch):
     """No search for the rules that would fit a refuted step (a courtesy of the message,
-    tested in tests/test_rules.py: "rules that do link the two steps"): on the 2-state MDP's closed forms it took 80 % of these
+    tested in tests/test_rules.py): on the 2-state MDP's closed forms it took 80 % of these
     tests' time, and the verdict does not depend on it."""
     from pgsym import verification
 
