@@ -21,6 +21,8 @@ def _no_suggestions(monkeypatch):
     from pgsym import verification
 
     monkeypatch.setattr(verification, "_SUGGESTION_SECONDS", 0.0)
+
+
 #: genuine mutants verified per kind and step: enough to exercise the written form and the
 #: evaluated value; every kind still has to be refuted at every step
 MUTANTS_PER_KIND = 3
