@@ -157,6 +157,7 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
         if memory:  # a runaway exact computation raises MemoryError in the check, and no
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # other process dies
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _top_level_headroom()
 
         def emit(message: Any) -> None:
             _send(fd, ("message", message))
@@ -168,7 +169,7 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
             _send(fd, ("start", index))
             failed = False
             try:
-                task(emit)
+                _on_a_fresh_stack_chunk(task, emit)
             except BaseException as error:  # reported to the parent as data, never a traceback
                 _send(fd, ("error", f"{type(error).__name__}: {error}"))
                 failed = True
@@ -183,6 +184,42 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
         code = 1
     finally:
         os._exit(code)
+
+
+#: the recursion depth a task may use, as at the top of a program (Python's default limit)
+RECURSION_HEADROOM = max(1000, sys.getrecursionlimit())
+
+
+def _top_level_headroom() -> None:
+    """Gives the tasks of a child the recursion depth they would have at the top of a
+    program, wherever the parent was called from: the child starts inside the caller's
+    stack, and verifying from 200 frames deep (a test runner's worker) left SymPy too little,
+    so a step was refuted at the top level and unknown (a RecursionError) deeper down."""
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    sys.setrecursionlimit(depth + RECURSION_HEADROOM)
+
+
+def _fresh_chunk_caller():
+    """A function that calls ``task(emit)`` from a frame larger than CPython's data-stack
+    chunk (16 KiB): the task's frames then start at the bottom of a chunk of their own.
+
+    CPython 3.11 keeps frames in 16 KiB chunks and frees a chunk as soon as the frame at its
+    bottom returns, so a computation whose calls go up and down across a chunk's edge
+    allocates and frees a chunk on every call: mpmath's quadrature ran 3 to 5 times slower
+    at a few depths of the caller (130, 270 frames), and a check that finished in 2 s at the
+    top of a program hit its time limit when verify was called from 200 frames deep (a test
+    runner's worker). From the bottom of a fresh chunk, a check takes the same time wherever
+    it was called from."""
+    names = " = ".join(f"_{i}" for i in range(2100))  # (8 bytes each: more than 16 KiB)
+    namespace: dict = {}
+    exec(f"def call(task, emit):\n    if False:\n        {names} = None\n"
+         f"    return task(emit)\n", namespace)
+    return namespace["call"]
+
+
+_on_a_fresh_stack_chunk = _fresh_chunk_caller()
 
 
 #: the share of the machine's memory one check may take (several run at once)
