@@ -1,6 +1,6 @@
 """Run a function with a time limit, measured on the wall clock or in CPU time.
 
-Inside a check (which :mod:`pgsym._isolation` runs in a process of its own), the phases
+Inside a check (which :mod:`pgsym._isolation` runs in a child process), the phases
 of the check are bounded in CPU time: the CPU time a computation needs hardly depends on
 what else the machine is doing, so a verdict does not change with load. The process as a
 whole is bounded by the kernel (``RLIMIT_CPU``), which also stops C code that ignores

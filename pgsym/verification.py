@@ -1,7 +1,8 @@
 """Step checking: the strategy that turns two expressions and a rule into a verdict.
 
-Each step is compared with the one before it, in a child process of its own that is
-killed if it overruns its CPU-time limit (:mod:`pgsym._isolation`). Within it:
+Each step is compared with the one before it, in a child process (one per derivation, its
+steps one after the other; a step citing a rule of the user's in one of its own) that is
+killed if a step overruns its CPU-time limit (:mod:`pgsym._isolation`). Within it:
 
 1. the cited rule is checked (a transformation must turn one side into the other);
 2. the value is checked, cheapest evidence first: the two sides identical up to order and
