@@ -89,9 +89,13 @@ def _midpoint(value, digits: int) -> sp.Expr:
     real, imaginary = (value.real, value.imag) if isinstance(value, mpmath.iv.mpc) \
         else (value, None)
     bits = sp.core.evalf.dps_to_prec(digits)
-    middle = sp.Float._new(real.mid._mpi_[0], bits)
+
+    def mid(part) -> sp.Float:  # (at the given precision: mpmath's .mid rounds to its own)
+        low, high = part._mpi_
+        return sp.Float._new(libmp.mpf_shift(libmp.mpf_add(low, high, bits + 8), -1), bits)
+    middle = mid(real)
     if imaginary is not None:
-        middle += sp.I * sp.Float._new(imaginary.mid._mpi_[0], bits)
+        middle += sp.I * mid(imaginary)
     return middle
 
 
@@ -185,8 +189,8 @@ class _Evaluator:
         """The symbols in ``node`` that a sum or product around it may bind."""
         found = self.depends.get(node)
         if found is None:
-            if node.is_Symbol:
-                found = frozenset((node,)) if node not in self.point else frozenset()
+            if node.is_Symbol:  # (one with a value in the point too: a sum may bind it)
+                found = frozenset((node,))
             elif not node.args:
                 found = frozenset()
             else:
@@ -245,8 +249,8 @@ class _Evaluator:
         iv = mpmath.iv
         if node.is_Rational:
             return iv.mpf(int(node.p)) / int(node.q) if node.q != 1 else iv.mpf(int(node.p))
-        if node.is_Float:
-            return iv.mpf(mpmath.mpf(node._mpf_))
+        if node.is_Float:  # (exactly: mpmath.mpf would round it to mpmath's own precision)
+            return iv.make_mpf((node._mpf_, node._mpf_))
         if node is sp.pi:
             return _outward(+iv.pi)
         if node is sp.E:
@@ -313,7 +317,8 @@ class _Evaluator:
         if base is sp.E:
             return _outward(iv.exp(self.enclose(exponent)))
         enclosed = self.enclose(base)
-        if not exponent.is_number and self._dependencies(exponent) <= set(self.indices):
+        if not exponent.is_number and all(s in self.indices or s in self.point
+                                          for s in self._dependencies(exponent)):
             exponent = self.exact(exponent)  # gamma**k inside a sum over k
         if exponent.is_Integer:
             if exponent < 0 and not _away_from_zero(enclosed):

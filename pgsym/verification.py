@@ -290,9 +290,13 @@ def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) 
         for step in derivation.steps:
             cited = _fingerprint(step.lemma, memo) if step.lemma is not None else \
                 f"{step.chain}{id(step.custom_rule) if step.custom_rule else ''}"
+            # (a condition as written: a relation with its symbols' assumptions, or text)
             parts += [written(step.expr), cited, step.relation, written(step.using),
-                      str(step.condition), str(step.accept)]
+                      written(step.condition) if isinstance(step.condition, sp.Basic)
+                      else repr(step.condition), str(step.accept)]
             expressions += [value for pair in step.using for value in pair]
+            if isinstance(step.condition, sp.Basic):
+                expressions.append(step.condition)
         parts.append(_function_assumptions(expressions))
         digest = hashlib.sha256(_dummies_renumbered("\x00".join(parts)).encode()).hexdigest()
     if memo is not None:

@@ -140,3 +140,22 @@ def test_values_drawn_at_an_empty_point_are_recorded_in_it():
     point = {}
     outcome, _ = compare_at_point(theta[0], theta[0] + 1, point, lambda item: sp.Rational(1, 3), 60)
     assert outcome == "differ" and point == {theta[0]: sp.Rational(1, 3)}
+
+
+def test_a_point_symbol_that_a_sum_binds_takes_the_index_values_inside_it():
+    """Hostile review 11: k + sum_{k=1}^{3} k^2 at k = 5 reused k = 5's term for every term
+    (the term was kept as if it did not depend on k), so the false k + 3 k^2 agreed."""
+    k = sp.Symbol("k", integer=True)
+    total = k + sp.Sum(k**2, (k, 1, 3))
+    assert compare_at_point(total, k + 14, {k: sp.Integer(5)}, None, 60)[0] == "agree"
+    assert compare_at_point(total, k + 3 * k**2, {k: sp.Integer(5)}, None, 60)[0] == "differ"
+
+
+def test_a_float_is_enclosed_exactly_and_a_difference_keeps_its_digits():
+    """A Float was rounded to 53 bits before it was enclosed (1 + 1e-20 agreed with 1), and
+    the values shown for a refuted step were rounded to 53 bits ('difference 0')."""
+    assert compare_enclosed(sp.Float("1.00000000000000000001", 50), sp.Integer(1), 60) == "differ"
+    x = sp.Symbol("x", real=True)
+    outcome, (before, after) = compare_at_point(sp.exp(x), sp.exp(x) + sp.Rational(1, 10**25),
+                                                {x: sp.Integer(2)}, None, 60)
+    assert outcome == "differ" and 0 < abs(after - before) < 2 * sp.Rational(1, 10**25)

@@ -207,7 +207,11 @@ def test_a_users_rule_cannot_take_a_name_that_prints_like_a_built_in_rules():
     '(product rule)' although the product rule was never applied."""
     for name in ("pr\u043educt rule", "product\u200b rule", "PR\u041eDUCT RULE",
                  "\uff50\uff52\uff4f\uff44\uff55\uff43\uff54 rule", "product\u2013rule",
-                 "ch\u0430in rule", "\u200dlikelihood ratio"):
+                 "ch\u0430in rule", "\u200dlikelihood ratio",
+                 # (hostile review 11) invisible combining marks; letters no table lists
+                 # (Armenian, small capitals, Latin upsilon); text shown right to left
+                 "product rule\ufe0f", "chain\u034f rule", "pr\u1d0fduct rule",
+                 "chain rul\u0565", "prod\u028act rule", "\u202eelur tcudorp"):
         with pytest.raises(ValueError, match="prints like the built-in rule '(product|chain) "
                                              "rule'|likelihood") as refused:
             Rule(name, "impostor")

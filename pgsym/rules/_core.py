@@ -234,14 +234,31 @@ _LOOKALIKES = {
 }
 
 
+#: what a reader does not see: format characters (zero-width spaces and joiners, direction
+#: marks), combining marks left over after NFKC (variation selectors, the grapheme joiner)
+#: and control characters
+_INVISIBLE = {"Cf", "Mn", "Me", "Cc"}
+#: characters that reorder the text around them on the screen ('\u202eelur tcudorp' shows
+#: as 'product rule')
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
 def _visible(name: str) -> str:
     """``name`` as a reader sees it, in the spelling of :func:`_key`: compatibility forms
-    folded (NFKC: full-width letters, ligatures), invisible format characters (zero-width
-    spaces and joiners, direction marks) dropped, dashes read as hyphens, case folded."""
+    folded (NFKC: full-width letters, ligatures), invisible characters dropped, dashes read
+    as hyphens, case folded."""
     text = unicodedata.normalize("NFKC", name)
     text = "".join("-" if unicodedata.category(c) == "Pd" else c for c in text
-                   if unicodedata.category(c) != "Cf")
+                   if unicodedata.category(c) not in _INVISIBLE)
     return _key(text.casefold())
+
+
+def _prints_like(seen: str, key: str) -> bool:
+    """Whether ``seen`` may print like ``key``: letter by letter the same, a known look-alike
+    (0 for o), or any letter outside ASCII, which some font draws like a Latin one (Cyrillic
+    о, Armenian օ, small capital ᴏ, Latin ɩ: no table lists them all)."""
+    return len(seen) == len(key) and all(
+        a == b or b in _LOOKALIKES.get(a, "") or not a.isascii() for a, b in zip(seen, key))
 
 
 def imitated_builtin(name: str) -> str | None:
@@ -254,9 +271,10 @@ def imitated_builtin(name: str) -> str | None:
     if not isinstance(name, str) or is_builtin_name(name):
         return None  # (a built-in's own name: the citing step refuses it, saying so)
     seen = _visible(name)
+    # (with direction controls, the letters may show in reverse order)
+    shown = {seen, seen[::-1]} if _BIDI_CONTROLS & set(name) else {seen}
     for key, rule in _ALIASES.items():
-        if len(key) == len(seen) and all(
-                a == b or b in _LOOKALIKES.get(a, "") for a, b in zip(seen, key)):
+        if any(_prints_like(text, key) for text in shown):
             return rule
     return None
 
