@@ -50,6 +50,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.printing.codeprinter import PrintMethodNotImplementedError
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+from sympy.printing.precedence import precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from pgsym import _batch, _compiled_checks
@@ -700,9 +701,80 @@ class _NumbaKernelPrinter(_KernelPrinting, PythonCodePrinter):
         first, second = (self._print(a) for a in expr.args)
         return f"(1.0 if {first} == {second} else 0.0)"
 
+    # Python's printing, compiled by Numba, differs from the NumPy kernel's where these print
+    # NumPy's functions (which Numba compiles on scalars) or floats instead:
+    # math.floor and math.ceil return int64 in Numba (1e20, inf and nan wrap to -2**63)
+    def _print_floor(self, expr: sp.Expr) -> str:
+        return f"numpy.floor({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr: sp.Expr) -> str:
+        return f"numpy.ceil({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr: sp.Expr) -> str:
+        # math.copysign(1, nan) is 1 (numpy.sign: nan); numpy.sign(-0.0) is -0.0 in Numba
+        # (0.0 in NumPy)
+        value = self._print(expr.args[0])
+        return f"(0.0 if {value} == 0 else numpy.sign({value}))"
+
+    def _print_Max(self, expr: sp.Expr) -> str:
+        # Python's max and min drop a nan unless it comes first (NumPy's propagate it)
+        return self._fold("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr: sp.Expr) -> str:
+        return self._fold("numpy.minimum", expr.args)
+
+    def _fold(self, function: str, args: Sequence[sp.Expr]) -> str:
+        # as NumPy's kernel, functools.reduce(function, args); each call with its arguments
+        # swapped: of two equal numbers (0.0 and -0.0) Numba's returns the first, NumPy's
+        # the second
+        text = self._print(args[0])
+        for arg in args[1:]:
+            text = f"{function}({self._print(arg)}, {text})"
+        return text
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        # Numba's power by a negative integer raises ZeroDivisionError at 0 whatever the
+        # error model; by a float it is C's pow, inf at 0 as NumPy's
+        if expr.exp.is_Integer and expr.exp < -1:
+            base = self.parenthesize(expr.base, precedence(expr), strict=False)
+            return f"{base}**{self._float(expr.exp)}"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        # Numba types an integer literal as int64: one beyond it is a compile error
+        return str(expr.p) if -2**63 <= expr.p < 2**63 else self._float(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if all(-2**63 <= n < 2**63 for n in (expr.p, expr.q)):
+            return super()._print_Rational(expr)
+        return self._float(expr)
+
+    def _float(self, number: sp.Rational) -> str:
+        try:
+            value = number.p / number.q  # rounded correctly, as NumPy's kernel computes it
+        except OverflowError:
+            raise PrintMethodNotImplementedError(
+                f"the number {number} is beyond float64 (Numba has no integer that large)")
+        return f"({value!r})"
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        # Python's printer puts None where no condition holds; NumPy's kernel gives nan
+        text = super()._print_Piecewise(expr)
+        return text[:-len(" else None)")] + " else numpy.nan)" if text.endswith(
+            " else None)") else text
+
     def imports(self) -> list[str]:
         return ["numba", "numpy", *sorted(set(self.module_imports) - {"numba", "numpy"})]
 
+
+#: the functions and constants of Python's math that the Numba printer may print: those whose
+#: compiled values agree with the NumPy kernel's at 0, -0.0, +-inf, nan, huge and tiny numbers
+#: (tests/test_numba_printer.py; not math.gamma, lgamma, erf, erfc, factorial: NumPy's printer
+#: refuses them, so a Numba kernel of them would have nothing to agree with)
+_NUMBA_MATH = frozenset({
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cos", "cosh", "e", "exp",
+    "expm1", "hypot", "log", "log10", "log1p", "log2", "pi", "sin", "sinh", "sqrt", "tan",
+    "tanh"})
 
 #: the printer of each backend (a function returning its class: some are made on first use)
 _PRINTERS = {"numpy": lambda: _NumPyKernelPrinter, "jax": lambda: _JaxKernelPrinter,
@@ -996,6 +1068,12 @@ def _numba_function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[s
     if unvectorised:
         raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
                          f"Numba cannot compile")
+    unchecked = sorted(f"math.{f}" for f in printer.module_imports.get("math", ())
+                       if f not in _NUMBA_MATH)
+    if unchecked:
+        raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unchecked)}, which has "
+                         f"no NumPy kernel for the Numba one to agree with (the Numba printer "
+                         f"prints only math.{', math.'.join(sorted(_NUMBA_MATH))})")
     results = ", ".join(outs)
     note = (f" Writes the result{'s' if len(outs) > 1 else ''} into {results} (arrays of "
             f"{'their' if len(outs) > 1 else 'its'} shape and dtype) and returns "
