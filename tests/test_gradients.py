@@ -194,7 +194,8 @@ def test_bad_softmax_input_names_the_argument_and_the_cause(change, message):
 BAD_GAUSSIAN = [
     (dict(log_std=np.zeros(3)), r"log_std has 3 along axis 0 but weights \(d, k\) has 2"),
     (dict(log_std=np.array([0.0, np.inf])), r"log_std must be finite, got inf at index \(1,\)"),
-    (dict(log_std=np.array([0.0, -1e4])), "log_std is so negative that the standard deviation underflows"),
+    (dict(log_std=np.array([0.0, -1e4])),
+     r"log_std must be at least -354.9 for float64 inputs \(below it exp\(-2 log_std\)"),
     (dict(actions=np.zeros((4, 3))), r"actions must have shape \(N, k\) = \(4, 2\), got \(4, 3\)"),
     (dict(actions=np.array([[0.0, np.nan]] * 4)), r"actions must be finite, got nan at index \(0, 1\)"),
     (dict(weights=np.zeros((2, 2))), r"features has 3 along axis 1 but weights \(d, k\) has 2"),

@@ -163,7 +163,8 @@ def _exact_reinforce(scores, weights):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_reinforce_gradient_adds_in_numpys_order(shape, dtype, blocks_of_three):
     rng = np.random.default_rng(sum(shape))
-    scores, returns = rng.normal(size=shape).astype(dtype), rng.normal(size=shape[0])
+    # (every floating input of this dtype: float64 returns would make the results float64)
+    scores, returns = rng.normal(size=shape).astype(dtype), rng.normal(size=shape[0]).astype(dtype)
     estimate, stderr = g.reinforce_gradient(scores, returns)
     expected = _exact_reinforce(scores, returns.astype(dtype))
     assert_bitwise(estimate, expected[0])
@@ -171,7 +172,7 @@ def test_reinforce_gradient_adds_in_numpys_order(shape, dtype, blocks_of_three):
         assert np.isinf(stderr).all()
     else:
         assert_bitwise(stderr, expected[1])
-    for baseline in ("mean", 0.5, rng.normal(size=shape[0])):
+    for baseline in ("mean", 0.5, rng.normal(size=shape[0]).astype(dtype)):
         weights = returns - (returns.mean() if isinstance(baseline, str) else baseline)
         assert_bitwise(g.reinforce_gradient(scores, returns, baseline)[0],
                        _exact_reinforce(scores, weights.astype(dtype))[0])

@@ -8,11 +8,18 @@ features times a cofactor, both kernels printed from the same derivation. Where 
 installed, the same expressions printed for Numba (:mod:`pgsym.gradients._kernels_numba`,
 compiled loops that write each result element once, into ``out=`` too) run instead of the
 NumPy kernels of ``softmax_score``, ``gaussian_log_prob`` and ``gaussian_score``, and
-``reinforce_gradient`` sums in compiled loops; the results are the same (to 1e-12, or bit for
-bit), and so are the checks and their errors.
+``reinforce_gradient`` sums in compiled loops; the results are the same (float64 results to
+1e-12 relative, some bit for bit; float32 results to float32's rounding only, a few units in
+the last place, as the two paths round their float32 intermediates differently), and so are
+the checks and their errors.
 
 Shapes: ``N`` samples, ``d`` features, ``A`` actions, ``k`` action dimensions. Arrays are
-float64 unless every floating input is float32, in which case results are float32 too.
+float64 unless every floating input is float32, in which case results are float32 too (a
+baseline given as a Python number takes the other inputs' dtype). Non-native byte order is
+accepted (converted to native). Where every input is finite but an intermediate overflows
+(logits ``features @ theta`` beyond the dtype's range, a Gaussian ``(a - mean)^2 / std^2``,
+a return times a score), the result is refused with a ValueError rather than returned as
+NaN or infinity.
 
 The functions run over the samples in blocks small enough that a block's temporaries (its
 logits, probabilities, cofactor, scores) stay in the processor's cache: each input is read
@@ -83,6 +90,8 @@ def _floats(name: str, value, ndim: int, finite: bool = True) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype.kind in "biu":
         array = array.astype(np.float64)
+    if array.dtype.kind == "f" and not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
     if array.dtype not in (np.float32, np.float64):
         raise ValueError(f"{name} must hold float32 or float64 numbers, got dtype {array.dtype}")
     if array.ndim != ndim:
@@ -152,6 +161,10 @@ def _output(out, shape: tuple, dtype: np.dtype, what: str, name: str = "out",
     if not isinstance(out, np.ndarray):
         raise ValueError(f"{name} must be a NumPy array of shape {what} = {shape} and dtype "
                          f"{np.dtype(dtype)}, got {type(out).__name__}")
+    if type(out) is not np.ndarray and not isinstance(out, np.memmap):
+        # a masked array's mask, a matrix's 2-D rule: the results would be written past them
+        raise ValueError(f"{name} must be a plain numpy.ndarray (or numpy.memmap), got the "
+                         f"subclass {type(out).__module__}.{type(out).__name__}")
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {what} = {shape}, got {out.shape}")
     if out.dtype != dtype:
@@ -159,10 +172,43 @@ def _output(out, shape: tuple, dtype: np.dtype, what: str, name: str = "out",
                          f"floating input is float32), got {out.dtype}")
     if not out.flags.writeable:
         raise ValueError(f"{name} must be writeable")
+    if _self_overlapping(out):
+        raise ValueError(f"{name} must not overlap itself (strides {out.strides} for shape "
+                         f"{out.shape}: two of its elements share memory)")
     for input_name, array in inputs.items():
         if np.may_share_memory(out, array):
             raise ValueError(f"{name} must not share memory with {input_name}")
     return out
+
+
+def _self_overlapping(array: np.ndarray) -> bool:
+    """Whether the elements of ``array`` may share memory: a sufficient test of their
+    separation (the axes sorted by |stride|, each |stride| at least the extent of the axes
+    before it plus the item size), which every C, Fortran, sliced or reversed array passes."""
+    if array.size <= 1:
+        return False
+    axes = sorted((abs(stride), length) for stride, length in zip(array.strides, array.shape)
+                  if length > 1)
+    extent = array.itemsize
+    for stride, length in axes:
+        if stride < extent:
+            return True
+        extent += stride * (length - 1)
+    return False
+
+
+def _require_finite_result(function: str, result: np.ndarray, block: slice, cause: str) -> None:
+    """Refuse a block of results that is not finite although its inputs were (the blocks are
+    handed out only once their inputs are checked finite): an intermediate overflowed. One sum
+    while the block is still in cache; entry by entry only when the sum is not finite."""
+    if np.isfinite(result.sum(dtype=np.float64)):
+        return
+    bad = ~np.isfinite(result)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        at = f" at sample {block.start + int(where[0])}" if block is not None else ""
+        raise ValueError(f"{function}: an intermediate overflowed{at} ({cause}); the inputs "
+                         f"are finite but the result is {result[tuple(where)]}: scale them down")
 
 
 # -- blocks -------------------------------------------------------------------------------
@@ -179,6 +225,9 @@ def _blocks(n: int, bytes_per_sample: int, per_sample: tuple = (),
             if not np.isfinite(part.sum(dtype=np.float64)) and not np.isfinite(part).all():
                 recheck()
         yield block
+
+
+_LOGITS_OVERFLOW = "the logits features @ theta exceed the dtype's range"
 
 
 # -- softmax ------------------------------------------------------------------------------
@@ -198,6 +247,8 @@ def _softmax_probability_inputs(theta, features, finite: bool = True):
     theta = _floats("theta", theta, 2)
     features = _floats("features", features, 2, finite)
     _same_width("features", features, 1, theta.shape[0], "theta (d, A)")
+    if theta.shape[1] < 1:
+        raise ValueError(f"theta must have at least one action column, got shape {theta.shape}")
     dtype = _result_type(theta, features)
     return theta.astype(dtype, copy=False), features.astype(dtype, copy=False)
 
@@ -249,6 +300,7 @@ def softmax_probabilities(theta, features) -> np.ndarray:
     recheck = lambda: _softmax_probability_inputs(theta, features)  # noqa: E731
     for block in _blocks(n, features.itemsize * (d + 4 * a), (features,), recheck):
         result[block] = _probabilities(_logits(theta, features[block])).T
+        _require_finite_result("softmax_probabilities", result[block], block, _LOGITS_OVERFLOW)
     return result
 
 
@@ -266,6 +318,7 @@ def softmax_log_prob(theta, features, actions) -> np.ndarray:
     recheck = lambda: _softmax_inputs(theta, features, actions)  # noqa: E731
     for block in _blocks(n, features.itemsize * (d + 3 * a), (features,), recheck):
         result[block] = _log_prob_from_logits(_logits(theta, features[block]), actions[block])
+        _require_finite_result("softmax_log_prob", result[block], block, _LOGITS_OVERFLOW)
     return result
 
 
@@ -295,6 +348,9 @@ def softmax_score(theta, features, actions, *, out: Optional[np.ndarray] = None)
             # written straight into the result, each element once; the cofactor's columns
             # made contiguous, as the loop reads each sample's A entries together
             compiled.kernels.softmax_score(phi.T, np.asfortranarray(cofactor), out[block])
+        # the cofactor is 1[a = c] - pi(c|s), in [-1, 1] when finite: the scores, features
+        # times it, are finite with it
+        _require_finite_result("softmax_score", cofactor.T, block, _LOGITS_OVERFLOW)
     return out
 
 
@@ -317,19 +373,27 @@ def softmax_reinforce_gradient(theta, features, actions, returns,
     recheck = lambda: _softmax_inputs(theta, features, actions)  # noqa: E731
     for block in _blocks(n, features.itemsize * (2 * d + 6 * a), (features,), recheck):
         phi = features[block]
-        weighted = _cofactor(_logits(theta, phi), actions[block]) * weights[block]
+        cofactor = _cofactor(_logits(theta, phi), actions[block])
+        _require_finite_result("softmax_reinforce_gradient", cofactor.T, block, _LOGITS_OVERFLOW)
+        weighted = cofactor * weights[block]
         total += weighted @ phi
         total_of_squares += np.square(weighted) @ np.square(phi)
     estimate = total.T / n
+    _require_finite_result("softmax_reinforce_gradient", estimate, None, _SUM_OVERFLOW)
     if n == 1:
         return estimate, np.full_like(estimate, np.inf)
     second_moment = total_of_squares.T / n
     variance = np.maximum(second_moment - np.square(estimate), 0) * (n / (n - 1))
-    return estimate, np.sqrt(variance / n)
+    stderr = np.sqrt(variance / n)
+    _require_finite_result("softmax_reinforce_gradient", stderr, None, _SQUARES_OVERFLOW)
+    return estimate, stderr
 
 
 def _softmax_reinforce_inputs(theta, features, actions, returns, baseline, finite: bool = True):
     theta, features, actions = _softmax_inputs(theta, features, actions, finite)
+    # float64 unless the returns and baseline are float32 too (not cast down to the features')
+    dtype = _reinforce_dtype(features.dtype, returns, baseline)
+    theta, features = theta.astype(dtype, copy=False), features.astype(dtype, copy=False)
     weights = _advantages(returns, baseline, features.shape[0], features.dtype)
     if features.shape[0] == 0:
         raise ValueError("returns must hold at least one sample to estimate a gradient, got 0")
@@ -398,11 +462,21 @@ def _gaussian_inputs(weights, log_std, features, actions, finite: bool = True):
     if actions.shape != (features.shape[0], weights.shape[1]):
         raise ValueError(f"actions must have shape (N, k) = {(features.shape[0], weights.shape[1])}, "
                          f"got {actions.shape}")
-    if np.any(np.exp(log_std) == 0):
-        raise ValueError(f"log_std is so negative that the standard deviation underflows to 0: "
-                         f"{log_std.min()}")
     dtype = _result_type(weights, log_std, features, actions)
+    # the kernels take exp(-2 log_std), 1/std^2: refuse the log_std where it overflows (which
+    # includes those where the standard deviation underflows to 0)
+    lowest = -0.5 * math.log(float(np.finfo(dtype).max))
+    with np.errstate(over="ignore"):
+        overflows = ~np.isfinite(np.exp(-2 * log_std.astype(dtype)))
+    if log_std.size and (log_std.min() < lowest or overflows.any()):
+        raise ValueError(f"log_std must be at least {lowest:.4g} for {np.dtype(dtype)} inputs "
+                         f"(below it exp(-2 log_std), 1/std^2, overflows), got {log_std.min()}")
     return tuple(x.astype(dtype, copy=False) for x in (weights, log_std, features, actions))
+
+
+_GAUSSIAN_OVERFLOW = ("(actions - features @ weights)^2 / std^2, or the mean features @ weights, "
+                      "exceeds the dtype's range")
+_GAUSSIAN_WEIGHTS_OVERFLOW = "the features times (actions - mean) / std^2 exceed the dtype's range"
 
 
 def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
@@ -426,6 +500,7 @@ def gaussian_log_prob(weights, log_std, features, actions) -> np.ndarray:
         else:  # written straight into the result
             compiled.kernels.gaussian_log_prob(actions[block].T, mean, log_std[:, None],
                                                result[None, block])
+        _require_finite_result("gaussian_log_prob", result[block], block, _GAUSSIAN_OVERFLOW)
     return result
 
 
@@ -470,6 +545,10 @@ def gaussian_score(weights, log_std, features, actions, *,
                                                       log_std[:, None], cofactor,
                                                       log_std_score[block].T)
             compiled.kernels.gaussian_weights_score(phi.T, cofactor, weights_score[block])
+        _require_finite_result("gaussian_score", log_std_score[block], block,
+                               _GAUSSIAN_OVERFLOW)
+        _require_finite_result("gaussian_score", weights_score[block], block,
+                               _GAUSSIAN_WEIGHTS_OVERFLOW)
     return weights_score, log_std_score
 
 
@@ -491,12 +570,33 @@ def _advantages(returns, baseline: Baseline, n: int, dtype: np.dtype) -> np.ndar
     return (returns - values).astype(dtype, copy=False)
 
 
+_SUM_OVERFLOW = "the sum of the returns times the scores exceeds the dtype's range"
+_SQUARES_OVERFLOW = ("the sum of the squares of the returns times the scores, for the standard "
+                     "error, exceeds the dtype's range")
+
+
+def _reinforce_dtype(dtype: np.dtype, returns, baseline: Baseline) -> np.dtype:
+    """The results' dtype: float64 unless every floating input is float32. Integer returns
+    and a baseline given as a Python number (or 'mean') take the scores' dtype."""
+    dtypes = [dtype]
+    for value in (returns, baseline):
+        if value is None or isinstance(value, (str, int, float)):
+            continue
+        kind = np.asarray(value).dtype
+        if kind.kind == "f":
+            dtypes.append(kind.newbyteorder("="))
+    result = np.result_type(*dtypes)
+    return result if result in (np.float32, np.float64) else dtype
+
+
 def _reinforce_inputs(scores, returns, baseline, finite: bool = True):
     scores = _floats("scores", scores, max(1, np.ndim(scores)), finite)
     n = scores.shape[0]
     if n == 0:
         raise ValueError("scores must hold at least one sample to estimate a gradient, got 0")
-    return scores, _advantages(returns, baseline, n, scores.dtype)
+    # the scores stay as they are (the sums multiply them by the wider advantages)
+    return scores, _advantages(returns, baseline, n, _reinforce_dtype(scores.dtype, returns,
+                                                                        baseline))
 
 
 def _sum_over_samples(terms: Callable[[slice, np.ndarray], None], blocks: list[slice],
@@ -539,9 +639,8 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
         _require_finite("scores", scores)
         terms = scores * weights.reshape((n,) + (1,) * (scores.ndim - 1))
         estimate = terms.mean(axis=0)
-        if n == 1:
-            return estimate, np.full_like(estimate, np.inf)
-        return estimate, terms.std(axis=0, ddof=1) / math.sqrt(n)
+        return _reinforce_results(estimate, None if n == 1 else
+                                  terms.std(axis=0, ddof=1) / math.sqrt(n))
     # the mean and the standard deviation as ndarray.mean and ndarray.std compute them (the
     # sum of the terms, then of their squared deviations from the mean), block by block
     flat = scores.reshape(n, width)
@@ -549,20 +648,20 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
     compiled = _numba()
     if compiled is not None:
         # the same sums, added in the same order, in two compiled passes over the scores
-        mean = np.empty(width, scores.dtype)
+        mean = np.empty(width, weights.dtype)
         if compiled.reinforce_sums(flat, weights, mean) >= 0:
             recheck()
         np.true_divide(mean, np.intp(n), out=mean, casting="unsafe")
         estimate = mean.reshape(scores.shape[1:])
         if n == 1:
-            return estimate, np.full_like(estimate, np.inf)
+            return _reinforce_results(estimate, None)
         variance = compiled.reinforce_squared_deviations(flat, weights, mean,
-                                                         np.empty(width, scores.dtype))
+                                                         np.empty(width, weights.dtype))
         np.true_divide(variance, np.intp(n - 1), out=variance, casting="unsafe")
         std = np.sqrt(variance, out=variance).reshape(scores.shape[1:])
-        return estimate, std / math.sqrt(n)
+        return _reinforce_results(estimate, std / math.sqrt(n))
     blocks = list(_blocks(n, scores.itemsize * width, (flat,), recheck))
-    buffer = np.empty((blocks[0].stop + 1, width), scores.dtype)
+    buffer = np.empty((blocks[0].stop + 1, width), weights.dtype)
     count = np.intp(n)
 
     def terms(block: slice, into: np.ndarray) -> None:
@@ -577,9 +676,19 @@ def reinforce_gradient(scores, returns, baseline: Baseline = None) -> tuple[np.n
     np.true_divide(mean, count, out=mean, casting="unsafe")
     estimate = mean.reshape(scores.shape[1:])
     if n == 1:
-        return estimate, np.full_like(estimate, np.inf)
+        return _reinforce_results(estimate, None)
     variance = _sum_over_samples(squared_deviations, blocks, buffer)
     np.true_divide(variance, np.maximum(count - 1, 0), out=variance, casting="unsafe")
     std = np.sqrt(variance, out=variance).reshape(scores.shape[1:])
     # (over a Python float: a NumPy float64 would make a float32 error float64)
-    return estimate, std / math.sqrt(n)
+    return _reinforce_results(estimate, std / math.sqrt(n))
+
+
+def _reinforce_results(estimate: np.ndarray, stderr: Optional[np.ndarray]):
+    """(estimate, stderr), refused if finite scores and returns overflowed in the sums; a
+    single sample's standard error is infinite (None here)."""
+    _require_finite_result("reinforce_gradient", estimate, None, _SUM_OVERFLOW)
+    if stderr is None:
+        return estimate, np.full_like(estimate, np.inf)
+    _require_finite_result("reinforce_gradient", stderr, None, _SQUARES_OVERFLOW)
+    return estimate, stderr
