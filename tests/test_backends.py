@@ -428,3 +428,21 @@ def test_build_writes_a_packages_kernels_for_each_backend_it_declares(tmp_path, 
                "proved." in module.mean_score.__doc__
     again = pgsym.build(package, out=tmp_path / "out", figures=False)
     assert again.kernels_changed == () and not again.kernels_written
+
+
+def test_torch_keeps_float64_returns_with_float32_scores():
+    """Hostile review 12: float64 returns of 1e40 were cast to the float32 scores' dtype,
+    giving inf; the rule is float64 unless every floating input is float32."""
+    torch = _library("torch")
+    t = _module("torch")
+    scores = torch.tensor([[1e-3, 1.0], [1e-3, 1.0]], dtype=torch.float32)
+    estimate, _ = t.reinforce_gradient(scores, torch.tensor([1e40, 1e40], dtype=torch.float64))
+    assert estimate.dtype == torch.float64 and bool(torch.isfinite(estimate).all())
+    features = torch.ones(2, 1, dtype=torch.float32)
+    estimate, _ = t.softmax_reinforce_gradient(torch.zeros(1, 2, dtype=torch.float32), features,
+                                               torch.tensor([0, 1]),
+                                               torch.tensor([1e40, 0.0], dtype=torch.float64))
+    assert estimate.dtype == torch.float64 and bool(torch.isfinite(estimate).all())
+    # all float32 stays float32
+    estimate, _ = t.reinforce_gradient(scores, torch.tensor([1.0, 2.0], dtype=torch.float32))
+    assert estimate.dtype == torch.float32

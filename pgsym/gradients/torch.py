@@ -205,7 +205,8 @@ def softmax_reinforce_gradient(theta, features, actions, returns, baseline=None)
     n = features.shape[0]
     if n == 0:
         raise ValueError("returns must hold at least one sample to estimate a gradient, got 0")
-    weighted = _cofactor(_logits(theta, features), actions) * weights
+    features = features.to(weights.dtype)
+    weighted = _cofactor(_logits(theta.to(weights.dtype), features), actions) * weights
     estimate = (weighted @ features).T / n
     if n == 1:
         return estimate, torch.full_like(estimate, math.inf)
@@ -288,6 +289,12 @@ def gaussian_score(weights, log_std, features, actions):
 
 # -- REINFORCE ----------------------------------------------------------------------------
 def _advantages(returns, baseline, n: int, dtype: torch.dtype) -> torch.Tensor:
+    """R - b in ``dtype``, or in float64 where the returns or the baseline array are float64
+    (float64 unless every floating input is float32, as in pgsym.gradients: float64 returns
+    of 1e40 were cast to float32's inf)."""
+    returns = _tensor(returns)
+    if returns.dtype.is_floating_point:
+        dtype = torch.promote_types(dtype, returns.dtype)
     returns = _floats("returns", returns, 1)
     if returns.shape[0] != n:
         raise ValueError(f"returns must have shape ({n},) to match the scores, got "
@@ -302,6 +309,8 @@ def _advantages(returns, baseline, n: int, dtype: torch.dtype) -> torch.Tensor:
     if isinstance(baseline, (int, float)):  # kept a Python number: no copy to the device
         return (returns - float(baseline)).to(dtype)
     values = _tensor(baseline)
+    if values.dtype.is_floating_point:
+        dtype = torch.promote_types(dtype, values.dtype)
     values = _floats("baseline", values, values.ndim)
     if tuple(values.shape) not in ((), (n,)):
         raise ValueError(f"baseline must be a number or have shape ({n},), got "
@@ -326,7 +335,7 @@ def reinforce_gradient(scores, returns, baseline=None):
     if n == 0:
         raise ValueError("scores must hold at least one sample to estimate a gradient, got 0")
     weights = _advantages(returns, baseline, n, scores.dtype)
-    terms = scores * weights.reshape((n,) + (1,) * (scores.ndim - 1))
+    terms = scores.to(weights.dtype) * weights.reshape((n,) + (1,) * (scores.ndim - 1))
     estimate = terms.mean(dim=0)
     if n == 1:
         return estimate, torch.full_like(estimate, math.inf)
