@@ -166,6 +166,10 @@ def _limit_sign(node: sp.Basic) -> str | None:
     forwards = (upper - lower + 1) if isinstance(node, sp.Sum) else (upper - lower)
     if not (forwards.is_nonnegative or forwards.is_infinite and forwards.is_positive):
         return None
+    if isinstance(node, sp.Sum) and not (forwards.is_integer or forwards.is_infinite):
+        # a range whose length is not an integer is no sum of terms: sum_{k=a}^{a-3/4} k^2
+        # is -1/64 at a = 1/2 (hostile review 13)
+        return None
     inside = sp.Dummy(variable.name, **range_assumptions(node, node.limits[0]))
     body_sign = _sign(replace_unevaluated(node.function, {variable: inside}))
     if body_sign is None:

@@ -546,10 +546,13 @@ def _promotion(chain: tuple, step: Step, justification: RuleCheck) -> Promotion 
                                              f"an identity whose side conditions hold")
     if all(rule.proves or rule.interchange for rule in chain) and step.assumption:
         # (an interchange is often of a derivative and an integral, which the probe cannot
-        # evaluate: the stated condition is what it rests on, printed with the step)
+        # evaluate: the stated condition is what it rests on, printed with the step; but it
+        # excuses the interchange only: with another rule in the chain, whose check could
+        # confirm a false step, the probe must still have compared the sides somewhere)
         return Promotion(VerdictKind.PROVED_ASSUMING,
                          f"the step is exactly the interchange of {names}, which holds under "
-                         f"the stated condition", needs_probe=False)
+                         f"the stated condition",
+                         needs_probe=not all(rule.interchange for rule in chain))
     return None
 
 

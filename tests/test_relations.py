@@ -95,3 +95,18 @@ def test_a_malformed_range_is_a_clear_error(ranges, message):
     from pgsym import DerivationError
     with pytest.raises(DerivationError, match=message):
         Derivation("bad range", start=k, ranges=ranges)
+
+
+def test_a_sum_over_a_range_whose_length_is_not_an_integer_has_no_sign_from_its_terms():
+    """Hostile review 13: sum_{k=a}^{a-3/4} k^2 >= 0 was 'proved by the signs of its parts',
+    though at a = 1/2 it is -1/64 (a range of non-integer length is no sum of terms)."""
+    a = sp.Symbol("a", real=True)
+    k = sp.Symbol("k", integer=True)
+    d = Derivation("squares", start=sp.Sum(k**2, (k, a, a - sp.Rational(3, 4))))
+    d.step(sp.Integer(0), rule="algebra", relation=">=")
+    # (refuting it takes the sampler a minute; not proving it is what matters)
+    assert not d.verify(time_limit=3).steps[0].verdict.kind.is_proof
+    n = sp.Symbol("n", integer=True)
+    fine = Derivation("squares", start=sp.Sum(k**2, (k, n, n + 3))).step(
+        sp.Integer(0), rule="algebra", relation=">=")
+    assert fine.verify().ok

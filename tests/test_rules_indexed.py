@@ -3,7 +3,7 @@ false steps citing them that must not pass."""
 import pytest
 import sympy as sp
 
-from pgsym import Derivation, VerdictKind
+from pgsym import Derivation, Justification, VerdictKind
 from pgsym.rules import RuleContext, get_rule
 
 x = sp.IndexedBase("x", real=True)
@@ -267,3 +267,45 @@ def test_a_range_case_that_breaks_a_size_declared_even_or_positive_does_not_refu
     assert len(names) == len(set(names)), point
     values = dict(point)
     assert bounds[0] <= values[j] <= values[m] + bounds[1]
+
+
+def test_a_kronecker_delta_whose_index_a_subs_rebinds_is_not_summed_over_the_outer_range():
+    """Hostile review 13: inside Subs(.., k, 7) the index k is 7, not the k of the sum over
+    k = 2..3 around it; the rule read it as the sum's, and with an unevaluable term beside
+    it (which left the probe nothing to compare) the false step was proved under the stated
+    condition of the interchange chained with it."""
+    k, j = sp.symbols("k j", integer=True)
+    v, x, y = sp.symbols("v x y", real=True)
+    h, g = sp.Function("h", real=True), sp.Function("g", real=True)
+    unevaluable = sp.Integral(g(x, y), (x, 0, 1), (y, 0, 1))
+    start = sp.Derivative(sp.Sum(sp.Subs(sp.Sum(sp.KroneckerDelta(j, k) * h(j, v), (j, 2, 3)),
+                                         k, 7), (k, 2, 3)), v) + unevaluable
+    after = sp.Sum(sp.Derivative(sp.Subs(h(k, v), k, 7), v), (k, 2, 3)) + unevaluable
+    d = Derivation("subs delta", start=start, functions=(h, g))
+    d.step(after, rule=("swap sum and gradient", "sum of a Kronecker delta"),
+           condition="$h$ is smooth")
+    step = d.verify().steps[0]
+    assert not step.ok and not step.verdict.kind.is_proof
+    assert step.justification.status is not Justification.CONFIRMED
+
+
+def test_a_stated_condition_excuses_the_probe_for_an_interchange_only():
+    """The condition of an interchange is what such a step rests on where the probe cannot
+    evaluate it; a rule chained with the interchange is code that could confirm a false step,
+    so the probe must still have compared the sides (hostile review 13)."""
+    from pgsym import get_rule
+    from pgsym.report import RuleCheck
+    from pgsym.verification import _promotion
+
+    v = sp.Symbol("v", real=True)
+    k = sp.Symbol("k", integer=True)
+    h = sp.Function("h", real=True)
+    d = Derivation("swap", start=sp.Derivative(sp.Sum(h(k, v), (k, 0, 3)), v))
+    d.step(sp.Sum(sp.Derivative(h(k, v), v), (k, 0, 3)), rule="swap sum and gradient",
+           condition="$h$ is smooth")
+    confirmed = RuleCheck(Justification.CONFIRMED, "")
+    alone = _promotion((get_rule("swap sum and gradient"),), d.steps[0], confirmed)
+    chained = _promotion((get_rule("swap sum and gradient"), get_rule("sum of a Kronecker delta")),
+                         d.steps[0], confirmed)
+    assert alone.kind is VerdictKind.PROVED_ASSUMING and not alone.needs_probe
+    assert chained.kind is VerdictKind.PROVED_ASSUMING and chained.needs_probe

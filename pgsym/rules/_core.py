@@ -25,7 +25,8 @@ import sympy as sp
 
 from pgsym._distributions import signs_as_declared
 from pgsym._sums import write_out
-from pgsym._trees import (canonical_bound, depends_on, ranged_bound, rebuild, rename_bound,
+from pgsym._trees import (bound_variables, canonical_bound, depends_on, ranged_bound, rebuild,
+                          rename_bound,
                           replace_unevaluated, untrusted_functions)
 from pgsym.report import Justification, RuleCheck
 
@@ -441,6 +442,12 @@ def with_enclosing_limits(expr: sp.Basic, enclosing: tuple = ()) -> Iterator[tup
     yield expr, enclosing
     if expr.is_Atom:
         return
+    rebound = {getattr(v, "name", v) for v in bound_variables(expr)}
+    if rebound:  # a binder of the same name hides the sums around it (Subs(.., k, 7) inside
+        # a sum over k holds k = 7, not the sum's k: hostile review 13); (its other arguments
+        # too, to be safe: a bound no longer shown is only a rule left unconfirmed)
+        enclosing = tuple(limit for limit in enclosing
+                          if getattr(limit[0], "name", limit[0]) not in rebound)
     inside = enclosing
     if isinstance(expr, (sp.Sum, sp.Product)):
         inside = enclosing + tuple(tuple(limit) for limit in reversed(expr.limits)
