@@ -158,10 +158,16 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+_CONCRETE: dict = {}
+
+
 def _at(derivation: Derivation, expr: sp.Expr, size: sp.Symbol, phi, c, t,
         symbols: dict | None = None) -> float:
     """``expr`` (definitions unfolded) for these features phi, offsets c and parameter t."""
-    concrete = derivation.unfold(expr).xreplace({size: len(phi)}).doit()
+    key = (derivation.name, expr, size, len(phi))
+    concrete = _CONCRETE.get(key)
+    if concrete is None:  # (the symbolic part is the same for every example of one size)
+        concrete = _CONCRETE[key] = derivation.unfold(expr).xreplace({size: len(phi)}).doit()
     values = {fisher.phi[i]: sp.Float(v, 30) for i, v in enumerate(phi)}
     values |= {fisher.c[i]: sp.Float(v, 30) for i, v in enumerate(c)}
     values |= {theta: sp.Float(t, 30)} | {s: sp.Float(v, 30) for s, v in (symbols or {}).items()}
