@@ -235,16 +235,11 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
 
 def _range_cases(derivation, known: dict | None) -> list:
     """``derivation.range_cases()``, kept in ``known`` (by the derivation, alive there)."""
-    found = known.get(id(derivation)) if known is not None else None
-    if found is not None and found[0] is derivation:
-        return found[1]
     try:
-        cases = derivation.range_cases()
+        return verification.range_cases(derivation, known) if known is not None \
+            else derivation.range_cases()
     except Exception as error:  # the check meets the same error, and reports it
         raise _Uncacheable(str(error)) from None
-    if known is not None:
-        known[id(derivation)] = (derivation, cases)
-    return cases
 
 
 # -- in the child: did the check meet a time limit? ---------------------------------------
@@ -368,10 +363,6 @@ class _Uncacheable(Exception):
 
 #: top-level packages whose classes' behaviour the versions and pgsym's source digest fix
 _KNOWN_PACKAGES = {"sympy", "mpmath", "pgsym", "builtins"}
-#: what the class of a plain undefined function holds besides its assumptions (is_*)
-_PLAIN_FUNCTION = set(UndefinedFunction("f").__dict__) | \
-    set(UndefinedFunction("f", positive=True).__dict__) | \
-    set(UndefinedFunction("f", commutative=False).__dict__) | {"distribution"}
 
 
 class _Describer:
@@ -429,7 +420,7 @@ class _Describer:
     def _function(self, function: UndefinedFunction) -> tuple:
         """An undefined function: its name, assumptions, bases, number of arguments and,
         for a declared distribution's values, the distribution."""
-        extra = set(vars(function)) - _PLAIN_FUNCTION
+        extra = set(vars(function)) - verification._PLAIN_FUNCTION
         if any(not name.startswith("is_") for name in extra):
             raise _Uncacheable(f"the function {function} carries {sorted(extra)}")
         # every assumption the class holds, also one set on it after it was made

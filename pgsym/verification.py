@@ -250,13 +250,15 @@ def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bo
 RANGE_CASES: dict[int, tuple[Derivation, list]] = {}
 
 
-def range_cases(derivation: Derivation) -> list[dict]:
-    """``derivation.range_cases()``, computed once per verification."""
-    known = RANGE_CASES.get(id(derivation))
-    if known is not None and known[0] is derivation:
-        return known[1]
+def range_cases(derivation: Derivation, known: dict | None = None) -> list[dict]:
+    """``derivation.range_cases()``, kept in ``known`` (default :data:`RANGE_CASES`, the
+    verification under way's) by the derivation, which is kept alive there."""
+    known = RANGE_CASES if known is None else known
+    found = known.get(id(derivation))
+    if found is not None and found[0] is derivation:
+        return found[1]
     cases = derivation.range_cases()
-    RANGE_CASES[id(derivation)] = (derivation, cases)
+    known[id(derivation)] = (derivation, cases)
     return cases
 
 
