@@ -30,6 +30,24 @@ class DeclaredDistribution:
     lower: sp.Expr
     upper: sp.Expr
 
+    @property
+    def hidden_symbols(self) -> frozenset:
+        """The symbols the distribution depends on that its values ``p(x; theta)`` do not
+        show: those of its bounds and values other than its variable and parameters (``K``
+        of a distribution over ``0..K-1``). An instance of a lemma about ``p`` keeps them:
+        ``p`` would not follow a new value.
+
+        >>> import sympy as sp
+        >>> from pgsym import Distribution
+        >>> x, K = sp.Symbol("x", integer=True), sp.Symbol("K", integer=True, positive=True)
+        >>> sorted(Distribution("p", (x, 0, K - 1)).hidden_symbols, key=str)
+        [K]
+        """
+        shown = {self.variable, *getattr(self, "parameters", ())}
+        parts = (self.lower, self.upper, getattr(self, "values", None))
+        return frozenset(s for part in parts if isinstance(part, sp.Basic)
+                         for s in part.free_symbols if s not in shown)
+
 
 class Expectation(sp.Expr):
     """``E_{x ~ density}[body]`` over ``x`` in ``[lower, upper]`` (a sum for integer ``x``),

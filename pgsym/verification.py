@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Collection, Mapping, Sequence
+from typing import Callable, Collection, Iterator, Mapping, Sequence
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
@@ -183,6 +183,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
                                                  if only is None or n in only])
         asked.append(("asked", index))
     done: dict[object, dict[int, StepReport]] = {owner: {} for owner in owners}
+    user_code: dict[int, bool] = {}  # (by derivation, as _runs_user_code finds it)
     reports: dict[object, Report] = {}
     finished = [0]
 
@@ -216,7 +217,8 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         # user's, whose code runs alone; the lemmas' steps first (the steps waiting for them
         # start the sooner), then the largest groups
         groups = [owner if owners[owner][0].steps[number - 1].custom_rule is None
-                  else (owner, number) for owner, number in ready]
+                  and not _runs_user_code(owners[owner][0], user_code) else (owner, number)
+                  for owner, number in ready]
         sizes = Counter(groups)
         order = sorted(range(len(ready)), key=lambda i: (ready[i][0][0] != "lemma",
                                                          -sizes[groups[i]]))
@@ -236,6 +238,46 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         pending = [job for job in pending if job not in checked]
     return [lemma_reports[key] if kind == "lemma" else reports[(kind, key)]
             for kind, key in asked]
+
+
+#: the modules whose classes' code pgsym vouches for (a class of SymPy's or pgsym's own)
+_OWN_MODULES = ("sympy.", "pgsym.", "mpmath.")
+
+
+def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
+    """Whether ``derivation``'s expressions (its steps, definitions and declared
+    distributions' values) hold an object of a class defined elsewhere than in SymPy or
+    pgsym, a user's Function subclass: its methods run in the checks and could leave state
+    behind (a class attribute, a patched module) that changes the verdict of a later step in
+    the same process, so each of its steps is checked in a process of its own, as a step
+    citing a rule of the user's is. Kept in ``known`` by the derivation's identity."""
+    found = known.get(id(derivation))
+    if found is None:
+        found = known[id(derivation)] = any(
+            _user_class(type(node)) for expr in _expressions(derivation)
+            for node in sp.preorder_traversal(expr))
+    return found
+
+
+def _expressions(derivation: Derivation) -> Iterator[sp.Basic]:
+    seen: set = set()
+    pending = [derivation.start, *(step.expr for step in derivation.steps),
+               *derivation.definitions.values()]
+    while pending:
+        expr = pending.pop()
+        if not isinstance(expr, sp.Basic) or expr in seen:
+            continue
+        seen.add(expr)
+        yield expr
+        for value in expr.atoms(AppliedUndef):  # the values of a declared distribution
+            distribution = getattr(type(value), "distribution", None)
+            pending.append(getattr(distribution, "values", None))
+
+
+@functools.lru_cache(maxsize=1024)
+def _user_class(cls: type) -> bool:
+    return any(not (getattr(base, "__module__", None) or "sympy.").startswith(_OWN_MODULES)
+               and base.__module__ != "builtins" for base in cls.__mro__)
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:

@@ -166,6 +166,31 @@ def test_a_rule_of_the_user_s_runs_alone_and_cannot_change_a_later_step_s_verdic
     assert report.steps[1].verdict.kind is VerdictKind.REFUTED
 
 
+class _Meddling(sp.Function):
+    """A user's function whose numeric evaluation patches the verifier in its process."""
+
+    def _eval_evalf(self, precision):
+        verification._value_verdict = lambda *arguments, **keywords: verification.Verdict(
+            VerdictKind.PROVED, "identical")
+        return self.args[0]._eval_evalf(precision)
+
+
+def test_a_function_class_of_the_user_s_runs_alone_and_cannot_change_a_later_step_s_verdict():
+    """Hostile review 14: a user's Function subclass evaluated in step 1 made the false
+    step 2 pass in the child the derivation's steps shared, and the verdict cache stored it
+    under the key a plain derivation with that step reads. Its code, like a rule's of the
+    user's, runs where no later step is checked."""
+    x = sp.Symbol("x", real=True)
+    d = Derivation("meddled", start=_Meddling(x) + 1)
+    d.step(_Meddling(x) + 2, rule="algebra")  # false, and evaluates _Meddling
+    d.step(sp.Integer(3), rule="algebra")  # false
+    report = verification.verify(d)
+    assert [s.verdict.kind for s in report.steps] == [VerdictKind.REFUTED] * 2
+    assert verification._runs_user_code(d, {})
+    plain = Derivation("plain", start=x + 1).step(x + 2, rule="algebra")
+    assert not verification._runs_user_code(plain, {})
+
+
 def test_a_task_takes_the_same_cpu_time_wherever_run_tasks_was_called_from():
     """CPython 3.11 frees a data-stack chunk as soon as the frame at its bottom returns: a
     computation going up and down across a chunk's edge ran 3 to 5 times slower at a few

@@ -676,3 +676,41 @@ def test_a_lemma_report_kept_in_the_process_is_not_replayed_for_a_function_of_ot
     g = sp.Function("f")
     report = citing(g, lemma(g)).verify()
     assert not report.ok and not report.steps[0].verdict.kind.is_proof
+
+
+def _resting_on_a_distribution_and_a_given_equation():
+    """A lemma about an abstract distribution p over 0..K-1 that rests on an equation taken as
+    given: its instances are not sampled (stand-ins do not meet the equation), so the
+    instance check alone decides."""
+    from pgsym import Distribution
+    x, s = sp.Symbol("x", integer=True), sp.Symbol("s", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    p = Distribution("p", (x, 0, K - 1))
+    given = Equation("given equation", V(s), r(s), variables=(s,))
+    lemma = Derivation("V plus a total", start=V(s) + sp.Sum(p(x), (x, 0, K - 1)), functions=(r,))
+    lemma.step(r(s) + sp.Sum(p(x), (x, 0, K - 1)), rule=given)
+    lemma.step(r(s) + 1, rule="sum of a distribution is one")
+    return x, s, K, V, r, p, lemma
+
+
+def test_a_lemma_instance_keeps_the_symbols_a_declared_distribution_depends_on():
+    """Hostile review 14: with K -> M the instance read sum_{x=0}^{M-1} p(x) = 1 for the
+    distribution p over 0..K-1 (p stays itself: its support does not follow), and with
+    K -> 1 it read p(0) = 1; both were proved under the stated assumptions."""
+    x, s, K, V, r, p, lemma = _resting_on_a_distribution_and_a_given_equation()
+    M = sp.Symbol("M", integer=True, positive=True)
+    q = sp.Function("q", nonnegative=True)
+    for upper, using in ((M - 1, None), (0, None), (M - 1, {K: M})):
+        false = Derivation("false instance", start=V(s) + sp.Sum(p(x), (x, 0, upper)), functions=(r, p))
+        false.step(r(s) + 1, rule=lemma, using=using)
+        [step] = false.verify().steps
+        assert not step.ok and step.justification.status is Justification.MISMATCH, (upper, using)
+    # nor may using= put another function in the distribution's place
+    false = Derivation("q for p", start=V(s) + sp.Sum(q(x), (x, 0, K - 1)), functions=(r, q))
+    false.step(r(s) + 1, rule=lemma, using={p.function: q})
+    [step] = false.verify().steps
+    assert not step.ok and "a declared distribution" in step.justification.detail
+    true = Derivation("the lemma itself", start=V(s) + sp.Sum(p(x), (x, 0, K - 1)), functions=(r, p))
+    true.step(r(s) + 1, rule=lemma)
+    assert true.verify().ok

@@ -30,7 +30,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym._trees import canonical_bound, rebuild, rename_bound, replace_unevaluated
-from pgsym.expectation import Expectation
+from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
                                with_enclosing_limits)
@@ -164,11 +164,18 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
     symbols, functions = {}, {}
     free = lhs.free_symbols | rhs.free_symbols
     lemma_functions = {a.func for a in (lhs.atoms(AppliedUndef) | rhs.atoms(AppliedUndef))}
+    declared = _declared_symbols(lhs, rhs)
     for old, new in using:
         if old in pinned or isinstance(old, sp.Symbol) and variables is not None \
                 and old not in variables:
             raise ValueError(f"using= gives {old} another value, but the equation taken as given "
                              f"(or the lemma resting on one) holds for {old} itself only")
+        if old in declared:
+            raise ValueError(f"using= gives {old} another value, but a declared distribution of "
+                             f"the lemma depends on {old}, and it stays itself")
+        if isinstance(getattr(old, "distribution", None), DeclaredDistribution):
+            raise ValueError(f"using= replaces {old}, a declared distribution, which stays "
+                             f"itself: the lemma holds for that distribution only")
         if isinstance(old, UndefinedFunction):
             if old not in lemma_functions:
                 raise ValueError(f"using= names the function {old}, which the lemma does not use")
@@ -401,10 +408,26 @@ def _stripped(expr: sp.Basic) -> sp.Basic:
 def _instantiable(*sides: sp.Expr) -> list[sp.Symbol]:
     """The lemma's symbols an instance may replace: its free symbols, not the items of an
     indexed object (``a[t]`` in a product over ``t``, which SymPy counts as free) nor the
-    labels of indexed objects, which stay themselves, like its functions."""
+    labels of indexed objects, which stay themselves, like its functions, nor the symbols a
+    declared distribution of the lemma depends on (:func:`_declared_symbols`)."""
     labels = {i.base.label for side in sides for i in side.atoms(sp.Indexed)}
+    declared = _declared_symbols(*sides)
     return sorted((s for side in sides for s in side.free_symbols
-                   if isinstance(s, sp.Symbol) and s not in labels), key=str)
+                   if isinstance(s, sp.Symbol) and s not in labels and s not in declared),
+                  key=str)
+
+
+def _declared_symbols(*sides: sp.Expr) -> frozenset:
+    """The symbols that the declared distributions of ``sides`` depend on without showing
+    them in their values (``K`` of ``p`` over ``0..K-1``): the distribution stays itself in
+    an instance, so they must too (``sum_{x=0}^{K-1} p(x) = 1`` says nothing of ``M``)."""
+    found: frozenset = frozenset()
+    for side in sides:
+        for application in side.atoms(AppliedUndef):
+            distribution = getattr(type(application), "distribution", None)
+            if isinstance(distribution, DeclaredDistribution):
+                found |= distribution.hidden_symbols
+    return found
 
 
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
