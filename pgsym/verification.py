@@ -853,7 +853,7 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
             or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
-        hole = _cancelled_divisor_in_a_range(a, b)
+        hole = _cancelled_divisor_in_a_range(a, b) or _cancelled_divisor_zero_on_a_set(a, b)
         if hole is not None:
             return hole
         if numeric:
@@ -1015,6 +1015,9 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     if isinstance(prepared, Verdict):
         return prepared
     a, b, improper, written = prepared
+    unordered = _not_shown_real(a, "previous step") or _not_shown_real(b, "step")
+    if unordered:
+        return unordered
     strict = relation in ("<", ">")
     low, high = (a, b) if relation in ("<", "<=") else (b, a)
     claim = f"{'>' if strict else '>='} 0"
@@ -1048,6 +1051,20 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
                        points=sampled)
     return Verdict(VerdictKind.UNKNOWN, "sign", f"the difference {gap} is not shown {claim}, "
                                                 f"and too few points could be evaluated")
+
+
+def _not_shown_real(side: sp.Expr, which: str) -> Verdict | None:
+    """Complex numbers are not ordered: each side of an inequality must be real (or +-oo),
+    by its assumptions or by the signs of its parts (the sign of the difference says nothing
+    of ``i x <= i x + 1``)."""
+    if side.is_extended_real or sign_of(side) is not None:
+        return None
+    if side.is_extended_real is False:
+        return Verdict(VerdictKind.REFUTED, "relation",
+                       f"the {which} {side} is not real: complex numbers are not ordered")
+    return Verdict(VerdictKind.UNKNOWN, "relation",
+                   f"the {which} {side} is not shown real (an inequality compares real "
+                   f"values): declare its symbols and functions real")
 
 
 def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
@@ -1089,12 +1106,13 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
                 point.update(matrix_values((low, high), rng))
                 sign = _within_point(lambda: _sign_at(low, high, instantiation, point),
                                      settings, budget, "")
-                if sign == "wrong" or sign == "zero" and strict:
+                if sign in ("wrong", "complex") or sign == "zero" and strict:
                     values = [concrete(side, instantiation, point) for side in (low, high)]
                     example = Counterexample.at(point, instantiation.functions,
                                                 *(values[::-1] if high_first else values))
-                    why = "the claimed relation fails" if sign == "wrong" else \
-                        "the two sides are equal, so the strict relation fails"
+                    why = {"wrong": "the claimed relation fails",
+                           "complex": "a side is not real, so the two are not ordered",
+                           "zero": "the two sides are equal, so the strict relation fails"}[sign]
                     return Verdict(VerdictKind.REFUTED, "counterexample",
                                    f"{why} {example.describe()}", counterexample=example)
                 if sign in ("right", "zero"):
@@ -1106,8 +1124,12 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
 
 def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict) -> str:
     """``"right"`` when ``high - low`` is positive at ``point``, ``"zero"``, ``"wrong"`` when
-    negative, ``""`` when it has no decided real value there."""
+    negative, ``"complex"`` when a side is a number that is not real, ``""`` when it has no
+    decided real value there."""
     values = [concrete(side, instantiation, point) for side in (low, high)]
+    if any(not has_undefined_value(v) and v.is_number and v.is_extended_real is False
+           for v in values):
+        return "complex"
     if any(_undefined_or_complex(v) for v in values):
         return ""
     gap = numeric_value(values[1] - values[0], MAX_DIGITS // 4)
@@ -1262,6 +1284,65 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                                        f"{side} multiplies {divisor} by its inverse in the term "
                                        f"of {node}, and {divisor} {hole}: that term is 0/0, "
                                        f"not 1")
+    return None
+
+
+def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A product ``q * (1/q)`` cancels to 1 when SymPy evaluates it: that is a removable
+    singularity only where the zeros of ``q`` are isolated points of continuous variables.
+    ``q`` not shown nonzero by (trusted) assumptions must be analytic in continuous variables
+    (:func:`_zeros_not_isolated`), or a polynomial in one integer variable with no integer
+    root (an integer has no neighbours to fill a hole from: ``n * n/n`` is ``0/0`` at 0).
+    The indices of sums and products around ``q`` are left to
+    :func:`_cancelled_divisor_in_a_range`, which knows their ranges."""
+    for side, expr in (("the previous step", a), ("this step", b)):
+        indices = {limit[0] for node in sp.preorder_traversal(expr)
+                   if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
+        for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
+            if divisor.is_zero is False and not untrusted_functions(divisor):
+                continue
+            why = _zeros_not_isolated(divisor, indices)
+            if why:
+                return Verdict(VerdictKind.UNKNOWN, "undefined",
+                               f"{side} multiplies {divisor} by its inverse, and {divisor} "
+                               f"{why}: there it is 0/0, not 1 (declare what shows it nonzero)")
+    return None
+
+
+#: functions analytic wherever they are defined, whose zeros (in a variable they vary
+#: with) are isolated unless they vanish identically, which the probe looks for
+_ANALYTIC = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
+
+
+def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
+    """How ``divisor``'s zeros may not be isolated points of continuous variables (in
+    words), or ``None``. The ``indices`` of sums and products are not looked at here."""
+    integers = {s for s in divisor.free_symbols if s.is_integer and s not in indices}
+    if integers:
+        if len(integers) > 1 or not divisor.free_symbols <= integers:
+            return (f"depends on the integer variable(s) {', '.join(sorted(map(str, integers)))}, "
+                    f"at which its zeros are not listed")
+        [variable] = integers
+        try:
+            polynomial = sp.Poly(divisor, variable)
+        except sp.PolynomialError:
+            polynomial = None
+        if polynomial is None or polynomial.degree() > 12 \
+                or not all(c.is_Rational for c in polynomial.all_coeffs()):
+            return f"may be 0 at an integer {variable} (its roots cannot be listed)"
+        roots = [r for r in rational_roots(divisor, variable) if r.is_integer]
+        return f"is 0 at the integer {variable} = {roots[0]}" if roots else None
+    for node in sp.preorder_traversal(divisor):
+        if node.is_Atom or isinstance(node, (sp.Add, sp.Mul, sp.Indexed, sp.IndexedBase,
+                                             sp.Tuple) + _ANALYTIC):
+            continue
+        if isinstance(node, sp.Pow) and (node.exp.is_Integer or node.base.is_positive):
+            continue
+        if isinstance(node, sp.log) and node.args[0].is_positive:
+            continue
+        if isinstance(node, AppliedUndef):
+            return (f"may be 0 on a whole interval ({node.func} is not declared nonzero)")
+        return f"may be 0 on a whole interval ({type(node).__name__} is not analytic)"
     return None
 
 

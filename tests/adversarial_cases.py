@@ -1598,3 +1598,31 @@ WRONG_SOURCES += [
           sp.Add(_TRIANGLE_DIVERGENT, -_TRIANGLE_DIVERGENT, evaluate=False), sp.S.Zero,
           "the inner sum tends to pi^2/6: the double sum is oo"),
 ]
+
+# (fifteenth hostile review) q * (1/q) cancelled to 1 where q is 0 on a whole interval or at an
+# integer: not a removable singularity; and inequalities between numbers that are not real
+def _times_one(base: sp.Expr, q: sp.Expr) -> sp.Expr:
+    return sp.Mul(base, sp.Mul(q, sp.Pow(q, -1, evaluate=False), evaluate=False), evaluate=False)
+
+
+WRONG_SOURCES += [
+    _case("times-heaviside-over-itself", r, _times_one(r, sp.Heaviside(r)),
+          "H(r)/H(r) is 0/0 for every r < 0"),
+    _case("times-max-over-itself", r, _times_one(r, sp.Max(r, 0)),
+          "Max(r, 0)/Max(r, 0) is 0/0 for every r <= 0"),
+    _case("times-floor-over-itself", r, _times_one(r, sp.floor(r)),
+          "floor(r)/floor(r) is 0/0 for every r in [0, 1)"),
+    Case("times-an-arbitrary-function-over-itself",
+         lambda: Derivation("f/f", start=r, functions=(_f_real,))
+         .step(_times_one(r, _f_real(r)), rule="algebra"),
+         "f may be 0 on an interval, where f/f is 0/0"),
+    _case("integer-times-sine-over-itself", n, _times_one(n, sp.sin(sp.pi * n / 2)),
+          "sin(pi n/2) is 0 at every even n: 0/0 there, and an integer has no neighbours"),
+    _case("integer-times-itself-over-itself", n, _times_one(n, n), "n/n is 0/0 at n = 0"),
+    _case("complex-sides-ordered", sp.I * r, sp.I * r + 1,
+          "complex numbers are not ordered: i r <= i r + 1 says nothing", relation="<="),
+    _case("complex-symbol-ordered", z, z + 1, "z is complex: z < z + 1 is not a statement",
+          relation="<"),
+    _case("complex-function-ordered", f(r), f(r) + r**2 + 1,
+          "f is complex-valued: f(r) < f(r) + r^2 + 1 is not a statement", relation="<"),
+]

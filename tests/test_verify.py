@@ -232,3 +232,20 @@ def test_a_wrong_justification_is_named_first_when_the_value_is_only_checked_num
         assert "opt in" not in cause
     confirmed = RuleCheck(Justification.CONFIRMED, "")
     assert "opt in" in StepReport(1, step, verdict, confirmed, 0.1, False).cause()
+
+
+def test_a_divisor_times_its_inverse_cancels_where_its_zeros_are_removable_singularities():
+    """Hostile review 15 made the check refuse q * (1/q) where q may be 0 on an interval or at
+    an integer; a q with isolated zeros in a continuous variable, or none at the integers,
+    still cancels."""
+    r = sp.Symbol("r", real=True)
+    n = sp.Symbol("n", integer=True)
+    gamma = sp.Symbol("gamma", nonnegative=True)
+
+    def times_one(base, q):
+        return sp.Mul(base, sp.Mul(q, sp.Pow(q, -1, evaluate=False), evaluate=False),
+                      evaluate=False)
+
+    for base, q in ((r, r - 1), (r, sp.exp(r) - 2), (r, sp.sin(r)), (n, 2 * n + 1), (gamma * r, 1 - gamma)):
+        report = Derivation("q/q", start=base).step(times_one(base, q), rule="algebra").verify()
+        assert report.ok, (q, report.failures())
