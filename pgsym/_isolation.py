@@ -63,39 +63,80 @@ def can_isolate() -> bool:
 
 def run_tasks(tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
               on_done: Callable[[int], None] = lambda index: None,
-              groups: Sequence[Hashable] | None = None) -> list[Outcome]:
+              groups: Sequence[Hashable] | None = None,
+              follow: Follow | None = None) -> list[Outcome]:
     """Runs every task, ``workers`` children at a time, each task allowed ``cpu_seconds``
     of CPU time, and returns their outcomes in the order of the tasks.
 
-    Tasks of one group (``groups[i]`` is task ``i``'s; by default every task is a group of
-    its own) run one after the other in one child, in their order: they share what the
+    Tasks of one group (``groups[i]`` is task ``i``'s; by default, or where it is ``None``,
+    every task is a group of its own) run one after the other in one child, in their order: they share what the
     child computed and cached, and pay for one fork. Each still has its own CPU limit; a
     task that is stopped (or crashes) takes its child with it, and the tasks of its group
     that had not started run on in a new child, as they do after a task that raised or met
     a time limit inside (it may have left a half-made object behind).
 
     A task is called with ``emit``; whatever it emits (picklable) is returned in order.
-    ``on_done(index)`` is called in the parent as each task ends.
+    ``on_done(index)`` is called in the parent as each task ends; then ``follow(index,
+    outcome)``, if given, may return more tasks, ``(task, group)`` pairs, that could not run
+    before (they need that outcome): they start as soon as a child is free, ahead of the
+    tasks still queued, and their outcomes follow the others', in the order they came. (A
+    group given again there is a new group: its child has already been made.)
+
+    >>> def follow(index, outcome):  # (a task that adds one to the last, up to 3)
+    ...     last = outcome.messages[0]
+    ...     return [(lambda emit: emit(last + 1), None)] if last < 3 else []
+    >>> [o.messages for o in run_tasks([lambda emit: emit(1)], cpu_seconds=5, follow=follow)]
+    [(1,), (2,), (3,)]
     """
+    tasks = list(tasks)
     if not can_isolate():
-        return [_run_here(task, cpu_seconds, on_done, index) for index, task in enumerate(tasks)]
+        return _run_all_here(tasks, cpu_seconds, on_done, follow)
     batches: dict[Hashable, list[int]] = {}
     for index in range(len(tasks)):
-        batches.setdefault(index if groups is None else ("group", groups[index]),
-                           []).append(index)
+        group = None if groups is None else groups[index]
+        batches.setdefault(index if group is None else ("group", group), []).append(index)
     queue = list(batches.values())
     outcomes: dict[int, Outcome] = {}
     running: dict[int, _Child] = {}
+    rounds = [0]
+
+    def done(index: int) -> None:
+        on_done(index)
+        if follow is None:
+            return
+        added: dict[Hashable, list[int]] = {}
+        rounds[0] += 1
+        for task, group in follow(index, outcomes[index]):
+            tasks.append(task)
+            added.setdefault(len(tasks) - 1 if group is None else ("follows", rounds[0], group),
+                             []).append(len(tasks) - 1)
+        queue[:0] = added.values()
+
     try:
         while queue or running:
             while queue and len(running) < max(1, workers):
                 child = _start(tasks, queue.pop(0), cpu_seconds)
                 running[child.fd] = child
-            _collect(running, outcomes, on_done, queue)
+            _collect(running, outcomes, done, queue)
     finally:
         for child in running.values():  # interrupted (Ctrl-C): leave no child behind
             _kill(child)
     return [outcomes[i] for i in range(len(tasks))]
+
+
+#: what :func:`run_tasks` calls as each task ends: more tasks that needed its outcome
+Follow = Callable[[int, Outcome], Sequence[tuple[Task, Hashable]]]
+
+
+def _run_all_here(tasks: list[Task], cpu_seconds: float, on_done: Callable[[int], None],
+                  follow: Follow | None) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    while len(outcomes) < len(tasks):
+        index = len(outcomes)
+        outcomes.append(_run_here(tasks[index], cpu_seconds, on_done, index))
+        if follow is not None:
+            tasks.extend(task for task, _ in follow(index, outcomes[index]))
+    return outcomes
 
 
 @dataclass

@@ -110,31 +110,58 @@ class StepCache:
     # -- what verification calls -----------------------------------------------------------
     def run_tasks(self, tasks: Sequence[Task], *, cpu_seconds: float, workers: int = 1,
                   on_done: Callable[[int], None] = lambda index: None,
-                  groups: Sequence | None = None) -> list[Outcome]:
+                  groups: Sequence | None = None,
+                  follow: _isolation.Follow | None = None) -> list[Outcome]:
         """:func:`pgsym._isolation.run_tasks` for the step checks of the verifier: a check
         whose verdict is stored is answered from here; the others run, and those whose
-        verdict does not depend on a time limit are stored."""
-        keys = self._keys(tasks)
-        outcomes: list[Outcome | None] = [None] * len(tasks)
-        for index, key in enumerate(keys):
-            found = self._load(key) if key is not None else None
-            if found is not None:
-                outcomes[index] = found
+        verdict does not depend on a time limit are stored. Tasks that ``follow`` adds are
+        answered or run the same way."""
+        tasks = list(tasks)
+        outcomes: dict[int, Outcome] = {}
+        keys: dict[int, str | None] = {}
+        missing: list[int] = []  # (the indices of the tasks that run, in the order they run)
+
+        def answered(indices: list[int], task_groups: Sequence) -> list[tuple[Task, Any]]:
+            """The tasks among ``indices`` to run, with their groups; the others answered."""
+            keys.update(zip(indices, self._keys([tasks[i] for i in indices])))
+            to_run = []
+            for index, group in zip(indices, task_groups):
+                found = self._load(keys[index]) if keys[index] is not None else None
+                if found is None:
+                    missing.append(index)
+                    to_run.append((_timed(tasks[index]), group))
+                    continue
                 self.hits += 1
+                outcomes[index] = found
                 on_done(index)
-        missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
-        self.misses += len(missing)
-        ran = run_tasks([_timed(tasks[i]) for i in missing], cpu_seconds=cpu_seconds,
-                        workers=workers, on_done=lambda j: on_done(missing[j]),
-                        groups=None if groups is None else [groups[i] for i in missing])
-        for index, outcome in zip(missing, ran):
+                to_run += followed(index)
+            self.misses += len(indices) - sum(i in outcomes for i in indices)
+            return to_run
+
+        def followed(index: int) -> list[tuple[Task, Any]]:
+            more = list(follow(index, outcomes[index])) if follow is not None else []
+            if not more:
+                return []
+            tasks.extend(task for task, _ in more)
+            return answered(list(range(len(tasks) - len(more), len(tasks))),
+                            [group for _, group in more])
+
+        def ran(position: int, outcome: Outcome) -> list[tuple[Task, Any]]:
+            index = missing[position]
             untimed = any(isinstance(m, _NoTimeLimitMet) for m in outcome.messages)
-            outcome = dataclasses.replace(outcome, messages=tuple(
+            outcome = outcomes[index] = dataclasses.replace(outcome, messages=tuple(
                 m for m in outcome.messages if not isinstance(m, _NoTimeLimitMet)))
-            outcomes[index] = outcome
             if keys[index] is not None and untimed and outcome.ended == "finished":
                 self._store(keys[index], outcome)
-        return outcomes  # type: ignore[return-value]
+            on_done(index)
+            return followed(index)
+
+        first = answered(list(range(len(tasks))),
+                         [None] * len(tasks) if groups is None else list(groups))
+        if first:
+            run_tasks([task for task, _ in first], cpu_seconds=cpu_seconds, workers=workers,
+                      groups=[group for _, group in first], follow=ran)
+        return [outcomes[i] for i in range(len(tasks))]
 
     def _keys(self, tasks: Sequence[Task]) -> list[str | None]:
         """The digest of each task that is a step check the cache can answer, else None."""

@@ -35,7 +35,7 @@ from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_check, evaluate,
                                value_as_written)
-from pgsym._isolation import Outcome, run_tasks
+from pgsym._isolation import Outcome, Task, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_bound,
@@ -148,11 +148,11 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
                       only: frozenset[int] | None, workers: int | None,
                       on_done: Callable[[int], None], cache=None) -> list[Report]:
     """Checks every step of the cited lemmas and the chosen steps of ``derivations``, in
-    layers: first every step that cites no lemma (whatever derivation it is in), then the
-    steps citing lemmas that layer finished, and so on. A step citing a lemma needs the
-    lemma's report (it passes only if the lemma does, and proves no more than the lemma
-    did); the others need nothing, so they keep the cores busy while the lemmas are
-    checked."""
+    layers: first every step that cites no lemma (whatever derivation it is in), then each
+    step citing lemmas as soon as their reports are in (while the first layer still runs),
+    and so on. A step citing a lemma needs the lemma's report (it passes only if the lemma
+    does, and proves no more than the lemma did); the others need nothing, so they keep the
+    cores busy while the lemmas are checked."""
     cited = _cited_lemmas(derivations)
     fingerprints: dict = {}  # (the derivations do not change while they are verified)
     for lemma in cited.values():  # (their steps too may have been assigned after building)
@@ -206,36 +206,48 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         if not owners[owner][1]:
             finish(owner)
     pending = [(owner, number) for owner, (_, numbers) in owners.items() for number in numbers]
-    while pending:
-        ready = [(owner, number) for owner, number in pending
-                 if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
-        if not ready:  # (cannot happen: _cited_lemmas refuses lemmas citing each other)
-            raise DerivationError("lemmas wait for each other: " + ", ".join(
-                sorted({owners[owner][0].name for owner, _ in pending})))
-        # the steps of one derivation are checked in one process, in order (they share its
-        # caches: 30 % less CPU than a process each), except those citing a rule of the
-        # user's, whose code runs alone; the lemmas' steps first (the steps waiting for them
-        # start the sooner), then the largest groups
+    jobs: list[tuple[object, int]] = []  # (what each task checks, in the order they were given)
+
+    def ready() -> list[tuple[Task, object]]:
+        """The pending steps that can be checked now (each cited lemma's report is in), as
+        tasks with their groups: the steps of one derivation are checked in one process, in
+        order (they share its caches: 30 % less CPU than a process each), except those citing
+        a rule of the user's, or of a derivation holding a class of the user's, whose code
+        runs alone; the lemmas' steps first (the steps waiting for them start the sooner),
+        then the largest groups."""
+        now = [(owner, number) for owner, number in pending
+               if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
         groups = [owner if owners[owner][0].steps[number - 1].custom_rule is None
                   and not _runs_user_code(owners[owner][0], user_code) else (owner, number)
-                  for owner, number in ready]
+                  for owner, number in now]
         sizes = Counter(groups)
-        order = sorted(range(len(ready)), key=lambda i: (ready[i][0][0] != "lemma",
-                                                         -sizes[groups[i]]))
-        ready, groups = [ready[i] for i in order], [groups[i] for i in order]
-        tasks = [partial(_check_step, owners[owner][0], number, settings, statuses)
-                 for owner, number in ready]
-        outcomes = (run_tasks if cache is None else cache.run_tasks)(
-            tasks, cpu_seconds=2 * settings.time_limit + 2,
-            workers=workers or os.cpu_count() or 1, groups=groups)
-        for (owner, number), outcome in zip(ready, outcomes):
-            derivation = owners[owner][0]
-            done[owner][number] = _step_report(number, derivation.steps[number - 1], outcome,
-                                               settings)
-            if len(done[owner]) == len(owners[owner][1]):
-                finish(owner)
-        checked = set(ready)
-        pending = [job for job in pending if job not in checked]
+        order = sorted(range(len(now)), key=lambda i: (now[i][0][0] != "lemma", -sizes[groups[i]]))
+        taken = set(now)
+        pending[:] = [job for job in pending if job not in taken]
+        jobs.extend(now[i] for i in order)
+        return [(partial(_check_step, owners[now[i][0]][0], now[i][1], settings, statuses),
+                 groups[i]) for i in order]
+
+    def checked(index: int, outcome: Outcome) -> list[tuple[Task, object]]:
+        """Records a step's outcome; a lemma it completes lets the steps citing it go."""
+        owner, number = jobs[index]
+        derivation = owners[owner][0]
+        done[owner][number] = _step_report(number, derivation.steps[number - 1], outcome,
+                                           settings)
+        if len(done[owner]) < len(owners[owner][1]):
+            return []
+        finish(owner)
+        return ready() if owner[0] == "lemma" and pending else []
+
+    first = ready()
+    if first:
+        (run_tasks if cache is None else cache.run_tasks)(
+            [task for task, _ in first], cpu_seconds=2 * settings.time_limit + 2,
+            workers=workers or os.cpu_count() or 1, groups=[group for _, group in first],
+            follow=checked)
+    if pending:  # (cannot happen: _cited_lemmas refuses lemmas citing each other)
+        raise DerivationError("lemmas wait for each other: " + ", ".join(
+            sorted({owners[owner][0].name for owner, _ in pending})))
     return [lemma_reports[key] if kind == "lemma" else reports[(kind, key)]
             for kind, key in asked]
 

@@ -280,6 +280,10 @@ def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     again = StepCache(tmp_path)
     # (the lemma's own report is also kept in this process, so only the citing step asks)
     assert verify_many([d], cache=again)[0].ok and again.hits >= 1 and again.misses == 0
+    # in a new process: the lemma's step is answered, then the step that waited for it
+    verification._LEMMA_REPORTS.clear()
+    fresh = StepCache(tmp_path)
+    assert verify_many([d], cache=fresh)[0].ok and (fresh.hits, fresh.misses) == (2, 0)
     # the lemma's statement changed: the citing step is checked again
     wrong = Derivation("log of the product of g", start=sp.log(sp.Product(g(t), (t, 1, n))))
     wrong.step(sp.Sum(sp.log(g(t)), (t, 1, n + 1)), rule="log of a product")

@@ -53,6 +53,23 @@ def test_a_group_runs_in_one_child_in_order_and_the_others_in_their_own():
     assert len({outcome.messages[0] for outcome in run_tasks([_pid] * 3, cpu_seconds=5)}) == 3
 
 
+def test_tasks_that_follow_an_outcome_start_ahead_of_the_queue_in_children_of_their_own():
+    """The steps citing a lemma start as soon as its report is in, not after every other
+    step: ``follow`` adds them as each task ends."""
+    ended: list[int] = []
+
+    def follow(index, outcome):
+        ended.append(index)
+        return [(_pid, "late"), (_pid, "late")] if index == 0 else []
+
+    outcomes = run_tasks([_pid, _spin(0.3), _spin(0.3), _spin(0.3)], cpu_seconds=5, workers=1,
+                         groups=[None, "a", "b", "c"], follow=follow)
+    pids = [outcome.messages[0] for outcome in outcomes]
+    assert len(outcomes) == 6 and pids[4] == pids[5]  # the added pair share a child ...
+    assert pids[4] not in pids[:4]  # ... of their own
+    assert ended.index(4) < ended.index(1)  # (one worker: they ran before the queue)
+
+
 def test_each_task_of_a_group_has_its_own_cpu_limit():
     # three tasks of 0.7 s each: together over one task's allowance (1 s, rounded up + 1)
     outcomes = run_tasks([_spin(0.7)] * 3, cpu_seconds=1, groups=[0, 0, 0])
