@@ -1626,3 +1626,43 @@ WRONG_SOURCES += [
     _case("complex-function-ordered", f(r), f(r) + r**2 + 1,
           "f is complex-valued: f(r) < f(r) + r^2 + 1 is not a statement", relation="<"),
 ]
+
+# (sixteenth hostile review) a jump whose place moves with the derivative's variable, swapped
+# with the integral: SymPy differentiates branch by branch and drops the moving edge's term
+_DOMINATED = "the integrand and its derivative are dominated by an integrable function"
+
+
+def _moving_edge_swap(edge: sp.Expr, condition) -> Callable[[], Derivation]:
+    body = _f_real(r) * edge
+    return lambda: Derivation("moving edge", start=sp.Derivative(sp.Integral(body, (r, 0, 1)), theta),
+                              functions=(_f_real,)) \
+        .step(sp.Integral(sp.Derivative(body, theta), (r, 0, 1)), rule="swap integral and gradient",
+              condition=condition)
+
+
+def _uniform_score_trick() -> Derivation:
+    from pgsym import Distribution, Expectation
+    positive = sp.Symbol("theta", positive=True)
+    uniform = Distribution("p", (r, -sp.oo, sp.oo),
+                           sp.Piecewise((1 / positive, (r > 0) & (r < positive)), (0, True)),
+                           parameters=(positive,), check=False)
+    d = Derivation("score trick, moving support",
+                   start=sp.Derivative(Expectation(_f_real(r), (r, uniform)), positive),
+                   functions=(_f_real,))
+    d.step(sp.Derivative(sp.Integral(uniform(r) * _f_real(r), (r, -sp.oo, sp.oo)), positive),
+           rule="definition of expectation")
+    d.step(sp.Integral(sp.Derivative(uniform(r) * _f_real(r), positive), (r, -sp.oo, sp.oo)),
+           rule="swap integral and gradient", condition=_DOMINATED)
+    return d
+
+
+WRONG_SOURCES += [
+    Case("swap-with-a-piecewise-edge-at-theta",
+         _moving_edge_swap(sp.Piecewise((1, r < theta), (0, True)), _DOMINATED),
+         "d/dtheta of the integral of f 1{x < theta} over 0..1 is f(theta), which the swap drops"),
+    Case("swap-with-a-heaviside-edge-at-theta",
+         _moving_edge_swap(sp.Heaviside(theta - r), (theta > 0) & (theta < 1)),
+         "the Heaviside edge at x = theta moves with theta: its term f(theta) is dropped"),
+    Case("swap-with-the-support-of-a-uniform-density", _uniform_score_trick,
+         "the support (0, theta) moves with theta: d/dtheta E[f] is not E[d/dtheta (p f)]"),
+]

@@ -17,8 +17,9 @@ from __future__ import annotations
 from itertools import islice, product
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
-from pgsym._trees import bound_variables
+from pgsym._trees import NOT_SMOOTH, bound_variables
 from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
@@ -43,6 +44,28 @@ def _refuse_captured(variable: sp.Basic, total: sp.Basic, kind: str) -> None:
                           f"means something else; rename the {kind}'s variable")
 
 
+def _refuse_moving_kink(variable: sp.Basic, total: sp.Basic, kind: str,
+                        context: RuleContext) -> None:
+    """A jump or kink of the term (a Piecewise, Heaviside, Abs, Max...) whose place depends
+    on both ``variable`` and a variable of the sum or integral moves with ``variable``:
+    SymPy differentiates it branch by branch, which drops what the moving edge contributes
+    (d/dtheta of the integral of 1{x < theta} over 0..1 is 1, not 0). Definitions and the
+    values of declared distributions are read through; the edge belongs in the bounds."""
+    bound = {limit[0] for limit in total.limits}
+    body = context.unfold(total.function)
+    values = {application: application.distribution.values_at(application)
+              for application in body.atoms(AppliedUndef)
+              if getattr(getattr(application, "distribution", None), "values", None) is not None}
+    if values:
+        body = body.xreplace(values)
+    for node in sp.preorder_traversal(body):
+        if isinstance(node, NOT_SMOOTH) and node.free_symbols & bound \
+                and context.depends_on(node, variable):
+            raise RuleRefused(f"the {kind}'s term holds {node}, whose jump or kink moves with "
+                              f"{variable}: differentiating it under the {kind} drops what the "
+                              f"moving edge contributes; put the edge in the bounds")
+
+
 def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode":
     """The rewrite ``d/dv S f = S df/dv`` for ``S`` a sum or an integral (``name``): the
     derivative's variable must not be captured and the bounds must not depend on it;
@@ -60,6 +83,7 @@ def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode
         for limit in total.limits:
             if any(context.depends_on(bound, variable) for bound in limit[1:]):
                 raise RuleRefused(f"the bounds of the {name} over {limit[0]} depend on {variable}")
+        _refuse_moving_kink(variable, total, name, context)
         refusal = condition_needed(total.limits, context)
         if refusal and not context.condition:
             raise RuleRefused(refusal)
