@@ -55,6 +55,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from pgsym import _batch, _compiled_checks
 from pgsym.derivation import Derivation
+from pgsym.expectation import Expectation
 from pgsym.report import Report, VerdictKind
 
 #: where pgsym's own gradient library keeps its generated kernels (``pgsym.gradients``)
@@ -380,6 +381,10 @@ def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
         if isinstance(node, (sp.Indexed, AppliedUndef)):
             unbound.append(str(node))
             return
+        if isinstance(node, Expectation):
+            raise BuildError(f"{where}: {node} is an expectation, not in closed form: compile "
+                             f"the quantity inside it, one value per sample (a Monte Carlo "
+                             f"estimate averages those), or unfold it to a finite sum")
         if isinstance(node, _UNPRINTABLE):
             raise BuildError(f"{where}: {node} is not in closed form: a {type(node).__name__} "
                              f"cannot be printed as array code")

@@ -511,7 +511,8 @@ class Derivation:
             names = ", ".join(sorted(map(str, unknown_symbols)))
             raise StepError(
                 f"{where}: free symbol(s) {names} appear in neither the start expression nor "
-                f"a definition; add them to `definitions=` or fix the step"
+                f"a definition; declare a symbol the derivation introduces (a baseline b) with "
+                f"`parameters=(...)`, give it a value with `definitions=`, or fix the step"
             )
         unknown_functions = _undefined_functions(expr) - self._known_functions() - set().union(
             *(_undefined_functions(side) for side in cited),
@@ -520,7 +521,8 @@ class Derivation:
             names = ", ".join(sorted(unknown_functions))
             raise StepError(
                 f"{where}: function(s) {names} appear in neither the start expression nor a "
-                f"definition"
+                f"definition; declare a function the derivation introduces with "
+                f"`functions=(...)`, or fix the step"
             )
         if not isinstance(using, (Mapping, type(None))):
             raise StepError(f"{where}: `using` must be a dict of what replaces what")

@@ -1419,13 +1419,43 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
                     unassumable = _convergence_not_assumable(node)
                     if unassumable is not None:
                         return unassumable
-                    assumed.append(f"{node} converges (it involves functions left undefined)")
+                    assumed.append(f"{_shown(node)} converges (it involves functions left "
+                                   f"undefined)")
                 continue
             try:
                 converges(node)
             except NotShownToConverge as failure:
                 return Verdict(VerdictKind.UNKNOWN, "convergence", str(failure))
     return sorted(set(assumed))
+
+
+#: the names a canonically named bound variable (``_b0_0``) is shown with, by its kind
+_SHOWN_NAMES = {True: ("k", "j", "i", "m", "l"), False: ("x", "y", "u", "v", "w", "t")}
+
+
+def _shown(expr: sp.Expr) -> str:
+    """``expr`` in LaTeX between dollars, for a note a reader reads (an assumption), its
+    canonically named bound variables (``_b0_0``) shown with short names no other symbol
+    of it has.
+
+    >>> import sympy as sp
+    >>> f, n = sp.Function("f"), sp.Symbol("n", integer=True)
+    >>> print(_shown(canonical_bound(sp.Sum(f(n), (n, 0, sp.oo)))))
+    $\\sum_{k=0}^{\\infty} f(k)$
+    """
+    symbols = sorted(expr.atoms(sp.Symbol), key=sp.default_sort_key)
+    taken = {s.name for s in symbols}
+    names = {}
+    for symbol in symbols:
+        if not re.fullmatch(r"_+b\d+_\d+", symbol.name):
+            continue
+        preferred = _SHOWN_NAMES[bool(symbol.is_integer)]
+        name = next(n for n in (*preferred, *(f"{preferred[0]}_{i}" for i in range(1, 1000)))
+                    if n not in taken)
+        taken.add(name)
+        names[symbol] = sp.Symbol(name, **symbol.assumptions0)
+    from pgsym.printing.latex import expression_to_latex  # (printing reads reports)
+    return f"${expression_to_latex(expr.xreplace(names) if names else expr)}$"
 
 
 def _convergence_not_assumable(node: sp.Basic) -> Verdict | None:

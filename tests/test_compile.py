@@ -239,6 +239,8 @@ def test_float32_stays_float32_integers_become_float64_and_no_samples_is_fine(so
 @pytest.mark.parametrize("expression, arguments, message", [
     ((x - mu) / sigma, {"x": x}, "no argument stands for mu, sigma (arguments: x)"),
     (sp.Derivative(x**2, x), {"x": x}, "Derivative(x**2, x) is not in closed form"),
+    (pgsym.Expectation(x**2, (x, pgsym.Distribution("q", (x, -sp.oo, sp.oo)))), {"x": x, "mu": mu},
+     "is an expectation, not in closed form: compile the quantity inside it"),
     (sp.Sum(theta[b], (b, 1, 3)), {"theta": theta}, "starts at 1; a sum along the vector axis must run over every entry, from 0"),
     (sp.Sum(x, (b, 0, 3)), {"x": x}, "the summand of"),
     (sp.Sum(b * theta[b], (b, 0, 3)), {"theta": theta}, "the index b appears outside an argument"),
