@@ -35,6 +35,11 @@ class NotationError(ValueError):
     """A notation is declared wrongly; the message names the field."""
 
 
+class NotationWarning(UserWarning):
+    """A notation declares something a derivation does not have (a conditional for a
+    function it has nowhere), which printing therefore ignores."""
+
+
 def _frozen(mapping: Mapping | None, what: str, check) -> Mapping:
     if mapping is None:
         return {}
@@ -52,7 +57,11 @@ class Notation:
     ``conditional``: functions written with a bar, by name, and how many arguments stand
     before it: ``{"pi": 1}`` prints ``pi(a, s)`` as ``\\pi(a \\mid s)``; or which arguments
     (counted from 1) stand before and after it: ``{"pi": "2|1"}`` prints ``pi(s, a)`` as
-    ``\\pi(a \\mid s)``.
+    ``\\pi(a \\mid s)``. ``"k|m"`` that does not name every argument once counts them
+    instead, k before the bar and m after it where k + m is their number: ``{"P": "1|2"}``
+    prints ``P(s', s, a)`` as ``P(s' \\mid s, a)``. Parameters are not counted. Printing
+    raises a NotationError where a declaration does not fit the arguments of a function
+    it prints, and warns where it names no function of the derivation.
     ``sums``: names for sums over several variables, by their variables' names joined with
     commas: ``{"s_0,a_0,s_1,a_1": "\\tau"}`` prints that sum as ``\\sum_{\\tau}``. A sum over
     several variables that is not named shows its ranges the first time and only its
@@ -81,7 +90,8 @@ class Notation:
             raise NotationError(f"Notation: gradient must be True or False, got {self.gradient!r}")
 
         def count(key, value):
-            pattern = isinstance(value, str) and re.fullmatch(r"\d+(,\d+)*\|\d+(,\d+)*", value)
+            side = r"[1-9]\d*(,[1-9]\d*)*"  # positions count from 1
+            pattern = isinstance(value, str) and re.fullmatch(rf"{side}\|{side}", value)
             if not isinstance(key, str) or not (pattern or isinstance(value, int) and value >= 1):
                 raise NotationError(f"Notation: conditional maps a function's name to the "
                                     f"number of arguments before the bar (1 or more), or to "

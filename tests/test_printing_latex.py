@@ -385,3 +385,114 @@ def test_every_printed_product_reads_as_the_product_it_prints():
         assert sp.simplify(read - _as_read(expr).subs(point)) == 0, latex
 
     reads_back()
+
+
+def test_a_factor_that_begins_with_a_digit_is_set_apart_from_the_factor_before_it():
+    """``b 0`` reads as b_0 and ``2 3`` as 23: a factor printed after another one that
+    begins with a digit gets ``\\cdot``, in the author's order and in SymPy's alike."""
+    b, k, gamma, y = sp.symbols("b k gamma y")
+    expectation_like = sp.Function("E")(x)
+    assert expression_to_latex(sp.Mul(-b, sp.Integer(0), evaluate=False)) == r"- b \cdot 0"
+    assert expression_to_latex(sp.Add(expectation_like, sp.Mul(-b, sp.Integer(0), evaluate=False),
+                                      evaluate=False)) == r"E(x) - b \cdot 0"
+    assert expression_to_latex(sp.Mul(2, 3, evaluate=False)) == r"2 \cdot 3"
+    assert expression_to_latex(sp.Mul(y, 2**k, evaluate=False)) == r"y \cdot 2^{k}"
+    assert expression_to_latex(y * 2**k) == r"y \cdot 2^{k}"
+    assert expression_to_latex(sp.Mul(y / (y + 1), 2, evaluate=False)) == r"\frac{y}{y + 1} \cdot 2"
+    assert expression_to_latex(sp.Mul(y + 1, 2, evaluate=False)) == r"\left(y + 1\right) \cdot 2"
+    assert expression_to_latex(sp.Mul(2, sp.Rational(1, 3), evaluate=False)) == r"2 \cdot \frac{1}{3}"
+    total = sp.Sum(y**k, (k, 0, 3))
+    assert expression_to_latex(2 * total / (1 - gamma)) == \
+        r"\frac{1}{1 - \gamma} \cdot 2 \sum_{k=0}^{3} y^{k}"
+    # a number first, and a factor that does not begin with a digit, are as before
+    assert expression_to_latex(2 * y) == "2 y"
+    assert expression_to_latex(sp.Mul(y, sp.Rational(1, 2), evaluate=False)) == r"y \frac{1}{2}"
+
+
+def _log_of_a_product_twice():
+    y, z = sp.symbols("y z", positive=True)
+    d = Derivation("logs", start=sp.log(sp.Mul(x, y, z, evaluate=False)))
+    return d.step(sp.log(x) + sp.log(y) + sp.log(z), rule=("log of a product", "log of a product"),
+                  note="one factor at a time")
+
+
+def test_a_rule_cited_twice_is_named_once_with_its_count_in_every_format():
+    from pgsym.printing.html import derivation_to_html, report_to_html
+    from pgsym.printing.markdown import derivation_to_markdown
+
+    d = _log_of_a_product_twice()
+    words = "log of a product, twice: one factor at a time"
+    assert lines(d)[0].justification == words
+    assert f"({words})" in derivation_to_latex(d)
+    assert rf"\text{{({words})}}" in derivation_to_markdown(d)
+    assert f"({words})" in derivation_to_html(d)
+    assert "log of a product and log of a product" not in derivation_to_latex(d) \
+        + derivation_to_markdown(d) + derivation_to_html(d)
+    # what is checked, and the step's name in the model, are as cited
+    assert d.steps[0].rule == "log of a product and log of a product"
+    assert d.steps[0].chain == ("log of a product", "log of a product")
+    report = d.verify()
+    assert report.steps[0].step.rule == "log of a product and log of a product"
+    assert f"({words})" in report_to_html(report)
+
+
+def test_rules_cited_several_times_among_others_are_counted_in_the_order_they_first_come():
+    y = sp.Symbol("y", positive=True)
+    d = Derivation("d", start=sp.log(x * y) + sp.log(x * y) + 0 * x)
+    d = d.step(sp.log(x) + sp.log(y) + sp.log(x) + sp.log(y),
+               rule=("log of a product", "algebra", "log of a product", "log of a product"))
+    assert lines(d)[0].justification == "log of a product three times and algebra"
+    once = Derivation("d", start=sp.log(x * y)).step(sp.log(x) + sp.log(y),
+                                                     rule=("log of a product", "algebra"))
+    assert lines(once)[0].justification == "log of a product and algebra"
+
+
+def test_a_conditional_k_bar_m_that_names_not_every_argument_counts_them():
+    """``"1|2"`` on P(s', s, a): one argument before the bar, two after it."""
+    s1, s, a, theta = sp.symbols("s1 s a theta")
+    P = sp.Function("P")(s1, s, a)
+    pi = sp.Function("pi")(s, a, theta)
+    d = Derivation("c", start=P * pi, parameters=(theta,),
+                   notation={"conditional": {"P": "1|2", "pi": "2|1"}}).step(pi * P, rule="algebra")
+    assert r"P(s_{1} \mid s, a)" in lines(d)[0].left
+    assert r"\pi(a \mid s; \theta)" in lines(d)[0].left
+    d2 = Derivation("c", start=P, notation={"conditional": {"P": "2|1"}}).step(P, rule="definition")
+    assert lines(d2)[0].left == r"P(s_{1}, s \mid a)"
+    d3 = Derivation("c", start=P, notation={"conditional": {"P": "3|1,2"}}).step(P, rule="definition")
+    assert lines(d3)[0].left == r"P(a \mid s_{1}, s)"
+
+
+@pytest.mark.parametrize("declared", ["1|3", "2|3", "1,2|1", 3, "4|1,2,3"])
+def test_a_conditional_that_does_not_fit_the_arguments_is_an_error_naming_them(declared):
+    from pgsym.notation import NotationError
+
+    s1, s, a, theta = sp.symbols("s1 s a theta")
+    P = sp.Function("P")(s1, s, a, theta)
+    d = Derivation("dynamics", start=P, parameters=(theta,),
+                   notation={"conditional": {"P": declared}}).step(P, rule="definition")
+    for make in (lambda: lines(d), lambda: derivation_to_latex(d), d.to_latex):
+        with pytest.raises(NotationError) as error:
+            make()
+        message = str(error.value)
+        assert "'dynamics'" in message and f"{{'P': {declared!r}}}" in message
+        assert "P(s1, s, a, theta)" in message and "3 arguments (s1, s, a)" in message
+        assert "parameters (theta)" in message
+
+
+def test_a_conditional_on_a_function_of_one_argument_is_an_error():
+    from pgsym.notation import NotationError
+
+    f = sp.Function("f")(x)
+    d = Derivation("one", start=f, notation={"conditional": {"f": 1}}).step(f, rule="definition")
+    with pytest.raises(NotationError, match=r"conditional \{'f': 1\} does not fit f\(x\)"):
+        lines(d)
+
+
+def test_a_conditional_for_a_function_the_derivation_has_nowhere_is_not_ignored_silently():
+    from pgsym.notation import NotationWarning
+
+    s, a = sp.symbols("s a")
+    pi = sp.Function("pi")(a, s)
+    d = Derivation("typo", start=pi, notation={"conditional": {"Pi": 1}}).step(pi, rule="definition")
+    with pytest.warns(NotationWarning, match=r"'typo'.*'Pi'.*no function of the derivation.*pi"):
+        derivation_to_latex(d)

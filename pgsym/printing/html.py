@@ -15,7 +15,8 @@ from latex2mathml.converter import convert
 
 from pgsym.document import heading
 from pgsym.printing import verdicts
-from pgsym.printing.latex import expression_to_latex, lines, printer_for, verdict_label, verdict_note
+from pgsym.printing.latex import (expression_to_latex, justification, lines, printer_for,
+                                  verdict_label, verdict_note)
 from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,7 +170,7 @@ def report_to_html(report: "Report") -> str:
     """Returns a verification report as a table: each step's right side as MathML, its rule
     and its verdict's badge, then the failures, if any (for Jupyter)."""
     rows = [f"<tr><td>{s.number}</td><td>{math('= ' + expression_to_latex(s.step.expr))}</td>"
-            f"<td>({_text(s.step.justification)})</td><td>{_badge(s)}</td></tr>"
+            f"<td>({_text(justification(s.step))})</td><td>{_badge(s)}</td></tr>"
             for s in report.steps]
     failures = "".join(f"<li>{html.escape(m)}</li>" for m in report.failures())
     return (f"<div><style>{_STYLE}</style><strong>{html.escape(report.derivation)}</strong>: "

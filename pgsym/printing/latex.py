@@ -16,6 +16,7 @@ or ``-``.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
@@ -25,7 +26,7 @@ from sympy.printing.latex import LatexPrinter
 
 from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
-from pgsym.notation import Notation
+from pgsym.notation import Notation, NotationError, NotationWarning
 from pgsym.document import heading
 from pgsym.printing import verdicts
 from pgsym.printing.pipeline import Backend, render
@@ -99,17 +100,36 @@ def _brackets(inner: str, opening: str = "(", closing: str = ")") -> str:
     return f"{opening}{inner}{closing}"
 
 
-def _bar(declared: int | str | None, count: int) -> tuple[list[int], list[int]] | None:
-    """The positions of the arguments before and after a conditional's bar, or None where
-    the declaration does not fit ``count`` arguments."""
-    if declared is None:
-        return None
+def _bar(declared: int | str, count: int) -> tuple[list[int], list[int]] | None:
+    """The positions (from 0) of the arguments before and after a conditional's bar, or
+    None where the declaration does not fit ``count`` arguments. ``"k|m"`` names positions
+    where it names each argument once (``"2|1"``: ``\\pi(a \\mid s)`` for ``pi(s, a)``),
+    else counts where ``k + m`` is ``count`` (``"1|2"``: ``P(s' \\mid s, a)``).
+
+    >>> _bar("2|1", 2), _bar("1|2", 3), _bar(1, 3), _bar("1|2", 4)
+    (([1], [0]), ([0], [1, 2]), ([0], [1, 2]), None)
+    """
     if isinstance(declared, int):
         return (list(range(declared)), list(range(declared, count))) if count > declared else None
-    before, after = ([int(n) - 1 for n in side.split(",")] for side in declared.split("|"))
-    if sorted(before + after) != list(range(count)):
-        return None
-    return before, after
+    sides = [[int(n) for n in side.split(",")] for side in declared.split("|")]
+    before, after = ([n - 1 for n in side] for side in sides)
+    if sorted(before + after) == list(range(count)):
+        return before, after
+    if all(len(side) == 1 for side in sides) and sides[0][0] + sides[1][0] == count:
+        return list(range(sides[0][0])), list(range(sides[0][0], count))
+    return None
+
+
+def _between(before: str, tex: str) -> str:
+    """What stands between a printed factor and the next one, ``tex``: ``\\cdot`` where
+    ``tex`` begins with a digit (``b \\cdot 0``, ``x \\cdot 2^{k}``, ``\\frac{x}{y} \\cdot
+    2``: juxtaposed, ``b 0`` reads as ``b_0`` and ``2 3`` as 23), or, as SymPy's printer
+    does, where ``before`` ends in a digit and ``tex`` is a fraction of numbers or a sign
+    (``2 \\cdot \\frac{1}{3}``); else a space."""
+    if re.match(r"[0-9]", tex) or (re.search(r"[0-9][} ]*$", before)
+                                   and re.match(r"-|\\frac\{\d+\}\{\d+\}", tex)):
+        return r" \cdot "
+    return " "
 
 
 def _in_denominator(factor: sp.Basic) -> bool:
@@ -134,7 +154,7 @@ class DerivationLatexPrinter(LatexPrinter):
     """
 
     _default_settings = {**LatexPrinter._default_settings, "parameters": (), "order": "none",
-                         "notation": Notation(), "partial": False}
+                         "notation": Notation(), "partial": False, "derivation": ""}
 
     def __init__(self, settings=None):
         super().__init__(settings)
@@ -198,7 +218,8 @@ class DerivationLatexPrinter(LatexPrinter):
             return sign + top
         if any(_big_operator(factor) for factor in numerator):
             # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum
-            return sign + rf"\frac{{1}}{{{self._product(denominator)}}} {top}"
+            fraction = rf"\frac{{1}}{{{self._product(denominator)}}}"
+            return sign + fraction + _between(fraction, top) + top
         return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
 
     def _canonical_parts(self, expr: sp.Mul) -> tuple[str, list[sp.Basic], list[sp.Basic]]:
@@ -280,8 +301,9 @@ class DerivationLatexPrinter(LatexPrinter):
         top = [f for f in factors if not _in_denominator(f)]
         bottom = [_inverted(f) for f in factors if _in_denominator(f)]
         if bottom and any(_big_operator(factor) for factor in top):
-            return sign + rf"\frac{{1}}{{{self._written_factors(bottom)}}} " \
-                          rf"{self._written_factors(top)}"
+            fraction = rf"\frac{{1}}{{{self._written_factors(bottom)}}}"
+            rest = self._written_factors(top)
+            return sign + fraction + _between(fraction, rest) + rest
         if bottom:
             return sign + rf"\frac{{{self._written_factors(top) if top else '1'}}}" \
                           rf"{{{self._written_factors(bottom)}}}"
@@ -299,8 +321,7 @@ class DerivationLatexPrinter(LatexPrinter):
             elif i < len(factors) - 1:
                 tex = self._closed(factor, tex)
             if out:
-                numbers = re.search(r"[0-9]$", out) and re.match(r"[0-9]", tex)
-                out += r" \cdot " if numbers else " "
+                out += _between(out, tex)
             out += tex
         return out
 
@@ -316,8 +337,7 @@ class DerivationLatexPrinter(LatexPrinter):
             elif i < len(factors) - 1:
                 tex = self._closed(factor, tex)
             if out:
-                numbers = re.search(r"[0-9]$", out) and re.match(r"[-0-9]", tex)
-                out += r" \cdot " if numbers else " "
+                out += _between(out, tex)
             out += tex
         return out
 
@@ -327,9 +347,9 @@ class DerivationLatexPrinter(LatexPrinter):
         arguments = [a for a in expr.args if a not in self._parameters()]
         parameters = [a for a in expr.args if a in self._parameters()]
         text = ", ".join(self._print(a) for a in arguments)
-        bar = _bar(self.notation.conditional.get(type(expr).__name__), len(arguments))
-        if bar is not None:
-            before, after = bar
+        declared = self.notation.conditional.get(type(expr).__name__)
+        if declared is not None:
+            before, after = self._conditional_bar(expr, declared, arguments)
             text = (", ".join(self._print(arguments[i]) for i in before) + r" \mid "
                     + ", ".join(self._print(arguments[i]) for i in after))
         if parameters:
@@ -340,6 +360,28 @@ class DerivationLatexPrinter(LatexPrinter):
                 text = f"{text}; {joined}" if arguments else joined
         printed = f"{name}{_brackets(text)}"
         return f"{printed}^{{{exp}}}" if exp is not None else printed
+
+    def _conditional_bar(self, expr: AppliedUndef, declared: int | str,
+                         arguments: list[sp.Basic]) -> tuple[list[int], list[int]]:
+        """Where the bar of ``expr``'s declared conditional goes, or a NotationError naming
+        the function, the declaration and the arguments where it does not fit them: a
+        notation ignored would publish another statement than the author meant."""
+        bar = _bar(declared, len(arguments))
+        if bar is not None:
+            return bar
+        where = self._settings["derivation"]
+        parameters = [a for a in expr.args if a in self._parameters()]
+        count = len(arguments)
+        shown = f"{count} argument{'s' * (count != 1)}" + (
+            f" ({', '.join(map(str, arguments))})" if arguments else "") + (
+            f" besides its parameters ({', '.join(map(str, parameters))})" if parameters else "")
+        fits = (f"declare how many arguments stand before the bar (1 to {count - 1}), 'k|m' "
+                f"with k + m = {count}, or the positions 1 to {count} before and after it, "
+                f"each once ('{count}|{','.join(map(str, range(1, count)))}')"
+                if count > 1 else "a bar needs two arguments or more")
+        raise NotationError(f"{f'derivation {where!r}: ' if where else ''}Notation: "
+                            f"conditional {{{type(expr).__name__!r}: {declared!r}}} does not "
+                            f"fit {expr}, which has {shown}: {fits}")
 
     def _log_bracketed(self, expr: sp.log) -> bool:
         """Whether a logarithm prints its argument in brackets: ``\\log(x + 1)``, not
@@ -435,11 +477,46 @@ def printer_for(derivation: "Derivation | None" = None, parameters: tuple = ()) 
     if derivation is None:
         return DerivationLatexPrinter({"parameters": parameters})
     notation = derivation.notation
+    _check_conditionals_named(derivation)
     partial = {"total": False, "partial": True}.get(notation.derivative)
     if partial is None:
         partial = _differentiates_by_several(derivation)
     return DerivationLatexPrinter({"parameters": tuple(derivation.parameters),
-                                   "notation": notation, "partial": partial})
+                                   "notation": notation, "partial": partial,
+                                   "derivation": derivation.name})
+
+
+def _functions_of(derivation: "Derivation") -> set[str]:
+    """The names of the functions a derivation shows or speaks of: in its expressions, its
+    definitions, its declared functions and the statements of the lemmas it cites."""
+    exprs = list(derivation.expressions)
+    for key, value in derivation.definitions.items():
+        exprs += [key, value] if isinstance(key, sp.Basic) else [value]
+    for step in derivation.steps:
+        lemma = step.lemma
+        if lemma is not None:
+            exprs += [lemma.lhs, lemma.rhs] if hasattr(lemma, "lhs") else [lemma.start, lemma.result]
+    names = {f.__name__ for f in derivation.functions}
+    for expr in exprs:
+        if isinstance(expr, sp.Basic):
+            names |= {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+            names |= {getattr(f, "__name__", "") for f in expr.atoms(sp.FunctionClass)}
+    return names
+
+
+def _check_conditionals_named(derivation: "Derivation") -> None:
+    """A NotationWarning where the notation declares a conditional for a function the
+    derivation has nowhere: a misspelt name would be ignored silently. (A warning, not an
+    error: one notation is often shared by the derivations of a module, not all of which
+    show every function it names.)"""
+    known = _functions_of(derivation)
+    unknown = sorted(name for name in derivation.notation.conditional if name not in known)
+    if unknown:
+        warnings.warn(NotationWarning(
+            f"derivation {derivation.name!r}: Notation: conditional names "
+            f"{', '.join(map(repr, unknown))}, which {'is' if len(unknown) == 1 else 'are'} "
+            f"no function of the derivation (its functions: "
+            f"{', '.join(sorted(known)) or 'none'}): printing ignores it"), stacklevel=3)
 
 
 def expression_to_latex(expr: sp.Basic, parameters: tuple = ()) -> str:
@@ -670,12 +747,49 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
     for number, step in enumerate(derivation.steps, start=1):
         after = derivation.notation.break_after.get(number)
         # a long justification is set in a narrow paragraph beside the step: less room
-        visible = re.sub(r"\$[^$]*\$", "xxxxxx", step.justification)
+        words = justification(step)
+        visible = re.sub(r"\$[^$]*\$", "xxxxxx", words)
         room_here = room * 0.75 if len(visible) > _SHORT_JUSTIFICATION else room
         out.append(Line(number, left if number == 1 else "",
-                        _pieces(printer, step.expr, room_here, after), step.justification,
+                        _pieces(printer, step.expr, room_here, after), words,
                         steps.get(number), _relation_latex(derivation, number, step)))
     return out
+
+
+_TIMES = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
+
+
+def justification(step) -> str:
+    """A step's justification as published: ``Step.justification``, where a rule its chain
+    cites more than once is named once, with how many times (``log of a product, twice``,
+    ``linearity of differentiation twice and algebra``), in the order the rules first come.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation
+    >>> x, y = sp.symbols("x y", positive=True)
+    >>> d = Derivation("d", start=sp.log(x * y * x)).step(
+    ...     sp.log(x) + sp.log(y) + sp.log(x), rule=("log of a product", "log of a product"))
+    >>> justification(d.steps[0])
+    'log of a product, twice'
+    """
+    chain = tuple(step.chain)
+    if len(set(chain)) == len(chain):
+        return step.justification
+    from pgsym.derivation import _chain_as_named  # (the model is read here, not imported at load)
+    named = _chain_as_named(step.rule, chain) or chain
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for rule, name in zip(chain, named):
+        counts[rule] = counts.get(rule, 0) + 1
+        first.setdefault(rule, name)
+    times = {rule: _TIMES.get(n, f"{n} times") for rule, n in counts.items()}
+    if len(counts) == 1:
+        (rule,) = counts
+        words = f"{first[rule]}, {times[rule]}"
+    else:
+        items = [first[r] if counts[r] == 1 else f"{first[r]} {times[r]}" for r in counts]
+        words = ", ".join(items[:-1]) + " and " + items[-1]
+    return words + step.justification[len(step.rule):]
 
 
 def _relation_latex(derivation: "Derivation", number: int, step) -> str:
