@@ -157,7 +157,7 @@ def average_value_general(lemma: Derivation) -> Derivation:
     J_v, J_r = AVERAGE_VALUE(theta), AVERAGE_REWARD(theta)
     proof = Derivation(
         "average value and average reward", start=J_v, definitions=_general_definitions(),
-        parameters=(theta, gamma), equation="section 2", notation=GENERAL_NOTATION,
+        parameters=(theta, gamma), equation="section 2", notation={"conditional": {"pi": 1}},
         errata=(ERRATUM,),
         description=r"$J_{avV} = J_{avR} / (1 - \gamma)$ on every finite MDP.")
     proof.step(sp.Mul((1 - gamma) * J_v, 1 / (1 - gamma), evaluate=False),

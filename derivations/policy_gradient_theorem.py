@@ -146,7 +146,7 @@ def resolvent_rows(constants: Derivation) -> Derivation:
     lemma = Derivation(
         "rows of the resolvent sum to 1/(1 - gamma)",
         start=(1 - gamma) * sp.Sum(G(x, s, theta), states(s)), parameters=(theta,),
-        ranges={x: (0, n - 1)}, equation="eq. (11)", notation=NOTATION,
+        ranges={x: (0, n - 1)}, equation="eq. (11)",
         description="Every row of $(I - \\gamma P_\\pi)^{-1}$ sums to $1/(1 - \\gamma)$.")
     lemma.step(sp.Sum(delta(x, t), states(t)), rule=constants)
     lemma.step(sp.S.One, rule="sum of a Kronecker delta", note="$x$ is a state")
@@ -158,7 +158,7 @@ def visitation_mass(rows: Derivation) -> Derivation:
     lemma = Derivation(
         "mass of the discounted visitation", start=sp.Sum(d(s, theta), states(s)),
         definitions={d: VISITATION},
-        parameters=(theta,), equation="eq. (11)", notation=NOTATION,
+        parameters=(theta,), equation="eq. (11)",
         description="The discounted visitation $d(s) = \\sum_k \\gamma^k \\Pr(s_k = s)$ sums "
                     "to $1/(1 - \\gamma)$, not to 1.")
     rows_sum = sp.Sum(G(x, s, theta), states(s))
@@ -178,7 +178,7 @@ def normalised_visitation(mass: Derivation) -> Derivation:
     lemma = Derivation(
         "the normalised visitation is a distribution", start=sp.Sum(d_gamma(s), states(s)),
         definitions={d_gamma: sp.Lambda(s, (1 - gamma) * d(s, theta)), d: VISITATION},
-        parameters=(theta,), equation="eq. (11)", notation=NOTATION,
+        parameters=(theta,), equation="eq. (11)",
         description="$d_\\gamma = (1 - \\gamma) d$ sums to one, so eq. (11) is an expectation "
                     "over $d_\\gamma$.")
     lemma.step(sp.Sum((1 - gamma) * d(s, theta), states(s)), rule="definition")
