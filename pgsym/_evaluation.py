@@ -57,8 +57,10 @@ class CrossCheckFailed(Exception):
     """A closed form could not be confirmed; the message says why."""
 
 
-def evaluate(expr: sp.Expr) -> Evaluated:
-    """Returns ``expr`` with derivatives, sums, products and integrals done where that is safe.
+def evaluate(expr: sp.Expr, totals: bool = True) -> Evaluated:
+    """Returns ``expr`` with derivatives, sums, products and integrals done where that is safe
+    (with ``totals=False``, sums, products and integrals are left as they are: no closed form
+    to cross-check).
 
     >>> import sympy as sp
     >>> k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
@@ -67,15 +69,15 @@ def evaluate(expr: sp.Expr) -> Evaluated:
     (n*(n + 1)/2, 1)
     """
     found: list[ClosedForm] = []
-    return Evaluated(_evaluate(write_out(expr), found), tuple(found))
+    return Evaluated(_evaluate(write_out(expr), found, totals), tuple(found))
 
 
-def _evaluate(node: sp.Basic, found: list[ClosedForm]) -> sp.Basic:
+def _evaluate(node: sp.Basic, found: list[ClosedForm], totals: bool = True) -> sp.Basic:
     if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
         return node
     if isinstance(node, Expectation):
-        return _evaluate(node.unfold(), found)
-    args = [_evaluate(a, found) for a in node.args]
+        return _evaluate(node.unfold(), found, totals)
+    args = [_evaluate(a, found, totals) for a in node.args]
     rebuilt = node.func(*args) if args != list(node.args) else node
     if isinstance(rebuilt, sp.Derivative):
         if differentiates_under_limit(rebuilt):
@@ -87,6 +89,8 @@ def _evaluate(node: sp.Basic, found: list[ClosedForm]) -> sp.Basic:
         done = rebuilt.doit(deep=False)
         return done.replace(lambda e: isinstance(e, sp.Subs), lambda e: e.doit(deep=False))
     if isinstance(rebuilt, (sp.Sum, sp.Product, sp.Integral)):
+        if not totals:
+            return rebuilt
         written = write_out(rebuilt)
         if written != rebuilt:
             return written
