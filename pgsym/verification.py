@@ -43,6 +43,7 @@ from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_boun
                           untrusted_functions)
 from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
+from pgsym.expectation import Expectation
 from pgsym.rules._core import in_range_case
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
@@ -214,14 +215,17 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         order (they share its caches: 30 % less CPU than a process each), except those citing
         a rule of the user's, or of a derivation holding a class of the user's, whose code
         runs alone; the lemmas' steps first (the steps waiting for them start the sooner),
-        then the largest groups."""
+        then the groups expected to take longest (the last to finish leaves a core idle)."""
         now = [(owner, number) for owner, number in pending
                if _cited_status_known(owners[owner][0].steps[number - 1], statuses)]
         groups = [owner if owners[owner][0].steps[number - 1].custom_rule is None
                   and not _runs_user_code(owners[owner][0], user_code) else (owner, number)
                   for owner, number in now]
-        sizes = Counter(groups)
-        order = sorted(range(len(now)), key=lambda i: (now[i][0][0] != "lemma", -sizes[groups[i]]))
+        weights: Counter = Counter()
+        for (owner, number), group in zip(now, groups):
+            weights[group] += _expected_cost(owners[owner][0], number)
+        order = sorted(range(len(now)), key=lambda i: (now[i][0][0] != "lemma",
+                                                       -weights[groups[i]]))
         taken = set(now)
         pending[:] = [job for job in pending if job not in taken]
         jobs.extend(now[i] for i in order)
@@ -250,6 +254,18 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
             sorted({owners[owner][0].name for owner, _ in pending})))
     return [lemma_reports[key] if kind == "lemma" else reports[(kind, key)]
             for kind, key in asked]
+
+
+def _expected_cost(derivation: Derivation, number: int) -> int:
+    """A rough weight of a step's check, for the order in which groups start: a step with an
+    integral (or an expectation over a density) is compared by quadrature, about ten times
+    the work of another."""
+    before = derivation.start if number == 1 else derivation.steps[number - 2].expr
+    after = derivation.steps[number - 1].expr
+    continuous = any(side.has(sp.Integral) or any(
+        not v.is_integer for node in side.atoms(Expectation) for v in node.variables)
+        for side in (before, after))
+    return 10 if continuous else 1
 
 
 #: the modules whose classes' code pgsym vouches for (a class of SymPy's or pgsym's own)
