@@ -398,25 +398,35 @@ def distribution_of(expr: sp.Basic) -> tuple[Distribution, tuple[sp.Expr, ...]] 
 
 
 # -- what the verifier reads ---------------------------------------------------------------
-def _transformed(expr: sp.Basic, change: Callable[[sp.Basic, dict], sp.Basic],
-                 scope: dict | None = None) -> sp.Basic:
+def _transformed(expr: sp.Basic, change: Callable[..., sp.Basic],
+                 scope: dict | None = None, ranges: dict | None = None) -> sp.Basic:
     """``expr`` rebuilt bottom-up (nothing evaluated), each node passed to ``change`` after
     its arguments, with the ``scope``: each variable bound around the node mapped to a
     symbol with the assumptions its range gives it (``k`` of ``sum_{k=0}^{n}`` is a
-    non-negative integer, whatever its symbol declares). Expectations are unfolded."""
+    non-negative integer, whatever its symbol declares). Expectations are unfolded. Given
+    ``ranges`` (a dict, empty at the top), ``change`` gets them too: each bound variable
+    mapped to its sum's or integral's kind and bounds."""
     scope = {} if scope is None else scope
     if isinstance(expr, Expectation):
-        return _transformed(expr.unfold(), change, scope)
+        return _transformed(expr.unfold(), change, scope, ranges)
     if expr.is_Atom or not expr.args:
-        return change(expr, scope)
-    inner = scope
+        return change(expr, scope) if ranges is None else change(expr, scope, ranges)
+    inner, inner_ranges = scope, ranges
     if isinstance(expr, sp.concrete.expr_with_limits.ExprWithLimits):
         inner = dict(scope)
+        inner_ranges = None if ranges is None else dict(ranges)
         for variable, *bounds in reversed(expr.limits):  # the outermost limit is the last
+            if inner_ranges is not None:
+                inner_ranges.pop(variable, None)
             if len(bounds) == 2 and isinstance(variable, sp.Symbol):
                 limit = (variable, *(b.xreplace(inner) for b in bounds))
                 inner[variable] = sp.Symbol(variable.name, **range_assumptions(expr, limit))
-    return change(rebuild(expr, [_transformed(a, change, inner) for a in expr.args]), scope)
+                if inner_ranges is not None:
+                    inner_ranges[variable] = (type(expr), *limit[1:])
+            elif isinstance(variable, sp.Symbol):
+                inner[variable] = sp.Dummy(variable.name)  # (nothing known of it)
+    node = rebuild(expr, [_transformed(a, change, inner, inner_ranges) for a in expr.args])
+    return change(node, scope) if ranges is None else change(node, scope, ranges)
 
 
 def _declared(expr: sp.Basic) -> set[Distribution]:
@@ -520,10 +530,29 @@ def with_values(expr: sp.Expr) -> sp.Expr:
             return expr
         expr = _transformed(expr, lambda node, scope: _peeled(
             node, scope, lambda d: d in concrete and d.is_known_normalised))
-        expr = _transformed(expr, lambda node, scope: node.distribution.values_at(node)
-                            if isinstance(node, DistributionValue) and not
-                            node.distribution.is_abstract else node)
+        expr = _transformed(expr, _valued, ranges={})
     raise DistributionError("the values of declared distributions use each other in a circle")
+
+
+def _valued(node: sp.Basic, scope: dict, ranges: dict) -> sp.Basic:
+    """A value of a distribution declared by its values, replaced by them: where the point
+    is not shown to lie in the support, as 0 outside it (a distribution is 0 off its
+    support, whatever its formula gives there)."""
+    if not isinstance(node, DistributionValue) or node.distribution.is_abstract:
+        return node
+    distribution, parameters = node.distribution, node.args[1:]
+    values = distribution.values_at(node)
+    if _in_support(distribution, node.args[0], parameters, scope, ranges):
+        return values
+    value = node.args[0]
+    lower, upper = distribution.bounds_at(parameters)
+    if distribution.is_discrete:
+        inside = sp.And(sp.Le(lower, value), sp.Le(value, upper), sp.Eq(sp.floor(value), value))
+    else:
+        inside = sp.And(sp.Lt(lower, value), sp.Lt(value, upper))
+    if inside is sp.true:
+        return values
+    return sp.Piecewise((values, inside), (0, True))
 
 
 def signs_as_declared(expr: sp.Expr, enclosing: Sequence[tuple] = ()) -> sp.Expr:

@@ -289,8 +289,14 @@ def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
 
 def _expressions(derivation: Derivation) -> Iterator[sp.Basic]:
     seen: set = set()
-    pending = [derivation.start, *(step.expr for step in derivation.steps),
-               *derivation.definitions.values()]
+    pending = [derivation.start, *derivation.definitions.values()]
+    for step in derivation.steps:  # (what a step's checks read: its citation too)
+        pending += [step.expr, step.condition, *(part for pair in step.using for part in pair)]
+        lemma = step.lemma
+        if isinstance(lemma, Equation):
+            pending += [lemma.lhs, lemma.rhs]
+        elif isinstance(lemma, Derivation):
+            pending += [lemma.start, lemma.result, *lemma.definitions.values()]
     while pending:
         expr = pending.pop()
         if not isinstance(expr, sp.Basic) or expr in seen:
@@ -1280,8 +1286,9 @@ def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
                 divisor, sp.S.Zero, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS))
             if not (isinstance(found, Verdict) and found.kind is VerdictKind.REFUTED):
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
-                               f"{side} multiplies {divisor} by its inverse, but {divisor} was "
-                               f"not found nonzero anywhere: that may be 0/0, not 1")
+                               f"in {side}, {divisor} cancels against its inverse, but "
+                               f"{divisor} was not found nonzero anywhere: that may be 0/0, "
+                               f"not 1")
     return None
 
 
@@ -1309,9 +1316,9 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                     hole = _root_in_range(divisor, index, lower, upper)
                     if hole is not None:
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
-                                       f"{side} multiplies {divisor} by its inverse in the term "
-                                       f"of {node}, and {divisor} {hole}: that term is 0/0, "
-                                       f"not 1")
+                                       f"in {side}, {divisor} cancels against its inverse "
+                                       f"in the term of {node}, and {divisor} {hole}: that "
+                                       f"term is 0/0, not 1")
     return None
 
 
@@ -1332,7 +1339,7 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             why = _zeros_not_isolated(divisor, indices)
             if why:
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
-                               f"{side} multiplies {divisor} by its inverse, and {divisor} "
+                               f"in {side}, {divisor} cancels against its inverse, and {divisor} "
                                f"{why}: there it is 0/0, not 1 (declare what shows it nonzero)")
     return None
 
@@ -1395,19 +1402,63 @@ def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
     return None
 
 
-def _cancelled_divisors(expr: sp.Expr) -> set[sp.Expr]:
-    """The ``q`` of every product that holds both a power of ``q`` and an inverse power."""
-    found = set()
-    for node in sp.preorder_traversal(expr):
-        if not isinstance(node, sp.Mul):
-            continue
-        powers = {}
-        for factor in node.args:
+@functools.lru_cache(maxsize=256)
+def _cancelled_divisors(expr: sp.Expr) -> frozenset:
+    """Every ``q`` whose zeros SymPy's evaluation (the constructors every check rebuilds the
+    sides with, :func:`_reevaluated`) may paper over, where the written form is undefined:
+    powers of ``q`` of both signs in one product (``q * (1/q)``, also spread over nested
+    products, ``q**n * q**-n``), a power of an inverse (``1/(1/q)``), terms with ``1/q``
+    that cancel in a sum (``1/q - 1/q``) and ``exp(log(q))``. Each is then checked where it
+    is zero (:func:`_vanishing_divisor` and the two below)."""
+    found: set = set()
+    _rebuilt_noting(expr, found)
+    return frozenset(found)
+
+
+def _rebuilt_noting(node: sp.Basic, found: set) -> sp.Basic:
+    """``node`` rebuilt by SymPy's evaluating constructors, as :func:`_reevaluated` does,
+    each divisor a constructor cancels noted in ``found``."""
+    if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
+        return node
+    args = [_rebuilt_noting(a, found) if isinstance(a, sp.Basic) else a for a in node.args]
+    if isinstance(node, sp.Mul):
+        exponents: dict = {}
+        for factor in _flat_factors(args):
             base, exponent = factor.as_base_exp()
-            if not base.is_Number and exponent.is_Number:
-                powers.setdefault(base, set()).add(sp.sign(exponent))
-        found |= {base for base, signs in powers.items() if signs >= {1, -1}}
-    return found
+            if not base.is_Number:
+                exponents.setdefault(base, []).append(exponent)
+        found.update(base for base, those in exponents.items() if len(those) > 1
+                     and any(e.is_nonnegative is not True for e in those)
+                     and any(e.is_nonpositive is not True for e in those))
+    elif isinstance(node, sp.Pow) and isinstance(args[0], sp.Pow) \
+            and args[0].exp.is_nonnegative is not True:
+        found.add(args[0].base)  # (1/q)**-1 is q
+    elif isinstance(node, sp.Add):
+        terms: dict = {}
+        for term in args:
+            coefficient, rest = term.as_coeff_Mul()
+            terms.setdefault(rest, []).append(coefficient)
+        for rest, coefficients in terms.items():
+            if len(coefficients) > 1 and sum(coefficients) == 0:
+                found.update(power.base for power in rest.atoms(sp.Pow)
+                             if power.exp.is_nonnegative is not True)
+                found.update(log.args[0] for log in rest.atoms(sp.log))
+    elif isinstance(node, sp.exp):
+        found.update(log.args[0] for log in sp.Add.make_args(args[0])
+                     if isinstance(log, sp.log))
+    return node.func(*args)
+
+
+def _flat_factors(args: list) -> Iterator[sp.Basic]:
+    """The factors of a product of ``args``: nested products flattened, and integer powers
+    of products spread over their factors, as SymPy's constructor does."""
+    for arg in args:
+        if isinstance(arg, sp.Mul):
+            yield from _flat_factors(list(arg.args))
+        elif isinstance(arg, sp.Pow) and isinstance(arg.base, sp.Mul) and arg.exp.is_Integer:
+            yield from (sp.Pow(factor, arg.exp) for factor in _flat_factors(list(arg.base.args)))
+        else:
+            yield arg
 
 
 def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
@@ -1460,7 +1511,7 @@ def _shown(expr: sp.Expr) -> str:
     $\\sum_{k=0}^{\\infty} f(k)$
     """
     symbols = sorted(expr.atoms(sp.Symbol), key=sp.default_sort_key)
-    taken = {s.name for s in symbols}
+    taken = {s.name for s in symbols} | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
     names = {}
     for symbol in symbols:
         if not re.fullmatch(r"_+b\d+_\d+", symbol.name):

@@ -1666,3 +1666,91 @@ WRONG_SOURCES += [
     Case("swap-with-the-support-of-a-uniform-density", _uniform_score_trick,
          "the support (0, theta) moves with theta: d/dtheta E[f] is not E[d/dtheta (p f)]"),
 ]
+
+# (seventeenth hostile review) holes a re-evaluation fills, hidden from the plain q * (1/q)
+# check; a distribution read off its support; edges that move without a NOT_SMOOTH node
+_H = sp.Heaviside(r)
+_k_int = sp.Symbol("k", integer=True)
+_n_pos = sp.Symbol("n", integer=True, positive=True)
+
+
+def _unevaluated(kind, *args):
+    return kind(*args, evaluate=False)
+
+
+def _hole_case(id: str, start, after, why: str) -> Case:
+    return Case(id, lambda: Derivation(id, start=start, parameters=(_n_pos,))
+                .step(after, rule="algebra"), why)
+
+
+WRONG_SOURCES += [
+    _hole_case("heaviside-over-itself-in-nested-products", r,
+               _unevaluated(sp.Mul, r, _unevaluated(sp.Mul, 2, _H),
+                            _unevaluated(sp.Mul, sp.Rational(1, 2), _unevaluated(sp.Pow, _H, -1))),
+               "the factors of 2 H and 1/(2 H) cancel across two products: 0/0 for r < 0"),
+    _hole_case("heaviside-to-a-symbolic-power-over-itself", r,
+               _unevaluated(sp.Mul, r, _unevaluated(sp.Pow, _H, _n_pos), _unevaluated(sp.Pow, _H, -_n_pos)),
+               "H^n / H^n is 0/0 for r < 0"),
+    _hole_case("inverse-heaviside-terms-cancel", r,
+               _unevaluated(sp.Add, r, _unevaluated(sp.Pow, _H, -1),
+                            _unevaluated(sp.Mul, -1, _unevaluated(sp.Pow, _H, -1))),
+               "1/H - 1/H is zoo - zoo for r < 0"),
+    _hole_case("exp-of-log-of-heaviside-over-itself", r,
+               _unevaluated(sp.Mul, r, sp.exp(sp.log(_H), evaluate=False), _unevaluated(sp.Pow, _H, -1)),
+               "log H(r) is undefined for r < 0"),
+    _hole_case("inverse-of-inverse-heaviside", _H, _unevaluated(sp.Pow, _unevaluated(sp.Pow, _H, -1), -1),
+               "1/(1/H) is undefined for r < 0"),
+    _hole_case("heaviside-plus-zero-over-itself", r,
+               _unevaluated(sp.Mul, r, _unevaluated(sp.Add, _H, 0), _unevaluated(sp.Pow, _H, -1)),
+               "(H + 0)/H is 0/0 for r < 0"),
+    _hole_case("integer-over-itself-in-nested-products", _k_int,
+               _unevaluated(sp.Mul, _k_int, _unevaluated(sp.Mul, 2, _k_int),
+                            _unevaluated(sp.Mul, sp.Rational(1, 2), _unevaluated(sp.Pow, _k_int, -1))),
+               "k/k is 0/0 at k = 0"),
+]
+
+
+def _uniform(name: str = "p", values=True):
+    from pgsym import Distribution
+    width = sp.Symbol("theta", positive=True)
+    return width, Distribution(name, (r, 0, width), 1 / width if values else None,
+                               parameters=(width,), check=False)
+
+
+def _off_support_value() -> Derivation:
+    width, p = _uniform()
+    return Derivation("off support", start=p(-1, width)).step(1 / width, rule="algebra")
+
+
+def _off_support_sum() -> Derivation:
+    from pgsym import Distribution
+    K = sp.Symbol("K", integer=True, positive=True)
+    q = Distribution("q", (_k_int, 0, K - 1), 1 / K, parameters=(K,), check=False)
+    return Derivation("off support", start=sp.Sum(q(_k_int, K), (_k_int, 0, 2 * K - 1))) \
+        .step(sp.Integer(2), rule="algebra")
+
+
+def _moving_support_swap(values: bool) -> Callable[[], Derivation]:
+    def build() -> Derivation:
+        width, p = _uniform(values=values)
+        body = p(r, width) * _f_real(r)
+        return Derivation("moving support", start=sp.Derivative(sp.Integral(body, (r, -sp.oo, sp.oo)), width),
+                          functions=(_f_real,)) \
+            .step(sp.Integral(sp.Derivative(body, width), (r, -sp.oo, sp.oo)),
+                  rule="swap integral and gradient", condition=_DOMINATED)
+    return build
+
+
+WRONG_SOURCES += [
+    Case("a-density-read-off-its-support", _off_support_value,
+         "U(0, theta) is 0 at -1, not 1/theta"),
+    Case("a-mass-function-summed-past-its-support", _off_support_sum,
+         "a pmf on 0..K-1 sums to 1 over 0..2K-1, not 2"),
+    Case("swap-with-the-moving-support-of-a-valued-density", _moving_support_swap(True),
+         "the support (0, theta) moves with theta: its edge's term is dropped"),
+    Case("swap-with-the-moving-support-of-an-abstract-density", _moving_support_swap(False),
+         "p over (0, theta) is 0 off it: its edge moves with theta"),
+    Case("swap-with-a-sign-written-as-a-square-root",
+         _moving_edge_swap((r - theta) / sp.sqrt(r**2 - 2 * r * theta + theta**2), _DOMINATED),
+         "(r - theta)/sqrt((r - theta)^2) is sign(r - theta): its jump moves with theta"),
+]

@@ -19,7 +19,7 @@ from itertools import islice, product
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pgsym._trees import NOT_SMOOTH, bound_variables
+from pgsym._trees import bound_variables
 from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
@@ -46,24 +46,59 @@ def _refuse_captured(variable: sp.Basic, total: sp.Basic, kind: str) -> None:
 
 def _refuse_moving_kink(variable: sp.Basic, total: sp.Basic, kind: str,
                         context: RuleContext) -> None:
-    """A jump or kink of the term (a Piecewise, Heaviside, Abs, Max...) whose place depends
-    on both ``variable`` and a variable of the sum or integral moves with ``variable``:
-    SymPy differentiates it branch by branch, which drops what the moving edge contributes
-    (d/dtheta of the integral of 1{x < theta} over 0..1 is 1, not 0). Definitions and the
-    values of declared distributions are read through; the edge belongs in the bounds."""
+    """A jump or kink of the term whose place depends on both ``variable`` and a variable
+    of the sum or integral moves with ``variable``: SymPy differentiates it branch by
+    branch, which drops what the moving edge contributes (d/dtheta of the integral of
+    1{x < theta} over 0..1 is 1, not 0). So every part of the term that depends on both
+    must be smooth by its form (:func:`_smooth_node`), and a declared distribution in it
+    may not have a support that depends on ``variable`` (its edge moves too). Definitions
+    and the values of declared distributions are read through; the edge belongs in the
+    bounds."""
     bound = {limit[0] for limit in total.limits}
     body = context.unfold(total.function)
+    for application in body.atoms(AppliedUndef):
+        distribution = getattr(application, "distribution", None)
+        if distribution is not None and any(
+                context.depends_on(edge, variable) and edge.is_finite is not False
+                for edge in distribution.bounds_at(application.args[1:])):
+            raise RuleRefused(f"the support of {type(application).__name__} in the {kind}'s "
+                              f"term, {tuple(distribution.bounds_at(application.args[1:]))}, "
+                              f"moves with {variable}: differentiating under the {kind} drops "
+                              f"what the moving edge contributes")
     values = {application: application.distribution.values_at(application)
               for application in body.atoms(AppliedUndef)
               if getattr(getattr(application, "distribution", None), "values", None) is not None}
     if values:
         body = body.xreplace(values)
     for node in sp.preorder_traversal(body):
-        if isinstance(node, NOT_SMOOTH) and node.free_symbols & bound \
+        if not _smooth_node(node) and node.free_symbols & bound \
                 and context.depends_on(node, variable):
-            raise RuleRefused(f"the {kind}'s term holds {node}, whose jump or kink moves with "
-                              f"{variable}: differentiating it under the {kind} drops what the "
-                              f"moving edge contributes; put the edge in the bounds")
+            raise RuleRefused(f"the {kind}'s term holds {node}, which may jump or bend where "
+                              f"it moves with {variable}: differentiating it under the {kind} "
+                              f"drops what the moving edge contributes; put the edge in the "
+                              f"bounds")
+
+
+#: functions smooth wherever they are defined (their arguments' parts are looked at apart)
+_SMOOTH_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
+
+
+def _smooth_node(node: sp.Basic) -> bool:
+    """Whether ``node``, as a function of its arguments, is smooth by its form: sums,
+    products, integer powers (or powers of a positive base), log of a positive argument,
+    exp and the trigonometric and hyperbolic functions, undefined functions (what the
+    step's condition speaks of), indexed items, and sums, integrals and derivatives of
+    smooth parts. Not: Abs, Max, Piecewise, Heaviside, floor, sign, sqrt of what may be
+    negative (sqrt((x - theta)**2) is |x - theta|), log across its branch cut..."""
+    if node.is_Atom or isinstance(node, (sp.Add, sp.Mul, sp.Indexed, sp.IndexedBase, sp.Tuple,
+                                         AppliedUndef, sp.Sum, sp.Product, sp.Integral,
+                                         sp.Derivative) + _SMOOTH_FUNCTIONS):
+        return True
+    if isinstance(node, sp.Pow):
+        return bool(node.exp.is_Integer or node.base.is_positive)
+    if isinstance(node, sp.log):
+        return bool(node.args[0].is_positive)
+    return False
 
 
 def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode":
