@@ -508,6 +508,7 @@ def _is_total(factor: sp.Expr, index: sp.Basic, lower: sp.Expr, upper: sp.Expr, 
     return (may_use(distribution) and factor.args[0] == index and distribution.is_discrete == is_sum
             and not any(index in p.free_symbols for p in parameters)
             and distribution.respects_parameters([p.xreplace(scope) for p in parameters])
+            and all(respects(h, h.xreplace(scope)) for h in distribution.hidden_symbols)
             and (lower, upper) == distribution.bounds_at(parameters))
 
 
@@ -626,10 +627,14 @@ def _in_support(distribution: Distribution, value: sp.Expr, parameters: Sequence
     lower, upper = (b.xreplace(scope) for b in distribution.bounds_at(parameters))
     if value in ranges:
         kind, low, high = ranges[value]
+        low, high = sp.sympify(low), sp.sympify(high)
         if kind is not (sp.Sum if distribution.is_discrete else sp.Integral):
             return False
-        # (a sum running backwards is over high + 1, ..., low - 1 in SymPy's convention)
-        forwards = kind is sp.Integral or _at_most(low, high + 1)
+        # (a sum running backwards is over high + 1, ..., low - 1 in SymPy's convention; an
+        # integral backwards over high..low; a sum from a non-integer over non-integers)
+        if kind is sp.Sum and not (low.is_integer and high.is_integer):
+            return False
+        forwards = _at_most(low, high) if kind is sp.Integral else _at_most(low, high + 1)
         return forwards and _at_most(lower, low) and _at_most(high, upper)
     value = value.xreplace(scope)
     if distribution.is_discrete:

@@ -167,6 +167,13 @@ def _real(value, what: str):
 MAX_TERMS = 20000
 
 
+#: the symbols each subtree depends on, and in the order the memo's keys list them, for
+#: every evaluation (at most this many subtrees are kept)
+_DEPENDS: dict[sp.Basic, frozenset] = {}
+_ORDERED: dict[sp.Basic, tuple] = {}
+_KEPT_NODES = 200_000
+
+
 class _Evaluator:
     """Encloses expressions at ``bits`` of working precision; symbols take their values in
     ``point`` or, inside a sum or product, the index's current value. Every subtree is
@@ -178,8 +185,11 @@ class _Evaluator:
         self.draw = draw
         self.indices: dict[sp.Symbol, sp.Integer] = {}  # the running indices of sums
         self.memo: dict = {}
-        self.depends: dict[sp.Basic, frozenset] = {}
-        self.ordered: dict[sp.Basic, tuple] = {}
+        # (what a subtree depends on is its own: kept from one point to the next)
+        if len(_DEPENDS) > _KEPT_NODES:
+            _DEPENDS.clear()
+            _ORDERED.clear()
+        self.depends, self.ordered = _DEPENDS, _ORDERED
         self.terms = 0
 
     def enclose_all(self, exprs) -> list:

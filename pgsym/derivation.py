@@ -627,6 +627,7 @@ class Derivation:
                 f"got {kind}: {expr!r}{hint}"
             )
         self._check_bound_names(expr, what)
+        self._check_integer_ranges(expr, what)
         depth = _depth(expr)
         if depth > MAX_DEPTH:
             raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
@@ -665,6 +666,21 @@ class Derivation:
                     f"derivation {self.name!r}: {function} is declared {fact}, but its "
                     f"definition {definition} is not {fact}; declare {function} without "
                     f"that assumption or give the Lambda's variables the assumptions that show it")
+
+    def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
+        """The index of a sum or product declared an integer must start at an integer: from
+        ``1/2`` it runs over ``1/2, 3/2, ...``, and SymPy has already simplified the term as
+        if it were an integer (``(-1)**(2*k)`` is 1)."""
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, (sp.Sum, sp.Product)):
+                continue
+            for limit in node.limits:
+                if len(limit) == 3 and limit[0].is_integer and limit[1].is_integer is False:
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the {what} has {type(node).__name__}(..., "
+                        f"{tuple(limit)}), whose index {limit[0]} is declared an integer but "
+                        f"runs over {limit[1]}, {limit[1]} + 1, ...; start it at an integer or "
+                        f"declare {limit[0]} without integer=True")
 
     def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
         """A defined symbol may not also be the variable of a sum, integral or expectation:

@@ -321,12 +321,24 @@ def _listable_polynomial(expr: sp.Expr, symbol: sp.Basic) -> sp.Poly | None:
     return polynomial
 
 
-def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[sp.Basic, list]:
+class SpecialValues(dict):
+    """:func:`special_values`: each symbol's values, and in ``switches`` those at which
+    something switches (the others lie beyond one: a side undefined there is not a
+    removable singularity)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.switches: dict[sp.Basic, set] = {}
+
+
+def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> SpecialValues:
     """Values at which something happens, and values just beyond: where a Kronecker delta, a
     step function, an absolute value, a floor, a minimum, a comparison, a branch point or a
     power of zero switches, for a symbol that enters it linearly (``KroneckerDelta(n, 1000)``
-    gives ``n = 1000``; ``Min(x, 10**6)`` gives ``x = 10**6`` and points on either side).
-    Random points would miss them. Only values the symbol's assumptions allow are kept.
+    gives ``n = 1000``; ``Min(x, 10**6)`` gives ``x = 10**6`` and points on either side,
+    near it and a step away: a side undefined on a whole interval next to the switch, as
+    ``1/floor(x)`` on ``[0, 1)``, shows there). Random points would miss them. Only values
+    the symbol's assumptions allow are kept.
     """
     switches: list[sp.Expr] = []
     poles: list[sp.Expr] = []
@@ -352,11 +364,13 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
                     poles.append(node.base)  # a hole (an integer has no neighbours to fill it)
                 if node.base.is_number:
                     switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
-    found: dict[sp.Basic, list] = {}
+    found = SpecialValues()
 
-    def add(symbol: sp.Basic, value: sp.Expr) -> None:
+    def add(symbol: sp.Basic, value: sp.Expr, switch: bool = False) -> None:
         if respects(symbol, value) and value not in found.get(symbol, []):
             found.setdefault(symbol, []).append(value)
+        if switch:
+            found.switches.setdefault(symbol, set()).add(value)
 
     for symbol in sorted(symbols, key=sp.default_sort_key):
         if symbol.is_integer:  # identities of binomials and factorials break at 0 and below
@@ -369,7 +383,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
             # where the switch's arguments coincide (x = y in KroneckerDelta(x, y), Eq(x, y)):
             # a value in the other symbols, which random reals never meet
             for symbol, value in _coinciding(switch, inside, symbols):
-                add(symbol, value)
+                add(symbol, value, switch=True)
                 break
         if len(inside) != 1:
             continue
@@ -378,7 +392,9 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> dict[s
             step = max(sp.S.One, abs(root) / 3)
             if symbol.is_integer:
                 step = sp.ceiling(step)
-            for value in (root, root - step, root + step):
+            add(symbol, root, switch=True)
+            near = () if symbol.is_integer else (root - step / 1000, root + step / 1000)
+            for value in (root - step, root + step, *near):
                 add(symbol, value)
     return found
 

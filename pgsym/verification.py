@@ -49,7 +49,8 @@ from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
 from pgsym._signs import sign_of
-from pgsym.sampling import (MAX_DIGITS, Comparison, SamplingError, bound_symbols_of_ranges,
+from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparison,
+                            SamplingError, bound_symbols_of_ranges,
                             compare_at, concrete, instantiations, matrix_values, numeric_value,
                             random_point, rational_roots, respects, sampled_symbols,
                             special_values,
@@ -1404,61 +1405,71 @@ def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
 
 @functools.lru_cache(maxsize=256)
 def _cancelled_divisors(expr: sp.Expr) -> frozenset:
-    """Every ``q`` whose zeros SymPy's evaluation (the constructors every check rebuilds the
-    sides with, :func:`_reevaluated`) may paper over, where the written form is undefined:
-    powers of ``q`` of both signs in one product (``q * (1/q)``, also spread over nested
-    products, ``q**n * q**-n``), a power of an inverse (``1/(1/q)``), terms with ``1/q``
-    that cancel in a sum (``1/q - 1/q``) and ``exp(log(q))``. Each is then checked where it
-    is zero (:func:`_vanishing_divisor` and the two below)."""
+    """Every ``q`` whose zeros make the written ``expr`` undefined but which SymPy's
+    evaluation (the constructors every check rebuilds the sides with, :func:`_reevaluated`)
+    drops: ``q * (1/q)`` (also spread over nested products, ``q**n * q**-n``), ``1/(1/q)``,
+    ``1/q - 1/q``, ``exp(log(q))``, ``0 * log(q)``, ``log(q)**0``, ``cot(q) - cot(q)`` (``q``
+    is then ``sin(q)``), a derivative of ``log(q)`` by another variable... Each is then
+    checked where it is zero (:func:`_vanishing_divisor` and the two below)."""
     found: set = set()
-    _rebuilt_noting(expr, found)
+    _rebuilt_noting(expr, found, {})
     return frozenset(found)
 
 
-def _rebuilt_noting(node: sp.Basic, found: set) -> sp.Basic:
-    """``node`` rebuilt by SymPy's evaluating constructors, as :func:`_reevaluated` does,
-    each divisor a constructor cancels noted in ``found``."""
+def _rebuilt_noting(node: sp.Basic, found: set, known: dict) -> sp.Basic:
+    """``node`` rebuilt by SymPy's evaluating constructors, as :func:`_reevaluated` does;
+    what makes a part undefined (:func:`_hole_makers`) and is gone from what a constructor
+    made of it is noted in ``found``."""
     if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
         return node
-    args = [_rebuilt_noting(a, found) if isinstance(a, sp.Basic) else a for a in node.args]
-    if isinstance(node, sp.Mul):
-        exponents: dict = {}
-        for factor in _flat_factors(args):
-            base, exponent = factor.as_base_exp()
-            if not base.is_Number:
-                exponents.setdefault(base, []).append(exponent)
-        found.update(base for base, those in exponents.items() if len(those) > 1
-                     and any(e.is_nonnegative is not True for e in those)
-                     and any(e.is_nonpositive is not True for e in those))
-    elif isinstance(node, sp.Pow) and isinstance(args[0], sp.Pow) \
-            and args[0].exp.is_nonnegative is not True:
-        found.add(args[0].base)  # (1/q)**-1 is q
-    elif isinstance(node, sp.Add):
-        terms: dict = {}
-        for term in args:
-            coefficient, rest = term.as_coeff_Mul()
-            terms.setdefault(rest, []).append(coefficient)
-        for rest, coefficients in terms.items():
-            if len(coefficients) > 1 and sum(coefficients) == 0:
-                found.update(power.base for power in rest.atoms(sp.Pow)
-                             if power.exp.is_nonnegative is not True)
-                found.update(log.args[0] for log in rest.atoms(sp.log))
-    elif isinstance(node, sp.exp):
-        found.update(log.args[0] for log in sp.Add.make_args(args[0])
-                     if isinstance(log, sp.log))
-    return node.func(*args)
+    args = [_rebuilt_noting(a, found, known) if isinstance(a, sp.Basic) else a
+            for a in node.args]
+    rebuilt = node.func(*args)
+    if rebuilt != node or any(a is not b for a, b in zip(args, node.args)):
+        before = _own_hole_makers(type(node), args).union(
+            *(_hole_makers(a, known) for a in args if isinstance(a, sp.Basic)))
+        found.update(before - _hole_makers(rebuilt, known))
+    if isinstance(rebuilt, sp.Derivative) and any(
+            q.is_zero is not False for q in _hole_makers(rebuilt.expr, known)):
+        # taken later (the value check differentiates): a part that does not vary with the
+        # variable drops out, holes and all (d/dy log(q(x)) is 0)
+        try:
+            taken = rebuilt.doit(deep=False)
+        except Exception:  # (SymPy cannot take it: the derivative stays, holes and all)
+            taken = rebuilt
+        found.update(_hole_makers(rebuilt.expr, known) - _hole_makers(taken, known))
+    return rebuilt
 
 
-def _flat_factors(args: list) -> Iterator[sp.Basic]:
-    """The factors of a product of ``args``: nested products flattened, and integer powers
-    of products spread over their factors, as SymPy's constructor does."""
-    for arg in args:
-        if isinstance(arg, sp.Mul):
-            yield from _flat_factors(list(arg.args))
-        elif isinstance(arg, sp.Pow) and isinstance(arg.base, sp.Mul) and arg.exp.is_Integer:
-            yield from (sp.Pow(factor, arg.exp) for factor in _flat_factors(list(arg.base.args)))
-        else:
-            yield arg
+def _hole_makers(expr: sp.Basic, known: dict) -> frozenset:
+    """The ``q`` in ``expr`` whose zeros make it undefined: bases of negative (or possibly
+    negative) powers, arguments of logarithms, and for a function with poles an expression
+    zero at them (``sin(q)`` for ``cot(q)``, ``sin(pi q)`` for ``gamma(q)``)."""
+    found = known.get(expr)
+    if found is None:
+        found = frozenset() if expr.is_Atom or not expr.args else \
+            _own_hole_makers(type(expr), expr.args).union(
+                *(_hole_makers(a, known) for a in expr.args if isinstance(a, sp.Basic)))
+        known[expr] = found
+    return found
+
+
+def _own_hole_makers(kind: type, args) -> frozenset:
+    if issubclass(kind, sp.Pow):
+        return frozenset((args[0],)) if args[1].is_nonnegative is not True else frozenset()
+    if issubclass(kind, sp.log):
+        return frozenset((args[0],))
+    if issubclass(kind, (sp.tan, sp.sec)):
+        return frozenset((sp.cos(args[0]),))
+    if issubclass(kind, (sp.cot, sp.csc)):
+        return frozenset((sp.sin(args[0]),))
+    if issubclass(kind, (sp.tanh, sp.sech)):
+        return frozenset((sp.cosh(args[0]),))
+    if issubclass(kind, (sp.coth, sp.csch)):
+        return frozenset((sp.sinh(args[0]),))
+    if issubclass(kind, _POLES_AT_NONPOSITIVE_INTEGERS):
+        return frozenset(sp.sin(sp.pi * a) for a in args if isinstance(a, sp.Basic))
+    return frozenset()
 
 
 def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
@@ -1705,17 +1716,21 @@ def _symbolic(a: sp.Expr, b: sp.Expr, settings: Settings) -> Verdict | sp.Expr:
 def _symbolic_with(a: sp.Expr, b: sp.Expr, settings: Settings,
                    totals: bool) -> Verdict | sp.Expr:
     evaluated_a, evaluated_b = evaluate(a, totals), evaluate(b, totals)
+    closed_forms = evaluated_a.closed_forms + evaluated_b.closed_forms
+    # (a difference that rests on SymPy's closed forms refutes nothing by itself: a closed
+    # form may have lost a term's hole, sum_{x=0}^{K-1} 1/K is K/K = 1 at K = 0 too; it is
+    # marked as having no value, and sampling decides)
+    unconfirmed = sp.Dummy("closed_form") if closed_forms else sp.S.Zero
     for side, value in (("previous step", evaluated_a.value), ("this step", evaluated_b.value)):
         if has_undefined_value(value):
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"SymPy evaluates the {side} to an undefined or infinite value: {value}")
         hazard = _hazard(value)
-        if hazard:
-            return evaluated_a.value - evaluated_b.value  # no proof; sampling may still decide
+        if hazard:  # no proof; sampling may still decide
+            return evaluated_a.value - evaluated_b.value + unconfirmed
     method, reached = _zero_by(_opaque(evaluated_a.value - evaluated_b.value))
     if method is None:
-        return reached
-    closed_forms = evaluated_a.closed_forms + evaluated_b.closed_forms
+        return reached + unconfirmed
     try:
         cross_check(closed_forms, settings.seed)
     except CrossCheckFailed as failure:
@@ -1896,8 +1911,10 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
             for point, special_symbol in _points(symbols, small, special, rng, points):
                 is_special = special_symbol is not None
                 # an integer has no neighbours to fill a hole from: where one side is undefined
-                # at an integer, the sides are different functions there
-                removable = is_special and not special_symbol.is_integer
+                # at an integer, the sides are different functions there; nor is a hole
+                # beyond a switch (the side may be undefined on a whole interval)
+                removable = is_special and not special_symbol.is_integer and \
+                    point[special_symbol] in special.switches.get(special_symbol, ())
                 point.update(matrices)
                 counts["attempted"] += 1
                 found = _compare_within_limit(a, b, instantiation, point, rng, digits, settings,

@@ -1754,3 +1754,79 @@ WRONG_SOURCES += [
          _moving_edge_swap((r - theta) / sp.sqrt(r**2 - 2 * r * theta + theta**2), _DOMINATED),
          "(r - theta)/sqrt((r - theta)^2) is sign(r - theta): its jump moves with theta"),
 ]
+
+# (eighteenth hostile review) holes other constructors fill, and a hole on an interval next to
+# a switch; a declaration read where its support runs backwards or its hidden symbol is rebound
+_y_real = sp.Symbol("y", real=True)
+_q_half_line = r - sp.Abs(r)  # 0 for every r >= 0, where log and cot of it are undefined
+
+
+def _filled(id: str, start, after, why: str) -> Case:
+    return Case(id, lambda: Derivation(id, start=sp.sympify(start), parameters=(r, _y_real, _k_int))
+                .step(after, rule="algebra"), why)
+
+
+WRONG_SOURCES += [
+    _filled("zero-times-an-undefined-log", 0, _unevaluated(sp.Mul, 0, sp.log(_q_half_line)),
+            "log(r - |r|) is log 0 for r >= 0: 0 times it is undefined there"),
+    _filled("an-undefined-log-to-the-power-zero", 1, _unevaluated(sp.Pow, sp.log(_q_half_line), 0),
+            "log(r - |r|)^0 is undefined for r >= 0"),
+    _filled("one-to-the-power-of-an-undefined-log", 1, _unevaluated(sp.Pow, 1, sp.log(_q_half_line)),
+            "1^log(r - |r|) is undefined for r >= 0"),
+    _filled("an-undefined-cotangent-minus-itself", 0,
+            _unevaluated(sp.Add, sp.cot(_q_half_line), -sp.cot(_q_half_line)),
+            "cot(r - |r|) is cot 0 for r >= 0"),
+    _filled("derivative-of-an-undefined-log-by-another-variable", 0,
+            sp.Derivative(sp.log(_q_half_line), _y_real), "log(r - |r|) is undefined for r >= 0"),
+    _filled("zero-times-an-undefined-log-at-integers", 0,
+            _unevaluated(sp.Mul, 0, sp.log(_k_int - sp.Abs(_k_int))), "log 0 at every k >= 0"),
+    _filled("exp-of-an-undefined-power-times-its-inverse", 1,
+            _unevaluated(sp.Mul, sp.exp(1 / sp.floor(r)), sp.exp(-1 / sp.floor(r))),
+            "1/floor(r) is undefined on [0, 1)"),
+    _filled("sine-and-cosine-squared-of-a-reciprocal-floor",
+            sp.sin(1 / sp.floor(r))**2 + sp.cos(1 / sp.floor(r))**2, sp.Integer(1),
+            "the previous step is undefined on [0, 1), not at one point"),
+    _filled("sine-and-cosine-squared-of-log-max",
+            sp.sin(sp.log(sp.Max(r, 0)))**2 + sp.cos(sp.log(sp.Max(r, 0)))**2, sp.Integer(1),
+            "the previous step is undefined for every r <= 0"),
+]
+
+
+def _reversed_density_integral() -> Derivation:
+    from pgsym import Distribution
+    p = Distribution("p", (r, 0, 1), 2 * r)
+    return Derivation("reversed", start=sp.Integral(p(r), (r, 2, -1))).step(sp.Integer(-3), rule="algebra")
+
+
+def _rebound_hidden_symbol() -> Derivation:
+    from pgsym import Distribution
+    K = sp.Symbol("K", integer=True, positive=True)
+    p = Distribution("p", (_k_int, 0, K - 1), 1 / K)
+    return Derivation("rebound", start=sp.Sum(sp.Sum(p(_k_int), (_k_int, 0, K - 1)), (K, 0, 2))) \
+        .step(sp.Integer(3), rule="algebra")
+
+
+def _rebound_in_an_expectation() -> Derivation:
+    from pgsym import Distribution, Expectation
+    K = sp.Symbol("K", integer=True, positive=True)
+    c = sp.Symbol("c", positive=True)
+    outer = Distribution("r", (K, 0, 2), sp.Rational(1, 3))
+    p = Distribution("p", (_k_int, 0, K - 1), 1 / K)
+    start = Expectation(c, [(K, 0, 2), (_k_int, 0, K - 1)], outer(K) * p(_k_int), name="tau")
+    return Derivation("rebound expectation", start=start, parameters=(c,)) \
+        .step(c, rule="expectation of a constant")
+
+
+WRONG_SOURCES += [
+    Case("a-density-integrated-backwards-past-its-support", _reversed_density_integral,
+         "p is 0 off (0, 1): the integral from 2 to -1 is -1"),
+    Case("a-support-whose-hidden-size-a-sum-rebinds", _rebound_hidden_symbol,
+         "at K = 0 the support 0..-1 is empty: the sum is 2"),
+    Case("expectation-of-a-constant-with-a-rebound-support", _rebound_in_an_expectation,
+         "at K = 0 the inner support is empty: E[c] = 2c/3"),
+    Case("an-integer-index-from-a-half",
+         lambda: Derivation("an-integer-index-from-a-half",
+                            start=sp.Sum(_k_int, (_k_int, sp.S.Half, sp.Rational(5, 2))))
+         .step(sp.Integer(3), rule="algebra"),
+         "k declared integer takes 1/2, 3/2, 5/2", may_raise=True),
+]

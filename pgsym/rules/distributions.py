@@ -23,6 +23,18 @@ def _refuse_unknown_total(distribution: Distribution) -> None:
                           f"their total is not known to be one")
 
 
+def _refuse_rebound(distribution, bound: set) -> None:
+    """A symbol the declaration depends on without showing it (``K`` of ``p`` over
+    ``0..K-1``) is the declared one: a sum or expectation around that binds the name runs
+    it over other values, for which ``p`` was never declared (over ``K = 0..2`` its support
+    is empty at ``K = 0``)."""
+    rebound = sorted(map(str, distribution.hidden_symbols & bound))
+    if rebound:
+        raise RuleRefused(f"{distribution.name} is declared with {', '.join(rebound)} as "
+                          f"given, but a sum or expectation around it binds "
+                          f"{', '.join(rebound)}: it is declared for no such values")
+
+
 def rewrite_sum_of_distribution(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``sum_x p(x; a)`` over exactly ``p``'s support (an integral for a density) is 1."""
     if not isinstance(node, (sp.Sum, sp.Integral)) or len(node.limits) != 1 \
@@ -45,6 +57,7 @@ def rewrite_sum_of_distribution(node: sp.Basic, context: RuleContext) -> list[sp
         raise RuleRefused(f"{name} is declared for parameters {distribution.parameters} only, "
                           f"and {parameters} are not shown to have their assumptions")
     _refuse_unknown_total(distribution)
+    _refuse_rebound(distribution, {limit[0] for limit in context.enclosing})
     support = distribution.bounds_at(parameters)
     if (lower, upper) != support and (context.unfold(lower), context.unfold(upper)) != support:
         raise RuleRefused(f"{name} is declared over {distribution.variable} = {support[0]}.."
@@ -104,6 +117,7 @@ def rewrite_expectation_of_constant(node: sp.Basic, context: RuleContext) -> lis
                               f"{distribution.parameters}, and {parameters} are not shown to "
                               f"have their assumptions")
         _refuse_unknown_total(distribution)
+        _refuse_rebound(distribution, set(variables) | {l[0] for l in context.enclosing})
         if (lower, upper) != distribution.bounds_at(parameters):
             support = distribution.bounds_at(parameters)
             raise RuleRefused(f"{distribution.name} is declared over {support[0]}..{support[1]}, "
