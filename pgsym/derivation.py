@@ -4,6 +4,7 @@ Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from fractions import Fraction
 import warnings
@@ -142,12 +143,15 @@ class Erratum:
     correction: str
 
 
-def _undefined_functions(expr: sp.Basic) -> set[str]:
-    return {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+@functools.lru_cache(maxsize=4096)
+def _undefined_functions(expr: sp.Basic) -> frozenset[str]:
+    """(Each step asks of every earlier one: worked out once per expression.)"""
+    return frozenset(type(f).__name__ for f in expr.atoms(AppliedUndef))
 
 
-def _free_names(expr: sp.Basic) -> set[sp.Symbol]:
-    return set(expr.free_symbols)
+@functools.lru_cache(maxsize=4096)
+def _free_names(expr: sp.Basic) -> frozenset[sp.Symbol]:
+    return frozenset(expr.free_symbols)
 
 
 @dataclass
@@ -740,7 +744,7 @@ class Derivation:
         return known
 
     def _known_functions(self) -> set[str]:
-        known = _undefined_functions(self.start) | {f.__name__ for f in self.functions}
+        known = set(_undefined_functions(self.start)) | {f.__name__ for f in self.functions}
         for key, value in self.definitions.items():
             known |= _undefined_functions(value)
             if isinstance(key, UndefinedFunction):
