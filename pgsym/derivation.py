@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from fractions import Fraction
 import warnings
 from dataclasses import dataclass, field
@@ -143,6 +144,12 @@ class Erratum:
     correction: str
 
 
+#: what a name printed as written may hold: a letter (any alphabet) first, then letters,
+#: digits, underscores (subscripts) and primes, and a superscript that is no number
+#: (``b^*``, ``x^+``); a numeral ("0") never starts with a letter
+_PRINTABLE_NAME = re.compile(r"[^\W\d_][\w']*(\^[^\W\d_*+'-]*[*+'-]*[^\W\d_]*)?")
+
+
 @functools.lru_cache(maxsize=4096)
 def _undefined_functions(expr: sp.Basic) -> frozenset[str]:
     """(Each step asks of every earlier one: worked out once per expression.)"""
@@ -212,6 +219,10 @@ class Derivation:
             definitions[key] = value
         self.definitions = definitions
         for key, value in definitions.items():
+            if isinstance(key, UndefinedFunction):
+                self._check_printable_names(key(sp.Dummy()), f"definition of {key}")
+            self._check_printable_names(value if isinstance(key, UndefinedFunction) else key,
+                                        f"definition of {key}")
             if not isinstance(value, sp.Lambda):
                 definitions[key] = self._checked_expression(value, f"definition of {key}")
                 self._check_assumptions(definitions[key], key,
@@ -632,6 +643,7 @@ class Derivation:
             )
         self._check_bound_names(expr, what)
         self._check_integer_ranges(expr, what)
+        self._check_printable_names(expr, what)
         depth = _depth(expr)
         if depth > MAX_DEPTH:
             raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
@@ -670,6 +682,21 @@ class Derivation:
                     f"derivation {self.name!r}: {function} is declared {fact}, but its "
                     f"definition {definition} is not {fact}; declare {function} without "
                     f"that assumption or give the Lambda's variables the assumptions that show it")
+
+    def _check_printable_names(self, expr: sp.Basic, what: str) -> None:
+        """The names of symbols, functions and indexed objects are printed as written: one
+        that reads as a number ("0"), or that holds TeX ("c \\tag{...} \\\\ 1 &= 2") or a
+        superscript ("x^2"), would publish another statement than the one verified."""
+        names = {s.name for s in expr.atoms(sp.Symbol)} | \
+            {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+        for name in sorted(names):
+            if _PRINTABLE_NAME.fullmatch(name):
+                continue
+            raise DerivationError(
+                f"derivation {self.name!r}: the {what} has a symbol or function named "
+                f"{name!r}, which would print as something else (a number, TeX, a power); "
+                f"use letters, digits, underscores (a subscript: x_1), primes and a "
+                f"superscript that is no number (b^*), starting with a letter")
 
     def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
         """The index of a sum or product declared an integer must start at an integer: from

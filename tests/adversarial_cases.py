@@ -594,7 +594,7 @@ WRONG_SOURCES = [
                          _canonical_name, 1), (k, 1, _count)),
           _count * sp.Subs(sp.Derivative(_real_g(_canonical_name, _canonical_name),
                                          _canonical_name), _canonical_name, 1),
-          "with g(a, b) = a b^2 and N = 3 the sides are 12 and 9"),
+          "with g(a, b) = a b^2 and N = 3 the sides are 12 and 9", may_raise=True),
     Case("function-declared-positive-defined-negative",
          lambda: Derivation("function-declared-positive-defined-negative",
                             start=sp.sqrt(_positive_function(r)**2),
