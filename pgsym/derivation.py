@@ -803,6 +803,18 @@ class Derivation:
         """
         if not self.definitions:
             return expr
+        # (the rules ask for the same expressions many times: kept while the definitions
+        # stay what they are)
+        memo = self.__dict__.get("_unfold_memo")
+        current = tuple(self.definitions.items())
+        if memo is None or memo[0] != current:
+            memo = self.__dict__["_unfold_memo"] = (current, {})
+        found = memo[1].get((expr, evaluate))
+        if found is None:
+            found = memo[1][(expr, evaluate)] = self._unfolded(expr, evaluate)
+        return found
+
+    def _unfolded(self, expr: sp.Expr, evaluate: bool) -> sp.Expr:
         symbols = {k: v for k, v in self.definitions.items() if isinstance(k, sp.Symbol)}
         functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
         replace = (lambda e, m: e.xreplace(m)) if evaluate else replace_unevaluated
