@@ -201,6 +201,34 @@ NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.fl
               sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
               sp.KroneckerDelta)
 
+#: functions smooth (analytic) wherever they are defined
+SMOOTH_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
+
+
+def smooth_by_form(node: sp.Basic) -> bool:
+    """Whether ``node``, as a function of its arguments, is smooth (analytic) wherever it
+    is defined, by its form alone: sums, products, integer powers (or powers of a positive
+    base), log of a positive argument, exp and the trigonometric and hyperbolic functions,
+    indexed items, and sums, integrals and derivatives of such parts. Not: Abs, Max,
+    Piecewise, Heaviside, floor, sign, sqrt of what may be negative (``sqrt((x - t)**2)``
+    is ``|x - t|``), log across its branch cut, an undefined function (it may be anything).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> smooth_by_form(sp.exp(x)), smooth_by_form(sp.sqrt(x**2)), smooth_by_form(sp.Abs(x))
+    (True, False, False)
+    """
+    if node.is_Atom or isinstance(node, (sp.Add, sp.Mul, sp.Indexed, sp.IndexedBase, sp.Tuple,
+                                         sp.Sum, sp.Product, sp.Integral, sp.Derivative)
+                                  + SMOOTH_FUNCTIONS):
+        return True
+    if isinstance(node, sp.Pow):
+        return bool(node.exp.is_Integer or node.base.is_positive)
+    if isinstance(node, sp.log):
+        return bool(node.args[0].is_positive)
+    return False
+
+
 #: SymPy's function classes whose automatic evaluation (constructors, the ``_eval_*`` methods
 #: other constructors call on them) and assumptions are trusted to be right everywhere. Any
 #: other SymPy function may be rewritten wrongly: ``conjugate(loggamma(r))`` becomes

@@ -40,7 +40,7 @@ from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_bound,
                           has_undefined_value, other_values, replace_unevaluated,
-                          untrusted_functions)
+                          smooth_by_form, untrusted_functions)
 from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.expectation import Expectation
@@ -1345,11 +1345,6 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     return None
 
 
-#: functions analytic wherever they are defined, whose zeros (in a variable they vary
-#: with) are isolated unless they vanish identically, which the probe looks for
-_ANALYTIC = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
-
-
 def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
     """How ``divisor``'s zeros may not be isolated points of continuous variables (in
     words), or ``None``. The ``indices`` of sums and products are not looked at here."""
@@ -1359,41 +1354,40 @@ def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
             return (f"depends on the integer variable(s) {', '.join(sorted(map(str, integers)))}, "
                     f"at which its zeros are not listed")
         [variable] = integers
-        try:
-            polynomial = sp.Poly(divisor, variable)
-        except sp.PolynomialError:
-            polynomial = None
-        if polynomial is None or polynomial.degree() > 12 \
-                or not all(c.is_Rational for c in polynomial.all_coeffs()):
+        roots = _listed_roots(divisor, variable)
+        if roots is None:
             return f"may be 0 at an integer {variable} (its roots cannot be listed)"
-        roots = [r for r in rational_roots(divisor, variable) if r.is_integer]
+        roots = [r for r in roots if r.is_integer]
         return f"is 0 at the integer {variable} = {roots[0]}" if roots else None
     for node in sp.preorder_traversal(divisor):
-        if node.is_Atom or isinstance(node, (sp.Add, sp.Mul, sp.Indexed, sp.IndexedBase,
-                                             sp.Tuple) + _ANALYTIC):
-            continue
-        if isinstance(node, sp.Pow) and (node.exp.is_Integer or node.base.is_positive):
-            continue
-        if isinstance(node, sp.log) and node.args[0].is_positive:
-            continue
         if isinstance(node, AppliedUndef):
             return (f"may be 0 on a whole interval ({node.func} is not declared nonzero)")
-        return f"may be 0 on a whole interval ({type(node).__name__} is not analytic)"
+        if not smooth_by_form(node):
+            return f"may be 0 on a whole interval ({type(node).__name__} is not analytic)"
     return None
+
+
+def _listed_roots(divisor: sp.Expr, variable: sp.Symbol) -> list | None:
+    """The rational roots of ``divisor``, a polynomial in ``variable`` with rational
+    coefficients of degree at most 12, or ``None`` where they cannot be listed (its other
+    roots are not rational, and no integer)."""
+    try:
+        polynomial = sp.Poly(divisor, variable)
+    except sp.PolynomialError:
+        return None
+    if polynomial.degree() > 12 or not all(c.is_Rational for c in polynomial.all_coeffs()):
+        return None
+    return rational_roots(divisor, variable)
 
 
 def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
                    upper: sp.Expr) -> str | None:
     """How ``divisor`` may vanish at an index in ``lower .. upper`` (in words), or ``None``
     where its roots are listed and none is such an index."""
-    try:
-        polynomial = sp.Poly(divisor, index)
-    except sp.PolynomialError:
-        polynomial = None
-    if polynomial is None or polynomial.degree() > 12 \
-            or not all(c.is_Rational for c in polynomial.all_coeffs()):
+    roots = _listed_roots(divisor, index)
+    if roots is None:
         return f"may be 0 at an index in {lower}..{upper} (its roots cannot be listed)"
-    for root in rational_roots(divisor, index):
+    for root in roots:
         if (root - lower).is_integer is False:
             continue  # the indices are lower, lower + 1, ...: never the root
         forwards_outside = (root - lower).is_negative or (upper - root).is_negative

@@ -19,7 +19,7 @@ from itertools import islice, product
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pgsym._trees import bound_variables
+from pgsym._trees import bound_variables, smooth_by_form
 from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
@@ -79,26 +79,11 @@ def _refuse_moving_kink(variable: sp.Basic, total: sp.Basic, kind: str,
                               f"bounds")
 
 
-#: functions smooth wherever they are defined (their arguments' parts are looked at apart)
-_SMOOTH_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
-
-
 def _smooth_node(node: sp.Basic) -> bool:
-    """Whether ``node``, as a function of its arguments, is smooth by its form: sums,
-    products, integer powers (or powers of a positive base), log of a positive argument,
-    exp and the trigonometric and hyperbolic functions, undefined functions (what the
-    step's condition speaks of), indexed items, and sums, integrals and derivatives of
-    smooth parts. Not: Abs, Max, Piecewise, Heaviside, floor, sign, sqrt of what may be
-    negative (sqrt((x - theta)**2) is |x - theta|), log across its branch cut..."""
-    if node.is_Atom or isinstance(node, (sp.Add, sp.Mul, sp.Indexed, sp.IndexedBase, sp.Tuple,
-                                         AppliedUndef, sp.Sum, sp.Product, sp.Integral,
-                                         sp.Derivative) + _SMOOTH_FUNCTIONS):
-        return True
-    if isinstance(node, sp.Pow):
-        return bool(node.exp.is_Integer or node.base.is_positive)
-    if isinstance(node, sp.log):
-        return bool(node.args[0].is_positive)
-    return False
+    """Smooth by its form (:func:`pgsym._trees.smooth_by_form`), or a value of an undefined
+    function: what the step's condition (the integrand differentiable and dominated) speaks
+    of."""
+    return smooth_by_form(node) or isinstance(node, AppliedUndef)
 
 
 def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode":
