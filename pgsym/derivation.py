@@ -150,6 +150,11 @@ class Erratum:
 _PRINTABLE_NAME = re.compile(r"[^\W\d_][\w']*(\^[^\W\d_*+'-]*[*+'-]*[^\W\d_]*)?")
 
 
+#: symbol names that print as a constant does (e, pi); the imaginary unit prints upright,
+#: so an index i is told from it
+_CONSTANT_NAMES = frozenset({"e", "E", "pi", "\u03c0"})
+
+
 @functools.lru_cache(maxsize=4096)
 def _undefined_functions(expr: sp.Basic) -> frozenset[str]:
     """(Each step asks of every earlier one: worked out once per expression.)"""
@@ -687,14 +692,16 @@ class Derivation:
         """The names of symbols, functions and indexed objects are printed as written: one
         that reads as a number ("0"), or that holds TeX ("c \\tag{...} \\\\ 1 &= 2") or a
         superscript ("x^2"), would publish another statement than the one verified."""
-        names = {s.name for s in expr.atoms(sp.Symbol)} | \
-            {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+        symbols = {s.name for s in expr.atoms(sp.Symbol)}
+        names = symbols | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
         for name in sorted(names):
-            if _PRINTABLE_NAME.fullmatch(name):
+            if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES
+                                                        and name in symbols):
                 continue
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} has a symbol or function named "
-                f"{name!r}, which would print as something else (a number, TeX, a power); "
+                f"{name!r}, which would print as something else (a number, a constant, TeX, "
+                f"a power); "
                 f"use letters, digits, underscores (a subscript: x_1), primes and a "
                 f"superscript that is no number (b^*), starting with a letter")
 

@@ -49,6 +49,15 @@ class DeclaredDistribution:
                          for s in part.free_symbols if s not in shown)
 
 
+#: what an expectation's name may be: letters, or one LaTeX command of letters (with an
+#: argument of letters: \mathcal{T}), with a subscript of letters and digits
+_NAME = re.compile(r"(\\?[A-Za-z]+|\\(mathcal|mathbb|mathrm|mathbf|mathsf|mathit|mathscr|"
+                   r"mathfrak|boldsymbol)\{[A-Za-z]+\})'*(_[A-Za-z0-9]+|_\{[A-Za-z0-9, ]+\})?")
+#: commands that end or restructure what they are printed in, refused as a name
+_STRUCTURAL = frozenset({"par", "cr", "crcr", "tag", "notag", "end", "begin", "newline", "hline",
+                         "item", "relax", "eqno", "leqno", "label", "nonumber", "intertext"})
+
+
 class Expectation(sp.Expr):
     """``E_{x ~ density}[body]`` over ``x`` in ``[lower, upper]`` (a sum for integer ``x``),
     or over several variables at once.
@@ -112,6 +121,12 @@ class Expectation(sp.Expr):
             if not isinstance(name, str) or not name.strip():
                 raise TypeError(f"Expectation: name must be text (LaTeX, e.g. '\\\\tau') or a "
                                 f"Symbol, got {name!r}")
+            command = re.match(r"\\([A-Za-z]+)", name)
+            if not _NAME.fullmatch(name) or command and command.group(1) in _STRUCTURAL:
+                # (printed in the math: it may not reach out of it)
+                raise ValueError(f"Expectation: name must be a name or one LaTeX command, "
+                                 f"with a subscript if any ('tau', '\\\\tau', 'x_0'), got "
+                                 f"{name!r}")
             name = Str(name)
         if len(triples) == 1 and name is None:  # the one-variable form, as it always was
             return super().__new__(cls, body, sp.Tuple(*triples[0]), density)

@@ -46,7 +46,7 @@ g = sp.Function("g")
 p = sp.Function("p", positive=True)
 A, B, C = sp.symbols("A B C", commutative=False)
 MA, MB, MC = (sp.MatrixSymbol(name, 2, 2) for name in ("MA", "MB", "MC"))
-_e_ext = sp.Symbol("e", extended_real=True)  # may be -oo or oo
+_e_ext = sp.Symbol("w", extended_real=True)  # may be -oo or oo
 _ep_ext = sp.Symbol("ep", extended_positive=True)  # may be oo
 _f_real = sp.Function("f", real=True)
 _N_pos = sp.Symbol("N", integer=True, positive=True)
@@ -681,7 +681,7 @@ WRONG_SOURCES = [
     # second hostile review of the verifier (G2): an extended real symbol may be +-oo
     _case("exp-of-an-extended-real-is-positive",
           sp.exp(_e_ext), sp.exp(_e_ext) + sp.Integer(2)**_e_ext,
-          "at e = -oo both sides are 0, so '<' fails", relation="<", sampling_misses=True),
+          "at w = -oo both sides are 0, so '<' fails", relation="<", sampling_misses=True),
     _case("exp-of-minus-an-extended-positive-is-positive",
           sp.exp(-2 * _ep_ext), sp.exp(-2 * _ep_ext) + sp.exp(-_ep_ext),
           "at ep = oo both sides are 0 (SymPy itself says exp(-ep) > 0)", relation="<",

@@ -151,19 +151,21 @@ def test_a_declared_distribution_may_be_named_among_the_functions_a_step_brings_
 
 
 @pytest.mark.parametrize("name", ["0", "2", "c \\tag*{(algebra)} \\\\ 1 &= 2", "x^2", "x^{2}", "_b0_0",
-                                  "a b", "x$"])
+                                  "a b", "x$", "pi", "e", "E", "\u03c0"])
 def test_a_name_that_would_print_as_something_else_is_refused(name):
     """Hostile review 19: a symbol named "0" published the proved z > 0 as "0 > 0 ✓", and a
     name holding TeX added lines "1 = 2 ✓" to the published align block."""
     z = sp.Symbol(name, positive=True)
     with pytest.raises(DerivationError, match="would print as something else"):
         Derivation("named", start=z).step(z + 0, rule="algebra")
+    if name in ("pi", "e", "E", "\u03c0"):  # (a function of that name is fine: pi(a | s))
+        return
     f = sp.Function(name)
     with pytest.raises(DerivationError, match="would print as something else"):
         Derivation("named", start=f(sp.Symbol("x")))
 
 
-@pytest.mark.parametrize("name", ["b^*", "x^+", "theta", "\u03b8", "x_1", "J_avR", "s'", "e", "i0"])
+@pytest.mark.parametrize("name", ["b^*", "x^+", "theta", "\u03b8", "x_1", "J_avR", "s'", "i", "i0"])
 def test_names_that_print_as_written_are_accepted(name):
     z = sp.Symbol(name, positive=True)
     Derivation("named", start=2 * z).step(z + z, rule="algebra")

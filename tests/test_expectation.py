@@ -331,3 +331,13 @@ def test_a_distribution_value_unpickled_first_stays_a_distribution_value():
                             "print(type(value).__mro__[1].__name__, sp.latex(d(s0)))"],
                            input=data, capture_output=True, check=True).stdout.decode()
     assert check.split() == ["DistributionValue", "d(s_{0})"], check
+
+
+@pytest.mark.parametrize("name", [r"\tau}[c] \\ 1 &= 2 \quad \text{(algebra)} \\ \mathbb{E}_{\tau",
+                                  r"\end{align*}", r"\cr", "a b", "{x}"])
+def test_a_name_that_could_reach_out_of_the_math_it_is_printed_in_is_refused(name):
+    """Hostile review 20: a name holding '\\\\ 1 &= 2' added a row to the published align."""
+    with pytest.raises(ValueError, match="name must be a name or one LaTeX command"):
+        Expectation(c, TAU, DENSITY, name=name)
+    for fine in (r"\tau", "tau", r"\mathcal{T}", "tau_1"):
+        Expectation(c, TAU, DENSITY, name=fine)

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from pgsym import Derivation, Expectation, Notation
-from pgsym.printing.latex import derivation_to_latex, expression_to_latex, lines, width
+from pgsym.printing.latex import derivation_to_latex, escape_text, expression_to_latex, lines, width
 
 x = sp.Symbol("x", positive=True)
 
@@ -496,3 +496,32 @@ def test_a_conditional_for_a_function_the_derivation_has_nowhere_is_not_ignored_
     d = Derivation("typo", start=pi, notation={"conditional": {"Pi": 1}}).step(pi, rule="definition")
     with pytest.warns(NotationWarning, match=r"'typo'.*'Pi'.*no function of the derivation.*pi"):
         derivation_to_latex(d)
+
+
+def test_text_cannot_close_the_tag_it_is_printed_in_and_add_a_row():
+    """Hostile review 20: a note (or a rule's name) whose $...$ math held '\\)}' closed the
+    \\tag* it is printed in, and '\\\\ 1 &= 2' added a row '1 = 2 (algebra) ✓' that pdflatex
+    compiled."""
+    from pgsym import Rule, RuleCheck
+    from pgsym.report import Justification
+
+    breakout = r"$\)} \\ 1 &= 2 \tag*{\small (algebra)\(\checkmark$"
+    x = sp.Symbol("x", real=True)
+    noted = Derivation("noted", start=x**2).step(sp.Mul(x, x, evaluate=False), rule="algebra",
+                                                 note=breakout)
+    mine = Rule("mine " + breakout, "always", lambda before, after, context:
+                RuleCheck(Justification.CONFIRMED, ""))
+    ruled = Derivation("ruled", start=x**2).step(sp.Mul(x, x, evaluate=False), rule=mine)
+    for derivation in (noted, ruled):
+        latex = derivation_to_latex(derivation)
+        body = latex.split(r"\begin{align*}")[1].split(r"\end{align*}")[0]
+        assert body.count(r"\\") == 0 and "&= 2" not in body.replace(r"\&= 2", ""), latex
+    # math that stays inside its dollars is kept as math
+    assert escape_text(r"with $w(a; \theta) = e^{\theta \phi_a}$") == \
+        r"with $w(a; \theta) = e^{\theta \phi_a}$"
+    assert escape_text("costs $5") == r"costs \$5"
+
+
+def test_the_imaginary_unit_prints_upright_so_an_index_named_i_is_told_from_it():
+    i = sp.Symbol("i", integer=True)
+    assert expression_to_latex(sp.I * i) == r"i \mathrm{i}"

@@ -153,7 +153,9 @@ class DerivationLatexPrinter(LatexPrinter):
     first time it is printed, and only its variables after that.
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "parameters": (), "order": "none",
+    # (the imaginary unit upright, as ISO 80000-2 writes it: an index i is italic)
+    _default_settings = {**LatexPrinter._default_settings, "imaginary_unit": "ri",
+                         "parameters": (), "order": "none",
                          "notation": Notation(), "partial": False, "derivation": ""}
 
     def __init__(self, settings=None):
@@ -529,15 +531,63 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "#": r"\#", "%": r"\%", "&": r"\&",
 
 
 def escape_text(text: str) -> str:
-    """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written.
+    """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written where it is
+    math that stays inside its dollars (:func:`_contained_math`); other math, and a dollar
+    without its pair, is printed as the text it is: a note or a rule's name must not close
+    the tag it is printed in and add a row ("1 = 2 ✓") to the derivation.
 
     >>> print(escape_text("J_1 ^ {x} $J_1$"))
     J\\_1 \\^{} \\{x\\} $J_1$
+    >>> print(escape_text(r"$\\)} \\\\ 1 &= 2$"))
+    \\$\\textbackslash{})\\} \\textbackslash{}\\textbackslash{} 1 \\&= 2\\$
     """
     pieces = text.split("$")
-    for i in range(0, len(pieces), 2):
-        pieces[i] = re.sub(r"[\\#%&_{}^~]", lambda m: _TEXT_SPECIALS[m.group()], pieces[i])
-    return "$".join(pieces)
+    out = []
+    for i, piece in enumerate(pieces):
+        math = i % 2 == 1 and i < len(pieces) - (len(pieces) % 2 == 0)
+        if math and _contained_math(piece):
+            out.append(f"${piece}$")
+        elif i % 2 == 1:  # (math that could reach out of its dollars: shown as text)
+            out.append(r"\$" + _text(piece) + (r"\$" if math else ""))
+        else:
+            out.append(_text(piece))
+    return "".join(out)
+
+
+def _text(piece: str) -> str:
+    return re.sub(r"[\\#%&_{}^~]", lambda m: _TEXT_SPECIALS[m.group()], piece)
+
+
+#: commands that end or restructure what math is printed in (an align row, a tag, a
+#: paragraph), or define or read other commands
+_STRUCTURAL = frozenset("""tag notag nonumber end begin par newline cr crcr item hline intertext
+    shortintertext displaybreak lefteqn label eqno leqno input include write immediate openout
+    openin read def gdef edef xdef let futurelet catcode verb makeatletter makeatother
+    newcommand renewcommand providecommand DeclareMathOperator csname endcsname expandafter
+    noexpand global halign valign noalign omit span special relax outer long afterassignment
+    aftergroup""".split())
+
+
+def _contained_math(math: str) -> bool:
+    """Whether ``math`` stays inside its dollars: its braces balance, and it holds no
+    alignment (``&``), line break, parameter or comment character, no ``\\(``, ``\\)``,
+    ``\\[``, ``\\]``, and none of :data:`_STRUCTURAL`."""
+    depth = 0
+    for position, char in enumerate(math):
+        if char == "{" and (position == 0 or math[position - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (position == 0 or math[position - 1] != "\\"):
+            depth -= 1
+            if depth < 0:
+                return False
+    if depth:
+        return False
+    for command in re.finditer(r"\\([A-Za-z]+|.?)", math):
+        name = command.group(1)
+        if name in ("\\", "(", ")", "[", "]", "") or name in _STRUCTURAL:
+            return False
+    unescaped = re.sub(r"\\.", "", math)
+    return not any(char in unescaped for char in "&#%")
 
 
 _escape_text = escape_text
