@@ -144,10 +144,12 @@ class Erratum:
     correction: str
 
 
-#: what a name printed as written may hold: a letter (any alphabet) first, then letters,
-#: digits, underscores (subscripts) and primes, and a superscript that is no number
-#: (``b^*``, ``x^+``); a numeral ("0") never starts with a letter
-_PRINTABLE_NAME = re.compile(r"[^\W\d_][\w']*(\^[^\W\d_*+'-]*[*+'-]*[^\W\d_]*)?")
+#: what a name printed as written may hold: a Latin or Greek letter first, then those
+#: letters, ASCII digits, underscores (subscripts) and primes, and a superscript of letters,
+#: stars, primes and signs (``b^*``, ``x^+``); no other alphabet: Unicode numbers and
+#: letter-like symbols read as numerals, powers or constants (Ⅱ, x², ⅈ)
+_PRINTABLE_NAME = re.compile("[A-Za-z\u0391-\u03a9\u03b1-\u03c9]"
+                             "[A-Za-z0-9\u0391-\u03a9\u03b1-\u03c9_']*(\\^[A-Za-z*+'-]+)?")
 
 
 #: symbol names that print as a constant does (e, pi); the imaginary unit prints upright,

@@ -525,3 +525,19 @@ def test_text_cannot_close_the_tag_it_is_printed_in_and_add_a_row():
 def test_the_imaginary_unit_prints_upright_so_an_index_named_i_is_told_from_it():
     i = sp.Symbol("i", integer=True)
     assert expression_to_latex(sp.I * i) == r"i \mathrm{i}"
+
+
+def test_markdown_and_html_keep_text_from_adding_a_row_too():
+    """Hostile review 21: the Markdown printer put a note's $...$ math into the aligned block
+    as written, so '$\\\\ 1 &= 2$' added a row '1 = 2 ✅ proved'; plain text with an unpaired
+    brace could close its \\text{} the same way."""
+    from pgsym.printing.html import derivation_to_html
+    from pgsym.printing.markdown import derivation_to_markdown
+
+    x = sp.Symbol("x", real=True)
+    for note in (r"expand $\\ 1 &= 2$", r"expand } \\ 1 &= 2 \text{"):
+        d = Derivation("noted", start=(x + 1)**2).step(x**2 + 2*x + 1, rule="algebra", note=note)
+        block = derivation_to_markdown(d).split(r"\begin{aligned}")[1].split(r"\end{aligned}")[0]
+        justification = block.split("&&", 1)[1]
+        assert block.count(r"\\") == 0 and not re.search(r"(?<!\\)&", justification), block
+        assert "<mtr>" not in derivation_to_html(d).split('class="justification"')[1]

@@ -16,6 +16,7 @@ from latex2mathml.converter import convert
 from pgsym.document import heading
 from pgsym.printing import verdicts
 from pgsym.printing.latex import (expression_to_latex, justification, lines, printer_for,
+                                  text_and_math,
                                   verdict_label, verdict_note)
 from pgsym.printing.pipeline import Backend, render
 
@@ -58,8 +59,8 @@ def math(latex: str, *, display: bool = False) -> str:
 
 def _text(text: str) -> str:
     """Plain text with ``$...$`` math: the text escaped, the math as inline MathML."""
-    pieces = text.split("$")
-    return "".join(math(p) if i % 2 else html.escape(p) for i, p in enumerate(pieces))
+    return "".join(math(piece) if is_math else html.escape(piece)
+                   for piece, is_math in text_and_math(text))
 
 
 def _badge(step_report) -> str:

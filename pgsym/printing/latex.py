@@ -527,12 +527,12 @@ def expression_to_latex(expr: sp.Basic, parameters: tuple = ()) -> str:
 
 
 _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "#": r"\#", "%": r"\%", "&": r"\&", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+                  "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}", "$": r"\$"}
 
 
 def escape_text(text: str) -> str:
     """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written where it is
-    math that stays inside its dollars (:func:`_contained_math`); other math, and a dollar
+    math that stays inside its dollars (:func:`text_and_math`); other math, and a dollar
     without its pair, is printed as the text it is: a note or a rule's name must not close
     the tag it is printed in and add a row ("1 = 2 ✓") to the derivation.
 
@@ -541,21 +541,34 @@ def escape_text(text: str) -> str:
     >>> print(escape_text(r"$\\)} \\\\ 1 &= 2$"))
     \\$\\textbackslash{})\\} \\textbackslash{}\\textbackslash{} 1 \\&= 2\\$
     """
+    return "".join(f"${piece}$" if is_math else _text(piece)
+                   for piece, is_math in text_and_math(text))
+
+
+def text_and_math(text: str) -> list[tuple[str, bool]]:
+    """``text`` as pieces of plain text and of ``$...$`` math (without the dollars), each
+    with whether it is math: only math that stays inside its dollars (:func:`_contained_math`)
+    is; other math is text, dollars and all, and so is a dollar without its pair. Every
+    printer reads text this way (LaTeX, Markdown, HTML).
+
+    >>> text_and_math("with $w_a$ and $1 &= 2$")
+    [('with ', False), ('w_a', True), (' and ', False), ('$1 &= 2$', False)]
+    """
     pieces = text.split("$")
-    out = []
+    out: list[tuple[str, bool]] = []
     for i, piece in enumerate(pieces):
-        math = i % 2 == 1 and i < len(pieces) - (len(pieces) % 2 == 0)
-        if math and _contained_math(piece):
-            out.append(f"${piece}$")
+        paired = i % 2 == 1 and i < len(pieces) - (len(pieces) % 2 == 0)
+        if paired and _contained_math(piece):
+            out.append((piece, True))
         elif i % 2 == 1:  # (math that could reach out of its dollars: shown as text)
-            out.append(r"\$" + _text(piece) + (r"\$" if math else ""))
-        else:
-            out.append(_text(piece))
-    return "".join(out)
+            out.append(("$" + piece + ("$" if paired else ""), False))
+        elif piece:
+            out.append((piece, False))
+    return out
 
 
 def _text(piece: str) -> str:
-    return re.sub(r"[\\#%&_{}^~]", lambda m: _TEXT_SPECIALS[m.group()], piece)
+    return re.sub(r"[\\#%&_{}^~$]", lambda m: _TEXT_SPECIALS[m.group()], piece)
 
 
 #: commands that end or restructure what math is printed in (an align row, a tag, a

@@ -5,11 +5,12 @@ GitHub renders ``$$`` blocks with MathJax, which does not read ``$...$`` nested 
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pgsym.document import heading
 from pgsym.printing import verdicts
-from pgsym.printing.latex import lines, verdict_label, verdict_note
+from pgsym.printing.latex import lines, text_and_math, verdict_label, verdict_note
 from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,20 +20,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _text_in_math(text: str) -> str:
-    r"""Plain text with ``$...$`` math, written for inside a math block.
+    r"""Plain text with ``$...$`` math, written for inside a math block: the math that
+    stays inside its dollars as it is (:func:`pgsym.printing.latex.text_and_math`), the
+    rest as text, its specials written as math so that none closes the ``\text{}`` or
+    adds a row.
 
-    >>> _text_in_math("do not depend on $\\theta$")
-    '\\text{do not depend on }\\theta'
+    >>> print(_text_in_math(r"do not depend on $\theta$"))
+    \text{do not depend on }\theta
+    >>> print(_text_in_math(r"a} \\ 1 &= 2"))
+    \text{a}\}\text{ }\backslash \backslash \text{ 1 }\&\text{= 2}
     """
-    pieces = text.split("$")
     out = []
-    for i, piece in enumerate(pieces):
-        if i % 2:
+    for piece, is_math in text_and_math(text):
+        if is_math:
             out.append(piece)
-        elif piece:
-            # MathJax shows \text{} literally, so nothing is escaped; braces must balance
-            out.append(r"\text{" + piece + "}")
+            continue
+        for run in re.split(r"([{}\\&#%$])", piece):
+            if run in _MATH_SPECIALS:
+                out.append(_MATH_SPECIALS[run])
+            elif run:  # (MathJax shows \text{} literally: nothing else is escaped)
+                out.append(r"\text{" + run + "}")
     return "".join(out)
+
+
+#: the characters of plain text that could end its \text{} or the row (MathJax shows the
+#: others, _ ^ ~, as they are there), as math that shows them
+_MATH_SPECIALS = {"{": r"\{", "}": r"\}", "\\": r"\backslash ", "&": r"\&", "#": r"\#",
+                  "%": r"\%", "$": r"\$"}
 
 
 def derivation_to_markdown(derivation: "Derivation", report: "Report | None" = None) -> str:
