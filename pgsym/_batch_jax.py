@@ -20,8 +20,11 @@ def _batch_arrays(function, names, values, vectors, width, least):
 
     Integers become JAX's default float (float64 where ``jax_enable_x64`` is set, else
     float32), refused where that float would round them (beyond 2**53 or 2**24; under
-    ``jax.jit``, integers of a dtype that may hold such values); the dtype is float32 only when every argument is float32. A ValueError names
-    the function, the argument, the shape or dtype expected and the one received.
+    ``jax.jit``, integers of a dtype that may hold such values). With ``jax_enable_x64``
+    set, the dtype is float32 only when every argument is float32; without it (JAX's
+    default) JAX holds every array in float32, float64 arguments included, so the function
+    computes in float32 whatever it is given. A ValueError names the function, the
+    argument, the shape or dtype expected and the one received.
     """
     arrays = []
     for name, value in zip(names, values):

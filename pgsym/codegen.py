@@ -408,6 +408,10 @@ def _layout(kernel: Kernel, expressions: Sequence[sp.Expr]) -> _Layout:
         raise BuildError(f"{where}: the sums run to different last entries "
                          f"({', '.join(map(str, dict.fromkeys(uppers)))}); along one axis they "
                          f"must all run over the same entries")
+    if uppers and not uppers[0].is_Integer and not (uppers[0] + 1).is_Symbol:
+        raise BuildError(f"{where}: a sum runs to {uppers[0]}; along the vector axis a sum "
+                         f"runs over every entry, to K - 1 for the vectors' length K (or to a "
+                         f"number): the printed sum could not leave entries out")
     width = int(uppers[0]) + 1 if uppers and uppers[0].is_Integer else None
 
     kinds: dict[str, set[str]] = {name: set() for name, _ in kernel.arguments}
@@ -548,6 +552,17 @@ class _KernelPrinting:
             return f"{expr.base}[{rows}]" if self._axis == 0 else f"{expr.base}[:, {rows}]"
         return str(expr.base)
 
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        # JAX and torch type an integer literal as int32 or int64 (one beyond overflows at
+        # the call): printed as the float it is multiplied as, where that float is exact
+        if -2**31 <= expr.p < 2**31:
+            return super()._print_Integer(expr)
+        if int(float(expr.p)) != expr.p:
+            raise PrintMethodNotImplementedError(
+                f"the integer {expr.p} is beyond 2**53: float64, what the function computes "
+                f"in, would round it")
+        return repr(float(expr.p))
+
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:
         # 1 and 0 of the dtype (and device) of an array compared, never integers, whose
         # arithmetic with large constants wraps around silently; the array first (torch.eq)
@@ -656,6 +671,15 @@ def _torch_printer() -> type:
                 text = value(e) if condition == sp.true else \
                     f"{where}({self._print(condition)}, {value(e)}, {text})"
             return text
+
+        def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+            # (SymPy's printer gives torch.heaviside a Python float, which it refuses: the
+            # value at 0 is a tensor like the argument)
+            argument = self._print(expr.args[0])
+            at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+            heaviside, full = (self._module_format(f"torch.{f}") for f in ("heaviside",
+                                                                           "full_like"))
+            return f"{heaviside}({argument}, {full}({argument}, {self._print(at_zero)}))"
 
         # SymPy's printer prints any other expression by its name, which is no torch code
         _print_Expr = _print_Application = _print_Function

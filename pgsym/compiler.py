@@ -52,7 +52,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     integers taken as float64, those beyond 2**53 refused: float64 would round them) and
     raises a ValueError naming the argument and the shape expected. For ``"jax"`` the function takes and returns JAX arrays and works under
     ``jax.jit``; for ``"torch"`` tensors, on the device they are on. Those two check shapes
-    and dtypes as NumPy's does (integers become JAX's default float, or float64 in torch;
+    and dtypes as NumPy's does (JAX computes in float32, float64 arguments included, unless
+    ``jax_enable_x64`` is set; integers become JAX's default float, or float64 in torch;
     values that are not tensors are converted by ``torch.as_tensor``), and need JAX or
     PyTorch installed (``pip install "pgsym[jax]"``, ``"pgsym[torch]"``): compiling for a
     library that is missing raises an ImportError saying so.

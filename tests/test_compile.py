@@ -239,6 +239,9 @@ def test_float32_stays_float32_integers_become_float64_and_no_samples_is_fine(so
 @pytest.mark.parametrize("expression, arguments, message", [
     ((x - mu) / sigma, {"x": x}, "no argument stands for mu, sigma (arguments: x)"),
     (sp.Derivative(x**2, x), {"x": x}, "Derivative(x**2, x) is not in closed form"),
+    (sp.Sum(theta[b], (b, 0, sp.Symbol("K", integer=True) - 2)), {"theta": theta},
+     "a sum runs to K - 2; along the vector axis a sum runs over every entry"),
+    ((2**60 + 1) * x, {"x": x}, "beyond 2**53"),
     (pgsym.Expectation(x**2, (x, pgsym.Distribution("q", (x, -sp.oo, sp.oo)))), {"x": x, "mu": mu},
      "is an expectation, not in closed form: compile the quantity inside it"),
     (sp.Sum(theta[b], (b, 1, 3)), {"theta": theta}, "starts at 1; a sum along the vector axis must run over every entry, from 0"),
@@ -295,3 +298,15 @@ def test_the_generated_code_is_inspectable(softmax):
     import inspect
 
     assert inspect.getsource(softmax).startswith("def d_dtheta_0_log_softmax_0_k_3(theta):")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_step_function_and_a_large_exact_constant_compile_and_run_in_every_backend(backend):
+    """Hostile review 22: torch.heaviside was given a Python float (every call raised), and
+    2**70 was printed as an integer literal that JAX and torch overflow on at the call."""
+    from tests.test_compiled_checks import _library
+    _library(backend)  # (skipped where not installed, failed where CI requires it)
+    step = pgsym.compile(sp.Heaviside(x), {"x": x}, backend=backend, verified=False)
+    assert [float(v) for v in step(np.array([-1.0, 0.0, 2.0]))] == [0.0, 0.5, 1.0]
+    big = pgsym.compile(2**70 * x, {"x": x}, backend=backend, verified=False)
+    assert [float(v) for v in big(np.array([1.0, -2.0]))] == [2.0**70, -2.0**71]
