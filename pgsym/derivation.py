@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Mapping
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.conventions import split_super_sub
 
 from pgsym import rules as _rules
 from pgsym.rules._core import imitated_builtin
@@ -150,6 +151,8 @@ class Erratum:
 #: letter-like symbols read as numerals, powers or constants (Ⅱ, x², ⅈ)
 _PRINTABLE_NAME = re.compile("[A-Za-z\u0391-\u03a9\u03b1-\u03c9]"
                              "[A-Za-z0-9\u0391-\u03a9\u03b1-\u03c9_']*(\\^[A-Za-z*+'-]+)?")
+#: a superscript SymPy reads off a name (``x__2`` prints as ``x^{2}``): no number
+_SUPERSCRIPT = re.compile("[A-Za-z\u0391-\u03a9\u03b1-\u03c9*+'-]+")
 
 
 #: symbol names that print as a constant does (e, pi); the imaginary unit prints upright,
@@ -698,7 +701,8 @@ class Derivation:
         names = symbols | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
         for name in sorted(names):
             if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES
-                                                        and name in symbols):
+                                                        and name in symbols) \
+                    and all(_SUPERSCRIPT.fullmatch(s) for s in split_super_sub(name)[1]):
                 continue
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} has a symbol or function named "

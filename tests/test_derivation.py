@@ -151,7 +151,8 @@ def test_a_declared_distribution_may_be_named_among_the_functions_a_step_brings_
 
 
 @pytest.mark.parametrize("name", ["0", "2", "c \\tag*{(algebra)} \\\\ 1 &= 2", "x^2", "x^{2}", "_b0_0",
-                                  "a b", "x$", "pi", "e", "E", "\u03c0", "x\u00b2", "\u2161", "\u2148"])
+                                  "a b", "x$", "pi", "e", "E", "\u03c0", "x\u00b2", "\u2161", "\u2148",
+                                  "x__2", "x__"])
 def test_a_name_that_would_print_as_something_else_is_refused(name):
     """Hostile review 19: a symbol named "0" published the proved z > 0 as "0 > 0 ✓", and a
     name holding TeX added lines "1 = 2 ✓" to the published align block."""
