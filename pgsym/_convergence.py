@@ -64,6 +64,21 @@ def _continuous_on(expr: sp.Expr, variable: sp.Symbol, lower: sp.Expr, upper: sp
         return False
 
 
+def _periodic_divisor(term: sp.Expr, index: sp.Symbol) -> sp.Expr | None:
+    """A trigonometric function of ``index`` in a denominator of ``term``, if any: SymPy's
+    ``is_convergent`` compares with the term at large ``k`` as if ``sin(k)`` stayed away
+    from 0, which it does not (near the convergents p/q of pi, |sin p| < 1/q)."""
+    for power in term.atoms(sp.Pow):
+        if power.exp.is_negative is not False and any(
+                node.has(index) for node in power.base.atoms(sp.sin, sp.cos, sp.tan, sp.cot,
+                                                            sp.sec, sp.csc)):
+            return power.base
+    for node in term.atoms(sp.tan, sp.cot, sp.sec, sp.csc):  # (a pole of their own)
+        if node.has(index):
+            return node
+    return None
+
+
 def converges(total: sp.Expr) -> None:
     """Returns if ``total`` (a Sum, Product or Integral) is shown to converge; raises
     :class:`NotShownToConverge` otherwise.
@@ -88,6 +103,11 @@ def converges(total: sp.Expr) -> None:
         if len(limits) > 1:
             return _jointly(total, function, limits)
         _no_nested_limit(total, function, limits)
+        periodic = _periodic_divisor(function, limits[0][0])
+        if periodic is not None:
+            raise NotShownToConverge(f"could not show that {total} converges: its term divides "
+                                     f"by {periodic}, which comes arbitrarily near 0 at integers "
+                                     f"(SymPy's test calls sum 1/(k^2 sin(k)^2) convergent)")
         try:
             convergent = total.func(function, *limits).is_convergent()
         except Exception as error:

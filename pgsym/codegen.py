@@ -553,14 +553,11 @@ class _KernelPrinting:
         return str(expr.base)
 
     def _print_Integer(self, expr: sp.Integer) -> str:
-        # JAX and torch type an integer literal as int32 or int64 (one beyond overflows at
-        # the call): printed as the float it is multiplied as, where that float is exact
-        if -2**31 <= expr.p < 2**31:
+        # JAX and torch type an integer literal as int32 or int64, and one beyond overflows
+        # at the call: it is printed as the float it is computed with (NumPy takes any
+        # Python integer, and rounds it the same way where it meets a float array)
+        if self.backend == "numpy" or -2**31 <= expr.p < 2**31:
             return super()._print_Integer(expr)
-        if int(float(expr.p)) != expr.p:
-            raise PrintMethodNotImplementedError(
-                f"the integer {expr.p} is beyond 2**53: float64, what the function computes "
-                f"in, would round it")
         return repr(float(expr.p))
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta) -> str:

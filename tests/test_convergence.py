@@ -99,3 +99,14 @@ def test_a_joint_gaussian_double_integral_step_is_still_proved():
     for derivation in (d, cancelled):
         verdict = derivation.verify().steps[0].verdict
         assert verdict.kind.value == "proved", verdict
+
+
+def test_a_series_dividing_by_a_sine_of_the_index_is_not_shown_to_converge():
+    """Hostile review 23: SymPy's is_convergent calls sum 1/(k^2 sin(k)^2) convergent; near
+    the convergents p/q of pi, |sin p| < 1/q, and the terms do not even tend to 0."""
+    k = sp.Symbol("k", integer=True, positive=True)
+    for term in (1 / (k**2 * sp.sin(k)**2), sp.cos(k)**2 / (k**2 * sp.sin(k)**2),
+                 1 / (k**2 * sp.cos(k)**2), sp.tan(k) / k**3):
+        with pytest.raises(NotShownToConverge):
+            converges(sp.Sum(term, (k, 1, sp.oo)))
+    converges(sp.Sum(sp.sin(k) / k**2, (k, 1, sp.oo)))  # (a bounded numerator is fine)

@@ -714,3 +714,32 @@ def test_a_lemma_instance_keeps_the_symbols_a_declared_distribution_depends_on()
     true = Derivation("the lemma itself", start=V(s) + sp.Sum(p(x), (x, 0, K - 1)), functions=(r, p))
     true.step(r(s) + 1, rule=lemma)
     assert true.verify().ok
+
+
+def test_a_function_given_to_a_lemma_may_not_bring_in_a_jump_its_rules_read_as_smooth():
+    """Hostile review 23: a lemma that swaps d/dtheta with an integral of an undefined f
+    (and rests on an equation taken as given, so its instances are not sampled) was cited
+    with f -> g(x) 1{x < theta}: the moving edge the swap rule refuses went through the
+    lemma, and the false swap was proved."""
+    x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    f, z, g = sp.Function("f"), sp.Function("z"), sp.Function("g")
+    offset = Equation("vanishing offset", z(th), sp.Integer(0), variables=(th,))
+    lemma = Derivation("Leibniz, with an offset",
+                       start=sp.Derivative(sp.Integral(f(x, th), (x, 0, 1)), th) + z(th),
+                       parameters=(th,))
+    lemma.step(sp.Integral(sp.Derivative(f(x, th), th), (x, 0, 1)) + z(th),
+               rule="swap integral and gradient", condition="$f$ and its derivative are dominated")
+    lemma.step(sp.Integral(sp.Derivative(f(x, th), th), (x, 0, 1)), rule=offset)
+    body = g(x) * sp.Piecewise((1, x < th), (0, True))
+    false = Derivation("edge dropped", start=sp.Derivative(sp.Integral(body, (x, 0, 1)), th) + z(th),
+                       parameters=(th,))
+    false.step(sp.Integral(sp.Derivative(body, th), (x, 0, 1)), rule=lemma,
+               using={f: sp.Lambda((x, th), body)})
+    [step] = false.verify().steps
+    assert not step.ok and "may jump or bend" in step.justification.detail
+    smooth = g(x) * sp.exp(x * th)
+    true = Derivation("smooth", start=sp.Derivative(sp.Integral(smooth, (x, 0, 1)), th) + z(th),
+                      parameters=(th,))
+    true.step(sp.Integral(sp.Derivative(smooth, th), (x, 0, 1)), rule=lemma,
+              using={f: sp.Lambda((x, th), smooth)})
+    assert true.verify().steps[0].justification.status is Justification.CONFIRMED

@@ -492,7 +492,9 @@ def _what_it_gives(before: sp.Expr, rewrite_node: RewriteNode, context: RuleCont
     if gives is None:
         return ("the rule does not apply to the previous step (nothing in it has the form "
                 "the rule rewrites)")
-    return f"applying the rule to the previous step gives {gives}, not this step"
+    # (unsorted: sorting the terms of a sum of infinite sums evaluates them, which need not end)
+    return f"applying the rule to the previous step gives {sp.sstr(gives, order='none')}, not " \
+           f"this step"
 
 
 #: how many expressions a chain of rules may explore at each stage

@@ -29,7 +29,8 @@ from typing import Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
-from pgsym._trees import canonical_bound, rebuild, rename_bound, replace_unevaluated
+from pgsym._trees import (canonical_bound, rebuild, rename_bound, replace_unevaluated,
+                          smooth_by_form)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
@@ -328,6 +329,14 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
             if getattr(new.expr, f"is_{fact}", None) is not holds:
                 raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
                                  f"which {new.expr} is not shown to be")
+        rough = next((node for node in sp.preorder_traversal(new.expr)
+                      if not (smooth_by_form(node) or isinstance(node, AppliedUndef))), None)
+        if rough is not None:
+            # (the rules read an undefined function as smooth: a derivative moves under its
+            # sum or integral; hostile review 23 passed a swap across a moving jump so)
+            raise ValueError(f"using= {old} -> {new}: its body holds {rough}, which may jump or "
+                             f"bend, but the lemma was proved for an undefined {old}, which the "
+                             f"rules read as smooth; cite the lemma's steps for this function")
         return
     raise ValueError(f"using= {old} -> {new!r}: a function is replaced by an undefined "
                      f"function or a sympy.Lambda")
