@@ -1287,7 +1287,7 @@ def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
                 divisor, sp.S.Zero, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS))
             if not (isinstance(found, Verdict) and found.kind is VerdictKind.REFUTED):
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
-                               f"in {side}, {divisor} cancels against its inverse, but "
+                               f"in {side}, SymPy's evaluation cancels {divisor}, but "
                                f"{divisor} was not found nonzero anywhere: that may be 0/0, "
                                f"not 1")
     return None
@@ -1317,7 +1317,7 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                     hole = _root_in_range(divisor, index, lower, upper)
                     if hole is not None:
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
-                                       f"in {side}, {divisor} cancels against its inverse "
+                                       f"in {side}, SymPy's evaluation cancels {divisor} "
                                        f"in the term of {node}, and {divisor} {hole}: that "
                                        f"term is 0/0, not 1")
     return None
@@ -1340,8 +1340,9 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             why = _zeros_not_isolated(divisor, indices)
             if why:
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
-                               f"in {side}, {divisor} cancels against its inverse, and {divisor} "
-                               f"{why}: there it is 0/0, not 1 (declare what shows it nonzero)")
+                               f"in {side}, SymPy's evaluation cancels {divisor}, and it "
+                               f"{why}: there the step as written is undefined (declare what "
+                               f"shows it nonzero and defined)")
     return None
 
 
@@ -1361,9 +1362,11 @@ def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
         return f"is 0 at the integer {variable} = {roots[0]}" if roots else None
     for node in sp.preorder_traversal(divisor):
         if isinstance(node, AppliedUndef):
-            return (f"may be 0 on a whole interval ({node.func} is not declared nonzero)")
+            return (f"may be 0 or undefined on a whole interval ({node.func} is not declared "
+                    f"nonzero)")
         if not smooth_by_form(node):
-            return f"may be 0 on a whole interval ({type(node).__name__} is not analytic)"
+            return (f"may be 0 or undefined on a whole interval ({type(node).__name__} is not "
+                    f"analytic)")
     return None
 
 
@@ -1463,7 +1466,21 @@ def _own_hole_makers(kind: type, args) -> frozenset:
         return frozenset((sp.sinh(args[0]),))
     if issubclass(kind, _POLES_AT_NONPOSITIVE_INTEGERS):
         return frozenset(sp.sin(sp.pi * a) for a in args if isinstance(a, sp.Basic))
+    if issubclass(kind, sp.Function) and not issubclass(kind, (AppliedUndef,)
+                                                        + _DEFINED_EVERYWHERE):
+        # any other function may have a pole or an end of its domain (atanh at 1, zeta at
+        # 1, asec at 0...): the value itself is noted, which no zero-set check lets cancel
+        return frozenset((kind(*args),))
     return frozenset()
+
+
+#: functions with a finite value at every finite argument (and those whose holes are
+#: listed above): their parts' holes are what they have
+_DEFINED_EVERYWHERE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.erf, sp.erfc, sp.Abs,
+                       sp.sign, sp.floor, sp.ceiling, sp.frac, sp.Heaviside, sp.Max, sp.Min,
+                       sp.Piecewise, sp.KroneckerDelta, sp.re, sp.im, sp.conjugate, sp.atan,
+                       sp.log, sp.tan, sp.sec, sp.cot, sp.csc, sp.tanh, sp.sech, sp.coth,
+                       sp.csch) + _POLES_AT_NONPOSITIVE_INTEGERS
 
 
 def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:

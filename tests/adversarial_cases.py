@@ -1830,3 +1830,17 @@ WRONG_SOURCES += [
          .step(sp.Integer(3), rule="algebra"),
          "k declared integer takes 1/2, 3/2, 5/2", may_raise=True),
 ]
+
+# (twenty-fourth hostile review) functions with a pole or an end of their domain that the
+# hole check did not list: their values cancel, or are multiplied by 0, where undefined
+WRONG_SOURCES += [
+    _filled(f"{name}-of-floor-minus-itself", _y_real,
+            _unevaluated(sp.Add, _y_real, function(sp.floor(r)), -function(sp.floor(r))),
+            f"{name}(floor r) is undefined on a whole interval")
+    for name, function in (("atanh", sp.atanh), ("zeta", sp.zeta), ("asec", sp.asec),
+                           ("erfinv", sp.erfinv), ("li", sp.li))
+] + [
+    _filled("zero-times-atanh-of-floor", _y_real,
+            _unevaluated(sp.Add, _y_real, _unevaluated(sp.Mul, 0, sp.atanh(sp.floor(r)))),
+            "atanh(floor r) is oo on [1, 2)"),
+]
