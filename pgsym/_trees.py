@@ -7,7 +7,9 @@
   only substitute does not also simplify (:func:`rebuild`, :func:`replace_unevaluated`).
 * Dependence on a variable, and derivatives that would move under a limit.
 
->>> import sympy as sp
+>>> import re
+
+import sympy as sp
 >>> k = sp.Symbol("k", integer=True)
 >>> a = sp.Symbol("a")
 >>> renamed = rename_bound(sp.Sum(a, (k, 1, 3)), {k})
@@ -15,6 +17,8 @@
 3*k
 """
 from __future__ import annotations
+
+import re
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, Application
@@ -365,6 +369,11 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
     elif _known(lower <= 0) and _known(upper <= 0):
         facts["negative"] = True
     return facts
+
+
+#: the names :func:`canonical_bound` gives bound variables (``_b0_0``, or with more
+#: underscores where the expression has such names already)
+CANONICAL_NAME = re.compile(r"_+b\d+_\d+")
 
 
 def canonical_bound(expr: sp.Basic, prefix: str = "_b") -> sp.Basic:

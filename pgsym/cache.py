@@ -388,10 +388,6 @@ class _Uncacheable(Exception):
     """A step whose verdict the cache does not keep (or an object it cannot describe)."""
 
 
-#: top-level packages whose classes' behaviour the versions and pgsym's source digest fix
-_KNOWN_PACKAGES = {"sympy", "mpmath", "pgsym", "builtins"}
-
-
 class _Describer:
     """Turns what a verdict depends on into nested tuples of plain values, whose ``repr`` is
     the same in every process exactly when the objects are the same (with the assumptions
@@ -494,10 +490,10 @@ def _class_name(cls: type) -> str:
         return f"undefined function {cls.__name__}"
     module = getattr(cls, "__module__", None) or ""
     name = f"{module}.{cls.__qualname__}"
-    if module.split(".")[0] in _KNOWN_PACKAGES:
+    if module.split(".")[0] in verification.OWN_PACKAGES:
         return name
     sources = sorted({_source_digest(c.__module__) for c in cls.__mro__
-                      if (c.__module__ or "").split(".")[0] not in _KNOWN_PACKAGES})
+                      if (c.__module__ or "").split(".")[0] not in verification.OWN_PACKAGES})
     return f"{name} ({', '.join(sources)}; loaded: {_user_source()})"
 
 
@@ -516,7 +512,7 @@ def _user_source() -> str:
     digest = hashlib.sha256()
     library = _library_folders()
     for name, module in sorted(list(sys.modules.items()), key=lambda item: item[0]):
-        if name.split(".")[0] in _KNOWN_PACKAGES:
+        if name.split(".")[0] in verification.OWN_PACKAGES:
             continue
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
@@ -649,6 +645,6 @@ def _rules_digest() -> tuple:
                 value = getattr(value, "func", value)
                 modules.add(getattr(value, "__module__", None) or "")
         sources = sorted(_source_digest(m) for m in modules
-                         if m.split(".")[0] not in _KNOWN_PACKAGES)
+                         if m.split(".")[0] not in verification.OWN_PACKAGES)
         described.append((name, tuple(sources)))
     return tuple(described)

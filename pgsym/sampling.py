@@ -418,6 +418,13 @@ def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:
             yield symbol, value
 
 
+def listed_rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational] | None:
+    """The rational roots of ``expr``, a polynomial in ``symbol`` whose roots can be listed
+    (:func:`_listable_polynomial`), or ``None`` where they cannot (its other roots are not
+    rational, and no integer)."""
+    return None if _listable_polynomial(expr, symbol) is None else rational_roots(expr, symbol)
+
+
 def rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational]:
     """The rational roots of ``expr``, a polynomial in ``symbol`` with rational
     coefficients (none otherwise)."""

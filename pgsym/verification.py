@@ -38,7 +38,8 @@ from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_che
 from pgsym._isolation import Outcome, Task, run_tasks
 from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
-from pgsym._trees import (NOT_SMOOTH, ambiguous_value_derivative, canonical_bound,
+from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
+                          canonical_bound,
                           has_undefined_value, other_values, replace_unevaluated,
                           smooth_by_form, untrusted_functions)
 from pgsym._distributions import compare_with_distributions, signs_as_declared
@@ -51,7 +52,8 @@ from pgsym.report import (Counterexample, Justification, Report, RuleCheck, Step
 from pgsym._signs import sign_of
 from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparison,
                             SamplingError, bound_symbols_of_ranges,
-                            compare_at, concrete, instantiations, matrix_values, numeric_value,
+                            compare_at, concrete, instantiations, listed_rational_roots,
+                            matrix_values, numeric_value,
                             random_point, rational_roots, respects, sampled_symbols,
                             special_values,
                             unfound_integer_switches)
@@ -269,8 +271,10 @@ def _expected_cost(derivation: Derivation, number: int) -> int:
     return 10 if continuous else 1
 
 
-#: the modules whose classes' code pgsym vouches for (a class of SymPy's or pgsym's own)
-_OWN_MODULES = ("sympy.", "pgsym.", "mpmath.")
+#: the packages whose classes' code pgsym vouches for (SymPy's, mpmath's, its own and
+#: Python's): any other class is the user's (its methods run in the checks, and the verdict
+#: cache keys it by its source)
+OWN_PACKAGES = frozenset({"sympy", "mpmath", "pgsym", "builtins"})
 
 
 def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
@@ -311,8 +315,9 @@ def _expressions(derivation: Derivation) -> Iterator[sp.Basic]:
 
 @functools.lru_cache(maxsize=1024)
 def _user_class(cls: type) -> bool:
-    return any(not (getattr(base, "__module__", None) or "sympy.").startswith(_OWN_MODULES)
-               and base.__module__ != "builtins" for base in cls.__mro__)
+    # (the class of an undefined function, made by SymPy, has no module)
+    return any((getattr(base, "__module__", None) or "sympy").split(".")[0] not in OWN_PACKAGES
+               for base in cls.__mro__)
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:
@@ -1355,7 +1360,7 @@ def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
             return (f"depends on the integer variable(s) {', '.join(sorted(map(str, integers)))}, "
                     f"at which its zeros are not listed")
         [variable] = integers
-        roots = _listed_roots(divisor, variable)
+        roots = listed_rational_roots(divisor, variable)
         if roots is None:
             return f"may be 0 at an integer {variable} (its roots cannot be listed)"
         roots = [r for r in roots if r.is_integer]
@@ -1370,24 +1375,11 @@ def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
     return None
 
 
-def _listed_roots(divisor: sp.Expr, variable: sp.Symbol) -> list | None:
-    """The rational roots of ``divisor``, a polynomial in ``variable`` with rational
-    coefficients of degree at most 12, or ``None`` where they cannot be listed (its other
-    roots are not rational, and no integer)."""
-    try:
-        polynomial = sp.Poly(divisor, variable)
-    except sp.PolynomialError:
-        return None
-    if polynomial.degree() > 12 or not all(c.is_Rational for c in polynomial.all_coeffs()):
-        return None
-    return rational_roots(divisor, variable)
-
-
 def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
                    upper: sp.Expr) -> str | None:
     """How ``divisor`` may vanish at an index in ``lower .. upper`` (in words), or ``None``
     where its roots are listed and none is such an index."""
-    roots = _listed_roots(divisor, index)
+    roots = listed_rational_roots(divisor, index)
     if roots is None:
         return f"may be 0 at an index in {lower}..{upper} (its roots cannot be listed)"
     for root in roots:
@@ -1400,7 +1392,6 @@ def _root_in_range(divisor: sp.Expr, index: sp.Symbol, lower: sp.Expr,
     return None
 
 
-@functools.lru_cache(maxsize=256)
 def _cancelled_divisors(expr: sp.Expr) -> frozenset:
     """Every ``q`` whose zeros make the written ``expr`` undefined but which SymPy's
     evaluation (the constructors every check rebuilds the sides with, :func:`_reevaluated`)
@@ -1408,14 +1399,22 @@ def _cancelled_divisors(expr: sp.Expr) -> frozenset:
     ``1/q - 1/q``, ``exp(log(q))``, ``0 * log(q)``, ``log(q)**0``, ``cot(q) - cot(q)`` (``q``
     is then ``sin(q)``), a derivative of ``log(q)`` by another variable... Each is then
     checked where it is zero (:func:`_vanishing_divisor` and the two below)."""
+    return _rebuilt(expr)[1]
+
+
+@functools.lru_cache(maxsize=256)
+def _rebuilt(expr: sp.Expr) -> tuple[sp.Expr, frozenset]:
+    """``expr`` rebuilt by SymPy's evaluating constructors, and the divisors they dropped:
+    one pass serves :func:`_reevaluated` and :func:`_cancelled_divisors` (each side of a
+    step is rebuilt once)."""
     found: set = set()
-    _rebuilt_noting(expr, found, {})
-    return frozenset(found)
+    rebuilt = _rebuilt_noting(expr, found, {})
+    return rebuilt, frozenset(found)
 
 
 def _rebuilt_noting(node: sp.Basic, found: set, known: dict) -> sp.Basic:
-    """``node`` rebuilt by SymPy's evaluating constructors, as :func:`_reevaluated` does;
-    what makes a part undefined (:func:`_hole_makers`) and is gone from what a constructor
+    """``node`` rebuilt by SymPy's evaluating constructors (every node, atoms and Lambdas
+    kept); what makes a part undefined (:func:`_hole_makers`) and is gone from what a constructor
     made of it is noted in ``found``."""
     if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
         return node
@@ -1536,7 +1535,7 @@ def _shown(expr: sp.Expr) -> str:
     taken = {s.name for s in symbols} | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
     names = {}
     for symbol in symbols:
-        if not re.fullmatch(r"_+b\d+_\d+", symbol.name):
+        if not CANONICAL_NAME.fullmatch(symbol.name):
             continue
         preferred = _SHOWN_NAMES[bool(symbol.is_integer)]
         name = next(n for n in (*preferred, *(f"{preferred[0]}_{i}" for i in range(1, 1000)))
@@ -1680,9 +1679,7 @@ def _reevaluated(expr: sp.Expr) -> sp.Expr:
     """``expr`` with every node rebuilt by SymPy's evaluating constructors, so that an
     undefined value hidden in unevaluated arithmetic (``0/0`` written with
     ``evaluate=False``) shows as ``nan``."""
-    if expr.is_Atom or not expr.args or isinstance(expr, sp.Lambda):
-        return expr
-    return expr.func(*[_reevaluated(a) for a in expr.args])
+    return _rebuilt(expr)[0]
 
 
 def _attempt(budget: _Budget, phase: str | None, check):

@@ -29,14 +29,13 @@ from typing import Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
-from pgsym._trees import (canonical_bound, rebuild, rename_bound, replace_unevaluated,
-                          smooth_by_form)
+from pgsym._trees import (CANONICAL_NAME, canonical_bound, rebuild, rename_bound,
+                          replace_unevaluated, smooth_by_form)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
                                with_enclosing_limits)
 
-_BOUND_NAME = re.compile(r"^_+b\d+_\d+$")
 
 
 @dataclass(frozen=True)
@@ -410,7 +409,7 @@ def _stripped(expr: sp.Basic) -> sp.Basic:
     the underscores of their prefix), so that a pattern whose bounds are wild matches them.
     (Only for finding candidates: each is confirmed by :func:`_alpha_equal`.)"""
     names = {s: sp.Symbol(re.sub("^_+", "_", s.name)) for s in expr.atoms(sp.Symbol)
-             if _BOUND_NAME.match(s.name)}
+             if CANONICAL_NAME.fullmatch(s.name)}
     return replace_unevaluated(expr, names) if names else expr
 
 
