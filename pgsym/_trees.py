@@ -233,6 +233,23 @@ def smooth_by_form(node: sp.Basic) -> bool:
     return False
 
 
+def smooth_everywhere_by_form(node: sp.Basic) -> bool:
+    """Whether ``node``, as a function of its real arguments, is defined and smooth at every
+    point, by its form alone: as :func:`smooth_by_form`, but no negative power of what may
+    be 0 and no tan. A part smooth only where it is defined can jump across the point where
+    it is not: ``tanh(1/(x - t))`` goes from -1 to 1 at x = t, ``tanh(tan(x - t))`` at every
+    pole of tan (hostile review 25 moved a derivative under an integral across such a jump).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> smooth_by_form(1 / x), smooth_everywhere_by_form(1 / x), smooth_everywhere_by_form(x**2)
+    (True, False, True)
+    """
+    if isinstance(node, sp.Pow):
+        return bool(node.exp.is_Integer and node.exp >= 0 or node.base.is_positive)
+    return not isinstance(node, sp.tan) and smooth_by_form(node)
+
+
 #: SymPy's function classes whose automatic evaluation (constructors, the ``_eval_*`` methods
 #: other constructors call on them) and assumptions are trusted to be right everywhere. Any
 #: other SymPy function may be rewritten wrongly: ``conjugate(loggamma(r))`` becomes

@@ -678,6 +678,26 @@ def _torch_printer() -> type:
                                                                            "full_like"))
             return f"{heaviside}({argument}, {full}({argument}, {self._print(at_zero)}))"
 
+        def _print_Max(self, expr: sp.Expr) -> str:
+            return self._extreme(expr, "maximum", "min")
+
+        def _print_Min(self, expr: sp.Expr) -> str:
+            return self._extreme(expr, "minimum", "max")
+
+        def _extreme(self, expr: sp.Expr, function: str, bound: str) -> str:
+            # (SymPy's printer gives torch.max a Python number, which it refuses: a number
+            # becomes a clamp's bound; torch.maximum and clamp propagate nan, as NumPy's do)
+            if not expr.free_symbols:
+                return self._constant(expr)
+            numbers = [a for a in expr.args if a.is_number]
+            tensors = [a for a in expr.args if not a.is_number]
+            text = self._print(tensors[0])
+            for arg in tensors[1:]:
+                text = f"{self._module_format(f'torch.{function}')}({text}, {self._print(arg)})"
+            for number in numbers:
+                text = f"{self._module_format('torch.clamp')}({text}, {bound}={self._print(number)})"
+            return text
+
         # SymPy's printer prints any other expression by its name, which is no torch code
         _print_Expr = _print_Application = _print_Function
 

@@ -1844,3 +1844,17 @@ WRONG_SOURCES += [
             _unevaluated(sp.Add, _y_real, _unevaluated(sp.Mul, 0, sp.atanh(sp.floor(r)))),
             "atanh(floor r) is oo on [1, 2)"),
 ]
+
+# (twenty-fifth hostile review) a jump hidden in smooth functions of a part that has a pole:
+# tanh(1/(x - theta)) goes from -1 to 1 where x = theta, and that point moves with theta
+WRONG_SOURCES += [
+    Case("swap-with-a-jump-behind-a-moving-pole",
+         _moving_edge_swap(sp.tanh(1 / (r - theta)), _DOMINATED),
+         "tanh(1/(r - theta)) jumps by 2 at r = theta: the swap drops -2 f(theta)"),
+    Case("swap-with-a-jump-at-the-poles-of-tan",
+         _moving_edge_swap(sp.tanh(sp.tan(4 * (r - theta))), _DOMINATED),
+         "tanh(tan(4(r - theta))) jumps by 2 at r = theta + pi/8: the swap drops that term"),
+    Case("swap-with-a-moving-essential-singularity",
+         _moving_edge_swap(sp.exp(-1 / (r - theta)), _DOMINATED),
+         "exp(-1/(r - theta)) jumps from oo to 0 at r = theta"),
+]

@@ -743,3 +743,22 @@ def test_a_function_given_to_a_lemma_may_not_bring_in_a_jump_its_rules_read_as_s
     true.step(sp.Integral(sp.Derivative(smooth, th), (x, 0, 1)), rule=lemma,
               using={f: sp.Lambda((x, th), smooth)})
     assert true.verify().steps[0].justification.status is Justification.CONFIRMED
+
+
+def test_a_function_given_to_a_lemma_may_not_hide_a_jump_behind_a_pole():
+    """Hostile review 25: tanh(1/(x - theta)) is smooth wherever it is defined, yet jumps from
+    -1 to 1 where x = theta; a lemma whose rules read its undefined f as smooth everywhere
+    may not be given it."""
+    x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    f, g = sp.Function("f"), sp.Function("g")
+    lemma = Derivation("Leibniz", start=sp.Derivative(sp.Integral(f(x, th), (x, 0, 1)), th),
+                       parameters=(th,))
+    lemma.step(sp.Integral(sp.Derivative(f(x, th), th), (x, 0, 1)),
+               rule="swap integral and gradient", condition="$f$ and its derivative are dominated")
+    body = g(x) * sp.tanh(1 / (x - th))
+    false = Derivation("jump dropped", start=sp.Derivative(sp.Integral(body, (x, 0, 1)), th),
+                       parameters=(th,))
+    false.step(sp.Integral(sp.Derivative(body, th), (x, 0, 1)), rule=lemma,
+               using={f: sp.Lambda((x, th), body)})
+    [step] = false.verify(time_limit=1.0).steps  # (the rule is refused at once)
+    assert not step.ok and "1/(-theta + x), which may jump or bend" in step.justification.detail

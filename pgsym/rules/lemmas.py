@@ -30,7 +30,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym._trees import (CANONICAL_NAME, canonical_bound, rebuild, rename_bound,
-                          replace_unevaluated, smooth_by_form)
+                          replace_unevaluated, smooth_everywhere_by_form)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
@@ -329,7 +329,8 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
                 raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
                                  f"which {new.expr} is not shown to be")
         rough = next((node for node in sp.preorder_traversal(new.expr)
-                      if not (smooth_by_form(node) or isinstance(node, AppliedUndef))), None)
+                      if not (smooth_everywhere_by_form(node)
+                              or isinstance(node, AppliedUndef))), None)
         if rough is not None:
             # (the rules read an undefined function as smooth: a derivative moves under its
             # sum or integral; hostile review 23 passed a swap across a moving jump so)

@@ -19,7 +19,7 @@ from itertools import islice, product
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pgsym._trees import bound_variables, smooth_by_form
+from pgsym._trees import bound_variables, smooth_everywhere_by_form
 from pgsym.rules.distributions import rewrite_expectation_of_constant, rewrite_sum_of_distribution
 from pgsym.expectation import Expectation
 from pgsym.rules._core import (Rule, RewriteNode, RuleContext, RuleRefused, factors_of,
@@ -80,10 +80,11 @@ def _refuse_moving_kink(variable: sp.Basic, total: sp.Basic, kind: str,
 
 
 def _smooth_node(node: sp.Basic) -> bool:
-    """Smooth by its form (:func:`pgsym._trees.smooth_by_form`), or a value of an undefined
+    """Defined and smooth everywhere by its form
+    (:func:`pgsym._trees.smooth_everywhere_by_form`), or a value of an undefined
     function: what the step's condition (the integrand differentiable and dominated) speaks
     of."""
-    return smooth_by_form(node) or isinstance(node, AppliedUndef)
+    return smooth_everywhere_by_form(node) or isinstance(node, AppliedUndef)
 
 
 def _swap_with_gradient(kind: type, name: str, condition_needed) -> "RewriteNode":
