@@ -136,6 +136,28 @@ def test_swapping_an_integral_and_a_gradient_checks_the_bounds():
     assert "bounds of the integral over y depend on theta" in check.detail
 
 
+@pytest.mark.parametrize("inner", ["infinite integral", "infinite sum", "finite integral"])
+def test_a_limit_of_smooth_terms_in_a_swapped_integrand_must_have_finite_bounds(inner):
+    """Hostile review 26: the integral of a/(a^2 + t^2) over t > 0 is pi/2 sign(a), and the sum
+    of sin(k a)/k over k >= 1 jumps at a = 0: limits of smooth terms that move with theta.
+    Over finite bounds they are smooth, and the swap stays confirmed."""
+    y, t = sp.Symbol("y", real=True), sp.Symbol("t", positive=True)
+    k = sp.Symbol("k", integer=True, positive=True)
+    a = y - theta
+    part = {"infinite integral": sp.Integral(a / (a**2 + t**2), (t, 0, sp.oo)),
+            "infinite sum": sp.Sum(sp.sin(k * a) / k, (k, 1, sp.oo)),
+            "finite integral": sp.Integral(sp.exp(-a**2 * t**2), (t, 0, 1))}[inner]
+    g = sp.Function("g", real=True)(y)
+    before = sp.Derivative(sp.Integral(g * part, (y, 0, 1)), theta)
+    after = sp.Integral(sp.Derivative(g * part, theta), (y, 0, 1))
+    stated = RuleContext(condition="the integrand and its derivative are dominated")
+    check = get_rule("swap integral and gradient").check(before, after, stated)
+    if inner == "finite integral":
+        assert check.status is Justification.CONFIRMED
+    else:
+        assert check.status is Justification.MISMATCH and "may jump or bend" in check.detail
+
+
 def test_swapping_an_integral_and_a_gradient_needs_a_stated_condition():
     y = sp.Symbol("y", real=True)
     density = sp.Function("q", positive=True)(y, theta)
