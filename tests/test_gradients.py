@@ -141,6 +141,26 @@ def test_tabular_score_is_the_one_hot_feature_score(seed, states, actions, n):
     assert np.allclose(g.tabular_softmax_log_prob(theta, s, a), g.softmax_log_prob(theta, one_hot, a))
 
 
+@settings(deadline=None)
+@given(seeds, st.integers(1, 8), st.integers(1, 5), st.integers(0, 120),
+       st.sampled_from([np.float64, np.float32]))
+def test_tabular_values_per_state_are_those_per_sample_bit_for_bit(seed, states, actions, n,
+                                                                   dtype):
+    """With fewer cells than samples the kernels run once per state and each sample gathers
+    its value: the same operations on the same numbers as running them per sample."""
+    rng = np.random.default_rng(seed)
+    theta = (rng.normal(size=(states, actions)) * 30).astype(dtype)
+    s, a = rng.integers(0, states, size=n), rng.integers(0, actions, size=n)
+    by_cell = g.tabular_softmax_log_prob(theta, s, a), g.tabular_softmax_score(theta, s, a)
+    saved, g._per_state = g._per_state, lambda n, theta: False
+    try:
+        by_sample = g.tabular_softmax_log_prob(theta, s, a), g.tabular_softmax_score(theta, s, a)
+    finally:
+        g._per_state = saved
+    for cell, sample in zip(by_cell, by_sample):
+        assert cell.dtype == sample.dtype == dtype and np.array_equal(cell, sample)
+
+
 # -- shapes and dtypes --------------------------------------------------------------------
 def test_float32_inputs_give_float32_results_and_mixed_inputs_float64():
     theta, features, a, _ = _softmax_case(0, 5, 3, 4)

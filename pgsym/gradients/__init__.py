@@ -278,9 +278,10 @@ def _probabilities(logits: np.ndarray) -> np.ndarray:
     return _kernels.softmax_probabilities(logits, _shift(logits))
 
 
-def _onehot(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
-    """1 where c is the sample's action, else 0: KroneckerDelta(a, c), shape (A, N)."""
-    return (actions == np.arange(logits.shape[0])[:, None]).astype(logits.dtype)
+def _onehot(like: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """1 where c is the sample's action, else 0: KroneckerDelta(a, c), shape (A, N) and the
+    dtype of ``like`` (logits or probabilities, (A, N))."""
+    return (actions == np.arange(like.shape[0])[:, None]).astype(like.dtype)
 
 
 def _cofactor(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -408,11 +409,23 @@ def _tabular_inputs(theta, states, actions) -> tuple[np.ndarray, np.ndarray, np.
     return theta, states, actions
 
 
+def _per_state(n: int, theta: np.ndarray) -> bool:
+    """Whether the kernels run once per state (S columns, then a gather per sample) rather
+    than once per sample: when there are fewer cells in the table than samples. Each sample's
+    value is computed by the same operations either way (the same bits)."""
+    return theta.size < n
+
+
 def tabular_softmax_log_prob(theta, states, actions) -> np.ndarray:
     """log pi(a|s) of the tabular softmax policy (one-hot features), theta (S, A) -> (N,)."""
     theta, states, actions = _tabular_inputs(theta, states, actions)
-    n, a = states.shape[0], theta.shape[1]
+    (n,), (s, a) = states.shape, theta.shape
     by_action = np.ascontiguousarray(theta.T)
+    if _per_state(n, theta):
+        # log pi(c|s) for every cell: the kernel at column (s, c) of the logits of s
+        cells = np.repeat(np.arange(s), a)
+        table = _log_prob_from_logits(by_action.take(cells, axis=1), np.tile(np.arange(a), s))
+        return table.take(states * a + actions)
     result = np.empty(n, theta.dtype)
     for block in _blocks(n, theta.itemsize * 4 * a):
         result[block] = _log_prob_from_logits(by_action.take(states[block], axis=1), actions[block])
@@ -438,10 +451,14 @@ def tabular_softmax_score(theta, states, actions, *,
         score = _output(out, (n, s, a), theta.dtype, "(N, S, A)",
                         theta=theta, states=states, actions=actions)
     by_action = np.ascontiguousarray(theta.T)
+    every_state = _probabilities(by_action) if _per_state(n, theta) else None
     for block in _blocks(n, theta.itemsize * (s * a + 5 * a)):
         if out is not None:
             score[block] = 0
-        cofactor = _cofactor(by_action.take(states[block], axis=1), actions[block]).T
+        probabilities = _probabilities(by_action.take(states[block], axis=1)) \
+            if every_state is None else every_state.take(states[block], axis=1)
+        cofactor = _kernels.softmax_score_cofactor(_onehot(probabilities, actions[block]),
+                                                   probabilities).T
         if score.flags.c_contiguous:
             # row s_n of sample n's (S, A) score is row n S + s_n of the (N S, A) scores
             rows = score[block].reshape(-1, a)
