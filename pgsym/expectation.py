@@ -58,6 +58,25 @@ _STRUCTURAL = frozenset({"par", "cr", "crcr", "tag", "notag", "end", "begin", "n
                          "item", "relax", "eqno", "leqno", "label", "nonumber", "intertext"})
 
 
+def _weighted(density: sp.Expr, body: sp.Expr) -> sp.Expr:
+    """``density * body``, left unevaluated where a factor of the body has a base in common
+    with one of the density's: SymPy would combine them, and cancel q(x) against a 1/q(x) in
+    the body (E_q[p/q f] = sum p f, which holds only where q is nonzero: a new user's
+    importance-sampling step was proved so); the verifier rebuilds the product itself and
+    notes what it cancels.
+
+    >>> q, f = sp.Function("q"), sp.Function("f")
+    >>> x = sp.Symbol("x")
+    >>> _weighted(q(x), f(x) / q(x)), _weighted(q(x), f(x))
+    ((f(x)/q(x))*q(x), f(x)*q(x))
+    """
+    bases = {factor.as_base_exp()[0] for factor in sp.Mul.make_args(density)}
+    if any(base.free_symbols and base in bases
+           for base in (factor.as_base_exp()[0] for factor in sp.Mul.make_args(body))):
+        return sp.Mul(density, body, evaluate=False)
+    return density * body
+
+
 class Expectation(sp.Expr):
     """``E_{x ~ density}[body]`` over ``x`` in ``[lower, upper]`` (a sum for integer ``x``),
     or over several variables at once.
@@ -213,10 +232,10 @@ class Expectation(sp.Expr):
         """Returns the sum or integral this expectation stands for, unevaluated: over
         several variables, one ``Sum`` (or ``Integral``) per run of variables of the same
         kind, the innermost limit first as SymPy writes them."""
+        unfolded = _weighted(self.density, self.body)
         if not self.several:
             kind = sp.Sum if self.is_discrete else sp.Integral
-            return kind(self.density * self.body, tuple(self.limits))
-        unfolded = self.density * self.body
+            return kind(unfolded, tuple(self.limits))
         run: list[sp.Tuple] = []
         for limit in reversed(self.all_limits):  # the innermost first
             if run and _kind(limit[0]) is not _kind(run[0][0]):

@@ -341,3 +341,28 @@ def test_a_name_that_could_reach_out_of_the_math_it_is_printed_in_is_refused(nam
         Expectation(c, TAU, DENSITY, name=name)
     for fine in (r"\tau", "tau", r"\mathcal{T}", "tau_1"):
         Expectation(c, TAU, DENSITY, name=fine)
+
+
+def test_importance_weights_need_a_proposal_that_is_nowhere_zero():
+    """New user 9: E_q[pi/q f] = E_pi[f] was proved for a q that may be 0 (unfolding the
+    expectation multiplied q(k) * pi(k)/q(k), and SymPy cancelled q); false where q is 0 and
+    pi f is not. A q declared positive proves it."""
+    k = sp.Symbol("k", integer=True)
+    size = sp.Symbol("K", integer=True, positive=True)
+    target = Distribution("pi", (k, 0, size - 1))
+    h = sp.Function("h", real=True)
+    for positive in (False, True):
+        proposal = Distribution("q", (k, 0, size - 1), positive=positive)
+        step = Derivation("importance sampling", start=Expectation(target(k) / proposal(k) * h(k),
+                                                                   proposal))
+        step.step(Expectation(h(k), target), rule="algebra")
+        report, [verdict] = _verdicts(step)
+        assert report.ok is positive, verdict
+        assert positive or "may be 0" in verdict.detail
+    y = sp.Symbol("y", integer=True)
+    zero_at_one = Distribution("q", (y, 0, 1), sp.Piecewise((1, sp.Eq(y, 0)), (0, True)))
+    half = Distribution("p", (y, 0, 1), sp.Rational(1, 2) + 0 * y)
+    concrete = Derivation("importance sampling, a zero", start=Expectation(half(y) / zero_at_one(y) * h(y),
+                                                                           zero_at_one))
+    concrete.step(Expectation(h(y), half), rule="algebra")
+    assert not _verdicts(concrete)[0].ok
