@@ -423,8 +423,8 @@ def tabular_softmax_log_prob(theta, states, actions) -> np.ndarray:
     by_action = np.ascontiguousarray(theta.T)
     if _per_state(n, theta):
         # log pi(c|s) for every cell: the kernel at column (s, c) of the logits of s
-        cells = np.repeat(np.arange(s), a)
-        table = _log_prob_from_logits(by_action.take(cells, axis=1), np.tile(np.arange(a), s))
+        cells = _tabular_cells(s, a)
+        table = _log_prob_from_logits(by_action.take(cells[0], axis=1), cells[1])
         return table.take(states * a + actions)
     result = np.empty(n, theta.dtype)
     for block in _blocks(n, theta.itemsize * 4 * a):
@@ -444,28 +444,49 @@ def tabular_softmax_score(theta, states, actions, *,
     """
     theta, states, actions = _tabular_inputs(theta, states, actions)
     (n,), (s, a) = states.shape, theta.shape
-    if out is None:
+    compiled = _numba()
+    if out is not None:
+        score = _output(out, (n, s, a), theta.dtype, "(N, S, A)",
+                        theta=theta, states=states, actions=actions)
+    elif compiled is None:
         # zero pages from the operating system: only the rows written below are touched twice
         score = np.zeros((n, s, a), dtype=theta.dtype)
     else:
-        score = _output(out, (n, s, a), theta.dtype, "(N, S, A)",
-                        theta=theta, states=states, actions=actions)
+        score = np.empty((n, s, a), dtype=theta.dtype)  # (every element is written below)
     by_action = np.ascontiguousarray(theta.T)
-    every_state = _probabilities(by_action) if _per_state(n, theta) else None
+    if _per_state(n, theta):
+        # the cofactor 1[a = c] - pi(c|s) of every (state, action) cell, by the verified
+        # kernel, once: row s A + a is what a sample in state s taking action a gets
+        cells = _tabular_cells(s, a)
+        probabilities = _probabilities(by_action).take(cells[0], axis=1)
+        table = np.ascontiguousarray(_kernels.softmax_score_cofactor(
+            _onehot(probabilities, cells[1]), probabilities).T)
     for block in _blocks(n, theta.itemsize * (s * a + 5 * a)):
+        if _per_state(n, theta):
+            cofactor, rows = table, states[block] * a + actions[block]
+        else:
+            probabilities = _probabilities(by_action.take(states[block], axis=1))
+            cofactor = _kernels.softmax_score_cofactor(_onehot(probabilities, actions[block]),
+                                                       probabilities).T
+            rows = np.arange(block.stop - block.start)
+        if compiled is not None:
+            compiled.tabular_scores(states[block], rows, cofactor, score[block])
+            continue
         if out is not None:
             score[block] = 0
-        probabilities = _probabilities(by_action.take(states[block], axis=1)) \
-            if every_state is None else every_state.take(states[block], axis=1)
-        cofactor = _kernels.softmax_score_cofactor(_onehot(probabilities, actions[block]),
-                                                   probabilities).T
+        values = cofactor.take(rows, axis=0)
         if score.flags.c_contiguous:
             # row s_n of sample n's (S, A) score is row n S + s_n of the (N S, A) scores
-            rows = score[block].reshape(-1, a)
-            rows[np.arange(0, rows.shape[0], s) + states[block]] = cofactor
+            flat = score[block].reshape(-1, a)
+            flat[np.arange(0, flat.shape[0], s) + states[block]] = values
         else:
-            score[np.arange(block.start, block.stop), states[block]] = cofactor
+            score[np.arange(block.start, block.stop), states[block]] = values
     return score
+
+
+def _tabular_cells(s: int, a: int) -> tuple[np.ndarray, np.ndarray]:
+    """The state and the action of each of the S A cells, in the order s A + a."""
+    return np.repeat(np.arange(s), a), np.tile(np.arange(a), s)
 
 
 # -- Gaussian -----------------------------------------------------------------------------
