@@ -22,7 +22,7 @@ import sympy as sp
 from sympy.core.function import Application
 
 from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value,
-                          replace_unevaluated, untrusted_functions)
+                          reevaluated, replace_unevaluated, untrusted_functions)
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
@@ -93,7 +93,7 @@ def _evaluate(node: sp.Basic, found: list[ClosedForm], totals: bool = True) -> s
             return rebuilt
         written = write_out(rebuilt)
         if written != rebuilt:
-            return written
+            return reevaluated(written)
         try:
             closed = rebuilt.doit(deep=False)
         except Exception:  # SymPy could not evaluate it: it stays an unevaluated object

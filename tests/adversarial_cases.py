@@ -1858,3 +1858,50 @@ WRONG_SOURCES += [
          _moving_edge_swap(sp.exp(-1 / (r - theta)), _DOMINATED),
          "exp(-1/(r - theta)) jumps from oo to 0 at r = theta"),
 ]
+
+# (a new user, then the twenty-ninth hostile review) a 0/0 that pgsym's own constructions let
+# SymPy cancel before the verifier looks: an expectation's density times a body divided by it,
+# and finite sums and products written out term by term
+_q_maybe_zero = sp.Function("q", real=True)
+_n_integer = sp.Symbol("n", integer=True)
+
+
+def _importance_sampling(support_end, several: bool = False) -> Callable[[], Derivation]:
+    from pgsym import Distribution, Expectation
+
+    def build() -> Derivation:
+        target = Distribution("pi", (_k_int, 0, support_end))
+        proposal = Distribution("q", (_k_int, 0, support_end))  # not declared positive
+        h = sp.Function("h", real=True)
+        if not several:
+            start = Expectation(target(_k_int) / proposal(_k_int) * h(_k_int), proposal)
+            return Derivation("importance sampling", start=start).step(
+                Expectation(h(_k_int), target), rule="algebra")
+        s0, a0 = sp.symbols("s0 a0", integer=True)
+        d = Distribution("d", (s0, 0, 1))
+        mu = Distribution("mu", (a0, 0, 1), parameters=(s0,))
+        pi = Distribution("pi", (a0, 0, 1), parameters=(s0,))
+        limits = [(s0, 0, 1), (a0, 0, 1)]
+        start = Expectation(mu(a0, s0) / pi(a0, s0) * h(a0), limits, d(s0) * pi(a0, s0))
+        return Derivation("importance sampling over (s, a)", start=start).step(
+            Expectation(h(a0), limits, d(s0) * mu(a0, s0)), rule="algebra")
+    return build
+
+
+WRONG_SOURCES += [
+    Case("importance-weights-over-a-symbolic-support", _importance_sampling(sp.Symbol("K", integer=True, positive=True) - 1),
+         "E_q[pi/q h] = E_pi[h] fails where q is 0 and pi h is not"),
+    Case("importance-weights-over-0-to-2", _importance_sampling(2),
+         "E_q[pi/q h] = E_pi[h] fails where q is 0 and pi h is not"),
+    Case("importance-weights-over-states-and-actions", _importance_sampling(1, several=True),
+         "the proposal pi may be 0 at some (s, a)"),
+    _case("a-written-out-sum-cancelling-q-over-q",
+          sp.Sum(_unevaluated(sp.Mul, _k_int, _q_maybe_zero(r), 1 / _q_maybe_zero(r)), (_k_int, 1, 2)),
+          sp.Integer(3), "each term is 0/0 where q(r) = 0"),
+    _case("a-written-out-sum-cancelling-n-over-n",
+          sp.Sum(_unevaluated(sp.Mul, _k_int, _n_integer, 1 / _n_integer), (_k_int, 1, 2)),
+          sp.Integer(3), "each term is 0/0 at n = 0"),
+    _case("a-written-out-product-cancelling-q-over-q",
+          sp.Product(_unevaluated(sp.Mul, _k_int, _q_maybe_zero(r), 1 / _q_maybe_zero(r)), (_k_int, 1, 2)),
+          sp.Integer(2), "each factor is 0/0 where q(r) = 0"),
+]
