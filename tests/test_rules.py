@@ -443,3 +443,22 @@ def test_a_product_with_zero_is_zero_only_where_sympy_is_trusted_to_call_it_fini
     assert alpha_equal(sp.Add(r, sp.Mul(sp.exp(r), 0, evaluate=False), evaluate=False), r)
     untrusted = sp.Mul(sp.atan(r), 0, evaluate=False)  # (SymPy: finite; not trusted)
     assert not alpha_equal(sp.Add(r, untrusted, evaluate=False), r)
+
+
+def test_a_stated_condition_speaks_of_the_index_of_the_same_name():
+    """New user 9: condition=sympy.Ne(pi(a), 0) was refused for a factor pi(a) inside a sum over
+    a ('the condition does not say so'), because the sum's a carries its range's assumptions;
+    the message then suggested that very condition. A condition's symbol stands for the
+    variable of its name; a condition about another function still says nothing."""
+    a = sp.Symbol("a", integer=True)
+    t = sp.Symbol("t", real=True)
+    pi, other = sp.Function("pi", real=True), sp.Function("rho", real=True)
+    start = sp.Sum(sp.Derivative(pi(a, t), t), (a, 0, 1))
+    ones = sp.Sum(sp.Mul(pi(a, t), sp.Mul(1 / pi(a, t), sp.Derivative(pi(a, t), t),
+                                          evaluate=False), evaluate=False), (a, 0, 1))
+    rule = get_rule("multiply by one")
+    said = rule.check(start, ones, RuleContext(relation=sp.Ne(pi(a, t), 0), condition="pi != 0"))
+    assert said.status is Justification.CONFIRMED
+    unsaid = rule.check(start, ones, RuleContext(relation=sp.Ne(other(a, t), 0),
+                                                 condition="rho != 0"))
+    assert unsaid.status is Justification.MISMATCH and "does not say so" in unsaid.detail

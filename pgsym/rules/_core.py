@@ -102,6 +102,11 @@ class RuleContext:
         if self.relation is None:
             return bool(self.condition)
         target = self.unfold(expr)
+        # a symbol of the condition stands for the variable of that name wherever it is
+        # (pi(a) != 0 for the a of a sum, whose range refines the assumptions of its a)
+        named = {symbol.name: symbol for symbol in self.relation.free_symbols}
+        target = target.xreplace({symbol: named[symbol.name] for symbol in target.free_symbols
+                                  if getattr(symbol, "name", None) in named})
         for part in self._stated():
             if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
                 gap = self.unfold(part.args[0]) - self.unfold(part.args[1])
