@@ -26,6 +26,7 @@ import importlib
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -145,24 +146,35 @@ def write_document(document: Document, folder: Path, *, drawings: Sequence[Drawi
     return changed
 
 
-def compile_pdf(tex: Path, *, progress: Callable[[str], None] = lambda message: None) -> Path:
-    """Runs pdflatex (twice, for references) beside ``tex``; returns the PDF.
+def compile_pdf(tex: Path, *, progress: Callable[[str], None] = lambda message: None,
+                keep_log: bool = False) -> Path:
+    """Runs pdflatex (twice, for references) on ``tex`` and puts the PDF beside it (LaTeX's
+    auxiliary files stay in a temporary folder, out of the package; its log is copied beside
+    ``tex`` if ``keep_log``); returns the PDF.
 
     Raises PublishError naming how to install TeX where pdflatex is missing, and quoting
-    LaTeX's first error where it fails.
+    LaTeX's first error where it fails (its log is then kept beside ``tex``).
     """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise PublishError(TEX_INSTALL_HINT)
     # a fixed date makes the PDF reproducible
     environment = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
-    for run in (1, 2):
-        progress(f"pdflatex, pass {run} of 2")
-        result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-                                cwd=tex.parent, capture_output=True, text=True,
-                                env=environment, timeout=300)
-        if result.returncode != 0:
-            errors = [line for line in result.stdout.splitlines() if line.startswith("!")]
-            raise PublishError(f"pdflatex failed on {tex}: "
-                               f"{errors[0] if errors else 'see ' + str(tex.with_suffix('.log'))}")
+    with tempfile.TemporaryDirectory(prefix="pgsym-latex-") as scratch:
+        for run in (1, 2):
+            progress(f"pdflatex, pass {run} of 2")
+            result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                                     f"-output-directory={scratch}", tex.name],
+                                    cwd=tex.parent, capture_output=True, text=True,
+                                    env=environment, timeout=300)
+            if result.returncode != 0:
+                log = Path(scratch, tex.with_suffix(".log").name)
+                if log.exists():
+                    shutil.copyfile(log, tex.with_suffix(".log"))
+                errors = [line for line in result.stdout.splitlines() if line.startswith("!")]
+                raise PublishError(f"pdflatex failed on {tex}: "
+                                   f"{errors[0] if errors else 'see ' + str(tex.with_suffix('.log'))}")
+        shutil.copyfile(Path(scratch, tex.with_suffix(".pdf").name), tex.with_suffix(".pdf"))
+        if keep_log:
+            shutil.copyfile(Path(scratch, tex.with_suffix(".log").name), tex.with_suffix(".log"))
     return tex.with_suffix(".pdf")

@@ -142,8 +142,12 @@ def test_the_pdf_compiles_without_overfull_boxes_or_undefined_references(built):
     """notes.pdf as a paper: pdflatex reports no line wider than the page and nothing
     undefined."""
     _tool("pdflatex")
+    before = {p.name for p in built.iterdir()}
     pdf = publish.compile_pdf(built / "notes.tex")
     assert pdf.read_bytes().startswith(b"%PDF")
+    # (LaTeX's auxiliary files are not left in the package: a new user found them there)
+    assert {p.name for p in built.iterdir()} - before <= {"notes.pdf"}
+    publish.compile_pdf(built / "notes.tex", keep_log=True)
     log = (built / "notes.log").read_text(errors="replace")
     assert "Undefined control sequence" not in log
     assert "LaTeX Error" not in log
