@@ -541,3 +541,24 @@ def test_markdown_and_html_keep_text_from_adding_a_row_too():
         justification = block.split("&&", 1)[1]
         assert block.count(r"\\") == 0 and not re.search(r"(?<!\\)&", justification), block
         assert "<mtr>" not in derivation_to_html(d).split('class="justification"')[1]
+
+
+def test_the_document_states_the_definitions_and_distributions_the_steps_read():
+    """New user 9: a paper's reader could not check a step against the softmax or the q > 0 it
+    rested on: the document said nothing of them. Each derivation is followed by a sentence
+    with its definitions and declared distributions; a definition too wide for a line is
+    named, not printed."""
+    from pgsym import Distribution, Expectation
+    from pgsym.printing.latex import declarations
+    k = sp.Symbol("k", integer=True)
+    size = sp.Symbol("K", integer=True, positive=True)
+    q = Distribution("q", (k, 0, size - 1), positive=True)
+    b = Distribution("b", (k, 0, 1), sp.Rational(1, 2) + 0 * k)
+    J, V = sp.Symbol("J"), sp.Symbol("V")
+    long_form = sp.Add(*(sp.exp(sp.Symbol(f"theta_{i}")) / (i + 1) for i in range(60)))
+    d = Derivation("stated", start=Expectation(J * V, q) + b(k), definitions={J: k**2, V: long_form})
+    sentence = declarations(d)
+    assert sentence.startswith("Here $J := k^{2}$; $V$ is defined in the derivation's source")
+    assert r"$q(k)$ is a probability mass function of $k \in \{0, \ldots, K - 1\}$, with positive values" in sentence
+    assert r"$b(k) = \frac{1}{2}$ is a probability mass function of $k \in \{0, 1\}$" in sentence
+    assert declarations(Derivation("bare", start=sp.Symbol("x"))) == ""

@@ -530,6 +530,60 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "#": r"\#", "%": r"\%", "&": r"\&",
                   "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}", "$": r"\$"}
 
 
+#: the widest formula, in ems, that a sentence holds (a line of 17 cm at 11 pt is 44 ems)
+_INLINE_EMS = 36
+
+
+def declarations(derivation: "Derivation") -> str:
+    """What a reader needs to check the derivation and the steps do not say: its
+    definitions and the declared distributions it takes values of, as one sentence of prose
+    with ``$...$`` math (every format prints it under the derivation), or ``""``.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation, Distribution
+    >>> k, K = sp.Symbol("k", integer=True), sp.Symbol("K", integer=True, positive=True)
+    >>> q, J = Distribution("q", (k, 0, K - 1), positive=True), sp.Symbol("J")
+    >>> print(declarations(Derivation("d", start=q(k) * J, definitions={J: k**2})))
+    Here $J := k^{2}$; $q(k)$ is a probability mass function of $k \\in \\{0, \\ldots, K - 1\\}$, with positive values.
+    """
+    from pgsym._distributions import Distribution, DistributionValue
+    printer = printer_for(derivation)
+    parts = []
+    for key, value in derivation.definitions.items():
+        if isinstance(value, sp.Lambda):
+            key, value = key(*value.variables), value.expr
+        defined = f"{printer.doprint(key)} := {printer.doprint(value)}"
+        # (inline math breaks only at its top level: what is wider than a line is not
+        # printed in a sentence; a closed form of a hundred terms belongs to the source)
+        parts.append(f"${defined}$" if width(defined) <= _INLINE_EMS else
+                     f"${printer.doprint(key)}$ is defined in the derivation's source (its "
+                     f"definition is too long to print here)")
+    found: dict[str, Distribution] = {}
+    for expr in derivation.expressions:
+        for value in expr.atoms(DistributionValue):
+            found.setdefault(type(value).distribution.name, type(value).distribution)
+    for name in sorted(found):
+        distribution = found[name]
+        shown = printer.doprint(distribution(distribution.variable))
+        if distribution.values is not None:
+            shown += f" = {printer.doprint(distribution.values)}"
+        variable, lower, upper = (printer.doprint(b) for b in distribution.support)
+        span = distribution.upper - distribution.lower
+        if distribution.is_discrete and span.is_Integer and 0 <= span <= 3:
+            listed = ", ".join(printer.doprint(distribution.lower + i) for i in range(span + 1))
+            where, kind = rf"{variable} \in \{{{listed}\}}", "probability mass function"
+        elif distribution.is_discrete:
+            last = r"\ldots" if distribution.upper.is_infinite else rf"\ldots, {upper}"
+            where = rf"{variable} \in \{{{lower}, {last}\}}"
+            kind = "probability mass function"
+        else:
+            where = rf"{variable} \in ({lower}, {upper})"
+            kind = "probability density"
+        parts.append(f"${shown}$ is a {kind} of ${where}$"
+                     + (", with positive values" if distribution.positive else ""))
+    return f"Here {'; '.join(parts)}." if parts else ""
+
+
 def escape_text(text: str) -> str:
     """Escapes LaTeX specials in plain text, leaving ``$...$`` math as written where it is
     math that stays inside its dollars (:func:`text_and_math`); other math, and a dollar

@@ -92,6 +92,7 @@ def summary_line(document: "Document") -> str:
 
 def render(document: "Document", backend: Backend) -> str:
     """Returns ``document`` in ``backend``'s format: the one walk every format shares."""
+    from pgsym.printing.latex import declarations  # (latex.py's backend imports this module)
     out = backend.begin(document, summary_line(document))
     for section in document.sections:
         out += backend.section(section.title)
@@ -102,6 +103,9 @@ def render(document: "Document", backend: Backend) -> str:
                 out += backend.paragraph(paragraph)
         for entry in section.entries:
             out += backend.derivation(entry, document.report(entry))
+            stated = declarations(entry.derivation)
+            if stated:  # (the definitions and distributions the steps read)
+                out += backend.paragraph(stated)
         for figure in document.figures_of(section):
             out += backend.figure(figure)
     out += backend.errata([erratum_sentence(found, backend) for found in document.errata()])
