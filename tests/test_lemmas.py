@@ -762,3 +762,24 @@ def test_a_function_given_to_a_lemma_may_not_hide_a_jump_behind_a_pole():
                using={f: sp.Lambda((x, th), body)})
     [step] = false.verify(time_limit=1.0).steps  # (the rule is refused at once)
     assert not step.ok and "1/(-theta + x), which may jump or bend" in step.justification.detail
+
+
+def test_a_lemma_symbol_is_not_instantiated_by_a_value_whose_assumptions_sympy_may_get_wrong():
+    """Hostile review 30: a lemma about a positive v (resting on a given equation, so its
+    instances are not sampled) was cited with v -> atan(m), m >= 0 an integer: SymPy calls
+    atan(m) positive, but atan(0) = 0, and sign(atan(m)) f(x) = g(x) was proved under the
+    stated assumption f = g, though false at m = 0."""
+    s, x = sp.symbols("s x", real=True)
+    v = sp.Symbol("v", positive=True)
+    m = sp.Symbol("m", integer=True, nonnegative=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    given = Equation("f equals g", f(s), g(s), variables=(s,))
+    lemma = Derivation("lemma", start=sp.Mul(sp.sign(v, evaluate=False), f(s), evaluate=False))
+    lemma.step(sp.Mul(sp.sign(v, evaluate=False), g(s), evaluate=False), rule=given)
+    lemma.step(g(s), rule="algebra")
+    assert lemma.verify().ok
+    false = Derivation("cite", start=sp.Mul(sp.sign(sp.atan(m), evaluate=False), f(x),
+                                            evaluate=False))
+    false.step(g(x), rule=lemma)
+    [step] = false.verify().steps
+    assert not step.ok and step.justification.status is not Justification.CONFIRMED

@@ -30,7 +30,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym._trees import (CANONICAL_NAME, canonical_bound, rebuild, rename_bound,
-                          replace_unevaluated, smooth_everywhere_by_form)
+                          replace_unevaluated, smooth_everywhere_by_form, untrusted_functions)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
@@ -296,6 +296,15 @@ def _check_arguments(function: UndefinedFunction, new: object, side: sp.Expr) ->
                                  f"does not allow: {problem}")
 
 
+def _shown(value: sp.Basic, fact: str) -> bool | None:
+    """SymPy's assumption ``fact`` of ``value``, or None where ``value`` holds a function
+    whose assumptions SymPy may get wrong (``atan(m)`` is "positive" for every integer
+    m >= 0, atan(0) = 0: hostile review 30 instantiated a lemma's positive symbol so)."""
+    if fact != "commutative" and untrusted_functions(value):
+        return None
+    return getattr(value, f"is_{fact}", None)
+
+
 def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> str:
     """Why the lemma's functions may not be this derivation's (empty if they may): a function
     the lemma declares with an assumption (``positive``) and this derivation defines must
@@ -306,7 +315,7 @@ def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> st
         if unfolded == application:
             continue
         for fact, holds in sorted(declared.items()):
-            if holds is not None and getattr(unfolded, f"is_{fact}", None) is not holds:
+            if holds is not None and _shown(unfolded, fact) is not holds:
                 return (f"the lemma's {application.func} is declared {fact}={holds}, which this "
                         f"derivation's definition {application} = {unfolded} is not shown to be")
     return ""
@@ -325,7 +334,7 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
         return
     if isinstance(new, sp.Lambda):
         for fact, holds in declared.items():
-            if getattr(new.expr, f"is_{fact}", None) is not holds:
+            if _shown(new.expr, fact) is not holds:
                 raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
                                  f"which {new.expr} is not shown to be")
         rough = next((node for node in sp.preorder_traversal(new.expr)
@@ -357,11 +366,14 @@ def _unmet_assumptions(symbol: sp.Symbol, value: sp.Basic,
     for fact, holds in sorted(declared.items()):
         if holds is None:
             continue
-        shown = getattr(value, f"is_{fact}", None)
+        shown = _shown(value, fact)
         if shown is not holds:
             wanted = fact if holds else f"not {fact}"
             return f"{symbol} is declared {wanted}, and {value} is not shown to be"
     if ranges and symbol in ranges:
+        if untrusted_functions(value):
+            return (f"{symbol} runs over a range in the lemma, and {value} holds a function "
+                    f"whose value SymPy's simplification may get wrong")
         low, high = (sp.sympify(b).xreplace(values or {}) for b in ranges[symbol])
         ends = (value,)
         for variable, first, last in reversed(enclosing):  # the innermost binding wins
