@@ -454,7 +454,8 @@ def tabular_softmax_score(theta, states, actions, *,
     else:
         score = np.empty((n, s, a), dtype=theta.dtype)  # (every element is written below)
     by_action = np.ascontiguousarray(theta.T)
-    if _per_state(n, theta):
+    per_state = _per_state(n, theta)
+    if per_state:
         # the cofactor 1[a = c] - pi(c|s) of every (state, action) cell, by the verified
         # kernel, once: row s A + a is what a sample in state s taking action a gets
         cells = _tabular_cells(s, a)
@@ -462,7 +463,7 @@ def tabular_softmax_score(theta, states, actions, *,
         table = np.ascontiguousarray(_kernels.softmax_score_cofactor(
             _onehot(probabilities, cells[1]), probabilities).T)
     for block in _blocks(n, theta.itemsize * (s * a + 5 * a)):
-        if _per_state(n, theta):
+        if per_state:
             cofactor, rows = table, states[block] * a + actions[block]
         else:
             probabilities = _probabilities(by_action.take(states[block], axis=1))

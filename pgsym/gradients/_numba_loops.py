@@ -91,7 +91,6 @@ def reinforce_squared_deviations(scores, weights, mean, total):
     return total
 
 
-
 @_jit
 def tabular_scores(states, rows, cofactor, out):
     """out[n, s, c] = cofactor[rows[n], c] where s is sample n's state, else 0: the (N, S, A)

@@ -565,8 +565,9 @@ def declarations(derivation: "Derivation") -> str:
     for name in sorted(found):
         distribution = found[name]
         shown = printer.doprint(distribution(distribution.variable))
-        if distribution.values is not None:
-            shown += f" = {printer.doprint(distribution.values)}"
+        if distribution.values is not None:  # (values too wide for a line are not shown)
+            valued = f"{shown} = {printer.doprint(distribution.values)}"
+            shown = valued if width(valued) <= _INLINE_EMS else shown
         variable, lower, upper = (printer.doprint(b) for b in distribution.support)
         span = distribution.upper - distribution.lower
         if distribution.is_discrete and span.is_Integer and 0 <= span <= 3:
