@@ -233,6 +233,11 @@ class Derivation:
                 self._check_printable_names(key(sp.Dummy()), f"definition of {key}")
             self._check_printable_names(value if isinstance(key, UndefinedFunction) else key,
                                         f"definition of {key}")
+            self._check_names_print_apart(
+                key(sp.Dummy()) if isinstance(key, UndefinedFunction) else key,
+                f"definition of {key}")
+            if isinstance(value, sp.Lambda):
+                self._check_names_print_apart(value, f"definition of {key}")
             if not isinstance(value, sp.Lambda):
                 definitions[key] = self._checked_expression(value, f"definition of {key}")
                 self._check_assumptions(definitions[key], key,
@@ -658,6 +663,7 @@ class Derivation:
         if depth > MAX_DEPTH:
             raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
                                   f"levels deep; at most {MAX_DEPTH} are supported")
+        self._check_names_print_apart(expr, what)
         self._check_applications(expr, what)
         return expr
 
@@ -710,6 +716,27 @@ class Derivation:
                 f"a power); "
                 f"use letters, digits, underscores (a subscript: x_1), primes and a "
                 f"superscript that is no number (b^*), starting with a letter")
+
+    def _check_names_print_apart(self, expr: sp.Basic, what: str) -> None:
+        """Two different symbols, functions or declared distributions of one derivation must
+        not print alike: ``x1`` and ``x_1`` both print as x_1, a ``q`` declared twice as q
+        (hostile review 31 published "x_1 - x_1 = 1", proved, with x1 := 3 and x_1 := 2)."""
+        printed = self.__dict__.setdefault("_printed_names", {})
+        named = [(s, s.name, "symbol") for s in expr.free_symbols
+                 if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)]
+        for application in expr.atoms(AppliedUndef):
+            kind = type(application)
+            named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
+        for thing, name, kind in named:
+            key = sp.latex(sp.Symbol(name))
+            seen = printed.setdefault(key, (thing, name, kind))
+            if seen[0] != thing:
+                same = "the same name" if seen[1] == name else f"the names {seen[1]!r} and {name!r}"
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has a {kind} {name!r} and the "
+                    f"derivation already has a different {seen[2]} {seen[1]!r} (other "
+                    f"assumptions, or another declaration); {same} both print as {key}, so a "
+                    f"reader could not tell them apart: rename one")
 
     def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
         """The index of a sum or product declared an integer must start at an integer: from

@@ -170,3 +170,24 @@ def test_a_name_that_would_print_as_something_else_is_refused(name):
 def test_names_that_print_as_written_are_accepted(name):
     z = sp.Symbol(name, positive=True)
     Derivation("named", start=2 * z).step(z + z, rule="algebra")
+
+
+def test_different_symbols_functions_or_distributions_may_not_print_alike():
+    """Hostile review 31: x1 and x_1 both print as x_1, and two distributions declared as q
+    print alike: a derivation published "x_1 - x_1 = 1", proved (x1 := 3, x_1 := 2), and a
+    sum of q over 0..2 = 1 next to "q(k) = 1/2 on {0, 1}"."""
+    from pgsym import Distribution
+    x1, x_1 = sp.Symbol("x1"), sp.Symbol("x_1")
+    with pytest.raises(DerivationError, match="'x1' and 'x_1' both print as x_{1}"):
+        Derivation("names", start=x1 - x_1, definitions={x1: 3, x_1: 2})
+    k = sp.Symbol("k", integer=True)
+    half = Distribution("q", (k, 0, 1), sp.Rational(1, 2) + 0 * k)
+    third = Distribution("q", (k, 0, 2), sp.Rational(1, 3) + 0 * k)
+    d = Derivation("sum of q", start=sp.Sum(half(k), (k, 0, 1)))
+    with pytest.raises(StepError, match="the same name both print as q"):
+        d.step(sp.Sum(third(k), (k, 0, 2)), rule="algebra")
+    with pytest.raises(DerivationError, match="a different symbol 'x'"):
+        Derivation("assumptions", start=sp.Symbol("x", real=True) - sp.Symbol("x", positive=True))
+    # the same symbol, function and distribution again, and a sum's own k, are fine
+    same = Derivation("same", start=sp.Sum(half(k), (k, 0, 1)) + x1, definitions={x1: 3})
+    same.step(sp.Sum(half(k), (k, 0, 1)) + 3, rule="definition")

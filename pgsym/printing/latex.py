@@ -558,12 +558,10 @@ def declarations(derivation: "Derivation") -> str:
         parts.append(f"${defined}$" if width(defined) <= _INLINE_EMS else
                      f"${printer.doprint(key)}$ is defined in the derivation's source (its "
                      f"definition is too long to print here)")
-    found: dict[str, Distribution] = {}
-    for expr in derivation.expressions:
-        for value in expr.atoms(DistributionValue):
-            found.setdefault(type(value).distribution.name, type(value).distribution)
-    for name in sorted(found):
-        distribution = found[name]
+    read = [*derivation.expressions, *derivation.definitions.values()]
+    found: set[Distribution] = {type(value).distribution for expr in read
+                                for value in expr.atoms(DistributionValue)}
+    for distribution in sorted(found, key=lambda d: d.name):
         shown = printer.doprint(distribution(distribution.variable))
         if distribution.values is not None:  # (values too wide for a line are not shown)
             valued = f"{shown} = {printer.doprint(distribution.values)}"
