@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import unicodedata
 from fractions import Fraction
 import warnings
 from dataclasses import dataclass, field
@@ -36,6 +37,31 @@ ACCEPT_NUMERIC = "numeric"
 #: the relations a step may claim to the one before it, and the direction each points in
 RELATIONS = {"=": 0, "<=": 1, "<": 1, ">=": -1, ">": -1}
 _RELATION_SPELLINGS = {"==": "=", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
+
+
+def _printed_name(name: str) -> str:
+    """How a symbol or function named ``name`` prints, as a key: a Greek letter written as
+    the character (``λ``, a capital alpha) becomes its name first, which SymPy prints as the
+    command or the Latin letter it looks like (``\\lambda``, ``A``).
+
+    >>> _printed_name("x1") == _printed_name("x_1"), _printed_name("\u03bb") == _printed_name("lamda")
+    (True, True)
+    >>> _printed_name("\u0391") == _printed_name("A")
+    True
+    """
+    spelled = "".join(_greek_name(char) for char in name)
+    # (a capital Greek letter that looks Latin prints upright, \mathrm{A}: a reader sees A)
+    return re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", sp.latex(sp.Symbol(spelled)))
+
+
+def _greek_name(char: str) -> str:
+    if not ("\u0370" <= char <= "\u03ff"):
+        return char
+    words = unicodedata.name(char, "").split()
+    if "GREEK" not in words or not words:
+        return char
+    letter = words[-1].lower()
+    return letter.capitalize() if "CAPITAL" in words else letter
 
 
 class DerivationError(ValueError):
@@ -727,8 +753,19 @@ class Derivation:
         for application in expr.atoms(AppliedUndef):
             kind = type(application)
             named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
+        for node in binders(expr):  # a bound variable, and what its body shows beside it
+            inside = [s for s in node.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)]
+            for variable in bound_variables(node):
+                clash = next((s for s in inside if s != variable and isinstance(variable, sp.Symbol)
+                              and _printed_name(s.name) == _printed_name(variable.name)), None)
+                if clash is not None:
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the {what} has {variable.name!r}, a variable "
+                        f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
+                        f"body; both print as {_printed_name(variable.name)}, so a reader could "
+                        f"not tell them apart: rename one")
         for thing, name, kind in named:
-            key = sp.latex(sp.Symbol(name))
+            key = _printed_name(name)
             seen = printed.setdefault(key, (thing, name, kind))
             if seen[0] != thing:
                 same = "the same name" if seen[1] == name else f"the names {seen[1]!r} and {name!r}"

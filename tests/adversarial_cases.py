@@ -192,6 +192,7 @@ _theta_base = sp.IndexedBase("theta")
 m_pos = sp.Symbol("m", integer=True, positive=True)
 _variable_alias, _bound_alias = sp.symbols("y b", real=True)
 _positive_k = sp.Symbol("k", integer=True, positive=True)
+_inner_j = sp.Symbol("j", integer=True)  # (an inner index printed apart from the outer k)
 _positive_s = sp.Symbol("s", positive=True)
 _count = sp.Symbol("N", integer=True, nonnegative=True)
 _zero_in_disguise = sp.sin(r)**2 + sp.cos(r)**2 - 1
@@ -543,13 +544,15 @@ WRONG_SOURCES = [
           sp.Product(sp.cos(sp.pi * _plain_k)**2, (_plain_k, sp.S.Half, sp.S.Half + _count)),
           sp.S.One, "every factor is cos(pi/2 + i pi)^2 = 0"),
     _case("positive-outer-index-leaks-into-inner-range",
-          sp.Sum(sp.Sum(sp.Abs(k), (k, 1, _positive_k)), (_positive_k, -_count - 1, _count + 1)),
-          sp.Sum(sp.Sum(k, (k, 1, _positive_k)), (_positive_k, -_count - 1, _count + 1)),
+          sp.Sum(sp.Sum(sp.Abs(_inner_j), (_inner_j, 1, _positive_k)),
+                 (_positive_k, -_count - 1, _count + 1)),
+          sp.Sum(sp.Sum(_inner_j, (_inner_j, 1, _positive_k)),
+                 (_positive_k, -_count - 1, _count + 1)),
           "the outer index takes negative values, so the inner range 1..k is reversed and "
           "holds non-positive j, where |j| != j"),
     _case("positive-outer-index-leaks-written-out",
-          sp.Sum(sp.Sum(sp.Abs(k), (k, 1, _positive_k)), (_positive_k, -3, 3)), sp.Integer(14),
-          "the terms are -3, -1, 0, 0, 1, 3, 6: the sum is 6"),
+          sp.Sum(sp.Sum(sp.Abs(_inner_j), (_inner_j, 1, _positive_k)), (_positive_k, -3, 3)),
+          sp.Integer(14), "the terms are -3, -1, 0, 0, 1, 3, 6: the sum is 6"),
     Case("integer-plus-one-rounded-by-a-float",
          lambda: Derivation("float rounding", start=r + 2**60 + 1)
          .step(r + sp.Float(2.0**60), rule="algebra"),

@@ -191,3 +191,19 @@ def test_different_symbols_functions_or_distributions_may_not_print_alike():
     # the same symbol, function and distribution again, and a sum's own k, are fine
     same = Derivation("same", start=sp.Sum(half(k), (k, 0, 1)) + x1, definitions={x1: 3})
     same.step(sp.Sum(half(k), (k, 0, 1)) + 3, rule="definition")
+
+
+@pytest.mark.parametrize("build", [
+    lambda: sp.Sum(sp.Symbol("k", integer=True) * sp.Symbol("k", real=True),
+                   (sp.Symbol("k", integer=True), 0, 3)),
+    lambda: sp.Sum(sp.Symbol("x1", integer=True) * sp.Symbol("x_1"),
+                   (sp.Symbol("x1", integer=True), 0, 3)),
+    lambda: sp.Symbol("lamda") - sp.Symbol("\u03bb"),
+    lambda: sp.Symbol("A") - sp.Symbol("\u0391"),
+], ids=["bound-and-free-k", "bound-x1-and-free-x_1", "lamda-and-the-greek-letter",
+        "latin-and-greek-capital-a"])
+def test_a_bound_variable_or_a_greek_character_may_not_print_as_another_symbol(build):
+    """Hostile review 32: sum_k k k = 6 k was published, proved (a bound integer k beside a
+    free real k), and lamda - (the character lambda) = 1, A - (capital alpha) = 1."""
+    with pytest.raises(DerivationError, match="print as"):
+        Derivation("alike", start=build())
