@@ -39,6 +39,7 @@ RELATIONS = {"=": 0, "<=": 1, "<": 1, ">=": -1, ">": -1}
 _RELATION_SPELLINGS = {"==": "=", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 
 
+@functools.lru_cache(maxsize=4096)
 def _printed_name(name: str) -> str:
     """How a symbol or function named ``name`` prints, as a key: a Greek letter written as
     the character (``λ``, a capital alpha) becomes its name first, which SymPy prints as the
@@ -756,7 +757,9 @@ class Derivation:
         for node in binders(expr):  # a bound variable, and what its body shows beside it
             inside = [s for s in node.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)]
             for variable in bound_variables(node):
-                clash = next((s for s in inside if s != variable and isinstance(variable, sp.Symbol)
+                if not isinstance(variable, sp.Symbol):
+                    continue
+                clash = next((s for s in inside if s != variable
                               and _printed_name(s.name) == _printed_name(variable.name)), None)
                 if clash is not None:
                     raise DerivationError(
@@ -768,7 +771,8 @@ class Derivation:
             key = _printed_name(name)
             seen = printed.setdefault(key, (thing, name, kind))
             if seen[0] != thing:
-                same = "the same name" if seen[1] == name else f"the names {seen[1]!r} and {name!r}"
+                same = "the same name" if seen[1] == name else \
+                    f"the names {seen[1]!r} and {name!r}"
                 raise DerivationError(
                     f"derivation {self.name!r}: the {what} has a {kind} {name!r} and the "
                     f"derivation already has a different {seen[2]} {seen[1]!r} (other "
