@@ -492,9 +492,39 @@ def _class_name(cls: type) -> str:
     name = f"{module}.{cls.__qualname__}"
     if module.split(".")[0] in verification.OWN_PACKAGES:
         return name
-    sources = sorted({_source_digest(c.__module__) for c in cls.__mro__
-                      if (c.__module__ or "").split(".")[0] not in verification.OWN_PACKAGES})
-    return f"{name} ({', '.join(sources)}; loaded: {_user_source()})"
+    own = [c for c in cls.__mro__
+           if (c.__module__ or "").split(".")[0] not in verification.OWN_PACKAGES]
+    sources = sorted({_source_digest(c.__module__) for c in own})
+    state = [_class_state(c) for c in own]
+    return f"{name} ({', '.join(sources)}; loaded: {_user_source()}; state: {state})"
+
+
+#: class attributes read into a user class's key as they are (anything else callable is
+#: checked for closures; anything else is SymPy's bookkeeping, made from the class's source)
+_PLAIN = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset, sp.Basic)
+
+
+def _class_state(cls: type) -> str:
+    """What a class of the user's holds beyond its source: it must be one its module names
+    (a class made inside a function, or by ``type()``, is one of many the same source makes:
+    hostile review 33 had two such classes, -e^x and e^x, share one key, and the proved
+    verdict of one answered for the other), with no method closing over a value (a
+    closure's cells are the factory's arguments); its plain attributes (numbers, strings,
+    SymPy objects, which the code that builds the derivations may set) are part of the key."""
+    found = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    if found is not cls:
+        raise _Uncacheable(f"the class {cls.__qualname__} is not one its module names (made "
+                           f"inside a function, or at run time)")
+    plain = []
+    for name, value in sorted(vars(cls).items()):
+        function = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+        if getattr(function, "__closure__", None):
+            raise _Uncacheable(f"the method {cls.__qualname__}.{name} closes over a value")
+        if isinstance(value, _PLAIN) and not (name.startswith("__") and name.endswith("__")):
+            plain.append(f"{name}={value!r}")
+    return hashlib.sha256(";".join(plain).encode()).hexdigest()[:16]
 
 
 def _user_source() -> str:

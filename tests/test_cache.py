@@ -378,6 +378,37 @@ def test_a_class_of_the_users_is_keyed_by_the_modules_its_methods_read(tmp_path,
     assert _key(d) != before
 
 
+def test_a_class_made_by_a_factory_is_never_answered_from_the_cache(tmp_path, monkeypatch):
+    """Hostile review 33: two classes made by one factory (G(x) = n e^x, positive for n > 0)
+    shared one key: the verdict proved for n = 1 answered for n = -1, where log(G^2) = 2 log G
+    is false. A class its module does not name is not cached; a module-level class's plain
+    attributes, set at run time, are part of its key."""
+    (tmp_path / "made_functions.py").write_text(
+        "import sympy as sp\n\n"
+        "def make(n):\n"
+        "    class G(sp.Function):\n"
+        "        @classmethod\n"
+        "        def eval(cls, x):\n"
+        "            return None\n"
+        "        def _eval_is_positive(self):\n"
+        "            return n > 0\n"
+        "    return G\n\n"
+        "class Scaled(sp.Function):\n"
+        "    factor = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import made_functions
+
+    step = lambda G: Derivation("log of a square", start=sp.log(G(x) ** 2)).step(  # noqa: E731
+        2 * sp.log(G(x)), rule="log of a power")
+    cache = StepCache(tmp_path / "cache")
+    verify_many([step(made_functions.make(1))], cache=cache)
+    assert cache.stored == 0
+    scaled = made_functions.Scaled
+    before = _key(Derivation("scaled", start=scaled(x)).step(x, rule="algebra"))
+    scaled.factor = -1
+    assert _key(Derivation("scaled", start=scaled(x)).step(x, rule="algebra")) != before
+
+
 def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PGSYM_CACHE_DIR", str(tmp_path / "chosen"))
     assert default_directory() == tmp_path / "chosen"
