@@ -538,7 +538,9 @@ def _user_source() -> str:
     function that reads another) cannot be listed cheaply and surely, and a step with such a
     class is rare, so an edit of any of the user's modules re-checks it. What this cannot
     see, and a class of the user's must therefore not depend on: modules first imported
-    while the step is checked, data files, the environment."""
+    while the step is checked, data files, the environment, and module globals the code
+    that builds the derivations sets (a class's own plain attributes are keyed:
+    :func:`_class_state`)."""
     digest = hashlib.sha256()
     library = _library_folders()
     for name, module in sorted(list(sys.modules.items()), key=lambda item: item[0]):
