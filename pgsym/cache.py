@@ -482,107 +482,18 @@ class _Describer:
 
 
 def _class_name(cls: type) -> str:
-    """A class by its module and name; for a class of the user's (a Function subclass with
-    its own methods), also a digest of its module's source, and of the source of every
-    module of the user's loaded (:func:`_user_source`): its methods may read another module
-    (``helper.C * x``), whose edit must change the key too."""
+    """A class by its module and name. A class of the user's (a Function subclass with its
+    own methods) makes the step uncacheable: what its methods compute may rest on anything
+    (a closure's cells, a class attribute or a module global the code that builds the
+    derivations sets, another module), none of which a key can read surely; hostile reviews
+    33 and 34 had a false step answered 'proved' from the cache through three of them. Such
+    steps run one per process (verification._runs_user_code) and are checked each time."""
     if isinstance(cls, UndefinedFunction):
         return f"undefined function {cls.__name__}"
     module = getattr(cls, "__module__", None) or ""
-    name = f"{module}.{cls.__qualname__}"
-    if module.split(".")[0] in verification.OWN_PACKAGES:
-        return name
-    own = [c for c in cls.__mro__
-           if (c.__module__ or "").split(".")[0] not in verification.OWN_PACKAGES]
-    sources = sorted({_source_digest(c.__module__) for c in own})
-    state = [_class_state(c) for c in own]
-    return f"{name} ({', '.join(sources)}; loaded: {_user_source()}; state: {state})"
-
-
-#: class attributes read into a user class's key as they are (anything else callable is
-#: checked for closures; anything else is SymPy's bookkeeping, made from the class's source)
-_PLAIN = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset, sp.Basic)
-
-
-def _class_state(cls: type) -> str:
-    """What a class of the user's holds beyond its source: it must be one its module names
-    (a class made inside a function, or by ``type()``, is one of many the same source makes:
-    hostile review 33 had two such classes, -e^x and e^x, share one key, and the proved
-    verdict of one answered for the other), with no method closing over a value (a
-    closure's cells are the factory's arguments); its plain attributes (numbers, strings,
-    SymPy objects, which the code that builds the derivations may set) are part of the key."""
-    found = sys.modules.get(cls.__module__)
-    for part in cls.__qualname__.split("."):
-        found = getattr(found, part, None)
-    if found is not cls:
-        raise _Uncacheable(f"the class {cls.__qualname__} is not one its module names (made "
-                           f"inside a function, or at run time)")
-    plain = []
-    for name, value in sorted(vars(cls).items()):
-        function = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
-        if getattr(function, "__closure__", None):
-            raise _Uncacheable(f"the method {cls.__qualname__}.{name} closes over a value")
-        if isinstance(value, _PLAIN) and not (name.startswith("__") and name.endswith("__")):
-            plain.append(f"{name}={value!r}")
-    return hashlib.sha256(";".join(plain).encode()).hexdigest()[:16]
-
-
-def _user_source() -> str:
-    """A digest of the source of every module of the user's loaded now: every module in
-    ``sys.modules`` with a ``.py`` file outside the standard library and the installed
-    packages (site-packages), other than pgsym's, SymPy's and mpmath's (their versions and
-    pgsym's source digest are in every key).
-
-    A class of the user's is keyed by all of them rather than by the modules its methods
-    are seen to use: what a method reads (a global, an attribute of an imported module, a
-    function that reads another) cannot be listed cheaply and surely, and a step with such a
-    class is rare, so an edit of any of the user's modules re-checks it. What this cannot
-    see, and a class of the user's must therefore not depend on: modules first imported
-    while the step is checked, data files, the environment, and module globals the code
-    that builds the derivations sets (a class's own plain attributes are keyed:
-    :func:`_class_state`)."""
-    digest = hashlib.sha256()
-    library = _library_folders()
-    for name, module in sorted(list(sys.modules.items()), key=lambda item: item[0]):
-        if name.split(".")[0] in verification.OWN_PACKAGES:
-            continue
-        path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or not path.endswith(".py"):
-            continue
-        # a library's module is recognised by its top-level package's place too: some name
-        # a file relative to nowhere (torch.classes says "_classes.py")
-        top = sys.modules.get(name.split(".")[0])
-        top_path = getattr(top, "__file__", None)
-        if isinstance(top_path, str) and os.path.isabs(top_path) and any(
-                Path(top_path).resolve().is_relative_to(folder) for folder in library):
-            continue
-        resolved = Path(path).resolve()
-        if any(resolved.is_relative_to(folder) for folder in library):
-            continue
-        digest.update(name.encode() + b"\0" + _file_digest(resolved).encode() + b"\0")
-    return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def _library_folders() -> tuple[Path, ...]:
-    """The folders of the standard library and of installed packages."""
-    import site
-    import sysconfig
-
-    folders = {sysconfig.get_paths().get(key) for key in ("stdlib", "platstdlib", "purelib",
-                                                          "platlib")}
-    folders |= set(getattr(site, "getsitepackages", lambda: [])())
-    folders.add(getattr(site, "getusersitepackages", lambda: None)())
-    return tuple(Path(folder).resolve() for folder in folders if folder)
-
-
-def _file_digest(path: Path) -> str:
-    """The sha256 of a file's bytes, read every time (a file's time of change is too coarse
-    to tell two quick edits apart)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        raise _Uncacheable(f"cannot read {path}") from None
+    if module.split(".")[0] not in verification.OWN_PACKAGES:
+        raise _Uncacheable(f"a class of the user's, {module}.{cls.__qualname__}")
+    return f"{module}.{cls.__qualname__}"
 
 
 @functools.lru_cache(maxsize=None)
