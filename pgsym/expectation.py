@@ -49,10 +49,15 @@ class DeclaredDistribution:
                          for s in part.free_symbols if s not in shown)
 
 
+_GREEK = ("alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|"
+          "lambda|mu|nu|xi|pi|varpi|rho|varrho|sigma|varsigma|tau|upsilon|phi|varphi|chi|psi|"
+          "omega|Gamma|Delta|Theta|Lambda|Xi|Pi|Sigma|Upsilon|Phi|Psi|Omega")
 #: what an expectation's name may be: letters, or one LaTeX command of letters (with an
-#: argument of letters: \mathcal{T}), with a subscript of letters and digits
+#: argument of letters: \mathcal{T}), with a subscript of letters, digits and Greek letters
+#: (\pi_\theta, \pi_{\theta})
 _NAME = re.compile(r"(\\?[A-Za-z]+|\\(mathcal|mathbb|mathrm|mathbf|mathsf|mathit|mathscr|"
-                   r"mathfrak|boldsymbol)\{[A-Za-z]+\})'*(_[A-Za-z0-9]+|_\{[A-Za-z0-9, ]+\})?")
+                   r"mathfrak|boldsymbol)\{[A-Za-z]+\})'*"
+                   rf"(_([A-Za-z0-9]+|\\({_GREEK})|\{{(\\({_GREEK}) ?|[A-Za-z0-9, ])+\}}))?")
 #: commands that end or restructure what they are printed in, refused as a name
 _STRUCTURAL = frozenset({"par", "cr", "crcr", "tag", "notag", "end", "begin", "newline", "hline",
                          "item", "relax", "eqno", "leqno", "label", "nonumber", "intertext"})

@@ -366,3 +366,19 @@ def test_importance_weights_need_a_proposal_that_is_nowhere_zero():
                                                                            zero_at_one))
     concrete.step(Expectation(h(y), half), rule="algebra")
     assert not _verdicts(concrete)[0].ok
+
+
+@pytest.mark.parametrize("name, accepted", [
+    (r"\pi_\theta", True), (r"\pi_{\theta}", True), (r"\pi_{\theta, 1}", True), ("pi_theta", True),
+    (r"\pi_{\\}", False), (r"\pi_{\tag{1}}", False), (r"\pi_\thetax", False),
+])
+def test_an_expectation_name_may_have_a_greek_subscript_and_nothing_that_leaves_it(name, accepted):
+    """New user 11: E under pi_theta could not be named \\pi_\\theta or \\pi_{\\theta}, though
+    the message allowed a subscript."""
+    x = sp.Symbol("x", integer=True)
+    make = lambda: Expectation(x, [(x, 0, 1)], sp.Rational(1, 2), name=name)  # noqa: E731
+    if accepted:
+        assert sp.latex(make()).startswith(r"\mathbb{E}_{")
+    else:
+        with pytest.raises(ValueError, match="name must be"):
+            make()
