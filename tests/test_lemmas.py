@@ -783,3 +783,12 @@ def test_a_lemma_symbol_is_not_instantiated_by_a_value_whose_assumptions_sympy_m
     false.step(g(x), rule=lemma)
     [step] = false.verify().steps
     assert not step.ok and step.justification.status is not Justification.CONFIRMED
+
+
+def test_an_equation_may_have_a_plain_integer_side():
+    """New user 11: Equation('normalised', Sum(p(a), ...), 1) was refused for its int 1."""
+    a = sp.Symbol("a", integer=True)
+    p = sp.Function("p", positive=True)
+    assert Equation("normalised", sp.Sum(p(a), (a, 0, 1)), 1).rhs == sp.S.One
+    with pytest.raises(ValueError, match="rhs must be a SymPy expression, got float"):
+        Equation("rounded", p(a), 0.5)

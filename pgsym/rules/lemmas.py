@@ -65,6 +65,9 @@ class Equation:
             raise ValueError(f"an Equation needs a non-empty name, got {self.name!r}")
         for side in ("lhs", "rhs"):
             value = getattr(self, side)
+            if isinstance(value, int) and not isinstance(value, bool):  # (Equation(..., 1))
+                value = sp.Integer(value)
+                object.__setattr__(self, side, value)
             if not isinstance(value, sp.Expr):
                 raise ValueError(f"Equation {self.name!r}: {side} must be a SymPy expression, "
                                  f"got {type(value).__name__}")
