@@ -22,8 +22,9 @@ from pgsym import rules as _rules
 from pgsym.rules._core import imitated_builtin
 from pgsym.rules.lemmas import Equation
 from pgsym.notation import Notation, NotationError
-from pgsym._trees import binders, bound_variables, rebuild, rename_bound, replace_unevaluated
-from pgsym.expectation import DeclaredDistribution
+from pgsym._trees import (binders, bound_variables, canonical_bound, rebuild, rename_bound,
+                          replace_unevaluated)
+from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import step_location
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -767,17 +768,23 @@ class Derivation:
                         f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
                         f"body; both print as {_printed_name(variable.name)}, so a reader could "
                         f"not tell them apart: rename one")
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
+                shown = sp.latex(node.with_body(sp.Symbol("body")))
+                named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,
+                              "expectation"))
         for thing, name, kind in named:
-            key = _printed_name(name)
+            key = name if kind == "expectation" else _printed_name(name)
             seen = printed.setdefault(key, (thing, name, kind))
             if seen[0] != thing:
                 same = "the same name" if seen[1] == name else \
                     f"the names {seen[1]!r} and {name!r}"
+                article = "an" if kind[0] in "aeiou" else "a"
                 raise DerivationError(
-                    f"derivation {self.name!r}: the {what} has a {kind} {name!r} and the "
+                    f"derivation {self.name!r}: the {what} has {article} {kind} {name!r} and the "
                     f"derivation already has a different {seen[2]} {seen[1]!r} (other "
-                    f"assumptions, or another declaration); {same} both print as {key}, so a "
-                    f"reader could not tell them apart: rename one")
+                    f"assumptions, another declaration, or another range or density); {same} "
+                    f"both print as {key}, so a reader could not tell them apart: rename one")
 
     def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
         """The index of a sum or product declared an integer must start at an integer: from

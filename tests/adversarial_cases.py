@@ -1886,9 +1886,10 @@ def _importance_sampling(support_end, several: bool = False) -> Callable[[], Der
         mu = Distribution("mu", (a0, 0, 1), parameters=(s0,))
         pi = Distribution("pi", (a0, 0, 1), parameters=(s0,))
         limits = [(s0, 0, 1), (a0, 0, 1)]
-        start = Expectation(mu(a0, s0) / pi(a0, s0) * h(a0), limits, d(s0) * pi(a0, s0))
+        start = Expectation(mu(a0, s0) / pi(a0, s0) * h(a0), limits, d(s0) * pi(a0, s0),
+                            name="pi")
         return Derivation("importance sampling over (s, a)", start=start).step(
-            Expectation(h(a0), limits, d(s0) * mu(a0, s0)), rule="algebra")
+            Expectation(h(a0), limits, d(s0) * mu(a0, s0), name="mu"), rule="algebra")
     return build
 
 

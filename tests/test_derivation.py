@@ -207,3 +207,21 @@ def test_a_bound_variable_or_a_greek_character_may_not_print_as_another_symbol(b
     free real k), and lamda - (the character lambda) = 1, A - (capital alpha) = 1."""
     with pytest.raises(DerivationError, match="print as"):
         Derivation("alike", start=build())
+
+
+def test_two_expectations_that_print_alike_must_be_the_same_average():
+    """Hostile review 35: E_tau[s0] = E_tau[2 s0] was published, proved, with a different
+    density under each tau (and E_{s0, a0} alike, unnamed): an expectation's subscript shows
+    neither its density nor its range. Expectations that print alike must have the same ones
+    (up to the names of their variables)."""
+    from pgsym import Distribution, Expectation
+    s0, a0, s = sp.symbols("s0 a0 s", integer=True)
+    u = Distribution("u", (s0, 0, 1), sp.Rational(1, 2) + 0 * s0)
+    w = Distribution("w", (s0, 0, 1), sp.Rational(3, 4) * sp.Rational(1, 3) ** s0)
+    tau = lambda body, density, v=s0: Expectation(body, [(v, 0, 1), (a0, 0, 1)], density,  # noqa: E731
+                                                  name=r"\tau")
+    d = Derivation("named", start=tau(s0, u(s0) * u(a0)))
+    with pytest.raises(StepError, match="expectation"):
+        d.step(tau(2 * s0, w(s0) * u(a0)), rule="algebra")
+    same = Derivation("named alike", start=tau(s0, u(s0) * u(a0)))
+    same.step(tau(s, u(s) * u(a0), v=s), rule="algebra")  # (the same average, renamed)

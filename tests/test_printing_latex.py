@@ -562,3 +562,16 @@ def test_the_document_states_the_definitions_and_distributions_the_steps_read():
     assert r"$q(k)$ is a probability mass function of $k \in \{0, \ldots, K - 1\}$, with positive values" in sentence
     assert r"$b(k) = \frac{1}{2}$ is a probability mass function of $k \in \{0, 1\}$" in sentence
     assert declarations(Derivation("bare", start=sp.Symbol("x"))) == ""
+
+
+def test_the_document_states_the_range_and_weight_of_an_expectation_whose_subscript_hides_them():
+    """Hostile review 35: E_{s0, a0}[1] = 2 was published, proved, with the weight 2 u u that
+    the subscript does not show."""
+    from pgsym import Distribution, Expectation
+    from pgsym.printing.latex import declarations
+    s0, a0 = sp.symbols("s0 a0", integer=True)
+    u = Distribution("u", (s0, 0, 1), sp.Rational(1, 2) + 0 * s0)
+    d = Derivation("weighted", start=Expectation(1, [(s0, 0, 1), (a0, 0, 1)], 2 * u(s0) * u(a0)))
+    d.step(sp.Integer(2), rule="algebra")
+    assert (r"$\mathbb{E}_{s_{0}, a_{0}}$ is over $s_{0} \in \{0, 1\}, a_{0} \in \{0, 1\}$, with "
+            r"the weight $2 u(a_{0}) u(s_{0})$") in declarations(d)

@@ -566,21 +566,39 @@ def declarations(derivation: "Derivation") -> str:
         if distribution.values is not None:  # (values too wide for a line are not shown)
             valued = f"{shown} = {printer.doprint(distribution.values)}"
             shown = valued if width(valued) <= _INLINE_EMS else shown
-        variable, lower, upper = (printer.doprint(b) for b in distribution.support)
-        span = distribution.upper - distribution.lower
-        if distribution.is_discrete and span.is_Integer and 0 <= span <= 3:
-            listed = ", ".join(printer.doprint(distribution.lower + i) for i in range(span + 1))
-            where, kind = rf"{variable} \in \{{{listed}\}}", "probability mass function"
-        elif distribution.is_discrete:
-            last = r"\ldots" if distribution.upper.is_infinite else rf"\ldots, {upper}"
-            where = rf"{variable} \in \{{{lower}, {last}\}}"
-            kind = "probability mass function"
-        else:
-            where = rf"{variable} \in ({lower}, {upper})"
-            kind = "probability density"
+        where = _range_latex(printer, tuple(distribution.support))
+        kind = "probability mass function" if distribution.is_discrete else "probability density"
         parts.append(f"${shown}$ is a {kind} of ${where}$"
                      + (", with positive values" if distribution.positive else ""))
+    shown_over: set[str] = set()
+    for expr in derivation.expressions:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, Expectation) and (node.name is not None or node.several):
+                # (its subscript shows neither its range nor its density: they are said here)
+                head = printer.doprint(node.with_body(sp.Symbol("X"))).split(r"\left[")[0]
+                if head in shown_over:
+                    continue
+                shown_over.add(head)
+                over = ", ".join(_range_latex(printer, limit) for limit in node.all_limits)
+                weight = printer.doprint(node.density)
+                parts.append(f"${head}$ is over ${over}$, "
+                             + (f"with the weight ${weight}$" if width(weight) <= _INLINE_EMS
+                                else "with a weight too long to print here"))
     return f"Here {'; '.join(parts)}." if parts else ""
+
+
+def _range_latex(printer: "DerivationLatexPrinter", limit: tuple) -> str:
+    """``k \\in \\{0, \\ldots, K - 1\\}`` for an integer variable, ``x \\in (a, b)`` for a
+    real one; a range of up to four integers is listed."""
+    variable, lower, upper = limit
+    span = upper - lower
+    if variable.is_integer and span.is_Integer and 0 <= span <= 3:
+        listed = ", ".join(printer.doprint(lower + i) for i in range(span + 1))
+        return rf"{printer.doprint(variable)} \in \{{{listed}\}}"
+    if variable.is_integer:
+        last = r"\ldots" if upper.is_infinite else rf"\ldots, {printer.doprint(upper)}"
+        return rf"{printer.doprint(variable)} \in \{{{printer.doprint(lower)}, {last}\}}"
+    return rf"{printer.doprint(variable)} \in ({printer.doprint(lower)}, {printer.doprint(upper)})"
 
 
 def escape_text(text: str) -> str:
