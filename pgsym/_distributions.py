@@ -170,6 +170,15 @@ class Distribution(DeclaredDistribution):
         self._check_declaration()
         if values is not None:
             self._check_values(check, time_limit)
+        self._declared = True
+
+    def __setattr__(self, name: str, value) -> None:
+        # declared once: values set afterwards would skip the checks of their sign (which the
+        # function's assumptions then state) and of their total
+        if getattr(self, "_declared", False):
+            raise AttributeError(f"Distribution {self.name!r} is declared once: its {name} "
+                                 f"cannot change; declare another Distribution")
+        super().__setattr__(name, value)
 
     # -- identity -----------------------------------------------------------------------
     @property

@@ -382,3 +382,13 @@ def test_an_expectation_name_may_have_a_greek_subscript_and_nothing_that_leaves_
     else:
         with pytest.raises(ValueError, match="name must be"):
             make()
+
+
+def test_a_distribution_cannot_be_changed_after_it_is_declared():
+    """Hostile review 35 noticed a Distribution's values and bounds were plain attributes:
+    values set afterwards skip the sign check its function's assumptions then state."""
+    k = sp.Symbol("k", integer=True)
+    p = Distribution("p", (k, 0, 1), sp.Rational(1, 2) + 0 * k)
+    for name, value in (("values", 3 * k - 1), ("upper", sp.Integer(5)), ("positive", True)):
+        with pytest.raises(AttributeError, match="declared once"):
+            setattr(p, name, value)
