@@ -768,13 +768,19 @@ class Derivation:
                         f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
                         f"body; both print as {_printed_name(variable.name)}, so a reader could "
                         f"not tell them apart: rename one")
+        sums = self.notation.sums
         for node in sp.preorder_traversal(expr):
             if isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
                 shown = sp.latex(node.with_body(sp.Symbol("body")))
                 named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,
                               "expectation"))
+            elif isinstance(node, sp.Sum) and len(node.limits) > 1:
+                given = sums.get(",".join(limit[0].name for limit in node.limits))
+                if given is not None:  # (a sum named by notation= prints without its range)
+                    named.append((canonical_bound(sp.Sum(sp.S.One, *node.limits)),
+                                  rf"\sum_{{{given}}}", "named sum"))
         for thing, name, kind in named:
-            key = name if kind == "expectation" else _printed_name(name)
+            key = name if kind in ("expectation", "named sum") else _printed_name(name)
             seen = printed.setdefault(key, (thing, name, kind))
             if seen[0] != thing:
                 same = "the same name" if seen[1] == name else \

@@ -575,3 +575,18 @@ def test_the_document_states_the_range_and_weight_of_an_expectation_whose_subscr
     d.step(sp.Integer(2), rule="algebra")
     assert (r"$\mathbb{E}_{s_{0}, a_{0}}$ is over $s_{0} \in \{0, 1\}, a_{0} \in \{0, 1\}$, with "
             r"the weight $2 u(a_{0}) u(s_{0})$") in declarations(d)
+
+
+def test_a_sum_named_by_notation_stands_for_one_range_which_the_document_states():
+    """Hostile review 36: notation={"sums": {"i,c": r"\\tau"}} printed sums over 0..1 and over
+    1..2 alike as sum_tau, and a true derivation read as a false one, every step proved."""
+    from pgsym.printing.latex import declarations
+    i, c = sp.symbols("i c", integer=True)
+    f = sp.Function("f")
+    named = {"sums": {"i,c": r"\tau"}}
+    d = Derivation("shift", start=sp.Sum(f(i, c), (i, 0, 1), (c, 0, 1)), notation=named)
+    with pytest.raises(ValueError, match=r"named sum"):
+        d.step(sp.Sum(f(i - 1, c - 1), (i, 1, 2), (c, 1, 2)), rule="algebra")
+    same = Derivation("same", start=sp.Sum(f(i, c), (i, 0, 1), (c, 0, 1)), notation=named)
+    same.step(sp.Sum(f(c, i), (c, 0, 1), (i, 0, 1)), rule="algebra")
+    assert r"$\sum_{\tau}$ is over $i \in \{0, 1\}, c \in \{0, 1\}$" in declarations(same)

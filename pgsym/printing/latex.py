@@ -571,19 +571,29 @@ def declarations(derivation: "Derivation") -> str:
         parts.append(f"${shown}$ is a {kind} of ${where}$"
                      + (", with positive values" if distribution.positive else ""))
     shown_over: set[str] = set()
+    sums = derivation.notation.sums
     for expr in derivation.expressions:
         for node in sp.preorder_traversal(expr):
+            # (a named or several-variable expectation's subscript shows neither its range nor
+            # its density, a sum named by notation= not its range: they are said here)
             if isinstance(node, Expectation) and (node.name is not None or node.several):
-                # (its subscript shows neither its range nor its density: they are said here)
                 head = printer.doprint(node.with_body(sp.Symbol("X"))).split(r"\left[")[0]
-                if head in shown_over:
-                    continue
-                shown_over.add(head)
-                over = ", ".join(_range_latex(printer, limit) for limit in node.all_limits)
-                weight = printer.doprint(node.density)
-                parts.append(f"${head}$ is over ${over}$, "
-                             + (f"with the weight ${weight}$" if width(weight) <= _INLINE_EMS
-                                else "with a weight too long to print here"))
+                limits, weight = node.all_limits, printer.doprint(node.density)
+            elif isinstance(node, sp.Sum) and len(node.limits) > 1 and \
+                    ",".join(limit[0].name for limit in node.limits) in sums:
+                head = rf"\sum_{{{sums[','.join(limit[0].name for limit in node.limits)]}}}"
+                limits, weight = node.limits, None
+            else:
+                continue
+            if head in shown_over:
+                continue
+            shown_over.add(head)
+            over = ", ".join(_range_latex(printer, limit) for limit in limits)
+            said = f"${head}$ is over ${over}$"
+            if weight is not None:
+                said += (f", with the weight ${weight}$" if width(weight) <= _INLINE_EMS
+                         else ", with a weight too long to print here")
+            parts.append(said)
     return f"Here {'; '.join(parts)}." if parts else ""
 
 
