@@ -750,27 +750,16 @@ class Derivation:
         not print alike: ``x1`` and ``x_1`` both print as x_1, a ``q`` declared twice as q
         (hostile review 31 published "x_1 - x_1 = 1", proved, with x1 := 3 and x_1 := 2)."""
         printed = self.__dict__.setdefault("_printed_names", {})
-        named = [(s, s.name, "symbol") for s in expr.free_symbols
+        named = [(s, s.name, "symbol") for s in _free_names(expr)
                  if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)]
-        for application in expr.atoms(AppliedUndef):
-            kind = type(application)
-            named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
-        for node in binders(expr):  # a bound variable, and what its body shows beside it
-            inside = [s for s in node.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)]
-            for variable in bound_variables(node):
-                if not isinstance(variable, sp.Symbol):
-                    continue
-                clash = next((s for s in inside if s != variable
-                              and _printed_name(s.name) == _printed_name(variable.name)), None)
-                if clash is not None:
-                    raise DerivationError(
-                        f"derivation {self.name!r}: the {what} has {variable.name!r}, a variable "
-                        f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
-                        f"body; both print as {_printed_name(variable.name)}, so a reader could "
-                        f"not tell them apart: rename one")
-        sums = self.notation.sums
-        for node in sp.preorder_traversal(expr):
-            if isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
+        symbols, sums, alike = set(), self.notation.sums, {}
+        for node in sp.preorder_traversal(expr):  # (one walk: this runs for every step)
+            if isinstance(node, sp.Symbol):
+                symbols.add(node)
+            elif isinstance(node, AppliedUndef):
+                kind = type(node)
+                named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
+            elif isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
                 shown = sp.latex(node.with_body(sp.Symbol("body")))
                 named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,
                               "expectation"))
@@ -779,6 +768,11 @@ class Derivation:
                 if given is not None:  # (a sum named by notation= prints without its range)
                     named.append((canonical_bound(sp.Sum(sp.S.One, *node.limits)),
                                   rf"\sum_{{{given}}}", "named sum"))
+        for symbol in symbols:
+            if not isinstance(symbol, sp.Dummy):
+                alike.setdefault(_printed_name(symbol.name), set()).add(symbol)
+        if any(len(group) > 1 for group in alike.values()):
+            self._check_bound_print_apart(expr, what)
         for thing, name, kind in named:
             key = name if kind in ("expectation", "named sum") else _printed_name(name)
             seen = printed.setdefault(key, (thing, name, kind))
@@ -791,6 +785,25 @@ class Derivation:
                     f"derivation already has a different {seen[2]} {seen[1]!r} (other "
                     f"assumptions, another declaration, or another range or density); {same} "
                     f"both print as {key}, so a reader could not tell them apart: rename one")
+
+    def _check_bound_print_apart(self, expr: sp.Basic, what: str) -> None:
+        """A variable of a sum, integral, product, expectation or Lambda may not print as
+        another symbol in its body (sum_k k k = 6 k, with a free k beside the bound one:
+        hostile review 32). Where bound and free symbols of one printed name each keep to
+        their own part of the expression, it prints as a reader reads it."""
+        for node in binders(expr):
+            inside = [s for s in node.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)]
+            for variable in bound_variables(node):
+                if not isinstance(variable, sp.Symbol):
+                    continue
+                clash = next((s for s in inside if s != variable
+                              and _printed_name(s.name) == _printed_name(variable.name)), None)
+                if clash is not None:
+                    raise DerivationError(
+                        f"derivation {self.name!r}: the {what} has {variable.name!r}, a variable "
+                        f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
+                        f"body; both print as {_printed_name(variable.name)}, so a reader could "
+                        f"not tell them apart: rename one")
 
     def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
         """The index of a sum or product declared an integer must start at an integer: from
