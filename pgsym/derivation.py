@@ -56,6 +56,17 @@ def _printed_name(name: str) -> str:
     return re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", sp.latex(sp.Symbol(spelled)))
 
 
+def _subscripted(application: AppliedUndef, parameters: tuple) -> str | None:
+    """The name ``p(x, theta)`` prints with under ``parameters='subscript'`` (``p_theta``), as
+    a name whose printed form the check compares (a function named p_theta prints alike)."""
+    from pgsym.printing.latex import split_parameters  # (the printers import this module)
+    trailing = split_parameters(application, parameters)[1]
+    if not trailing:
+        return None
+    return f"{type(application).__name__}_{''.join(str(p) for p in trailing)}" \
+        if len(trailing) == 1 else None
+
+
 def _greek_name(char: str) -> str:
     if not ("\u0370" <= char <= "\u03ff"):
         return char
@@ -759,6 +770,12 @@ class Derivation:
             elif isinstance(node, AppliedUndef):
                 kind = type(node)
                 named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
+                if self.notation.parameters == "subscript":  # (p(x, theta) prints as p_theta(x))
+                    given = self.parameters if isinstance(self.parameters, (tuple, list)) else ()
+                    shown = _subscripted(node, tuple(given))
+                    if shown is not None:
+                        named.append((getattr(kind, "distribution", kind), shown,
+                                      "function (its parameter a subscript)"))
             elif isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
                 shown = sp.latex(node.with_body(sp.Symbol("body")))
                 named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,

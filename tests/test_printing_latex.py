@@ -590,3 +590,17 @@ def test_a_sum_named_by_notation_stands_for_one_range_which_the_document_states(
     same = Derivation("same", start=sp.Sum(f(i, c), (i, 0, 1), (c, 0, 1)), notation=named)
     same.step(sp.Sum(f(c, i), (c, 0, 1), (i, 0, 1)), rule="algebra")
     assert r"$\sum_{\tau}$ is over $i \in \{0, 1\}, c \in \{0, 1\}$" in declarations(same)
+
+
+def test_a_parameter_prints_after_the_semicolon_only_in_its_place_and_a_subscript_is_no_alias():
+    """Hostile review 37: p(x, theta) - p(theta, x) printed as p(x; theta) - p(x; theta), and
+    under parameters='subscript' p(x, theta) and a function named p_theta both printed as
+    p_theta(x): true steps were published as false ones, proved."""
+    from pgsym import DerivationError
+    x, theta = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    p = sp.Function("p")
+    d = Derivation("order", start=p(x, theta) - p(theta, x), parameters=(theta,))
+    assert r"p(x; \theta) - p(\theta, x)" in derivation_to_latex(d)
+    with pytest.raises(DerivationError, match="print as"):
+        Derivation("alias", start=p(x, theta) * sp.Function("p_theta")(x), parameters=(theta,),
+                   notation={"parameters": "subscript"})

@@ -140,6 +140,23 @@ def _inverted(factor: sp.Pow) -> sp.Basic:
     return factor.base if factor.exp == -1 else sp.Pow(factor.base, -factor.exp, evaluate=False)
 
 
+def split_parameters(expr: AppliedUndef, parameters: tuple) -> tuple[list, list]:
+    """The arguments of ``expr`` printed before the semicolon (or as the function), and the
+    declared parameters printed after it (or as its subscript): only those at the end, so
+    that ``p(theta, x)`` never prints as ``p(x; theta)`` does (hostile review 37 published
+    p(x, theta) - p(theta, x) as p(x; theta) - p(x; theta)).
+
+    >>> x, t = sp.symbols("x theta")
+    >>> p = sp.Function("p")
+    >>> split_parameters(p(x, t), (t,)), split_parameters(p(t, x), (t,))
+    (([x], [theta]), ([theta, x], []))
+    """
+    split = len(expr.args)
+    while split and expr.args[split - 1] in parameters:
+        split -= 1
+    return list(expr.args[:split]), list(expr.args[split:])
+
+
 class DerivationLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with a derivation's notation.
 
@@ -346,8 +363,7 @@ class DerivationLatexPrinter(LatexPrinter):
     # -- functions ------------------------------------------------------------------------
     def _print_AppliedUndef(self, expr: AppliedUndef, exp=None) -> str:
         name = self._deal_with_super_sub(type(expr).__name__)
-        arguments = [a for a in expr.args if a not in self._parameters()]
-        parameters = [a for a in expr.args if a in self._parameters()]
+        arguments, parameters = split_parameters(expr, self._parameters())
         text = ", ".join(self._print(a) for a in arguments)
         declared = self.notation.conditional.get(type(expr).__name__)
         if declared is not None:
@@ -372,7 +388,7 @@ class DerivationLatexPrinter(LatexPrinter):
         if bar is not None:
             return bar
         where = self._settings["derivation"]
-        parameters = [a for a in expr.args if a in self._parameters()]
+        parameters = split_parameters(expr, self._parameters())[1]
         count = len(arguments)
         shown = f"{count} argument{'s' * (count != 1)}" + (
             f" ({', '.join(map(str, arguments))})" if arguments else "") + (
