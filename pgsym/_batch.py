@@ -67,6 +67,11 @@ def _batch_outputs(frame, vectors, *values):
     results = []
     for vector, value in zip(vectors, values):
         inside = (n, k) if vector else ((n, 1) if two_d else (n,))
+        if numpy.iscomplexobj(value):
+            raise ValueError(  # (refused, not cut to its real part)
+                "the expression's value is complex here: a compiled function computes in "
+                "real numbers, and its real part alone is another value; restrict the "
+                "arguments' assumptions so that it is real")
         array = numpy.asarray(value, dtype=dtype)
         if array.shape != inside:
             array = numpy.broadcast_to(array, inside).copy()

@@ -63,6 +63,11 @@ def _batch_outputs(frame, vectors, *values):
     results = []
     for vector, value in zip(vectors, values):
         inside = (n, k) if vector else ((n, 1) if two_d else (n,))
+        if (torch.is_tensor(value) and torch.is_complex(value)) or isinstance(value, complex):
+            raise ValueError(  # (refused, not cut to its real part)
+                "the expression's value is complex here: a compiled function computes in "
+                "real numbers, and its real part alone is another value; restrict the "
+                "arguments' assumptions so that it is real")
         array = torch.as_tensor(value, dtype=dtype, device=device)
         if tuple(array.shape) != inside:
             array = torch.broadcast_to(array, inside).clone()

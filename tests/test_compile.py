@@ -328,3 +328,19 @@ def test_max_and_min_with_a_constant_run_in_every_backend_and_keep_nan(backend):
         assert [float(v) for v in values] == pytest.approx([float(e) for e in expected],
                                                           rel=tolerance), expr
         assert np.isnan(float(function(np.array([np.nan]), np.array([1.0]))[0])), expr
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_complex_value_is_refused_not_cut_to_its_real_part(backend):
+    """Hostile review 38: a verified (-x)**(1/3), x > 0, compiled into a function that returned
+    1 at x = 8, the real part of 1 + 1.732i."""
+    from tests.test_compiled_checks import _library
+    _library(backend)
+    positive = sp.Symbol("x", positive=True)
+    root = pgsym.compile((-positive) ** sp.Rational(1, 3), {"x": positive}, backend=backend,
+                         verified=False)
+    with pytest.raises(ValueError, match="complex"):
+        root(np.array([8.0, 0.3]))
+    assert [float(v) for v in pgsym.compile(positive ** sp.Rational(1, 3), {"x": positive},
+                                            backend=backend, verified=False)(
+        np.array([8.0]))] == pytest.approx([2.0])
