@@ -604,3 +604,14 @@ def test_a_parameter_prints_after_the_semicolon_only_in_its_place_and_a_subscrip
     with pytest.raises(DerivationError, match="print as"):
         Derivation("alias", start=p(x, theta) * sp.Function("p_theta")(x), parameters=(theta,),
                    notation={"parameters": "subscript"})
+
+
+def test_a_break_after_beyond_the_terms_of_its_step_is_an_error_not_an_empty_row():
+    """Hostile review 39: break_after {1: 5} on a step of two terms printed an empty row."""
+    from pgsym.notation import NotationError
+    x, y = sp.symbols("x y")
+    d = Derivation("short", start=x + y, notation={"break_after": {1: 5}})
+    d.step(y + x, rule="algebra")
+    with pytest.raises(NotationError, match=r"break_after \{1: 5\} breaks step 1 after 5 terms, "
+                                            r"but its right side has 2: give 1 to 1"):
+        derivation_to_latex(d)

@@ -906,6 +906,15 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
     out = []
     for number, step in enumerate(derivation.steps, start=1):
         after = derivation.notation.break_after.get(number)
+        count = len(step.expr.args) if isinstance(step.expr, sp.Add) else 1
+        if after is not None and after >= count:  # (it would print an empty row)
+            raise NotationError(f"derivation {derivation.name!r}: Notation: break_after "
+                                f"{{{number}: {after}}} breaks step {number} after {after} "
+                                f"terms, but its right side has {count}: give 1 to {count - 1}"
+                                if count > 1 else
+                                f"derivation {derivation.name!r}: Notation: break_after "
+                                f"{{{number}: {after}}}: step {number}'s right side is one term, "
+                                f"which does not break")
         # a long justification is set in a narrow paragraph beside the step: less room
         words = justification(step)
         visible = re.sub(r"\$[^$]*\$", "xxxxxx", words)
