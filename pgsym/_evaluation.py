@@ -22,7 +22,7 @@ import sympy as sp
 from sympy.core.function import Application
 
 from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value,
-                          reevaluated, replace_unevaluated, untrusted_functions)
+                          replace_unevaluated, untrusted_functions)
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
@@ -91,9 +91,9 @@ def _evaluate(node: sp.Basic, found: list[ClosedForm], totals: bool = True) -> s
     if isinstance(rebuilt, (sp.Sum, sp.Product, sp.Integral)):
         if not totals:
             return rebuilt
-        written = write_out(rebuilt)
+        written = write_out(rebuilt, evaluate=True)
         if written != rebuilt:
-            return reevaluated(written)
+            return written
         try:
             closed = rebuilt.doit(deep=False)
         except Exception:  # SymPy could not evaluate it: it stays an unevaluated object

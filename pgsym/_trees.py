@@ -314,19 +314,6 @@ def rebuild(expr: sp.Basic, args: list[sp.Basic] | tuple) -> sp.Basic:
     return expr.func(*args)
 
 
-def reevaluated(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with every node rebuilt by SymPy's evaluating constructors (atoms and Lambdas
-    kept): at a point, where every value is a number, an undefined part shows as ``nan``.
-
-    >>> import sympy as sp
-    >>> reevaluated(sp.Mul(0, sp.Pow(0, -1, evaluate=False), evaluate=False))
-    nan
-    """
-    if expr.is_Atom or not expr.args or isinstance(expr, sp.Lambda):
-        return expr
-    return expr.func(*(reevaluated(a) if isinstance(a, sp.Basic) else a for a in expr.args))
-
-
 def replace_unevaluated(expr: sp.Basic, mapping: dict) -> sp.Basic:
     """``expr.xreplace(mapping)`` without evaluating the rebuilt nodes.
 

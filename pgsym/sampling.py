@@ -29,7 +29,7 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
-                          has_undefined_value, reevaluated, rename_bound)
+                          has_undefined_value, rename_bound)
 from pgsym._intervals import compare_at_point, compare_enclosed
 from pgsym._sums import write_out
 
@@ -461,7 +461,7 @@ def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Exp
     never rewrites them.
     """
     safe = _instantiated(expr, instantiation, frozenset(point))
-    substituted = reevaluated(write_out(safe.xreplace(point)))
+    substituted = write_out(safe.xreplace(point), evaluate=True)
     return substituted.replace(_evaluable, _differentiated)
 
 
