@@ -61,10 +61,8 @@ def _subscripted(application: AppliedUndef, parameters: tuple) -> str | None:
     a name whose printed form the check compares (a function named p_theta prints alike)."""
     from pgsym.printing.latex import split_parameters  # (the printers import this module)
     trailing = split_parameters(application, parameters)[1]
-    if not trailing:
-        return None
-    return f"{type(application).__name__}_{''.join(str(p) for p in trailing)}" \
-        if len(trailing) == 1 else None
+    # (two or more print with a comma, p_{theta, mu}: no name prints so)
+    return f"{type(application).__name__}_{trailing[0]}" if len(trailing) == 1 else None
 
 
 def _greek_name(char: str) -> str:
@@ -763,28 +761,26 @@ class Derivation:
         printed = self.__dict__.setdefault("_printed_names", {})
         named = [(s, s.name, "symbol") for s in _free_names(expr)
                  if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)]
-        symbols, sums, alike = set(), self.notation.sums, {}
+        symbols, alike = set(), {}
+        subscripted = self.notation.parameters == "subscript"  # (p(x, theta) prints p_theta(x))
+        given = tuple(self.parameters) if isinstance(self.parameters, (tuple, list)) else ()
         for node in sp.preorder_traversal(expr):  # (one walk: this runs for every step)
             if isinstance(node, sp.Symbol):
                 symbols.add(node)
             elif isinstance(node, AppliedUndef):
                 kind = type(node)
                 named.append((getattr(kind, "distribution", kind), kind.__name__, "function"))
-                if self.notation.parameters == "subscript":  # (p(x, theta) prints as p_theta(x))
-                    given = self.parameters if isinstance(self.parameters, (tuple, list)) else ()
-                    shown = _subscripted(node, tuple(given))
-                    if shown is not None:
-                        named.append((getattr(kind, "distribution", kind), shown,
-                                      "function (its parameter a subscript)"))
+                shown = _subscripted(node, given) if subscripted else None
+                if shown is not None:
+                    named.append((getattr(kind, "distribution", kind), shown,
+                                  "function (its parameter a subscript)"))
             elif isinstance(node, Expectation):  # (E_tau prints neither its density nor range)
                 shown = sp.latex(node.with_body(sp.Symbol("body")))
                 named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,
                               "expectation"))
-            elif isinstance(node, sp.Sum) and len(node.limits) > 1:
-                given = sums.get(",".join(limit[0].name for limit in node.limits))
-                if given is not None:  # (a sum named by notation= prints without its range)
-                    named.append((canonical_bound(sp.Sum(sp.S.One, *node.limits)),
-                                  rf"\sum_{{{given}}}", "named sum"))
+            elif self.notation.name_of_sum(node) is not None:  # (printed without its range)
+                named.append((canonical_bound(sp.Sum(sp.S.One, *node.limits)),
+                              rf"\sum_{{{self.notation.name_of_sum(node)}}}", "named sum"))
         for symbol in symbols:
             if not isinstance(symbol, sp.Dummy):
                 alike.setdefault(_printed_name(symbol.name), set()).add(symbol)

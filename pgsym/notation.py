@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+import sympy as sp
+
 #: what ``derivative`` may say: ``auto`` chooses one kind for the whole derivation
 #: (``\partial`` where some differentiated expression depends on more than one symbol,
 #: else ``d``)
@@ -113,6 +115,13 @@ class Notation:
             {",".join(k.replace(" ", "").split(",")): v for k, v in dict(self.sums).items()}
             if isinstance(self.sums, Mapping) else self.sums, "sums", name))
         object.__setattr__(self, "break_after", _frozen(self.break_after, "break_after", place))
+
+    def name_of_sum(self, total: sp.Basic) -> str | None:
+        """The LaTeX ``sums`` gives a sum over several variables (printed under it in place of
+        its ranges), or None."""
+        if not isinstance(total, sp.Sum) or len(total.limits) < 2:
+            return None
+        return self.sums.get(",".join(limit[0].name for limit in total.limits))
 
     def merge(self, **overrides) -> "Notation":
         """This notation with some fields replaced."""

@@ -461,7 +461,7 @@ class DerivationLatexPrinter(LatexPrinter):
         if len(expr.limits) == 1:
             return super()._print_Sum(expr)
         variables = tuple(limit[0] for limit in expr.limits)
-        named = self.notation.sums.get(",".join(v.name for v in variables))
+        named = self.notation.name_of_sum(expr)
         key = tuple(tuple(limit) for limit in expr.limits)
         if named is not None:
             below = named
@@ -587,7 +587,6 @@ def declarations(derivation: "Derivation") -> str:
         parts.append(f"${shown}$ is a {kind} of ${where}$"
                      + (", with positive values" if distribution.positive else ""))
     shown_over: set[str] = set()
-    sums = derivation.notation.sums
     for expr in derivation.expressions:
         for node in sp.preorder_traversal(expr):
             # (a named or several-variable expectation's subscript shows neither its range nor
@@ -595,9 +594,8 @@ def declarations(derivation: "Derivation") -> str:
             if isinstance(node, Expectation) and (node.name is not None or node.several):
                 head = printer.doprint(node.with_body(sp.Symbol("X"))).split(r"\left[")[0]
                 limits, weight = node.all_limits, printer.doprint(node.density)
-            elif isinstance(node, sp.Sum) and len(node.limits) > 1 and \
-                    ",".join(limit[0].name for limit in node.limits) in sums:
-                head = rf"\sum_{{{sums[','.join(limit[0].name for limit in node.limits)]}}}"
+            elif derivation.notation.name_of_sum(node) is not None:
+                head = rf"\sum_{{{derivation.notation.name_of_sum(node)}}}"
                 limits, weight = node.limits, None
             else:
                 continue
@@ -908,13 +906,10 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
         after = derivation.notation.break_after.get(number)
         count = len(step.expr.args) if isinstance(step.expr, sp.Add) else 1
         if after is not None and after >= count:  # (it would print an empty row)
+            fits = f"give 1 to {count - 1}" if count > 1 else "one term does not break"
             raise NotationError(f"derivation {derivation.name!r}: Notation: break_after "
                                 f"{{{number}: {after}}} breaks step {number} after {after} "
-                                f"terms, but its right side has {count}: give 1 to {count - 1}"
-                                if count > 1 else
-                                f"derivation {derivation.name!r}: Notation: break_after "
-                                f"{{{number}: {after}}}: step {number}'s right side is one term, "
-                                f"which does not break")
+                                f"terms, but its right side has {count}: {fits}")
         # a long justification is set in a narrow paragraph beside the step: less room
         words = justification(step)
         visible = re.sub(r"\$[^$]*\$", "xxxxxx", words)
