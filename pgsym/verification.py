@@ -75,7 +75,7 @@ PROBE_POINTS = 3
 PROBE_DIGITS = 60
 #: share of a check's time limit each phase may use at most
 _SHARES = {"normalize": 0.2, "probe": 0.1, "congruence": 0.25, "symbolic": 0.35,
-           "cross-check": 0.2, "point": 0.05}
+           "cross-check": 0.2, "point": 0.05, "confirmation": 0.15}
 
 
 @dataclass(frozen=True)
@@ -1186,10 +1186,12 @@ def _undefined_or_complex(value: sp.Expr) -> bool:
     return has_undefined_value(value) or not value.is_number or value.is_extended_real is False
 
 
-def _within_point(function, settings: Settings, budget: _Budget, unevaluable):
+def _within_point(function, settings: Settings, budget: _Budget, unevaluable,
+                  share: str = "point"):
     """One point's evaluation, within its share of the time limit: ``unevaluable`` where it
-    is too slow or SymPy's arithmetic fails there."""
-    seconds = min(_SHARES["point"] * settings.time_limit, budget.remaining())
+    is too slow or SymPy's arithmetic fails there. (Confirming a difference found by
+    quadrature, once per refutation, over hundreds of pieces, has a larger share.)"""
+    seconds = min(_SHARES[share] * settings.time_limit, budget.remaining())
     try:
         return _within(function, seconds)
     except TimeLimitExceeded:
@@ -1934,7 +1936,7 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                     # pieces of the interval finds it too (and those values are shown); sums
                     # are summed by evalf, at two precisions already
                     confirmed = _within_point(lambda: confirmed_difference(
-                        found.before, found.after), settings, budget, None)
+                        found.before, found.after), settings, budget, None, "confirmation")
                     found = Comparison("unevaluable", found.before, found.after) \
                         if confirmed is None else Comparison("differ", *confirmed,
                                                              quadrature=True)
