@@ -41,6 +41,7 @@ import hashlib
 import importlib
 import inspect
 import keyword
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -864,17 +865,35 @@ def _printed(kernel: Kernel, expressions: list[sp.Expr],
     replacements, reduced = sp.cse(expressions, optimizations="basic",
                                    symbols=sp.numbered_symbols("t", exclude=taken))
     try:
-        lines = [f"    {symbol} = {printer.doprint(value)}" for symbol, value in replacements]
+        assignments = [(str(symbol), printer.doprint(value)) for symbol, value in replacements]
         results = [printer.doprint(e) for e in reduced]
     except Exception as error:  # SymPy's PrintMethodNotImplementedError, say
         raise BuildError(f"kernel {kernel.name}: cannot print it as {printer.language} code: "
                          f"{' '.join(str(error).split()[:12])}") from error
+    lines = [f"    {name} = {value}" for name, value in _used(assignments, results)]
     unvectorised = [f"{m}.{f}" for m in sorted(printer.module_imports)
                     if m not in printer.vectorised for f in sorted(printer.module_imports[m])]
     if unvectorised:
         raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
                          f"does not work on arrays; no vectorised form is known")
     return lines, results
+
+
+def _used(assignments: list[tuple[str, str]], results: list[str]) -> list[tuple[str, str]]:
+    """The assignments that the printed results need, in order. A common subexpression of
+    the limits of sums along an axis (``t0 = A - 1`` for two sums over ``0..A-1``) is not
+    printed where it was used: the sum is printed along the axis, whose length is the
+    bound, and the assignment would name a symbol that is no argument (a NameError).
+
+    >>> _used([("t0", "A - 1"), ("t1", "x**2")], ["t1 + 1"])
+    [('t1', 'x**2')]
+    """
+    needed, kept = " ".join(results), []
+    for name, value in reversed(assignments):
+        if re.search(rf"\b{re.escape(name)}\b", needed):
+            kept.append((name, value))
+            needed += " " + value
+    return kept[::-1]
 
 
 def _escaped(text: str) -> str:

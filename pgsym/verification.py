@@ -45,7 +45,7 @@ from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative
 from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.expectation import Expectation
-from pgsym.rules._core import in_range_case
+from pgsym.rules._core import in_range_case, states_nonzero
 from pgsym.rules.lemmas import Equation, instance_check
 from pgsym.report import (Counterexample, Justification, Report, RuleCheck, StepReport,
                           Verdict, VerdictKind)
@@ -655,17 +655,21 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         return over_integers
     verdicts = []
     cases = range_cases(derivation)
+    condition = derivation.unfold(step.condition, evaluate=False) \
+        if isinstance(step.condition, sp.Basic) else None
     for case in cases:
         in_range = (in_range_case(a, case), in_range_case(b, case))
+        stated = None if condition is None else in_range_case(condition, case)
         if step.relation != "=":
-            verdict = compare_relation(*in_range, step.relation, settings, budget)
+            verdict = compare_relation(*in_range, step.relation, settings, budget,
+                                       stated=stated)
         else:  # (a declared distribution may need a second comparison, in the same budget)
             verdict = compare_with_distributions(*in_range, lambda x, y, share, promote: _compare(
                 x, y, settings, budget if share is None else
                 _Budget(min(share * settings.time_limit, budget.remaining())),
                 # (a promoted rule is an identity for every function, normalised or not; a
                 # lemma or equation carries its assumptions in the promotion itself)
-                promotion=promotion))
+                promotion=promotion, stated=stated))
         verdict = _within_ranges(_in_own_symbols(verdict, case), derivation.ranges, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
@@ -856,9 +860,11 @@ def _gave_up(what: str, settings: Settings) -> Verdict:
 
 
 def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
-             numeric: bool = True, promotion: Promotion | None = None) -> Verdict:
-    """Returns the verdict on ``a == b`` within ``budget``."""
-    prepared = _prepared_pair(a, b, settings, budget, numeric)
+             numeric: bool = True, promotion: Promotion | None = None,
+             stated: sp.Basic | None = None) -> Verdict:
+    """Returns the verdict on ``a == b`` within ``budget`` (``stated``: the step's condition,
+    as a relation, which the verdict on the step will rest on)."""
+    prepared = _prepared_pair(a, b, settings, budget, numeric, stated)
     if isinstance(prepared, Verdict):
         return prepared
     a, b, improper, written = prepared
@@ -876,11 +882,18 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
 
 
 def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
-                   numeric: bool) -> Verdict | tuple[sp.Expr, sp.Expr, list[str], tuple]:
+                   numeric: bool, stated: sp.Basic | None = None
+                   ) -> Verdict | tuple[sp.Expr, sp.Expr, list[str], tuple]:
     """The two sides prepared for comparison, the convergence they are assumed to have, and
     the two sides as written (prepared but not re-evaluated, for
     :func:`_unconfirmed_as_written`); or the verdict when one of them is undefined, not shown
-    to converge, or at a kink."""
+    to converge, or at a kink.
+
+    A divisor that SymPy's evaluation cancels and whose zeros cannot be shown harmless is
+    excused where the step's condition (``stated``) says it is nonzero (the verdict then
+    rests on that condition), but only where it is also sampled nonzero somewhere
+    (:func:`_vanishing_divisor`): a condition that never holds would make any step
+    vacuously true."""
     try:
         a, b = budget.run(lambda: (_prepared(a), _prepared(b)), _SHARES["normalize"])
         undefined = _undefined_side(a, b)
@@ -893,7 +906,10 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
             or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
-        hole = _cancelled_divisor_in_a_range(a, b) or _cancelled_divisor_zero_on_a_set(a, b)
+        excused = (lambda divisor: states_nonzero(stated, divisor)) \
+            if stated is not None and numeric else (lambda divisor: False)
+        hole = _cancelled_divisor_in_a_range(a, b, excused) or \
+            _cancelled_divisor_zero_on_a_set(a, b, excused)
         if hole is not None:
             return hole
         if numeric:
@@ -1036,7 +1052,7 @@ _WRITTEN_TOLERANCE = sp.Float("1e-20")
 
 
 def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
-                     budget: _Budget) -> Verdict:
+                     budget: _Budget, *, stated: sp.Basic | None = None) -> Verdict:
     """The verdict on ``a <= b`` (or ``<``, ``>=``, ``>``): proved when the difference is
     shown non-negative (positive) by the signs of its parts; refuted by a point where it is
     not; checked numerically when sampling finds no such point.
@@ -1051,7 +1067,7 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         return Verdict(VerdictKind.UNKNOWN, "relation",
                        f"not checked: the relation {relation!r} is not one of <, <=, >, >=")
     a, b = signs_as_declared(a), signs_as_declared(b)
-    prepared = _prepared_pair(a, b, settings, budget, True)
+    prepared = _prepared_pair(a, b, settings, budget, True, stated)
     if isinstance(prepared, Verdict):
         return prepared
     a, b, improper, written = prepared
@@ -1300,7 +1316,8 @@ def _vanishing_divisor(a: sp.Expr, b: sp.Expr, settings: Settings,
     return None
 
 
-def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr,
+                                  excused: Callable[[sp.Expr], bool]) -> Verdict | None:
     """A product ``q * (1/q)`` in the term of a sum or product, with ``q`` depending on the
     index: SymPy's evaluation cancels it to 1 before any other check sees it, but at an index
     of the range where ``q`` is 0 that term is ``0/0``, and the sum is undefined
@@ -1319,7 +1336,7 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                 index, lower, upper = limit
                 for divisor in divisors:
                     if not divisor.has(index) or divisor.is_zero is False \
-                            and not untrusted_functions(divisor):
+                            and not untrusted_functions(divisor) or excused(divisor):
                         continue
                     hole = _root_in_range(divisor, index, lower, upper)
                     if hole is not None:
@@ -1330,7 +1347,8 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     return None
 
 
-def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
+                                     excused: Callable[[sp.Expr], bool]) -> Verdict | None:
     """A product ``q * (1/q)`` cancels to 1 when SymPy evaluates it: that is a removable
     singularity only where the zeros of ``q`` are isolated points of continuous variables.
     ``q`` not shown nonzero by (trusted) assumptions must be analytic in continuous variables
@@ -1342,7 +1360,8 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr) -> Verdict | None:
         indices = {limit[0] for node in sp.preorder_traversal(expr)
                    if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
         for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
-            if divisor.is_zero is False and not untrusted_functions(divisor):
+            if divisor.is_zero is False and not untrusted_functions(divisor) or \
+                    excused(divisor):
                 continue
             why = _zeros_not_isolated(divisor, indices)
             if why:

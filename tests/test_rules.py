@@ -462,3 +462,38 @@ def test_a_stated_condition_speaks_of_the_index_of_the_same_name():
     unsaid = rule.check(start, ones, RuleContext(relation=sp.Ne(other(a, t), 0),
                                                  condition="rho != 0"))
     assert unsaid.status is Justification.MISMATCH and "does not say so" in unsaid.detail
+
+
+def test_a_stated_condition_on_a_sum_excuses_its_cancellation_only_where_it_can_hold():
+    """New user 12: u * S/S = u with condition=sympy.Ne(S, 0), S a sum over 0..K-1, was refused
+    twice: the rule check compared the condition's sum with one whose index carries its
+    range's assumptions ("the condition does not say so", suggesting that very condition),
+    and the value check refused the cancelled S (its zeros at integers K cannot be listed)
+    whatever the condition said. A condition naming the divisor now excuses it, and the step
+    rests on the condition; one naming another sum does not, nor one that can never hold
+    (the divisor is then 0 wherever it is sampled), and a wrong step is still refuted."""
+    a = sp.Symbol("a", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    u = sp.Symbol("u", real=True)
+    g = sp.Function("g", real=True)
+    S = sp.Sum(g(a)**2, (a, 0, K - 1))
+
+    def verdict(divisor, result, condition):
+        start = sp.Mul(u, sp.Mul(divisor, sp.Pow(divisor, -1, evaluate=False), evaluate=False),
+                       evaluate=False)
+        d = Derivation("S/S", start=start).step(result, rule="multiply by one",
+                                                condition=condition)
+        [step] = d.verify().steps
+        return step
+
+    for condition in (sp.Ne(S, 0), S > 0, sp.Ne(sp.Sum(g(sp.Symbol("j", integer=True))**2,
+                                                      (sp.Symbol("j", integer=True), 0, K - 1)), 0)):
+        step = verdict(S, u, condition)
+        assert step.verdict.kind is VerdictKind.PROVED_ASSUMING, (condition, step.verdict)
+        assert step.justification.status is Justification.CONFIRMED
+    other = sp.Ne(sp.Sum(g(a)**2, (a, 0, K)), 0)  # (another range)
+    assert verdict(S, u, other).verdict.kind is VerdictKind.UNKNOWN
+    never = sp.Sum(sp.sin(g(a))**2 + sp.cos(g(a))**2 - 1, (a, 0, K - 1))
+    for result in (u, 2 * u):
+        assert not verdict(never, result, sp.Ne(never, 0)).verdict.kind.is_proof
+    assert verdict(S, 2 * u, sp.Ne(S, 0)).verdict.kind is VerdictKind.REFUTED

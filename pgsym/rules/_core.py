@@ -50,6 +50,31 @@ def in_range_case(expr: sp.Basic, case: dict, evaluate: bool = False) -> sp.Basi
     return renamed.xreplace(case) if evaluate else replace_unevaluated(renamed, case)
 
 
+def states_nonzero(relation: sp.Basic, expr: sp.Expr,
+                   unfold: Callable[[sp.Expr], sp.Expr] = lambda e: e) -> bool:
+    """Whether ``relation`` (one relation, or an ``And`` of them) says ``expr != 0``: it holds
+    ``a != b``, ``a > b`` or ``a < b`` with ``a - b = ±expr``, definitions unfolded. A symbol
+    of the relation stands for the variable of that name wherever it is (``pi(a) != 0`` for
+    the ``a`` of a sum, whose range refines the assumptions of its ``a``), and sums that
+    differ only in the names of their variables are the same sum.
+
+    >>> x = sp.Symbol("x")
+    >>> states_nonzero(sp.Gt(x, 1), x - 1), states_nonzero(sp.Gt(x, 1), x)
+    (True, False)
+    """
+    target = unfold(expr)
+    named = {symbol.name: symbol for symbol in relation.free_symbols}
+    target = target.xreplace({symbol: named[symbol.name] for symbol in target.free_symbols
+                              if getattr(symbol, "name", None) in named})
+    for part in relation.args if isinstance(relation, sp.And) else (relation,):
+        if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
+            gap, stated = canonical_bound(
+                sp.Tuple(unfold(part.args[0]) - unfold(part.args[1]), target)).args
+            if sp.expand(gap - stated) == 0 or sp.expand(gap + stated) == 0:
+                return True  # q != 0, q > 0, 1 < x for q = x - 1, ...
+    return False
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What a rule check may read besides the two expressions.
@@ -97,22 +122,10 @@ class RuleContext:
 
     def states_nonzero(self, expr: sp.Expr) -> bool:
         """Whether the stated condition says ``expr != 0``: as text (which every output prints
-        for the reader to judge), or as a relation ``a != b``, ``a > b`` or ``a < b`` with
-        ``a - b = ±expr`` (alone or in an ``And``)."""
+        for the reader to judge), or as a relation (:func:`states_nonzero`)."""
         if self.relation is None:
             return bool(self.condition)
-        target = self.unfold(expr)
-        # a symbol of the condition stands for the variable of that name wherever it is
-        # (pi(a) != 0 for the a of a sum, whose range refines the assumptions of its a)
-        named = {symbol.name: symbol for symbol in self.relation.free_symbols}
-        target = target.xreplace({symbol: named[symbol.name] for symbol in target.free_symbols
-                                  if getattr(symbol, "name", None) in named})
-        for part in self._stated():
-            if isinstance(part, (sp.Ne, sp.StrictGreaterThan, sp.StrictLessThan)):
-                gap = self.unfold(part.args[0]) - self.unfold(part.args[1])
-                if sp.expand(gap - target) == 0 or sp.expand(gap + target) == 0:
-                    return True  # q != 0, q > 0, 1 < x for q = x - 1, ...
-        return False
+        return states_nonzero(self.relation, expr, self.unfold)
 
     def _stated(self) -> tuple[sp.Basic, ...]:
         """The relations the step's condition states (the parts of an ``And``)."""
