@@ -123,14 +123,12 @@ def _report(derivation: Derivation, verified: bool | Report, settings) -> Report
                             f"{type(settings).__name__}")
         report = verify_many([derivation], settings or Settings())[0]
     elif isinstance(verified, Report):
-        from pgsym.verification import _fingerprint
+        from pgsym.verification import report_is_of
 
         report = verified
         steps = tuple(s.step for s in report.steps)
-        # the name and the steps do not say which derivation it is: another start, or other
-        # definitions, share them (and the function is printed through the definitions)
-        if report.derivation != derivation.name or steps != tuple(derivation.steps) \
-                or report.fingerprint != _fingerprint(derivation):
+        # (the function is printed through the definitions: the report must be of them)
+        if not report_is_of(report, derivation):
             raise NotVerifiedError(f"pgsym.compile: the report given is of derivation "
                                    f"{report.derivation!r} ({len(steps)} steps), not of "
                                    f"derivation {derivation.name!r} as it stands "

@@ -349,6 +349,18 @@ def range_cases(derivation: Derivation, known: dict | None = None) -> list[dict]
 _LEMMA_REPORTS: dict[tuple[str, Settings], Report] = {}
 
 
+def report_is_of(report: Report, derivation: Derivation, *, whole: bool = True) -> bool:
+    """Whether ``report`` is a verification of ``derivation`` as it stands (of every step,
+    unless not ``whole``: ``verify(only=...)``): the name and the steps do not say so
+    (another start, or other definitions, share them), its fingerprint does."""
+    steps = derivation.steps
+    if whole and len(report.steps) != len(steps):
+        return False
+    return report.derivation == derivation.name and \
+        all(0 < s.number <= len(steps) and s.step == steps[s.number - 1]
+            for s in report.steps) and report.fingerprint == _fingerprint(derivation)
+
+
 def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) -> str:
     """A digest of everything a lemma's verdicts depend on: its expressions, definitions,
     ranges and steps (rules, lemmas cited, relations, conditions, opt-ins), with the
@@ -902,8 +914,8 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
-        kink = _derivative_at_a_kink(a, b) or _noncommutative_power_derivative(a, b) \
-            or _derivative_by_an_ambiguous_value(a, b)
+        kink = _uncounted_terms(a, b) or _derivative_at_a_kink(a, b) \
+            or _noncommutative_power_derivative(a, b) or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
         excused = (lambda divisor: states_nonzero(stated, divisor)) \
@@ -1244,6 +1256,26 @@ def _undefined_side(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             return Verdict(VerdictKind.UNKNOWN, "undefined",
                            f"{side} is undefined or infinite ({expr}); an undefined value "
                            f"equals nothing, itself included")
+    return None
+
+
+def _uncounted_terms(a: sp.Expr, b: sp.Expr) -> Verdict | None:
+    """A sum or product whose bounds are not shown to be a whole number apart: SymPy counts
+    ``upper - lower + 1`` terms whatever they are (``sum_{k=0}^{x} 1 = x + 1`` for a real
+    ``x``, whose derivative it then takes as 1), which is no count of the indices from one
+    bound to the other (hostile review 40). Bounds known not to be are refused when the
+    derivation is built."""
+    for expr in (a, b):
+        for node in sp.preorder_traversal(expr):
+            if not isinstance(node, (sp.Sum, sp.Product)):
+                continue
+            for limit in node.limits:
+                if len(limit) == 3 and not any(bound.is_infinite for bound in limit[1:]) \
+                        and not (limit[2] - limit[1]).is_integer:
+                    return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                   f"{node} runs from {limit[1]} to {limit[2]}, which are not "
+                                   f"shown to be a whole number apart: its terms cannot be "
+                                   f"counted (declare the bounds' symbols integer=True)")
     return None
 
 

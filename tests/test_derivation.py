@@ -225,3 +225,67 @@ def test_two_expectations_that_print_alike_must_be_the_same_average():
         d.step(tau(2 * s0, w(s0) * u(a0)), rule="algebra")
     same = Derivation("named alike", start=tau(s0, u(s0) * u(a0)))
     same.step(tau(s, u(s) * u(a0), v=s), rule="algebra")  # (the same average, renamed)
+
+
+# -- hostile review 40: what would be verified as one thing and printed as another ---------------
+@pytest.mark.parametrize("start", [
+    sp.Sum(1, (sp.Symbol("k", integer=True), 0, sp.Rational(1, 2))),
+    sp.Product(2, (sp.Symbol("k", integer=True), 0, sp.Rational(1, 2))),
+    sp.Sum(1, (sp.Symbol("j"), sp.Rational(1, 2), 2)),
+], ids=["sum to 1/2", "product to 1/2", "sum from 1/2 to 2"])
+def test_bounds_that_are_no_whole_number_apart_are_refused(start):
+    """SymPy counts upper - lower + 1 terms: sum_{k=0}^{1/2} 1 = 3/2 was proved."""
+    with pytest.raises(DerivationError, match="apart, which is not an integer"):
+        Derivation("bounds", start=start)
+
+
+def test_a_sum_whose_terms_cannot_be_counted_is_never_proved():
+    """Up to a real x the count is floor(x) + 1, whose derivative SymPy took as 1."""
+    from pgsym import VerdictKind
+    k = sp.Symbol("k", integer=True)
+    r = sp.Symbol("r", real=True)
+    d = Derivation("count", start=sp.Derivative(sp.Sum(1, (k, 0, r)), r)).step(sp.S.One,
+                                                                               rule="algebra")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN and "whole number apart" in step.verdict.detail
+
+
+def test_a_float_that_does_not_print_as_the_number_it_holds_is_refused():
+    """0.1 holds 0.1000000000000000055...: "0.1 > 1/10" was proved and published."""
+    r = sp.Symbol("r", real=True)
+    for number in (0.1, 1 + 2**-52, 1e40):
+        with pytest.raises(DerivationError, match="prints as"):
+            Derivation("float", start=r).step(number * r, rule="algebra")
+    Derivation("exact floats", start=r).step(0.5 * r + 2.0 + 0.125, rule="algebra")
+
+
+def test_objects_of_pgsym_or_sympy_that_print_like_a_name_of_the_derivation_are_refused():
+    r = sp.Symbol("r", real=True)
+    cases = [
+        (sp.IndexedBase("x", real=True)[1], sp.Symbol("x_1", real=True)),  # x_1 and x_1
+        (sp.EulerGamma, sp.Symbol("gamma", positive=True)),                  # gamma and gamma
+        (sp.Heaviside(r), sp.Function("theta", real=True)(r)),               # theta(r) twice
+        (sp.gamma(r), sp.Function("Gamma", real=True)(r)),                   # Gamma(r) twice
+    ]
+    for one, other in cases:
+        with pytest.raises(DerivationError, match="could not tell them apart"):
+            Derivation("alike", start=one + other)
+    Derivation("apart", start=sp.Heaviside(r) * sp.Symbol("theta") + sp.gamma(r) + sp.log(r))
+
+
+def test_a_definition_naming_the_variable_of_a_sum_it_is_used_in_is_refused():
+    """sum_{k=1}^{n} m = m n with m := k (the free k) was proved and published with
+    'Here m := k', which a reader unfolds under the sum."""
+    k, m, c = sp.symbols("k m c", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    with pytest.raises(DerivationError, match="a reader would take it"):
+        Derivation("captured", start=sp.Sum(m, (k, 1, n)), definitions={m: k})
+    with pytest.raises(DerivationError, match="a reader would take it"):  # (through c := k)
+        Derivation("captured", start=sp.Sum(m, (k, 1, n)), definitions={m: c + 1, c: k})
+
+
+def test_a_derivative_of_symbolic_order_is_a_clear_error():
+    r = sp.Symbol("r", real=True)
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    with pytest.raises(DerivationError, match="symbolic order"):
+        Derivation("order", start=sp.Derivative(r**3, (r, n)))

@@ -556,9 +556,9 @@ def test_the_document_states_the_definitions_and_distributions_the_steps_read():
     b = Distribution("b", (k, 0, 1), sp.Rational(1, 2) + 0 * k)
     J, V = sp.Symbol("J"), sp.Symbol("V")
     long_form = sp.Add(*(sp.exp(sp.Symbol(f"theta_{i}")) / (i + 1) for i in range(60)))
-    d = Derivation("stated", start=Expectation(J * V, q) + b(k), definitions={J: k**2, V: long_form})
+    d = Derivation("stated", start=Expectation(J * V, q) + b(k), definitions={J: size**2, V: long_form})
     sentence = declarations(d)
-    assert sentence.startswith("Here $J := k^{2}$; $V$ is defined in the derivation's source")
+    assert sentence.startswith("Here $J := K^{2}$; $V$ is defined in the derivation's source")
     assert r"$q(k)$ is a probability mass function of $k \in \{0, \ldots, K - 1\}$, with positive values" in sentence
     assert r"$b(k) = \frac{1}{2}$ is a probability mass function of $k \in \{0, 1\}$" in sentence
     assert declarations(Derivation("bare", start=sp.Symbol("x"))) == ""
@@ -615,3 +615,90 @@ def test_a_break_after_beyond_the_terms_of_its_step_is_an_error_not_an_empty_row
     with pytest.raises(NotationError, match=r"break_after \{1: 5\} breaks step 1 after 5 terms, "
                                             r"but its right side has 2: give 1 to 1"):
         derivation_to_latex(d)
+
+
+# -- hostile review 40 ------------------------------------------------------------------------
+def test_a_broken_step_prints_the_ranges_of_a_sum_over_several_variables_as_the_whole_would():
+    """A step broken across lines was printed once whole to measure it, which marked its
+    sums' ranges as shown: its pieces then printed sum_{j,k} without them, and two sums over
+    different ranges printed alike. (The shipped average-reward derivations printed so.)"""
+    j, k = sp.symbols("j k", integer=True)
+    y = sp.Symbol("y", real=True)
+    big, small = sp.Sum(1, (j, 0, 2), (k, 0, 2)), sp.Sum(1, (j, 0, 1), (k, 0, 1))
+    d = Derivation("ranges", start=y, notation={"break_after": {1: 1, 2: 1}})
+    d.step(sp.Add(big, y, -9, evaluate=False), rule="algebra")
+    d.step(sp.Add(small, y, -4, evaluate=False), rule="algebra")
+    latex = derivation_to_latex(d, d.verify())
+    for high in (1, 2):
+        assert rf"0 \leq j \leq {high}" in latex and rf"0 \leq k \leq {high}" in latex
+
+
+def test_a_value_at_a_point_inside_a_product_or_a_power_is_bracketed():
+    """x (g(x) + 1)|_{x=0} printed as (x (g(x) + 1))|_{x=0}, whose value is another, and a
+    square of a value at 0 put its exponent on the bar, as in f(x)|_0^2 = f(2) - f(0)."""
+    r = sp.Symbol("r", real=True)
+    g = sp.Function("g", real=True)
+    inside = expression_to_latex(r * sp.Subs(g(r) + 1, r, 0))
+    assert inside.endswith(r"\left(\left. 1 + g(r) \right|_{r = 0}\right)"), inside
+    whole = expression_to_latex(sp.Subs(r * (g(r) + 1), r, 0))
+    assert whole.startswith(r"\left. r") and whole != inside
+    squared = expression_to_latex(sp.Subs(g(r), r, 0)**2)
+    assert squared == r"\left(\left. g(r) \right|_{r = 0}\right)^{2}", squared
+
+
+def test_factors_that_do_not_commute_print_in_their_order_and_long_names_upright():
+    b, d = sp.symbols("B D", commutative=False)
+    printed = expression_to_latex(b * d + d * b)
+    assert "B D" in printed and "D B" in printed
+    a, c, ac = sp.symbols("a c ac", real=True)
+    assert expression_to_latex(ac**2 + a**2 * c**2) == r"a^{2} c^{2} + \mathrm{ac}^{2}"
+
+
+def test_the_document_states_the_ranges_of_the_ranged_symbols():
+    """sum_b delta_{ab} = 1 holds for a in 0..A-1 only; ranges= was printed nowhere."""
+    from pgsym.printing.latex import declarations
+    a, b = sp.symbols("a b", integer=True)
+    big_a = sp.Symbol("A", integer=True, positive=True)
+    d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
+                   ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
+    assert declarations(d) == r"Here $a \in \{0, \ldots, A - 1\}$."
+
+
+def test_a_report_of_another_derivation_is_not_printed_beside_these_steps():
+    from pgsym.notation import NotationError
+    from pgsym.printing.html import derivation_to_html
+    from pgsym.printing.markdown import derivation_to_markdown
+    r, y = sp.symbols("r y", real=True)
+    right = Derivation("d", start=r + y, definitions={y: sp.S(1)}).step(r + 1, rule="definition")
+    wrong = Derivation("d", start=r + y, definitions={y: sp.S(2)}).step(r + 1, rule="definition")
+    report = right.verify()
+    assert report.ok
+    for printed in (derivation_to_latex, derivation_to_markdown, derivation_to_html):
+        with pytest.raises(NotationError, match="not of this derivation"):
+            printed(wrong, report)
+    only = right.verify(only={1})  # (a report of some steps of it still prints)
+    assert r"\checkmark" in derivation_to_latex(right, only)
+
+
+@pytest.mark.parametrize("note", [r"$\globaldefs=1 \mathchardef\times=1$", r"$\pdfliteral{q Q}$",
+                                  r"$\left( x$", r"$x^$", r"a $$x &= 1$$ b"])
+def test_note_math_that_could_restyle_the_page_or_not_typeset_is_printed_as_text(note):
+    from pgsym.printing.html import derivation_to_html
+    from pgsym.printing.latex import text_and_math
+    from pgsym.printing.markdown import MarkdownBackend
+    from pgsym.catalog import Entry
+    assert not any(is_math for _, is_math in text_and_math(note))
+    d = Derivation("note", start=(x + 1)**2).step(x**2 + 2*x + 1, rule="algebra", note=note)
+    report = d.verify()
+    assert r"\globaldefs" not in derivation_to_latex(d, report).replace(r"\textbackslash{}", "")
+    derivation_to_html(d, report)  # (latex2mathml raised on the last two)
+    markdown = "\n".join(MarkdownBackend().derivation(Entry("m", d), report))
+    assert "$$x" not in markdown
+
+
+def test_a_number_to_a_huge_power_kept_unevaluated_is_printed_without_computing_it():
+    """7**(10**8) kept as a power: the printer rebuilt it to see SymPy's order, computing its
+    digits (minutes, in the parent, with no time limit)."""
+    big = sp.Pow(7, 10**8, evaluate=False)
+    r = sp.Symbol("r", real=True)
+    assert expression_to_latex(sp.Add(big, r, evaluate=False)) == "7^{100000000} + r"

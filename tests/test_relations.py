@@ -4,7 +4,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgsym import Derivation, StepError, VerdictKind
+from pgsym import Derivation, DerivationError, StepError, VerdictKind
 
 b, c = sp.symbols("b c", real=True)
 k = sp.Symbol("k", integer=True)
@@ -102,9 +102,13 @@ def test_a_sum_over_a_range_whose_length_is_not_an_integer_has_no_sign_from_its_
     though at a = 1/2 it is -1/64 (a range of non-integer length is no sum of terms)."""
     a = sp.Symbol("a", real=True)
     k = sp.Symbol("k", integer=True)
-    d = Derivation("squares", start=sp.Sum(k**2, (k, a, a - sp.Rational(3, 4))))
+    # (since hostile review 40 such a range is refused when the derivation is built, and
+    # one whose length is not known to be an integer leaves the step unknown)
+    with pytest.raises(DerivationError, match="not an integer"):
+        Derivation("squares", start=sp.Sum(k**2, (k, a, a - sp.Rational(3, 4))))
+    m = sp.Symbol("m", real=True)
+    d = Derivation("squares", start=sp.Sum(k**2, (k, a, a + m)))
     d.step(sp.Integer(0), rule="algebra", relation=">=")
-    # (refuting it takes the sampler a minute; not proving it is what matters)
     assert not d.verify(time_limit=3).steps[0].verdict.kind.is_proof
     n = sp.Symbol("n", integer=True)
     fine = Derivation("squares", start=sp.Sum(k**2, (k, n, n + 3))).step(

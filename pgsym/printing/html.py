@@ -59,8 +59,16 @@ def math(latex: str, *, display: bool = False) -> str:
 
 def _text(text: str) -> str:
     """Plain text with ``$...$`` math: the text escaped, the math as inline MathML."""
-    return "".join(math(piece) if is_math else html.escape(piece)
+    return "".join(_inline(piece) if is_math else html.escape(piece)
                    for piece, is_math in text_and_math(text))
+
+
+def _inline(latex: str) -> str:
+    """Math of a note as MathML, or as its text where latex2mathml cannot read it."""
+    try:
+        return math(latex)
+    except Exception:  # (latex2mathml's own exceptions: the math is shown as written)
+        return html.escape(f"${latex}$")
 
 
 def _badge(step_report) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 
 from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
@@ -66,7 +66,12 @@ def _has_big_operator(term: sp.Basic) -> bool:
 
 def _canonical(expr: sp.Basic) -> bool:
     """True when ``expr``'s arguments stand in SymPy's order (it was built evaluated), so
-    no author's order is there to keep."""
+    no author's order is there to keep. A product or power holding a number to a large
+    power kept unevaluated is taken as written: rebuilding it would compute the power (the
+    digits of ``7**(10**8)``, without end: hostile review 40)."""
+    if any(isinstance(node, sp.Pow) and node.base.is_Number and node.exp.is_Number
+           and abs(node.exp) > 64 for node in (expr, *expr.args)):
+        return False
     try:
         return type(expr)(*expr.args).args == expr.args
     except Exception:  # pragma: no cover  (an argument SymPy cannot combine)
@@ -245,7 +250,10 @@ class DerivationLatexPrinter(LatexPrinter):
         """A product SymPy ordered, as printed: its sign, the factors above and below the
         line. Factors an operator ends (``\\frac{d}{dx} f``, ``\\sum_k f``, ``\\log x``) go
         last, so that the factors after them are not read as part of their operand."""
-        factors = sorted(expr.as_ordered_factors(),
+        commuting, in_order = expr.args_cnc()
+        # (factors that do not commute keep their order, last, and stay above the line:
+        # D B and B D printed alike, hostile review 40)
+        factors = sorted(sp.Mul(*commuting).as_ordered_factors() if commuting else [sp.S.One],
                          key=lambda factor: (self._opens_right(factor), _factor_rank(factor)))
         sign = ""
         if factors[0].is_Number and factors[0].is_negative:
@@ -255,6 +263,8 @@ class DerivationLatexPrinter(LatexPrinter):
             factors = factors[1:]
         numerator, denominator = [], []
         for factor in factors:
+            if factor == 1 and in_order:
+                continue
             if isinstance(factor, sp.Rational) and factor.q != 1:
                 if factor.p != 1:
                     numerator.append(sp.Integer(factor.p))
@@ -264,7 +274,7 @@ class DerivationLatexPrinter(LatexPrinter):
                                    else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:
                 numerator.append(factor)
-        return sign, numerator, denominator
+        return sign, numerator + in_order, denominator
 
     def _last_printed_factor(self, expr: sp.Mul) -> sp.Basic | None:
         """The factor a product's printed form ends with, or None where it ends with a
@@ -361,6 +371,25 @@ class DerivationLatexPrinter(LatexPrinter):
         return out
 
     # -- functions ------------------------------------------------------------------------
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        """A name as SymPy prints it, with a name of several Latin letters upright: in
+        italics ``ab`` reads as the product of ``a`` and ``b`` (hostile review 40 published
+        "a^2 b^2 + ab^2 >= 0" for a symbol named ab), upright as one name (``\\mathrm{KL}``).
+
+        >>> print(DerivationLatexPrinter().doprint(sp.Symbol("ab_1") * sp.Symbol("alpha")))
+        \\alpha \\mathrm{ab}_{1}
+        """
+        name, supers, subs = self._split_super_sub(string)
+        if re.fullmatch(r"[A-Za-z]{2,}", name) and name not in accepted_latex_functions:
+            name = rf"\mathrm{{{name}}}"
+        if style == "bold":
+            name = rf"\mathbf{{{name}}}"
+        if supers:
+            name += "^{%s}" % " ".join(supers)
+        if subs:
+            name += "_{%s}" % " ".join(subs)
+        return name
+
     def _print_AppliedUndef(self, expr: AppliedUndef, exp=None) -> str:
         name = self._deal_with_super_sub(type(expr).__name__)
         arguments, parameters = split_parameters(expr, self._parameters())
@@ -451,10 +480,19 @@ class DerivationLatexPrinter(LatexPrinter):
             return f"\\frac{{{top} {inner}}}{{{below}}}"
         return f"\\frac{{{top}}}{{{below}}} {inner}"
 
+    def doprint(self, expr) -> str:
+        self._whole = expr
+        return super().doprint(expr)
+
     def _print_Subs(self, subs: sp.Subs) -> str:
+        """``\\left. f(x) \\right|_{x = 0}`` for a whole side; bracketed inside anything
+        else, whose left part would read as evaluated too (``x (g(x) + 1)|_{x=0}`` for ``x``
+        times the value at 0; a power would sit on the bar as ``f(2) - f(0)`` does: hostile
+        review 40)."""
         expr, old, new = subs.args
         points = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
-        return f"\\left. {self._print(expr)} \\right|_{{{points}}}"
+        bar = f"\\left. {self._print(expr)} \\right|_{{{points}}}"
+        return bar if subs is getattr(self, "_whole", None) else f"\\left({bar}\\right)"
 
     # -- sums -----------------------------------------------------------------------------
     def _print_Sum(self, expr: sp.Sum) -> str:
@@ -551,8 +589,9 @@ _INLINE_EMS = 36
 
 
 def declarations(derivation: "Derivation") -> str:
-    """What a reader needs to check the derivation and the steps do not say: its
-    definitions and the declared distributions it takes values of, as one sentence of prose
+    """What a reader needs to check the derivation and the steps do not say: the ranges of
+    its ranged symbols, its definitions and the declared distributions it takes values of,
+    as one sentence of prose
     with ``$...$`` math (every format prints it under the derivation), or ``""``.
 
     >>> import sympy as sp
@@ -564,6 +603,8 @@ def declarations(derivation: "Derivation") -> str:
     """
     from pgsym._distributions import Distribution, DistributionValue
     printer = printer_for(derivation)
+    # (a step may hold only for its ranged symbols' values: sum_b delta_{ab} = 1 for a in
+    # 0..A-1, not for a = A; hostile review 40 found ranges= printed nowhere)
     parts = []
     for key, value in derivation.definitions.items():
         if isinstance(value, sp.Lambda):
@@ -608,6 +649,8 @@ def declarations(derivation: "Derivation") -> str:
                 said += (f", with the weight ${weight}$" if width(weight) <= _INLINE_EMS
                          else ", with a weight too long to print here")
             parts.append(said)
+    parts += [f"${_range_latex(printer, (symbol, low, high))}$"
+              for symbol, (low, high) in derivation.ranges.items()]
     return f"Here {'; '.join(parts)}." if parts else ""
 
 
@@ -673,13 +716,18 @@ _STRUCTURAL = frozenset("""tag notag nonumber end begin par newline cr crcr item
     openin read def gdef edef xdef let futurelet catcode verb makeatletter makeatother
     newcommand renewcommand providecommand DeclareMathOperator csname endcsname expandafter
     noexpand global halign valign noalign omit span special relax outer long afterassignment
-    aftergroup""".split())
+    aftergroup globaldefs mathchardef chardef countdef dimendef skipdef toksdef muskipdef font
+    setbox shipout mark vadjust insert everymath everydisplay everyhbox everyvbox everypar
+    uccode lccode mathcode delcode sfcode""".split())
 
 
 def _contained_math(math: str) -> bool:
     """Whether ``math`` stays inside its dollars: its braces balance, and it holds no
     alignment (``&``), line break, parameter or comment character, no ``\\(``, ``\\)``,
-    ``\\[``, ``\\]``, and none of :data:`_STRUCTURAL`."""
+    ``\\[``, ``\\]``, and none of :data:`_STRUCTURAL`; and it is not empty (``$$`` opens
+    display math)."""
+    if not math.strip():
+        return False
     depth = 0
     for position, char in enumerate(math):
         if char == "{" and (position == 0 or math[position - 1] != "\\"):
@@ -692,9 +740,17 @@ def _contained_math(math: str) -> bool:
         return False
     for command in re.finditer(r"\\([A-Za-z]+|.?)", math):
         name = command.group(1)
-        if name in ("\\", "(", ")", "[", "]", "") or name in _STRUCTURAL:
+        # (\pdfliteral and the other pdfTeX primitives draw on the page: hostile review 40
+        # painted over a refuted step's mark)
+        if name in ("\\", "(", ")", "[", "]", "") or name in _STRUCTURAL \
+                or name.startswith("pdf"):
             return False
     unescaped = re.sub(r"\\.", "", math)
+    # (nor what TeX and MathML cannot set: a \left without its \right, a script with
+    # nothing to raise; hostile review 40 crashed the HTML printer with them)
+    lefts, rights = (len(re.findall(rf"\\{side}(?![A-Za-z])", math)) for side in ("left", "right"))
+    if lefts != rights or re.search(r"[\^_]\s*(\}|$)", unescaped):
+        return False
     return not any(char in unescaped for char in "&#%")
 
 
@@ -830,20 +886,44 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         return (whole,)
     if not isinstance(expr, sp.Add):
         return _broken_inside(printer, expr, whole, room, shown_before)
+    shown_after = set(printer._shown_sums)
     terms = printer.ordered_terms(expr)
-    if after is not None:
-        return (printer._join_terms(terms[:after]),
-                printer._join_terms(terms[after:], first=False))
-    pieces, current = [], []
-    for term in terms:
-        trial = printer._join_terms(current + [term], first=not pieces)
-        if current and width(trial) > room:
-            pieces.append(printer._join_terms(current, first=not pieces))
-            current = [term]
-        else:
-            current.append(term)
-    pieces.append(printer._join_terms(current, first=not pieces))
-    return tuple(pieces)
+    pieces: list[str] = []
+
+    def joined(group: list, keep: bool) -> str:
+        """The terms as they print after the pieces so far (a sum over several variables
+        prints its ranges the first time only: hostile review 40 found the pieces of a
+        broken step printed after the whole, without them); kept or only measured."""
+        printer._shown_sums = set(shown_before)
+        for piece_terms in printed_groups:
+            printer._join_terms(piece_terms, first=False)
+        state = set(printer._shown_sums)
+        text = printer._join_terms(group, first=not printed_groups)
+        if keep:
+            printed_groups.append(group)
+            if len(group) == 1 and width(text) > room:  # (one term too wide: inside it)
+                pieces.extend(_broken_inside(printer, group[0], text, room, state))
+            else:
+                pieces.append(text)
+        return text
+
+    printed_groups: list[list] = []
+    try:
+        if after is not None:
+            joined(terms[:after], True)
+            joined(terms[after:], True)
+            return tuple(pieces)
+        current: list = []
+        for term in terms:
+            if current and width(joined(current + [term], False)) > room:
+                joined(current, True)
+                current = [term]
+            else:
+                current.append(term)
+        joined(current, True)
+        return tuple(pieces)
+    finally:
+        printer._shown_sums = shown_after
 
 
 def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
@@ -917,6 +997,13 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
         out.append(Line(number, left if number == 1 else "",
                         _pieces(printer, step.expr, room_here, after), words,
                         steps.get(number), _relation_latex(derivation, number, step)))
+    if report is not None:  # (after the steps' own checks, which name the step)
+        from pgsym.verification import report_is_of  # (verification imports the printers)
+        if not report_is_of(report, derivation, whole=False):  # (its verdicts would print)
+            raise NotationError(f"derivation {derivation.name!r}: the report given is of "
+                                f"derivation {report.derivation!r} ({len(report.steps)} steps), "
+                                f"not of this derivation as it stands (its start, "
+                                f"definitions, ranges and steps are compared): verify it again")
     return out
 
 
@@ -1090,6 +1177,7 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\oddsidemargin}{-0.46cm}
 \setlength{\textheight}{24cm}
 \setlength{\topmargin}{-1.5cm}
+\setlength{\emergencystretch}{3em}
 \allowdisplaybreaks
 """
 

@@ -80,12 +80,22 @@ def derivation_to_markdown(derivation: "Derivation", report: "Report | None" = N
 
 
 def _escape(text: str) -> str:
-    """Markdown specials outside math escaped; ``$...$`` left as written."""
-    pieces = text.split("$")
-    for i in range(0, len(pieces), 2):
-        for special in ("\\", "*", "_", "`", "<", "[", "]"):
-            pieces[i] = pieces[i].replace(special, "\\" + special)
-    return "$".join(pieces)
+    """Markdown specials outside math escaped; ``$...$`` math that stays inside its dollars
+    (:func:`~pgsym.printing.latex.text_and_math`) left as written, any other dollar escaped
+    (a note's ``$$...$$`` went out as a display block: hostile review 40).
+
+    >>> print(_escape(r"a_b with $w_a$ and $$x &= 1$$"))
+    a\\_b with $w_a$ and \\$\\$x &= 1\\$\\$
+    """
+    out = []
+    for piece, is_math in text_and_math(text):
+        if is_math:
+            out.append(f"${piece}$")
+            continue
+        for special in ("\\", "*", "_", "`", "<", "[", "]", "$"):
+            piece = piece.replace(special, "\\" + special)
+        out.append(piece)
+    return "".join(out)
 
 
 class MarkdownBackend(Backend):
