@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from pgsym._trees import rebuild, replace_unevaluated
+from pgsym._trees import nodes, rebuild, replace_unevaluated
 from pgsym.expectation import Expectation
 
 #: sums longer than this are left to SymPy
@@ -78,5 +78,5 @@ def _written(total: sp.Sum | sp.Product, budget: int = MAX_TERMS,
 def _binds(expr: sp.Basic, symbol: sp.Basic) -> bool:
     """Whether a sum, integral, product or lambda inside ``expr`` binds ``symbol`` (so that
     replacing it everywhere would also rewrite that bound variable)."""
-    return any(symbol in node.bound_symbols for node in sp.preorder_traversal(expr)
+    return any(symbol in node.bound_symbols for node in nodes(expr)
                if getattr(node, "bound_symbols", None))

@@ -7,9 +7,7 @@
   only substitute does not also simplify (:func:`rebuild`, :func:`replace_unevaluated`).
 * Dependence on a variable, and derivatives that would move under a limit.
 
->>> import re
-
-import sympy as sp
+>>> import sympy as sp
 >>> k = sp.Symbol("k", integer=True)
 >>> a = sp.Symbol("a")
 >>> renamed = rename_bound(sp.Sum(a, (k, 1, 3)), {k})
@@ -19,6 +17,7 @@ import sympy as sp
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, Application
@@ -26,9 +25,36 @@ from sympy.core.function import AppliedUndef, Application
 from pgsym.expectation import Expectation
 
 
+def nodes(expr: sp.Basic) -> Iterator[sp.Basic]:
+    """Every distinct subexpression of ``expr`` once, in the order ``sympy.preorder_traversal``
+    first meets it. A check of each node on its own (not of where it stands) need not visit
+    a repeated subtree again: the closed forms of a 2-state MDP hold 195 distinct nodes in
+    11435, and the structural checks of a step walked them all, a dozen times.
+
+    >>> x = sp.Symbol("x")
+    >>> [str(n) for n in nodes(sp.Add(sp.sin(x), sp.sin(x) ** 2, evaluate=False))]
+    ['sin(x)**2 + sin(x)', 'sin(x)', 'x', 'sin(x)**2', '2']
+    """
+    seen: set = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        if isinstance(node, sp.Basic):
+            stack.extend(reversed(node.args))
+
+
+def atoms_of(expr: sp.Basic, *types: type) -> set:
+    """``expr.atoms(*types)`` in one walk over the distinct nodes (:func:`nodes`)."""
+    return {node for node in nodes(expr) if isinstance(node, types)}
+
+
 def binders(expr: sp.Basic) -> list[sp.Basic]:
-    """Every node of ``expr`` that binds variables, outermost first."""
-    return [node for node in sp.preorder_traversal(expr) if bound_variables(node)]
+    """Every distinct node of ``expr`` that binds variables, outermost first."""
+    return [node for node in nodes(expr) if bound_variables(node)]
 
 
 def bound_variables(node: sp.Basic) -> tuple[sp.Basic, ...]:
@@ -122,7 +148,7 @@ def differentiates_under_limit(derivative: sp.Derivative) -> bool:
     False
     """
     variables = [v for v, _ in derivative.variable_count]
-    for node in sp.preorder_traversal(derivative.expr):
+    for node in nodes(derivative.expr):
         if isinstance(node, Expectation):  # (a sum or an integral, once unfolded)
             node = node.unfold()
         if isinstance(node, sp.Integral) or isinstance(node, (sp.Sum, sp.Product)) and not all(
@@ -192,7 +218,7 @@ def ambiguous_value_derivative(expr: sp.Basic) -> sp.Derivative | None:
     >>> ambiguous_value_derivative(sp.Derivative(f(2) * f(1), f(1))) is None
     True
     """
-    for node in sp.preorder_traversal(expr):
+    for node in nodes(expr):
         if isinstance(node, sp.Derivative) and any(
                 isinstance(v, AppliedUndef) and other_values(node.expr, v)
                 for v in node.variables):
@@ -280,7 +306,7 @@ def untrusted_functions(expr: sp.Basic) -> set[type]:
     {loggamma}
     """
     found = set()
-    for node in sp.preorder_traversal(expr):
+    for node in nodes(expr):
         cls = type(node)
         if isinstance(node, AppliedUndef) or not isinstance(node, Application) \
                 or not (cls.__module__ or "").startswith("sympy.") or cls in _TRUSTED_EXACTLY:
@@ -338,10 +364,14 @@ def has_undefined_value(expr: sp.Basic) -> bool:
     >>> has_undefined_value(sp.Integral(sp.exp(-x**2), (x, -sp.oo, sp.oo))), has_undefined_value(sp.oo)
     (False, True)
     """
-    if expr.has(sp.nan, sp.zoo, sp.AccumBounds):
-        return True
-    if any(s.is_infinite for s in expr.atoms(sp.Symbol)):  # Symbol("w", infinite=True)
-        return True
+    infinite = False
+    for node in nodes(expr):  # (one walk over distinct nodes: this runs on every side)
+        if node is sp.nan or node is sp.zoo or isinstance(node, sp.AccumBounds) \
+                or isinstance(node, sp.Symbol) and node.is_infinite:  # (Symbol("w", infinite=True))
+            return True
+        infinite = infinite or node is sp.oo or node is sp.S.NegativeInfinity
+    if not infinite:
+        return False
     stripped = expr.replace(lambda e: isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits),
                             lambda e: e.function)
     stripped = stripped.replace(lambda e: isinstance(e, Expectation),

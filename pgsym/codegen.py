@@ -1420,8 +1420,14 @@ def _provenance(kernel: Kernel, names: list[str], hexdigest: str, status: str | 
         return (f"NOT VERIFIED (a preview: the derivations were not verified). {first}\n\n"
                 f"Printed by `pgsym build` from the last step of {quoted}.\n{parts}"
                 f"sha256 of the expression printed: {hexdigest}")
+    sized = [f"{_one_line(s.derivation)!r} at {', '.join(f'{k} = {v}' for k, v in s.sizes)}"
+             for s in kernel.derivations if s.sizes]
+    # (a template checked at some sizes is the user's claim at the others: hostile review 41)
+    sizes = (f"The derivations are of the sizes {'; '.join(sized)} only: at any other size "
+             f"the function computes their common template, which is not verified there.\n"
+             if sized else "")
     return (f"{first}\n\nPrinted by `pgsym build` from the last step of {quoted}, verified: "
-            f"{status}.\n{parts}sha256 of the expression printed: {hexdigest}")
+            f"{status}.\n{sizes}{parts}sha256 of the expression printed: {hexdigest}")
 
 
 def _parts_printed(kernel: Kernel) -> str:

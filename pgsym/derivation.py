@@ -585,6 +585,11 @@ class Derivation:
         cited = _statement(lemma) if lemma is not None else ()
         for side in cited:  # a cited result brings its own symbols and functions
             known |= _free_names(side)
+            if isinstance(lemma, Equation):  # (printed as the assumption the step rests on)
+                try:
+                    self._check_names_print_apart(side, f"equation {lemma.name!r} cited")
+                except DerivationError as bad:
+                    raise StepError(f"{where}: {str(bad).split(': ', 1)[1]}") from None
         for earlier in self.steps:  # and so do the results earlier steps cited
             known |= _free_names(earlier.expr)
         for derivative in expr.atoms(sp.Derivative):  # d/d theta[j, b] introduces j and b

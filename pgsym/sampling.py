@@ -29,7 +29,7 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
-                          has_undefined_value, rename_bound)
+                          has_undefined_value, nodes, rename_bound)
 from pgsym._intervals import compare_at_point, compare_enclosed
 from pgsym._sums import write_out
 
@@ -264,7 +264,7 @@ def bound_symbols_of_ranges(*exprs: sp.Expr) -> set[sp.Basic]:
     the sum can be written out at the point."""
     found: set[sp.Basic] = set()
     for expr in exprs:
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if isinstance(node, (sp.Sum, sp.Product)):
                 for limit in node.limits:
                     found |= limit[1].free_symbols | limit[2].free_symbols
@@ -292,7 +292,7 @@ def unfound_integer_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic])
     and no sampled point would show it. Returns the first such expression, in words ("" if
     none)."""
     for expr in exprs:
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
                 candidates = [a for a in node.args if not a.is_positive]
             elif isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp.is_negative:
@@ -343,7 +343,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
     switches: list[sp.Expr] = []
     poles: list[sp.Expr] = []
     for expr in exprs:
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):  # (a switch met twice adds nothing)
             if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
                 switches.append(node.args[0] - node.args[1])
             elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):  # the steps next to 0
@@ -627,7 +627,7 @@ def _compare_by_quadrature(before: sp.Expr, after: sp.Expr) -> Comparison:
 def _infinite_total(expr: sp.Expr) -> bool:
     return any(isinstance(node, (sp.Sum, sp.Product))
                and any(not bound.is_finite for limit in node.limits for bound in limit[1:])
-               for node in sp.preorder_traversal(expr))
+               for node in nodes(expr))
 
 
 def _mpmath_number(value: sp.Expr, digits: int):
@@ -780,7 +780,7 @@ _INTEGRALS: dict[tuple[sp.Integral, int], sp.Expr] = {}
 def _algebraic_is_nonzero(number: sp.Expr) -> bool | None:
     """Whether an algebraic number (rationals, radicals, +, *) is nonzero, decided exactly by
     its minimal polynomial; ``None`` for other numbers or when SymPy cannot tell."""
-    for node in sp.preorder_traversal(number):
+    for node in nodes(number):
         if not (node.is_Rational or node is sp.I or isinstance(node, (sp.Add, sp.Mul))
                 or isinstance(node, sp.Pow) and node.exp.is_Rational):
             return None

@@ -40,7 +40,8 @@ from pgsym._sums import write_out
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
                           canonical_bound,
-                          has_undefined_value, other_values, replace_unevaluated,
+                          atoms_of, has_undefined_value, nodes, other_values,
+                          replace_unevaluated,
                           smooth_by_form, untrusted_functions)
 from pgsym._distributions import compare_with_distributions, signs_as_declared
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
@@ -288,7 +289,7 @@ def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
     if found is None:
         found = known[id(derivation)] = any(
             _user_class(type(node)) for expr in _expressions(derivation)
-            for node in sp.preorder_traversal(expr))
+            for node in nodes(expr))
     return found
 
 
@@ -998,7 +999,7 @@ def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _B
     symbols = sampled_symbols(a, b)
     small = bound_symbols_of_ranges(a, b)
     special = special_values((a, b), symbols)
-    for node in (n for side in (a, b) for n in sp.preorder_traversal(side)):
+    for node in (n for side in (a, b) for n in nodes(side)):
         if isinstance(node, sp.Function) and untrusted_functions(node) >= {type(node)}:
             for argument in node.args:  # where an untrusted function's identities break
                 inside = argument.free_symbols & symbols
@@ -1235,7 +1236,7 @@ def _varied_over_integers(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     function is known at integers only (sin(pi n) is 0 there), so its derivative or limit
     there has no value to check (SymPy would differentiate the 0)."""
     for expr in (a, b):
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             varied = []
             if isinstance(node, sp.Derivative):
                 varied = [v for v in node.variables if isinstance(v, sp.Symbol)]
@@ -1266,7 +1267,7 @@ def _uncounted_terms(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     bound to the other (hostile review 40). Bounds known not to be are refused when the
     derivation is built."""
     for expr in (a, b):
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if not isinstance(node, (sp.Sum, sp.Product)):
                 continue
             for limit in node.limits:
@@ -1284,10 +1285,10 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     conventional value (``d/dx Max(x, 0)`` at 0 is ``Heaviside(0) = 1/2``) where it may not
     exist, so no value of it is trusted."""
     for expr in (a, b):
-        for point in expr.atoms(sp.Subs):
-            for derivative in point.expr.atoms(sp.Derivative):
+        for point in atoms_of(expr, sp.Subs):
+            for derivative in atoms_of(point.expr, sp.Derivative):
                 variables = {v for v, _ in derivative.variable_count}
-                for node in sp.preorder_traversal(derivative.expr):
+                for node in nodes(derivative.expr):
                     if isinstance(node, NOT_SMOOTH) and node.free_symbols & variables \
                             and set(point.variables) & variables:
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
@@ -1301,8 +1302,8 @@ def _noncommutative_power_derivative(a: sp.Expr, b: sp.Expr) -> Verdict | None:
     """A derivative of a power of a non-commuting base: SymPy differentiates F**2 as
     2 F F', which is F F' + F' F only where F and F' commute, so no value of it is trusted."""
     for expr in (a, b):
-        for derivative in expr.atoms(sp.Derivative):
-            for node in sp.preorder_traversal(derivative.expr):
+        for derivative in atoms_of(expr, sp.Derivative):
+            for node in nodes(derivative.expr):
                 if isinstance(node, sp.Pow) and not node.base.is_commutative:
                     return Verdict(VerdictKind.UNKNOWN, "undefined",
                                    f"{derivative} differentiates a power of {node.base}, which "
@@ -1358,7 +1359,7 @@ def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr,
     coefficients) and none of them among the indices the range may reach (``lower + i``
     either way the range runs)."""
     for side, expr in (("the previous step", a), ("this step", b)):
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if not isinstance(node, (sp.Sum, sp.Product)):
                 continue
             divisors = _cancelled_divisors(node.function)
@@ -1389,7 +1390,7 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
     The indices of sums and products around ``q`` are left to
     :func:`_cancelled_divisor_in_a_range`, which knows their ranges."""
     for side, expr in (("the previous step", a), ("this step", b)):
-        indices = {limit[0] for node in sp.preorder_traversal(expr)
+        indices = {limit[0] for node in nodes(expr)
                    if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
         for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
             if divisor.is_zero is False and not untrusted_functions(divisor) or \
@@ -1418,7 +1419,7 @@ def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
             return f"may be 0 at an integer {variable} (its roots cannot be listed)"
         roots = [r for r in roots if r.is_integer]
         return f"is 0 at the integer {variable} = {roots[0]}" if roots else None
-    for node in sp.preorder_traversal(divisor):
+    for node in nodes(divisor):
         if isinstance(node, AppliedUndef):
             return (f"may be 0 or undefined on a whole interval ({node.func} is not declared "
                     f"nonzero)")
@@ -1471,6 +1472,14 @@ def _rebuilt_noting(node: sp.Basic, found: set, known: dict) -> sp.Basic:
     made of it is noted in ``found``."""
     if node.is_Atom or not node.args or isinstance(node, sp.Lambda):
         return node
+    done = known.get(("rebuilt", node))  # (a repeated subtree notes the same things again)
+    if done is not None:
+        return done
+    known[("rebuilt", node)] = rebuilt = _rebuilt_node(node, found, known)
+    return rebuilt
+
+
+def _rebuilt_node(node: sp.Basic, found: set, known: dict) -> sp.Basic:
     args = [_rebuilt_noting(a, found, known) if isinstance(a, sp.Basic) else a
             for a in node.args]
     rebuilt = node.func(*args)
@@ -1541,7 +1550,7 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
     assumed to, and the returned list says so (the step is then proved under it)."""
     assumed = []
     for expr in (a, b):
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if not isinstance(node, (sp.Sum, sp.Product, sp.Integral)):
                 continue
             if any(len(limit) != 3 for limit in node.limits):
@@ -1812,7 +1821,7 @@ def _opaque(expr: sp.Expr) -> sp.Expr:
     """``expr`` with every unevaluated sum, product, integral, derivative, substitution and
     limit replaced by a symbol (the same object by the same symbol)."""
     found = {}
-    for node in sp.preorder_traversal(expr):
+    for node in nodes(expr):
         if isinstance(node, _UNEVALUATED) and node not in found:
             if not any(node.has(outer) for outer in found):
                 found[node] = sp.Dummy("opaque", commutative=node.is_commutative)
@@ -1821,14 +1830,14 @@ def _opaque(expr: sp.Expr) -> sp.Expr:
 
 def _partial_piecewise(expr: sp.Expr) -> set[sp.Piecewise]:
     """The piecewise functions of ``expr`` without an "otherwise" branch."""
-    return {node for node in expr.atoms(sp.Piecewise) if node.args[-1].cond is not sp.true}
+    return {node for node in atoms_of(expr, sp.Piecewise) if node.args[-1].cond is not sp.true}
 
 
 def _hazard(expr: sp.Expr) -> str:
     """Why SymPy's simplification cannot be trusted on ``expr`` (empty if it can): it drops
     a piecewise function's missing "otherwise" (undefined there), and takes ``0**x`` for 0
     although it is 1 at x = 0."""
-    for node in sp.preorder_traversal(expr):
+    for node in nodes(expr):
         if isinstance(node, sp.Piecewise) and node.args[-1].cond is not sp.true:
             return f"{node} is undefined where none of its conditions holds"
         if isinstance(node, sp.Pow) and node.base.is_zero and not node.exp.is_number:

@@ -792,3 +792,41 @@ def test_an_equation_may_have_a_plain_integer_side():
     assert Equation("normalised", sp.Sum(p(a), (a, 0, 1)), 1).rhs == sp.S.One
     with pytest.raises(ValueError, match="rhs must be a SymPy expression, got float"):
         Equation("rounded", p(a), 0.5)
+
+
+def test_a_lambda_given_for_a_function_keeps_its_free_symbols_out_of_the_lemmas_binders():
+    """Hostile review 41: F -> Lambda(u, x) put under the lemma's own integral over x read
+    that x as the bound one; the lemma rests on a given equation, so its instance was not
+    sampled, and 1/2 = x was proved under the assumption h = 0."""
+    from pgsym import Equation
+    x, y, t, u, c = sp.symbols("x y t u c", real=True)
+    F, G, h = (sp.Function(name, real=True) for name in "FGh")
+    vanishing = Equation("vanishing of h", h(u), sp.Integer(0), variables=(u,))
+    lemma = Derivation("constant out", start=sp.Integral(F(y) * G(x), (x, 0, 1)) + h(c))
+    lemma.step(F(y) * sp.Integral(G(x), (x, 0, 1)) + h(c), rule="linearity of sums")
+    lemma.step(F(y) * sp.Integral(G(x), (x, 0, 1)), rule=vanishing)
+    assert lemma.verify().ok
+    d = Derivation("one half is every number", start=sp.Rational(1, 2) + h(c), parameters=(x,))
+    d.step(sp.Integral(t, (t, 0, 1)) + h(c), rule="algebra")
+    d.step(x * sp.Integral(sp.Integer(1), (t, 0, 1)), rule=lemma,
+           using={F: sp.Lambda(u, x), G: sp.Lambda(u, sp.Integer(1))})
+    report = d.verify(only={2})
+    assert not report.ok and not report.steps[0].verdict.kind.is_proof
+
+
+def test_a_given_equation_states_what_it_holds_for_and_prints_apart_from_the_derivation():
+    """The same Bellman equation for every gamma and for the fixed gamma printed alike, and
+    an equation's x1 printed as the derivation's x_1 (hostile review 41)."""
+    s = sp.Symbol("s", integer=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    V, r = sp.Function("V", real=True), sp.Function("r", real=True)
+    every = Equation("Bellman equation", V(s), gamma * V(s + 1) + r(s), variables=(s, gamma))
+    fixed = Equation("Bellman equation", V(s), gamma * V(s + 1) + r(s), variables=(s,))
+    assert every.assumption.endswith(r"for every $s, \gamma$")
+    assert fixed.assumption.endswith("for every $s$") and every.assumption != fixed.assumption
+    x1, x_1, t = sp.Symbol("x1", real=True), sp.Symbol("x_1", real=True), sp.Symbol("t", real=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    given = Equation("given relation", f(x1), g(x1))
+    d = Derivation("uses it", start=f(t) + x_1)
+    with pytest.raises(StepError, match="could not tell them apart"):
+        d.step(g(t) + x_1, rule=given)

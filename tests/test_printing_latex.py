@@ -702,3 +702,40 @@ def test_a_number_to_a_huge_power_kept_unevaluated_is_printed_without_computing_
     big = sp.Pow(7, 10**8, evaluate=False)
     r = sp.Symbol("r", real=True)
     assert expression_to_latex(sp.Add(big, r, evaluate=False)) == "7^{100000000} + r"
+
+
+# -- hostile review 41 ------------------------------------------------------------------------
+def test_an_expectation_not_over_the_whole_support_of_a_declared_distribution_states_its_range():
+    """E_{x ~ phi}[x^2] = 1/2 was published with its range, x > 0, printed nowhere, and
+    E_{k ~ 1}[c] = 4 c with its unnormalised weight; E_{k ~ p}[c] = c/2 summed p over half
+    its support."""
+    from pgsym import Distribution
+    from pgsym.printing.latex import declarations
+    k = sp.Symbol("k", integer=True)
+    c, r = sp.Symbol("c", real=True), sp.Symbol("r", real=True)
+    phi = sp.exp(-r**2 / 2) / sp.sqrt(2 * sp.pi)
+    over_half = declarations(Derivation("half", start=Expectation(r**2, [(r, 0, sp.oo)], phi)))
+    assert r"is over $r \in (0, \infty)$, with the weight" in over_half
+    assert r"with the weight $1$" in declarations(
+        Derivation("ones", start=Expectation(c, [(k, 0, 3)], sp.Integer(1))))
+    p = Distribution("p", (k, 0, 3), sp.Rational(1, 4))
+    part = declarations(Derivation("part", start=Expectation(c, [(k, 0, 1)], p(k))))
+    assert r"is over $k \in \{0, 1\}$" in part
+    whole = declarations(Derivation("whole", start=Expectation(c, [(k, 0, 3)], p(k))))
+    assert "is over" not in whole  # (the support is stated with p)
+
+
+def test_a_derivative_total_through_a_definition_is_not_printed_partial():
+    """d f(x, y)/dx with y := x^2 is verified as the total derivative; the automatic
+    notation printed it with a partial sign, which reads as y held fixed."""
+    from pgsym.notation import NotationError
+    r, y = sp.symbols("r y", real=True)
+    f = sp.Function("f", real=True)
+    d = Derivation("total", start=sp.Derivative(f(r, y), r), definitions={y: r**2})
+    assert r"\frac{d f(r, y)}{d r}" in derivation_to_latex(d)
+    forced = Derivation("total", start=sp.Derivative(f(r, y), r), definitions={y: r**2},
+                        notation={"derivative": "partial"})
+    with pytest.raises(NotationError, match="total derivative"):
+        derivation_to_latex(forced)
+    free = Derivation("partial", start=sp.Derivative(f(r, y), r))  # (y does not vary with r)
+    assert r"\partial" in derivation_to_latex(free)

@@ -516,10 +516,26 @@ class DerivationLatexPrinter(LatexPrinter):
         return f"\\sum_{{{below}}} {body}"
 
 
+def _through_a_definition(derivation: "Derivation") -> sp.Derivative | None:
+    """A derivative whose expression holds a defined symbol that depends on a variable of
+    the derivative (``d f(x, y)/dx`` with ``y := x**2``): it is verified as the total
+    derivative, which ``\\partial f(x, y)/\\partial x`` would misstate (hostile review 41)."""
+    defined = {k for k in derivation.definitions if isinstance(k, sp.Symbol)}
+    for expr in derivation.expressions:
+        for derivative in expr.atoms(sp.Derivative):
+            for symbol in derivative.expr.free_symbols & defined:
+                unfolded = derivation.unfold(symbol)
+                if any(unfolded.has(v) for v in derivative.variables):
+                    return derivative
+    return None
+
+
 def _differentiates_by_several(derivation: "Derivation") -> bool:
     """True when some derivative of the derivation is of an expression of more than one
     symbol besides the parameters: its derivatives are then all written with
-    ``\\partial``."""
+    ``\\partial`` (unless one is a total derivative through a definition)."""
+    if _through_a_definition(derivation) is not None:
+        return False
     for expr in derivation.expressions:
         for derivative in expr.atoms(sp.Derivative):
             symbols = derivative.expr.free_symbols - set(derivation.parameters)
@@ -537,6 +553,12 @@ def printer_for(derivation: "Derivation | None" = None, parameters: tuple = ()) 
     partial = {"total": False, "partial": True}.get(notation.derivative)
     if partial is None:
         partial = _differentiates_by_several(derivation)
+    elif partial and _through_a_definition(derivation) is not None:
+        raise NotationError(f"derivation {derivation.name!r}: Notation: derivative='partial' "
+                            f"would print {_through_a_definition(derivation)} with a partial "
+                            f"sign, but a definition makes it depend on its variable through "
+                            f"another symbol, and it is verified as the total derivative; use "
+                            f"derivative='total' or 'auto'")
     return DerivationLatexPrinter({"parameters": tuple(derivation.parameters),
                                    "notation": notation, "partial": partial,
                                    "derivation": derivation.name})
@@ -632,7 +654,8 @@ def declarations(derivation: "Derivation") -> str:
         for node in sp.preorder_traversal(expr):
             # (a named or several-variable expectation's subscript shows neither its range nor
             # its density, a sum named by notation= not its range: they are said here)
-            if isinstance(node, Expectation) and (node.name is not None or node.several):
+            if isinstance(node, Expectation) and (node.name is not None or node.several
+                                                  or not _over_its_distribution(node)):
                 head = printer.doprint(node.with_body(sp.Symbol("X"))).split(r"\left[")[0]
                 limits, weight = node.all_limits, printer.doprint(node.density)
             elif derivation.notation.name_of_sum(node) is not None:
@@ -652,6 +675,20 @@ def declarations(derivation: "Derivation") -> str:
     parts += [f"${_range_latex(printer, (symbol, low, high))}$"
               for symbol, (low, high) in derivation.ranges.items()]
     return f"Here {'; '.join(parts)}." if parts else ""
+
+
+def _over_its_distribution(expectation: Expectation) -> bool:
+    """Whether a one-variable expectation is over the whole support of the declared
+    distribution its density is the value of (which the sentence states): otherwise its
+    range and weight are hidden by ``E_{x ~ p}`` (hostile review 41 published
+    ``E_{x ~ phi}[x^2] = 1/2`` summed over x > 0 only, and ``E_{k ~ 1}[c] = 4 c``)."""
+    from pgsym._distributions import DistributionValue
+    density, (variable, lower, upper) = expectation.density, expectation.all_limits[0]
+    if not isinstance(density, DistributionValue) or not density.args \
+            or density.args[0] != variable:
+        return False
+    support = type(density).distribution.support
+    return (lower, upper) == (support[1], support[2])
 
 
 def _range_latex(printer: "DerivationLatexPrinter", limit: tuple) -> str:
@@ -894,13 +931,12 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         """The terms as they print after the pieces so far (a sum over several variables
         prints its ranges the first time only: hostile review 40 found the pieces of a
         broken step printed after the whole, without them); kept or only measured."""
-        printer._shown_sums = set(shown_before)
-        for piece_terms in printed_groups:
-            printer._join_terms(piece_terms, first=False)
-        state = set(printer._shown_sums)
+        state = shown_so_far[-1]
+        printer._shown_sums = set(state)
         text = printer._join_terms(group, first=not printed_groups)
         if keep:
             printed_groups.append(group)
+            shown_so_far.append(set(printer._shown_sums))
             if len(group) == 1 and width(text) > room:  # (one term too wide: inside it)
                 pieces.extend(_broken_inside(printer, group[0], text, room, state))
             else:
@@ -908,6 +944,7 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         return text
 
     printed_groups: list[list] = []
+    shown_so_far = [set(shown_before)]  # (what the pieces kept so far have shown)
     try:
         if after is not None:
             joined(terms[:after], True)

@@ -80,9 +80,14 @@ class Equation:
 
     @property
     def assumption(self) -> str:
-        """How every output states what a citing step assumes: its name, and the equation as
-        math (``$...$``, which every format renders)."""
-        return f"the {self.name}: ${sp.latex(self.lhs)} = {sp.latex(self.rhs)}$"
+        """How every output states what a citing step assumes: its name, the equation as
+        math (``$...$``, which every format renders), and the symbols it holds for every
+        value of (the others are fixed: a Bellman equation for every gamma says more than
+        one for the gamma of the step, and hostile review 41 printed them alike)."""
+        equation = f"the {self.name}: ${sp.latex(self.lhs)} = {sp.latex(self.rhs)}$"
+        if not self.variables:
+            return equation
+        return f"{equation} for every ${', '.join(sp.latex(v) for v in self.variables)}$"
 
 
 def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] | None = None,
@@ -194,6 +199,11 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
         else:
             raise ValueError(f"using= for a lemma maps its free symbols and functions, got {old}")
     values = set().union(*(sp.sympify(v).free_symbols for v in symbols.values())) if symbols else set()
+    # (and from the free symbols of the Lambdas given for functions: F -> Lambda(u, x) put
+    # under the lemma's own integral over x would read that x: hostile review 41 proved
+    # 1/2 = x so)
+    values |= set().union(*(new.free_symbols for new in functions.values()
+                            if isinstance(new, sp.Basic)))
     sides = []
     for side in (lhs, rhs):
         side = rename_bound(side, values)
