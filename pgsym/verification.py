@@ -1929,7 +1929,11 @@ class _Sampled:
         if self.reason or self.agreed < max(4, 3 * self.attempted // 4):
             why = self.reason or (f"only {self.agreed} of {self.attempted} sample points could "
                                   f"be compared ({self.undefined} undefined, {self.unevaluable} "
-                                  f"not evaluable)")
+                                  f"not evaluable" + (": at those an integral or infinite sum "
+                                                      "was not shown to converge for the "
+                                                      "stand-in functions, or no value could "
+                                                      "be computed in the time of a point"
+                                                      if self.unevaluable else "") + ")")
             return Verdict(VerdictKind.UNKNOWN, "numeric", why, points=self.agreed,
                            undefined=missing)
         how = f"agree to {MAX_DIGITS} digits" if not self.quadrature else \

@@ -830,3 +830,12 @@ def test_a_given_equation_states_what_it_holds_for_and_prints_apart_from_the_der
     d = Derivation("uses it", start=f(t) + x_1)
     with pytest.raises(StepError, match="could not tell them apart"):
         d.step(g(t) + x_1, rule=given)
+
+
+def test_a_function_given_for_a_declared_one_is_refused_naming_the_declaration_written():
+    """New user 12 read 'pi is declared nonnegative=True' for a pi declared positive=True
+    (SymPy stores every fact a declaration implies)."""
+    from pgsym.rules.lemmas import _check_function
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(ValueError, match="pi is declared positive=True, which"):
+        _check_function(sp.Function("pi", positive=True), sp.Lambda(x, x))

@@ -329,9 +329,22 @@ def _redefined_functions(lhs: sp.Expr, rhs: sp.Expr, context: RuleContext) -> st
             continue
         for fact, holds in sorted(declared.items()):
             if holds is not None and _shown(unfolded, fact) is not holds:
-                return (f"the lemma's {application.func} is declared {fact}={holds}, which this "
-                        f"derivation's definition {application} = {unfolded} is not shown to be")
+                return (f"the lemma's {application.func} is declared "
+                        f"{_declared_as(declared, fact, holds)}, which this derivation's "
+                        f"definition {application} = {unfolded} is not shown to be")
     return ""
+
+
+#: the facts a function is declared with, strongest first: SymPy stores every fact they
+#: imply, and the message names what the author wrote (positive, not nonnegative)
+_AS_DECLARED = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "zero",
+                "integer", "rational", "real", "extended_real", "finite", "complex")
+
+
+def _declared_as(declared: dict, fact: str, holds: bool) -> str:
+    """How the function was declared, for a message about ``fact``."""
+    strongest = next((f for f in _AS_DECLARED if declared.get(f) is True), None)
+    return f"{strongest}=True" if strongest else f"{fact}={holds}"
 
 
 def _check_function(old: UndefinedFunction, new: object) -> None:
@@ -342,14 +355,15 @@ def _check_function(old: UndefinedFunction, new: object) -> None:
         for fact, holds in declared.items():
             shown = given.get(fact, True if fact == "commutative" else None)
             if shown is not holds:
-                raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
-                                 f"{new} is not")
+                raise ValueError(f"using= {old} -> {new}: {old} is declared "
+                                 f"{_declared_as(declared, fact, holds)}, {new} is not")
         return
     if isinstance(new, sp.Lambda):
         for fact, holds in declared.items():
             if _shown(new.expr, fact) is not holds:
-                raise ValueError(f"using= {old} -> {new}: {old} is declared {fact}={holds}, "
-                                 f"which {new.expr} is not shown to be")
+                raise ValueError(f"using= {old} -> {new}: {old} is declared "
+                                 f"{_declared_as(declared, fact, holds)}, which {new.expr} is "
+                                 f"not shown to be")
         rough = next((node for node in sp.preorder_traversal(new.expr)
                       if not (smooth_everywhere_by_form(node)
                               or isinstance(node, AppliedUndef))), None)
