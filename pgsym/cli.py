@@ -11,6 +11,7 @@ from pgsym import catalog
 from pgsym.cache import StepCache
 from pgsym.derivation import DerivationError
 from pgsym.document import assemble
+from pgsym.notation import NotationError
 from pgsym.printing.latex import derivation_to_latex
 from pgsym.printing.text import errata_list, report_table, summary
 from pgsym.rules import registered_rules
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, here)
     try:
         return _COMMANDS[arguments.command](arguments)
-    except DerivationError as error:
+    except (DerivationError, NotationError) as error:  # (a package's own bad input)
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader of the output (`head`, say) has gone: stop quietly

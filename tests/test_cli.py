@@ -484,3 +484,15 @@ def test_the_figures_a_package_declares_are_drawn_into_its_document(make_package
     assert "data:image/png;base64," in (out / "notes.html").read_text()
     assert main(["build", "--no-figures", "--package", package, "--out", str(tmp_path / "bare")]) == 0
     assert not (tmp_path / "bare" / "dot.png").exists()
+
+
+def test_a_notation_that_does_not_fit_is_a_clear_error_of_the_build(make_package, tmp_path, capsys):
+    """New user 13: a break_after beyond a step's terms came out of pgsym build as a
+    traceback, exit status 1."""
+    source = DOUBLE.replace('start=sp.Add', 'notation={"break_after": {1: 1}}, start=sp.Add')
+    package = make_package({"broken": source + "build = lambda: derivation('d')\n"})
+    out = tmp_path / "out"
+    assert main(["build", "--no-figures", "--package", package, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert captured.err.strip().splitlines()[-1].startswith("pgsym: error: derivation 'd': Notation")

@@ -739,3 +739,23 @@ def test_a_derivative_total_through_a_definition_is_not_printed_partial():
         derivation_to_latex(forced)
     free = Derivation("partial", start=sp.Derivative(f(r, y), r))  # (y does not vary with r)
     assert r"\partial" in derivation_to_latex(free)
+
+
+def test_a_step_broken_inside_nested_brackets_balances_left_and_right_on_every_line():
+    """New user 13: a sum broken inside a bracket inside another left the outer \\left( open
+    at the end of the line, and pdflatex stopped ('Extra }, or forgotten \\right.')."""
+    theta = sp.Symbol("theta", real=True)
+    s0, a0, s1, a1 = sp.symbols("s_0 a_0 s_1 a_1", integer=True)
+    mu, pi, P, rho = (sp.Function(name, positive=True) for name in ("mu", "pi", "P", "rho"))
+    R = sp.Function("R", real=True)
+    factors = [mu(s0), pi(a0, s0, theta), P(s1, s0, a0), rho(a1, s1, theta)]
+    product = sp.Mul(*factors, evaluate=False)
+    d = Derivation("nested", parameters=(theta,), start=sp.Mul(
+        *factors, sp.Derivative(sp.log(product), theta), R(s0, a0, s1, a1), evaluate=False))
+    d.step(sp.Mul(*factors, sp.Derivative(sum(sp.log(f) for f in factors), theta),
+                  R(s0, a0, s1, a1), evaluate=False), rule="log of a product")
+    rows = [line.pieces for line in lines(d)]
+    assert any(len(pieces) > 1 for pieces in rows)
+    for piece in (p for pieces in rows for p in pieces):
+        assert len(re.findall(r"\\left(?![A-Za-z])", piece)) == \
+            len(re.findall(r"\\right(?![A-Za-z])", piece)), piece

@@ -963,6 +963,9 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         printer._shown_sums = shown_after
 
 
+_LEFT, _RIGHT = re.compile(r"\\left(?![A-Za-z])"), re.compile(r"\\right(?![A-Za-z])")
+
+
 def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
                    room: float, shown_before: set) -> tuple[str, ...]:
     """A wide step with no top-level ``+`` or ``-``, broken inside its widest bracketed sum,
@@ -996,9 +999,14 @@ def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
             chunks.append(printed(printer._join_terms, current, not chunks))
             if len(chunks) < 2:
                 continue
-            middle = [rf"\left. {chunk} \right." for chunk in chunks[1:-1]]
-            return (rf"{prefix}\left({chunks[0]} \right.", *middle,
-                    rf"\left. {chunks[-1]}\right){suffix}")
+            # a \left must meet its \right on its own line: brackets the prefix opened
+            # around this one are closed with \right. at each break and opened again with
+            # \left. after it (new user 13's nested sum did not compile)
+            depth = len(_LEFT.findall(prefix)) - len(_RIGHT.findall(prefix))
+            close, reopen = r" \right." * depth, r"\left. " * depth
+            middle = [rf"{reopen}\left. {chunk} \right.{close}" for chunk in chunks[1:-1]]
+            return (rf"{prefix}\left({chunks[0]} \right.{close}", *middle,
+                    rf"{reopen}\left. {chunks[-1]}\right){suffix}")
         return (whole,)
     finally:
         printer._shown_sums = shown_after
