@@ -514,6 +514,11 @@ def _varies_along_axis(expression: sp.Expr, canonical: sp.Symbol | None) -> bool
 
 
 # -- printing -----------------------------------------------------------------------------
+def _unsigned(value: sp.Expr) -> sp.Expr:
+    """``value + 0.0``, kept as written (SymPy would drop the 0.0): -0.0 becomes +0.0."""
+    return sp.Add(value, sp.Float(0.0), evaluate=False)
+
+
 class _KernelPrinting:
     """What a kernel needs from a code printer of an array library, on top of SymPy's printer
     for that library: a sum along the vector axis as a sum over that array axis (``axis`` is
@@ -568,6 +573,18 @@ class _KernelPrinting:
         where, equal, ones, zeros = (self._module_format(f"{self._module}.{name}")
                                      for name in ("where", self._equal, "ones_like", "zeros_like"))
         return f"{where}({equal}({array}, {other}), {ones}({array}), {zeros}({array}))"
+
+    # -0.0 and 0.0 are the same real 0, but IEEE functions keep its sign where the verified
+    # expression has one value: atan2(-0.0, -1) is -pi, not atan2(0, -1) = pi, and 1/-0.0
+    # makes acot(-0.0) -pi/2, not pi/2 (hostile review 41). Adding 0.0 makes -0.0 +0.0.
+    def _print_atan2(self, expr: sp.atan2) -> str:
+        unsigned = sp.atan2(*(_unsigned(a) for a in expr.args), evaluate=False)
+        parent = getattr(super(), "_print_atan2", None)  # (torch's is the known functions')
+        return parent(unsigned) if parent is not None else super()._print_Function(unsigned)
+
+    def _print_acot(self, expr: sp.acot) -> str:
+        return self._print(sp.atan(sp.Pow(_unsigned(expr.args[0]), -1, evaluate=False),
+                                   evaluate=False))
 
     def einsum(self, subscripts: str, operands: Sequence[str]) -> str:
         """The einsum of ``operands`` (printed already), its result samples first."""

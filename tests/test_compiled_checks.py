@@ -216,3 +216,18 @@ def test_the_report_of_the_same_derivation_built_again_is_taken():
 
     assert _dummies_renumbered("D(dummy_index=71) D(dummy_index=9) D(dummy_index=71)") == \
         "D(dummy_index=0) D(dummy_index=1) D(dummy_index=0)"  # distinct ones stay distinct
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_negative_zero_is_the_zero_the_expression_is_verified_at(backend):
+    """Hostile review 41: atan2(-0.0, -1) came back -pi and acot(-0.0) -pi/2 (IEEE keeps the
+    sign of zero); the expression's values at 0 are pi and pi/2."""
+    _library(backend)
+    y, x = sp.symbols("y x", real=True)
+    angle = pgsym.compile(sp.atan2(y, x), {"y": y, "x": x}, backend, verified=False)
+    cotangent = pgsym.compile(sp.acot(x), {"x": x}, backend, verified=False)
+    zeros, minus_ones = _array(backend, [-0.0, 0.0, 1.0]), _array(backend, [-1.0, -1.0, -1.0])
+    assert _values(angle(zeros, minus_ones)) == pytest.approx(
+        [math.pi, math.pi, float(sp.atan2(1, -1))], rel=1e-6)
+    assert _values(cotangent(zeros)) == pytest.approx(
+        [math.pi / 2, math.pi / 2, float(sp.acot(1))], rel=1e-6)
