@@ -178,8 +178,10 @@ class Step:
     @property
     def assumption(self) -> str:
         """The stated condition as text (math as ``$...$``), empty if the step states none."""
-        if isinstance(self.condition, sp.Basic):
-            return f"${sp.latex(self.condition)}$"
+        if isinstance(self.condition, sp.Basic):  # (by pgsym's printer, as the steps are:
+            # plain sympy.latex printed a symbol ab as the product ab; hostile review 42)
+            from pgsym.printing.latex import expression_to_latex  # (the printers import this)
+            return f"${expression_to_latex(self.condition)}$"
         return self.condition
 
     @property
@@ -717,6 +719,18 @@ class Derivation:
                 f"derivation {self.name!r}: the {what} must be a scalar SymPy expression, "
                 f"got {kind}: {expr!r}{hint}"
             )
+        for substitution in expr.atoms(sp.Subs):
+            # SymPy merges Subs(Subs(e, x, y), y, 1) into one simultaneous substitution, x = y
+            # and y = 1, which reads as the sequence written (hostile review 42 proved y f(y))
+            chained = set(substitution.variables) & set().union(
+                *(p.free_symbols for p in substitution.point))
+            if chained:
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has {substitution}, which "
+                    f"substitutes {', '.join(sorted(map(str, chained)))} and also puts "
+                    f"{', '.join(sorted(map(str, chained)))} into another of its values: "
+                    f"SymPy made one simultaneous substitution of what may have been written "
+                    f"as two in turn; write it as one substitution (Subs(e, x, 1))")
         for derivative in expr.atoms(sp.Derivative):
             if any(not count.is_Integer for _, count in derivative.variable_count):
                 raise DerivationError(
@@ -772,6 +786,11 @@ class Derivation:
         that reads as a number ("0"), or that holds TeX ("c \\tag{...} \\\\ 1 &= 2") or a
         superscript ("x^2"), would publish another statement than the one verified."""
         symbols = {s.name for s in expr.atoms(sp.Symbol)}
+        if expr.has(sp.Limit):  # (its direction is a Symbol('+'): refused as a name before)
+            raise DerivationError(
+                f"derivation {self.name!r}: the {what} has a sympy.Limit, which pgsym does not "
+                f"verify or print (SymPy's limits are not trusted); write the limit's value, "
+                f"or the step that needs it, without it")
         names = symbols | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
         for name in sorted(names):
             if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES

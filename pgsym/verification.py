@@ -1087,6 +1087,15 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     unordered = _not_shown_real(a, "previous step") or _not_shown_real(b, "step")
     if unordered:
         return unordered
+    infinite = sorted(str(s) for s in (a.free_symbols | b.free_symbols)
+                      if s.is_finite is not True and s.is_extended_real)
+    if infinite and relation in ("<", ">"):
+        # (w < w + 1 for w declared extended_real is false at w = oo, where both sides are
+        # oo: hostile review 42; a non-strict one holds there as its difference shows)
+        return Verdict(VerdictKind.UNKNOWN, "relation",
+                       f"{', '.join(infinite)} may be infinite (declared extended_real), where "
+                       f"both sides may be the same infinity and a strict inequality fails; "
+                       f"declare {'them' if len(infinite) > 1 else 'it'} real")
     strict = relation in ("<", ">")
     low, high = (a, b) if relation in ("<", "<=") else (b, a)
     claim = f"{'>' if strict else '>='} 0"
@@ -1289,13 +1298,31 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
             for derivative in atoms_of(point.expr, sp.Derivative):
                 variables = {v for v, _ in derivative.variable_count}
                 for node in nodes(derivative.expr):
-                    if isinstance(node, NOT_SMOOTH) and node.free_symbols & variables \
-                            and set(point.variables) & variables:
+                    if not (node.free_symbols & variables and set(point.variables) & variables):
+                        continue
+                    if isinstance(node, NOT_SMOOTH):
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
                                        f"{point} takes the derivative of {type(node).__name__}"
                                        f"(...) at a point, where it may not exist (SymPy "
                                        f"gives kinks a conventional value)")
+                    if _across_a_branch_cut(node):
+                        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                       f"{point} takes the derivative of {node} at a point, "
+                                       f"where its argument may lie on its branch cut (the "
+                                       f"function jumps there, and SymPy's formula is no "
+                                       f"derivative); show the argument positive")
     return None
+
+
+def _across_a_branch_cut(node: sp.Basic) -> bool:
+    """A logarithm or a non-integer power whose argument is not shown positive: on its
+    branch cut (the negative reals) it jumps, and at a point there it has no derivative,
+    though SymPy's formula gives one (hostile review 42 proved the slope of the sawtooth
+    -i log(e^{ix}) at pi to be 1)."""
+    if isinstance(node, sp.log):
+        return node.args[0].is_positive is not True
+    return isinstance(node, sp.Pow) and not node.exp.is_integer \
+        and node.base.is_positive is not True and node.base is not sp.E
 
 
 def _noncommutative_power_derivative(a: sp.Expr, b: sp.Expr) -> Verdict | None:

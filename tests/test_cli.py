@@ -496,3 +496,12 @@ def test_a_notation_that_does_not_fit_is_a_clear_error_of_the_build(make_package
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
     assert captured.err.strip().splitlines()[-1].startswith("pgsym: error: derivation 'd': Notation")
+
+
+def test_a_derivation_whose_fragment_would_be_the_document_is_a_clear_error(make_package, tmp_path,
+                                                                            capsys):
+    """Hostile review 42: a derivation named 'Notes' wrote notes.tex, which the document then
+    overwrote."""
+    package = make_package({"named": DOUBLE + "build = lambda: derivation('Notes')\n"})
+    assert main(["build", "--no-figures", "--package", package, "--out", str(tmp_path / "out")]) == 2
+    assert "notes.tex" in capsys.readouterr().err

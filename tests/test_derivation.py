@@ -289,3 +289,35 @@ def test_a_derivative_of_symbolic_order_is_a_clear_error():
     n = sp.Symbol("n", integer=True, nonnegative=True)
     with pytest.raises(DerivationError, match="symbolic order"):
         Derivation("order", start=sp.Derivative(r**3, (r, n)))
+
+
+def test_a_substitution_that_feeds_one_of_its_variables_into_another_is_refused():
+    """Hostile review 42: SymPy merges Subs(Subs(x f(x), x, y), y, 1) into one simultaneous
+    substitution (x = y, y = 1), and y f(y) was proved where the author wrote f(1)."""
+    r, y = sp.symbols("r y", real=True)
+    f = sp.Function("f", real=True)
+    with pytest.raises(DerivationError, match="simultaneous substitution"):
+        Derivation("twice", start=sp.Subs(sp.Subs(r * f(r), r, y), y, 1))
+
+
+def test_a_derivative_at_a_point_on_a_branch_cut_is_never_proved():
+    """Hostile review 42: the slope of the sawtooth -i log(e^{ix}) at pi was proved to be 1
+    (it jumps there), and so was d/du log(u) = -1 at u = -1 for a complex u."""
+    from pgsym import VerdictKind
+    r = sp.Symbol("r", real=True)
+    u = sp.Symbol("u")
+    sawtooth = -sp.I * sp.log(sp.exp(sp.I * r))
+    for start, value in ((sp.Subs(sp.Derivative(sawtooth, r), r, sp.pi), sp.S.One),
+                         (sp.Subs(sp.Derivative(sp.log(u), u), u, -1), sp.S.NegativeOne)):
+        [step] = Derivation("cut", start=start).step(value, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.UNKNOWN and "branch cut" in step.verdict.detail
+    smooth = Derivation("smooth", start=sp.Subs(sp.Derivative(sp.log(r**2 + 1), r), r, 0))
+    assert smooth.step(sp.S.Zero, rule="algebra").verify().ok
+
+
+def test_a_limit_is_refused_saying_so():
+    """Hostile review 42: a Limit was refused as 'a symbol or function named +' (its
+    direction)."""
+    r = sp.Symbol("r", real=True)
+    with pytest.raises(DerivationError, match="sympy.Limit"):
+        Derivation("limit", start=sp.Limit(sp.sin(r) / r, r, 0))

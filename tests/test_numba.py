@@ -287,14 +287,13 @@ def test_the_softmax_scores_are_finite_differences_of_the_log_probability(seed, 
 def test_a_fresh_process_runs_the_compiled_code_from_the_cache():
     """The compiled code is kept on disk (Numba's cache beside the modules): a second process
     loads it instead of compiling, which takes seconds per function."""
-    code = ("import time, numpy as np; from pgsym import gradients as g; "
-            "t = time.perf_counter(); "
-            "g.gaussian_score(np.zeros((2, 1)), np.zeros(1), np.ones((3, 2)), np.ones((3, 1))); "
-            "print(time.perf_counter() - t)")
+    code = ("import numpy as np; from pgsym import gradients as g; "
+            "g.gaussian_score(np.zeros((2, 1)), np.zeros(1), np.ones((3, 2)), np.ones((3, 1)))")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # fills it
-    second = float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                  text=True).stdout)
-    assert second < 1.5, f"the second process took {second:.2f} s: the cache is not used"
+    # (what Numba says it did, not how long it took: a busy machine made a timing fail)
+    said = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True, env={**os.environ, "NUMBA_DEBUG_CACHE": "1"}).stdout
+    assert "[cache] data loaded from" in said and "data saved to" not in said, said[-2000:]
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

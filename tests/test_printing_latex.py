@@ -661,7 +661,7 @@ def test_the_document_states_the_ranges_of_the_ranged_symbols():
     big_a = sp.Symbol("A", integer=True, positive=True)
     d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
                    ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
-    assert declarations(d) == r"Here $a \in \{0, \ldots, A - 1\}$."
+    assert declarations(d) == r"Here $a \in \{0, \ldots, A - 1\}$; $A > 0$."
 
 
 def test_a_report_of_another_derivation_is_not_printed_beside_these_steps():
@@ -759,3 +759,29 @@ def test_a_step_broken_inside_nested_brackets_balances_left_and_right_on_every_l
     for piece in (p for pieces in rows for p in pieces):
         assert len(re.findall(r"\\left(?![A-Za-z])", piece)) == \
             len(re.findall(r"\\right(?![A-Za-z])", piece)), piece
+
+
+# -- hostile review 42 ------------------------------------------------------------------------
+def test_the_document_states_the_declared_signs_and_conditions_print_as_the_steps_do():
+    """sqrt(x^2) = -x (x < 0) was published with no word of the sign; a condition on a symbol
+    ab was printed by sympy.latex as a product of a and b."""
+    from pgsym.printing.latex import declarations
+    r, q = sp.symbols("r q", negative=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    d = Derivation("signs", start=sp.sqrt(r**2) + q + sigma)
+    assert declarations(d) == r"Here $q, r < 0$; $\sigma > 0$."
+    a, b, ab = sp.symbols("a b ab", real=True)
+    d = Derivation("condition", start=a + b + ab).step(a + b + ab + 0 * ab, rule="algebra",
+                                                       condition=sp.Ne(ab, 0))
+    assert d.steps[0].assumption == r"$\mathrm{ab} \neq 0$"
+
+
+def test_a_fragment_for_a_paper_carries_the_declarations_sentence():
+    """The fragment meant for \\input printed sum_b delta_{ab} = 1 with no range for a."""
+    from pgsym.catalog import Entry
+    from pgsym.publish import fragment
+    a, b = sp.symbols("a b", integer=True)
+    big_a = sp.Symbol("A", integer=True, positive=True)
+    d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
+                   ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
+    assert r"Here $a \in \{0, \ldots, A - 1\}$; $A > 0$." in fragment(Entry("m", d), d.verify())

@@ -114,3 +114,13 @@ def test_a_sum_over_a_range_whose_length_is_not_an_integer_has_no_sign_from_its_
     fine = Derivation("squares", start=sp.Sum(k**2, (k, n, n + 3))).step(
         sp.Integer(0), rule="algebra", relation=">=")
     assert fine.verify().ok
+
+
+def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
+    """Hostile review 42: w < w + 1 was proved for w declared extended_real (false at oo)."""
+    w = sp.Symbol("w", extended_real=True)
+    d = Derivation("infinite", start=w).step(w + 1, rule="algebra", relation="<")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN and "may be infinite" in step.verdict.detail
+    r = sp.Symbol("r", real=True)
+    assert Derivation("finite", start=r).step(r + 1, rule="algebra", relation="<").verify().ok

@@ -674,7 +674,33 @@ def declarations(derivation: "Derivation") -> str:
             parts.append(said)
     parts += [f"${_range_latex(printer, (symbol, low, high))}$"
               for symbol, (low, high) in derivation.ranges.items()]
+    parts += _signs_declared(printer, derivation)
     return f"Here {'; '.join(parts)}." if parts else ""
+
+
+#: the sign a symbol may be declared with, as the relation printed for it
+_SIGNS = (("positive", "> 0"), ("negative", "< 0"), ("nonnegative", r"\geq 0"),
+          ("nonpositive", r"\leq 0"), ("nonzero", r"\neq 0"))
+
+
+def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation") -> list[str]:
+    """The declared signs of the derivation's free symbols (``$\\sigma > 0$``): a step may
+    hold only for them (sqrt(x^2) = -x for x < 0 was published with no word of the sign:
+    hostile review 42). A symbol with a range is stated by its range."""
+    read = [*derivation.expressions, *(v for v in derivation.definitions.values()
+                                       if isinstance(v, sp.Basic))]
+    symbols = {s for expr in read for s in expr.free_symbols
+               if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+               and s not in derivation.ranges and s not in derivation.definitions}
+    grouped: dict[str, list[sp.Symbol]] = {}
+    for symbol in sorted(symbols, key=sp.default_sort_key):
+        declared = getattr(symbol, "_assumptions_orig", None) or {}
+        for fact, relation in _SIGNS:
+            if declared.get(fact) is True:
+                grouped.setdefault(relation, []).append(symbol)
+                break
+    return [f"${', '.join(printer.doprint(s) for s in group)} {relation}$"
+            for relation, group in grouped.items()]
 
 
 def _over_its_distribution(expectation: Expectation) -> bool:

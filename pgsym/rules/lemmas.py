@@ -84,10 +84,11 @@ class Equation:
         math (``$...$``, which every format renders), and the symbols it holds for every
         value of (the others are fixed: a Bellman equation for every gamma says more than
         one for the gamma of the step, and hostile review 41 printed them alike)."""
-        equation = f"the {self.name}: ${sp.latex(self.lhs)} = {sp.latex(self.rhs)}$"
+        from pgsym.printing.latex import expression_to_latex as latex  # (printers import this)
+        equation = f"the {self.name}: ${latex(self.lhs)} = {latex(self.rhs)}$"
         if not self.variables:
             return equation
-        return f"{equation} for every ${', '.join(sp.latex(v) for v in self.variables)}$"
+        return f"{equation} for every ${', '.join(latex(v) for v in self.variables)}$"
 
 
 def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] | None = None,
