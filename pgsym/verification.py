@@ -1419,10 +1419,22 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
     for side, expr in (("the previous step", a), ("this step", b)):
         indices = {limit[0] for node in nodes(expr)
                    if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
+        limits = [limit for node in nodes(expr) if isinstance(node, (sp.Sum, sp.Product))
+                  for limit in node.limits if len(limit) == 3]
         for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
             if divisor.is_zero is False and not untrusted_functions(divisor) or \
                     excused(divisor):
                 continue
+            # a divisor of a sum's term that SymPy cancelled with the whole sum (S - S = 0
+            # for S = sum_{k=0}^{n+3} 1/(k - 3), undefined for every n: hostile review 42)
+            for index, lower, upper in limits:
+                hole = _root_in_range(divisor, index, lower, upper) \
+                    if index in divisor.free_symbols else None
+                if hole is not None:
+                    return Verdict(VerdictKind.UNKNOWN, "undefined",
+                                   f"in {side}, SymPy's evaluation cancels a sum whose term "
+                                   f"divides by {divisor}, and {divisor} {hole}: that sum is "
+                                   f"undefined")
             why = _zeros_not_isolated(divisor, indices)
             if why:
                 return Verdict(VerdictKind.UNKNOWN, "undefined",

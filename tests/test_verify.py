@@ -249,3 +249,20 @@ def test_a_divisor_times_its_inverse_cancels_where_its_zeros_are_removable_singu
     for base, q in ((r, r - 1), (r, sp.exp(r) - 2), (r, sp.sin(r)), (n, 2 * n + 1), (gamma * r, 1 - gamma)):
         report = Derivation("q/q", start=base).step(times_one(base, q), rule="algebra").verify()
         assert report.ok, (q, report.failures())
+
+
+def test_a_sum_undefined_for_every_bound_is_not_cancelled_into_a_proof():
+    """Hostile review 42: S = sum_{k=0}^{n+3} 1/(k - 3) divides by 0 for every n, yet
+    S - S = 0, 0 S = 0 and S / S = 1 were proved (SymPy cancels S before any check)."""
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    total = sp.Sum(1 / (k - 3), (k, 0, n + 3))
+    for start, result in ((sp.Add(total, sp.Mul(-1, total, evaluate=False), evaluate=False), 0),
+                          (sp.Mul(0, total, evaluate=False), 0),
+                          (sp.Mul(total, sp.Pow(total, -1, evaluate=False), evaluate=False), 1)):
+        [step] = Derivation("undefined", start=start).step(sp.Integer(result),
+                                                           rule="algebra").verify().steps
+        assert not step.verdict.kind.is_proof, (start, step.verdict)
+    fine = sp.Sum(1 / (k + 1), (k, 0, n))
+    assert Derivation("defined", start=sp.Add(fine, sp.Mul(-1, fine, evaluate=False),
+                                              evaluate=False)).step(sp.S.Zero, rule="algebra").verify().ok
