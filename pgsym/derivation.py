@@ -22,8 +22,8 @@ from pgsym import rules as _rules
 from pgsym.rules._core import imitated_builtin
 from pgsym.rules.lemmas import Equation
 from pgsym.notation import Notation, NotationError
-from pgsym._trees import (binders, bound_variables, canonical_bound, rebuild, rename_bound,
-                          replace_unevaluated)
+from pgsym._trees import (binders, bound_variables, canonical_bound, nodes, rebuild,
+                          rename_bound, replace_unevaluated)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import step_location
 
@@ -913,7 +913,7 @@ class Derivation:
         sum declared an integer must also start at an integer: from ``1/2`` it runs over
         ``1/2, 3/2, ...``, and SymPy has already simplified the term as if it were an integer
         (``(-1)**(2*k)`` is 1)."""
-        for node in sp.preorder_traversal(expr):
+        for node in nodes(expr):
             if not isinstance(node, (sp.Sum, sp.Product)):
                 continue
             for limit in node.limits:

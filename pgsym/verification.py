@@ -1417,10 +1417,10 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
     The indices of sums and products around ``q`` are left to
     :func:`_cancelled_divisor_in_a_range`, which knows their ranges."""
     for side, expr in (("the previous step", a), ("this step", b)):
-        indices = {limit[0] for node in nodes(expr)
-                   if isinstance(node, (sp.Sum, sp.Product)) for limit in node.limits}
         limits = [limit for node in nodes(expr) if isinstance(node, (sp.Sum, sp.Product))
-                  for limit in node.limits if len(limit) == 3]
+                  for limit in node.limits]
+        indices = {limit[0] for limit in limits}
+        limits = [limit for limit in limits if len(limit) == 3]
         for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
             if divisor.is_zero is False and not untrusted_functions(divisor) or \
                     excused(divisor):

@@ -533,9 +533,8 @@ def _through_a_definition(derivation: "Derivation") -> sp.Derivative | None:
 def _differentiates_by_several(derivation: "Derivation") -> bool:
     """True when some derivative of the derivation is of an expression of more than one
     symbol besides the parameters: its derivatives are then all written with
-    ``\\partial`` (unless one is a total derivative through a definition)."""
-    if _through_a_definition(derivation) is not None:
-        return False
+    ``\\partial`` (:func:`printer_for` prints total derivatives where one is total
+    through a definition)."""
     for expr in derivation.expressions:
         for derivative in expr.atoms(sp.Derivative):
             symbols = derivative.expr.free_symbols - set(derivation.parameters)
@@ -551,12 +550,13 @@ def printer_for(derivation: "Derivation | None" = None, parameters: tuple = ()) 
     notation = derivation.notation
     _check_conditionals_named(derivation)
     partial = {"total": False, "partial": True}.get(notation.derivative)
+    total = _through_a_definition(derivation) if partial is not False else None
     if partial is None:
-        partial = _differentiates_by_several(derivation)
-    elif partial and _through_a_definition(derivation) is not None:
+        partial = total is None and _differentiates_by_several(derivation)
+    elif total is not None:
         raise NotationError(f"derivation {derivation.name!r}: Notation: derivative='partial' "
-                            f"would print {_through_a_definition(derivation)} with a partial "
-                            f"sign, but a definition makes it depend on its variable through "
+                            f"would print {total} with a partial sign, but a definition makes "
+                            f"it depend on its variable through "
                             f"another symbol, and it is verified as the total derivative; use "
                             f"derivative='total' or 'auto'")
     return DerivationLatexPrinter({"parameters": tuple(derivation.parameters),
@@ -784,6 +784,10 @@ _STRUCTURAL = frozenset("""tag notag nonumber end begin par newline cr crcr item
     uccode lccode mathcode delcode sfcode""".split())
 
 
+#: a \left and a \right (not \leftarrow): each line of an align must pair them
+_LEFT, _RIGHT = re.compile(r"\\left(?![A-Za-z])"), re.compile(r"\\right(?![A-Za-z])")
+
+
 def _contained_math(math: str) -> bool:
     """Whether ``math`` stays inside its dollars: its braces balance, and it holds no
     alignment (``&``), line break, parameter or comment character, no ``\\(``, ``\\)``,
@@ -811,8 +815,8 @@ def _contained_math(math: str) -> bool:
     unescaped = re.sub(r"\\.", "", math)
     # (nor what TeX and MathML cannot set: a \left without its \right, a script with
     # nothing to raise; hostile review 40 crashed the HTML printer with them)
-    lefts, rights = (len(re.findall(rf"\\{side}(?![A-Za-z])", math)) for side in ("left", "right"))
-    if lefts != rights or re.search(r"[\^_]\s*(\}|$)", unescaped):
+    if len(_LEFT.findall(math)) != len(_RIGHT.findall(math)) \
+            or re.search(r"[\^_]\s*(\}|$)", unescaped):
         return False
     return not any(char in unescaped for char in "&#%")
 
@@ -959,9 +963,8 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         broken step printed after the whole, without them); kept or only measured."""
         state = shown_so_far[-1]
         printer._shown_sums = set(state)
-        text = printer._join_terms(group, first=not printed_groups)
+        text = printer._join_terms(group, first=len(shown_so_far) == 1)
         if keep:
-            printed_groups.append(group)
             shown_so_far.append(set(printer._shown_sums))
             if len(group) == 1 and width(text) > room:  # (one term too wide: inside it)
                 pieces.extend(_broken_inside(printer, group[0], text, room, state))
@@ -969,8 +972,7 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
                 pieces.append(text)
         return text
 
-    printed_groups: list[list] = []
-    shown_so_far = [set(shown_before)]  # (what the pieces kept so far have shown)
+    shown_so_far = [set(shown_before)]  # (what the pieces kept so far have shown, in turn)
     try:
         if after is not None:
             joined(terms[:after], True)
@@ -987,9 +989,6 @@ def _pieces(printer: DerivationLatexPrinter, expr: sp.Expr, room: float,
         return tuple(pieces)
     finally:
         printer._shown_sums = shown_after
-
-
-_LEFT, _RIGHT = re.compile(r"\\left(?![A-Za-z])"), re.compile(r"\\right(?![A-Za-z])")
 
 
 def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
