@@ -62,12 +62,10 @@ def test_a_tiny_relative_error_far_below_double_precision_is_still_refuted():
     assert verdict.counterexample.before != verdict.counterexample.after
 
 
-def test_a_wrong_step_with_nested_exponentials_is_refuted_quickly():
+def test_a_wrong_step_with_nested_exponentials_is_refuted_within_its_time_limit():
     nested = sp.exp(sp.exp(sp.exp(p(x, theta) / 4) / 4) / 4)
-    started = time.monotonic()
     verdict = check_equal(nested, nested + x, time_limit=5)
-    assert verdict.kind is VerdictKind.REFUTED
-    assert time.monotonic() - started < 5
+    assert verdict.kind is VerdictKind.REFUTED  # not "unknown (timeout)"
 
 
 def test_an_identity_that_fails_only_off_the_assumptions_is_not_passed():
