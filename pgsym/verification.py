@@ -666,6 +666,10 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     over_integers = _varied_over_integers(a, b)
     if over_integers is not None:
         return over_integers
+    if promotion is not None and promotion.given and isinstance(step.lemma, Equation):
+        refuted = _given_equation_refuted(derivation, step.lemma, settings, budget)
+        if refuted is not None:
+            return refuted
     verdicts = []
     cases = range_cases(derivation)
     condition = derivation.unfold(step.condition, evaluate=False) \
@@ -696,6 +700,56 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                           assumption=assumptions)
     return verdict
+
+
+#: the share of a step's value check that checking a closed given equation may use
+_GIVEN_EQUATION_SHARE = 0.5
+
+
+def _given_equation_refuted(derivation: Derivation, equation: Equation, settings: Settings,
+                            budget: _Budget) -> Verdict | None:
+    """The refutation of an equation taken as given that this derivation's definitions
+    leave nothing to assume in (no undefined function, every free symbol one it holds for
+    every value of), where one is found; else None.
+
+    Such an equation is a claim the definitions decide: ``f(x) = 0`` for every ``x``, with
+    ``f := x**2``, would make every step citing it "proved under an assumption" that the
+    derivation itself contradicts. An equation with a fixed symbol (``x**2 = 2`` for the
+    ``x`` of the derivation) or an undefined function constrains it, and is not sampled.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> f = sp.Function("f")
+    >>> d = Derivation("d", start=f(x) + 1, definitions={f: sp.Lambda(x, x**2)})
+    >>> d = d.step(sp.Integer(1), rule=Equation("f vanishes", f(x), 0, variables=(x,)))
+    >>> print(d.verify().failures()[0][:80])
+    derivation 'd', step 1 (f vanishes): refuted: the f vanishes, taken as given, is
+    """
+    try:
+        sides = budget.run(lambda: tuple(derivation.unfold(side, evaluate=False)
+                                         for side in (equation.lhs, equation.rhs)),
+                           _SHARES["normalize"])
+    except TimeLimitExceeded:
+        return None
+    free = set().union(*(side.free_symbols for side in sides))
+    if any(side.atoms(AppliedUndef) for side in sides) or not free <= set(equation.variables):
+        return None
+    within = _Budget(min(_GIVEN_EQUATION_SHARE * settings.time_limit, budget.remaining()))
+    try:
+        verdict = _compare(*sides, settings, within)
+    except TimeLimitExceeded:
+        return None
+    if verdict.kind is not VerdictKind.REFUTED:
+        return None
+    shown = f"{sides[0]} = {sides[1]}"
+    found = verdict.counterexample
+    why = verdict.detail if found is None else \
+        ", ".join(f"{s} = {v}" for s, v in found.point) + \
+        f": the left side is {found.before}, the right side {found.after}"
+    return Verdict(VerdictKind.REFUTED, verdict.method,
+                   f"the {equation.name}, taken as given, is false with this derivation's "
+                   f"definitions ({shown} fails at {why}); a step citing it would rest on an "
+                   f"assumption the definitions contradict")
 
 
 def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],

@@ -839,3 +839,33 @@ def test_a_function_given_for_a_declared_one_is_refused_naming_the_declaration_w
     x = sp.Symbol("x", real=True)
     with pytest.raises(ValueError, match="pi is declared positive=True, which"):
         _check_function(sp.Function("pi", positive=True), sp.Lambda(x, x))
+
+
+def test_a_given_equation_the_derivation_s_definitions_contradict_refutes_the_step():
+    """f(x) = 0 for every x, with f := x**2: nothing is left to assume, so the equation is
+    checked, and the step citing it is refuted instead of "proved under the assumption"."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f")
+    false = Equation("f vanishes", f(x), 0, variables=(x,))
+    d = Derivation("vanishes", start=f(x) + 1, definitions={f: sp.Lambda(x, x**2)})
+    d.step(sp.Integer(1), rule=false)
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    assert "f vanishes, taken as given, is false with this derivation's definitions" \
+        in step.verdict.detail
+    true = Equation("square of a difference", f(x), x**2, variables=(x,))
+    ok = Derivation("holds", start=f(x) + 1, definitions={f: sp.Lambda(x, x**2)})
+    ok.step(x**2 + 1, rule=true)
+    assert ok.verify().ok  # (proved outright: the sides are equal once f is unfolded)
+
+
+def test_a_given_equation_that_constrains_a_fixed_symbol_or_a_function_is_not_sampled():
+    x = sp.Symbol("x", real=True)
+    root = Equation("x is a root", x**2, 2, variables=())  # true of the x it is about
+    d = Derivation("root", start=sp.exp(x**2)).step(sp.exp(2), rule=root)
+    assert d.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+    g = sp.Function("g")
+    constraint = Equation("g vanishes", g(x), 0, variables=(x,))  # g is not defined
+    e = Derivation("constraint", start=g(x) + 1, functions=(g,)).step(sp.Integer(1),
+                                                                       rule=constraint)
+    assert e.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
