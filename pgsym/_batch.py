@@ -7,7 +7,8 @@ runs the same source. A generated function calls ``_batch_arrays`` on its argume
 in the kernel's layout (a vector argument ``(N, K)``, a scalar one ``(N, 1)`` beside vectors),
 and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vector output.
 
->>> (x, v), frame = _batch_arrays("f", ("x", "v"), ([1, 2], [[0.5, 1.5, 2.5]] * 2), (False, True), 3, 0)
+>>> (x, v), frame = _batch_arrays("f", ("x", "v"), ([1, 2], [[0.5, 1.5, 2.5]] * 2), (False, True), 3, 0,
+...                              (("positive",), ()))
 >>> x.shape, v.shape, frame
 ((2, 1), (2, 3), (2, 3, dtype('float64'), True))
 >>> _batch_outputs(frame, (False,), x * v.sum(axis=-1, keepdims=True)).tolist()
@@ -15,10 +16,10 @@ and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vecto
 """
 import numpy
 
-from pgsym._batch_shapes import _batch_shapes
+from pgsym._batch_shapes import _batch_outside, _batch_shapes
 
 
-def _batch_arrays(function, names, values, vectors, width, least):
+def _batch_arrays(function, names, values, vectors, width, least, domains):
     """The arguments ``values`` as arrays of one floating dtype in the kernel's layout, and
     the frame ``(N, K, dtype, two_d)`` that ``_batch_outputs`` shapes the results by.
 
@@ -26,8 +27,10 @@ def _batch_arrays(function, names, values, vectors, width, least):
     all; K is ``width`` where the sums fix it (else any, the same for all vectors) and at
     least ``least`` (the entries the function reads one by one). Integers become float64
     (a ValueError beyond 2**53, where float64 rounds them); the dtype is float32 only when
-    every argument is float32. A ValueError names the function, the argument, the shape or
-    dtype expected and the one received.
+    every argument is float32. ``domains`` gives, per argument, the conditions its values
+    must meet (the assumptions the derivation was verified under: ``("positive",)`` for a
+    symbol declared positive; see ``_batch_outside``). A ValueError names the function, the
+    argument, the shape, dtype or condition expected and what was received.
     """
     arrays = []
     for name, value, vector in zip(names, values, vectors):
@@ -50,6 +53,14 @@ def _batch_arrays(function, names, values, vectors, width, least):
                              f"numbers (or integers), got dtype {array.dtype}")
         arrays.append(array)
     n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
+    for name, array, conditions in zip(names, arrays, domains):
+        for condition in conditions:
+            outside = _batch_outside(array, condition, numpy.floor)
+            if outside.any():
+                at = tuple(int(i) for i in numpy.argwhere(outside)[0])
+                raise ValueError(f"{function}: argument {name!r} must hold {condition} values "
+                                 f"(the derivation was verified for those only), got "
+                                 f"{array[at].item()!r} at index {at[0] if len(at) == 1 else at}")
     dtype = numpy.result_type(*arrays) if arrays else numpy.dtype(numpy.float64)
     two_d = any(vectors)
     laid_out = []

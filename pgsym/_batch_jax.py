@@ -11,12 +11,18 @@ Importing this module imports JAX: codegen reads it only when printing for JAX.
 """
 import jax.numpy
 
-from pgsym._batch_shapes import _batch_shapes
+from pgsym._batch_shapes import _batch_outside, _batch_shapes
 
 
-def _batch_arrays(function, names, values, vectors, width, least):
+def _batch_arrays(function, names, values, vectors, width, least, domains):
     """The arguments ``values`` as JAX arrays of one floating dtype in the kernel's layout,
-    and the frame ``(N, K, dtype, two_d)`` that ``_batch_outputs`` shapes the results by.
+    and the frame ``(N, K, dtype, two_d, outside)`` that ``_batch_outputs`` shapes the
+    results by.
+
+    ``domains`` gives, per argument, the conditions its values must meet (the assumptions
+    the derivation was verified under, see ``_batch_outside``): values are not known under
+    ``jax.jit``, so a sample with an argument that breaks one is marked (``outside``, a
+    boolean (N,) array, or None when no argument has a condition), and its results are nan.
 
     Integers become JAX's default float (float64 where ``jax_enable_x64`` is set, else
     float32), refused where that float would round them (beyond 2**53 or 2**24; under
@@ -59,20 +65,26 @@ def _batch_arrays(function, names, values, vectors, width, least):
                              f"numbers (or integers), got dtype {array.dtype}")
         arrays.append(array)
     n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
+    outside = None
+    for array, conditions in zip(arrays, domains):
+        for condition in conditions:
+            broken = _batch_outside(array, condition, jax.numpy.floor)
+            broken = broken if broken.ndim == 1 else broken.any(axis=1)
+            outside = broken if outside is None else outside | broken
     dtype = jax.numpy.result_type(*arrays) if arrays else jax.numpy.result_type(float)
     two_d = any(vectors)
     laid_out = []
     for array, vector in zip(arrays, vectors):
         array = array.astype(dtype)
         laid_out.append(array[:, None] if two_d and not vector else array)
-    return laid_out, (n, k, dtype, two_d)
+    return laid_out, (n, k, dtype, two_d, outside)
 
 
 def _batch_outputs(frame, vectors, *values):
     """Each of ``values`` (computed in the kernel's layout, or a constant) as a JAX array of
     shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype; the one
-    array when there is one output, else a tuple."""
-    n, k, dtype, two_d = frame
+    array when there is one output, else a tuple; nan for the samples marked outside."""
+    n, k, dtype, two_d, outside = frame
     results = []
     for vector, value in zip(vectors, values):
         inside = (n, k) if vector else ((n, 1) if two_d else (n,))
@@ -84,5 +96,8 @@ def _batch_outputs(frame, vectors, *values):
         array = jax.numpy.asarray(value, dtype=dtype)
         if array.shape != inside:
             array = jax.numpy.broadcast_to(array, inside)
+        if outside is not None:
+            array = jax.numpy.where(outside[:, None] if len(inside) == 2 else outside,
+                                    jax.numpy.nan, array)
         results.append(array if vector or not two_d else array[:, 0])
     return results[0] if len(results) == 1 else tuple(results)

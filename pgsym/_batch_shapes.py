@@ -51,3 +51,28 @@ def _batch_shapes(function, names, shapes, vectors, width, least):
                                  f"function reads entry {least - 1}; got shape {shape}")
             k, firsts = entries, firsts or name
     return n, k
+
+
+def _batch_outside(array, condition, floor):
+    """Where the values of ``array`` (a NumPy, JAX or PyTorch array; ``floor`` its library's
+    floor) break ``condition``, an assumption the derivation was verified under
+    (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"`` or
+    ``"integer"``). A nan breaks none: it comes out nan.
+
+    >>> import numpy
+    >>> _batch_outside(numpy.array([1.0, 0.0, numpy.nan]), "positive", numpy.floor).tolist()
+    [False, True, False]
+    """
+    if condition == "positive":
+        return array <= 0
+    if condition == "negative":
+        return array >= 0
+    if condition == "nonnegative":
+        return array < 0
+    if condition == "nonpositive":
+        return array > 0
+    if condition == "nonzero":
+        return array == 0
+    if condition == "integer":
+        return (array != floor(array)) & (array == array)
+    raise ValueError(f"unknown condition {condition!r}")

@@ -11,12 +11,19 @@ Importing this module imports torch: codegen reads it only when printing for PyT
 """
 import torch
 
-from pgsym._batch_shapes import _batch_shapes
+from pgsym._batch_shapes import _batch_outside, _batch_shapes
 
 
-def _batch_arrays(function, names, values, vectors, width, least):
+def _batch_arrays(function, names, values, vectors, width, least, domains):
     """The arguments ``values`` as tensors of one floating dtype in the kernel's layout, and
-    the frame ``(N, K, dtype, two_d, device)`` that ``_batch_outputs`` shapes the results by.
+    the frame ``(N, K, dtype, two_d, device, outside)`` that ``_batch_outputs`` shapes the
+    results by.
+
+    ``domains`` gives, per argument, the conditions its values must meet (the assumptions
+    the derivation was verified under, see ``_batch_outside``): checking them on the host
+    would need a device sync, so a sample with an argument that breaks one is marked
+    (``outside``, a boolean (N,) tensor, or None when no argument has a condition), and its
+    results are nan.
 
     What is not a tensor is converted by ``torch.as_tensor``; integer tensors become
     float64 (a ValueError beyond 2**53, where float64 rounds them); the dtype is float32 only when every argument is float32. A ValueError names
@@ -47,19 +54,26 @@ def _batch_arrays(function, names, values, vectors, width, least):
     for array in arrays[1:]:
         dtype = torch.promote_types(dtype, array.dtype)
     device = arrays[0].device if arrays else None
+    outside = None
+    for array, conditions in zip(arrays, domains):
+        for condition in conditions:
+            broken = _batch_outside(array, condition, torch.floor)
+            broken = broken if broken.dim() == 1 else broken.any(dim=1)
+            outside = broken if outside is None else outside | broken
     two_d = any(vectors)
     laid_out = []
     for array, vector in zip(arrays, vectors):
         array = array.to(dtype)
         laid_out.append(array[:, None] if two_d and not vector else array)
-    return laid_out, (n, k, dtype, two_d, device)
+    return laid_out, (n, k, dtype, two_d, device, outside)
 
 
 def _batch_outputs(frame, vectors, *values):
     """Each of ``values`` (computed in the kernel's layout, or a constant) as a tensor of
     shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype, on the
-    arguments' device; the one tensor when there is one output, else a tuple."""
-    n, k, dtype, two_d, device = frame
+    arguments' device; the one tensor when there is one output, else a tuple; nan for the
+    samples marked outside."""
+    n, k, dtype, two_d, device, outside = frame
     results = []
     for vector, value in zip(vectors, values):
         inside = (n, k) if vector else ((n, 1) if two_d else (n,))
@@ -71,5 +85,8 @@ def _batch_outputs(frame, vectors, *values):
         array = torch.as_tensor(value, dtype=dtype, device=device)
         if tuple(array.shape) != inside:
             array = torch.broadcast_to(array, inside).clone()
+        if outside is not None:
+            array = torch.where(outside[:, None] if len(inside) == 2 else outside,
+                                torch.full((), float("nan"), dtype=dtype, device=device), array)
         results.append(array if vector or not two_d else array[:, 0])
     return results[0] if len(results) == 1 else tuple(results)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import sympy as sp
+from sympy.core.function import UndefinedFunction
 
 
 def refusal(expressions: Sequence[sp.Expr]) -> str | None:
@@ -43,3 +44,48 @@ def refusal(expressions: Sequence[sp.Expr]) -> str | None:
                         f"positive: declare the symbols it is made of positive, where the "
                         f"derivation means that")
     return None
+
+
+#: the signs a value may be declared to have, strongest first (one is enough: positive
+#: implies nonnegative and nonzero)
+_SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
+
+
+def domain(atoms: Sequence) -> tuple[str, ...]:
+    """The conditions the values of an argument standing for ``atoms`` must meet: the sign
+    and integrality their assumptions declare (a symbol declared positive, a function
+    declared ``positive=True``, the entries of an ``IndexedBase`` declared so). The
+    derivation was verified for those values only: a function printed from its last step
+    may compute something else elsewhere (``Max(x, -x) = x`` for ``x > 0``), so printed
+    functions check them (``_batch_outside``).
+
+    >>> domain((sp.Symbol("x", positive=True),)), domain((sp.Symbol("n", integer=True, nonnegative=True),))
+    (('positive',), ('nonnegative', 'integer'))
+    >>> domain((sp.Function("p", positive=True), sp.Symbol("y", real=True)))
+    ('positive',)
+    """
+    conditions: list[str] = []
+    for atom in atoms:
+        value = _a_value_of(atom)
+        if value is None:
+            continue
+        sign = next((s for s in _SIGNS if getattr(value, f"is_{s}") is True), None)
+        for condition in (sign, "integer" if value.is_integer is True else None):
+            if condition is not None and condition not in conditions:
+                conditions.append(condition)
+    return tuple(conditions)
+
+
+def _a_value_of(atom) -> sp.Basic | None:
+    """One value an argument standing for ``atom`` holds, with its assumptions: the atom
+    itself, an entry of an ``IndexedBase``, an application of an undefined function."""
+    if isinstance(atom, sp.IndexedBase):
+        return sp.Indexed(atom, sp.Dummy("i", integer=True))
+    if isinstance(atom, UndefinedFunction):
+        for count in range(1, 6):  # (a function declared with nargs takes only those)
+            try:
+                return atom(*sp.symbols(f"_0:{count}", cls=sp.Dummy))
+            except TypeError:
+                continue
+        return None
+    return atom if isinstance(atom, sp.Basic) else None

@@ -931,12 +931,18 @@ def _shape(vector: bool, width: int | None) -> str:
     return f"(N, {width if width is not None else 'K'})" if vector else "(N,)"
 
 
-def _signature_text(layout: _Layout) -> str:
+def _signature_text(layout: _Layout, backend: str = "numpy") -> str:
     """One line saying the shape of each argument and of each result."""
     names = [name for name, _ in layout.kernel.arguments]
     arguments = ", ".join(f"{n} {_shape(v, layout.width)}" for n, v in zip(names, layout.vectors))
     results = ", ".join(_shape(v, layout.width) for v in layout.vector_outputs)
     wider = f"; K >= {layout.least}" if layout.least and layout.width is None else ""
+    conditions = [f"{name} {' and '.join(_compiled_checks.domain(atoms))}"
+                  for name, atoms in layout.kernel.arguments if _compiled_checks.domain(atoms)]
+    if conditions:
+        otherwise = "a ValueError otherwise" if backend == "numpy" else \
+            "nan for a sample where one is not"
+        wider += f"; {', '.join(conditions)}, as the derivation assumes ({otherwise})"
     return (f"Arguments, samples first: {arguments}{wider}. "
             f"Returns {results}{' (a tuple)' if len(layout.vector_outputs) > 1 else ''}.")
 
@@ -959,11 +965,13 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str,
     if not kernel.arguments:
         raise BuildError(f"kernel {kernel.name}: a batch-first function needs at least one "
                          f"argument, whose first axis says how many samples there are")
-    source.append(_docstring(f"{doc}\n\n{_signature_text(layout)}"))
+    source.append(_docstring(f"{doc}\n\n{_signature_text(layout, backend)}"))
     parameters = tuple(name for name, _ in kernel.arguments)
     values = f"({names},)" if len(parameters) == 1 else f"({names})"
+    domains = tuple(_compiled_checks.domain(atoms) for _, atoms in kernel.arguments)
     source.append(f"    {values}, _frame = _batch_arrays({kernel.name!r}, {parameters!r}, "
-                  f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r})")
+                  f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r}, "
+                  f"{domains!r})")
     source += lines
     source.append(f"    return _batch_outputs(_frame, {layout.vector_outputs!r}, {results})")
     return "\n".join(source) + "\n", printer.imports()
@@ -1195,7 +1203,7 @@ def _module_text(header: str, parts: list[tuple[str, str]], modules: Sequence[st
     pieces = [header]
     if batch_first:
         helpers = _batch_helpers(printer)
-        for name in ("_batch_shapes", "_batch_arrays", "_batch_outputs"):
+        for name in ("_batch_shapes", "_batch_outside", "_batch_arrays", "_batch_outputs"):
             pieces.append("\n")
             pieces.append(inspect.getsource(getattr(helpers, name)))
     for comment, source in parts:

@@ -50,7 +50,11 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     run along it: the result is then ``(N, K)``, one entry per value of the index. Samples
     come first; the function checks every argument's shape and dtype (float32 or float64,
     integers taken as float64, those beyond 2**53 refused: float64 would round them) and
-    raises a ValueError naming the argument and the shape expected. For ``"jax"`` the function takes and returns JAX arrays and works under
+    raises a ValueError naming the argument and the shape expected. The derivation was
+    verified for the values the arguments' assumptions declare (a symbol declared positive,
+    integer...), and its last step may be another function elsewhere: the NumPy function
+    raises a ValueError for a value that breaks them, the JAX and PyTorch ones return nan
+    for that sample. For ``"jax"`` the function takes and returns JAX arrays and works under
     ``jax.jit``; for ``"torch"`` tensors, on the device they are on. Those two check shapes
     and dtypes as NumPy's does (JAX computes in float32, float64 arguments included, unless
     ``jax_enable_x64`` is set; integers become JAX's default float, or float64 in torch;

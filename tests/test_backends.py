@@ -446,3 +446,21 @@ def test_torch_keeps_float64_returns_with_float32_scores():
     # all float32 stays float32
     estimate, _ = t.reinforce_gradient(scores, torch.tensor([1.0, 2.0], dtype=torch.float32))
     assert estimate.dtype == torch.float32
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_sample_outside_the_verified_domain_comes_out_nan_on_every_backend(backend):
+    """Values are not checked on the host under jax.jit or on a device (no sync): a sample
+    whose argument breaks what the derivation assumes (x > 0) is nan, not the last step's
+    value there (x m = -3 where the start, |x| m, is 3)."""
+    library = _library(backend)
+    x, m = sp.Symbol("x", positive=True), sp.Symbol("m", real=True)
+    d = Derivation("kink", start=sp.Max(x, -x) * m).step(x * m, rule="algebra")
+    f = pgsym.compile(d, {"x": x, "m": m}, backend=backend)
+    assert "nan for a sample where one is not" in f.__doc__
+    as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+    values = f(as_array(np.array([2.0, -3.0, 0.0])), as_array(np.ones(3)))
+    assert np.asarray(values)[0] == 2.0 and np.isnan(np.asarray(values)[1:]).all()
+    if backend == "jax":
+        jitted = library.jit(f)(as_array(np.array([2.0, -3.0])), as_array(np.ones(2)))
+        assert np.asarray(jitted)[0] == 2.0 and np.isnan(np.asarray(jitted)[1])

@@ -344,3 +344,49 @@ def test_a_complex_value_is_refused_not_cut_to_its_real_part(backend):
     assert [float(v) for v in pgsym.compile(positive ** sp.Rational(1, 3), {"x": positive},
                                             backend=backend, verified=False)(
         np.array([8.0]))] == pytest.approx([2.0])
+
+
+_positive = sp.Symbol("x_pos", positive=True)
+_kink = Derivation("a kink away from its domain", start=sp.Max(_positive, -_positive) * m)
+_kink.step(_positive * m, rule="algebra")
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 6),
+                  elements=st.floats(-1e6, 1e6) | st.just(float("nan"))))
+def test_a_compiled_function_refuses_values_its_derivation_was_not_verified_for(values):
+    """Max(x, -x) m = x m was verified for x > 0: at x = -3 the last step (x m) is not the
+    start (|x| m), so the function refuses x <= 0 instead of returning -3 m. Wherever it
+    returns, it returns the start's value (nan in, nan out)."""
+    f = pgsym.compile(_kink, {"x": _positive, "m": m}, verified=_kink_report())
+    ones = np.ones_like(values)
+    if (values <= 0).any():
+        with pytest.raises(ValueError, match=r"argument 'x' must hold positive values .* at index"):
+            f(values, ones)
+    else:
+        np.testing.assert_array_equal(f(values, ones), np.abs(values))  # (nan stays nan)
+
+
+def test_integer_and_sign_conditions_of_vectors_and_functions_are_checked():
+    positive_entries = sp.IndexedBase("w", positive=True)
+    count = sp.Symbol("n", integer=True, nonnegative=True)
+    d = Derivation("entries", start=sp.Sum(sp.Abs(positive_entries[b]), (b, 0, 2)) + count)
+    d.step(sp.Sum(positive_entries[b], (b, 0, 2)) + count, rule="algebra")
+    f = pgsym.compile(d, {"w": positive_entries, "n": count})
+    assert "w positive, n nonnegative and integer, as the derivation assumes" in f.__doc__
+    assert f(np.ones((2, 3)), np.array([0.0, 2.0])).tolist() == [3.0, 5.0]
+    with pytest.raises(ValueError, match=r"'w' must hold positive values .* got -1.0 at index \(1, 2\)"):
+        f(np.array([[1.0, 1, 1], [1, 1, -1]]), np.array([0.0, 2.0]))
+    with pytest.raises(ValueError, match=r"'n' must hold integer values .* got 2.5 at index 1"):
+        f(np.ones((2, 3)), np.array([0.0, 2.5]))
+    with pytest.raises(ValueError, match=r"'n' must hold nonnegative values .* got -1.0 at index 0"):
+        f(np.ones((2, 3)), np.array([-1.0, 2.0]))
+
+
+_KINK_REPORT = []
+
+
+def _kink_report():
+    if not _KINK_REPORT:
+        _KINK_REPORT.append(_kink.verify())
+    return _KINK_REPORT[0]
