@@ -942,9 +942,10 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
         vetoed = _unconfirmed_as_written(*written, settings, budget)
         if vetoed is not None:
             return vetoed
-    if verdict.kind is VerdictKind.PROVED and improper:
+    if verdict.kind.is_proof and improper:  # (with what a promotion assumes, if anything)
         return Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
-                       assumption="; ".join(improper))
+                       assumption="; ".join(dict.fromkeys(filter(None, (verdict.assumption,
+                                                                        *improper)))))
     return verdict
 
 
@@ -969,6 +970,7 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
         improper = budget.run(lambda: _improper(a, b), _SHARES["normalize"])
         if isinstance(improper, Verdict):
             return improper
+        improper += _derivatives_through_kinks(a, b)
         kink = _uncounted_terms(a, b) or _derivative_at_a_kink(a, b) \
             or _noncommutative_power_derivative(a, b) or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
@@ -1366,6 +1368,38 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
                                        f"function jumps there, and SymPy's formula is no "
                                        f"derivative); show the argument positive")
     return None
+
+
+def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
+    """What a proof of ``a == b`` assumes where one side differentiates a function with kinks
+    by a variable its kink moves with and the other side does not hold that derivative:
+    SymPy's derivative of ``|x|`` is ``sign(x)``, which has a value at 0, where the derivative
+    has none, so ``d|x|/dx = sign(x)`` holds where the derivative exists (a hole one side has
+    and the other fills; user 14). Each such derivative is named, to be printed with the
+    step. (Taken at a point, such a derivative leaves the step unknown:
+    :func:`_derivative_at_a_kink`.)
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> print(*_derivatives_through_kinks(sp.Derivative(sp.Abs(x), x), sp.sign(x)))
+    $\\frac{d}{d x} \\left|{x}\\right|$ exists (Abs has a kink)
+    """
+    def through_kinks(expr: sp.Expr) -> dict:
+        found = {}
+        for derivative in atoms_of(expr, sp.Derivative):
+            variables = {v for v, _ in derivative.variable_count}
+            for node in nodes(derivative.expr):
+                moving = (set().union(*(c.free_symbols for _, c in node.args))
+                          if isinstance(node, sp.Piecewise) else node.free_symbols)
+                if isinstance(node, NOT_SMOOTH) and moving & variables:
+                    found[derivative] = type(node).__name__
+                    break
+        return found
+
+    one, other = through_kinks(a), through_kinks(b)
+    unmatched = {**{d: f for d, f in one.items() if d not in other},
+                 **{d: f for d, f in other.items() if d not in one}}
+    return sorted(f"{_shown(derivative)} exists ({kind} has a kink)"
+                  for derivative, kind in unmatched.items())
 
 
 def _across_a_branch_cut(node: sp.Basic) -> bool:

@@ -264,3 +264,21 @@ def test_a_sum_undefined_for_every_bound_is_not_cancelled_into_a_proof():
     fine = sp.Sum(1 / (k + 1), (k, 0, n))
     assert Derivation("defined", start=sp.Add(fine, sp.Mul(-1, fine, evaluate=False),
                                               evaluate=False)).step(sp.S.Zero, rule="algebra").verify().ok
+
+
+def test_a_derivative_through_a_kink_equals_its_formula_only_where_it_exists():
+    """SymPy's d|x|/dx is sign(x), which has a value at 0 where the derivative has none
+    (user 14): the step is proved under the stated assumption that the derivative exists."""
+    r, y = sp.Symbol("r", real=True), sp.Symbol("y", real=True)
+    for start, end, kind in ((sp.Derivative(sp.Abs(r), r), sp.sign(r), "Abs"),
+                             (sp.Derivative(sp.Max(r, 0), r), sp.Heaviside(r), "Max")):
+        [step] = Derivation(kind, start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.PROVED_ASSUMING, step.verdict
+        assert f"exists ({kind} has a kink)" in step.verdict.assumption
+    # the same derivative on both sides, or a piecewise whose switch does not move with r
+    both = Derivation("both", start=sp.Derivative(sp.Abs(r), r) * (1 + r))
+    both.step(sp.Derivative(sp.Abs(r), r) + r * sp.Derivative(sp.Abs(r), r), rule="algebra")
+    assert both.verify().steps[0].verdict.kind is VerdictKind.PROVED
+    still = Derivation("switch in y", start=sp.Derivative(sp.Piecewise((r**2, y > 0), (r, True)), r))
+    still.step(sp.Piecewise((2 * r, y > 0), (1, True)), rule="algebra")
+    assert still.verify().steps[0].verdict.kind is VerdictKind.PROVED
