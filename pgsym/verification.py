@@ -37,6 +37,7 @@ from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_che
                                value_as_written)
 from pgsym._isolation import Outcome, Task, run_tasks
 from pgsym._sums import write_out
+from pgsym._conditions import breaks, parametrised
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
                           canonical_bound,
@@ -677,6 +678,11 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     for case in cases:
         in_range = (in_range_case(a, case), in_range_case(b, case))
         stated = None if condition is None else in_range_case(condition, case)
+        # (an inequality condition: the sides compared over exactly the region it states)
+        region = parametrised(stated, in_range)
+        if region is not None:
+            in_range = tuple(side.xreplace(region.values) for side in in_range)
+            stated = None
         if step.relation != "=":
             verdict = compare_relation(*in_range, step.relation, settings, budget,
                                        stated=stated)
@@ -687,6 +693,15 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                 # (a promoted rule is an identity for every function, normalised or not; a
                 # lemma or equation carries its assumptions in the promotion itself)
                 promotion=promotion, stated=stated))
+        if region is not None:
+            verdict = region.counterexample(verdict)
+        elif verdict.kind is VerdictKind.REFUTED and breaks(stated, verdict):
+            verdict = Verdict(VerdictKind.UNKNOWN, verdict.method,
+                              f"refuted only {verdict.counterexample.describe()}, which breaks "
+                              f"the stated condition {condition}; pgsym compares the sides "
+                              f"within a condition x < c, x <= c, ... on real symbols (with "
+                              f"at most their sign declared, not bound or differentiated by), "
+                              f"and could not restrict this one")
         verdict = _within_ranges(_in_own_symbols(verdict, case), derivation.ranges, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
@@ -1894,7 +1909,34 @@ def _zero_by(difference: sp.Expr) -> tuple[str | None, sp.Expr]:
         reached = transform(difference)
         if reached == 0:
             return method, reached
+    if difference.has(sp.Min, sp.Max):
+        resolved = sp.cancel(sp.together(_resolved_extrema(difference)))
+        if resolved == 0:
+            return "signs of the minimum's or maximum's arguments", resolved
     return None, reached
+
+
+def _resolved_extrema(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each ``Min`` or ``Max`` whose arguments' order the signs of their
+    differences show (factored, as SymPy's assumptions read them best) replaced by the
+    argument it picks: ``Min(c/(1 + u), c)`` is ``c/(1 + u)`` for ``c, u > 0``, which
+    SymPy's own evaluation leaves as it is.
+
+    >>> c, u = sp.symbols("c u", positive=True)
+    >>> _resolved_extrema(sp.Min(c / (1 + u), c) + sp.Max(c - u, c))
+    c + c/(u + 1)
+    """
+    def at_most(low: sp.Expr, high: sp.Expr) -> bool:
+        return sp.factor(sp.cancel(sp.together(high - low))).is_nonnegative is True
+
+    def picked(node: sp.Expr) -> sp.Expr:
+        for candidate in node.args:
+            if all(at_most(candidate, other) if isinstance(node, sp.Min) else
+                   at_most(other, candidate) for other in node.args if other is not candidate):
+                return candidate
+        return node
+
+    return expr.replace(lambda e: isinstance(e, (sp.Min, sp.Max)), picked)
 
 
 def _symbolic(a: sp.Expr, b: sp.Expr, settings: Settings) -> Verdict | sp.Expr:

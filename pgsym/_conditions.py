@@ -1,0 +1,183 @@
+"""A step's stated inequality condition, as the region its value check runs over.
+
+A step may rest on ``condition=x < c`` (the PPO surrogate's ``min(rho, 1 + eps) = rho``
+inside the clip range). Its sides are compared where the condition holds by writing each
+conditioned symbol as a parametrisation of exactly that region by a fresh positive (or
+nonnegative) symbol ``u``: ``x < c`` is ``x = c - u``; with ``x`` declared positive,
+``0 < x < c`` is ``x = c / (1 + u)``. A proof for every ``u`` is then a proof for every ``x``
+of the region, and a counterexample at some ``u`` is one at the ``x`` it stands for.
+
+A parametrisation never covers less than the region (that could prove a false step); a
+condition it cannot parametrise exactly (a closed interval, two bounds of one side, an
+integer symbol, a symbol with other assumptions than a sign, a bound that may not be above
+the other) is not used, and a refutation at a point that breaks it is not believed
+(:func:`breaks`).
+
+>>> x, c = sp.Symbol("x", real=True), sp.Symbol("c", positive=True)
+>>> region = parametrised(sp.Lt(x, c), (sp.Min(x, c),))
+>>> [u] = region.parameters
+>>> region.values == {x: c - u}, sp.Min(x, c).xreplace(region.values) == c - u
+(True, True)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from pgsym.report import Counterexample, Verdict
+
+#: the assumptions a parametrised symbol may carry: real, or real with one sign (others,
+#: such as nonzero or rational, would make the region smaller than the parametrisation)
+_PLAIN = tuple(sp.Symbol("t", **{kind: True}).assumptions0 for kind in
+               ("real", "positive", "negative", "nonnegative", "nonpositive"))
+
+
+@dataclass(frozen=True)
+class Region:
+    """Each conditioned symbol's value in terms of a fresh symbol, and the way back."""
+
+    #: symbol -> its parametrisation (an expression of a fresh Dummy)
+    values: dict
+    #: fresh Dummy -> the symbol it parametrises
+    parameters: dict
+
+    def counterexample(self, verdict: Verdict) -> Verdict:
+        """``verdict`` with its counterexample's point given in the conditioned symbols."""
+        found = verdict.counterexample
+        if found is None:
+            return verdict
+        point = dict(found.point)
+        shown = []
+        for symbol, value in found.point:
+            if symbol in self.parameters:
+                original = self.parameters[symbol]
+                shown.append((original, sp.nsimplify(self.values[original].xreplace(point))))
+            else:
+                shown.append((symbol, value))
+        mapped = Counterexample(tuple(shown), found.functions, found.before, found.after,
+                                found.difference)
+        return Verdict(verdict.kind, verdict.method,
+                       verdict.detail.replace(found.describe(), mapped.describe()), mapped,
+                       verdict.tolerance, verdict.points, verdict.undefined, verdict.assumption)
+
+
+def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
+    """The region of ``condition`` (a relation or an ``And`` of relations, each between a
+    real symbol of ``sides`` and a bound free of every conditioned symbol), or None where it
+    cannot be parametrised exactly. A symbol the sides bind or differentiate by is not
+    parametrised either (``d/dx`` of ``c - u`` is no derivative)."""
+    if condition is None:
+        return None
+    relations = condition.args if isinstance(condition, sp.And) else (condition,)
+    used = set().union(*(side.free_symbols for side in sides))
+    stated: dict = {}  # symbol -> its bounds: [(bound, upper, strict)]
+    for relation in relations:
+        if not isinstance(relation, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan,
+                                     sp.GreaterThan)):
+            return None
+        strict = isinstance(relation, (sp.StrictLessThan, sp.StrictGreaterThan))
+        upper = isinstance(relation, (sp.StrictLessThan, sp.LessThan))
+        # (the symbol the relation bounds: one of the sides', with at most a sign declared;
+        # of two, the left one unless it is already bounded on that side)
+        ways = [(symbol, bound, below) for symbol, bound, below in (
+                    (relation.lhs, relation.rhs, upper), (relation.rhs, relation.lhs, not upper))
+                if isinstance(symbol, sp.Symbol) and symbol in used
+                and symbol.assumptions0 in _PLAIN and bound.is_real is True]
+        ways.sort(key=lambda way: any(b[1] == way[2] for b in stated.get(way[0], ())))
+        if not ways:
+            return None
+        symbol, bound, below = ways[0]
+        stated.setdefault(symbol, []).append((bound, below, strict))
+    if any(bound.free_symbols & set(stated) for bounds in stated.values()
+           for bound, _, _ in bounds):
+        return None  # (a bound that is itself bounded: the region is no product of intervals)
+    values, parameters = {}, {}
+    for symbol, bounds in stated.items():
+        if _bound_or_differentiated(symbol, sides):
+            return None
+        value = _parametrisation(symbol, bounds)
+        if value is None:
+            return None
+        values[symbol], parameters[value[1]] = value[0], symbol
+    return Region(values, parameters)
+
+
+def _parametrisation(symbol: sp.Symbol, stated: list):
+    """``symbol``'s value over the interval its declared sign and the ``stated`` bounds
+    (``(bound, upper, strict)``) leave, and the fresh symbol it is written in; None where
+    that interval cannot be written exactly by one symbol ``u > 0`` or ``u >= 0``."""
+    declared = symbol.assumptions0
+    lows = [(sp.S.Zero, bool(declared.get("positive")))] \
+        if declared.get("positive") or declared.get("nonnegative") else []
+    highs = [(sp.S.Zero, bool(declared.get("negative")))] \
+        if declared.get("negative") or declared.get("nonpositive") else []
+    for bound, upper, strict in stated:
+        (highs if upper else lows).append((bound, strict))
+    low, high = _tightest(lows, upper=False), _tightest(highs, upper=True)
+    if low is False or high is False:
+        return None
+
+    def fresh(positive: bool) -> sp.Dummy:
+        return sp.Dummy(f"u_{symbol.name}", **({"positive": True} if positive
+                                               else {"nonnegative": True}))
+    if low is None and high is None:
+        return None
+    if low is None:  # (-oo, high): u = 0 gives high where it is allowed
+        u = fresh(high[1])
+        return high[0] - u, u
+    if high is None:
+        u = fresh(low[1])
+        return low[0] + u, u
+    if (high[0] - low[0]).is_positive is not True:
+        return None  # (the interval may be empty: any step would hold on it)
+    if not low[1] and not high[1]:
+        return None  # (a closed interval: no one parametrisation by u >= 0 covers it)
+    # u -> oo gives the open end; u = 0 the other, allowed where that end is closed
+    if low[1]:
+        u = fresh(high[1])
+        return low[0] + (high[0] - low[0]) / (1 + u), u
+    u = fresh(False)
+    return high[0] + (low[0] - high[0]) / (1 + u), u
+
+
+def _tightest(bounds: list, upper: bool):
+    """The bound of ``bounds`` (``(value, strict)``) that implies the others, None when there
+    is none, False when which one does is not known."""
+    if not bounds:
+        return None
+    best = bounds[0]
+    for other in bounds[1:]:
+        gap = (best[0] - other[0]) if upper else (other[0] - best[0])  # > 0: other tighter
+        if gap.is_positive:
+            best = other
+        elif gap.is_zero:
+            best = (best[0], best[1] or other[1])
+        elif not gap.is_negative:
+            return False
+    return best
+
+
+def _bound_or_differentiated(symbol: sp.Symbol, sides: tuple) -> bool:
+    for side in sides:
+        for node in sp.preorder_traversal(side):
+            if isinstance(node, sp.Derivative) and symbol in node.variables:
+                return True
+            if isinstance(node, (sp.Sum, sp.Product, sp.Integral)) and any(
+                    limit[0] == symbol for limit in node.limits):
+                return True
+            if isinstance(node, sp.Subs) and symbol in node.variables:
+                return True
+    return False
+
+
+def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
+    """Whether ``verdict``'s counterexample lies where ``condition`` is false (it says nothing
+    about a step that rests on the condition)."""
+    if condition is None or verdict.counterexample is None:
+        return False
+    try:
+        held = condition.xreplace(dict(verdict.counterexample.point))
+    except (TypeError, ValueError):
+        return False
+    return held is sp.false

@@ -1,0 +1,104 @@
+"""A step's inequality condition: its sides are compared over exactly the region it states."""
+import pytest
+import sympy as sp
+from hypothesis import given, settings, strategies as st
+
+from pgsym import Derivation, VerdictKind
+from pgsym._conditions import parametrised
+
+x = sp.Symbol("x", real=True)
+r = sp.Symbol("r", real=True)
+rho, eps, A = (sp.Symbol(n, positive=True) for n in ("rho", "epsilon", "A"))
+CLIPPED = sp.Min(r * A, sp.Min(sp.Max(r, 1 - eps), 1 + eps) * A)  # PPO's surrogate, A > 0
+INSIDE = sp.And(sp.Lt(r, 1 + eps), sp.Gt(r, 1 - eps))
+
+
+def _verdict(start, end, condition):
+    return Derivation("conditioned", start=start).step(end, rule="algebra",
+                                                       condition=condition).verify().steps[0]
+
+
+@pytest.mark.parametrize("start, end, condition", [
+    (sp.Min(x, 1), x, sp.Lt(x, 1)),
+    (sp.Min(x, 1), x, sp.Le(x, 1)),
+    (sp.Abs(x), -x, sp.Lt(x, 0)),
+    (sp.Min(rho, 1 + eps), rho, sp.Lt(rho, 1 + eps)),  # 0 < rho < 1 + eps
+    (CLIPPED, r * A, INSIDE),
+])
+def test_a_step_true_under_its_condition_is_proved_under_it(start, end, condition):
+    step = _verdict(start, end, condition)
+    assert step.verdict.kind is VerdictKind.PROVED_ASSUMING, step.verdict
+
+
+@pytest.mark.parametrize("start, end, condition", [
+    (sp.Min(x, 1), sp.Integer(1), sp.Lt(x, 1)),
+    (sp.Abs(x), x, sp.Lt(x, 0)),
+    (sp.Min(rho, 1 + eps), 1 + eps, sp.Lt(rho, 1 + eps)),
+    (CLIPPED, (1 + eps) * A, INSIDE),
+])
+def test_a_step_false_under_its_condition_is_refuted_at_a_point_that_meets_it(start, end,
+                                                                               condition):
+    step = _verdict(start, end, condition)
+    assert step.verdict.kind is VerdictKind.REFUTED
+    point = dict(step.verdict.counterexample.point)
+    assert condition.xreplace(point) is sp.true, point  # (in the step's own symbols)
+    assert all(not s.name.startswith("u_") for s in point)
+
+
+def test_a_refutation_outside_a_condition_that_cannot_be_parametrised_is_not_believed():
+    assert parametrised(sp.Gt(rho, 1 - eps), (rho,)) is None
+    """Two bounds on one side (rho > 0 declared, rho > 1 - eps stated: which binds is not
+    known), or a condition that never holds: a point that breaks it refutes nothing."""
+    for start, end, condition in ((sp.Min(x, 1), sp.Integer(5), sp.And(sp.Lt(x, 1), sp.Gt(x, 2))),
+                                  (sp.Min(rho, 1 + eps), rho, sp.Gt(rho, 1 - eps))):
+        step = _verdict(start, end, condition)
+        assert step.verdict.kind in (VerdictKind.UNKNOWN, VerdictKind.REFUTED)
+        if step.verdict.kind is VerdictKind.REFUTED:
+            assert condition.xreplace(dict(step.verdict.counterexample.point)) is sp.true
+        else:
+            assert "breaks the stated condition" in step.verdict.detail
+
+
+def test_a_symbol_the_sides_differentiate_by_is_not_parametrised():
+    assert parametrised(sp.Lt(x, 1), (sp.Derivative(sp.Min(x, 1), x),)) is None
+    assert parametrised(sp.Lt(x, 1), (sp.Integral(x, (x, 0, 1)) + x,)) is None
+
+
+_SIGNS = ("real", "positive", "negative", "nonnegative", "nonpositive")
+_RELATIONS = (sp.Lt, sp.Le, sp.Gt, sp.Ge)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sign=st.sampled_from(_SIGNS),
+       stated=st.lists(st.tuples(st.sampled_from(_RELATIONS),
+                                 st.fractions(-3, 3, max_denominator=4)), min_size=1, max_size=2),
+       probes=st.lists(st.fractions(-5, 5, max_denominator=8), min_size=1, max_size=12))
+def test_a_parametrisation_covers_exactly_the_region_its_condition_and_sign_leave(
+        sign, stated, probes):
+    """Every value of the fresh symbol lands in the region, and every point of the region
+    is reached by one: covering less could prove a false step, covering more refute a true
+    one."""
+    t = sp.Symbol("t", **{sign: True})
+    condition = sp.And(*[relation(t, sp.Rational(bound)) for relation, bound in stated])
+    if condition in (sp.true, sp.false):
+        return
+    region = parametrised(condition, (t,))
+    if region is None:
+        return
+    [(symbol, value)] = region.values.items()
+    [u] = region.parameters
+
+    def inside(point) -> bool:
+        return condition.xreplace({t: point}) is sp.true and \
+            sp.Symbol("probe", **{sign: True}).assumptions0.get(sign) is True and \
+            {"real": True, "positive": point > 0, "negative": point < 0,
+             "nonnegative": point >= 0, "nonpositive": point <= 0}[sign]
+
+    allowed_zero = u.is_positive is not True
+    for parameter in [sp.Rational(1, 10**9), sp.Rational(1, 2), 1, 7, 10**9] + [0] * allowed_zero:
+        assert inside(value.xreplace({u: parameter})), (condition, sign, value, parameter)
+    for probe in map(sp.Rational, probes):
+        if inside(probe):
+            solutions = [s for s in sp.solve(sp.Eq(value, probe), u)
+                         if s.is_real and (s > 0 if u.is_positive else s >= 0)]
+            assert solutions, (condition, sign, value, probe)
