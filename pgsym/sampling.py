@@ -547,14 +547,8 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
         # prove a difference); anything else (a side without a value, what intervals cannot
         # enclose, enclosures too wide to tell) is looked at below
         return Comparison(outcome, *values)
-    before = concrete(a, instantiation, point)
-    after = concrete(b, instantiation, point)
-    indexed = {i for side in (before, after) for i in side.atoms(sp.Indexed)
-               if all(j.is_Integer for j in i.indices)}
-    for item in sorted(indexed - set(point), key=sp.default_sort_key):
-        point[item] = random_value(item, rng)
-    if indexed:  # (some may have values already, drawn by compare_at_point)
-        before, after = before.xreplace(point), after.xreplace(point)
+    before, after = with_entries_drawn(
+        (concrete(a, instantiation, point), concrete(b, instantiation, point)), point, rng)
     if before.has(sp.MatrixExpr) or after.has(sp.MatrixExpr):
         before, after = before.doit(), after.doit()
     missing = _sides(before, after)
@@ -581,6 +575,17 @@ def compare_at(a: sp.Expr, b: sp.Expr, instantiation: Instantiation, point: dict
     if _state(value) != "defined":
         return _sides(sp.N(before, 15), sp.N(after, 15)) or Comparison("unevaluable")
     return Comparison("differ" if value != 0 else "agree", before, after)
+
+
+def with_entries_drawn(sides: tuple, point: dict, rng: random.Random) -> tuple:
+    """``sides`` (evaluated at ``point``) with the entries of indexed objects that written-out
+    sums reach (``r[1]``) given random values too; ``point`` is extended with them (some may
+    have values already, drawn by an earlier evaluation)."""
+    indexed = {i for side in sides for i in side.atoms(sp.Indexed)
+               if all(j.is_Integer for j in i.indices)}
+    for item in sorted(indexed - set(point), key=sp.default_sort_key):
+        point[item] = random_value(item, rng)
+    return tuple(side.xreplace(point) for side in sides) if indexed else tuple(sides)
 
 
 def _at_two_precisions(difference: sp.Expr, max_digits: int) -> str:

@@ -58,7 +58,7 @@ from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparis
                             matrix_values, numeric_value,
                             random_point, rational_roots, respects, sampled_symbols,
                             special_values,
-                            unfound_integer_switches)
+                            unfound_integer_switches, with_entries_drawn)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -1253,10 +1253,11 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
         for instantiation in instantiations(sp.Tuple(low, high), families, settings.seed):
             for point, _ in _points(symbols, small, special, rng, points):
                 point.update(matrix_values((low, high), rng))
-                sign = _within_point(lambda: _sign_at(low, high, instantiation, point),
+                sign = _within_point(lambda: _sign_at(low, high, instantiation, point, rng),
                                      settings, budget, "")
                 if sign in ("wrong", "complex") or sign == "zero" and strict:
-                    values = [concrete(side, instantiation, point) for side in (low, high)]
+                    values = [concrete(side, instantiation, point).xreplace(point)
+                              for side in (low, high)]
                     example = Counterexample.at(point, instantiation.functions,
                                                 *(values[::-1] if high_first else values))
                     why = {"wrong": "the claimed relation fails",
@@ -1271,11 +1272,15 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
     return agreed
 
 
-def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict) -> str:
+def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict,
+             rng: random.Random) -> str:
     """``"right"`` when ``high - low`` is positive at ``point``, ``"zero"``, ``"wrong"`` when
     negative, ``"complex"`` when a side is a number that is not real, ``""`` when it has no
-    decided real value there."""
-    values = [concrete(side, instantiation, point) for side in (low, high)]
+    decided real value there. Entries of indexed objects get random values too (``point``
+    is extended with them: new user 14's false inequality over rewards ``r[0]``, ``r[1]``
+    could not be evaluated at any point)."""
+    values = with_entries_drawn(tuple(concrete(side, instantiation, point)
+                                      for side in (low, high)), point, rng)
     if any(not has_undefined_value(v) and v.is_number and v.is_extended_real is False
            for v in values):
         return "complex"

@@ -124,3 +124,17 @@ def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
     assert step.verdict.kind is VerdictKind.UNKNOWN and "may be infinite" in step.verdict.detail
     r = sp.Symbol("r", real=True)
     assert Derivation("finite", start=r).step(r + 1, rule="algebra", relation="<").verify().ok
+
+
+def test_a_false_inequality_over_entries_of_an_indexed_object_is_refuted():
+    """The entries a written-out sum reaches get random values, as in equalities (new user
+    14's false claim about rewards r[0], r[1] was unknown: no point could be evaluated)."""
+    r = sp.IndexedBase("r", real=True)
+    k = sp.Symbol("k", integer=True)
+    t = sp.Symbol("t", real=True)
+    d = Derivation("more rewards", start=sp.Sum(r[k] * t**2, (k, 0, 1)))
+    d.step(sp.Sum(r[k] * t**2, (k, 0, 0)), rule="algebra", relation=">=")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+    point = dict(step.verdict.counterexample.point)
+    assert point[r[1]] < 0
