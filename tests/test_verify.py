@@ -282,3 +282,19 @@ def test_a_derivative_through_a_kink_equals_its_formula_only_where_it_exists():
     still = Derivation("switch in y", start=sp.Derivative(sp.Piecewise((r**2, y > 0), (r, True)), r))
     still.step(sp.Piecewise((2 * r, y > 0), (1, True)), rule="algebra")
     assert still.verify().steps[0].verdict.kind is VerdictKind.PROVED
+
+
+def test_two_sides_that_differ_only_where_a_derivative_through_a_kink_does_not_exist_are_not_refuted():
+    """d Max(r, 0)/dr is Heaviside(r) to SymPy, 1/2 at 0, where the derivative does not
+    exist: a step giving 1 there was "refuted at r = 0" (new user 14). A wrong step is still
+    refuted away from the kink."""
+    r = sp.Symbol("r", real=True)
+    slope = sp.Derivative(sp.Max(r, 0), r)
+    for right in (sp.Piecewise((0, r < 0), (1, True)), sp.Piecewise((0, r <= 0), (1, True))):
+        [step] = Derivation("slope", start=slope).step(right, rule="algebra").verify().steps
+        assert step.verdict.kind is not VerdictKind.REFUTED, step.verdict
+    wrong = Derivation("slope", start=slope).step(sp.Piecewise((0, r < 0), (2, True)),
+                                                  rule="algebra")
+    [step] = wrong.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    assert dict(step.verdict.counterexample.point)[r] != 0
