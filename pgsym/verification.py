@@ -1391,23 +1391,43 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
 
 
 def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
-    """What a proof of ``a == b`` assumes where one side differentiates a function with kinks
-    by a variable its kink moves with and the other side does not hold that derivative:
-    SymPy's derivative of ``|x|`` is ``sign(x)``, which has a value at 0, where the derivative
-    has none, so ``d|x|/dx = sign(x)`` holds where the derivative exists (a hole one side has
-    and the other fills; user 14). Each such derivative is named, to be printed with the
-    step. (Taken at a point, such a derivative leaves the step unknown:
-    :func:`_derivative_at_a_kink`.)
+    """What a proof of ``a == b`` assumes where a side differentiates a function with kinks
+    by a variable its kinks move with: SymPy's formula for such a derivative is right
+    wherever no kink switches, and may be wrong where one does, whether or not the
+    derivative exists there (``d|x|/dx = sign(x)`` has a value at 0, where the derivative
+    has none; ``d/dx min(x, |x|)`` is 1/2 at 0 by SymPy's formula, 1 in truth: new user 14,
+    hostile review 43). So the step holds away from those points, and says so. Where the
+    derivatives cancel as they stand (the same ``D`` on both sides, read as one unknown
+    value), no formula for them was used and nothing is assumed. (Taken at a point, such a
+    derivative leaves the step unknown: :func:`_derivative_at_a_kink`.)
 
     >>> x = sp.Symbol("x", real=True)
     >>> print(*_derivatives_through_kinks(sp.Derivative(sp.Abs(x), x), sp.sign(x)))
-    $\\frac{d}{d x} \\left|{x}\\right|$ exists (Abs has a kink)
+    away from the points where $\\left|{x}\\right|$ switches (there SymPy's formula for $\\frac{d}{d x} \\left|{x}\\right|$ may be wrong, or the derivative not exist)
     """
-    one, other = _through_kinks(a), _through_kinks(b)
-    unmatched = {**{d: f for d, f in one.items() if d not in other},
-                 **{d: f for d, f in other.items() if d not in one}}
-    return sorted(f"{_shown(derivative)} exists ({type(kinks[0]).__name__} has a kink)"
-                  for derivative, kinks in unmatched.items())
+    found = {**_through_kinks(a), **_through_kinks(b)}
+    if not found:
+        return []
+    opaque = {derivative: sp.Dummy() for derivative in found}
+    try:
+        if sp.cancel(sp.together(a.xreplace(opaque) - b.xreplace(opaque))) == 0:
+            return []
+    except (sp.PolynomialError, TypeError, ValueError):
+        pass
+    from pgsym.printing.latex import _contained_math  # (printing reads reports)
+
+    def stated(derivative: sp.Derivative, kink: sp.Basic) -> str:
+        kink_shown, derivative_shown = _shown(kink), _shown(derivative)
+        if not (_contained_math(kink_shown[1:-1]) and _contained_math(derivative_shown[1:-1])):
+            # (a piecewise function prints as rows, which a note's math cannot hold)
+            variables = ", ".join(_shown(v) for v in derivative.variables)
+            return (f"away from the points where the {type(kink).__name__} function that a "
+                    f"derivative by {variables} differentiates switches (there SymPy's "
+                    f"formula for it may be wrong, or the derivative not exist)")
+        return (f"away from the points where {kink_shown} switches (there SymPy's formula "
+                f"for {derivative_shown} may be wrong, or the derivative not exist)")
+
+    return sorted({stated(derivative, kinks[0]) for derivative, kinks in found.items()})
 
 
 def _through_kinks(expr: sp.Expr) -> dict:
