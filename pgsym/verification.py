@@ -517,7 +517,12 @@ def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> Lemm
 def _pinned(lemma: "Derivation | Equation", seen: frozenset = frozenset()) -> frozenset:
     """What an instance of ``lemma`` must keep: an equation taken as given holds for its own
     functions and at its fixed symbols (those not among its variables), and so does every
-    lemma that rests on it, however deep."""
+    lemma that rests on it, however deep; a lemma with a step proved under a stated
+    condition holds where that condition does, and its instances carry the condition as
+    written, so the symbols a condition given as a relation names stay themselves (pgsym
+    reads such a condition: it compares the sides where it holds; one in words is for the
+    reader to judge, and not pgsym's to restate). Hostile review 43 cited a lemma proved for
+    x < 1 at x = y + 2, "assuming x < 1"."""
     if isinstance(lemma, Equation):
         sides = (lemma.lhs, lemma.rhs)
         functions = {a.func for side in sides for a in side.atoms(AppliedUndef)}
@@ -530,6 +535,8 @@ def _pinned(lemma: "Derivation | Equation", seen: frozenset = frozenset()) -> fr
     for step in lemma.steps:
         if step.lemma is not None:
             pinned |= _pinned(step.lemma, seen | {id(lemma)})
+        if isinstance(step.condition, sp.Basic):
+            pinned |= frozenset(lemma.unfold(step.condition, evaluate=False).free_symbols)
     return pinned
 
 

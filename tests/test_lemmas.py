@@ -869,3 +869,22 @@ def test_a_given_equation_that_constrains_a_fixed_symbol_or_a_function_is_not_sa
     e = Derivation("constraint", start=g(x) + 1, functions=(g,)).step(sp.Integer(1),
                                                                        rule=constraint)
     assert e.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+
+
+def test_a_lemma_proved_under_a_stated_condition_holds_for_the_symbols_it_names_only():
+    """Hostile review 43: a lemma proved for x < 1 (and resting on a given equation, so its
+    instances are not sampled) cited at x = y + 2 proved min(y + 2, 1) = y + 2 "assuming
+    x < 1". The condition's symbols stay themselves, by using= or by matching."""
+    x, y = sp.symbols("x y", real=True)
+    f = sp.Function("f", real=True)
+    vanishes = Equation("vanishing of f", f(x), sp.S.Zero, variables=(x,))
+    lemma = Derivation("min below one", start=sp.Min(x, 1) + f(x))
+    lemma.step(sp.Min(x, 1), rule=vanishes).step(x, rule="algebra", condition=x < 1)
+    assert lemma.verify().ok
+    for using in ({x: y + 2}, None):
+        d = Derivation("cited at y + 2", start=sp.Min(y + 2, 1) + f(y + 2))
+        d.step(y + 2, rule=lemma, using=using)
+        assert not d.verify().ok
+    same = Derivation("cited as it is", start=sp.Min(x, 1) + f(x)).step(x, rule=lemma)
+    [step] = same.verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED_ASSUMING and "x < 1" in step.verdict.assumption

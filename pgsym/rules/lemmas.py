@@ -178,7 +178,8 @@ def _explicit(lhs: sp.Expr, rhs: sp.Expr, using, ranges: dict | None = None,
         if old in pinned or isinstance(old, sp.Symbol) and variables is not None \
                 and old not in variables:
             raise ValueError(f"using= gives {old} another value, but the equation taken as given "
-                             f"(or the lemma resting on one) holds for {old} itself only")
+                             f"(or a lemma resting on one, or on a condition naming {old}) holds for "
+                             f"{old} itself only")
         if old in declared:
             raise ValueError(f"using= gives {old} another value, but a declared distribution of "
                              f"the lemma depends on {old}, and it stays itself")
