@@ -731,8 +731,9 @@ _GIVEN_EQUATION_SHARE = 0.5
 def _given_equation_refuted(derivation: Derivation, equation: Equation, settings: Settings,
                             budget: _Budget) -> Verdict | None:
     """The refutation of an equation taken as given that this derivation's definitions
-    leave nothing to assume in (no undefined function, every free symbol one it holds for
-    every value of), where one is found; else None.
+    leave nothing to assume in (no undefined function, or none left in the difference of
+    its sides; every free symbol one it holds for every value of), where one is found;
+    else None.
 
     Such an equation is a claim the definitions decide: ``f(x) = 0`` for every ``x``, with
     ``f := x**2``, would make every step citing it "proved under an assumption" that the
@@ -753,8 +754,21 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                            _SHARES["normalize"])
     except TimeLimitExceeded:
         return None
+    if any(side.atoms(AppliedUndef) for side in sides):
+        # (the functions may cancel: f(x) = f(x) + 1 holds for no f at all, and a
+        # contradiction taken as given would prove anything; hostile review 43)
+        try:
+            difference = budget.run(lambda: sp.expand(sides[0] - sides[1]),
+                                    _SHARES["normalize"])
+        except TimeLimitExceeded:
+            return None
+        if difference.atoms(AppliedUndef):
+            return None
+        sides, cancelled = (difference, sp.S.Zero), True
+    else:
+        cancelled = False
     free = set().union(*(side.free_symbols for side in sides))
-    if any(side.atoms(AppliedUndef) for side in sides) or not free <= set(equation.variables):
+    if not free <= set(equation.variables):
         return None
     within = _Budget(min(_GIVEN_EQUATION_SHARE * settings.time_limit, budget.remaining()))
     try:
@@ -763,15 +777,20 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
         return None
     if verdict.kind is not VerdictKind.REFUTED:
         return None
-    shown = f"{sides[0]} = {sides[1]}"
     found = verdict.counterexample
+    where = "" if found is None or not found.point else \
+        " at " + ", ".join(f"{s} = {v}" for s, v in found.point)
+    if cancelled:
+        return Verdict(VerdictKind.REFUTED, verdict.method,
+                       f"the {equation.name}, taken as given, holds for no choice of its "
+                       f"functions: the difference of its sides is {sides[0]}, not 0{where}; a "
+                       f"step citing it would rest on a contradiction")
     why = verdict.detail if found is None else \
-        ", ".join(f"{s} = {v}" for s, v in found.point) + \
-        f": the left side is {found.before}, the right side {found.after}"
+        f"{where}: the left side is {found.before}, the right side {found.after}"
     return Verdict(VerdictKind.REFUTED, verdict.method,
                    f"the {equation.name}, taken as given, is false with this derivation's "
-                   f"definitions ({shown} fails at {why}); a step citing it would rest on an "
-                   f"assumption the definitions contradict")
+                   f"definitions ({sides[0]} = {sides[1]} fails{why}); a step citing it would "
+                   f"rest on an assumption the definitions contradict")
 
 
 def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],

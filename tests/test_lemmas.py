@@ -888,3 +888,21 @@ def test_a_lemma_proved_under_a_stated_condition_holds_for_the_symbols_it_names_
     same = Derivation("cited as it is", start=sp.Min(x, 1) + f(x)).step(x, rule=lemma)
     [step] = same.verify().steps
     assert step.verdict.kind is VerdictKind.PROVED_ASSUMING and "x < 1" in step.verdict.assumption
+
+
+def test_a_given_equation_no_function_can_satisfy_refutes_the_step_citing_it():
+    """Hostile review 43: f(x) = f(x) + 1 for every x holds for no f; taken as given, it
+    proved 0 = 1. Its functions cancel, so pgsym checks what is left."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    shift = Equation("shift equation", f(x), f(x) + 1, variables=(x,))
+    d = Derivation("zero is one", start=sp.Add(f(x), -f(x), evaluate=False))
+    d.step(sp.Add(f(x) + 1, -f(x), evaluate=False), rule=shift)
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    assert "holds for no choice of its functions" in step.verdict.detail
+    c = sp.Symbol("c", real=True)  # a fixed symbol: f(x) = f(x) + c - 1 holds at c = 1
+    fixed = Equation("shift by c - 1", f(x), f(x) + c - 1, variables=(x,))
+    e = Derivation("c is one", start=sp.Add(f(x), -f(x), evaluate=False))
+    e.step(sp.Add(f(x) + c - 1, -f(x), evaluate=False), rule=fixed)
+    assert e.verify().steps[0].verdict.kind is not VerdictKind.REFUTED
