@@ -58,8 +58,8 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
             outside = _batch_outside(array, condition, numpy.floor)
             if outside.any():
                 at = tuple(int(i) for i in numpy.argwhere(outside)[0])
-                raise ValueError(f"{function}: argument {name!r} must hold {condition} values "
-                                 f"(the derivation was verified for those only), got "
+                raise ValueError(f"{function}: argument {name!r} must hold values that are "
+                                 f"{condition} (the derivation was verified for those only), got "
                                  f"{array[at].item()!r} at index {at[0] if len(at) == 1 else at}")
     dtype = numpy.result_type(*arrays) if arrays else numpy.dtype(numpy.float64)
     two_d = any(vectors)

@@ -56,8 +56,9 @@ def _batch_shapes(function, names, shapes, vectors, width, least):
 def _batch_outside(array, condition, floor):
     """Where the values of ``array`` (a NumPy, JAX or PyTorch array; ``floor`` its library's
     floor) break ``condition``, an assumption the derivation was verified under
-    (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"`` or
-    ``"integer"``). A nan breaks none: it comes out nan.
+    (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"``,
+    ``"integer"``, or a bound of a range: ``">= 0"``, ``"<= 2"``). A nan breaks none: it
+    comes out nan.
 
     >>> import numpy
     >>> _batch_outside(numpy.array([1.0, 0.0, numpy.nan]), "positive", numpy.floor).tolist()
@@ -75,4 +76,8 @@ def _batch_outside(array, condition, floor):
         return array == 0
     if condition == "integer":
         return (array != floor(array)) & (array == array)
+    if condition.startswith(">= "):
+        return array < float(condition[3:])
+    if condition.startswith("<= "):
+        return array > float(condition[3:])
     raise ValueError(f"unknown condition {condition!r}")

@@ -931,14 +931,42 @@ def _shape(vector: bool, width: int | None) -> str:
     return f"(N, {width if width is not None else 'K'})" if vector else "(N,)"
 
 
-def _signature_text(layout: _Layout, backend: str = "numpy") -> str:
+def _argument_conditions(kernel: Kernel, ranges: Mapping[sp.Symbol, tuple]
+                         ) -> tuple[tuple[str, ...], ...]:
+    """Per argument, what its values must meet: its atoms' assumptions, and the range an
+    atom takes in the derivation (``">= 0"``, ``"<= 2"``)."""
+    conditions = []
+    for name, atoms in kernel.arguments:
+        found = list(_compiled_checks.domain(atoms))
+        for atom in atoms:
+            if atom not in ranges:
+                continue
+            for bound, at in zip(ranges[atom], (">=", "<=")):
+                if not bound.is_number or not bound.is_real:
+                    raise BuildError(f"kernel {kernel.name}: argument {name!r} stands for "
+                                     f"{atom}, which the derivation ranges over "
+                                     f"{ranges[atom][0]}..{ranges[atom][1]}; a compiled "
+                                     f"function checks ranges with numeric bounds only, so it "
+                                     f"could compute outside the range the steps were "
+                                     f"verified for")
+                text = f"{at} {int(bound) if bound.is_Integer else float(bound)!r}"
+                if text not in found:
+                    found.append(text)
+        conditions.append(tuple(found))
+    return tuple(conditions)
+
+
+def _signature_text(layout: _Layout, backend: str = "numpy",
+                    domains: tuple | None = None) -> str:
     """One line saying the shape of each argument and of each result."""
     names = [name for name, _ in layout.kernel.arguments]
     arguments = ", ".join(f"{n} {_shape(v, layout.width)}" for n, v in zip(names, layout.vectors))
     results = ", ".join(_shape(v, layout.width) for v in layout.vector_outputs)
     wider = f"; K >= {layout.least}" if layout.least and layout.width is None else ""
-    conditions = [f"{name} {' and '.join(_compiled_checks.domain(atoms))}"
-                  for name, atoms in layout.kernel.arguments if _compiled_checks.domain(atoms)]
+    if domains is None:
+        domains = tuple(_compiled_checks.domain(atoms) for _, atoms in layout.kernel.arguments)
+    conditions = [f"{name} {' and '.join(domain)}"
+                  for (name, _), domain in zip(layout.kernel.arguments, domains) if domain]
     if conditions:
         otherwise = "a ValueError otherwise" if backend == "numpy" else \
             "nan for a sample where one is not"
@@ -947,8 +975,8 @@ def _signature_text(layout: _Layout, backend: str = "numpy") -> str:
             f"Returns {results}{' (a tuple)' if len(layout.vector_outputs) > 1 else ''}.")
 
 
-def _function_source(layout: "_Layout | _AxesLayout", doc: str,
-                     backend: str = "numpy") -> tuple[str, list[str]]:
+def _function_source(layout: "_Layout | _AxesLayout", doc: str, backend: str = "numpy",
+                     ranges: Mapping[sp.Symbol, tuple] = {}) -> tuple[str, list[str]]:
     """The source of one function printed for ``backend``, and the modules it needs."""
     kernel = layout.kernel
     if backend == "numba":
@@ -965,10 +993,10 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str,
     if not kernel.arguments:
         raise BuildError(f"kernel {kernel.name}: a batch-first function needs at least one "
                          f"argument, whose first axis says how many samples there are")
-    source.append(_docstring(f"{doc}\n\n{_signature_text(layout, backend)}"))
+    domains = _argument_conditions(kernel, ranges)
+    source.append(_docstring(f"{doc}\n\n{_signature_text(layout, backend, domains)}"))
     parameters = tuple(name for name, _ in kernel.arguments)
     values = f"({names},)" if len(parameters) == 1 else f"({names})"
-    domains = tuple(_compiled_checks.domain(atoms) for _, atoms in kernel.arguments)
     source.append(f"    {values}, _frame = _batch_arrays({kernel.name!r}, {parameters!r}, "
                   f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r}, "
                   f"{domains!r})")
@@ -1500,12 +1528,14 @@ def preview(kernel: Kernel, backend: str = "numpy") -> str:
 
 
 def function_module(kernel: Kernel, expression: sp.Expr, provenance: str,
-                    backend: str = "numpy") -> str:
+                    backend: str = "numpy", ranges: Mapping[sp.Symbol, tuple] | None = None
+                    ) -> str:
     """The source of a module holding one batch-first function for ``backend`` that
     evaluates ``expression``, its docstring opening with ``provenance`` (used by
-    :func:`pgsym.compile`)."""
+    :func:`pgsym.compile`); ``ranges`` (numeric ``(lowest, highest)`` per symbol, a
+    derivation's ``ranges=``) are checked like the arguments' assumptions."""
     layout = _layout(kernel, (expression,))
-    source, modules = _function_source(layout, provenance, backend)
+    source, modules = _function_source(layout, provenance, backend, ranges or {})
     header = f'"""Generated by pgsym.compile: {_escaped(_one_line(provenance.splitlines()[0]))}"""\n'
     return _module_text(header, [("", source)], _imports(modules, backend), True, backend)
 

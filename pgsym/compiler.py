@@ -103,7 +103,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     try:
         kernel = Kernel(function_name, arguments=arguments, axis=axis)
         text = codegen.function_module(kernel, printed,
-                                       _provenance(label, report, hexdigest, unfolded), backend)
+                                       _provenance(label, report, hexdigest, unfolded), backend,
+                                       _numeric_ranges(source))
     except BuildError as error:
         cause = str(error).removeprefix(f"kernel {function_name}: ")
         raise type(error)(f"pgsym.compile, {where}: {cause}") from error
@@ -113,6 +114,14 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     function.sha256 = hexdigest
     function.source = text
     return function
+
+
+def _numeric_ranges(source: Derivation | sp.Basic) -> dict:
+    """The derivation's ``ranges=`` with their bounds unfolded (empty for an expression)."""
+    if not isinstance(source, Derivation):
+        return {}
+    return {symbol: tuple(source.unfold(sp.sympify(bound)) for bound in bounds)
+            for symbol, bounds in source.ranges.items()}
 
 
 def _report(derivation: Derivation, verified: bool | Report, settings) -> Report | None:

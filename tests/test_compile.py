@@ -361,7 +361,7 @@ def test_a_compiled_function_refuses_values_its_derivation_was_not_verified_for(
     f = pgsym.compile(_kink, {"x": _positive, "m": m}, verified=_kink_report())
     ones = np.ones_like(values)
     if (values <= 0).any():
-        with pytest.raises(ValueError, match=r"argument 'x' must hold positive values .* at index"):
+        with pytest.raises(ValueError, match=r"argument 'x' must hold values that are positive .* at index"):
             f(values, ones)
     else:
         np.testing.assert_array_equal(f(values, ones), np.abs(values))  # (nan stays nan)
@@ -375,11 +375,11 @@ def test_integer_and_sign_conditions_of_vectors_and_functions_are_checked():
     f = pgsym.compile(d, {"w": positive_entries, "n": count})
     assert "w positive, n nonnegative and integer, as the derivation assumes" in f.__doc__
     assert f(np.ones((2, 3)), np.array([0.0, 2.0])).tolist() == [3.0, 5.0]
-    with pytest.raises(ValueError, match=r"'w' must hold positive values .* got -1.0 at index \(1, 2\)"):
+    with pytest.raises(ValueError, match=r"'w' must hold values that are positive .* got -1.0 at index \(1, 2\)"):
         f(np.array([[1.0, 1, 1], [1, 1, -1]]), np.array([0.0, 2.0]))
-    with pytest.raises(ValueError, match=r"'n' must hold integer values .* got 2.5 at index 1"):
+    with pytest.raises(ValueError, match=r"'n' must hold values that are integer .* got 2.5 at index 1"):
         f(np.ones((2, 3)), np.array([0.0, 2.5]))
-    with pytest.raises(ValueError, match=r"'n' must hold nonnegative values .* got -1.0 at index 0"):
+    with pytest.raises(ValueError, match=r"'n' must hold values that are nonnegative .* got -1.0 at index 0"):
         f(np.ones((2, 3)), np.array([-1.0, 2.0]))
 
 
@@ -390,3 +390,23 @@ def _kink_report():
     if not _KINK_REPORT:
         _KINK_REPORT.append(_kink.verify())
     return _KINK_REPORT[0]
+
+
+def test_a_compiled_function_checks_the_ranges_its_derivation_was_verified_over():
+    """Hostile review 43: y [0 <= a <= 2] = y, proved with ranges={a: (0, 2)}, returned 1 at
+    a = 7, where the start is 0."""
+    y, a = sp.Symbol("y", real=True), sp.Symbol("a", integer=True)
+    d = Derivation("in range", start=y * sp.Piecewise((1, (a >= 0) & (a <= 2)), (0, True)),
+                   ranges={a: (0, 2)})
+    d.step(y, rule="algebra")
+    f = pgsym.compile(d, {"y": y, "a": a})
+    assert "a integer and >= 0 and <= 2" in f.__doc__
+    assert f(np.ones(3), np.array([0.0, 1.0, 2.0])).tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match=r"'a' must hold values that are <= 2 .* got 7.0 at index 1"):
+        f(np.ones(2), np.array([0.0, 7.0]))
+    n = sp.Symbol("n", integer=True, positive=True)
+    e = Derivation("symbolic range", start=y * sp.Piecewise((1, (a >= 0) & (a <= n)), (0, True)),
+                   ranges={a: (0, n)})
+    e.step(y, rule="algebra")
+    with pytest.raises(BuildError, match="checks ranges with numeric bounds only"):
+        pgsym.compile(e, {"y": y, "a": a, "n": n})
