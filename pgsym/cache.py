@@ -452,6 +452,10 @@ class _Describer:
                        if name.startswith("is_"))
         if any(value not in (True, False, None) for _, value in facts):
             raise _Uncacheable(f"the function {function} carries a non-boolean assumption")
+        # (and the facts SymPy reads, which may have been changed in place: hostile review
+        # 43 set f.default_assumptions["positive"] = True in one run and not the next)
+        facts.append(("default_assumptions", repr(sorted(
+            (getattr(function, "default_assumptions", None) or {}).items()))))
         return ("function", function.__name__, self(dict(function._kwargs)), tuple(facts),
                 self(getattr(function, "distribution", None)),
                 tuple(_class_name(base) for base in function.__bases__), self(function.nargs))
@@ -491,7 +495,7 @@ def _class_name(cls: type) -> str:
     if isinstance(cls, UndefinedFunction):
         return f"undefined function {cls.__name__}"
     module = getattr(cls, "__module__", None) or ""
-    if module.split(".")[0] not in verification.OWN_PACKAGES:
+    if not verification.own_class(cls):
         raise _Uncacheable(f"a class of the user's, {module}.{cls.__qualname__}")
     return f"{module}.{cls.__qualname__}"
 

@@ -22,6 +22,7 @@ import hashlib
 import os
 import random
 import re
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -317,9 +318,23 @@ def _expressions(derivation: Derivation) -> Iterator[sp.Basic]:
 
 @functools.lru_cache(maxsize=1024)
 def _user_class(cls: type) -> bool:
-    # (the class of an undefined function, made by SymPy, has no module)
-    return any((getattr(base, "__module__", None) or "sympy").split(".")[0] not in OWN_PACKAGES
-               for base in cls.__mro__)
+    return not all(own_class(base) for base in cls.__mro__)
+
+
+def own_class(cls: type) -> bool:
+    """Whether ``cls`` is SymPy's, mpmath's, pgsym's or Python's own: its module is one of
+    :data:`OWN_PACKAGES` and the class is found there under its name (a class of the user's
+    may claim ``__module__ = "builtins"``: hostile review 43), or it is the class of an
+    undefined function, which SymPy makes (its assumptions are read where it is used)."""
+    if isinstance(cls, UndefinedFunction):
+        return True
+    module = getattr(cls, "__module__", None) or ""
+    if module.split(".")[0] not in OWN_PACKAGES:
+        return False
+    found = sys.modules.get(module)
+    for part in getattr(cls, "__qualname__", "<none>").split("."):
+        found = getattr(found, part, None)
+    return found is cls
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:
@@ -434,6 +449,7 @@ def _function_assumptions(expressions) -> str:
             unusual = set(vars(f)) - _PLAIN_FUNCTION
             identity = repr((sorted((n, repr(v)) for n, v in vars(f).items()
                                     if n.startswith("is_")),
+                             sorted((getattr(f, "default_assumptions", None) or {}).items()),
                              [_class_identity(base) for base in f.__bases__], repr(f.nargs),
                              id(f) if any(not n.startswith("is_") for n in unusual) else ""))
         else:
@@ -455,7 +471,8 @@ def _class_identity(cls: type) -> str:
     """SymPy's and pgsym's classes by name; any other by name and identity."""
     module = getattr(cls, "__module__", None) or ""
     name = f"{module}.{getattr(cls, '__qualname__', cls.__name__)}"
-    return name if module.split(".")[0] in ("sympy", "pgsym") else f"{name}@{id(cls)}"
+    return name if module.split(".")[0] in ("sympy", "pgsym") and own_class(cls) \
+        else f"{name}@{id(cls)}"
 
 
 def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:

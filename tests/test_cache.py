@@ -465,3 +465,50 @@ def test_the_key_reads_an_assumption_set_on_a_function_after_it_was_made(tmp_pat
     cache = StepCache(tmp_path)
     [report] = verify_many([abs_of()], Settings(time_limit=20), cache=cache, workers=1)
     assert not report.ok and cache.hits == 0
+
+
+def test_assumptions_changed_in_place_on_a_function_change_its_key(tmp_path):
+    """Hostile review 43: f.default_assumptions["positive"] = True, set in one run (SymPy
+    reads it) and not in the next, gave the second run the first one's "proved" for
+    log(f g) = log f + log g, false for f = g = -1."""
+    f, g = sp.Function("f_h43_in_place"), sp.Function("g_h43_in_place")
+
+    def log_of_a_product() -> Derivation:
+        d = Derivation("log of a product", start=sp.log(f(y) * g(y)))
+        return d.step(sp.log(f(y)) + sp.log(g(y)), rule="log of a product")
+
+    saved = [dict(F.default_assumptions) for F in (f, g)]
+    try:
+        for F in (f, g):
+            F.default_assumptions.update(positive=True, real=True, nonzero=True)
+        assert verify_many([log_of_a_product()], cache=StepCache(tmp_path))[0].ok
+    finally:
+        for F, facts in zip((f, g), saved):
+            F.default_assumptions.clear()
+            F.default_assumptions.update(facts)
+        sp.core.cache.clear_cache()  # (f(y) kept the facts it derived: as in a new run)
+    again = StepCache(tmp_path)
+    assert not verify_many([log_of_a_product()], cache=again)[0].ok
+    assert again.hits == 0
+
+
+def test_a_class_of_the_user_s_claiming_to_be_python_s_own_is_not_cached(tmp_path):
+    """Hostile review 43: a Function subclass with __module__ = "builtins" was described by
+    its name only; a second run, where it was no longer positive, got "proved" from the
+    first run's entry."""
+    def log_of_a_product(positive: bool) -> Derivation:
+        body = {"__module__": "builtins"}
+        if positive:
+            body.update(_eval_is_positive=lambda self: True, _eval_is_real=lambda self: True)
+        F = type("F", (sp.Function,), dict(body))
+        G = type("G", (sp.Function,), dict(body))
+        d = Derivation("log of a product", start=sp.log(F(y) * G(y)))
+        return d.step(sp.log(F(y)) + sp.log(G(y)), rule="log of a product")
+
+    assert not verification.own_class(type("F", (sp.Function,), {"__module__": "builtins"}))
+    assert verification.own_class(sp.Function) and verification.own_class(object)
+    first = StepCache(tmp_path)
+    assert verify_many([log_of_a_product(True)], cache=first)[0].ok
+    again = StepCache(tmp_path)
+    assert not verify_many([log_of_a_product(False)], cache=again)[0].ok
+    assert again.hits == 0
