@@ -40,6 +40,11 @@ RELATIONS = {"=": 0, "<=": 1, "<": 1, ">=": -1, ">": -1}
 _RELATION_SPELLINGS = {"==": "=", "≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 
 
+#: what a name may not print as: an absolute value, a norm or an average (SymPy prints the
+#: names xabs, xmag, xnorm, xavg so: hostile review 43 published "|x| + ||x|| = ...")
+_NOTATION = re.compile(r"\\left|\\right|\\langle|\\rangle|\\\|")
+
+
 @functools.lru_cache(maxsize=4096)
 def _printed_name(name: str) -> str:
     """How a symbol or function named ``name`` prints, as a key: a Greek letter written as
@@ -53,7 +58,9 @@ def _printed_name(name: str) -> str:
     """
     spelled = "".join(_greek_name(char) for char in name)
     # (a capital Greek letter that looks Latin prints upright, \mathrm{A}: a reader sees A)
-    return re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", sp.latex(sp.Symbol(spelled)))
+    shown = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", sp.latex(sp.Symbol(spelled)))
+    # (braces group without showing: sprime prints as {s}', as s' does: hostile review 43)
+    return shown.replace("{", "").replace("}", "")
 
 
 @functools.lru_cache(maxsize=512)
@@ -795,12 +802,13 @@ class Derivation:
         for name in sorted(names):
             if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES
                                                         and name in symbols) \
-                    and all(_SUPERSCRIPT.fullmatch(s) for s in split_super_sub(name)[1]):
+                    and all(_SUPERSCRIPT.fullmatch(s) for s in split_super_sub(name)[1]) \
+                    and not _NOTATION.search(_printed_name(name)):
                 continue
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} has a symbol or function named "
                 f"{name!r}, which would print as something else (a number, a constant, TeX, "
-                f"a power); "
+                f"a power, or notation: SymPy prints xabs as |x|, xnorm as ||x||); "
                 f"use letters, digits, underscores (a subscript: x_1), primes and a "
                 f"superscript that is no number (b^*), starting with a letter")
 

@@ -321,3 +321,19 @@ def test_a_limit_is_refused_saying_so():
     r = sp.Symbol("r", real=True)
     with pytest.raises(DerivationError, match="sympy.Limit"):
         Derivation("limit", start=sp.Limit(sp.sin(r) / r, r, 0))
+
+
+@pytest.mark.parametrize("name", ["xabs", "xmag", "xnorm", "xavg"])
+def test_a_name_sympy_prints_as_notation_is_refused(name):
+    """Hostile review 43: SymPy prints a symbol named xabs as |x|; beside Abs(x) the document
+    read "|x| + ||x|| = |x| - |x|"."""
+    with pytest.raises(DerivationError, match="notation"):
+        Derivation("d", start=sp.Symbol(name, negative=True) + 1)
+
+
+def test_names_that_differ_only_by_how_sympy_groups_a_prime_are_refused():
+    """sprime prints as {s}', s' as s': a reader sees s' twice (hostile review 43)."""
+    V = sp.Function("V", real=True)
+    with pytest.raises(DerivationError, match="both print as"):
+        Derivation("two next states",
+                   start=V(sp.Symbol("s'", real=True)) - V(sp.Symbol("sprime", real=True)))
