@@ -640,6 +640,13 @@ class Derivation:
             if clash:
                 raise StepError(f"{where}: a rule of your own cannot be called {clash[0]!r}, "
                                 f"the name of a built-in rule; rename it")
+            # (checked here too: a subclass of Rule may skip Rule.__post_init__'s check)
+            imitated = next(filter(None, map(imitated_builtin, (rule.name, *rule.aliases))),
+                            None)
+            if imitated is not None:
+                raise StepError(f"{where}: the rule of your own {rule.name!r} prints like the "
+                                f"built-in rule {imitated!r}, and its steps would be published "
+                                f"as if that rule were applied; rename it")
             return (), rule, None
         if isinstance(rule, (Derivation, Equation)):
             builtin = _rules.get_rule(rule.name).name if isinstance(rule.name, str) \

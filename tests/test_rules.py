@@ -497,3 +497,26 @@ def test_a_stated_condition_on_a_sum_excuses_its_cancellation_only_where_it_can_
     for result in (u, 2 * u):
         assert not verdict(never, result, sp.Ne(never, 0)).verdict.kind.is_proof
     assert verdict(S, 2 * u, sp.Ne(S, 0)).verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_rule_of_your_own_may_not_pass_for_a_built_in_one_by_math_or_by_a_subclass():
+    """Hostile review 43: '$\\text{product rule}$' is typeset as product rule, and a Rule
+    subclass that skips __post_init__ took 'prоduct rule' (a Cyrillic о); both were
+    published as '(product rule)'."""
+    from pgsym import Rule, RuleCheck
+    from pgsym.report import Justification
+
+    def anything(before, after, context):
+        return RuleCheck(Justification.CONFIRMED)
+
+    for name in (r"$\text{product rule}$", r"\textrm{product} rule", "$product$ $rule$"):
+        with pytest.raises(ValueError, match="prints like the built-in rule 'product rule'"):
+            Rule(name, "mine", anything)
+
+    class Quiet(Rule):
+        def __post_init__(self):
+            pass
+
+    x = sp.Symbol("x")
+    with pytest.raises(StepError, match="prints like the built-in rule 'product rule'"):
+        Derivation("sneaky", start=x).step(x, rule=Quiet("pr\u043educt rule", "mine", anything))

@@ -17,6 +17,7 @@ and the last ones (read backwards) to the new step meet.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
@@ -289,6 +290,13 @@ def imitated_builtin(name: str) -> str | None:
     """
     if not isinstance(name, str) or is_builtin_name(name):
         return None  # (a built-in's own name: the citing step refuses it, saying so)
+    # (math in a name is typeset: $\text{product rule}$ prints as product rule, and so does
+    # a name spelt with TeX commands and braces: hostile review 43)
+    typeset = re.sub(r"\\[A-Za-z]+|[${}\\]", "", name)
+    if typeset != name and typeset.strip():
+        if is_builtin_name(typeset):
+            return get_rule(typeset).name
+        name = typeset
     seen = _visible(name)
     # (with direction controls, the letters may show in reverse order)
     shown = {seen, seen[::-1]} if _BIDI_CONTROLS & set(name) else {seen}
