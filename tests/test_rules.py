@@ -520,3 +520,19 @@ def test_a_rule_of_your_own_may_not_pass_for_a_built_in_one_by_math_or_by_a_subc
     x = sp.Symbol("x")
     with pytest.raises(StepError, match="prints like the built-in rule 'product rule'"):
         Derivation("sneaky", start=x).step(x, rule=Quiet("pr\u043educt rule", "mine", anything))
+
+
+def test_the_chain_rule_through_one_argument_of_a_function_of_several():
+    """New user 14: d/dtheta Q(s, mu(s, theta)) was 'not of the form the rule rewrites'."""
+    theta, u = sp.Symbol("theta", real=True), sp.Symbol("u", real=True)
+    s = sp.Symbol("s", integer=True)
+    Q, mu = sp.Function("Q", real=True), sp.Function("mu", real=True)
+    start = sp.Derivative(Q(s, mu(s, theta)), theta)
+    for right in (sp.Subs(sp.Derivative(Q(s, u), u), u, mu(s, theta)) * sp.Derivative(mu(s, theta), theta),
+                  sp.diff(Q(s, mu(s, theta)), theta)):
+        d = Derivation("dpg", start=start, parameters=(theta,)).step(right, rule="chain rule")
+        report = d.verify()
+        assert report.ok and report.steps[0].justification.status is Justification.CONFIRMED
+    wrong = Derivation("dpg", start=start, parameters=(theta,))
+    wrong.step(sp.Subs(sp.Derivative(Q(s, u), u), u, mu(s, theta)), rule="chain rule")
+    assert not wrong.verify().ok

@@ -45,6 +45,8 @@ def _chain_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
         inner, build = outer.args[0], outer.func
     elif isinstance(outer, AppliedUndef) and len(outer.args) == 1:
         inner, build = outer.args[0], outer.func  # f(g(x)): f' evaluated at g(x)
+    elif isinstance(outer, AppliedUndef):
+        return _chain_rule_of_several(outer, variable, context)
     else:
         return []
     if inner == variable or not context.depends_on(inner, variable):
@@ -55,6 +57,31 @@ def _chain_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if isinstance(inner, (sp.Symbol, AppliedUndef)):
         options.insert(0, sp.Mul(sp.Derivative(build(inner), inner),
                                  sp.Derivative(inner, variable), evaluate=False))
+    return options
+
+
+def _chain_rule_of_several(outer: AppliedUndef, variable: sp.Basic,
+                           context: RuleContext) -> list[sp.Basic]:
+    """d/dv f(a, g(v)) = (d/du f(a, u) at u = g(v)) dg/dv, and over every argument that
+    depends on v, the sum of such terms (new user 14: d/dtheta Q(s, mu(s, theta)))."""
+    moving = [i for i, argument in enumerate(outer.args)
+              if context.depends_on(argument, variable)]
+    if all(outer.args[i] == variable for i in moving):
+        return []  # (by v itself only: a partial derivative, not the chain rule)
+    terms = []
+    for i in moving:
+        u = sp.Dummy("u")
+        at_u = sp.Subs(sp.Derivative(outer.func(*outer.args[:i], u, *outer.args[i + 1:]), u),
+                       u, outer.args[i])
+        terms.append(at_u if outer.args[i] == variable else
+                     sp.Mul(at_u, sp.Derivative(outer.args[i], variable), evaluate=False))
+    options = [terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)]
+    if len(moving) == 1:  # SymPy's spelling: d f(a, g)/dg dg/dv, g a symbol or a value
+        inner = outer.args[moving[0]]
+        others = outer.args[:moving[0]] + outer.args[moving[0] + 1:]
+        if isinstance(inner, (sp.Symbol, AppliedUndef)) and not any(o.has(inner) for o in others):
+            options.append(sp.Mul(sp.Derivative(outer, inner), sp.Derivative(inner, variable),
+                                  evaluate=False))
     return options
 
 
