@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from pgsym._trees import bound_variables, nodes
 from pgsym.report import Counterexample, Verdict
 
 #: the assumptions a parametrised symbol may carry: real, or real with one sign (others,
@@ -159,14 +160,13 @@ def _tightest(bounds: list, upper: bool):
 
 
 def _bound_or_differentiated(symbol: sp.Symbol, sides: tuple) -> bool:
+    """Whether a node of ``sides`` binds ``symbol`` (a sum, integral, expectation, Lambda,
+    substitution) or differentiates by it: there it is no value to write as ``c - u``."""
     for side in sides:
-        for node in sp.preorder_traversal(side):
+        for node in nodes(side):
             if isinstance(node, sp.Derivative) and symbol in node.variables:
                 return True
-            if isinstance(node, (sp.Sum, sp.Product, sp.Integral)) and any(
-                    limit[0] == symbol for limit in node.limits):
-                return True
-            if isinstance(node, sp.Subs) and symbol in node.variables:
+            if symbol in bound_variables(node):
                 return True
     return False
 
