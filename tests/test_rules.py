@@ -536,3 +536,15 @@ def test_the_chain_rule_through_one_argument_of_a_function_of_several():
     wrong = Derivation("dpg", start=start, parameters=(theta,))
     wrong.step(sp.Subs(sp.Derivative(Q(s, u), u), u, mu(s, theta)), rule="chain rule")
     assert not wrong.verify().ok
+
+
+def test_the_derivative_of_exp_by_its_own_argument_also_at_a_point():
+    u, theta = sp.Symbol("u", real=True), sp.Symbol("theta", real=True)
+    g = sp.Function("g", real=True)
+    d = Derivation("exp", start=sp.Subs(sp.Derivative(sp.exp(u), u), u, g(theta)))
+    d.step(sp.exp(g(theta)), rule="derivative of exp")
+    report = d.verify()
+    assert report.ok and report.steps[0].justification.status is Justification.CONFIRMED
+    wrong = Derivation("wrong", start=sp.Derivative(sp.exp(2 * u), u))
+    wrong.step(sp.exp(2 * u), rule="derivative of exp")
+    assert not wrong.verify().ok

@@ -97,6 +97,19 @@ def _derivative_of_log(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     return []
 
 
+def _derivative_of_exp(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """d/du e^u = e^u, also at a point (new user 14 cited the chain rule with algebra)."""
+    if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.exp):
+        if single_variable(node) == node.expr.args[0]:
+            return [node.expr]
+    if isinstance(node, sp.Subs) and len(node.variables) == 1:
+        inner = node.expr
+        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, sp.exp) \
+                and single_variable(inner) == inner.expr.args[0] == node.variables[0]:
+            return [sp.exp(node.point[0])]
+    return []
+
+
 def _log_derivative(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``(d/dv u) * (1/u)`` inside a product becomes ``d/dv log u``."""
     if not isinstance(node, sp.Mul):
@@ -282,6 +295,8 @@ for _rule in (
     Rule("chain rule", "d/dv f(g) = f'(g) * dg/dv", rewrite=_chain_rule),
     Rule("derivative of log", "d/du log u = 1/u", rewrite=_derivative_of_log,
          aliases=("d/dx log x = 1/x",)),
+    Rule("derivative of exp", "d/du e^u = e^u", rewrite=_derivative_of_exp,
+         aliases=("d/dx exp x = exp x",)),
     Rule("linearity of differentiation", "d/dv (a f + g) = a df/dv + dg/dv for a free of v",
          rewrite=_linearity, aliases=("linearity",)),
     Rule("product rule", "d/dv (f g) = f' g + f g'", rewrite=_product_rule,
