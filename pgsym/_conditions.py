@@ -53,7 +53,7 @@ class Region:
         for symbol, value in found.point:
             if symbol in self.parameters:
                 original = self.parameters[symbol]
-                shown.append((original, sp.nsimplify(self.values[original].xreplace(point))))
+                shown.append((original, self.values[original].xreplace(point)))
             else:
                 shown.append((symbol, value))
         mapped = Counterexample(tuple(shown), found.functions, found.before, found.after,
