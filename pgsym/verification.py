@@ -2026,6 +2026,11 @@ def _zero_by(difference: sp.Expr) -> tuple[str | None, sp.Expr]:
         resolved = sp.cancel(sp.together(_resolved_extrema(difference)))
         if resolved == 0:
             return "signs of the minimum's or maximum's arguments", resolved
+        if resolved.has(sp.Min, sp.Max):
+            # (as the piecewise functions they are: min(rho, c) is rho where rho <= c)
+            piecewise = sp.simplify(sp.piecewise_fold(resolved.rewrite(sp.Piecewise)))
+            if piecewise == 0:
+                return "the minimum or maximum written piecewise", piecewise
     return None, reached
 
 
@@ -2047,6 +2052,13 @@ def _resolved_extrema(expr: sp.Expr) -> sp.Expr:
             if all(at_most(candidate, other) if isinstance(node, sp.Min) else
                    at_most(other, candidate) for other in node.args if other is not candidate):
                 return candidate
+        # a factor every argument has and that is positive comes out: min(A r, A c) is
+        # A min(r, c) for A > 0 (new user 14)
+        common = [f for f in sp.Mul.make_args(node.args[0]) if f.is_positive is True
+                  and not f.is_number and all(f in sp.Mul.make_args(a) for a in node.args[1:])]
+        if common:
+            factor = sp.Mul(*common)
+            return factor * node.func(*(sp.cancel(a / factor) for a in node.args))
         return node
 
     return expr.replace(lambda e: isinstance(e, (sp.Min, sp.Max)), picked)

@@ -306,3 +306,17 @@ def test_two_sides_that_differ_only_where_a_derivative_through_a_kink_does_not_e
     [step] = wrong.verify().steps
     assert step.verdict.kind is VerdictKind.REFUTED
     assert dict(step.verdict.counterexample.point)[r] != 0
+
+
+def test_minimum_identities_are_proved_and_a_wrong_one_refuted():
+    """New user 14: min(A r, A c) = A min(r, c) for A > 0 and min(r, c) written piecewise
+    were only checked numerically."""
+    r, c, A = sp.symbols("rho c A", positive=True)
+    for start, end in ((sp.Min(r * A, c * A), A * sp.Min(r, c)),
+                       (sp.Min(r, c), sp.Piecewise((r, r < c), (c, True))),
+                       (sp.Max(c / (1 + r), c), c)):
+        [step] = Derivation("min", start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.PROVED, (start, end, step.verdict)
+    wrong = Derivation("min", start=sp.Min(r, c)).step(sp.Piecewise((c, r < c), (r, True)),
+                                                       rule="algebra")
+    assert wrong.verify().steps[0].verdict.kind is VerdictKind.REFUTED
