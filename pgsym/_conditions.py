@@ -95,7 +95,11 @@ def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
         return None  # (a bound that is itself bounded: the region is no product of intervals)
     values, parameters = {}, {}
     for symbol, bounds in stated.items():
-        if _bound_or_differentiated(symbol, sides):
+        # (neither the symbol nor what its bounds name may be bound or differentiated by in
+        # the sides: x = c - u makes x move with c under d/dc, and a sum over k would read
+        # x < k with its own k; hostile review 44)
+        named = {symbol}.union(*(bound.free_symbols for bound, _, _ in bounds))
+        if any(_bound_or_differentiated(s, sides) for s in named):
             return None
         value = _parametrisation(symbol, bounds)
         if value is None:

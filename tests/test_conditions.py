@@ -102,3 +102,14 @@ def test_a_parametrisation_covers_exactly_the_region_its_condition_and_sign_leav
             solutions = [s for s in sp.solve(sp.Eq(value, probe), u)
                          if s.is_real and (s > 0 if u.is_positive else s >= 0)]
             assert solutions, (condition, sign, value, probe)
+
+
+def test_a_condition_whose_bound_the_sides_differentiate_or_sum_by_is_not_parametrised():
+    """Hostile review 44: with x = c - u, d/dc x = 1 was proved under x < c (x and c are
+    independent: it is 0); and a sum over k read x < k with its own k."""
+    c = sp.Symbol("c", real=True)
+    k = sp.Symbol("k", integer=True)
+    assert parametrised(sp.Lt(x, c), (sp.Derivative(x, c), sp.Integer(1))) is None
+    assert parametrised(sp.Lt(x, k), (sp.Sum((x - k)**2, (k, 1, 2)), sp.Integer(0))) is None
+    step = _verdict(sp.Derivative(x, c), sp.Integer(1), sp.Lt(x, c))
+    assert step.verdict.kind is VerdictKind.REFUTED
