@@ -1416,8 +1416,8 @@ def _derivative_at_a_kink(a: sp.Expr, b: sp.Expr) -> Verdict | None:
         for point in atoms_of(expr, sp.Subs):
             for derivative in atoms_of(point.expr, sp.Derivative):
                 variables = {v for v, _ in derivative.variable_count}
-                for node in nodes(derivative.expr):
-                    if not (node.free_symbols & variables and set(point.variables) & variables):
+                for node, moving in _parts_and_what_moves_them(derivative.expr):
+                    if not (moving & variables and set(point.variables) & variables):
                         continue
                     if isinstance(node, NOT_SMOOTH):
                         return Verdict(VerdictKind.UNKNOWN, "undefined",
@@ -1479,11 +1479,38 @@ def _through_kinks(expr: sp.Expr) -> dict:
     found = {}
     for derivative in atoms_of(expr, sp.Derivative):
         variables = {v for v, _ in derivative.variable_count}
-        kinks = [node for node in nodes(derivative.expr) if isinstance(node, NOT_SMOOTH) and (
-            set().union(*(c.free_symbols for _, c in node.args))
-            if isinstance(node, sp.Piecewise) else node.free_symbols) & variables]
+        kinks = [node for node, moving in _parts_and_what_moves_them(derivative.expr)
+                 if isinstance(node, NOT_SMOOTH) and moving & variables]
         if kinks:
             found[derivative] = kinks
+    return found
+
+
+def _parts_and_what_moves_them(expr: sp.Basic, through: dict | None = None) -> list:
+    """Each part of ``expr`` with the free symbols of ``expr`` it moves with: its own, and
+    for a part inside a substitution (``Subs(|y|, y, x)``), those of the point its symbols
+    are given (``x``: hostile review 44 hid a kink from the derivative by ``x`` so). A
+    piecewise function switches with the symbols of its conditions."""
+    through = through or {}
+    found = []
+
+    def moved_by(symbols: set) -> set:
+        return set().union(*(through.get(s, {s}) for s in symbols)) if symbols else set()
+
+    own = set().union(*(c.free_symbols for _, c in expr.args)) \
+        if isinstance(expr, sp.Piecewise) else expr.free_symbols
+    found.append((expr, moved_by(own)))
+    if isinstance(expr, sp.Subs):
+        inner = dict(through)
+        for variable, value in zip(expr.variables, expr.point):
+            inner[variable] = moved_by(value.free_symbols)
+        found += _parts_and_what_moves_them(expr.expr, inner)
+        for value in expr.point:
+            found += _parts_and_what_moves_them(value, through)
+        return found
+    for argument in expr.args:
+        if isinstance(argument, sp.Basic):
+            found += _parts_and_what_moves_them(argument, through)
     return found
 
 

@@ -320,3 +320,23 @@ def test_minimum_identities_are_proved_and_a_wrong_one_refuted():
     wrong = Derivation("min", start=sp.Min(r, c)).step(sp.Piecewise((c, r < c), (r, True)),
                                                        rule="algebra")
     assert wrong.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_kink_or_branch_cut_behind_an_inner_substitution_is_seen():
+    """Hostile review 44: the slope of min(y, |y|) at y = x, at x = 0, was proved to be 1/2
+    (it is 1), and d/dx of |y| at y = x proved sign(x) with nothing assumed."""
+    r, y = sp.Symbol("r", real=True), sp.Symbol("y", real=True)
+    inner = sp.Subs(sp.Min(y, sp.Abs(y)), y, r)
+    at_zero = Derivation("slope", start=sp.Subs(sp.Derivative(inner, r), r, 0))
+    at_zero.step(sp.Rational(1, 2), rule="algebra")
+    assert at_zero.verify().steps[0].verdict.kind is VerdictKind.UNKNOWN
+    z = sp.Symbol("z")  # (complex)
+    cut = Derivation("sawtooth", start=sp.Subs(sp.Derivative(
+        sp.Subs(-sp.I * sp.log(z), z, sp.exp(sp.I * r)), r), r, sp.pi))
+    cut.step(sp.Integer(1), rule="algebra")
+    assert cut.verify().steps[0].verdict.kind is VerdictKind.UNKNOWN
+    slope = Derivation("slope", start=sp.Derivative(sp.Subs(sp.Abs(y), y, r), r))
+    slope.step(sp.sign(r), rule="algebra")
+    [step] = slope.verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED_ASSUMING
+    assert "away from the points where" in step.verdict.assumption
