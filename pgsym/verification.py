@@ -771,14 +771,22 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                            _SHARES["normalize"])
     except TimeLimitExceeded:
         return None
+    try:
+        difference = budget.run(lambda: sp.expand(sides[0] - sides[1]), _SHARES["normalize"])
+        never_zero = budget.run(lambda: difference.is_zero is False, _SHARES["normalize"])
+    except TimeLimitExceeded:
+        return None
+    if never_zero and not untrusted_functions(difference):
+        # (no value of its functions and symbols, as declared, satisfies it: f(x) = -1 for
+        # a positive f, g(x)**2 = -1 for a real g; hostile review 44)
+        return Verdict(VerdictKind.REFUTED, "symbolic",
+                       f"the {equation.name}, taken as given, holds for no value of its "
+                       f"functions and symbols as they are declared: the difference of its "
+                       f"sides, {difference}, is never 0 by their assumptions; a step citing "
+                       f"it would rest on a contradiction")
     if any(side.atoms(AppliedUndef) for side in sides):
         # (the functions may cancel: f(x) = f(x) + 1 holds for no f at all, and a
         # contradiction taken as given would prove anything; hostile review 43)
-        try:
-            difference = budget.run(lambda: sp.expand(sides[0] - sides[1]),
-                                    _SHARES["normalize"])
-        except TimeLimitExceeded:
-            return None
         if difference.atoms(AppliedUndef):
             return None
         sides, cancelled = (difference, sp.S.Zero), True

@@ -900,9 +900,27 @@ def test_a_given_equation_no_function_can_satisfy_refutes_the_step_citing_it():
     d.step(sp.Add(f(x) + 1, -f(x), evaluate=False), rule=shift)
     [step] = d.verify().steps
     assert step.verdict.kind is VerdictKind.REFUTED
-    assert "holds for no choice of its functions" in step.verdict.detail
+    assert "holds for no" in step.verdict.detail
     c = sp.Symbol("c", real=True)  # a fixed symbol: f(x) = f(x) + c - 1 holds at c = 1
     fixed = Equation("shift by c - 1", f(x), f(x) + c - 1, variables=(x,))
     e = Derivation("c is one", start=sp.Add(f(x), -f(x), evaluate=False))
     e.step(sp.Add(f(x) + c - 1, -f(x), evaluate=False), rule=fixed)
     assert e.verify().steps[0].verdict.kind is not VerdictKind.REFUTED
+
+
+def test_a_given_equation_its_declarations_contradict_refutes_the_step_citing_it():
+    """Hostile review 44: f(x) = -1 for a positive f, g(x)**2 = -1 for a real g and
+    g(x) + c = g(x) for a positive c hold for no value at all; taken as given, they were
+    cited 'under the assumption'."""
+    x = sp.Symbol("x", real=True)
+    c = sp.Symbol("c", positive=True)
+    f, g = sp.Function("f", positive=True), sp.Function("g", real=True)
+    y = sp.Symbol("y", real=True)
+    for lhs, rhs, start, end in ((f(x), -1, f(x) + y, y - 1),
+                                 (g(x)**2, -1, g(x)**2 + y, y - 1),
+                                 (g(x) + c, g(x), g(x) + c, g(x))):
+        equation = Equation("impossible", lhs, rhs, variables=(x,))
+        d = Derivation("cites it", start=start, parameters=(c,)).step(end, rule=equation)
+        [step] = d.verify().steps
+        assert step.verdict.kind is VerdictKind.REFUTED, (lhs, rhs, step.verdict)
+        assert "holds for no value of its functions and symbols" in step.verdict.detail
