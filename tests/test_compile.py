@@ -410,3 +410,16 @@ def test_a_compiled_function_checks_the_ranges_its_derivation_was_verified_over(
     e.step(y, rule="algebra")
     with pytest.raises(BuildError, match="checks ranges with numeric bounds only"):
         pgsym.compile(e, {"y": y, "a": a, "n": n})
+
+
+def test_a_vector_length_declared_positive_is_at_least_one():
+    """Hostile review 44: sum_{b<K} theta_b + sum_{b<K} delta(b, 0) = sum theta_b + 1, for
+    K declared positive, returned 1 for theta of shape (N, 0), where the start is 0."""
+    K = sp.Symbol("K", integer=True, positive=True)
+    start = sp.Sum(theta[b], (b, 0, K - 1)) + sp.Sum(sp.KroneckerDelta(b, 0), (b, 0, K - 1))
+    d = Derivation("delta sums to one", start=start).step(sp.Sum(theta[b], (b, 0, K - 1)) + 1,
+                                                           rule="algebra")
+    f = pgsym.compile(d, {"theta": theta})
+    assert f(np.ones((3, 2))).tolist() == [3.0, 3.0, 3.0]
+    with pytest.raises(ValueError, match=r"at least 1 entries per sample"):
+        f(np.ones((3, 0)))
