@@ -57,8 +57,8 @@ def _batch_outside(array, condition, floor):
     """Where the values of ``array`` (a NumPy, JAX or PyTorch array; ``floor`` its library's
     floor) break ``condition``, an assumption the derivation was verified under
     (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"``,
-    ``"integer"``, or a bound of a range: ``">= 0"``, ``"<= 2"``). A nan breaks none: it
-    comes out nan.
+    ``"integer"``, ``"even"``, ``"odd"``, or a bound of a range: ``">= 0"``, ``"<= 2"``). A nan
+    breaks none: it comes out nan.
 
     >>> import numpy
     >>> _batch_outside(numpy.array([1.0, 0.0, numpy.nan]), "positive", numpy.floor).tolist()
@@ -76,6 +76,9 @@ def _batch_outside(array, condition, floor):
         return array == 0
     if condition == "integer":
         return (array != floor(array)) & (array == array)
+    if condition in ("even", "odd"):  # (an integer whose half is whole, or not)
+        shifted = array if condition == "even" else array - 1
+        return (shifted / 2 != floor(shifted / 2)) & (array == array)
     if condition.startswith(">= "):
         return array < float(condition[3:])
     if condition.startswith("<= "):

@@ -52,8 +52,8 @@ _SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
 
 def domain(atoms: Sequence) -> tuple[str, ...]:
-    """The conditions the values of an argument standing for ``atoms`` must meet: the sign
-    and integrality their assumptions declare (a symbol declared positive, a function
+    """The conditions the values of an argument standing for ``atoms`` must meet: the sign,
+    integrality and parity their assumptions declare (a symbol declared positive, a function
     declared ``positive=True``, the entries of an ``IndexedBase`` declared so). The
     derivation was verified for those values only: a function printed from its last step
     may compute something else elsewhere (``Max(x, -x) = x`` for ``x > 0``), so printed
@@ -70,7 +70,9 @@ def domain(atoms: Sequence) -> tuple[str, ...]:
         if value is None:
             continue
         sign = next((s for s in _SIGNS if getattr(value, f"is_{s}") is True), None)
-        for condition in (sign, "integer" if value.is_integer is True else None):
+        parity = "even" if value.is_even is True else "odd" if value.is_odd is True else None
+        integer = "integer" if value.is_integer is True and parity is None else None
+        for condition in (sign, integer, parity):
             if condition is not None and condition not in conditions:
                 conditions.append(condition)
     return tuple(conditions)

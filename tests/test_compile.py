@@ -423,3 +423,15 @@ def test_a_vector_length_declared_positive_is_at_least_one():
     assert f(np.ones((3, 2))).tolist() == [3.0, 3.0, 3.0]
     with pytest.raises(ValueError, match=r"at least 1 entries per sample"):
         f(np.ones((3, 0)))
+
+
+def test_a_compiled_function_checks_parity():
+    """Hostile review 44: |x|^n = x^n for n even compiled to x^n returned -1 at n = 3,
+    x = -1, where the start is 1."""
+    n = sp.Symbol("n", integer=True, nonnegative=True, even=True)
+    d = Derivation("even power", start=sp.Abs(x)**n).step(x**n, rule="algebra")
+    f = pgsym.compile(d, {"x": x, "n": n})
+    assert "n nonnegative and even" in f.__doc__
+    assert f(np.array([-1.0, 2.0]), np.array([2.0, 4.0])).tolist() == [1.0, 16.0]
+    with pytest.raises(ValueError, match=r"'n' must hold values that are even .* got 3.0"):
+        f(np.array([-1.0]), np.array([3.0]))
