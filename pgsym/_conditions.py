@@ -42,6 +42,10 @@ class Region:
     values: dict
     #: fresh Dummy -> the symbol it parametrises
     parameters: dict
+    #: whether the region is exactly the condition's; else it holds it (a part that is no
+    #: bound on a symbol, (1 - x)**b > 0, was left out): a proof over it holds where the
+    #: condition does, but a counterexample in it may break the part left out
+    exact: bool = True
 
     def counterexample(self, verdict: Verdict) -> Verdict:
         """``verdict`` with its counterexample's point given in the conditioned symbols."""
@@ -67,16 +71,19 @@ def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
     """The region of ``condition`` (a relation or an ``And`` of relations, each between a
     real symbol of ``sides`` and a bound free of every conditioned symbol), or None where it
     cannot be parametrised exactly. A symbol the sides bind or differentiate by is not
-    parametrised either (``d/dx`` of ``c - u`` is no derivative)."""
+    parametrised either (``d/dx`` of ``c - u`` is no derivative). Parts of an ``And`` that
+    bound no symbol are left out, and the region says it is not exact."""
     if condition is None:
         return None
     relations = condition.args if isinstance(condition, sp.And) else (condition,)
     used = set().union(*(side.free_symbols for side in sides))
     stated: dict = {}  # symbol -> its bounds: [(bound, upper, strict)]
+    exact = True
     for relation in relations:
         if not isinstance(relation, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan,
                                      sp.GreaterThan)):
-            return None
+            exact = False  # (another kind of part: the region is within what the rest says)
+            continue
         strict = isinstance(relation, (sp.StrictLessThan, sp.StrictGreaterThan))
         upper = isinstance(relation, (sp.StrictLessThan, sp.LessThan))
         # (the symbol the relation bounds: one of the sides', with at most a sign declared;
@@ -87,12 +94,15 @@ def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
                 and symbol.assumptions0 in _PLAIN and bound.is_real is True]
         ways.sort(key=lambda way: any(b[1] == way[2] for b in stated.get(way[0], ())))
         if not ways:
-            return None
+            exact = False
+            continue
         symbol, bound, below = ways[0]
         stated.setdefault(symbol, []).append((bound, below, strict))
     if any(bound.free_symbols & set(stated) for bounds in stated.values()
            for bound, _, _ in bounds):
         return None  # (a bound that is itself bounded: the region is no product of intervals)
+    if not stated:
+        return None
     values, parameters = {}, {}
     for symbol, bounds in stated.items():
         # (neither the symbol nor what its bounds name may be bound or differentiated by in
@@ -105,7 +115,7 @@ def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
         if value is None:
             return None
         values[symbol], parameters[value[1]] = value[0], symbol
-    return Region(values, parameters)
+    return Region(values, parameters, exact)
 
 
 def _parametrisation(symbol: sp.Symbol, stated: list):
@@ -180,8 +190,11 @@ def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
     about a step that rests on the condition)."""
     if condition is None or verdict.counterexample is None:
         return False
-    try:
-        held = condition.xreplace(dict(verdict.counterexample.point))
-    except (TypeError, ValueError):
-        return False
-    return held is sp.false
+    point = dict(verdict.counterexample.point)
+    for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+        try:  # (one part false is enough; another may not be decided there: new user 15)
+            if part.xreplace(point) is sp.false:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False

@@ -705,6 +705,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         # (an inequality condition: the sides compared over exactly the region it states)
         region = parametrised(stated, in_range)
         if region is not None:
+            unparametrised, relation_stated = in_range, stated
             in_range = tuple(side.xreplace(region.values) for side in in_range)
             stated = None
         if step.relation != "=":
@@ -719,13 +720,15 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                 promotion=promotion, stated=stated))
         if region is not None:
             verdict = region.counterexample(verdict)
+            if verdict.kind is VerdictKind.REFUTED and not region.exact \
+                    and breaks(relation_stated, verdict):
+                verdict = _outside(verdict, condition)
+            if verdict.kind in (VerdictKind.CHECKED_NUMERICALLY, VerdictKind.UNKNOWN) \
+                    and step.relation == "=":
+                verdict = _switches_within(unparametrised, relation_stated, settings,
+                                           budget) or verdict
         elif verdict.kind is VerdictKind.REFUTED and breaks(stated, verdict):
-            verdict = Verdict(VerdictKind.UNKNOWN, verdict.method,
-                              f"refuted only {verdict.counterexample.describe()}, which breaks "
-                              f"the stated condition {condition}; pgsym compares the sides "
-                              f"within a condition x < c, x <= c, ... on real symbols (with "
-                              f"at most their sign declared, not bound or differentiated by), "
-                              f"and could not restrict this one")
+            verdict = _outside(verdict, condition)
         verdict = _within_ranges(_in_own_symbols(verdict, case), derivation.ranges, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
@@ -739,6 +742,40 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                           assumption=assumptions)
     return verdict
+
+
+def _outside(verdict: Verdict, condition: sp.Basic) -> Verdict:
+    """A refutation at a point that breaks the step's condition, which says nothing."""
+    return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                   f"refuted only {verdict.counterexample.describe()}, which breaks the stated "
+                   f"condition {condition}; pgsym compares the sides within a condition x < c, "
+                   f"x <= c, ... on real symbols (with at most their sign declared, not bound "
+                   f"or differentiated by), and could not restrict this one to it")
+
+
+def _switches_within(sides: tuple, condition: sp.Basic, settings: Settings,
+                     budget: _Budget) -> Verdict | None:
+    """A counterexample at a special point of the sides (where they switch: x = 0 for
+    ``Piecewise((1, x > 0), (5, True))``) that meets ``condition``, or None. Written in the
+    region's parameter, a switch is a point the sampler cannot find (new user 15: a false
+    step under x < 1, for x >= 0, was only "checked numerically", and passed with numeric
+    evidence accepted)."""
+    def holds(point: dict) -> bool:
+        try:
+            return condition.xreplace(point) is sp.true
+        except (TypeError, ValueError):
+            return False
+
+    try:
+        prepared = budget.run(lambda: _prepared_pair(*sides, settings, budget, True),
+                              _SHARES["normalize"])
+    except TimeLimitExceeded:
+        return None
+    if isinstance(prepared, Verdict):
+        return None
+    found = _attempt(budget, "probe", lambda: _sample(
+        prepared[0], prepared[1], settings, budget, 0, 1, PROBE_DIGITS, where=holds))
+    return found if isinstance(found, Verdict) and found.kind is VerdictKind.REFUTED else None
 
 
 #: the share of a step's value check that checking a closed given equation may use
@@ -2290,7 +2327,8 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
             families: int, digits: int, difference: sp.Expr | None = None,
-            so_far: list | None = None) -> Verdict | _Sampled:
+            so_far: list | None = None,
+            where: Callable[[dict], bool] | None = None) -> Verdict | _Sampled:
     """Compares the sides at random points and at special ones: a counterexample, or what
     agreed. A random point where only one side is defined is recorded (the sides are not
     the same function); at a special point it may be a removable singularity, and is not.
@@ -2298,7 +2336,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
     Where the sides cannot be evaluated (catastrophic cancellation beyond the working
     precision), the ``difference`` SymPy simplified them to, if any, is evaluated instead:
     simplification is trusted for proofs, so its nonzero value there refutes as well. A
-    special point that cannot be evaluated either way leaves the step unknown."""
+    special point that cannot be evaluated either way leaves the step unknown. Points where
+    ``where`` is False are skipped (those that break a step's condition)."""
     if difference is not None and difference.atoms(sp.Dummy):
         difference = None  # it stands for objects left unevaluated: it has no value
     rng = random.Random(settings.seed)
@@ -2321,6 +2360,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                 removable = is_special and not special_symbol.is_integer and \
                     point[special_symbol] in special.switches.get(special_symbol, ())
                 point.update(matrices)
+                if where is not None and not where(point):
+                    continue
                 counts["attempted"] += 1
                 found = _compare_within_limit(a, b, instantiation, point, rng, digits, settings,
                                               budget)

@@ -113,3 +113,35 @@ def test_a_condition_whose_bound_the_sides_differentiate_or_sum_by_is_not_parame
     assert parametrised(sp.Lt(x, k), (sp.Sum((x - k)**2, (k, 1, 2)), sp.Integer(0))) is None
     step = _verdict(sp.Derivative(x, c), sp.Integer(1), sp.Lt(x, c))
     assert step.verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_switch_the_condition_allows_still_refutes_a_false_step():
+    """New user 15: Piecewise((1, x > 0), (5, True)) = 1 for x >= 0 under x < 1 is false at
+    x = 0, which the condition allows; written in the region's parameter, the switch was
+    not sampled, and the step was only 'checked numerically' (it passed with numeric
+    evidence accepted)."""
+    t = sp.Symbol("t", nonnegative=True)
+    for start in (sp.Piecewise((1, t > 0), (5, True)), sp.sign(t)):
+        d = Derivation("switch", start=start)
+        d.step(sp.Integer(1), rule="algebra", condition=t < 1, accept="numeric")
+        [step] = d.verify().steps
+        assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+        assert dict(step.verdict.counterexample.point)[t] == 0
+
+
+def test_a_part_of_the_condition_that_bounds_no_symbol_is_left_out_of_the_region():
+    """New user 15: with x < 1 and (1 - x)**(b - 1) > 0 the whole condition was dropped and
+    the step refuted at x = 2.2. The region of x < 1 holds the condition, so a proof over it
+    holds; the log of a product is shown positive there too."""
+    t = sp.Symbol("t", positive=True)
+    beta = sp.Symbol("beta", positive=True)
+    B = sp.Function("B", positive=True)
+    for condition in (t < 1, sp.And(t < 1, (1 - t)**(beta - 1) > 0)):
+        d = Derivation("beta log-density", start=sp.log((1 - t)**(beta - 1) / B(beta)),
+                       functions=(B,))
+        d.step((beta - 1) * sp.log(1 - t) - sp.log(B(beta)), rule="log of a product",
+               condition=condition)
+        [step] = d.verify().steps
+        assert step.ok and step.verdict.kind is VerdictKind.PROVED_ASSUMING, step.verdict
+    region = parametrised(sp.And(t < 1, (1 - t)**(beta - 1) > 0), ((1 - t)**beta,))
+    assert region is not None and not region.exact

@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 
 import sympy as sp
 
+from pgsym._conditions import parametrised
 from pgsym._distributions import signs_as_declared
 from pgsym._sums import write_out
 from pgsym._trees import (bound_variables, canonical_bound, depends_on, ranged_bound, rebuild,
@@ -170,6 +171,11 @@ class RuleContext:
                 big, small = part.args if isinstance(part, sp.StrictGreaterThan) else part.args[::-1]
                 if sp.expand(self.unfold(big) - self.unfold(small) - target) == 0:
                     return True
+        # or where the condition holds, written as its region (1 - x > 0 for 0 < x < 1: new
+        # user 15), unless a sum around the node binds a symbol of it
+        region = parametrised(self.relation, (target,)) if self.relation is not None else None
+        if region is not None and not {limit[0] for limit in self.enclosing} & set(region.values):
+            return target.xreplace(region.values).is_positive is True
         return False
 
 
