@@ -4,6 +4,7 @@ Building a derivation never verifies it; :mod:`pgsym.verification` does that.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import re
@@ -338,6 +339,8 @@ class Derivation:
             where = step_location(self.name, position, str(step.rule))
             if not isinstance(step.rule, str) or not isinstance(step.note, str):
                 raise StepError(f"{where}: a step's rule and note must be text")
+            if step.note != " ".join(step.note.split()):
+                step = dataclasses.replace(step, note=" ".join(step.note.split()))
             cited = self._given_citation(step, where)
             chain, custom_rule, lemma = self._checked_citation(cited, where)
             if _cited_name(cited) != step.rule:
@@ -586,6 +589,8 @@ class Derivation:
         elif condition in (sp.true, sp.false):
             raise StepError(f"{where}: condition={condition} states nothing (True) or makes "
                             f"any step provable (False); state what the step assumes")
+        if isinstance(note, str):  # (a blank line in a note ended the LaTeX paragraph inside
+            note = " ".join(note.split())  # the align, and split Markdown's $$: review 44)
         try:
             expr = self._checked_expression(expr, "step")
         except DerivationError as bad:

@@ -337,3 +337,11 @@ def test_names_that_differ_only_by_how_sympy_groups_a_prime_are_refused():
     with pytest.raises(DerivationError, match="both print as"):
         Derivation("two next states",
                    start=V(sp.Symbol("s'", real=True)) - V(sp.Symbol("sprime", real=True)))
+
+
+def test_a_note_s_line_breaks_are_spaces():
+    """Hostile review 44: a blank line in a note ended the LaTeX paragraph inside the align
+    (no PDF) and split Markdown's $$ block."""
+    x = sp.Symbol("x")
+    d = Derivation("d", start=x + x).step(2 * x, rule="algebra", note="first\n\nsecond  line")
+    assert d.steps[0].note == "first second line"

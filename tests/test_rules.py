@@ -509,7 +509,9 @@ def test_a_rule_of_your_own_may_not_pass_for_a_built_in_one_by_math_or_by_a_subc
     def anything(before, after, context):
         return RuleCheck(Justification.CONFIRMED)
 
-    for name in (r"$\text{product rule}$", r"\textrm{product} rule", "$product$ $rule$"):
+    for name in (r"$\text{product rule}$", r"\textrm{product} rule", "$product$ $rule$",
+                 r"$\text{product}\,\text{rule}$", r"product\;rule", "product~rule",
+                 r"$\operatorname{product\,rule}$", r"product\enspace rule"):
         with pytest.raises(ValueError, match="prints like the built-in rule 'product rule'"):
             Rule(name, "mine", anything)
 

@@ -298,7 +298,10 @@ def imitated_builtin(name: str) -> str | None:
         return None  # (a built-in's own name: the citing step refuses it, saying so)
     # (math in a name is typeset: $\text{product rule}$ prints as product rule, and so does
     # a name spelt with TeX commands and braces: hostile review 43)
-    typeset = re.sub(r"\\[A-Za-z]+|[${}\\]", "", name)
+    # (TeX's spaces, \, \; \: \> \  ~ \quad \enspace..., typeset as spaces: review 44)
+    spaced = re.sub(r"\\[,;:>! ]|~|\\(?:q?quad|enspace|thinspace|medspace|thickspace|"
+                    r"hspace\{[^}]*\}|hskip\s*\S+)", " ", name)
+    typeset = re.sub(r"\\[A-Za-z]+|[${}\\]", "", spaced)
     if typeset != name and typeset.strip():
         if is_builtin_name(typeset):
             return get_rule(typeset).name
