@@ -785,3 +785,15 @@ def test_a_fragment_for_a_paper_carries_the_declarations_sentence():
     d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
                    ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
     assert r"Here $a \in \{0, \ldots, A - 1\}$; $A > 0$." in fragment(Entry("m", d), d.verify())
+
+
+def test_a_distribution_whose_normalisation_was_not_checked_is_not_called_one():
+    """Hostile review 44: values 1, 1 declared with check=False were printed as "a
+    probability mass function of k in {0, 1}", beside a verified line saying they sum to 2."""
+    from pgsym import Distribution
+    from pgsym.printing.latex import declarations
+    k = sp.Symbol("k", integer=True)
+    p = Distribution("p_h44", (k, 0, 1), sp.Integer(1), check=False)
+    d = Derivation("mass of p", start=p.total()).step(sp.Integer(2), rule="algebra")
+    assert "is declared a probability mass function" in declarations(d)
+    assert "not checked" in declarations(d)

@@ -647,7 +647,14 @@ def declarations(derivation: "Derivation") -> str:
             shown = valued if width(valued) <= _INLINE_EMS else shown
         where = _range_latex(printer, tuple(distribution.support))
         kind = "probability mass function" if distribution.is_discrete else "probability density"
-        parts.append(f"${shown}$ is a {kind} of ${where}$"
+        # (values given with check=False were never shown to sum to one: hostile review 44
+        # printed "p(k) = 1 is a probability mass function of k in {0, 1}")
+        unchecked = distribution.values is not None and not distribution.is_known_normalised
+        parts.append(f"${shown}$ is {'declared ' if unchecked else ''}a {kind} of ${where}$"
+                     + (" (that its values sum to one is not checked)" if unchecked and
+                        distribution.is_discrete else
+                        " (that its values integrate to one is not checked)" if unchecked
+                        else "")
                      + (", with positive values" if distribution.positive else ""))
     shown_over: set[str] = set()
     for expr in derivation.expressions:
