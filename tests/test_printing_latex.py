@@ -661,7 +661,7 @@ def test_the_document_states_the_ranges_of_the_ranged_symbols():
     big_a = sp.Symbol("A", integer=True, positive=True)
     d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
                    ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
-    assert declarations(d) == r"Here $a \in \{0, \ldots, A - 1\}$; $A > 0$."
+    assert declarations(d) == r"Here $a \in \{0, \ldots, A - 1\}$; $A$ is a positive integer."
 
 
 def test_a_report_of_another_derivation_is_not_printed_beside_these_steps():
@@ -784,7 +784,7 @@ def test_a_fragment_for_a_paper_carries_the_declarations_sentence():
     big_a = sp.Symbol("A", integer=True, positive=True)
     d = Derivation("delta", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, big_a - 1)),
                    ranges={a: (0, big_a - 1)}).step(sp.S.One, rule="algebra")
-    assert r"Here $a \in \{0, \ldots, A - 1\}$; $A > 0$." in fragment(Entry("m", d), d.verify())
+    assert r"Here $a \in \{0, \ldots, A - 1\}$; $A$ is a positive integer." in fragment(Entry("m", d), d.verify())
 
 
 def test_a_distribution_whose_normalisation_was_not_checked_is_not_called_one():
@@ -797,3 +797,16 @@ def test_a_distribution_whose_normalisation_was_not_checked_is_not_called_one():
     d = Derivation("mass of p", start=p.total()).step(sp.Integer(2), rule="algebra")
     assert "is declared a probability mass function" in declarations(d)
     assert "not checked" in declarations(d)
+
+
+def test_the_declarations_sentence_states_functions_signs_and_integer_symbols():
+    """Hostile review 44: sqrt(g(x)^2) = -g(x) for g declared negative, and
+    x + cos(2 t pi) = x + 1 for an integer t, were published with no word of either."""
+    from pgsym.printing.latex import declarations
+    x, t = sp.Symbol("x", real=True), sp.Symbol("t", integer=True)
+    g = sp.Function("g", negative=True)
+    d = Derivation("root", start=sp.sqrt(g(x)**2)).step(-g(x), rule="algebra")
+    assert declarations(d) == "Here $g(x) < 0$."
+    e = Derivation("cos", start=x + sp.cos(2 * t * sp.pi, evaluate=False))
+    e.step(x + 1, rule="algebra")
+    assert declarations(e) == "Here $t$ is an integer."

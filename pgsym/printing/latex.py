@@ -621,7 +621,7 @@ def declarations(derivation: "Derivation") -> str:
     >>> k, K = sp.Symbol("k", integer=True), sp.Symbol("K", integer=True, positive=True)
     >>> q, J = Distribution("q", (k, 0, K - 1), positive=True), sp.Symbol("J")
     >>> print(declarations(Derivation("d", start=q(k) * J, definitions={J: k**2})))
-    Here $J := k^{2}$; $q(k)$ is a probability mass function of $k \\in \\{0, \\ldots, K - 1\\}$, with positive values.
+    Here $J := k^{2}$; $q(k)$ is a probability mass function of $k \\in \\{0, \\ldots, K - 1\\}$, with positive values; $k$ is an integer.
     """
     from pgsym._distributions import Distribution, DistributionValue
     printer = printer_for(derivation)
@@ -699,15 +699,43 @@ def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation")
     symbols = {s for expr in read for s in expr.free_symbols
                if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
                and s not in derivation.ranges and s not in derivation.definitions}
-    grouped: dict[str, list[sp.Symbol]] = {}
+    grouped: dict[str, list[sp.Basic]] = {}
+    kinds: dict[str, list[sp.Basic]] = {}
     for symbol in sorted(symbols, key=sp.default_sort_key):
         declared = getattr(symbol, "_assumptions_orig", None) or {}
+        sign = next(((fact, relation) for fact, relation in _SIGNS
+                     if declared.get(fact) is True), None)
+        # (x + cos(2 t pi) = x + 1 holds for an integer t only: hostile review 44)
+        if any(declared.get(k) is True for k in ("integer", "even", "odd")):
+            parity = next((k for k in ("even", "odd") if declared.get(k) is True), "")
+            kind = " ".join(filter(None, (sign[0] if sign else "", parity, "integer")))
+            kinds.setdefault(kind, []).append(symbol)
+        elif sign is not None:
+            grouped.setdefault(sign[1], []).append(symbol)
+    # functions declared with a sign, by one of their values (g(x) < 0: sqrt(g(x)^2) = -g(x)
+    # was published with no word of it, hostile review 44); a declared distribution's
+    # values are stated by the distribution
+    from pgsym._distributions import DistributionValue
+    values = {}
+    for expr in read:
+        for value in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
+            if not isinstance(value, DistributionValue) and value.func not in \
+                    derivation.definitions:  # (a defined one is stated by its definition)
+                values.setdefault(value.func, value)
+    for function, value in sorted(values.items(), key=lambda item: item[0].__name__):
+        declared = dict(getattr(function, "_kwargs", None) or {})
         for fact, relation in _SIGNS:
             if declared.get(fact) is True:
-                grouped.setdefault(relation, []).append(symbol)
+                grouped.setdefault(relation, []).append(value)
                 break
-    return [f"${', '.join(printer.doprint(s) for s in group)} {relation}$"
+    said = [f"${', '.join(printer.doprint(s) for s in group)} {relation}$"
             for relation, group in grouped.items()]
+    for kind, group in kinds.items():
+        names = ", ".join(printer.doprint(s) for s in group)
+        article = "an" if kind[0] in "aeiou" else "a"
+        said.append(f"${names}$ is {article} {kind}" if len(group) == 1
+                    else f"${names}$ are {kind}s")
+    return said
 
 
 def _over_its_distribution(expectation: Expectation) -> bool:
