@@ -57,7 +57,7 @@ def _batch_outside(array, condition, floor):
     """Where the values of ``array`` (a NumPy, JAX or PyTorch array; ``floor`` its library's
     floor) break ``condition``, an assumption the derivation was verified under
     (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"``,
-    ``"integer"``, ``"even"``, ``"odd"``, or a bound of a range: ``">= 0"``, ``"<= 2"``). A nan
+    ``"integer"``, ``"even"``, ``"odd"``, or a bound: ``">= 0"``, ``"<= 2"``, ``"< 1"``). A nan
     breaks none: it comes out nan.
 
     >>> import numpy
@@ -83,4 +83,8 @@ def _batch_outside(array, condition, floor):
         return array < float(condition[3:])
     if condition.startswith("<= "):
         return array > float(condition[3:])
+    if condition.startswith("> "):
+        return array <= float(condition[2:])
+    if condition.startswith("< "):
+        return array >= float(condition[2:])
     raise ValueError(f"unknown condition {condition!r}")

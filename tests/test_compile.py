@@ -435,3 +435,16 @@ def test_a_compiled_function_checks_parity():
     assert f(np.array([-1.0, 2.0]), np.array([2.0, 4.0])).tolist() == [1.0, 16.0]
     with pytest.raises(ValueError, match=r"'n' must hold values that are even .* got 3.0"):
         f(np.array([-1.0]), np.array([3.0]))
+
+
+def test_a_compiled_function_checks_a_step_s_numeric_inequality_condition():
+    """Hostile review 44: min(x, 1) = x under x < 1 compiled to x returned 5 at x = 5,
+    where the start is 1."""
+    d = Derivation("below one", start=sp.Min(x, 1)).step(x, rule="algebra", condition=x < 1)
+    f = pgsym.compile(d, {"x": x})
+    assert "x < 1" in f.__doc__
+    assert f(np.array([0.5, -2.0])).tolist() == [0.5, -2.0]
+    with pytest.raises(ValueError, match=r"'x' must hold values that are < 1 .* got 5.0 at index 1"):
+        f(np.array([0.5, 5.0]))
+    with pytest.raises(ValueError, match=r"got 1.0"):
+        f(np.array([1.0]))
