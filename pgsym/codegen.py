@@ -615,8 +615,18 @@ class _JaxKernelPrinter(_KernelPrinting, JaxPrinter):
     """SymPy's JAX printer (``jax.numpy``), for ``pgsym.gradients.jax``."""
 
     backend, language = "jax", "JAX"
-    vectorised = frozenset({"jax.numpy", "functools"})
+    vectorised = frozenset({"jax.numpy", "jax.scipy", "functools"})
     batch_helpers = "pgsym._batch_jax"
+
+    def _print_erf(self, expr: sp.erf) -> str:  # (SymPy's printer has math.erf: user 15)
+        return f"{self._module_format('jax.scipy.special.erf')}({self._print(expr.args[0])})"
+
+    def _print_polygamma(self, expr: sp.polygamma) -> str:
+        order, argument = expr.args
+        if order == 0:
+            return f"{self._module_format('jax.scipy.special.digamma')}({self._print(argument)})"
+        return (f"{self._module_format('jax.scipy.special.polygamma')}({self._print(order)}, "
+                f"{self._print(argument)})")
 
 
 @functools.cache
@@ -893,11 +903,20 @@ def _printed(kernel: Kernel, expressions: list[sp.Expr],
                          f"{' '.join(str(error).split()[:12])}") from error
     lines = [f"    {name} = {value}" for name, value in _used(assignments, results)]
     unvectorised = [f"{m}.{f}" for m in sorted(printer.module_imports)
-                    if m not in printer.vectorised for f in sorted(printer.module_imports[m])]
+                    if not _vectorised(m, printer) for f in sorted(printer.module_imports[m])]
     if unvectorised:
         raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
-                         f"does not work on arrays; no vectorised form is known")
+                         f"does not work on arrays; no vectorised form is known for "
+                         f"{printer.language} (pgsym needs NumPy alone: scipy's is not used; the "
+                         f"JAX and PyTorch backends have erf, digamma and others)")
     return lines, results
+
+
+def _vectorised(module: str, printer: _KernelPrinting) -> bool:
+    """Whether functions of ``module`` take arrays: one of the printer's vectorised modules,
+    or a module inside one (``torch.special``: user 15 was told torch's digamma does not work
+    on tensors)."""
+    return any(module == v or module.startswith(v + ".") for v in printer.vectorised)
 
 
 def _used(assignments: list[tuple[str, str]], results: list[str]) -> list[tuple[str, str]]:
@@ -1182,7 +1201,7 @@ def _numba_function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[s
             indices = ", ".join(f"_i{axis}" for axis in range(len(factors)))
             body.append(f"{indent}    {out}[_n, {indices}] = {product}")
     unvectorised = [f"{m}.{f}" for m in sorted(printer.module_imports)
-                    if m not in printer.vectorised for f in sorted(printer.module_imports[m])]
+                    if not _vectorised(m, printer) for f in sorted(printer.module_imports[m])]
     if unvectorised:
         raise BuildError(f"kernel {kernel.name}: SymPy prints {', '.join(unvectorised)}, which "
                          f"Numba cannot compile")

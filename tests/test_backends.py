@@ -464,3 +464,18 @@ def test_a_sample_outside_the_verified_domain_comes_out_nan_on_every_backend(bac
     if backend == "jax":
         jitted = library.jit(f)(as_array(np.array([2.0, -3.0])), as_array(np.ones(2)))
         assert np.asarray(jitted)[0] == 2.0 and np.isnan(np.asarray(jitted)[1])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_erf_and_digamma_compile_for_jax_and_torch(backend):
+    """User 15: torch's digamma was refused as 'not working on arrays' (torch.special is
+    torch's), and JAX's printer had math.erf."""
+    library = _library(backend)
+    x = sp.Symbol("x", real=True)
+    values = np.array([0.5, 1.0])
+    for expression in (sp.erf(x), sp.polygamma(0, x + 2)):
+        f = pgsym.compile(expression, {"x": x}, backend=backend, verified=False)
+        as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+        got = np.asarray(f(as_array(values)))
+        expected = [float(sp.N(expression.subs(x, v))) for v in values]
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
