@@ -231,14 +231,15 @@ NOT_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.fl
               sp.ceiling, sp.frac, sp.Mod, sp.re, sp.im, sp.arg, sp.conjugate, sp.DiracDelta,
               sp.KroneckerDelta)
 
-#: functions smooth (analytic) wherever they are defined
-SMOOTH_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh)
+#: functions smooth (analytic) wherever they are defined (gamma: but at its poles, the
+#: integers <= 0; user 15 was told gamma is "not analytic")
+SMOOTH_FUNCTIONS = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.gamma)
 
 
 def smooth_by_form(node: sp.Basic) -> bool:
     """Whether ``node``, as a function of its arguments, is smooth (analytic) wherever it
     is defined, by its form alone: sums, products, integer powers (or powers of a positive
-    base), log of a positive argument, exp and the trigonometric and hyperbolic functions,
+    base), log of a positive argument, exp, gamma and the trigonometric and hyperbolic functions,
     indexed items, and sums, integrals and derivatives of such parts. Not: Abs, Max,
     Piecewise, Heaviside, floor, sign, sqrt of what may be negative (``sqrt((x - t)**2)``
     is ``|x - t|``), log across its branch cut, an undefined function (it may be anything).
@@ -277,6 +278,8 @@ def smooth_everywhere_by_form(node: sp.Basic) -> bool:
         # a limit of smooth terms need not be continuous: the integral of a/(a^2 + t^2) over
         # t > 0 is pi/2 sign(a) (hostile review 26); over finite bounds it is smooth
         return all(bound.is_finite for limit in node.limits for bound in limit[1:])
+    if isinstance(node, sp.gamma):  # (its poles: smooth everywhere for a positive argument)
+        return node.args[0].is_positive is True
     return not isinstance(node, sp.tan) and smooth_by_form(node)
 
 
