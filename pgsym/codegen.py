@@ -967,6 +967,59 @@ def _argument_conditions(kernel: Kernel, bounds: Mapping[sp.Basic, tuple[str, ..
     return tuple(conditions)
 
 
+def derivation_bounds(derivation: Derivation, arguments: Mapping[str, object] | tuple,
+                      where: str) -> dict:
+    """What ``derivation`` bounds its arguments' symbols by, as a printed function checks it
+    (``">= 0"``): its ``ranges=`` (numeric bounds only: a symbolic range of an argument is
+    refused, a BuildError), and each condition that bounds a symbol by a number (``x < 1``),
+    of its steps and of the lemmas they cite, whose conditions hold for their own symbols
+    (another condition is listed in the docstring only, with the assumptions the steps rest
+    on). Used by :func:`pgsym.compile` and for a package's kernels alike (hostile review 45:
+    the kernels of ``pgsym build`` checked neither)."""
+    pairs = arguments.items() if isinstance(arguments, Mapping) else arguments
+    given = {atom for _, atoms in pairs
+             for atom in (atoms if isinstance(atoms, (tuple, list)) else (atoms,))}
+    found: dict = {}
+    for symbol, (lowest, highest) in derivation.ranges.items():
+        if symbol not in given:
+            continue
+        try:
+            found[symbol] = [bound_text(">=", derivation.unfold(sp.sympify(lowest))),
+                             bound_text("<=", derivation.unfold(sp.sympify(highest)))]
+        except ValueError:
+            raise BuildError(f"{where}: an argument stands for {symbol}, which ranges over "
+                             f"{lowest}..{highest}; a printed function checks ranges with "
+                             f"numeric bounds only, so it could compute outside the range the "
+                             f"steps were verified for") from None
+    flipped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
+    for condition in _conditions_of(derivation, set()):
+        for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+            if not isinstance(part, sp.core.relational._Inequality):
+                continue
+            for symbol, bound, relation in ((part.lhs, part.rhs, part.rel_op),
+                                            (part.rhs, part.lhs, flipped[part.rel_op])):
+                if isinstance(symbol, sp.Symbol) and bound.is_number and bound.is_real:
+                    text = bound_text(relation, bound)
+                    if text not in found.setdefault(symbol, []):
+                        found[symbol].append(text)
+    return {symbol: tuple(texts) for symbol, texts in found.items()}
+
+
+def _conditions_of(derivation: Derivation, seen: set) -> list:
+    """The relational conditions of the steps of ``derivation`` and of the lemmas they cite,
+    however deep, unfolded."""
+    if id(derivation) in seen:
+        return []
+    seen.add(id(derivation))
+    found = []
+    for step in derivation.steps:
+        if isinstance(step.condition, sp.Basic):
+            found.append(derivation.unfold(step.condition, evaluate=False))
+        if isinstance(step.lemma, Derivation):
+            found += _conditions_of(step.lemma, seen)
+    return found
+
+
 def bound_text(relation: str, bound: sp.Expr) -> str:
     """A bound as ``_batch_outside`` reads it: ``bound_text(">=", sp.Integer(0))`` is
     ``">= 0"``; a bound that is no real number is refused (a ValueError)."""
@@ -1460,13 +1513,30 @@ def module_sources(spec: KernelModule, derivations: Mapping[str, Derivation],
         doc = kernel.doc
         if kernel.batch == "first":
             doc = _provenance(kernel, names, hexdigest, None if reports is None else status)
+            assumed = [] if reports is None else list(dict.fromkeys(
+                s.verdict.assumption for n in names for s in reports[n].steps
+                if s.verdict.assumption))
+            if assumed:  # (as pgsym.compile's docstring says them)
+                doc += "\nThe steps assume, and the function is right only where these " \
+                       "hold:" + "".join(f"\n  - {a}" for a in assumed)
         parts.append((item, comment, doc))
     claim = _CLAIM_OTHERWISE if any("numerically" in c for c in claims) else _CLAIM_PROVED
     sources = {}
+    bounds = {}
+    for item in prepared:  # (what the derivations bound the arguments by, every one's)
+        found: dict = {}
+        if item.kernel.batch == "first":
+            for source in item.kernel.derivations:
+                where = f"kernel {item.kernel.name}, derivation {source.derivation!r}"
+                for atom, texts in derivation_bounds(derivations[source.derivation],
+                                                     item.kernel.arguments, where).items():
+                    found[atom] = tuple(dict.fromkeys((*found.get(atom, ()), *texts)))
+        bounds[item.kernel.name] = found
     for backend in backends:
         printed, modules = [], []
         for item, comment, doc in parts:
-            source, needed = _function_source(item.layout, doc, backend)
+            source, needed = _function_source(item.layout, doc, backend,
+                                              bounds[item.kernel.name])
             printed.append((comment, source))
             modules += needed
         header = _HEADER.format(tool="pgsym build", origin=spec.origin or package or "a package",

@@ -104,7 +104,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
         kernel = Kernel(function_name, arguments=arguments, axis=axis)
         text = codegen.function_module(kernel, printed,
                                        _provenance(label, report, hexdigest, unfolded), backend,
-                                       _bounds(source, arguments, where))
+                                       codegen.derivation_bounds(source, arguments, where)
+                                       if isinstance(source, Derivation) else {})
     except BuildError as error:
         cause = str(error).removeprefix(f"kernel {function_name}: ")
         raise type(error)(f"pgsym.compile, {where}: {cause}") from error
@@ -114,45 +115,6 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     function.sha256 = hexdigest
     function.source = text
     return function
-
-
-def _bounds(source: Derivation | sp.Basic, arguments: Mapping[str, object], where: str) -> dict:
-    """What the derivation bounds a symbol by, as the function checks it (``">= 0"``): its
-    ``ranges=`` (numeric bounds only: a symbolic range is refused, a BuildError), and each
-    step's condition that bounds a symbol by a number (``x < 1``; another one is listed in
-    the docstring only, with the assumptions the steps rest on)."""
-    if not isinstance(source, Derivation):
-        return {}
-    given = {atom for atoms in arguments.values()
-             for atom in (atoms if isinstance(atoms, (tuple, list)) else (atoms,))}
-    found: dict = {}
-    for symbol, (lowest, highest) in source.ranges.items():
-        if symbol not in given:
-            continue
-        try:
-            found[symbol] = [codegen.bound_text(">=", source.unfold(sp.sympify(lowest))),
-                             codegen.bound_text("<=", source.unfold(sp.sympify(highest)))]
-        except ValueError:
-            raise BuildError(f"pgsym.compile, {where}: an argument stands for {symbol}, which "
-                             f"ranges over {lowest}..{highest}; a compiled function checks "
-                             f"ranges with numeric bounds only, so it could compute outside "
-                             f"the range the steps were verified for") from None
-    flipped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
-    for step in source.steps:
-        if not isinstance(step.condition, sp.Basic):
-            continue
-        condition = source.unfold(step.condition, evaluate=False)
-        for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
-            if not isinstance(part, sp.core.relational._Inequality):
-                continue
-            relation = part.rel_op
-            for symbol, bound, op in ((part.lhs, part.rhs, relation),
-                                      (part.rhs, part.lhs, flipped[relation])):
-                if isinstance(symbol, sp.Symbol) and bound.is_number and bound.is_real:
-                    text = codegen.bound_text(op, bound)
-                    if text not in found.setdefault(symbol, []):
-                        found[symbol].append(text)
-    return {symbol: tuple(texts) for symbol, texts in found.items()}
 
 
 def _report(derivation: Derivation, verified: bool | Report, settings) -> Report | None:

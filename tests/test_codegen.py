@@ -207,3 +207,29 @@ def test_an_output_over_several_axes_must_be_a_product_of_factors_along_one_each
         codegen.preview(Kernel("f", arguments={"features": ps.phi, "probabilities": ps.pi},
                                outputs=(Output(expression),), axes=(ps.i, ps.c),
                                **{"batch": "last", **fields}))
+
+
+def test_a_package_kernel_checks_ranges_and_conditions_as_compile_does(tmp_path):
+    """Hostile review 45: the kernels of pgsym build skipped the checks pgsym.compile makes:
+    min(x, 1) = x under x < 1 returned 5 at x = 5, and a sum ranged over a in 0..2 returned
+    1 at a = 7 (the starts are 1 and 0)."""
+    x = sp.Symbol("x", real=True)
+    a, b = sp.Symbol("a", integer=True), sp.Symbol("b", integer=True)
+    clipped = Derivation("clipped", start=sp.Min(x, 1)).step(x, rule="algebra", condition=x < 1)
+    ranged = Derivation("ranged", start=sp.Sum(sp.KroneckerDelta(a, b), (b, 0, 2)),
+                        ranges={a: (0, 2)}).step(sp.Integer(1), rule="algebra")
+    spec = KernelModule((Kernel("clipped", derivations=("clipped",), arguments={"x": x}),
+                         Kernel("ranged", derivations=("ranged",), arguments={"a": a})),
+                        "_kernels.py")
+    path = tmp_path / "kernels.py"
+    path.write_text(codegen.module_source(spec, {"clipped": clipped, "ranged": ranged}))
+    module_spec = importlib.util.spec_from_file_location("bounded_kernels", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    assert module.clipped(np.array([0.5])).tolist() == [0.5]
+    assert module.ranged(np.array([2.0])).tolist() == [1.0]
+    with pytest.raises(ValueError, match="'x' must hold values that are < 1"):
+        module.clipped(np.array([5.0]))
+    with pytest.raises(ValueError, match="'a' must hold values that are <= 2"):
+        module.ranged(np.array([7.0]))
+    assert "x < 1" in module.clipped.__doc__  # (the assumption, listed)
