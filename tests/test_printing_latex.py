@@ -810,3 +810,17 @@ def test_the_declarations_sentence_states_functions_signs_and_integer_symbols():
     e = Derivation("cos", start=x + sp.cos(2 * t * sp.pi, evaluate=False))
     e.step(x + 1, rule="algebra")
     assert declarations(e) == "Here $t$ is an integer."
+
+
+def test_a_step_a_partial_report_does_not_cover_prints_as_not_checked():
+    """Hostile review 45: verify(only=[1]) and to_latex printed a false step 2 bare."""
+    from pgsym.printing.html import derivation_to_html
+    from pgsym.printing.markdown import derivation_to_markdown
+    r = sp.Symbol("r", real=True)
+    d = Derivation("d", start=(r + 1)**2).step(r**2 + 2 * r + 1, rule="algebra")
+    d.step(r**2 + 2 * r + 2, rule="algebra")
+    only = d.verify(only={1})
+    assert "not checked: the report covers step(s) 1 only" in derivation_to_latex(d, only)
+    for printed in (derivation_to_markdown, derivation_to_html):
+        shown = printed(d, only)
+        assert "unknown" in shown and shown.find("unknown") > shown.rfind("proved")

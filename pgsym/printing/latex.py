@@ -1085,6 +1085,17 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
     """
     printer = printer_for(derivation)
     steps = {s.number: s for s in report.steps} if report is not None else {}
+    if report is not None and len(steps) < len(derivation.steps):
+        # a report of some steps (verify(only=...)): the others print as not checked, not
+        # bare (hostile review 45 printed a false step 2 beside step 1's mark)
+        from pgsym.report import (Justification, RuleCheck, StepReport, Verdict,
+                                  VerdictKind)
+        covered = ", ".join(map(str, sorted(steps)))
+        for number, step in enumerate(derivation.steps, start=1):
+            steps.setdefault(number, StepReport(number, step, Verdict(
+                VerdictKind.UNKNOWN, "not checked",
+                f"not checked: the report covers step(s) {covered} only"),
+                RuleCheck(Justification.NOT_CHECKED, "not checked"), 0.0))
     left = printer.doprint(derivation.start)
     out = []
     for number, step in enumerate(derivation.steps, start=1):
