@@ -51,6 +51,19 @@ def refusal(expressions: Sequence[sp.Expr]) -> str | None:
 _SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
 
+def unchecked_facts(atoms: Sequence) -> list[str]:
+    """What the assumptions of ``atoms`` declare that a printed function cannot check on its
+    values (prime, composite: hostile review 45 proved max(2, p) = p for a prime p, whose
+    function returned 1 at p = 1)."""
+    found = []
+    for atom in atoms:
+        value = _a_value_of(atom)
+        for fact in ("prime", "composite"):
+            if value is not None and getattr(value, f"is_{fact}") is True:
+                found.append(f"{atom} is declared {fact}")
+    return found
+
+
 def domain(atoms: Sequence) -> tuple[str, ...]:
     """The conditions the values of an argument standing for ``atoms`` must meet: the sign,
     integrality and parity their assumptions declare (a symbol declared positive, a function
@@ -69,7 +82,8 @@ def domain(atoms: Sequence) -> tuple[str, ...]:
         value = _a_value_of(atom)
         if value is None:
             continue
-        sign = next((s for s in _SIGNS if getattr(value, f"is_{s}") is True), None)
+        sign = next((s for s in _SIGNS if getattr(value, f"is_{s}") is True
+                     or getattr(value, f"is_extended_{s}") is True), None)  # (+-oo passes)
         parity = "even" if value.is_even is True else "odd" if value.is_odd is True else None
         integer = "integer" if value.is_integer is True and parity is None else None
         for condition in (sign, integer, parity):

@@ -960,6 +960,11 @@ def _argument_conditions(kernel: Kernel, bounds: Mapping[sp.Basic, tuple[str, ..
     the derivation puts on an atom (its range, a step's condition: ``">= 0"``, ``"< 1"``)."""
     conditions = []
     for name, atoms in kernel.arguments:
+        unchecked = _compiled_checks.unchecked_facts(atoms)
+        if unchecked:
+            raise BuildError(f"kernel {kernel.name}: argument {name!r}: {unchecked[0]}, which "
+                             f"a printed function cannot check on its values, and the steps "
+                             f"may hold only there; declare it integer (with a range) instead")
         found = list(_compiled_checks.domain(atoms))
         for atom in atoms:
             found += [text for text in bounds.get(atom, ()) if text not in found]

@@ -448,3 +448,15 @@ def test_a_compiled_function_checks_a_step_s_numeric_inequality_condition():
         f(np.array([0.5, 5.0]))
     with pytest.raises(ValueError, match=r"got 1.0"):
         f(np.array([1.0]))
+
+
+def test_a_compiled_function_refuses_an_argument_declared_prime():
+    """Hostile review 45: max(2, p) = p for a prime p compiled to p returned 1 at p = 1."""
+    p = sp.Symbol("p", prime=True)
+    d = Derivation("prime", start=sp.Max(2, p, evaluate=False)).step(p, rule="algebra")
+    with pytest.raises(BuildError, match="declared prime, which a printed function cannot check"):
+        pgsym.compile(d, {"p": p})
+    X = sp.Symbol("X", extended_positive=True)
+    e = Derivation("abs", start=sp.Abs(X, evaluate=False)).step(X, rule="algebra")
+    with pytest.raises(ValueError, match="'X' must hold values that are positive"):
+        pgsym.compile(e, {"X": X})(np.array([-3.0]))

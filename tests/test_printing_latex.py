@@ -824,3 +824,21 @@ def test_a_step_a_partial_report_does_not_cover_prints_as_not_checked():
     for printed in (derivation_to_markdown, derivation_to_html):
         shown = printed(d, only)
         assert "unknown" in shown and shown.find("unknown") > shown.rfind("proved")
+
+
+def test_the_declarations_sentence_reads_what_the_assumptions_imply():
+    """Hostile review 45: an extended_positive X (|X| = X), a prime p (max(2, p) = p), a real
+    r declared not positive (max(0, r) = 0) and an integer-valued g (cos(2 pi g(x)) = 1)
+    were published with no word of what the steps rest on."""
+    from pgsym.printing.latex import declarations
+    X = sp.Symbol("X", extended_positive=True)
+    p = sp.Symbol("p", prime=True)
+    r = sp.Symbol("r", real=True, positive=False)
+    x = sp.Symbol("x", real=True)
+    g = sp.Function("g", integer=True)
+    for start, end, said in ((sp.Abs(X, evaluate=False), X, r"$X > 0 \text{ (possibly infinite)}$"),
+                             (sp.Max(2, p, evaluate=False), p, "$p$ is a prime number"),
+                             (sp.Max(0, r, evaluate=False), 0, r"$r \leq 0$"),
+                             (sp.cos(2 * sp.pi * g(x), evaluate=False), 1, "$g(x)$ is an integer")):
+        d = Derivation("d", start=start).step(sp.S(end), rule="algebra")
+        assert said in declarations(d), (said, declarations(d))

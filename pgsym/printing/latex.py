@@ -702,12 +702,20 @@ def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation")
     grouped: dict[str, list[sp.Basic]] = {}
     kinds: dict[str, list[sp.Basic]] = {}
     for symbol in sorted(symbols, key=sp.default_sort_key):
-        declared = getattr(symbol, "_assumptions_orig", None) or {}
+        # (what the assumptions imply, not only what was written: nonnegative and nonzero
+        # is positive, real and not positive is nonpositive; hostile review 45)
         sign = next(((fact, relation) for fact, relation in _SIGNS
-                     if declared.get(fact) is True), None)
+                     if getattr(symbol, f"is_{fact}") is True), None)
+        if sign is None:  # (one that may be infinite: extended_positive)
+            sign = next(((fact, relation + r" \text{ (possibly infinite)}")
+                         for fact, relation in _SIGNS
+                         if getattr(symbol, f"is_extended_{fact}") is True), None)
         # (x + cos(2 t pi) = x + 1 holds for an integer t only: hostile review 44)
-        if any(declared.get(k) is True for k in ("integer", "even", "odd")):
-            parity = next((k for k in ("even", "odd") if declared.get(k) is True), "")
+        special = next((k for k in ("prime", "composite") if getattr(symbol, f"is_{k}")), None)
+        if special is not None:
+            kinds.setdefault(f"{special} number", []).append(symbol)
+        elif symbol.is_integer:
+            parity = next((k for k in ("even", "odd") if getattr(symbol, f"is_{k}")), "")
             kind = " ".join(filter(None, (sign[0] if sign else "", parity, "integer")))
             kinds.setdefault(kind, []).append(symbol)
         elif sign is not None:
@@ -723,11 +731,12 @@ def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation")
                     derivation.definitions:  # (a defined one is stated by its definition)
                 values.setdefault(value.func, value)
     for function, value in sorted(values.items(), key=lambda item: item[0].__name__):
-        declared = dict(getattr(function, "_kwargs", None) or {})
-        for fact, relation in _SIGNS:
-            if declared.get(fact) is True:
-                grouped.setdefault(relation, []).append(value)
-                break
+        sign = next((relation for fact, relation in _SIGNS
+                     if getattr(value, f"is_{fact}") is True), None)
+        if value.is_integer:  # (cos(2 pi g(x)) = 1 for an integer g: hostile review 45)
+            kinds.setdefault("integer", []).append(value)
+        if sign is not None:
+            grouped.setdefault(sign, []).append(value)
     said = [f"${', '.join(printer.doprint(s) for s in group)} {relation}$"
             for relation, group in grouped.items()]
     for kind, group in kinds.items():
