@@ -1034,10 +1034,22 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
              stated: sp.Basic | None = None) -> Verdict:
     """Returns the verdict on ``a == b`` within ``budget`` (``stated``: the step's condition,
     as a relation, which the verdict on the step will rest on)."""
+    as_given = (a, b)
     prepared = _prepared_pair(a, b, settings, budget, numeric, stated)
     if isinstance(prepared, Verdict):
         return prepared
     a, b, improper, written = prepared
+    infinite = sorted(str(s) for s in (a.free_symbols | b.free_symbols)
+                      | as_given[0].free_symbols | as_given[1].free_symbols
+                      if s.is_finite is not True and s.is_extended_real)
+    if infinite and as_given[0] != as_given[1]:
+        # (X - X = 0 and exp(-P) exp(P) = 1 were proved for X extended_real, P
+        # extended_positive; at infinity the left sides are undefined: hostile review 45)
+        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                       f"{', '.join(infinite)} may be infinite (declared extended_real or "
+                       f"extended_positive...), where SymPy's algebra of the two sides does not "
+                       f"hold (oo - oo, 0 oo are undefined); declare "
+                       f"{'them' if len(infinite) > 1 else 'it'} real")
     verdict = _value_verdict(a, b, settings, budget, numeric, promotion)
     if verdict.kind.is_proof and not (promotion is not None and promotion.given
                                       and verdict.method == "rule"):

@@ -340,3 +340,15 @@ def test_a_kink_or_branch_cut_behind_an_inner_substitution_is_seen():
     [step] = slope.verify().steps
     assert step.verdict.kind is VerdictKind.PROVED_ASSUMING
     assert "away from the points where" in step.verdict.assumption
+
+
+def test_an_identity_that_fails_at_infinity_is_not_proved_for_a_symbol_that_may_be_infinite():
+    """Hostile review 45: X - X = 0 and exp(-P) exp(P) = 1 were proved for X extended_real
+    and P extended_positive; at infinity the left sides are undefined."""
+    X, P = sp.Symbol("X", extended_real=True), sp.Symbol("P", extended_positive=True)
+    for start, end in ((sp.Add(X, -X, evaluate=False), sp.Integer(0)),
+                       (sp.Mul(sp.exp(-P), sp.exp(P), evaluate=False), sp.Integer(1))):
+        [step] = Derivation("inf", start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.UNKNOWN and "may be infinite" in step.verdict.detail
+    same = Derivation("same", start=X + 1).step(1 + X, rule="associativity")
+    assert same.verify().ok
