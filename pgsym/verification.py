@@ -41,7 +41,7 @@ from pgsym._sums import write_out
 from pgsym._conditions import breaks, parametrised
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
-                          canonical_bound,
+                          binders, bound_variables, canonical_bound,
                           atoms_of, has_undefined_value, nodes, other_values,
                           replace_unevaluated,
                           smooth_by_form, untrusted_functions)
@@ -934,10 +934,16 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
         unfolded = (signs_as_declared(derivation.unfold(e, evaluate=False)) for e in (a, b))
         return _compare(*unfolded, settings, budget, numeric=False).kind is VerdictKind.PROVED
 
+    # (a condition's symbol that the steps bind anywhere is no value the rules may read it
+    # of: hostile review 45 licensed log(x^2) = 2 log x for a Subs-bound x by x > 0)
+    bound = frozenset(v for side in (before, after)
+                      for node in binders(derivation.unfold(side, evaluate=False))
+                      for v in bound_variables(node))
     context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
                                  using=step.using, condition=step.assumption, prove=proved,
                                  relation=step.condition if isinstance(step.condition, sp.Basic)
-                                 else None, range_cases=tuple(range_cases(derivation)))
+                                 else None, range_cases=tuple(range_cases(derivation)),
+                                 bound=bound)
     try:
         found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:

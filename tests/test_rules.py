@@ -550,3 +550,15 @@ def test_the_derivative_of_exp_by_its_own_argument_also_at_a_point():
     wrong = Derivation("wrong", start=sp.Derivative(sp.exp(2 * u), u))
     wrong.step(sp.exp(2 * u), rule="derivative of exp")
     assert not wrong.verify().ok
+
+
+def test_a_condition_on_a_symbol_the_steps_bind_licenses_no_rule():
+    """Hostile review 45: log(x^2) = 2 log(x) at x = 10^20 - y^2 - e^(y/1000) (a Subs) was
+    proved 'under x > 0' for every y; the point is negative beyond y = 46052."""
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    point = 10**20 - y**2 - sp.exp(y / 1000)
+    d = Derivation("subs", start=sp.Subs(sp.log(x**2), x, point))
+    d.step(sp.Subs(2 * sp.log(x), x, point), rule="log of a product", condition=x > 0)
+    [step] = d.verify().steps
+    assert step.justification.status is not Justification.CONFIRMED
+    assert not step.verdict.kind.is_proof

@@ -99,6 +99,8 @@ class RuleContext:
     #: the limits ``(variable, lowest, highest)`` of the sums and products around the node
     #: being rewritten, outermost first (set by :func:`rewrites`)
     enclosing: tuple = ()
+    #: the variables the two steps bind anywhere (sums, integrals, substitutions, Lambdas)
+    bound: frozenset = frozenset()
 
     def shown_within(self, value: sp.Expr, lowest: sp.Expr, highest: sp.Expr) -> bool:
         """Whether ``lowest <= value <= highest`` is shown by SymPy's assumptions in every
@@ -127,13 +129,17 @@ class RuleContext:
         for the reader to judge), or as a relation (:func:`states_nonzero`)."""
         if self.relation is None:
             return bool(self.condition)
-        return states_nonzero(self.relation, expr, self.unfold)
+        stated = self._stated()
+        return bool(stated) and states_nonzero(sp.And(*stated), expr, self.unfold)
 
     def _stated(self) -> tuple[sp.Basic, ...]:
-        """The relations the step's condition states (the parts of an ``And``)."""
+        """The relations the step's condition states (the parts of an ``And``), but those
+        naming a symbol the steps bind (a condition on it says nothing of its values there:
+        hostile review 45 read x > 0 for a Subs-bound x)."""
         if self.relation is None:
             return ()
-        return self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
+        parts = self.relation.args if isinstance(self.relation, sp.And) else (self.relation,)
+        return tuple(p for p in parts if not p.free_symbols & self.bound)
 
     def depends_on(self, expr: sp.Basic, variable: sp.Basic) -> bool:
         """Whether ``expr`` may vary with ``variable``, reading through definitions, of
@@ -174,7 +180,8 @@ class RuleContext:
         # or where the condition holds, written as its region (1 - x > 0 for 0 < x < 1: new
         # user 15), unless a sum around the node binds a symbol of it
         region = parametrised(self.relation, (target,)) if self.relation is not None else None
-        if region is not None and not {limit[0] for limit in self.enclosing} & set(region.values):
+        if region is not None and not ({limit[0] for limit in self.enclosing} | self.bound) \
+                & set(region.values):
             return target.xreplace(region.values).is_positive is True
         return False
 
