@@ -110,11 +110,34 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
         cause = str(error).removeprefix(f"kernel {function_name}: ")
         raise type(error)(f"pgsym.compile, {where}: {cause}") from error
     function = _load(text, function_name, backend)
+    missing = _missing_functions(text)
+    if missing:  # (torch.special has no gamma: it printed, and failed at every call;
+        # hostile review 45)
+        raise BuildError(f"pgsym.compile, {where}: SymPy prints {', '.join(missing)}, which "
+                         f"the installed {backend} does not have")
     function.verified = report is not None
     function.derivation = label
     function.sha256 = hexdigest
     function.source = text
     return function
+
+
+def _missing_functions(text: str) -> list[str]:
+    """The dotted names of the backends' functions that ``text`` calls and that the installed
+    library does not have."""
+    import importlib
+    import sys
+
+    missing = []
+    for name in sorted(set(re.findall(r"\b(?:numpy|jax|torch)(?:\.[A-Za-z_]\w*)+(?=\()", text))):
+        parts = name.split(".")
+        found = sys.modules.get(parts[0]) or importlib.import_module(parts[0])
+        for part in parts[1:]:
+            found = getattr(found, part, None)
+            if found is None:
+                missing.append(name)
+                break
+    return missing
 
 
 def _report(derivation: Derivation, verified: bool | Report, settings) -> Report | None:

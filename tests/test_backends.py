@@ -479,3 +479,12 @@ def test_erf_and_digamma_compile_for_jax_and_torch(backend):
         got = np.asarray(f(as_array(values)))
         expected = [float(sp.N(expression.subs(x, v))) for v in values]
         np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_function_the_installed_library_lacks_is_refused_when_compiling():
+    """Hostile review 45: x Gamma(x) = Gamma(x + 1) compiled for torch as
+    torch.special.gamma, which torch has not: every call raised AttributeError."""
+    _library("torch")
+    x = sp.Symbol("x", positive=True)
+    with pytest.raises(codegen.BuildError, match="torch.special.gamma, which the installed torch"):
+        pgsym.compile(sp.gamma(x), {"x": x}, backend="torch", verified=False)
