@@ -691,9 +691,11 @@ _SIGNS = (("positive", "> 0"), ("negative", "< 0"), ("nonnegative", r"\geq 0"),
 
 
 def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation") -> list[str]:
-    """The declared signs of the derivation's free symbols (``$\\sigma > 0$``): a step may
-    hold only for them (sqrt(x^2) = -x for x < 0 was published with no word of the sign:
-    hostile review 42). A symbol with a range is stated by its range."""
+    """What the assumptions of the derivation's free symbols and undefined functions say of
+    their values (``$\\sigma > 0$``, ``$g(x) < 0$``, ``$t$ is an integer``): a step may hold
+    only for them (sqrt(x^2) = -x for x < 0 was published with no word of the sign: hostile
+    review 42). A symbol with a range is stated by its range, a defined function by its
+    definition, a declared distribution by its declaration."""
     read = [*derivation.expressions, *(v for v in derivation.definitions.values()
                                        if isinstance(v, sp.Basic))]
     symbols = {s for expr in read for s in expr.free_symbols
