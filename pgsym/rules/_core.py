@@ -180,9 +180,10 @@ class RuleContext:
         # or where the condition holds, written as its region (1 - x > 0 for 0 < x < 1: new
         # user 15), unless a sum around the node binds a symbol of it
         region = parametrised(self.relation, (target,)) if self.relation is not None else None
-        if region is not None and not ({limit[0] for limit in self.enclosing} | self.bound) \
-                & set(region.values):
-            return target.xreplace(region.values).is_positive is True
+        if region is not None:
+            named = set(region.values).union(*(v.free_symbols for v in region.values.values()))
+            if not ({limit[0] for limit in self.enclosing} | self.bound) & named:
+                return target.xreplace(region.values).is_positive is True
         return False
 
 
