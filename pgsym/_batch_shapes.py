@@ -74,11 +74,11 @@ def _batch_outside(array, condition, floor):
         return array > 0
     if condition == "nonzero":
         return array == 0
-    if condition == "integer":
-        return (array != floor(array)) & (array == array)
+    if condition == "integer":  # (an infinity is none: inf - inf is nan; review 46)
+        return ((array != floor(array)) | (array - array != 0)) & (array == array)
     if condition in ("even", "odd"):  # (an integer whose half is whole, or not)
         shifted = array if condition == "even" else array - 1
-        return (shifted / 2 != floor(shifted / 2)) & (array == array)
+        return ((shifted / 2 != floor(shifted / 2)) | (array - array != 0)) & (array == array)
     if condition.startswith(">= "):
         return array < float(condition[3:])
     if condition.startswith("<= "):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from pgsym._trees import bound_variables, nodes
 from pgsym.report import Counterexample, Verdict
@@ -191,8 +192,15 @@ def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
     if condition is None or verdict.counterexample is None:
         return False
     point = dict(verdict.counterexample.point)
+    # (with the stand-in functions of the counterexample: f(x) < 1 is false where the
+    # stand-in f is 53.79; hostile review 46)
+    standing = dict(verdict.counterexample.functions)
     for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
         try:  # (one part false is enough; another may not be decided there: new user 15)
+            if standing:
+                part = part.replace(
+                    lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in standing,
+                    lambda e: standing[e.func.__name__](*e.args))
             if part.xreplace(point) is sp.false:
                 return True
         except (TypeError, ValueError):

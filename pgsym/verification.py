@@ -45,7 +45,8 @@ from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative
                           atoms_of, has_undefined_value, nodes, other_values,
                           replace_unevaluated,
                           smooth_by_form, untrusted_functions)
-from pgsym._distributions import compare_with_distributions, signs_as_declared
+from pgsym._distributions import (DistributionError, compare_with_distributions,
+                                  signs_as_declared, with_values)
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.expectation import Expectation
 from pgsym.rules._core import in_range_case, states_nonzero
@@ -802,11 +803,11 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
     >>> print(d.verify().failures()[0][:80])
     derivation 'd', step 1 (f vanishes): refuted: the f vanishes, taken as given, is
     """
-    try:
-        sides = budget.run(lambda: tuple(derivation.unfold(side, evaluate=False)
+    try:  # (a distribution declared by its values decides its values too: review 46)
+        sides = budget.run(lambda: tuple(with_values(derivation.unfold(side, evaluate=False))
                                          for side in (equation.lhs, equation.rhs)),
                            _SHARES["normalize"])
-    except TimeLimitExceeded:
+    except (TimeLimitExceeded, DistributionError):
         return None
     try:
         difference = budget.run(lambda: sp.expand(sides[0] - sides[1]), _SHARES["normalize"])

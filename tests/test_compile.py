@@ -461,3 +461,12 @@ def test_a_compiled_function_refuses_an_argument_declared_prime():
     assert np.isinf(f(np.array([np.inf]))).all()
     with pytest.raises(ValueError, match="'X' must hold values that are positive"):
         f(np.array([-3.0]))
+
+
+def test_an_infinity_is_no_integer():
+    """Hostile review 46: cos(pi n) = 1 for an even n returned 1 at n = inf."""
+    n = sp.Symbol("n", integer=True, even=True)
+    f = pgsym.compile(sp.cos(sp.pi * n, evaluate=False), {"n": n}, verified=False)
+    for bad in (np.inf, -np.inf, 3.0):
+        with pytest.raises(ValueError, match="'n' must hold values that are even"):
+            f(np.array([2.0, bad]))

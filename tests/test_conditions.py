@@ -145,3 +145,11 @@ def test_a_part_of_the_condition_that_bounds_no_symbol_is_left_out_of_the_region
         assert step.ok and step.verdict.kind is VerdictKind.PROVED_ASSUMING, step.verdict
     region = parametrised(sp.And(t < 1, (1 - t)**(beta - 1) > 0), ((1 - t)**beta,))
     assert region is not None and not region.exact
+
+
+def test_a_point_where_a_stand_in_function_breaks_the_condition_refutes_nothing():
+    """Hostile review 46: min(f(x), 1) = f(x) under f(x) < 1 was refuted where the stand-in
+    f was 53.79; the condition is read with the stand-ins."""
+    f = sp.Function("f", real=True)
+    step = _verdict(sp.Min(f(x), 1), f(x), f(x) < 1)
+    assert step.verdict.kind is not VerdictKind.REFUTED, step.verdict

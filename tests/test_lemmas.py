@@ -924,3 +924,16 @@ def test_a_given_equation_its_declarations_contradict_refutes_the_step_citing_it
         [step] = d.verify().steps
         assert step.verdict.kind is VerdictKind.REFUTED, (lhs, rhs, step.verdict)
         assert "holds for no value of its functions and symbols" in step.verdict.detail
+
+
+def test_a_given_equation_a_distribution_s_values_decide_is_checked():
+    """Hostile review 46: q(x) = 0 for every x, theta0, theta1, with q a softmax declared by
+    its values, was taken as given."""
+    from pgsym import Distribution
+    x = sp.Symbol("x", integer=True)
+    t0, t1 = sp.symbols("theta0 theta1", real=True)
+    q = Distribution("q_h46", (x, 0, 1), sp.exp(t0 * (1 - x) + t1 * x) / (sp.exp(t0) + sp.exp(t1)),
+                     parameters=(t0, t1))
+    vanishes = Equation("q vanishes", q(x), sp.Integer(0), variables=(x, t0, t1))
+    d = Derivation("q at 0", start=q(0), functions=(q,)).step(sp.Integer(0), rule=vanishes)
+    assert d.verify().steps[0].verdict.kind is VerdictKind.REFUTED
