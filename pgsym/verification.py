@@ -822,6 +822,12 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                        f"functions and symbols as they are declared: the difference of its "
                        f"sides, {difference}, is never 0 by their assumptions; a step citing "
                        f"it would rest on a contradiction")
+    unsolvable = _no_real_root(difference)
+    if unsolvable:
+        return Verdict(VerdictKind.REFUTED, "symbolic",
+                       f"the {equation.name}, taken as given, holds for no value of its "
+                       f"functions as they are declared: {unsolvable}; a step citing it would "
+                       f"rest on a contradiction")
     if any(side.atoms(AppliedUndef) for side in sides):
         # (the functions may cancel: f(x) = f(x) + 1 holds for no f at all, and a
         # contradiction taken as given would prove anything; hostile review 43)
@@ -854,6 +860,31 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                    f"the {equation.name}, taken as given, is false with this derivation's "
                    f"definitions ({sides[0]} = {sides[1]} fails{why}); a step citing it would "
                    f"rest on an assumption the definitions contradict")
+
+
+def _no_real_root(difference: sp.Expr) -> str:
+    """Why ``difference`` = 0 has no solution, where it is a polynomial in one value of a
+    real function and nothing else with no real root (f(x)**2 - 2 f(x) + 2, which SymPy's
+    assumptions do not see is never 0: hostile review 46); else ``""``."""
+    values = atoms_of(difference, AppliedUndef)
+    if len(values) != 1:
+        return ""
+    [value] = values
+    if value.is_real is not True:
+        return ""
+    y = sp.Dummy("y", real=True)
+    written = difference.xreplace({value: y})
+    if written.free_symbols != {y}:
+        return ""
+    try:
+        polynomial = sp.Poly(written, y)
+        if polynomial.degree() < 1 or not polynomial.is_univariate \
+                or not all(c.is_Rational for c in polynomial.all_coeffs()):
+            return ""
+        roots = polynomial.count_roots()
+    except (sp.PolynomialError, sp.polys.polyerrors.GeneratorsNeeded, ValueError):
+        return ""
+    return "" if roots else f"{difference} = 0 has no real root in {value}"
 
 
 def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],

@@ -937,3 +937,17 @@ def test_a_given_equation_a_distribution_s_values_decide_is_checked():
     vanishes = Equation("q vanishes", q(x), sp.Integer(0), variables=(x, t0, t1))
     d = Derivation("q at 0", start=q(0), functions=(q,)).step(sp.Integer(0), rule=vanishes)
     assert d.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_given_equation_in_one_real_function_value_with_no_real_root_is_refuted():
+    """Hostile review 46: f(x)**2 - 2 f(x) + 2 = 0 for a real f, (f - 1)**2 + 1 >= 1, was
+    taken as given; one with a real root still is."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    none = Equation("no root", f(x)**2 - 2 * f(x) + 2, 0, variables=(x,))
+    d = Derivation("cites it", start=f(x)**2 - 2 * f(x) + 2).step(sp.Integer(0), rule=none)
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED and "has no real root" in step.verdict.detail
+    some = Equation("a root", f(x)**2 - 2 * f(x), 0, variables=(x,))
+    e = Derivation("cites it", start=f(x)**2 - 2 * f(x)).step(sp.Integer(0), rule=some)
+    assert e.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
