@@ -1033,15 +1033,13 @@ def bound_text(relation: str, bound: sp.Expr) -> str:
     return f"{relation} {int(bound) if bound.is_Integer else float(bound)!r}"
 
 
-def _signature_text(layout: _Layout, backend: str = "numpy",
-                    domains: tuple | None = None) -> str:
-    """One line saying the shape of each argument and of each result."""
+def _signature_text(layout: _Layout, backend: str, domains: tuple) -> str:
+    """One line saying the shape of each argument and of each result, and the conditions
+    (``domains``, per argument) the arguments are checked against."""
     names = [name for name, _ in layout.kernel.arguments]
     arguments = ", ".join(f"{n} {_shape(v, layout.width)}" for n, v in zip(names, layout.vectors))
     results = ", ".join(_shape(v, layout.width) for v in layout.vector_outputs)
     wider = f"; K >= {layout.least}" if layout.least and layout.width is None else ""
-    if domains is None:
-        domains = tuple(_compiled_checks.domain(atoms) for _, atoms in layout.kernel.arguments)
     conditions = [f"{name} {' and '.join(domain)}"
                   for (name, _), domain in zip(layout.kernel.arguments, domains) if domain]
     if conditions:
@@ -1429,6 +1427,17 @@ def check_kernels(spec: KernelModule, derivations: Mapping[str, Derivation], pac
             _function_source(layout, "", backend)
 
 
+def assumptions_text(reports: Sequence[Report]) -> str:
+    """The assumptions the steps of ``reports`` rest on, as a printed function's docstring
+    lists them (empty where there are none)."""
+    assumed = dict.fromkeys(s.verdict.assumption for r in reports for s in r.steps
+                            if s.verdict.assumption)
+    if not assumed:
+        return ""
+    return ("\nThe steps assume, and the function is right only where these hold:"
+            + "".join(f"\n  - {assumption}" for assumption in assumed))
+
+
 def strength(reports: Sequence[Report]) -> str:
     """How strongly ``reports`` (all passing) verify their derivations, in words."""
     kinds = {r.weakest for r in reports}
@@ -1518,12 +1527,8 @@ def module_sources(spec: KernelModule, derivations: Mapping[str, Derivation],
         doc = kernel.doc
         if kernel.batch == "first":
             doc = _provenance(kernel, names, hexdigest, None if reports is None else status)
-            assumed = [] if reports is None else list(dict.fromkeys(
-                s.verdict.assumption for n in names for s in reports[n].steps
-                if s.verdict.assumption))
-            if assumed:  # (as pgsym.compile's docstring says them)
-                doc += "\nThe steps assume, and the function is right only where these " \
-                       "hold:" + "".join(f"\n  - {a}" for a in assumed)
+            if reports is not None:
+                doc += assumptions_text([reports[n] for n in names])
         parts.append((item, comment, doc))
     claim = _CLAIM_OTHERWISE if any("numerically" in c for c in claims) else _CLAIM_PROVED
     sources = {}

@@ -212,13 +212,9 @@ def _provenance(label: str | None, report: Report | None, hexdigest: str,
         return (f"NOT VERIFIED: the last step of the derivation {label!r}{unfolding}, compiled "
                 f"with verified=False; pgsym did not verify it.\n\n"
                 f"Printed by pgsym.compile. sha256 of the expression: {hexdigest}")
-    assumed = list(dict.fromkeys(s.verdict.assumption for s in report.steps
-                                 if s.verdict.assumption))
-    assuming = "".join(f"\n  - {assumption}" for assumption in assumed)
-    assuming = f"\nThe steps assume, and the function is right only where these hold:" \
-               f"{assuming}" if assumed else ""
     return (f"The last step of the derivation {label!r}{unfolding}, per sample.\n\n"
-            f"Verified by pgsym: {codegen.strength([report])}.{assuming}\nPrinted by "
+            f"Verified by pgsym: {codegen.strength([report])}."
+            f"{codegen.assumptions_text([report])}\nPrinted by "
             f"pgsym.compile. sha256 of the verified expression: {hexdigest}")
 
 
