@@ -1623,6 +1623,11 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
         except (TypeError, ValueError):
             return True
 
+    def whole(value: sp.Expr) -> bool:  # (where floor, ceiling, frac, Mod jump)
+        value = value.xreplace(point)
+        return not value.is_number or zero(value - sp.floor(value)) \
+            or zero(value - sp.ceiling(value))
+
     for kink in kinks:
         if isinstance(kink, (sp.Max, sp.Min)):
             if any(zero(p - q) for i, p in enumerate(kink.args) for q in kink.args[i + 1:]):
@@ -1632,14 +1637,10 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
                    for relation in condition.atoms(sp.core.relational.Relational)):
                 return True
         elif isinstance(kink, (sp.floor, sp.ceiling, sp.frac)):
-            value = kink.args[0].xreplace(point)
-            if not value.is_number or zero(value - sp.floor(value)) \
-                    or zero(value - sp.ceiling(value)):
+            if whole(kink.args[0]):
                 return True
         elif isinstance(kink, sp.Mod):
-            value = (kink.args[0] / kink.args[1]).xreplace(point)
-            if not value.is_number or zero(value - sp.floor(value)) \
-                    or zero(value - sp.ceiling(value)):
+            if whole(kink.args[0] / kink.args[1]):
                 return True
         elif isinstance(kink, (sp.re, sp.im, sp.conjugate, sp.KroneckerDelta)):
             continue  # (smooth in a real variable; an index does not move continuously)
