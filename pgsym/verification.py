@@ -822,12 +822,15 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                        f"functions and symbols as they are declared: the difference of its "
                        f"sides, {difference}, is never 0 by their assumptions; a step citing "
                        f"it would rest on a contradiction")
-    unsolvable = _no_real_root(difference)
+    try:
+        unsolvable = budget.run(lambda: _no_real_root(difference), _SHARES["normalize"])
+    except TimeLimitExceeded:
+        unsolvable = ""
     if unsolvable:
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the {equation.name}, taken as given, holds for no value of its "
-                       f"functions as they are declared: {unsolvable}; a step citing it would "
-                       f"rest on a contradiction")
+                       f"functions and symbols as they are declared: {unsolvable}; a step "
+                       f"citing it would rest on a contradiction")
     if any(side.atoms(AppliedUndef) for side in sides):
         # (the functions may cancel: f(x) = f(x) + 1 holds for no f at all, and a
         # contradiction taken as given would prove anything; hostile review 43)
@@ -863,28 +866,74 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
 
 
 def _no_real_root(difference: sp.Expr) -> str:
-    """Why ``difference`` = 0 has no solution, where it is a polynomial in one value of a
-    real function and nothing else with no real root (f(x)**2 - 2 f(x) + 2, which SymPy's
-    assumptions do not see is never 0: hostile review 46); else ``""``."""
-    values = atoms_of(difference, AppliedUndef)
-    if len(values) != 1:
+    """Why ``difference`` = 0 has no solution, where it is a function of real symbols and
+    values of real functions that is never 0 for any real values of them, each taken as an
+    independent real number (:func:`_never_zero`: f(x)**2 - 2 f(x) + 2, hostile review 46;
+    (x - y)**2 + 1, cos(x) + 2, (V(s) - V(s + 1))**2 + 1, hostile review 47); else ``""``."""
+    values = sorted(atoms_of(difference, AppliedUndef), key=sp.default_sort_key)
+    if any(value.is_real is not True for value in values) or not all(
+            s.is_real for s in difference.free_symbols - set().union(
+                *(v.free_symbols for v in values))):
         return ""
-    [value] = values
-    if value.is_real is not True:
+    stand_ins = {value: sp.Dummy(f"y{i}", real=True) for i, value in enumerate(values)}
+    written = difference.xreplace(stand_ins)
+    if not written.free_symbols or written.atoms(AppliedUndef) or not all(
+            s.is_real for s in written.free_symbols):
         return ""
-    y = sp.Dummy("y", real=True)
-    written = difference.xreplace({value: y})
-    if written.free_symbols != {y}:
+    if not _never_zero(written, sorted(written.free_symbols, key=sp.default_sort_key)):
         return ""
+    named = ", ".join(map(str, values + sorted(difference.free_symbols - set().union(
+        *(v.free_symbols for v in values)), key=str)))
+    return f"{difference} = 0 has no real solution in {named}"
+
+
+def _never_zero(expr: sp.Expr, variables: list, depth: int = 0) -> bool:
+    """Whether ``expr``, in the real ``variables``, is 0 for no real values of them: a
+    polynomial in one variable with rational coefficients and no real root; one quadratic in
+    a variable with a constant leading coefficient whose discriminant is negative everywhere
+    (by the same test, and its value at 0); a function of one variable whose minimum is
+    positive or whose maximum is negative (SymPy's ``minimum``, ``maximum``).
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> _never_zero((x - y)**2 + 1, [x, y]), _never_zero(sp.cos(x) + 2, [x]), _never_zero(x**2 - y, [x, y])
+    (True, True, False)
+    """
+    if depth > 3 or not variables:
+        return False
     try:
-        polynomial = sp.Poly(written, y)
-        if polynomial.degree() < 1 or not polynomial.is_univariate \
-                or not all(c.is_Rational for c in polynomial.all_coeffs()):
-            return ""
-        roots = polynomial.count_roots()
-    except (sp.PolynomialError, sp.polys.polyerrors.GeneratorsNeeded, ValueError):
-        return ""
-    return "" if roots else f"{difference} = 0 has no real root in {value}"
+        polynomial = sp.Poly(expr, *variables)
+    except sp.PolynomialError:
+        polynomial = None
+    if polynomial is not None and polynomial.total_degree() >= 1 and all(
+            c.is_Rational for c in polynomial.coeffs()):
+        if len(variables) == 1:
+            return polynomial.count_roots() == 0
+        for variable in variables:
+            in_one = sp.Poly(expr, variable)
+            if in_one.degree() != 2:
+                continue
+            a, b, c = in_one.all_coeffs()
+            if not a.is_Rational:
+                continue
+            others = [v for v in variables if v != variable]
+            opposite = sp.expand(4 * a * c - b**2)  # (> 0 everywhere: no real root in it)
+            at_zero = opposite.xreplace({v: 0 for v in others})
+            if at_zero.is_Rational and at_zero > 0 and (
+                    not opposite.free_symbols or _never_zero(opposite, others, depth + 1)):
+                return True
+        return False
+    if len(variables) == 1 and polynomial is None:
+        [variable] = variables
+        from sympy.calculus.util import maximum, minimum
+        try:
+            low = minimum(expr, variable, sp.S.Reals)
+            if low.is_number and low.is_extended_real and bool(low > 0):
+                return True
+            high = maximum(expr, variable, sp.S.Reals)
+            return bool(high.is_number and high.is_extended_real and bool(high < 0))
+        except (NotImplementedError, ValueError, TypeError, sp.PolynomialError):
+            return False
+    return False
 
 
 def _within_ranges(verdict: Verdict, ranges: Mapping[sp.Symbol, tuple],
@@ -1067,6 +1116,16 @@ def _gave_up(what: str, settings: Settings) -> Verdict:
                    f"{what} did not finish within the time limit of {settings.time_limit:g} s")
 
 
+def _possibly_infinite(*sides: sp.Expr) -> list[str]:
+    """The free symbols and values of undefined functions in ``sides`` that are declared
+    extended real without being finite (``extended_real``, ``extended_positive``...): SymPy's
+    algebra does not hold at their infinities (X - X = 0; f(x) < f(x) + 1 was proved for an
+    extended_real f: hostile review 47)."""
+    found = {node for side in sides for node in side.free_symbols | side.atoms(AppliedUndef)
+             if node.is_finite is not True and node.is_extended_real}
+    return sorted(map(str, found))
+
+
 def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
              numeric: bool = True, promotion: Promotion | None = None,
              stated: sp.Basic | None = None) -> Verdict:
@@ -1077,9 +1136,7 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
     if isinstance(prepared, Verdict):
         return prepared
     a, b, improper, written = prepared
-    infinite = sorted(str(s) for s in (a.free_symbols | b.free_symbols)
-                      | as_given[0].free_symbols | as_given[1].free_symbols
-                      if s.is_finite is not True and s.is_extended_real)
+    infinite = _possibly_infinite(a, b, *as_given)
     if infinite and as_given[0] != as_given[1]:
         # (X - X = 0 and exp(-P) exp(P) = 1 were proved for X extended_real, P
         # extended_positive; at infinity the left sides are undefined: hostile review 45)
@@ -1296,8 +1353,7 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     unordered = _not_shown_real(a, "previous step") or _not_shown_real(b, "step")
     if unordered:
         return unordered
-    infinite = sorted(str(s) for s in (a.free_symbols | b.free_symbols)
-                      if s.is_finite is not True and s.is_extended_real)
+    infinite = _possibly_infinite(a, b)
     if infinite and relation in ("<", ">"):
         # (w < w + 1 for w declared extended_real is false at w = oo, where both sides are
         # oo: hostile review 42; a non-strict one holds there as its difference shows)
@@ -1380,8 +1436,15 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
     symbols = sampled_symbols(low, high)
     small = bound_symbols_of_ranges(low, high)
     special = special_values((low, high), symbols)
-    for symbol in symbols:  # where the difference vanishes, and either side of it
-        for root in rational_roots(sp.expand(high - low), symbol):
+    # where the difference vanishes (a root of it, or of its numerator: 1/(1 + u) -
+    # 1/(1 + u)**2 for x**2 < x with x = 1/(1 + u) in 0 < x <= 1, hostile review 47), and
+    # either side of it; and the closed end of a symbol's range (u >= 0)
+    numerator = sp.numer(sp.together(high - low))
+    for symbol in symbols:
+        closed = [sp.S.Zero] if symbol.is_nonnegative and not symbol.is_positive \
+            or symbol.is_nonpositive and not symbol.is_negative else []
+        for root in [*rational_roots(sp.expand(high - low), symbol),
+                     *_roots_in_the_others(numerator, symbol, symbols), *closed]:
             special.setdefault(symbol, [])
             special[symbol] += [v for v in (root, root - sp.Rational(1, 1000),
                                             root + sp.Rational(1, 1000))
@@ -1408,6 +1471,29 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
     except SamplingError:
         return agreed
     return agreed
+
+
+def _roots_in_the_others(expr: sp.Expr, symbol: sp.Basic, symbols: set) -> list[sp.Expr]:
+    """The roots of ``expr``, a polynomial in ``symbol`` of degree at most 4 whose
+    coefficients are in the other sampled ``symbols``, that are rational in those (``a = b``
+    for ``a**2 - 2 a b + b**2``, where ``2 a b < a**2 + b**2`` fails: new user 16) and meet
+    the symbol's assumptions; random points never meet them."""
+    try:
+        polynomial = sp.Poly(sp.expand(expr), symbol)
+    except sp.PolynomialError:
+        return []
+    if not 1 <= polynomial.degree() <= 4 or not all(
+            c.free_symbols <= symbols - {symbol} for c in polynomial.all_coeffs()):
+        return []
+    try:
+        found = sp.roots(polynomial)
+    except Exception:  # (SymPy's root finding has limits: then there are none to try)
+        return []
+    return sorted((root for root in found
+                   if not any(isinstance(node, sp.Pow) and not node.exp.is_Integer
+                              for node in nodes(root))
+                   and root.is_real is not False and respects(symbol, root)),
+                  key=sp.default_sort_key)
 
 
 def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict,

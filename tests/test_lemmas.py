@@ -947,7 +947,43 @@ def test_a_given_equation_in_one_real_function_value_with_no_real_root_is_refute
     none = Equation("no root", f(x)**2 - 2 * f(x) + 2, 0, variables=(x,))
     d = Derivation("cites it", start=f(x)**2 - 2 * f(x) + 2).step(sp.Integer(0), rule=none)
     [step] = d.verify().steps
-    assert step.verdict.kind is VerdictKind.REFUTED and "has no real root" in step.verdict.detail
+    assert step.verdict.kind is VerdictKind.REFUTED and "no real solution" in step.verdict.detail
     some = Equation("a root", f(x)**2 - 2 * f(x), 0, variables=(x,))
     e = Derivation("cites it", start=f(x)**2 - 2 * f(x)).step(sp.Integer(0), rule=some)
     assert e.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+
+
+@pytest.mark.parametrize("kind, lhs", [
+    ("fixed symbol, quartic", "x**4 - 2*x**2 + 2"),
+    ("two symbols", "x**2 - 2*x*y + y**2 + 1"),
+    ("two function values", "V(s)**2 - 2*V(s)*V(s + 1) + V(s + 1)**2 + 1"),
+    ("cosine", "cos(x) + 2"),
+    ("cosine of a value", "cos(V(s)) + 2"),
+    ("exponentials", "exp(V(s)) + exp(-V(s)) - 1"),
+])
+def test_a_given_equation_no_real_values_satisfy_is_refuted(kind, lhs):
+    """Hostile review 47: given equations that no real values of their symbols and
+    function values satisfy were taken as given, and a step citing one "proved" cos x + 3 = 1
+    under the assumption cos x + 2 = 0."""
+    x, y, s = sp.symbols("x y s", real=True)
+    V = sp.Function("V", real=True)
+    expr = sp.sympify(lhs, locals={"x": x, "y": y, "s": s, "V": V})
+    impossible = Equation(kind, expr, 0, variables=(s,) if expr.has(V) else ())
+    d = Derivation(kind, start=sp.Add(expr, 1, evaluate=False)).step(
+        sp.Add(0, 1, evaluate=False), rule=impossible)
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+    assert "no real solution" in step.verdict.detail
+
+
+@pytest.mark.parametrize("lhs", ["x**2 - 2*x*y + y**2 - 1", "cos(x) + 1", "x*y + 1",
+                                 "V(s)**2 - V(s + 1)", "exp(V(s)) - 2", "x**2 + y**2"])
+def test_a_given_equation_some_real_values_satisfy_is_taken_as_given(lhs):
+    """The other side of the test above: each of these has a real solution."""
+    x, y, s = sp.symbols("x y s", real=True)
+    V = sp.Function("V", real=True)
+    expr = sp.sympify(lhs, locals={"x": x, "y": y, "s": s, "V": V})
+    possible = Equation("possible", expr, 0, variables=(s,) if expr.has(V) else ())
+    d = Derivation("cites it", start=sp.Add(expr, 1, evaluate=False)).step(
+        sp.Add(0, 1, evaluate=False), rule=possible)
+    assert d.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING

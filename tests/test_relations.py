@@ -138,3 +138,23 @@ def test_a_false_inequality_over_entries_of_an_indexed_object_is_refuted():
     assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
     point = dict(step.verdict.counterexample.point)
     assert point[r[1]] < 0
+
+
+@pytest.mark.parametrize("low, high, condition", [
+    ("x**2", "x", "x <= 1"),                # x = 1, the closed end of 0 < x <= 1
+    ("x - x**2", "2*x - 2*x**2", "x <= 1"),  # both sides 0 at x = 1
+    ("2*a*b", "a**2 + b**2", None),          # a = b
+    ("(a + b)**2", "(a + b)**2 + (a - b)**2", None),
+])
+def test_a_strict_inequality_failing_only_where_the_sides_meet_is_refuted(low, high, condition):
+    """Hostile review 47 (the closed end of a condition's region) and new user 16 (where the
+    difference vanishes on a curve, a = b): these false strict inequalities were only checked
+    numerically, and passed with accept_numeric=True."""
+    x = sp.Symbol("x", positive=True)
+    a, b = sp.symbols("a b", real=True)
+    names = {"x": x, "a": a, "b": b}
+    start, end = (sp.sympify(side, locals=names) for side in (low, high))
+    extra = {} if condition is None else {"condition": sp.sympify(condition, locals=names)}
+    d = Derivation("strict", start=start).step(end, rule="algebra", relation="<", **extra)
+    [step] = d.verify(accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict

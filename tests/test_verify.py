@@ -352,3 +352,39 @@ def test_an_identity_that_fails_at_infinity_is_not_proved_for_a_symbol_that_may_
         assert step.verdict.kind is VerdictKind.UNKNOWN and "may be infinite" in step.verdict.detail
     same = Derivation("same", start=X + 1).step(1 + X, rule="associativity")
     assert same.verify().ok
+
+
+def test_an_identity_is_not_proved_for_a_function_whose_values_may_be_infinite():
+    """Hostile review 47: f(x) - f(x) = 0 was proved for f declared extended_real (the
+    symbol case above was closed, the function case not); oo - oo is undefined."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", extended_real=True)
+    d = Derivation("inf", start=sp.Add(f(x), -f(x), evaluate=False), functions=(f,))
+    [step] = d.step(sp.Integer(0), rule="algebra").verify().steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN and "f(x) may be infinite" in step.verdict.detail
+    g = sp.Function("g", real=True)
+    same = Derivation("finite", start=sp.Add(g(x), -g(x), evaluate=False), functions=(g,))
+    assert same.step(sp.Integer(0), rule="algebra").verify().ok
+
+
+def test_an_infinite_sum_evalf_gets_wrong_is_summed_right():
+    """New user 16: SymPy's evalf sums (k - 1)/2^k over k >= 0 to -1 (its ratio method
+    breaks at the zero term k = 1); the true 0 was refuted, and a false -1 agreed at every
+    point. A false value is refuted showing the sum's right value."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    total = sp.Sum((k - 1) / 2**k, (k, 0, sp.oo))
+    assert abs(sp.N(total) + 1) < 1e-12  # (SymPy's bug, which this test is about)
+    assert Derivation("right", start=total).step(sp.Integer(0), rule="algebra").verify().ok
+    wrong = Derivation("wrong", start=total).step(sp.Integer(-1), rule="algebra")
+    [step] = wrong.verify(accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    assert step.verdict.counterexample.before == 0 or abs(step.verdict.counterexample.before) < 1e-50
+
+
+def test_a_switch_at_a_quadratic_surd_is_sampled():
+    """Hostile review 47: Piecewise((1, Eq(x**2, 2)), (0, True)) = 0 is false at sqrt(2),
+    which random points never meet; it was checked numerically."""
+    x = sp.Symbol("x", positive=True)
+    d = Derivation("surd", start=sp.Piecewise((1, sp.Eq(x**2, 2)), (0, True)))
+    [step] = d.step(sp.Integer(0), rule="algebra").verify(accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED and "sqrt(2)" in step.verdict.detail
