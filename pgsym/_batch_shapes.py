@@ -57,7 +57,7 @@ def _batch_outside(array, condition, floor):
     """Where the values of ``array`` (a NumPy, JAX or PyTorch array; ``floor`` its library's
     floor) break ``condition``, an assumption the derivation was verified under
     (``"positive"``, ``"negative"``, ``"nonnegative"``, ``"nonpositive"``, ``"nonzero"``,
-    ``"integer"``, ``"even"``, ``"odd"``, or a bound: ``">= 0"``, ``"<= 2"``, ``"< 1"``). A nan
+    ``"integer"``, ``"noninteger"``, ``"even"``, ``"odd"``, or a bound: ``">= 0"``, ``"<= 2"``, ``"< 1"``). A nan
     breaks none: it comes out nan.
 
     >>> import numpy
@@ -76,6 +76,8 @@ def _batch_outside(array, condition, floor):
         return array == 0
     if condition == "integer":  # (an infinity is none: inf - inf is nan; review 46)
         return ((array != floor(array)) | (array - array != 0)) & (array == array)
+    if condition == "noninteger":  # (a whole finite number; an infinity is no integer)
+        return (array == floor(array)) & (array - array == 0)
     if condition in ("even", "odd"):  # (an integer whose half is whole, or not)
         shifted = array if condition == "even" else array - 1
         return ((shifted / 2 != floor(shifted / 2)) | (array - array != 0)) & (array == array)

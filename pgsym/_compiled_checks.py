@@ -54,19 +54,24 @@ _SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
 def unchecked_facts(atoms: Sequence) -> list[str]:
     """What the assumptions of ``atoms`` declare that a printed function cannot check on its
     values (prime, composite: hostile review 45 proved max(2, p) = p for a prime p, whose
-    function returned 1 at p = 1)."""
+    function returned 1 at p = 1; irrational, transcendental: every float is rational)."""
     found = []
     for atom in atoms:
         value = _a_value_of(atom)
-        for fact in ("prime", "composite"):
+        # (no float is irrational or transcendental: hostile review 47)
+        for fact, instead in (("prime", "integer (with a range)"),
+                              ("composite", "integer (with a range)"),
+                              ("irrational", "real"), ("transcendental", "real")):
             if value is not None and getattr(value, f"is_{fact}") is True:
-                found.append(f"{atom} is declared {fact}")
+                found.append(f"{atom} is declared {fact}, which a printed function cannot "
+                             f"check on its values, and the steps may hold only there; "
+                             f"declare it {instead} instead")
     return found
 
 
 def domain(atoms: Sequence) -> tuple[str, ...]:
     """The conditions the values of an argument standing for ``atoms`` must meet: the sign,
-    integrality and parity their assumptions declare (a symbol declared positive, a function
+    integrality (or its opposite) and parity their assumptions declare (a symbol declared positive, a function
     declared ``positive=True``, the entries of an ``IndexedBase`` declared so). The
     derivation was verified for those values only: a function printed from its last step
     may compute something else elsewhere (``Max(x, -x) = x`` for ``x > 0``), so printed
@@ -86,7 +91,9 @@ def domain(atoms: Sequence) -> tuple[str, ...]:
                      or getattr(value, f"is_extended_{s}") is True), None)  # (+-oo passes)
         parity = "even" if value.is_even is True else "odd" if value.is_odd is True else None
         integer = "integer" if value.is_integer is True and parity is None else None
-        for condition in (sign, integer, parity):
+        # (sign(x - 1)^2 = 1 for a noninteger x returned 1 at x = 1: hostile review 47)
+        noninteger = "noninteger" if value.is_noninteger is True else None
+        for condition in (sign, integer, parity, noninteger):
             if condition is not None and condition not in conditions:
                 conditions.append(condition)
     return tuple(conditions)

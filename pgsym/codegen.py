@@ -583,6 +583,16 @@ class _KernelPrinting:
     # makes acot(-0.0) -pi/2, not pi/2 (hostile review 41). Adding 0.0 makes -0.0 +0.0.
     def _print_atan2(self, expr: sp.atan2) -> str:
         unsigned = sp.atan2(*(_unsigned(a) for a in expr.args), evaluate=False)
+        if self._module == "torch" and any(a.is_number for a in expr.args):
+            # (torch.atan2 takes tensors only: a number is a tensor like the other argument,
+            # of its dtype and device; hostile review 47)
+            y, x = expr.args
+            full = self._module_format("torch.full_like")
+            y_text, x_text = (self._print(_unsigned(a)) for a in (y, x))
+            number, other = (y_text, x_text) if y.is_number else (x_text, y_text)
+            filled = f"{full}({other}, {number})"
+            y_text, x_text = (filled, x_text) if y.is_number else (y_text, filled)
+            return f"{self._module_format('torch.atan2')}({y_text}, {x_text})"
         parent = getattr(super(), "_print_atan2", None)  # (torch's is the known functions')
         return parent(unsigned) if parent is not None else super()._print_Function(unsigned)
 
@@ -962,9 +972,7 @@ def _argument_conditions(kernel: Kernel, bounds: Mapping[sp.Basic, tuple[str, ..
     for name, atoms in kernel.arguments:
         unchecked = _compiled_checks.unchecked_facts(atoms)
         if unchecked:
-            raise BuildError(f"kernel {kernel.name}: argument {name!r}: {unchecked[0]}, which "
-                             f"a printed function cannot check on its values, and the steps "
-                             f"may hold only there; declare it integer (with a range) instead")
+            raise BuildError(f"kernel {kernel.name}: argument {name!r}: {unchecked[0]}")
         found = list(_compiled_checks.domain(atoms))
         for atom in atoms:
             found += [text for text in bounds.get(atom, ()) if text not in found]

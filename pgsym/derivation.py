@@ -973,7 +973,12 @@ class Derivation:
             # that k free, but a reader unfolds it under the sum (sum_{k=1}^{n} m = m n with
             # m := k was proved and published: hostile review 40)
             bound = {v.name for v in bound_variables(node) if isinstance(v, sp.Symbol)}
-            for symbol in sorted(defined & node.free_symbols, key=str):
+            # (and a defined function called inside it whose body names a k: f := t -> t x
+            # under an integral over x was proved as x and published as int f(1) dx = x:
+            # hostile review 47)
+            called = {call.func for call in node.atoms(AppliedUndef)
+                      if isinstance(self.definitions.get(call.func), sp.Lambda)}
+            for symbol in sorted((defined & node.free_symbols) | called, key=str):
                 value = self.definitions[symbol]
                 captured = sorted(s.name for s in self._reached(value) if s.name in bound)
                 if captured:
@@ -985,13 +990,20 @@ class Derivation:
                         f"one of them")
 
     def _reached(self, value: sp.Basic) -> set[sp.Symbol]:
-        """The free symbols of ``value`` and of the definitions it names, and theirs."""
-        found, pending = set(), [value]
+        """The free symbols of ``value`` and of the definitions it names (symbols, and
+        functions it calls), and theirs."""
+        found, pending, called = set(), [value], set()
         while pending:
-            for symbol in pending.pop().free_symbols - found:
+            now = pending.pop()
+            for symbol in now.free_symbols - found:
                 found.add(symbol)
                 if isinstance(self.definitions.get(symbol), sp.Basic):
                     pending.append(self.definitions[symbol])
+            for call in now.atoms(AppliedUndef):
+                if call.func not in called and isinstance(self.definitions.get(call.func),
+                                                          sp.Lambda):
+                    called.add(call.func)
+                    pending.append(self.definitions[call.func])
         return found
 
     def _check_applications(self, expr: sp.Expr, what: str) -> None:

@@ -488,3 +488,15 @@ def test_a_function_the_installed_library_lacks_is_refused_when_compiling():
     x = sp.Symbol("x", positive=True)
     with pytest.raises(codegen.BuildError, match="torch.special.gamma, which the installed torch"):
         pgsym.compile(sp.gamma(x), {"x": x}, backend="torch", verified=False)
+
+
+def test_torch_atan2_of_a_number_and_an_array():
+    """Hostile review 47: atan2(x, -1) printed for torch as torch.atan2(x, -1.0), which
+    raises TypeError at every call (torch.atan2 takes tensors only)."""
+    torch = _library("torch")
+    x = sp.Symbol("x", real=True)
+    for expression in (sp.atan2(x, -1), sp.atan2(1, x)):
+        f = pgsym.compile(expression, {"x": x}, backend="torch", verified=False)
+        got = f(torch.tensor([0.5, -2.0], dtype=torch.float64)).numpy()
+        expected = [float(sp.N(expression.subs(x, v))) for v in (0.5, -2.0)]
+        np.testing.assert_allclose(got, expected, rtol=1e-14)

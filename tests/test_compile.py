@@ -470,3 +470,18 @@ def test_an_infinity_is_no_integer():
     for bad in (np.inf, -np.inf, 3.0):
         with pytest.raises(ValueError, match="'n' must hold values that are even"):
             f(np.array([2.0, bad]))
+
+
+def test_a_compiled_function_checks_a_noninteger_argument_and_refuses_an_irrational_one():
+    """Hostile review 47: sign(x - 1)^2 = 1 for a noninteger x compiled to 1, which it
+    returned at x = 1 (the start is 0 there); no float is irrational."""
+    y = sp.Symbol("y", real=True, noninteger=True)
+    d = Derivation("sign", start=sp.Pow(sp.sign(y - 1), 2, evaluate=False))
+    f = pgsym.compile(d.step(sp.Integer(1), rule="algebra"), {"y": y})
+    assert f(np.array([0.5, 2.5])).tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="'y' must hold values that are noninteger .* got 1.0"):
+        f(np.array([0.5, 1.0]))
+    z = sp.Symbol("z", irrational=True)
+    e = Derivation("sign", start=sp.Pow(sp.sign(z - 1), 2, evaluate=False))
+    with pytest.raises(BuildError, match="declared irrational, .* declare it real instead"):
+        pgsym.compile(e.step(sp.Integer(1), rule="algebra"), {"z": z})

@@ -345,3 +345,15 @@ def test_a_note_s_line_breaks_are_spaces():
     x = sp.Symbol("x")
     d = Derivation("d", start=x + x).step(2 * x, rule="algebra", note="first\n\nsecond  line")
     assert d.steps[0].note == "first second line"
+
+
+def test_a_defined_function_whose_body_names_a_bound_variable_is_refused():
+    """Hostile review 47: f := t -> t x, called under an integral over x, was verified with
+    x free and published as int_0^1 f(1) dx = x, which a reader reads as 1/2 = x."""
+    x, t = sp.symbols("x t", real=True)
+    f = sp.Function("f", real=True)
+    with pytest.raises(DerivationError, match="f := Lambda\\(t, t\\*x\\) names x too"):
+        Derivation("captured", start=sp.Integral(f(1), (x, 0, 1)),
+                   definitions={f: sp.Lambda(t, t * x)})
+    y = sp.Symbol("y", real=True)
+    Derivation("free", start=sp.Integral(f(1), (y, 0, 1)), definitions={f: sp.Lambda(t, t * x)})

@@ -842,3 +842,18 @@ def test_the_declarations_sentence_reads_what_the_assumptions_imply():
                              (sp.cos(2 * sp.pi * g(x), evaluate=False), 1, "$g(x)$ is an integer")):
         d = Derivation("d", start=start).step(sp.S(end), rule="algebra")
         assert said in declarations(d), (said, declarations(d))
+
+
+def test_the_declarations_sentence_states_non_integers_function_parity_and_infinities():
+    """Hostile review 47: sign(x - 1)^2 = 1 for a noninteger x was published with "x != 0"
+    only, cos(pi g(t)) = -1 for an odd g as "g(t) is an integer", and f(x) of an
+    extended_real f with no word that it may be infinite."""
+    from pgsym.printing.latex import declarations
+    x, t = sp.Symbol("x", real=True, noninteger=True), sp.Symbol("t", real=True)
+    g, f = sp.Function("g", odd=True), sp.Function("f", extended_real=True)
+    d = Derivation("d", start=sp.Pow(sp.sign(x - 1), 2, evaluate=False))
+    assert "$x$ is not an integer" in declarations(d.step(sp.Integer(1), rule="algebra"))
+    e = Derivation("e", start=sp.cos(sp.pi * g(t), evaluate=False) + f(t))
+    said = declarations(e)
+    assert "$g(t)$ is a nonzero odd integer" in said
+    assert "$f(t)$ may be infinite" in said

@@ -698,55 +698,75 @@ def _signs_declared(printer: "DerivationLatexPrinter", derivation: "Derivation")
     definition, a declared distribution by its declaration."""
     read = [*derivation.expressions, *(v for v in derivation.definitions.values()
                                        if isinstance(v, sp.Basic))]
-    symbols = {s for expr in read for s in expr.free_symbols
-               if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
-               and s not in derivation.ranges and s not in derivation.definitions}
-    grouped: dict[str, list[sp.Basic]] = {}
-    kinds: dict[str, list[sp.Basic]] = {}
-    for symbol in sorted(symbols, key=sp.default_sort_key):
-        # (what the assumptions imply, not only what was written: nonnegative and nonzero
-        # is positive, real and not positive is nonpositive; hostile review 45)
-        sign = next(((fact, relation) for fact, relation in _SIGNS
-                     if getattr(symbol, f"is_{fact}") is True), None)
-        if sign is None:  # (one that may be infinite: extended_positive)
-            sign = next(((fact, relation + r" \text{ (possibly infinite)}")
-                         for fact, relation in _SIGNS
-                         if getattr(symbol, f"is_extended_{fact}") is True), None)
-        # (x + cos(2 t pi) = x + 1 holds for an integer t only: hostile review 44)
-        special = next((k for k in ("prime", "composite") if getattr(symbol, f"is_{k}")), None)
-        if special is not None:
-            kinds.setdefault(f"{special} number", []).append(symbol)
-        elif symbol.is_integer:
-            parity = next((k for k in ("even", "odd") if getattr(symbol, f"is_{k}")), "")
-            kind = " ".join(filter(None, (sign[0] if sign else "", parity, "integer")))
-            kinds.setdefault(kind, []).append(symbol)
-        elif sign is not None:
-            grouped.setdefault(sign[1], []).append(symbol)
-    # functions declared with a sign, by one of their values (g(x) < 0: sqrt(g(x)^2) = -g(x)
-    # was published with no word of it, hostile review 44); a declared distribution's
-    # values are stated by the distribution
+    subjects = sorted({s for expr in read for s in expr.free_symbols
+                       if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+                       and s not in derivation.ranges and s not in derivation.definitions},
+                      key=sp.default_sort_key)
+    # functions by one of their values (g(x) < 0: sqrt(g(x)^2) = -g(x) was published with no
+    # word of it, hostile review 44); a declared distribution's values are stated by the
+    # distribution, a defined function by its definition
     from pgsym._distributions import DistributionValue
     values = {}
     for expr in read:
         for value in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
             if not isinstance(value, DistributionValue) and value.func not in \
-                    derivation.definitions:  # (a defined one is stated by its definition)
+                    derivation.definitions:
                 values.setdefault(value.func, value)
-    for function, value in sorted(values.items(), key=lambda item: item[0].__name__):
-        sign = next((relation for fact, relation in _SIGNS
-                     if getattr(value, f"is_{fact}") is True), None)
-        if value.is_integer:  # (cos(2 pi g(x)) = 1 for an integer g: hostile review 45)
-            kinds.setdefault("integer", []).append(value)
-        if sign is not None:
-            grouped.setdefault(sign, []).append(value)
+    subjects += [value for _, value in sorted(values.items(), key=lambda i: i[0].__name__)]
+    grouped: dict[str, list[sp.Basic]] = {}
+    kinds: dict[tuple[str, str], list[sp.Basic]] = {}
+    for subject in subjects:
+        relation, kind = _declared_facts(subject)
+        if relation is not None:
+            grouped.setdefault(relation, []).append(subject)
+        if kind is not None:
+            kinds.setdefault(kind, []).append(subject)
     said = [f"${', '.join(printer.doprint(s) for s in group)} {relation}$"
             for relation, group in grouped.items()]
-    for kind, group in kinds.items():
+    for (one, several), group in kinds.items():
         names = ", ".join(printer.doprint(s) for s in group)
-        article = "an" if kind[0] in "aeiou" else "a"
-        said.append(f"${names}$ is {article} {kind}" if len(group) == 1
-                    else f"${names}$ are {kind}s")
+        said.append(f"${names}$ {one if len(group) == 1 else several}")
     return said
+
+
+def _declared_facts(subject: sp.Basic) -> tuple[str | None, tuple[str, str] | None]:
+    """What the assumptions of a symbol or a function's value say of it, and imply (not
+    only what was written: nonnegative and nonzero is positive; hostile review 45): the
+    relation its sign is printed as (``> 0``; None when the kind says it), and what kind of
+    number it is, as the predicate for one and for several (``("is an odd integer", "are
+    odd integers")``). A step may hold only for them: x + cos(2 pi t) = x + 1 for an
+    integer t (hostile review 44), cos(pi g) = -1 for an odd g, sign(x - 1)^2 = 1 for a
+    non-integer x (hostile review 47).
+
+    >>> _declared_facts(sp.Symbol("n", integer=True, positive=True, odd=True))
+    (None, ('is a positive odd integer', 'are positive odd integers'))
+    >>> _declared_facts(sp.Symbol("X", extended_real=True))
+    (None, ('may be infinite (an extended real number)', 'may be infinite (extended real numbers)'))
+    """
+    relation = next((relation for fact, relation in _SIGNS
+                     if getattr(subject, f"is_{fact}") is True), None)
+    if relation is None:  # (one that may be infinite: extended_positive)
+        relation = next((relation + r" \text{ (possibly infinite)}" for fact, relation in _SIGNS
+                         if getattr(subject, f"is_extended_{fact}") is True), None)
+    special = next((k for k in ("prime", "composite") if getattr(subject, f"is_{k}")), None)
+    if special is not None:  # (positive)
+        return None, (f"is a {special} number", f"are {special} numbers")
+    if subject.is_integer:
+        sign = next((fact for fact, _ in _SIGNS if getattr(subject, f"is_{fact}") is True), "")
+        parity = next((k for k in ("even", "odd") if getattr(subject, f"is_{k}")), "")
+        kind = " ".join(filter(None, (sign, parity, "integer")))
+        return None, (f"is {'an' if kind[0] in 'aeiou' else 'a'} {kind}", f"are {kind}s")
+    for fact, one, several in (("irrational", "is irrational", "are irrational"),
+                               ("rational", "is rational", "are rational"),
+                               ("noninteger", "is not an integer", "are not integers")):
+        if getattr(subject, f"is_{fact}") is True:
+            if relation is None and subject.is_finite is not True:  # (noninteger: maybe oo)
+                one, several = one + " (possibly infinite)", several + " (possibly infinite)"
+            return relation, (one, several)
+    if relation is None and subject.is_extended_real and subject.is_finite is not True:
+        return None, ("may be infinite (an extended real number)",
+                      "may be infinite (extended real numbers)")
+    return relation, None
 
 
 def _over_its_distribution(expectation: Expectation) -> bool:
