@@ -1405,9 +1405,15 @@ def _not_shown_real(side: sp.Expr, which: str) -> Verdict | None:
     if side.is_extended_real is False:
         return Verdict(VerdictKind.REFUTED, "relation",
                        f"the {which} {side} is not real: complex numbers are not ordered")
+    declared = all(s.is_real for s in side.free_symbols) and all(
+        f.is_real for f in side.atoms(AppliedUndef))
+    advice = ("its symbols and functions are real, so it may be undefined somewhere (a "
+              "power or division of something that may be 0, a logarithm of something that "
+              "may be negative): declare them positive or nonzero, or state a condition") \
+        if declared else "declare its symbols and functions real"
     return Verdict(VerdictKind.UNKNOWN, "relation",
                    f"the {which} {side} is not shown real (an inequality compares real "
-                   f"values): declare its symbols and functions real")
+                   f"values): {advice}")
 
 
 def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
@@ -1848,7 +1854,7 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
         limits = [limit for limit in limits if len(limit) == 3]
         for divisor in sorted(_cancelled_divisors(expr), key=sp.default_sort_key):
             if divisor.is_zero is False and not untrusted_functions(divisor) or \
-                    excused(divisor):
+                    excused(divisor) or _nonzero_with_factorials_of_naturals(divisor):
                 continue
             # a divisor of a sum's term that SymPy cancelled with the whole sum (S - S = 0
             # for S = sum_{k=0}^{n+3} 1/(k - 3), undefined for every n: hostile review 42)
@@ -1867,6 +1873,27 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
                                f"{why}: there the step as written is undefined (declare what "
                                f"shows it nonzero and defined)")
     return None
+
+
+def _nonzero_with_factorials_of_naturals(divisor: sp.Expr) -> bool:
+    """Whether ``divisor`` is shown nonzero with each ``gamma(n)`` of a positive integer
+    ``n`` and ``factorial(n)`` of a nonnegative one taken as the positive number it is
+    (SymPy's assumptions are not trusted for gamma in general): lambda^k e^(-lambda) / k!
+    and gamma(k + 1) for a count k (new user 16's Poisson score was unknown).
+
+    >>> k = sp.Symbol("k", integer=True, nonnegative=True)
+    >>> _nonzero_with_factorials_of_naturals(sp.gamma(k + 1)), _nonzero_with_factorials_of_naturals(sp.gamma(k))
+    (True, False)
+    """
+    naturals = {node: sp.Dummy("factorial", positive=True) for node in nodes(divisor)
+                if isinstance(node, sp.gamma) and node.args[0].is_integer
+                and node.args[0].is_positive
+                or isinstance(node, sp.factorial) and node.args[0].is_integer
+                and node.args[0].is_nonnegative}
+    if not naturals:
+        return False
+    written = divisor.xreplace(naturals)
+    return not untrusted_functions(written) and written.is_zero is False
 
 
 def _zeros_not_isolated(divisor: sp.Expr, indices: set) -> str | None:
@@ -1989,8 +2016,11 @@ def _own_hole_makers(kind: type, args) -> frozenset:
         return frozenset((sp.cosh(args[0]),))
     if issubclass(kind, (sp.coth, sp.csch)):
         return frozenset((sp.sinh(args[0]),))
-    if issubclass(kind, _POLES_AT_NONPOSITIVE_INTEGERS):
-        return frozenset(sp.sin(sp.pi * a) for a in args if isinstance(a, sp.Basic))
+    if issubclass(kind, _POLES_AT_NONPOSITIVE_INTEGERS):  # (none at a positive argument:
+        # sin(pi (k + 1)) is 0 for a count k, and gamma(k + 1) seemed 0/0: new user 16)
+        shift = 1 if issubclass(kind, sp.factorial) else 0  # (k! = gamma(k + 1))
+        return frozenset(sp.sin(sp.pi * a) for a in args
+                         if isinstance(a, sp.Basic) and (a + shift).is_positive is not True)
     if issubclass(kind, sp.Function) and not issubclass(kind, (AppliedUndef,)
                                                         + _DEFINED_EVERYWHERE):
         # any other function may have a pole or an end of its domain (atanh at 1, zeta at

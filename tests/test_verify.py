@@ -388,3 +388,16 @@ def test_a_switch_at_a_quadratic_surd_is_sampled():
     d = Derivation("surd", start=sp.Piecewise((1, sp.Eq(x**2, 2)), (0, True)))
     [step] = d.step(sp.Integer(0), rule="algebra").verify(accept_numeric=True).steps
     assert step.verdict.kind is VerdictKind.REFUTED and "sqrt(2)" in step.verdict.detail
+
+
+def test_factorials_of_counts_cancel_and_a_pole_still_does_not():
+    """New user 16: k!/k! = 1 and gamma(k + 1)/gamma(k + 1) = 1 for a count k were unknown
+    ("may be 0 at an integer k"; gamma has no zeros, and no poles at positive arguments);
+    gamma(k)/gamma(k) = 1 is still not proved (k = 0 is a pole)."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    for value in (sp.factorial(k), sp.gamma(k + 1)):
+        d = Derivation("count", start=sp.Mul(value, sp.Pow(value, -1), evaluate=False))
+        assert d.step(sp.Integer(1), rule="algebra").verify().ok, value
+    pole = Derivation("pole", start=sp.Mul(sp.gamma(k), sp.Pow(sp.gamma(k), -1), evaluate=False))
+    [step] = pole.step(sp.Integer(1), rule="algebra").verify().steps
+    assert not step.verdict.kind.is_proof
