@@ -166,10 +166,11 @@ class StepCache:
     def _keys(self, tasks: Sequence[Task]) -> list[str | None]:
         """The digest of each task that is a step check the cache can answer, else None."""
         try:
-            shared = (_environment(), _rules_digest())
+            shared = (_environment(self._listed_modules), _rules_digest())
         except _Uncacheable:
             return [None] * len(tasks)
         keys, cases = [], verification.RANGE_CASES  # (the checks inherit them)
+        described: dict = {}
         for task in tasks:
             if not (isinstance(task, functools.partial)
                     and task.func is verification._check_step
@@ -177,7 +178,8 @@ class StepCache:
                 keys.append(None)
                 continue
             try:
-                keys.append(step_key(*task.args, shared=shared, cases=cases))
+                keys.append(step_key(*task.args, shared=shared, cases=cases,
+                                     described=described))
             except _Uncacheable:
                 keys.append(None)
         return keys
@@ -221,6 +223,35 @@ class StepCache:
             return
         self.stored += 1
 
+    def _listed_modules(self, root: Path, everything: str) -> set[Path]:
+        """:func:`_verdict_modules` of the package at ``root``, kept in this cache under
+        ``everything`` (the digest of every file of the package), signed like the entries:
+        finding them reads every module's code (0.35 s of a run that finds every verdict
+        here), and the same files always give the same modules. A listing that is missing,
+        damaged or not this cache's is found again; a change to any file of the package is
+        another ``everything``."""
+        path = self.directory / "modules" / everything
+        secret = self._key()
+        if secret is not None:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            mac, listed = data[:_MAC_BYTES], data[_MAC_BYTES:]
+            if len(mac) == _MAC_BYTES and hmac.compare_digest(
+                    mac, _mac(everything.encode(), listed, secret)):
+                found = {root / name for name in listed.decode().split("\n") if name}
+                if all(p.is_file() for p in found):
+                    return found
+        found = _verdict_modules(root)
+        if secret is not None:
+            listed = "\n".join(sorted(p.relative_to(root).as_posix() for p in found)).encode()
+            try:
+                _write_atomically(path, _mac(everything.encode(), listed, secret) + listed)
+            except OSError:  # (not kept: found again next time)
+                pass
+        return found
+
     def _key(self) -> bytes | None:
         """The secret that signs the entries (made on first use), or None if the folder
         cannot hold one only its owner can read: then nothing is read or written."""
@@ -234,11 +265,14 @@ class StepCache:
 
 
 def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
-             shared: tuple | None = None, cases: dict | None = None) -> str:
+             shared: tuple | None = None, cases: dict | None = None,
+             described: dict | None = None) -> str:
     """The digest of everything the verdict of step ``number`` of ``derivation`` depends on
     (raises ``_Uncacheable`` for a step the cache does not answer: one citing a rule of the
     user's, or with objects it cannot describe). ``cases`` keeps each derivation's range
-    cases between calls (they are the same for all its steps)."""
+    cases between calls (they are the same for all its steps), ``described`` what is
+    described of the derivation itself, where that holds no dummy (whose number depends on
+    the step)."""
     describer = _Describer()  # (one per step: its dummies are numbered in the step's order)
     shared = shared or (_environment(), _rules_digest())
     step = derivation.steps[number - 1]
@@ -250,7 +284,7 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
     parts = (
         shared,
         describer(settings),
-        describer.derivation(derivation, _range_cases(derivation, cases)),
+        _derivation_described(describer, derivation, cases, described),
         describer(derivation.expressions[number - 1]),
         describer(derivation.expressions[number]),
         describer((step.rule, step.chain, step.relation, step.condition, step.accept,
@@ -258,6 +292,20 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
         lemma,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _derivation_described(describer: "_Describer", derivation, cases: dict | None,
+                          described: dict | None) -> tuple:
+    """``describer.derivation`` of ``derivation``, kept in ``described`` (by the derivation,
+    alive there) when it numbered no dummy."""
+    found = described.get(id(derivation)) if described is not None else None
+    if found is not None and found[0] is derivation:
+        return found[1]
+    dummies = len(describer._dummies)
+    description = describer.derivation(derivation, _range_cases(derivation, cases))
+    if described is not None and len(describer._dummies) == dummies:
+        described[id(derivation)] = (derivation, description)
+    return description
 
 
 def _range_cases(derivation, known: dict | None) -> list:
@@ -513,16 +561,18 @@ def _source_digest(module: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _environment() -> tuple:
+def _environment(listing: Callable[[Path, str], set[Path]] | None = None) -> tuple:
     """What every verdict depends on: pgsym's source and version, SymPy's and mpmath's
-    versions and back-ends, Python, the machine's word and the limits a check runs under."""
+    versions and back-ends, Python, the machine's word and the limits a check runs under.
+    ``listing(root, everything)`` finds the modules verdicts depend on where it may have
+    kept them (:meth:`StepCache._listed_modules`)."""
     try:
         version = importlib.metadata.version("pgsym")
     except importlib.metadata.PackageNotFoundError:
         version = "not installed"
     from sympy.external.gmpy import GROUND_TYPES
 
-    return (_MAGIC.decode().strip(), version, _pgsym_source(), sp.__version__,
+    return (_MAGIC.decode().strip(), version, _pgsym_source(listing), sp.__version__,
             mpmath.__version__, mpmath.libmp.BACKEND, GROUND_TYPES, sys.version,
             sys.implementation.name, platform.machine(), sys.flags.optimize,
             sys.getrecursionlimit(), _isolation._memory_limit())
@@ -534,14 +584,24 @@ def _environment() -> tuple:
 _VERDICT_ROOTS = ("pgsym.verification", "pgsym.rules", "pgsym.cache", "pgsym.distribution")
 
 
-def _pgsym_source() -> str:
+def _pgsym_source(listing: Callable[[Path, str], set[Path]] | None = None) -> str:
     """A digest of the source of the pgsym modules verdicts depend on
-    (:data:`_VERDICT_ROOTS` and what they import, read off their code)."""
+    (:data:`_VERDICT_ROOTS` and what they import, read off their code, or found by
+    ``listing`` from the digest of every file of the package)."""
     root = Path(verification.__file__).resolve().parent
+    contents = {path: path.read_bytes() for path in sorted(root.rglob("*.py"))}
+    if listing is None:
+        chosen = _verdict_modules(root)
+    else:
+        everything = hashlib.sha256()
+        for path, data in contents.items():
+            everything.update(path.relative_to(root).as_posix().encode() + b"\0" + data
+                              + b"\0")
+        chosen = listing(root, everything.hexdigest())
     digest = hashlib.sha256()
-    for path in sorted(_verdict_modules(root)):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes()
-                      + b"\0")
+    for path in sorted(chosen):
+        data = contents[path] if path in contents else path.read_bytes()
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 

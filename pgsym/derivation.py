@@ -449,6 +449,8 @@ class Derivation:
         [{j: j, d: d_above_j + j + 1}]
         """
         cases: list[dict[sp.Symbol, sp.Expr]] = [{}]
+        if not self.ranges:
+            return cases
         reparametrized: set[sp.Symbol] = set()
         taken = {s.name for e in (*self.expressions, *self.definitions.values(),
                                   *(b for r in self.ranges.values() for b in r))
@@ -728,6 +730,22 @@ class Derivation:
         return ("<" if strict else "<=") if upward else (">" if strict else ">=")
 
     def _checked_expression(self, expr: object, what: str) -> sp.Expr:
+        """``expr`` checked as a step's or start's expression (:meth:`_checked_anew`), once
+        per expression while what the checks read of the derivation is unchanged: verifying
+        re-checks every step given (``require_steps``), and each was checked when made."""
+        context = (tuple(self.definitions.items()), tuple(self.ranges.items()),
+                   self.notation, self.parameters)
+        known = self.__dict__.get("_checked_expressions")
+        if known is None or known[0] != context:
+            known = self.__dict__["_checked_expressions"] = (context, {})
+        found = known[1].get((id(expr), what))
+        if found is not None and found[0] is expr:
+            return found[1]
+        checked = self._checked_anew(expr, what)
+        known[1][(id(expr), what)] = (expr, checked)  # (the expression kept alive there)
+        return checked
+
+    def _checked_anew(self, expr: object, what: str) -> sp.Expr:
         if isinstance(expr, (int, float)) and not isinstance(expr, bool):
             expr = sp.sympify(expr)
         if not isinstance(expr, sp.Expr) or isinstance(expr, (MatrixExpr, sp.MatrixBase)):
@@ -961,6 +979,15 @@ class Derivation:
         """A defined symbol may not also be the variable of a sum, integral or expectation:
         a reader could not tell which is meant."""
         defined = {k for k in self.definitions if isinstance(k, sp.Symbol)}
+        if not self.definitions:
+            return
+        # (only what the expression names can be captured: a binder's own free symbols are
+        # looked at only when one is)
+        named = expr.atoms(sp.Symbol, AppliedUndef)
+        capturable = bool(defined & named) or any(
+            isinstance(n, AppliedUndef) and isinstance(self.definitions.get(n.func), sp.Lambda)
+            for n in named)
+        reached: dict = {}  # (what each definition reaches, found once for all binders)
         for node in binders(expr):
             clash = sorted(defined.intersection(bound_variables(node)), key=str)
             if clash:
@@ -972,6 +999,8 @@ class Derivation:
             # a defined symbol inside a sum over k whose definition names a k: verified with
             # that k free, but a reader unfolds it under the sum (sum_{k=1}^{n} m = m n with
             # m := k was proved and published: hostile review 40)
+            if not capturable:
+                continue
             bound = {v.name for v in bound_variables(node) if isinstance(v, sp.Symbol)}
             # (and a defined function called inside it whose body names a k: f := t -> t x
             # under an integral over x was proved as x and published as int f(1) dx = x:
@@ -980,7 +1009,9 @@ class Derivation:
                       if isinstance(self.definitions.get(call.func), sp.Lambda)}
             for symbol in sorted((defined & node.free_symbols) | called, key=str):
                 value = self.definitions[symbol]
-                captured = sorted(s.name for s in self._reached(value) if s.name in bound)
+                if symbol not in reached:
+                    reached[symbol] = self._reached(value)
+                captured = sorted(s.name for s in reached[symbol] if s.name in bound)
                 if captured:
                     raise DerivationError(
                         f"derivation {self.name!r}: the {what} has {symbol} inside "
