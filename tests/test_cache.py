@@ -265,6 +265,31 @@ def test_the_source_digest_reads_every_module_a_verdict_can_depend_on(tmp_path):
                     "distribution.py", "rules/__init__.py", "rules/custom.py"}
 
 
+def test_the_listing_of_verdict_modules_kept_in_the_cache_is_signed_and_keyed_by_every_file(
+        tmp_path):
+    """The modules verdicts depend on are kept in the cache (finding them parses pgsym's
+    code); a listing not signed by this cache, or for other files, is found again: one that
+    left verification.py out would let edits to it keep stale verdicts."""
+    cache = StepCache(tmp_path / "cache")
+    root = cache_module.Path(verification.__file__).resolve().parent
+    expected = cache_module._verdict_modules(root)
+    assert cache._listed_modules(root, "a" * 64) == expected
+    kept = tmp_path / "cache" / "modules" / ("a" * 64)
+    assert kept.is_file()
+    assert cache._listed_modules(root, "a" * 64) == expected  # (read back)
+    data = kept.read_bytes()
+    forged = data[:-len(b"verification.py")] + b"verificatioX.py" if \
+        data.endswith(b"verification.py") else data.replace(b"verification.py\n", b"")
+    kept.write_bytes(forged)
+    assert cache._listed_modules(root, "a" * 64) == expected
+    other = StepCache(tmp_path / "other")  # (another secret: this listing is not its own)
+    (tmp_path / "other" / "modules").mkdir(parents=True)
+    (tmp_path / "other" / "modules" / ("a" * 64)).write_bytes(
+        kept.read_bytes().replace(b"verification.py\n", b""))
+    assert other._listed_modules(root, "a" * 64) == expected
+    assert cache_module._pgsym_source(cache._listed_modules) == cache_module._pgsym_source()
+
+
 def test_the_key_reads_a_cited_lemma_and_whether_it_passed(tmp_path):
     n = sp.Symbol("n", integer=True, positive=True)
     t = sp.Symbol("t", integer=True)
