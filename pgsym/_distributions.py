@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from typing import Callable, Iterable, Sequence
 
 import sympy as sp
@@ -698,7 +699,39 @@ def _weights(distributions: Iterable[Distribution], exprs: Sequence[sp.Expr],
         taken.add(name)
         facts = {"positive": True} if positive or distribution.positive else {"nonnegative": True}
         weights[distribution] = _Weight(distribution, sp.Function(name, **facts))
+        _WEIGHTS[weights[distribution].weight] = distribution
     return weights
+
+
+#: the weight functions :func:`_weights` made, with their distributions (by identity: a
+#: function of the user's named like one is none)
+_WEIGHTS: "weakref.WeakKeyDictionary[UndefinedFunction, Distribution]" = \
+    weakref.WeakKeyDictionary()
+
+
+def is_weight_total(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is the total of a weight function over the whole support of its
+    distribution, as :meth:`_Weight.normalised` divides by: a weight ``w`` stands for the
+    distribution ``w / total``, which only weights whose total is not 0 are, so a proof may
+    cancel it (E_{a~pi}[V] = V for a non-negative pi was unknown: new user 17).
+
+    >>> k = sp.Symbol("k", integer=True)
+    >>> w = _weights([Distribution("q", (k, 0, 2))], (), positive=False)
+    >>> total = next(iter(w.values())).normalised(Distribution("q", (k, 0, 2))(k)).args[1].base
+    >>> is_weight_total(total), is_weight_total(sp.Sum(sp.Function("q_weight")(k), (k, 0, 2)))
+    (True, False)
+    """
+    if not isinstance(expr, (sp.Sum, sp.Integral)) or len(expr.limits) != 1 \
+            or len(expr.limits[0]) != 3 or not isinstance(expr.function, AppliedUndef):
+        return False
+    distribution = _WEIGHTS.get(expr.function.func)
+    index, lower, upper = expr.limits[0]
+    if distribution is None or not expr.function.args or expr.function.args[0] != index \
+            or index in set().union(*(a.free_symbols for a in expr.function.args[1:])):
+        return False
+    kind = sp.Sum if distribution.is_discrete else sp.Integral
+    return isinstance(expr, kind) and (lower, upper) == tuple(
+        distribution.bounds_at(expr.function.args[1:]))
 
 
 def _normalised(expr: sp.Expr, weights: dict[Distribution, _Weight]) -> sp.Expr:
@@ -753,7 +786,7 @@ def compare_with_distributions(a: sp.Expr, b: sp.Expr,
         return plain
     positive = _weights(abstract, (a, b), positive=True)
     verdict = compare(_normalised(a, positive), _normalised(b, positive), _SHARES[1], True)
-    weights = positive
+    weights, for_positive = positive, verdict.kind.is_proof
     if verdict.kind.is_proof and not all(d.positive for d in abstract):
         weights = _weights(abstract, (a, b), positive=False)
         verdict = compare(_normalised(a, weights), _normalised(b, weights), _SHARES[2], True)
@@ -768,8 +801,13 @@ def compare_with_distributions(a: sp.Expr, b: sp.Expr,
     written = ", ".join(f"{d.name} = {w.weight}/(its total)" for d, w in sorted(
         weights.items(), key=lambda item: item[0].name))
     # (a counterexample of the first comparison may use a function that is no distribution)
+    hint = ""
+    if for_positive:  # (new user 17 could not tell that positive=True was all it needed)
+        unsigned = ", ".join(sorted(d.name for d in abstract if not d.positive))
+        hint = (f"; it is proved for distributions with positive values: declare {unsigned} "
+                f"with positive=True if that is what {'it is' if ',' not in unsigned else 'they are'}")
     return dataclasses.replace(verdict, detail=f"{verdict.detail} (with {written}: a "
-                                               f"distribution for every weight)")
+                                               f"distribution for every weight{hint})")
 
 
 def assumed_distributions(verdict: Verdict) -> str:

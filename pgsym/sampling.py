@@ -331,6 +331,35 @@ class SpecialValues(dict):
         self.switches: dict[sp.Basic, set] = {}
 
 
+def _switches_and_poles(expr: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
+    """What is 0 where ``expr`` switches (:func:`special_values`), and the bases of its
+    negative integer powers."""
+    switches: list[sp.Expr] = []
+    poles: list[sp.Expr] = []
+    for node in nodes(expr):  # (a switch met twice adds nothing)
+        if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
+            switches.append(node.args[0] - node.args[1])
+        elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):  # the steps next to 0
+            switches += [node.args[0] + shift for shift in (-2, -1, 0, 1)]
+        elif isinstance(node, sp.Mod):  # where the argument is a multiple of the modulus
+            switches += [node.args[0] - shift * node.args[1] for shift in (-1, 0, 1, 2)]
+        elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.log, sp.re, sp.im, sp.arg)):
+            switches.append(node.args[0])
+        elif isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
+            # binomial, gamma, factorial... have poles or conventions at 0, -1, -2, ...
+            switches += [argument + shift for argument in node.args for shift in (0, 1, 2)]
+        elif isinstance(node, (sp.Min, sp.Max)):
+            switches += [u - v for u in node.args for v in node.args if u != v]
+        elif isinstance(node, sp.Pow):
+            if not node.exp.is_Integer:
+                switches.append(node.base)  # a branch point
+            elif node.exp.is_negative:
+                poles.append(node.base)  # a hole (an integer has no neighbours to fill it)
+            if node.base.is_number:
+                switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
+    return switches, poles
+
+
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> SpecialValues:
     """Values at which something happens, and values just beyond: where a Kronecker delta, a
     step function, an absolute value, a floor, a minimum, a comparison, a branch point or a
@@ -343,27 +372,9 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
     switches: list[sp.Expr] = []
     poles: list[sp.Expr] = []
     for expr in exprs:
-        for node in nodes(expr):  # (a switch met twice adds nothing)
-            if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
-                switches.append(node.args[0] - node.args[1])
-            elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):  # the steps next to 0
-                switches += [node.args[0] + shift for shift in (-2, -1, 0, 1)]
-            elif isinstance(node, sp.Mod):  # where the argument is a multiple of the modulus
-                switches += [node.args[0] - shift * node.args[1] for shift in (-1, 0, 1, 2)]
-            elif isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, sp.log, sp.re, sp.im, sp.arg)):
-                switches.append(node.args[0])
-            elif isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
-                # binomial, gamma, factorial... have poles or conventions at 0, -1, -2, ...
-                switches += [argument + shift for argument in node.args for shift in (0, 1, 2)]
-            elif isinstance(node, (sp.Min, sp.Max)):
-                switches += [u - v for u in node.args for v in node.args if u != v]
-            elif isinstance(node, sp.Pow):
-                if not node.exp.is_Integer:
-                    switches.append(node.base)  # a branch point
-                elif node.exp.is_negative:
-                    poles.append(node.base)  # a hole (an integer has no neighbours to fill it)
-                if node.base.is_number:
-                    switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
+        found_switches, found_poles = _switches_and_poles(expr)
+        switches += found_switches
+        poles += found_poles
     found = SpecialValues()
 
     def add(symbol: sp.Basic, value: sp.Expr, switch: bool = False) -> None:
@@ -396,6 +407,43 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
             near = () if symbol.is_integer else (root - step / 1000, root + step / 1000)
             for value in (root - step, root + step, *near):
                 add(symbol, value)
+    for symbol, value in _bounds_past_switches(exprs, symbols):
+        add(symbol, value)
+    return found
+
+
+#: the largest value given to a sum's bound to take it past a switch of its terms
+_FARTHEST_BOUND = 10_000
+
+
+def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tuple]:
+    """Values of sampled symbols that take a sum's or product's bound one and two terms past
+    where its terms switch (``sum_{t=0}^{T} min(t, 40)`` switches at t = 40: T = 41, 42), for
+    a bound linear in the symbol; random bounds stay small and never reach the switch (new
+    user 17's false step passed with accept_numeric)."""
+    found = []
+    for expr in exprs:
+        for node in nodes(expr):
+            if not isinstance(node, (sp.Sum, sp.Product)) or len(node.limits) != 1 \
+                    or len(node.limits[0]) != 3:
+                continue
+            index, lower, upper = node.limits[0]
+            for switch in _switches_and_poles(node.function)[0]:
+                if switch.free_symbols & (symbols | {index}) != {index}:
+                    continue
+                for root in rational_roots(switch, index):
+                    for bound, past in ((upper, root + 1), (lower, root - 1)):
+                        for symbol in sorted(bound.free_symbols & symbols, key=str):
+                            try:
+                                slope, rest = sp.Poly(bound, symbol).all_coeffs()
+                            except (sp.PolynomialError, ValueError):
+                                continue  # (not linear in it)
+                            if not slope.is_Rational or slope == 0 or rest.free_symbols:
+                                continue
+                            for target in (past, past + (1 if bound is upper else -1)):
+                                value = (target - rest) / slope
+                                if abs(value) <= _FARTHEST_BOUND:
+                                    found.append((symbol, value))
     return found
 
 

@@ -45,7 +45,7 @@ from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative
                           atoms_of, has_undefined_value, nodes, other_values,
                           replace_unevaluated,
                           smooth_by_form, untrusted_functions)
-from pgsym._distributions import (DistributionError, compare_with_distributions,
+from pgsym._distributions import (DistributionError, compare_with_distributions, is_weight_total,
                                   signs_as_declared, with_values)
 from pgsym.derivation import Derivation, DerivationError, Step, require_steps
 from pgsym.expectation import Expectation
@@ -1185,8 +1185,8 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
             or _noncommutative_power_derivative(a, b) or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
-        excused = (lambda divisor: states_nonzero(stated, divisor)) \
-            if stated is not None and numeric else (lambda divisor: False)
+        excused = (lambda divisor: states_nonzero(stated, divisor) or is_weight_total(divisor)) \
+            if stated is not None and numeric else is_weight_total
         hole = _cancelled_divisor_in_a_range(a, b, excused) or \
             _cancelled_divisor_zero_on_a_set(a, b, excused)
         if hole is not None:
@@ -1868,10 +1868,16 @@ def _cancelled_divisor_zero_on_a_set(a: sp.Expr, b: sp.Expr,
                                    f"undefined")
             why = _zeros_not_isolated(divisor, indices)
             if why:
+                from pgsym._distributions import DistributionValue
+                unsigned = sorted({type(v).distribution.name for v in
+                                   divisor.atoms(DistributionValue)
+                                   if not type(v).distribution.positive})
+                hint = (f"; a distribution whose values are positive is declared so: "
+                        f"Distribution({unsigned[0]!r}, ..., positive=True)") if unsigned else ""
                 return Verdict(VerdictKind.UNKNOWN, "undefined",
                                f"in {side}, SymPy's evaluation cancels {divisor}, and it "
                                f"{why}: there the step as written is undefined (declare what "
-                               f"shows it nonzero and defined)")
+                               f"shows it nonzero and defined{hint})")
     return None
 
 

@@ -392,3 +392,22 @@ def test_a_distribution_cannot_be_changed_after_it_is_declared():
     for name, value in (("values", 3 * k - 1), ("upper", sp.Integer(5)), ("positive", True)):
         with pytest.raises(AttributeError, match="declared once"):
             setattr(p, name, value)
+
+
+def test_the_expectation_of_a_constant_under_a_nonnegative_abstract_distribution():
+    """New user 17: the advantage has mean zero, E_{a~pi}[Q(s, a) - V] = 0 with V := sum_b
+    pi(b) Q(s, b), stopped at E[Q] - E[V] = E[Q] - V ("expectation of a constant"), unknown
+    for pi declared without positive=True: its normalised weights w / sum w cancelled a
+    total that may be 0, which no distribution's is. A false step beside it is refuted."""
+    a, b, s = sp.symbols("a b s", integer=True)
+    A = sp.Symbol("A", integer=True, positive=True)
+    Q = sp.Function("Q", real=True)
+    pi = Distribution("pi_u17", (a, 0, A - 1), parameters=(s,))
+    V = sp.Symbol("V", real=True)
+    definitions = {V: sp.Sum(pi(b, s) * Q(s, b), (b, 0, A - 1))}
+    for end, kinds in ((Expectation(Q(s, a), pi) - V, {VerdictKind.PROVED_ASSUMING}),
+                       (Expectation(Q(s, a), pi) - 2 * V, {VerdictKind.REFUTED})):
+        d = Derivation("advantage", start=Expectation(Q(s, a), pi) - Expectation(V, pi),
+                       definitions=definitions)
+        [step] = d.step(end, rule="expectation of a constant").verify().steps
+        assert step.verdict.kind in kinds, step.verdict

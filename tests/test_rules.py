@@ -1,5 +1,7 @@
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pgsym
 
@@ -562,3 +564,34 @@ def test_a_condition_on_a_symbol_the_steps_bind_licenses_no_rule():
     [step] = d.verify().steps
     assert step.justification.status is not Justification.CONFIRMED
     assert not step.verdict.kind.is_proof
+
+
+def test_splitting_off_a_term_and_shifting_the_index_prove_return_recursions():
+    """New user 17: G_0 = r(0) + sum_{t=1}^{T} ..., and the index shift t -> t + 1, were only
+    checked numerically (no rule covered them; the README said linearity of sums did)."""
+    t = sp.Symbol("t", integer=True, nonnegative=True)
+    T = sp.Symbol("T", integer=True, positive=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    r = sp.Function("r", real=True)
+    total = sp.Sum(gamma**t * r(t), (t, 0, T))
+    d = Derivation("return", start=total, functions=(r,))
+    d.step(sp.Add(r(0), sp.Sum(gamma**t * r(t), (t, 1, T)), evaluate=False), rule="split off a term")
+    d.step(sp.Add(r(0), sp.Sum(gamma**(t + 1) * r(t + 1), (t, 0, T - 1)), evaluate=False),
+           rule="shift the index")
+    assert [s.verdict.kind for s in d.verify().steps] == [VerdictKind.PROVED] * 2
+    wrong = Derivation("wrong", start=total, functions=(r,))
+    wrong.step(sp.Add(r(0), sp.Sum(gamma**t * r(t), (t, 0, T)), evaluate=False),
+               rule="split off a term")
+    assert wrong.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(-6, 6), st.integers(-6, 6))
+def test_splitting_off_a_term_and_shifting_the_index_hold_for_every_pair_of_bounds(a, b):
+    """Both rules are identities under SymPy's convention for a sum running backwards
+    (sum_{k=a}^{a-1} = 0, sum_{k=a}^{b} = -sum_{k=b+1}^{a-1} below that)."""
+    from pgsym.rules.limits import _shift_the_index, _split_off_a_term
+    k = sp.Symbol("k", integer=True)
+    total = sp.Sum(k**2 + 3 * k + 1, (k, a, b))
+    for option in _split_off_a_term(total, None) + _shift_the_index(total, None):
+        assert option.doit() == total.doit(), option

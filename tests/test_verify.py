@@ -401,3 +401,14 @@ def test_factorials_of_counts_cancel_and_a_pole_still_does_not():
     pole = Derivation("pole", start=sp.Mul(sp.gamma(k), sp.Pow(sp.gamma(k), -1), evaluate=False))
     [step] = pole.step(sp.Integer(1), rule="algebra").verify().steps
     assert not step.verdict.kind.is_proof
+
+
+def test_a_sum_whose_terms_switch_past_small_bounds_is_sampled_there():
+    """New user 17: sum_{t=0}^{T} t = sum_{t=0}^{T} min(t, 40), false for T >= 41, passed as
+    checked numerically with accept="numeric": random bounds stay small."""
+    t = sp.Symbol("t", integer=True)
+    T = sp.Symbol("T", integer=True, positive=True)
+    d = Derivation("long horizons", start=sp.Sum(t, (t, 0, T)))
+    d.step(sp.Sum(sp.Min(t, 40), (t, 0, T)), rule="algebra", accept="numeric")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED and "T = 41" in step.verdict.detail

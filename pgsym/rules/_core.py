@@ -217,7 +217,8 @@ class Rule:
     transform: "Callable[[sp.Expr, RuleContext], list[sp.Expr]] | None" = None
     #: a built-in rule whose confirmed application is an identity, every side condition
     #: checked: the step is then proved even where evaluation cannot show it (a sum over a
-    #: symbolic range split in two); the value check still probes for counterexamples
+    #: symbolic range with its first term split off); the value check still probes for
+    #: counterexamples
     proves: bool = False
 
     def __post_init__(self) -> None:

@@ -243,6 +243,34 @@ def _linearity_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.B
     return _linear(node, context, (Expectation,)) + _combined_expectations(node, context)
 
 
+def _split_off_a_term(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """``sum_{k=a}^{b} f(k) = f(a) + sum_{k=a+1}^{b} f(k) = sum_{k=a}^{b-1} f(k) + f(b)``: an
+    identity for every pair of integer bounds under SymPy's (Karr's) convention for a sum
+    whose upper bound is below its lower one (``sum_{k=a}^{a-1} = 0``, ``sum_{k=a}^{a-2} =
+    -f(a - 1)``); an infinite bound has no last term."""
+    if not isinstance(node, sp.Sum) or len(node.limits) != 1:
+        return []
+    index, lower, upper = node.limits[0]
+    options = []
+    if lower.is_finite:
+        options.append(sp.Add(node.function.subs(index, lower),
+                              sp.Sum(node.function, (index, lower + 1, upper)), evaluate=False))
+    if upper.is_finite:
+        options.append(sp.Add(sp.Sum(node.function, (index, lower, upper - 1)),
+                              node.function.subs(index, upper), evaluate=False))
+    return options
+
+
+def _shift_the_index(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
+    """``sum_{k=a}^{b} f(k) = sum_{k=a+c}^{b+c} f(k - c)`` for ``c`` = 1 or -1: an identity for
+    every pair of bounds (infinite ones stay infinite)."""
+    if not isinstance(node, sp.Sum) or len(node.limits) != 1:
+        return []
+    index, lower, upper = node.limits[0]
+    return [sp.Sum(node.function.subs(index, index - shift),
+                   (index, lower + shift, upper + shift)) for shift in (1, -1)]
+
+
 def _exchange_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``sum_k sum_j f = sum_j sum_k f`` (nested or as two limits of one sum), when the inner
     bounds do not mention the outer variable and every bound is finite (an infinite one needs
@@ -311,6 +339,12 @@ for _rule in (
          aliases=("normalisation", "normalization", "probabilities sum to one")),
     Rule("expectation of a constant", "E_{x~p}[c] = c for c free of x and p a declared "
          "distribution", rewrite=rewrite_expectation_of_constant),
+    Rule("split off a term", "sum_{k=a}^{b} f(k) = f(a) + sum_{k=a+1}^{b} f(k) (or the last "
+         "term, f(b))", rewrite=_split_off_a_term, proves=True,
+         aliases=("peel off a term", "split off the first term", "split off the last term")),
+    Rule("shift the index", "sum_{k=a}^{b} f(k) = sum_{k=a+1}^{b+1} f(k-1) (or by -1)",
+         rewrite=_shift_the_index, proves=True,
+         aliases=("index shift", "reindex the sum", "change of summation index")),
     Rule("exchange of sums", "sum_k sum_j f = sum_j sum_k f, for finite bounds that do not "
          "depend on each other", rewrite=_exchange_of_sums, proves=True,
          aliases=("exchange finite sums", "swap sums", "swap the order of summation")),
