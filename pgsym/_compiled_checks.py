@@ -54,18 +54,33 @@ _SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
 def unchecked_facts(atoms: Sequence) -> list[str]:
     """What the assumptions of ``atoms`` declare that a printed function cannot check on its
     values (prime, composite: hostile review 45 proved max(2, p) = p for a prime p, whose
-    function returned 1 at p = 1; irrational, transcendental: every float is rational)."""
+    function returned 1 at p = 1; irrational, transcendental: every float is rational;
+    imaginary: a float is real; zero: an argument that may only be 0 is no argument)."""
     found = []
     for atom in atoms:
         value = _a_value_of(atom)
-        # (no float is irrational or transcendental: hostile review 47)
-        for fact, instead in (("prime", "integer (with a range)"),
-                              ("composite", "integer (with a range)"),
-                              ("irrational", "real"), ("transcendental", "real")):
-            if value is not None and getattr(value, f"is_{fact}") is True:
+        if value is None:
+            continue
+        # (no float is irrational or transcendental: hostile review 47; nor imaginary, nor
+        # any other non-real value: |y^2| = -y^2 for an imaginary y returned -9 at y = 3,
+        # hostile review 48)
+        for fact, advice in (("prime", "declare it integer (with a range) instead"),
+                             ("composite", "declare it integer (with a range) instead"),
+                             ("irrational", "declare it real instead"),
+                             ("transcendental", "declare it real instead"),
+                             ("zero", "write 0 in its place"),
+                             ("imaginary", "declare it real instead, or write it as I times "
+                                           "a real symbol")):
+            if getattr(value, f"is_{fact}") is True:
                 found.append(f"{atom} is declared {fact}, which a printed function cannot "
                              f"check on its values, and the steps may hold only there; "
-                             f"declare it {instead} instead")
+                             f"{advice}")
+                break
+        else:
+            if value.is_extended_real is False:
+                found.append(f"{atom} is declared not real, which a printed function cannot "
+                             f"check on its values, and the steps may hold only there; "
+                             f"declare it real instead")
     return found
 
 

@@ -828,7 +828,14 @@ class Derivation:
                 f"derivation {self.name!r}: the {what} has a sympy.Limit, which pgsym does not "
                 f"verify or print (SymPy's limits are not trusted); write the limit's value, "
                 f"or the step that needs it, without it")
-        names = symbols | {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+        functions = {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+        primed = sorted(name for name in functions if "'" in name)
+        if primed:  # (f'(t) beside f(t) reads as f's derivative: hostile review 48)
+            raise DerivationError(
+                f"derivation {self.name!r}: the {what} has a function named {primed[0]!r}, "
+                f"which prints as the derivative of a function; name it without a prime "
+                f"(f_2, g), or write the derivative as sympy.Derivative")
+        names = symbols | functions
         for name in sorted(names):
             if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES
                                                         and name in symbols) \

@@ -197,7 +197,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
 
     def finish(owner: object) -> None:
         derivation, numbers = owners[owner]
-        steps = tuple(done[owner][n] for n in numbers)
+        steps = _conditions_held_together(derivation, tuple(done[owner][n] for n in numbers))
         report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
                                           settings.accept_numeric,
                                           _fingerprint(derivation, fingerprints))
@@ -261,6 +261,51 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
             sorted({owners[owner][0].name for owner, _ in pending})))
     return [lemma_reports[key] if kind == "lemma" else reports[(kind, key)]
             for kind, key in asked]
+
+
+def _conditions_held_together(derivation: Derivation,
+                              steps: tuple[StepReport, ...]) -> tuple[StepReport, ...]:
+    """The reports, with a passing step whose condition cannot hold together with those of
+    the passing steps before it made unknown: each step may hold under its own condition,
+    but the chain relates its start to its end only where all of them hold (2 <= x for
+    x >= 2, then x <= 1 for x <= 1, published 2 <= x <= 1: hostile review 48). Shown for
+    conditions in one real symbol (SymPy's ``reduce_inequalities``, time-limited)."""
+    held: list[sp.Basic] = []
+    checked = []
+    for report in steps:
+        condition = derivation.steps[report.number - 1].condition
+        if report.ok and isinstance(condition, sp.Basic):
+            if held and _hold_nowhere([*held, condition]):
+                earlier = ", ".join(map(str, held))
+                report = dataclasses.replace(report, verdict=Verdict(
+                    VerdictKind.UNKNOWN, "condition",
+                    f"its condition {condition} and those of the steps before it ({earlier}) "
+                    f"hold together nowhere: the derivation would relate its start to its end "
+                    f"only where none of it applies"))
+            else:
+                held.append(condition)
+        checked.append(report)
+    return tuple(checked)
+
+
+def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
+    """Whether relations in one real symbol are shown to hold together for no value of it."""
+    relations = [part for condition in conditions
+                 for part in (condition.args if isinstance(condition, sp.And) else (condition,))]
+    if not all(isinstance(r, sp.core.relational.Relational) for r in relations):
+        return False
+    symbols = set().union(*(r.free_symbols for r in relations))
+    if len(symbols) != 1:
+        return False
+    [symbol] = symbols
+    if symbol.is_real is not True:
+        return False
+    try:
+        together = call_with_time_limit(
+            lambda: sp.reduce_inequalities(relations, symbol), 2.0, clock="cpu")
+    except Exception:  # (SymPy cannot reduce them, or not in time: nothing is shown)
+        return False
+    return together is sp.false
 
 
 def _expected_cost(derivation: Derivation, number: int) -> int:
@@ -847,6 +892,9 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
         verdict = _compare(*sides, settings, within)
     except TimeLimitExceeded:
         return None
+    # (only a value in the derivation's ranges counts: f(s) = 0 for s in 0..1, with
+    # f := u (u - 1), was refuted at s = 6903: hostile review 48)
+    verdict = _within_ranges(verdict, derivation.ranges, {})
     if verdict.kind is not VerdictKind.REFUTED:
         return None
     found = verdict.counterexample

@@ -485,3 +485,13 @@ def test_a_compiled_function_checks_a_noninteger_argument_and_refuses_an_irratio
     e = Derivation("sign", start=sp.Pow(sp.sign(z - 1), 2, evaluate=False))
     with pytest.raises(BuildError, match="declared irrational, .* declare it real instead"):
         pgsym.compile(e.step(sp.Integer(1), rule="algebra"), {"z": z})
+
+
+@pytest.mark.parametrize("declared", [{"imaginary": True}, {"zero": True},
+                                      {"extended_real": False}])
+def test_a_compiled_function_refuses_an_argument_no_float_can_be(declared):
+    """Hostile review 48: |y^2| = -y^2 for an imaginary y compiled to -y^2, which returned
+    -9 at y = 3 (the start is 9); z declared zero was checked as 'nonnegative and even'."""
+    y = sp.Symbol("y", **declared)
+    with pytest.raises(BuildError, match="which a printed function cannot check"):
+        pgsym.compile(-y**2, {"y": y}, verified=False)

@@ -357,3 +357,11 @@ def test_a_defined_function_whose_body_names_a_bound_variable_is_refused():
                    definitions={f: sp.Lambda(t, t * x)})
     y = sp.Symbol("y", real=True)
     Derivation("free", start=sp.Integral(f(1), (y, 0, 1)), definitions={f: sp.Lambda(t, t * x)})
+
+
+def test_a_function_named_with_a_prime_is_refused():
+    """Hostile review 48: f'(t) + f(t) = t^3 + f(t) was published with f' := x^3, which a
+    reader takes for the derivative of f := x^2."""
+    t = sp.Symbol("t", real=True)
+    with pytest.raises(DerivationError, match="prints as the derivative of a function"):
+        Derivation("primed", start=sp.Function("f'")(t), functions=(sp.Function("f'"),))

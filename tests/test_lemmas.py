@@ -987,3 +987,15 @@ def test_a_given_equation_some_real_values_satisfy_is_taken_as_given(lhs):
     d = Derivation("cites it", start=sp.Add(expr, 1, evaluate=False)).step(
         sp.Add(0, 1, evaluate=False), rule=possible)
     assert d.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING
+
+
+def test_a_given_equation_is_refuted_only_by_a_value_in_the_derivation_s_ranges():
+    """Hostile review 48: f(s) = 0 for s in 0..1 with f := u (u - 1) (true on the range) was
+    refuted at s = 6903."""
+    s, u = sp.symbols("s u", integer=True)
+    f = sp.Function("f", real=True)
+    on_range = Equation("vanishes on the range", f(s), 0, variables=(s,))
+    d = Derivation("ranged", start=sp.Add(f(s), 1, evaluate=False),
+                   definitions={f: sp.Lambda(u, u * (u - 1))}, ranges={s: (0, 1)})
+    d.step(sp.Add(0, 1, evaluate=False), rule=on_range)
+    assert d.verify().ok

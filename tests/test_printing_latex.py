@@ -857,3 +857,15 @@ def test_the_declarations_sentence_states_non_integers_function_parity_and_infin
     said = declarations(e)
     assert "$g(t)$ is a nonzero odd integer" in said
     assert "$f(t)$ may be infinite" in said
+
+
+def test_the_declarations_sentence_states_imaginary_and_zero_symbols():
+    """Hostile review 48: |y^2| = -y^2 for an imaginary y was published with no word of it,
+    and z x + 1 = 1 for z declared zero as "z is a nonnegative even integer"."""
+    from pgsym.printing.latex import declarations
+    y, z, x = sp.Symbol("y", imaginary=True), sp.Symbol("z", zero=True), sp.Symbol("x", real=True)
+    f = sp.Function("f", imaginary=True)
+    d = Derivation("d", start=sp.Abs(y**2, evaluate=False) + sp.Mul(z, x, evaluate=False) + f(x))
+    said = declarations(d)
+    assert "$z = 0$" in said and "integer" not in said
+    assert "$y, f(x)$ are imaginary" in said

@@ -158,3 +158,22 @@ def test_a_strict_inequality_failing_only_where_the_sides_meet_is_refuted(low, h
     d = Derivation("strict", start=start).step(end, rule="algebra", relation="<", **extra)
     [step] = d.verify(accept_numeric=True).steps
     assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+
+
+def test_step_conditions_that_hold_together_nowhere_do_not_pass():
+    """Hostile review 48: 2 <= x under x >= 2, then x <= 1 under x <= 1, published
+    2 <= x <= 1 with both steps proved under their assumptions; max(x, 0) = x for x > 0 then
+    x = min(x, 0) for x < 0 alike. Conditions that can hold together still pass."""
+    x = sp.Symbol("x", real=True)
+    d = Derivation("nowhere", start=sp.Integer(2), parameters=(x,))
+    d.step(x, rule="algebra", relation="<=", condition=x >= 2)
+    d.step(sp.Integer(1), rule="algebra", relation="<=", condition=x <= 1)
+    first, second = d.verify().steps
+    assert first.ok and second.verdict.kind is VerdictKind.UNKNOWN
+    assert "hold together nowhere" in second.verdict.detail
+    e = Derivation("apart", start=sp.Max(x, 0)).step(x, rule="algebra", condition=x > 0)
+    e.step(sp.Min(x, 0), rule="algebra", condition=x < 0)
+    assert not e.verify().ok
+    f = Derivation("together", start=sp.Max(x, 0)).step(x, rule="algebra", condition=x > 0)
+    f.step(sp.Min(x, 5), rule="algebra", condition=x < 5)
+    assert f.verify().ok

@@ -743,6 +743,12 @@ def _declared_facts(subject: sp.Basic) -> tuple[str | None, tuple[str, str] | No
     >>> _declared_facts(sp.Symbol("X", extended_real=True))
     (None, ('may be infinite (an extended real number)', 'may be infinite (extended real numbers)'))
     """
+    if subject.is_zero is True:  # (zero=True is also even, nonnegative...: review 48)
+        return "= 0", None
+    if subject.is_imaginary is True:  # (|y^2| = -y^2 was published bare: review 48)
+        return None, ("is imaginary (a real multiple of i)", "are imaginary (real multiples of i)")
+    if subject.is_extended_real is False:
+        return None, ("is not real", "are not real")
     relation = next((relation for fact, relation in _SIGNS
                      if getattr(subject, f"is_{fact}") is True), None)
     if relation is None:  # (one that may be infinite: extended_positive)
