@@ -783,7 +783,7 @@ def _summed_twice(total: sp.Basic, digits: int) -> sp.Basic:
         with mpmath.workdps(digits):
             other = mpmath.nsum(term, [_mpmath_number(lower, digits),
                                        _mpmath_number(upper, digits)])
-    except (TypeError, ValueError, ZeroDivisionError, NameError, AttributeError):
+    except Exception:  # (mpmath's NoConvergence, a term lambdify cannot print...)
         raise ArithmeticError(f"cannot sum {total} a second way") from None
     if lower.is_finite and upper is sp.oo:  # (evalf from past the small indices: a zero
         # term of a hypergeometric one lies at a root of its numerator, a small integer)

@@ -303,7 +303,7 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     try:
         together = call_with_time_limit(
             lambda: sp.reduce_inequalities(relations, symbol), 2.0, clock="cpu")
-    except Exception:  # (SymPy cannot reduce them, or not in time: nothing is shown)
+    except (Exception, TimeLimitExceeded):  # (SymPy cannot reduce them, or not in time)
         return False
     return together is sp.false
 
