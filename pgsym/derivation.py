@@ -22,7 +22,7 @@ from sympy.printing.conventions import split_super_sub
 from pgsym import rules as _rules
 from pgsym.rules._core import imitated_builtin
 from pgsym.rules.lemmas import Equation
-from pgsym.notation import Notation, NotationError
+from pgsym.notation import Notation, NotationError, symbol_latex
 from pgsym._trees import (binders, bound_variables, canonical_bound, nodes, rebuild,
                           rename_bound, replace_unevaluated)
 from pgsym.expectation import DeclaredDistribution, Expectation
@@ -59,7 +59,7 @@ def _printed_name(name: str) -> str:
     """
     spelled = "".join(_greek_name(char) for char in name)
     # (a capital Greek letter that looks Latin prints upright, \mathrm{A}: a reader sees A)
-    shown = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", sp.latex(sp.Symbol(spelled)))
+    shown = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", symbol_latex(spelled))
     # (braces group without showing: sprime prints as {s}', as s' does: hostile review 43)
     return shown.replace("{", "").replace("}", "")
 

@@ -142,3 +142,17 @@ class Notation:
             return cls(**value)
         raise NotationError(f"notation must be a pgsym.Notation or a dict, got "
                             f"{type(value).__name__}")
+
+
+def symbol_latex(name: str) -> str:
+    """How a symbol named ``name`` prints: as SymPy prints it, except that primes ending a
+    name with no subscript or superscript follow the letter SymPy prints for the rest
+    (``phi'`` is ``\\phi'``, which SymPy printed as the letters phi': new user 18).
+
+    >>> print(symbol_latex("phi'"), symbol_latex("x''"), symbol_latex("theta_t'"))
+    \\phi' x'' \\theta_{t'}
+    """
+    base = name.rstrip("'")
+    if base and base != name and not re.search(r"[_^]", base):
+        return sp.latex(sp.Symbol(base)) + name[len(base):]
+    return sp.latex(sp.Symbol(name))

@@ -8,7 +8,7 @@ import re
 import pytest
 import sympy as sp
 
-from pgsym import Derivation, Expectation, Notation
+from pgsym import Derivation, DerivationError, Expectation, Notation
 from pgsym.printing.latex import derivation_to_latex, escape_text, expression_to_latex, lines, width
 
 x = sp.Symbol("x", positive=True)
@@ -869,3 +869,28 @@ def test_the_declarations_sentence_states_imaginary_and_zero_symbols():
     said = declarations(d)
     assert "$z = 0$" in said and "integer" not in said
     assert "$y, f(x)$ are imaginary" in said
+
+
+def test_a_greek_letter_with_a_prime_prints_as_the_letter():
+    """New user 18: a symbol named phi' printed as the italic letters phi' (SymPy knows no
+    Greek name with a prime); it prints as \\phi', and apart from a symbol phi."""
+    w, primed = sp.symbols("w phi'", real=True)
+    d = Derivation("primed", start=sp.Derivative(w * primed, w), parameters=(w,))
+    d.step(primed, rule="algebra")
+    printed = derivation_to_latex(d, d.verify())
+    assert r"\phi'" in printed and "phi'" not in printed.replace(r"\phi'", "")
+    with pytest.raises(DerivationError, match="print"):
+        Derivation("alike", start=primed + sp.Symbol("\u03c6'"))
+
+
+def test_a_sum_that_may_run_backwards_states_the_convention_it_is_read_in():
+    """Hostile review 49: sum_{k=3}^{1} k = -2 (Karr's convention, SymPy's) was published
+    bare; a reader takes an empty sum for 0. A sum whose range cannot run backwards says
+    nothing of it."""
+    from pgsym.printing.latex import declarations
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True)
+    m = sp.Symbol("m", integer=True, positive=True)
+    backwards = Derivation("b", start=sp.Sum(k, (k, 3, 1))).step(sp.Integer(-2), rule="algebra")
+    assert backwards.verify().ok and "Karr's convention" in declarations(backwards)
+    assert "Karr's convention" in declarations(Derivation("n", start=sp.Sum(k, (k, 1, n))))
+    assert "Karr" not in declarations(Derivation("m", start=sp.Sum(k, (k, 1, m))))

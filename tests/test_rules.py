@@ -595,3 +595,20 @@ def test_splitting_off_a_term_and_shifting_the_index_hold_for_every_pair_of_boun
     total = sp.Sum(k**2 + 3 * k + 1, (k, a, b))
     for option in _split_off_a_term(total, None) + _shift_the_index(total, None):
         assert option.doit() == total.doit(), option
+
+
+def test_shifting_the_index_does_not_read_the_old_range_s_assumptions():
+    """Hostile review 49: sum_{k=0}^{n} |k - 1| g = sum_{k=-1}^{n-1} k g was confirmed and
+    proved: the shifted body was evaluated with k >= 0 (the old range's), |k| became k,
+    wrong at k = -1; with g a narrow bump the probe saw no difference."""
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    x = sp.Symbol("x", real=True)
+    bump = sp.exp(-10**6 * (x - sp.Rational(5113, 7919))**2)
+    d = Derivation("shift", start=sp.Sum(1 + sp.Abs(k - 1) * bump, (k, 0, n)))
+    d.step(sp.Sum(1 + k * bump, (k, -1, n - 1)), rule="shift the index")
+    [step] = d.verify().steps
+    assert not step.verdict.kind.is_proof and step.justification.status is Justification.MISMATCH
+    right = Derivation("shift", start=sp.Sum(sp.Abs(k - 1), (k, 0, n)))
+    right.step(sp.Sum(sp.Abs(k), (k, -1, n - 1)), rule="shift the index")
+    assert right.verify().ok

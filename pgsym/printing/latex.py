@@ -26,7 +26,7 @@ from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 
 from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
-from pgsym.notation import Notation, NotationError, NotationWarning
+from pgsym.notation import Notation, NotationError, NotationWarning, symbol_latex
 from pgsym.document import heading
 from pgsym.printing import verdicts
 from pgsym.printing.pipeline import Backend, render
@@ -187,6 +187,15 @@ class DerivationLatexPrinter(LatexPrinter):
     @property
     def notation(self) -> Notation:
         return self._settings["notation"]
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        # (primes ending a name follow the letter the rest prints as: phi' is \phi', which
+        # SymPy printed as the letters phi': new user 18)
+        base = expr.name.rstrip("'")
+        if isinstance(expr, sp.Dummy) or expr in self._settings["symbol_names"] \
+                or symbol_latex(expr.name) == sp.latex(expr):
+            return super()._print_Symbol(expr, style)
+        return super()._print_Symbol(sp.Symbol(base), style) + expr.name[len(base):]
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return exact_decimal(int(expr))
@@ -682,7 +691,34 @@ def declarations(derivation: "Derivation") -> str:
     parts += [f"${_range_latex(printer, (symbol, low, high))}$"
               for symbol, (low, high) in derivation.ranges.items()]
     parts += _signs_declared(printer, derivation)
+    parts += _backwards_convention(derivation)
     return f"Here {'; '.join(parts)}." if parts else ""
+
+
+def _backwards_convention(derivation: "Derivation") -> list[str]:
+    """How a sum or product whose upper limit may lie below its lower limit minus one is
+    read, where the derivation has one: as SymPy reads it (Karr's convention), which the
+    verdicts rest on; a reader takes such a sum for 0 (sum_{k=3}^{1} k = -2 was published
+    bare, and f(1) + sum_{k=2}^{n} f(k) for every integer n: hostile review 49)."""
+    read = [*derivation.expressions, *(v for v in derivation.definitions.values()
+                                       if isinstance(v, sp.Basic))]
+    kinds = set()
+    for expr in read:
+        for node in expr.atoms(sp.Sum, sp.Product):
+            for limit in node.limits:
+                if len(limit) == 3 and (limit[2] - limit[1] + 1).is_nonnegative is not True \
+                        and not any(bound.is_infinite for bound in limit[1:]):
+                    kinds.add(type(node))
+    said = []
+    if sp.Sum in kinds:
+        said.append(r"a sum whose upper limit $b$ is below its lower limit $a$ less one is "
+                    r"read as SymPy reads it (Karr's convention): $\sum_{k=a}^{b} f(k) = "
+                    r"-\sum_{k=b+1}^{a-1} f(k)$")
+    if sp.Product in kinds:
+        said.append(r"a product whose upper limit $b$ is below its lower limit $a$ less one "
+                    r"is read as SymPy reads it (Karr's convention): $\prod_{k=a}^{b} f(k) = "
+                    r"1 / \prod_{k=b+1}^{a-1} f(k)$")
+    return said
 
 
 #: the sign a symbol may be declared with, as the relation printed for it

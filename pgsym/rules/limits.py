@@ -251,12 +251,16 @@ def _split_off_a_term(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not isinstance(node, sp.Sum) or len(node.limits) != 1:
         return []
     index, lower, upper = node.limits[0]
+    # (what is left is summed over a new index, an integer and nothing more: the old one
+    # carries the assumptions of the old range, which the rest may leave, summed backwards)
+    fresh = sp.Dummy(str(index), integer=True)
+    rest = node.function.xreplace({index: fresh})
     options = []
     if lower.is_finite:
         options.append(sp.Add(node.function.subs(index, lower),
-                              sp.Sum(node.function, (index, lower + 1, upper)), evaluate=False))
+                              sp.Sum(rest, (fresh, lower + 1, upper)), evaluate=False))
     if upper.is_finite:
-        options.append(sp.Add(sp.Sum(node.function, (index, lower, upper - 1)),
+        options.append(sp.Add(sp.Sum(rest, (fresh, lower, upper - 1)),
                               node.function.subs(index, upper), evaluate=False))
     return options
 
@@ -267,8 +271,12 @@ def _shift_the_index(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not isinstance(node, sp.Sum) or len(node.limits) != 1:
         return []
     index, lower, upper = node.limits[0]
-    return [sp.Sum(node.function.subs(index, index - shift),
-                   (index, lower + shift, upper + shift)) for shift in (1, -1)]
+    # (a new index, an integer and nothing more: the old one carries the assumptions of the
+    # old range, under which SymPy would evaluate the shifted body wrongly on the new one,
+    # |k - 1| at k + 1 becoming k for a k >= 0 summed from -1: hostile review 49)
+    fresh = sp.Dummy(str(index), integer=True)
+    return [sp.Sum(node.function.xreplace({index: fresh - shift}),
+                   (fresh, lower + shift, upper + shift)) for shift in (1, -1)]
 
 
 def _exchange_of_sums(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
