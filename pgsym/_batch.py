@@ -55,7 +55,10 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     n, k = _batch_shapes(function, names, [a.shape for a in arrays], vectors, width, least)
     for name, array, conditions in zip(names, arrays, domains):
         for condition in conditions:
-            outside = _batch_outside(array, condition, numpy.floor)
+            # (a bound is compared in float64, which holds every float32 exactly: a float32
+            # bound would round 0.09999999999999999 up to 0.1f, and let 0.1f through)
+            outside = _batch_outside(array.astype(numpy.float64, copy=False)
+                                     if condition[0] in "<>" else array, condition, numpy.floor)
             if outside.any():
                 at = tuple(int(i) for i in numpy.argwhere(outside)[0])
                 raise ValueError(f"{function}: argument {name!r} must hold values that are "

@@ -68,7 +68,10 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     outside = None
     for array, conditions in zip(arrays, domains):
         for condition in conditions:
-            broken = _batch_outside(array, condition, jax.numpy.floor)
+            # (a bound is compared in float64 where JAX has it (x64), as in NumPy)
+            widen = condition[0] in "<>" and jax.config.jax_enable_x64
+            broken = _batch_outside(array.astype(jax.numpy.float64) if widen else array,
+                                    condition, jax.numpy.floor)
             broken = broken if broken.ndim == 1 else broken.any(axis=1)
             outside = broken if outside is None else outside | broken
     dtype = jax.numpy.result_type(*arrays) if arrays else jax.numpy.result_type(float)

@@ -57,7 +57,10 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     outside = None
     for array, conditions in zip(arrays, domains):
         for condition in conditions:
-            broken = _batch_outside(array, condition, torch.floor)
+            # (a bound is compared in float64 where the device has it, as in NumPy)
+            widen = condition[0] in "<>" and array.dtype == torch.float32 \
+                and array.device.type != "mps"
+            broken = _batch_outside(array.double() if widen else array, condition, torch.floor)
             broken = broken if broken.dim() == 1 else broken.any(dim=1)
             outside = broken if outside is None else outside | broken
     two_d = any(vectors)

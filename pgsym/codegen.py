@@ -41,6 +41,7 @@ import hashlib
 import importlib
 import inspect
 import keyword
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -1035,10 +1036,28 @@ def _conditions_of(derivation: Derivation, seen: set) -> list:
 
 def bound_text(relation: str, bound: sp.Expr) -> str:
     """A bound as ``_batch_outside`` reads it: ``bound_text(">=", sp.Integer(0))`` is
-    ``">= 0"``; a bound that is no real number is refused (a ValueError)."""
+    ``">= 0"``; a bound that is no real number is refused (a ValueError). A bound that is no
+    float is the nearest float inside it, with the relation it then needs: ``x <= 1/10`` is
+    ``"<= 0.09999999999999999"`` (the float 0.1 is above 1/10, and a function checked
+    against it returned its value there, where the start's differs: hostile review 50).
+
+    >>> bound_text("<=", sp.Rational(1, 10)), bound_text(">", sp.sqrt(2)), bound_text("<", sp.Integer(3))
+    ('<= 0.09999999999999999', '>= 1.4142135623730951', '< 3')
+    """
     if not (bound.is_number and bound.is_real):
         raise ValueError(f"{bound} is no real number")
-    return f"{relation} {int(bound) if bound.is_Integer else float(bound)!r}"
+    if bound.is_Integer:
+        return f"{relation} {int(bound)}"
+    nearest = float(sp.N(bound, 30))
+    exact = sp.Rational(nearest)
+    upper = relation in ("<", "<=")
+    if bool(exact > bound) if upper else bool(exact < bound):  # (outside: one float in)
+        nearest = math.nextafter(nearest, -math.inf if upper else math.inf)
+        exact = sp.Rational(nearest)
+    if exact == bound:  # (a float exactly at the bound keeps its relation)
+        return f"{relation} {nearest!r}"
+    # (strictly inside the bound: every float up to it meets a strict relation too)
+    return f"{'<=' if upper else '>='} {nearest!r}"
 
 
 def _signature_text(layout: _Layout, backend: str, domains: tuple) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import itertools
 import os
 import random
 import re
@@ -876,6 +877,16 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                        f"the {equation.name}, taken as given, holds for no value of its "
                        f"functions and symbols as they are declared: {unsolvable}; a step "
                        f"citing it would rest on a contradiction")
+    try:
+        merged = budget.run(lambda: _where_values_coincide(difference, equation.variables,
+                                                           derivation.ranges),
+                            _SHARES["normalize"])
+    except TimeLimitExceeded:
+        merged = None
+    if merged is not None:
+        return Verdict(VerdictKind.REFUTED, "symbolic",
+                       f"the {equation.name}, taken as given, holds for no choice of its "
+                       f"functions: {merged}; a step citing it would rest on a contradiction")
     if any(side.atoms(AppliedUndef) for side in sides):
         # (the functions may cancel: f(x) = f(x) + 1 holds for no f at all, and a
         # contradiction taken as given would prove anything; hostile review 43)
@@ -911,6 +922,47 @@ def _given_equation_refuted(derivation: Derivation, equation: Equation, settings
                    f"the {equation.name}, taken as given, is false with this derivation's "
                    f"definitions ({sides[0]} = {sides[1]} fails{why}); a step citing it would "
                    f"rest on an assumption the definitions contradict")
+
+
+def _where_values_coincide(difference: sp.Expr, variables: Sequence[sp.Symbol],
+                           ranges: Mapping[sp.Symbol, tuple]) -> str | None:
+    """Why an equation whose sides differ by ``difference`` for every value of ``variables``
+    holds for no function, where two values of one function in it are the same value at
+    some value of a variable (f(x) and f(-x) at x = 0) that its assumptions and range allow,
+    and there the difference is never 0 (f(x) = f(-x) + 1 says f(0) = f(0) + 1: hostile
+    review 50); else None.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> f = sp.Function("f", real=True)
+    >>> print(_where_values_coincide(f(x) - f(-x) - 1, (x,), {}))
+    at x = 0, where f(-x) and f(x) are the same value, the difference of its sides is -1, never 0
+    """
+    values = sorted(atoms_of(difference, AppliedUndef), key=sp.default_sort_key)
+    for first, second in itertools.combinations(values, 2):
+        if first.func != second.func or len(first.args) != len(second.args):
+            continue
+        for variable in variables:
+            gaps = [sp.expand(u - v) for u, v in zip(first.args, second.args)]
+            try:
+                slopes = [sp.Poly(gap, variable).all_coeffs() for gap in gaps if gap != 0]
+            except sp.PolynomialError:
+                continue
+            linear = [c for c in slopes if len(c) == 2 and c[0].is_Rational and c[0] != 0
+                      and not c[1].free_symbols - set(variables)]
+            if not linear:
+                continue
+            value = -linear[0][1] / linear[0][0]
+            low, high = ranges.get(variable, (-sp.oo, sp.oo))
+            if not respects(variable, value) or any(
+                    sp.expand(gap.xreplace({variable: value})) != 0 for gap in gaps) or not (
+                    sp.expand(value - low).is_nonnegative and sp.expand(high - value).is_nonnegative
+                    or low == -sp.oo and high == sp.oo):
+                continue
+            at = sp.expand(difference.xreplace({variable: value}))
+            if at.is_number and at != 0 or _no_real_root(at):
+                return (f"at {variable} = {value}, where {first} and {second} are the same "
+                        f"value, the difference of its sides is {at}, never 0")
+    return None
 
 
 def _no_real_root(difference: sp.Expr) -> str:

@@ -495,3 +495,17 @@ def test_a_compiled_function_refuses_an_argument_no_float_can_be(declared):
     y = sp.Symbol("y", **declared)
     with pytest.raises(BuildError, match="which a printed function cannot check"):
         pgsym.compile(-y**2, {"y": y}, verified=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_bound_that_is_no_float_is_checked_exactly(dtype):
+    """Hostile review 50: under x <= 1/10 the float 0.1 (above 1/10) was accepted, in
+    float64 and float32, and the function returned 0 where the start is 1."""
+    y = sp.Symbol("y", real=True)
+    start = sp.Piecewise((0, y <= sp.Rational(1, 10)), (1, True))
+    d = Derivation("bound", start=start).step(sp.S(0), rule="algebra",
+                                              condition=y <= sp.Rational(1, 10))
+    f = pgsym.compile(d, {"y": y})
+    assert f(np.array([0.05], dtype=dtype)).tolist() == [0.0]
+    with pytest.raises(ValueError, match="'y' must hold values that are <= 0.0999"):
+        f(np.array([0.1], dtype=dtype))

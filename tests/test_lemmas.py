@@ -999,3 +999,18 @@ def test_a_given_equation_is_refuted_only_by_a_value_in_the_derivation_s_ranges(
                    definitions={f: sp.Lambda(u, u * (u - 1))}, ranges={s: (0, 1)})
     d.step(sp.Add(0, 1, evaluate=False), rule=on_range)
     assert d.verify().ok
+
+
+def test_a_given_equation_false_where_two_of_its_values_coincide_is_refuted():
+    """Hostile review 50: f(x) = f(-x) + 1 for every x says f(0) = f(0) + 1 at x = 0, so no
+    f satisfies it; a step citing it was proved under the assumption. f(x) = f(-x) (an even
+    f) is still taken as given."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    shift = Equation("odd shift", f(x), f(-x) + 1, variables=(x,))
+    d = Derivation("cites it", start=f(0), functions=(f,)).step(f(0) + 1, rule=shift)
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED and "at x = 0" in step.verdict.detail
+    even = Equation("even", f(x), f(-x), variables=(x,))
+    e = Derivation("cites it", start=f(2), functions=(f,)).step(f(-2), rule=even)
+    assert e.verify().steps[0].verdict.kind is VerdictKind.PROVED_ASSUMING

@@ -894,3 +894,14 @@ def test_a_sum_that_may_run_backwards_states_the_convention_it_is_read_in():
     assert backwards.verify().ok and "Karr's convention" in declarations(backwards)
     assert "Karr's convention" in declarations(Derivation("n", start=sp.Sum(k, (k, 1, n))))
     assert "Karr" not in declarations(Derivation("m", start=sp.Sum(k, (k, 1, m))))
+
+
+def test_an_unevaluated_power_with_a_negative_exponent_prints_as_a_fraction():
+    """Hostile review 50: Pow(2, -1, evaluate=False), one half, printed as 2 (-1), which
+    reads as -2 (in e^{...}, in exponents and in sums too)."""
+    x = sp.Symbol("x", positive=True)
+    half = sp.Pow(2, -1, evaluate=False)
+    assert expression_to_latex(half) == r"\frac{1}{2}"
+    assert expression_to_latex(sp.exp(half, evaluate=False)) == r"e^{\frac{1}{2}}"
+    assert r"\left(-" not in expression_to_latex(sp.Add(x**half, sp.Pow(3, -2, evaluate=False),
+                                                        evaluate=False))

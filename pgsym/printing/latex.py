@@ -243,6 +243,9 @@ class DerivationLatexPrinter(LatexPrinter):
         return tex
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        if not isinstance(expr, sp.Mul):  # (SymPy's _print_Pow hands 2**-1 written with
+            # evaluate=False here, which printed as the product 2 (-1): hostile review 50)
+            return super()._print_Mul(expr)
         if not _canonical(expr):
             return self._written_product(expr)
         sign, numerator, denominator = self._canonical_parts(expr)
