@@ -51,6 +51,15 @@ def refusal(expressions: Sequence[sp.Expr]) -> str | None:
 _SIGNS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
 
 
+#: assumptions a printed function cannot check on float values, with what to do instead
+_UNCHECKABLE = (("prime", "declare it integer (with a range) instead"),
+                ("composite", "declare it integer (with a range) instead"),
+                ("irrational", "declare it real instead"),
+                ("transcendental", "declare it real instead"),
+                ("zero", "write 0 in its place"),
+                ("imaginary", "declare it real instead, or write it as I times a real symbol"))
+
+
 def unchecked_facts(atoms: Sequence) -> list[str]:
     """What the assumptions of ``atoms`` declare that a printed function cannot check on its
     values (prime, composite: hostile review 45 proved max(2, p) = p for a prime p, whose
@@ -64,23 +73,14 @@ def unchecked_facts(atoms: Sequence) -> list[str]:
         # (no float is irrational or transcendental: hostile review 47; nor imaginary, nor
         # any other non-real value: |y^2| = -y^2 for an imaginary y returned -9 at y = 3,
         # hostile review 48)
-        for fact, advice in (("prime", "declare it integer (with a range) instead"),
-                             ("composite", "declare it integer (with a range) instead"),
-                             ("irrational", "declare it real instead"),
-                             ("transcendental", "declare it real instead"),
-                             ("zero", "write 0 in its place"),
-                             ("imaginary", "declare it real instead, or write it as I times "
-                                           "a real symbol")):
-            if getattr(value, f"is_{fact}") is True:
-                found.append(f"{atom} is declared {fact}, which a printed function cannot "
-                             f"check on its values, and the steps may hold only there; "
-                             f"{advice}")
-                break
-        else:
-            if value.is_extended_real is False:
-                found.append(f"{atom} is declared not real, which a printed function cannot "
-                             f"check on its values, and the steps may hold only there; "
-                             f"declare it real instead")
+        declared = next(((fact, advice) for fact, advice in _UNCHECKABLE
+                         if getattr(value, f"is_{fact}") is True), None)
+        if declared is None and value.is_extended_real is False:
+            declared = ("not real", "declare it real instead")
+        if declared is not None:
+            found.append(f"{atom} is declared {declared[0]}, which a printed function cannot "
+                         f"check on its values, and the steps may hold only there; "
+                         f"{declared[1]}")
     return found
 
 

@@ -589,10 +589,11 @@ def _pgsym_source(listing: Callable[[Path, str], set[Path]] | None = None) -> st
     (:data:`_VERDICT_ROOTS` and what they import, read off their code, or found by
     ``listing`` from the digest of every file of the package)."""
     root = Path(verification.__file__).resolve().parent
-    contents = {path: path.read_bytes() for path in sorted(root.rglob("*.py"))}
+    contents: dict[Path, bytes] = {}
     if listing is None:
         chosen = _verdict_modules(root)
     else:
+        contents = {path: path.read_bytes() for path in sorted(root.rglob("*.py"))}
         everything = hashlib.sha256()
         for path, data in contents.items():
             everything.update(path.relative_to(root).as_posix().encode() + b"\0" + data

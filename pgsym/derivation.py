@@ -985,9 +985,9 @@ class Derivation:
     def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
         """A defined symbol may not also be the variable of a sum, integral or expectation:
         a reader could not tell which is meant."""
-        defined = {k for k in self.definitions if isinstance(k, sp.Symbol)}
         if not self.definitions:
             return
+        defined = {k for k in self.definitions if isinstance(k, sp.Symbol)}
         # (only what the expression names can be captured: a binder's own free symbols are
         # looked at only when one is)
         named = expr.atoms(sp.Symbol, AppliedUndef)

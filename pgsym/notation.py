@@ -144,15 +144,26 @@ class Notation:
                             f"{type(value).__name__}")
 
 
+def primed_name(name: str) -> tuple[str, str] | None:
+    """``name`` as the name before its closing primes and the primes, where it ends with
+    primes and has no subscript or superscript before them (``phi'``: ``("phi", "'")``);
+    else None. SymPy does not read such a name's letters (it prints ``phi'`` as the
+    letters phi'), so printers print the rest and add the primes."""
+    base = name.rstrip("'")
+    if base and base != name and not re.search(r"[_^]", base):
+        return base, name[len(base):]
+    return None
+
+
 def symbol_latex(name: str) -> str:
-    """How a symbol named ``name`` prints: as SymPy prints it, except that primes ending a
-    name with no subscript or superscript follow the letter SymPy prints for the rest
-    (``phi'`` is ``\\phi'``, which SymPy printed as the letters phi': new user 18).
+    """How a symbol named ``name`` prints: as SymPy prints it, except that the primes ending
+    a name (:func:`primed_name`) follow the letter SymPy prints for the rest (``phi'`` is
+    ``\\phi'``, which SymPy printed as the letters phi': new user 18).
 
     >>> print(symbol_latex("phi'"), symbol_latex("x''"), symbol_latex("theta_t'"))
     \\phi' x'' \\theta_{t'}
     """
-    base = name.rstrip("'")
-    if base and base != name and not re.search(r"[_^]", base):
-        return sp.latex(sp.Symbol(base)) + name[len(base):]
+    primed = primed_name(name)
+    if primed is not None:
+        return sp.latex(sp.Symbol(primed[0])) + primed[1]
     return sp.latex(sp.Symbol(name))

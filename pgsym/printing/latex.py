@@ -26,7 +26,7 @@ from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 
 from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
-from pgsym.notation import Notation, NotationError, NotationWarning, symbol_latex
+from pgsym.notation import Notation, NotationError, NotationWarning, primed_name
 from pgsym.document import heading
 from pgsym.printing import verdicts
 from pgsym.printing.pipeline import Backend, render
@@ -191,11 +191,10 @@ class DerivationLatexPrinter(LatexPrinter):
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         # (primes ending a name follow the letter the rest prints as: phi' is \phi', which
         # SymPy printed as the letters phi': new user 18)
-        base = expr.name.rstrip("'")
-        if isinstance(expr, sp.Dummy) or expr in self._settings["symbol_names"] \
-                or symbol_latex(expr.name) == sp.latex(expr):
+        primed = primed_name(expr.name)
+        if primed is None or isinstance(expr, sp.Dummy) or expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
-        return super()._print_Symbol(sp.Symbol(base), style) + expr.name[len(base):]
+        return super()._print_Symbol(sp.Symbol(primed[0]), style) + primed[1]
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return exact_decimal(int(expr))
