@@ -21,8 +21,8 @@ import sympy as sp
 
 from sympy.core.function import Application
 
-from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value,
-                          replace_unevaluated, untrusted_functions)
+from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value, nodes,
+                          rebuild, replace_unevaluated, untrusted_functions)
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
@@ -228,8 +228,10 @@ def value_as_written(expr: sp.Expr, instantiation: Instantiation, point: dict,
     """
     try:
         with sp.evaluate(False):
-            placed = replace_unevaluated(instantiation.apply(expr), point)
-        value = _written_value(placed, digits)
+            applied = instantiation.apply(_derivatives_split(expr))
+        if applied.free_symbols - point.keys():
+            return None
+        value = _written_value(applied, point, digits)
     except (ArithmeticError, TypeError, ValueError, NotImplementedError, AttributeError):
         return None
     if value is None or not value.is_number or has_undefined_value(value):
@@ -237,18 +239,62 @@ def value_as_written(expr: sp.Expr, instantiation: Instantiation, point: dict,
     return value
 
 
-def _written_value(node: sp.Basic, digits: int) -> sp.Expr | None:
-    if node.free_symbols:
-        return None
+def _derivatives_split(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each derivative by symbols split by linearity down to the parts that
+    depend on its variables: a derivative of a sum is the sum of the derivatives, a factor
+    free of the variables moves out, and the derivative of a part free of them is 0 times
+    that part (0 where it has a value, undefined where it has none). Each rewriting keeps
+    the value wherever the new form has one, so that untrusted functions outside what is
+    differentiated are evaluated as written (``d/d lambda (k log lambda - log k!)`` is
+    ``k d/d lambda log lambda - 0 log k!``: the Poisson score of new user 16).
+
+    >>> import sympy as sp
+    >>> k, lam = sp.symbols("k lambda")
+    >>> with sp.evaluate(False):
+    ...     print(_derivatives_split(sp.Derivative(k * sp.log(lam) - sp.loggamma(k), lam)))
+    k*Derivative(log(lambda), lambda) + 0*(-loggamma(k))
+    """
+    if expr.is_Atom or not expr.args or not expr.has(sp.Derivative):
+        return expr
+    if not isinstance(expr, sp.Derivative):
+        return rebuild(expr, [_derivatives_split(a) for a in expr.args])
+    inner = _derivatives_split(expr.expr)
+    variables = set(expr.variables)
+    if not all(isinstance(v, sp.Symbol) for v in variables):
+        return rebuild(expr, [inner, *expr.args[1:]])
+    if not inner.free_symbols & variables:
+        return sp.Mul(sp.S.Zero, inner, evaluate=False)
+    if isinstance(inner, sp.Add):
+        return sp.Add(*[_derivatives_split(rebuild(expr, [t, *expr.args[1:]])) for t in inner.args],
+                      evaluate=False)
+    if isinstance(inner, sp.Mul):
+        constant = [f for f in inner.args if not f.free_symbols & variables]
+        if constant:
+            varying = [f for f in inner.args if f.free_symbols & variables]
+            rest = varying[0] if len(varying) == 1 else sp.Mul(*varying, evaluate=False)
+            return sp.Mul(*constant, _derivatives_split(rebuild(expr, [rest, *expr.args[1:]])),
+                          evaluate=False)
+    return rebuild(expr, [inner, *expr.args[1:]])
+
+
+def _written_value(node: sp.Basic, point: dict, digits: int) -> sp.Expr | None:
     if not untrusted_functions(node):  # SymPy's own evaluation is trusted here
+        if node.has(sp.Derivative, sp.Subs):  # (taken before the point is substituted)
+            with sp.evaluate(True):
+                rebuilt = _rebuilt(node)
+            return numeric_value(concrete(rebuilt, Instantiation(()), point), digits)
+        with sp.evaluate(False):
+            placed = replace_unevaluated(node, point)
         with sp.evaluate(True):
-            rebuilt = _rebuilt(node)
+            rebuilt = _rebuilt(placed)
         return numeric_value(concrete(rebuilt, Instantiation(()), {}), digits)
     if isinstance(node, (sp.Sum, sp.Product)) and len(node.limits) == 1:
-        return _written_value(_terms(node), digits)
+        with sp.evaluate(False):
+            placed = replace_unevaluated(node, point)
+        return _written_value(_terms(placed), {}, digits)
     if node.is_Atom or not isinstance(node, (sp.Add, sp.Mul, sp.Pow, Application)):
         return None  # an integral, derivative, limit... of an untrusted function
-    args = [_written_value(a, digits) for a in node.args]
+    args = [_written_value(a, point, digits) for a in node.args]
     if any(a is None for a in args):
         return None
     if type(node) not in _TRUSTED_CLASSES and isinstance(node, Application):

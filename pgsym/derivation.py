@@ -66,21 +66,41 @@ def _printed_name(name: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _printed_head(function: type, arguments: int) -> str:
-    """The name a function prints with before its arguments (``\\theta`` for SymPy's
-    ``Heaviside``, ``\\Gamma`` for ``gamma`` and for a function named ``Gamma``), or ``""``
-    where it prints as notation (``|x|``, ``e^x``, fractions).
+    """The name a function prints with before its arguments (``\\operatorname{H}`` for
+    SymPy's ``Heaviside`` in pgsym's printer, ``\\Gamma`` for ``gamma`` and for a function
+    named ``Gamma``), or ``""`` where it prints as notation (``|x|``, ``e^x``, fractions).
 
-    >>> _printed_head(sp.Heaviside, 1) == _printed_head(sp.Function("theta"), 1)
+    >>> _printed_head(sp.gamma, 1) == _printed_head(sp.Function("Gamma"), 1)
     True
     """
+    if function is sp.Heaviside:  # (pgsym's printer: SymPy's theta reads as a parameter)
+        return r"\operatorname{H}"
     try:
         printed = sp.latex(function(*sp.symbols(f"x:{arguments}")))
     except Exception:  # (a function that does not take that many arguments)
         return ""
     head = re.match(r"\\operatorname\{[^}]*\}|\\[A-Za-z]+|[A-Za-z]+(?=[{\\(_])", printed)
-    if head is None or head.group() in ("\\left", "\\begin", "\\frac", "\\sqrt"):
+    if head is None or head.group() in ("\\left", "\\begin", "\\frac", "\\sqrt", "x"):
         return ""
     return head.group()
+
+
+@functools.lru_cache(maxsize=512)
+def _printed_like_a_product(function: type, arguments: int) -> bool:
+    """Whether SymPy's ``function`` prints as a name followed by its bracketed arguments,
+    as a symbol of that name times a bracket prints (``\\Gamma\\left(r + 1\\right)``).
+
+    >>> _printed_like_a_product(sp.gamma, 1), _printed_like_a_product(sp.KroneckerDelta, 2)
+    (True, False)
+    """
+    head = _printed_head(function, arguments)
+    if function is sp.Heaviside or head.startswith("\\operatorname"):
+        return False
+    try:
+        printed = sp.latex(function(*sp.symbols(f"x:{arguments}")))
+    except Exception:  # (a function that does not take that many arguments)
+        return False
+    return printed.startswith(head + r"\left(")
 
 
 def _subscripted(application: AppliedUndef, parameters: tuple) -> str | None:
@@ -885,6 +905,9 @@ class Derivation:
                 if head:
                     named.append((node.func, node.func.__name__, "SymPy function",
                                   f"function {head}"))
+                if head and _printed_like_a_product(node.func, len(node.args)):
+                    # (gamma(r + 1) prints as Gamma (r + 1) does, a symbol Gamma times r + 1)
+                    named.append((node.func, node.func.__name__, "SymPy function", head))
             elif isinstance(node, sp.NumberSymbol):  # (EulerGamma prints as gamma)
                 named.append((node, str(node), "SymPy constant", sp.latex(node)))
             elif isinstance(node, sp.Indexed) and len(node.indices) == 1 and \

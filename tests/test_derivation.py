@@ -264,7 +264,8 @@ def test_objects_of_pgsym_or_sympy_that_print_like_a_name_of_the_derivation_are_
     cases = [
         (sp.IndexedBase("x", real=True)[1], sp.Symbol("x_1", real=True)),  # x_1 and x_1
         (sp.EulerGamma, sp.Symbol("gamma", positive=True)),                  # gamma and gamma
-        (sp.Heaviside(r), sp.Function("theta", real=True)(r)),               # theta(r) twice
+        (sp.DiracDelta(r), sp.Function("delta", real=True)(r)),              # delta(r) twice
+        (sp.gamma(r), sp.Symbol("Gamma") * r),              # Gamma(r), and Gamma times (r)
         (sp.gamma(r), sp.Function("Gamma", real=True)(r)),                   # Gamma(r) twice
     ]
     for one, other in cases:

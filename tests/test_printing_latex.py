@@ -905,3 +905,22 @@ def test_an_unevaluated_power_with_a_negative_exponent_prints_as_a_fraction():
     assert expression_to_latex(sp.exp(half, evaluate=False)) == r"e^{\frac{1}{2}}"
     assert r"\left(-" not in expression_to_latex(sp.Add(x**half, sp.Pow(3, -2, evaluate=False),
                                                         evaluate=False))
+
+
+def test_an_unevaluated_power_of_a_number_prints_as_written_not_as_its_value():
+    """Pow(3, -2, evaluate=False) printed its value 1/9: the step shown is the one written."""
+    assert expression_to_latex(sp.Pow(3, -2, evaluate=False)) == r"\frac{1}{3^{2}}"
+    assert expression_to_latex(sp.Pow(2, -sp.Rational(1, 2), evaluate=False)) == r"\frac{1}{\sqrt{2}}"
+
+
+def test_a_heaviside_step_prints_apart_from_a_parameter_theta_with_its_value_at_zero():
+    """New user 19: SymPy prints Heaviside(r + 1) as theta(r + 1), as it prints a parameter
+    theta times r + 1: H(r + 1) - theta (r + 1) was published as theta(r+1) - theta(r+1)."""
+    from pgsym.printing.latex import declarations
+    r, theta = sp.Symbol("r", real=True), sp.Symbol("theta")
+    tex = expression_to_latex(sp.Heaviside(r + 1) - theta * (r + 1))
+    assert r"\operatorname{H}\left(r + 1\right)" in tex and tex.count(r"\theta") == 1
+    assert expression_to_latex(sp.Heaviside(r, 0)) == r"\operatorname{H}_{0}\left(r\right)"
+    said = declarations(Derivation("steps", start=sp.Heaviside(r) + sp.Heaviside(r, 0)))
+    assert r"$\operatorname{H}(0) = \frac{1}{2}$" in said
+    assert r"$\operatorname{H}_{0}(0) = 0$" in said

@@ -177,3 +177,46 @@ def test_step_conditions_that_hold_together_nowhere_do_not_pass():
     f = Derivation("together", start=sp.Max(x, 0)).step(x, rule="algebra", condition=x > 0)
     f.step(sp.Min(x, 5), rule="algebra", condition=x < 5)
     assert f.verify().ok
+
+
+@pytest.mark.parametrize("gap", ["(y - 3)**2", "exp(y - 3) - (y - 3) - 1"])
+def test_a_relation_false_only_near_its_minimum_is_refuted_there_with_numeric_opt_in(gap):
+    """New user 19: (y - 3)^2 >= 10^-12 and e^(y-3) - (y - 3) - 1 >= 10^-14, false only
+    where |y - 3| is tiny, passed as checked numerically: the gap's critical points are
+    now sampled."""
+    y = sp.Symbol("y", real=True)
+    d = Derivation("narrow", start=sp.sympify(gap, locals={"y": y}))
+    d.step(sp.Rational(1, 10**14), rule="algebra", relation=">=", accept="numeric")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED and "y = 3" in step.verdict.detail
+
+
+def test_a_relation_on_abstract_distributions_is_refuted_only_by_a_distribution():
+    """New user 19: Gibbs' inequality sum_k p log(q/p) <= 0 for distributions p, q was
+    refuted with p = 0.52 at each of five points, no distribution: abstract distributions
+    were plain functions in inequalities. A refutation is now checked with normalised
+    weights, and the normalisation proves what it proves."""
+    from pgsym import Distribution
+    k = sp.Symbol("k", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    p = Distribution("p", (k, 0, K - 1), positive=True)
+    q = Distribution("q", (k, 0, K - 1), positive=True)
+
+    def verdict(start, end):
+        d = Derivation("relation", start=start)
+        [step] = d.step(end, rule="algebra", relation="<=", accept="numeric").verify().steps
+        return step.verdict
+    # (Gibbs' inequality takes long to sample: sum_k p^2 <= 1 is refuted the same way)
+    squares = verdict(sp.Sum(p(k) ** 2, (k, 0, K - 1)), sp.Integer(1))
+    assert squares.kind is VerdictKind.CHECKED_NUMERICALLY, squares.detail
+    assert verdict(sp.Sum(p(k), (k, 0, K - 1)), sp.Integer(1)).kind is VerdictKind.PROVED_ASSUMING
+    false = verdict(sp.Sum(p(k) * q(k), (k, 0, K - 1)), sp.Rational(1, 3))
+    assert false.kind is VerdictKind.REFUTED and "a distribution for every weight" in false.detail
+
+
+def test_equal_sides_satisfy_a_non_strict_relation():
+    x = sp.Symbol("x", real=True)
+    d = Derivation("equal", start=x).step(sp.Mul(1, x, evaluate=False), rule="algebra",
+                                          relation="<=")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED

@@ -412,3 +412,28 @@ def test_a_sum_whose_terms_switch_past_small_bounds_is_sampled_there():
     d.step(sp.Sum(sp.Min(t, 40), (t, 0, T)), rule="algebra", accept="numeric")
     [step] = d.verify().steps
     assert step.verdict.kind is VerdictKind.REFUTED and "T = 41" in step.verdict.detail
+
+
+def test_a_poisson_score_is_checked_as_written_through_its_derivatives():
+    """New user 16: d/d lambda (k log lambda - lambda - log k!) = k/lambda - 1 was unknown: the
+    proof rests on factorial, and no point could be evaluated as written, as a derivative
+    was never evaluated there. Derivatives are now split by linearity, the part free of the
+    variable is 0 where it has a value; a wrong score is still refuted."""
+    from pgsym._evaluation import value_as_written
+    from pgsym.sampling import Instantiation
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    lam = sp.Symbol("lambda", positive=True)
+    log_p = k * sp.log(lam) - lam - sp.log(sp.factorial(k))
+    score = Derivation("Poisson score", start=sp.Derivative(log_p, lam))
+    score = score.step(k * sp.Derivative(sp.log(lam), lam) - sp.Derivative(lam, lam)
+                       - sp.Derivative(sp.log(sp.factorial(k)), lam),
+                       rule="linearity of differentiation").step(k / lam - 1, rule="algebra")
+    assert [s.verdict.kind for s in score.verify().steps] == [VerdictKind.PROVED] * 2
+    wrong = Derivation("wrong score", start=sp.Derivative(log_p, lam))
+    [step] = wrong.step(k / lam - 1 - sp.log(sp.factorial(k)), rule="algebra").verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    # the part free of the variable has no value at a pole, and neither has its derivative
+    x = sp.Symbol("x")
+    at_pole = sp.Derivative(sp.loggamma(x) + lam, lam)
+    assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(0), lam: sp.Rational(1, 3)}) is None
+    assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(2), lam: sp.Rational(1, 3)}) - 1 == 0

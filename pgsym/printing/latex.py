@@ -196,6 +196,14 @@ class DerivationLatexPrinter(LatexPrinter):
             return super()._print_Symbol(expr, style)
         return super()._print_Symbol(sp.Symbol(primed[0]), style) + primed[1]
 
+    def _print_Heaviside(self, expr: sp.Heaviside, exp=None) -> str:
+        # (SymPy prints theta(x), which reads as a parameter theta times x: new user 19)
+        # (its value at 0, H(0) = 1/2 unless given: H_0 for 0, stated with the declarations)
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        name = r"\operatorname{H}" + ("" if at_zero == sp.S.Half else f"_{{{self._print(at_zero)}}}")
+        tex = rf"{name}\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
     def _print_Integer(self, expr: sp.Integer) -> str:
         return exact_decimal(int(expr))
 
@@ -243,8 +251,9 @@ class DerivationLatexPrinter(LatexPrinter):
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         if not isinstance(expr, sp.Mul):  # (SymPy's _print_Pow hands 2**-1 written with
-            # evaluate=False here, which printed as the product 2 (-1): hostile review 50)
-            return super()._print_Mul(expr)
+            # evaluate=False here, which printed as the product 2 (-1): hostile review 50;
+            # 3**-2 printed its value 1/9, not 1/3^2 as written)
+            return rf"\frac{{1}}{{{self._print(_inverted(expr))}}}"
         if not _canonical(expr):
             return self._written_product(expr)
         sign, numerator, denominator = self._canonical_parts(expr)
@@ -694,7 +703,27 @@ def declarations(derivation: "Derivation") -> str:
               for symbol, (low, high) in derivation.ranges.items()]
     parts += _signs_declared(printer, derivation)
     parts += _backwards_convention(derivation)
+    parts += _step_functions(printer, derivation)
     return f"Here {'; '.join(parts)}." if parts else ""
+
+
+def _step_functions(printer: "DerivationLatexPrinter", derivation: "Derivation") -> list[str]:
+    """What the Heaviside step functions of the derivation are, with their value at 0, on
+    which steps may rest (SymPy's H(0) is 1/2 unless another value is given)."""
+    read = [*derivation.expressions, *(v for v in derivation.definitions.values()
+                                       if isinstance(v, sp.Basic))]
+    values = {step.args[1] if len(step.args) > 1 else sp.S.Half
+              for expr in read for step in expr.atoms(sp.Heaviside)}
+    said = []
+    for value in sorted(values, key=sp.default_sort_key):
+        if value == sp.S.Half:
+            said.append(r"$\operatorname{H}$ is the Heaviside step function, "
+                        r"$\operatorname{H}(0) = \frac{1}{2}$")
+        else:
+            shown = printer._print(value)
+            said.append(rf"$\operatorname{{H}}_{{{shown}}}$ is the Heaviside step function with "
+                        rf"$\operatorname{{H}}_{{{shown}}}(0) = {shown}$")
+    return said
 
 
 def _backwards_convention(derivation: "Derivation") -> list[str]:
