@@ -73,6 +73,19 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d)
 
 
+def _batch_relation(frame, function, relation, difference, condition):
+    """The frame, once the samples are shown to meet ``relation`` (a condition of the
+    derivation between arguments, ``"x > y"``): ``difference``, its left side less its right
+    computed from the arguments, must meet ``condition`` (``"> 0"``; see ``_batch_outside``).
+    A ValueError names the function, the relation and the first sample that breaks it."""
+    outside = _batch_outside(numpy.asarray(difference), condition, numpy.floor)
+    if outside.any():
+        at = tuple(int(i) for i in numpy.argwhere(outside)[0])
+        raise ValueError(f"{function}: the arguments must meet {relation} (the derivation was "
+                         f"verified under it), which sample {at[0]} does not")
+    return frame
+
+
 def _batch_outputs(frame, vectors, *values):
     """Each of ``values`` (computed in the kernel's layout, or a constant) as a new array of
     shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype; the one

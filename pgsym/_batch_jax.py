@@ -83,6 +83,19 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d, outside)
 
 
+def _batch_relation(frame, function, relation, difference, condition):
+    """The frame with the samples that break ``relation`` (a condition of the derivation
+    between arguments, ``"x > y"``) marked outside, their results nan: ``difference``, its
+    left side less its right computed from the arguments, must meet ``condition``
+    (``"> 0"``; see ``_batch_outside``)."""
+    n, k, dtype, two_d, outside = frame
+    broken = _batch_outside(jax.numpy.broadcast_to(jax.numpy.asarray(difference),
+                                                   (n, 1) if two_d else (n,)),
+                            condition, jax.numpy.floor)
+    broken = broken if broken.ndim == 1 else broken.any(axis=1)
+    return n, k, dtype, two_d, broken if outside is None else outside | broken
+
+
 def _batch_outputs(frame, vectors, *values):
     """Each of ``values`` (computed in the kernel's layout, or a constant) as a JAX array of
     shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype; the one

@@ -71,6 +71,19 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d, device, outside)
 
 
+def _batch_relation(frame, function, relation, difference, condition):
+    """The frame with the samples that break ``relation`` (a condition of the derivation
+    between arguments, ``"x > y"``) marked outside, their results nan: ``difference``, its
+    left side less its right computed from the arguments, must meet ``condition``
+    (``"> 0"``; see ``_batch_outside``)."""
+    n, k, dtype, two_d, device, outside = frame
+    difference = torch.broadcast_to(torch.as_tensor(difference, dtype=dtype, device=device),
+                                    (n, 1) if two_d else (n,))
+    broken = _batch_outside(difference, condition, torch.floor)
+    broken = broken if broken.dim() == 1 else broken.any(dim=1)
+    return n, k, dtype, two_d, device, broken if outside is None else outside | broken
+
+
 def _batch_outputs(frame, vectors, *values):
     """Each of ``values`` (computed in the kernel's layout, or a constant) as a tensor of
     shape (N,) (a scalar output) or (N, K) (a vector output) in the frame's dtype, on the

@@ -22,6 +22,7 @@ from typing import Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef, Application
 
+from pgsym import _sympy_fixes  # noqa: F401  (Subs compared with its points)
 from pgsym.expectation import Expectation
 
 

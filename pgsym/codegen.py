@@ -1019,6 +1019,55 @@ def derivation_bounds(derivation: Derivation, arguments: Mapping[str, object] | 
     return {symbol: tuple(texts) for symbol, texts in found.items()}
 
 
+def derivation_relations(derivation: Derivation) -> tuple[sp.Basic, ...]:
+    """The conditions of the steps of ``derivation`` (and of the lemmas they cite) that
+    relate symbols to other symbols (``x > y``, ``rho < 1 + epsilon``), not to a number
+    (:func:`derivation_bounds` reads those): a printed function checks those whose symbols
+    are all scalar arguments (hostile review 51: ``|x - y| = x - y`` for ``x > y`` returned -1
+    at x = 0, y = 1).
+
+    >>> x, y = sp.symbols("x y", real=True)
+    >>> d = Derivation("d", start=sp.Abs(x - y)).step(x - y, rule="algebra", condition=x > y)
+    >>> derivation_relations(d)
+    (x > y,)
+    """
+    found: list = []
+    for condition in _conditions_of(derivation, set()):
+        for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+            if not isinstance(part, sp.core.relational._Inequality) or part in found:
+                continue
+            if any(isinstance(side, sp.Symbol) and other.is_number
+                   for side, other in ((part.lhs, part.rhs), (part.rhs, part.lhs))):
+                continue  # (a bound by a number: checked with the argument's own conditions)
+            found.append(part)
+    return tuple(found)
+
+
+def _relation_lines(kernel: Kernel, vectors: tuple, relations: Sequence[sp.Basic],
+                    printer: "_KernelPrinting") -> tuple[list[str], list[str]]:
+    """The lines that check ``relations`` in a batch-first function (after ``_batch_arrays``),
+    and the relations checked, as the arguments' names write them: those whose symbols are
+    all scalar arguments' (others are stated in the docstring only)."""
+    names = {atoms[0] if isinstance(atoms, (tuple, list)) else atoms: sp.Symbol(name)
+             for (name, atoms), vector in zip(kernel.arguments, vectors)
+             if not vector and isinstance(atoms[0] if isinstance(atoms, (tuple, list)) else atoms,
+                                          sp.Symbol)}
+    lines, checked = [], []
+    for relation in relations:
+        if not relation.free_symbols or not relation.free_symbols <= set(names):
+            continue
+        written = relation.xreplace(names)
+        try:
+            difference = printer.doprint(written.lhs - written.rhs)
+        except Exception:  # (it cannot be printed: stated in the docstring only)
+            continue
+        text = sp.sstr(written)
+        lines.append(f"    _frame = _batch_relation(_frame, {kernel.name!r}, {text!r}, "
+                     f"{difference}, {written.rel_op + ' 0'!r})")
+        checked.append(text)
+    return lines, checked
+
+
 def _conditions_of(derivation: Derivation, seen: set) -> list:
     """The relational conditions of the steps of ``derivation`` and of the lemmas they cite,
     however deep, unfolded."""
@@ -1060,15 +1109,18 @@ def bound_text(relation: str, bound: sp.Expr) -> str:
     return f"{'<=' if upper else '>='} {nearest!r}"
 
 
-def _signature_text(layout: _Layout, backend: str, domains: tuple) -> str:
+def _signature_text(layout: _Layout, backend: str, domains: tuple,
+                    relations: Sequence[str] = ()) -> str:
     """One line saying the shape of each argument and of each result, and the conditions
-    (``domains``, per argument) the arguments are checked against."""
+    (``domains``, per argument; ``relations`` between them) the arguments are checked
+    against."""
     names = [name for name, _ in layout.kernel.arguments]
     arguments = ", ".join(f"{n} {_shape(v, layout.width)}" for n, v in zip(names, layout.vectors))
     results = ", ".join(_shape(v, layout.width) for v in layout.vector_outputs)
     wider = f"; K >= {layout.least}" if layout.least and layout.width is None else ""
     conditions = [f"{name} {' and '.join(domain)}"
                   for (name, _), domain in zip(layout.kernel.arguments, domains) if domain]
+    conditions += relations
     if conditions:
         otherwise = "a ValueError otherwise" if backend == "numpy" else \
             "nan for a sample where one is not"
@@ -1078,8 +1130,11 @@ def _signature_text(layout: _Layout, backend: str, domains: tuple) -> str:
 
 
 def _function_source(layout: "_Layout | _AxesLayout", doc: str, backend: str = "numpy",
-                     bounds: Mapping[sp.Basic, tuple[str, ...]] = {}) -> tuple[str, list[str]]:
-    """The source of one function printed for ``backend``, and the modules it needs."""
+                     bounds: Mapping[sp.Basic, tuple[str, ...]] = {},
+                     relations: Sequence[sp.Basic] = ()) -> tuple[str, list[str]]:
+    """The source of one function printed for ``backend``, and the modules it needs;
+    ``bounds`` (per atom) and ``relations`` (between atoms) are what the derivation's
+    ranges and conditions ask of the arguments, checked by a batch-first function."""
     kernel = layout.kernel
     if backend == "numba":
         return _numba_function_source(layout, doc)
@@ -1096,12 +1151,14 @@ def _function_source(layout: "_Layout | _AxesLayout", doc: str, backend: str = "
         raise BuildError(f"kernel {kernel.name}: a batch-first function needs at least one "
                          f"argument, whose first axis says how many samples there are")
     domains = _argument_conditions(kernel, bounds)
-    source.append(_docstring(f"{doc}\n\n{_signature_text(layout, backend, domains)}"))
+    checks, checked = _relation_lines(kernel, layout.vectors, relations, printer)
+    source.append(_docstring(f"{doc}\n\n{_signature_text(layout, backend, domains, checked)}"))
     parameters = tuple(name for name, _ in kernel.arguments)
     values = f"({names},)" if len(parameters) == 1 else f"({names})"
     source.append(f"    {values}, _frame = _batch_arrays({kernel.name!r}, {parameters!r}, "
                   f"{values}, {layout.vectors!r}, {layout.width!r}, {layout.least!r}, "
                   f"{domains!r})")
+    source += checks
     source += lines
     source.append(f"    return _batch_outputs(_frame, {layout.vector_outputs!r}, {results})")
     return "\n".join(source) + "\n", printer.imports()
@@ -1333,7 +1390,8 @@ def _module_text(header: str, parts: list[tuple[str, str]], modules: Sequence[st
     pieces = [header]
     if batch_first:
         helpers = _batch_helpers(printer)
-        for name in ("_batch_shapes", "_batch_outside", "_batch_arrays", "_batch_outputs"):
+        for name in ("_batch_shapes", "_batch_outside", "_batch_arrays", "_batch_relation",
+                     "_batch_outputs"):
             pieces.append("\n")
             pieces.append(inspect.getsource(getattr(helpers, name)))
     for comment, source in parts:
@@ -1559,21 +1617,25 @@ def module_sources(spec: KernelModule, derivations: Mapping[str, Derivation],
         parts.append((item, comment, doc))
     claim = _CLAIM_OTHERWISE if any("numerically" in c for c in claims) else _CLAIM_PROVED
     sources = {}
-    bounds = {}
+    bounds, relations = {}, {}
     for item in prepared:  # (what the derivations bound the arguments by, every one's)
         found: dict = {}
+        related: list = []
         if item.kernel.batch == "first":
             for source in item.kernel.derivations:
                 where = f"kernel {item.kernel.name}, derivation {source.derivation!r}"
                 for atom, texts in derivation_bounds(derivations[source.derivation],
                                                      item.kernel.arguments, where).items():
                     found[atom] = tuple(dict.fromkeys((*found.get(atom, ()), *texts)))
+                related += derivation_relations(derivations[source.derivation])
         bounds[item.kernel.name] = found
+        relations[item.kernel.name] = tuple(dict.fromkeys(related))
     for backend in backends:
         printed, modules = [], []
         for item, comment, doc in parts:
             source, needed = _function_source(item.layout, doc, backend,
-                                              bounds[item.kernel.name])
+                                              bounds[item.kernel.name],
+                                              relations[item.kernel.name])
             printed.append((comment, source))
             modules += needed
         header = _HEADER.format(tool="pgsym build", origin=spec.origin or package or "a package",
@@ -1655,13 +1717,15 @@ def preview(kernel: Kernel, backend: str = "numpy") -> str:
 
 def function_module(kernel: Kernel, expression: sp.Expr, provenance: str,
                     backend: str = "numpy",
-                    bounds: Mapping[sp.Basic, tuple[str, ...]] | None = None) -> str:
+                    bounds: Mapping[sp.Basic, tuple[str, ...]] | None = None,
+                    relations: Sequence[sp.Basic] = ()) -> str:
     """The source of a module holding one batch-first function for ``backend`` that
     evaluates ``expression``, its docstring opening with ``provenance`` (used by
     :func:`pgsym.compile`); ``bounds`` (per atom, as :func:`bound_text` writes them) are
-    checked like the arguments' assumptions."""
+    checked like the arguments' assumptions, and ``relations`` between scalar arguments
+    (:func:`derivation_relations`) too."""
     layout = _layout(kernel, (expression,))
-    source, modules = _function_source(layout, provenance, backend, bounds or {})
+    source, modules = _function_source(layout, provenance, backend, bounds or {}, relations)
     header = f'"""Generated by pgsym.compile: {_escaped(_one_line(provenance.splitlines()[0]))}"""\n'
     return _module_text(header, [("", source)], _imports(modules, backend), True, backend)
 

@@ -105,7 +105,9 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
         text = codegen.function_module(kernel, printed,
                                        _provenance(label, report, hexdigest, unfolded), backend,
                                        codegen.derivation_bounds(source, arguments, where)
-                                       if isinstance(source, Derivation) else {})
+                                       if isinstance(source, Derivation) else {},
+                                       codegen.derivation_relations(source)
+                                       if isinstance(source, Derivation) else ())
     except BuildError as error:
         cause = str(error).removeprefix(f"kernel {function_name}: ")
         raise type(error)(f"pgsym.compile, {where}: {cause}") from error

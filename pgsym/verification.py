@@ -199,6 +199,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
     def finish(owner: object) -> None:
         derivation, numbers = owners[owner]
         steps = _conditions_held_together(derivation, tuple(done[owner][n] for n in numbers))
+        steps = _given_equations_together(derivation, steps)
         report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
                                           settings.accept_numeric,
                                           _fingerprint(derivation, fingerprints))
@@ -287,6 +288,48 @@ def _conditions_held_together(derivation: Derivation,
                 held.append(condition)
         checked.append(report)
     return tuple(checked)
+
+
+def _given_equations_together(derivation: Derivation,
+                              steps: tuple[StepReport, ...]) -> tuple[StepReport, ...]:
+    """The reports, with the last step citing an equation taken as given made unknown where
+    every step passed and the chain's start and end are shown to differ for every value
+    (no undefined function left in their difference, which is never 0): the equations it
+    cites, each satisfiable, contradict each other (f(x + 1) = f(x) + 1 and f(x + 2) = f(x)
+    chained f(x) to f(x) + 2, every step proved under the assumption: hostile review 51).
+    Shown within two seconds of CPU time, as :func:`_given_equation_refuted` shows one."""
+    given = [i for i, step in enumerate(derivation.steps) if isinstance(step.lemma, Equation)]
+    if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps) \
+            or any(step.relation != "=" for step in derivation.steps):
+        return steps
+    try:
+        why = call_with_time_limit(lambda: _start_and_end_differ(derivation), 2.0, clock="cpu")
+    except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
+        return steps
+    if not why:
+        return steps
+    last = given[-1]
+    names = ", ".join(sorted({repr(derivation.steps[i].lemma.name) for i in given}))
+    checked = list(steps)
+    checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
+        VerdictKind.UNKNOWN, "given equations",
+        f"the equations taken as given ({names}) contradict each other: the chain they carry "
+        f"relates its start to its end, and {why}; a chain resting on them would prove "
+        f"anything"))
+    return tuple(checked)
+
+
+def _start_and_end_differ(derivation: Derivation) -> str:
+    """Why the start and the end of ``derivation`` differ for every value, or ``""``."""
+    start, end = (with_values(derivation.unfold(side, evaluate=False))
+                  for side in (derivation.start, derivation.steps[-1].expr))
+    difference = sp.expand(start - end)
+    if difference.atoms(AppliedUndef) or untrusted_functions(difference) or difference == 0:
+        return ""
+    if difference.is_zero is False:
+        return f"their difference, {difference}, is never 0"
+    unsolvable = _no_real_root(difference)
+    return f"their difference, {difference}, is never 0: {unsolvable}" if unsolvable else ""
 
 
 def _hold_nowhere(conditions: list[sp.Basic]) -> bool:

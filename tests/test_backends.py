@@ -500,3 +500,31 @@ def test_torch_atan2_of_a_number_and_an_array():
         got = f(torch.tensor([0.5, -2.0], dtype=torch.float64)).numpy()
         expected = [float(sp.N(expression.subs(x, v))) for v in (0.5, -2.0)]
         np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ("numpy",) + BACKENDS)
+def test_a_condition_between_arguments_is_checked_on_every_backend(backend):
+    """Hostile review 51: |x - y| = x - y for x > y compiled to x - y, which returned -1 at
+    x = 0, y = 1 (the start is 1): a condition between arguments was stated in the
+    docstring only. NumPy raises; JAX and torch give nan there, jitted too."""
+    x, y, eps = sp.Symbol("x", real=True), sp.Symbol("y", real=True), sp.Symbol("eps", positive=True)
+    d = Derivation("abs", start=sp.Abs(x - y) + 0 * eps).step(
+        x - y, rule="algebra", condition=sp.And(x > y, x < y + eps))
+    f = pgsym.compile(d, {"x": x, "y": y, "eps": eps}, backend=backend)
+    assert "x > y, x < eps + y, as the derivation assumes" in f.__doc__
+    inside = [np.array([1.0, 3.0]), np.array([0.0, 2.5]), np.array([2.0, 1.0])]
+    outside = [np.array([0.0, 3.0]), np.array([1.0, 1.0]), np.array([2.0, 1.0])]
+    if backend == "numpy":
+        assert f(*inside).tolist() == [1.0, 0.5]
+        with pytest.raises(ValueError, match="must meet x > y .* which sample 0 does not"):
+            f(*outside)
+        return
+    library = _library(backend)
+    as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+    assert np.asarray(f(*map(as_array, inside))).tolist() == [1.0, 0.5]
+    broken = [np.array([0.0, 3.0, 5.0]), np.array([1.0, 1.0, 1.0]), np.array([2.0, 1.0, 9.0])]
+    values = np.asarray(f(*map(as_array, broken)))
+    assert np.isnan(values[:2]).all() and values[2] == 4.0
+    if backend == "jax":
+        jitted = np.asarray(library.jit(f)(*map(as_array, broken)))
+        assert np.isnan(jitted[:2]).all() and jitted[2] == 4.0

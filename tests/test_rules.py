@@ -612,3 +612,48 @@ def test_shifting_the_index_does_not_read_the_old_range_s_assumptions():
     right = Derivation("shift", start=sp.Sum(sp.Abs(k - 1), (k, 0, n)))
     right.step(sp.Sum(sp.Abs(k), (k, -1, n - 1)), rule="shift the index")
     assert right.verify().ok
+
+
+@pytest.mark.parametrize("rule", ["shift the index", "split off a term"])
+def test_a_sum_over_half_integers_is_not_split_or_shifted_over_integers(rule):
+    """Hostile review 51: the rest of a sum from 1/2 was summed over a fresh integer index,
+    where sin(pi (j - 1)) is 0: sum_{k=1/2}^{n+1/2} sin(pi k) g(k) = sum 0 was confirmed and
+    proved, g vanishing at the half-integers the probe reaches (false at n = 41)."""
+    k, j = sp.Symbol("k", real=True), sp.Symbol("j")
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    half = sp.Rational(1, 2)
+    g = sp.Mul(*[k - m - half for m in range(41)])
+    start = sp.Sum(sp.sin(sp.pi * k) * g, (k, half, n + half))
+    after = sp.Sum(sp.S.Zero, (j, 3 * half, n + 3 * half)) if rule == "shift the index" else \
+        sp.Add(g.subs(k, half), sp.Sum(sp.S.Zero, (j, 3 * half, n + half)), evaluate=False)
+    [step] = Derivation("half-integers", start=start).step(after, rule=rule).verify(
+        time_limit=3).steps
+    assert step.justification.status is Justification.MISMATCH
+    assert not step.verdict.kind.is_proof
+
+
+def test_a_substitution_at_a_sum_s_index_stays_bound_to_it():
+    """Hostile review 51: SymPy's Subs compared equal at points that print alike (k an
+    integer, k with no assumptions), and its cache handed one for the other: a true split
+    and shift of sum_k g'(k) were refuted or mismatched, at a point naming a bound variable,
+    and with the cache primed a false shift was proved."""
+    k, x = sp.Symbol("k", integer=True), sp.Symbol("x", real=True)
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    g = sp.Function("g", real=True)
+    P = sp.Mul(*[(x - m) for m in range(4)]) ** 2
+    at = lambda body, point: sp.Subs(sp.Derivative(body, x), x, point)
+    shift = Derivation("shift", start=sp.Sum(at(g(x), k), (k, 0, n)))
+    shift.step(sp.Sum(at(g(x), k - 1), (k, 1, n + 1)), rule="shift the index")
+    split = Derivation("split", start=sp.Sum(at(P, k), (k, 0, n)))
+    split.step(sp.Add(at(P, 0), sp.Sum(at(P, k), (k, 1, n)), evaluate=False),
+               rule="split off a term")
+    for d in (shift, split):
+        [step] = d.verify().steps
+        assert step.verdict.kind is VerdictKind.PROVED, step.verdict
+    Q = sp.Mul(*[(x - m) for m in range(31)]) ** 2  # Q'(0) = ... = Q'(30) = 0, Q'(31) != 0
+    primed = sp.Symbol("_b1_0", integer=True)
+    sp.Sum(at(Q, primed), (primed, 0, n))  # (in SymPy's cache, under pgsym's name for k)
+    wrong = Derivation("wrong shift", start=sp.Sum(at(Q, k), (k, 0, n)))
+    wrong.step(sp.Sum(at(Q, k), (k, 1, n + 1)), rule="algebra")
+    [step] = wrong.verify(time_limit=3).steps
+    assert not step.verdict.kind.is_proof

@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import pgsym
-from pgsym import Derivation, Step, StepError
+from pgsym import Derivation, Equation, Step, StepError
 from pgsym.report import VerdictKind
 
 x = sp.Symbol("x", real=True)
@@ -145,3 +145,23 @@ def test_steps_assigned_after_building_are_checked_when_verified():
     lemma.steps = (Step(x + x, rule="algebra", chain=("exchange of sums",)),)
     with pytest.raises(StepError, match="named 'algebra' but cites 'exchange of sums'"):
         citing.verify()
+
+
+def test_given_equations_that_contradict_each_other_do_not_carry_a_chain():
+    """Hostile review 51: f(x + 1) = f(x) + 1 and f(x + 2) = f(x), each satisfiable, chained
+    f(x) to f(x) + 2 with every step proved under the assumption; the last step citing one
+    is now unknown. A consistent chain on the same equation still passes."""
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    up = Equation("step up", f(x + 1), f(x) + 1, variables=(x,))
+    period = Equation("period two", f(x + 2), f(x), variables=(x,))
+    d = Derivation("zero is two", start=f(x), functions=(f,))
+    d = d.step(f(x + 2), rule=period).step(f(x + 1) + 1, rule=up)
+    d = d.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=up)
+    d = d.step(f(x) + 2, rule="algebra")
+    report = d.verify()
+    assert not report.ok and report.steps[2].verdict.kind is VerdictKind.UNKNOWN
+    assert "contradict each other" in report.steps[2].verdict.detail
+    fine = Derivation("two up", start=f(x + 2), functions=(f,)).step(f(x + 1) + 1, rule=up)
+    fine = fine.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=up)
+    assert fine.verify().ok

@@ -243,6 +243,17 @@ def _linearity_of_expectation(node: sp.Basic, context: RuleContext) -> list[sp.B
     return _linear(node, context, (Expectation,)) + _combined_expectations(node, context)
 
 
+def _fresh_index(index: sp.Symbol, lower: sp.Expr, upper: sp.Expr) -> sp.Dummy:
+    """A new index for a sum split or shifted from ``index``'s: an integer where the bounds
+    are integers, else nothing at all. The old one carries the assumptions of the old
+    range, under which SymPy would evaluate the body wrongly on the new one (``|k - 1|`` at
+    ``k + 1`` became ``k`` for a ``k >= 0`` summed from -1: hostile review 49); a sum from
+    1/2 runs over half-integers, where an integer index made ``sin(pi (j - 1))`` 0 (hostile
+    review 51)."""
+    integers = all(bound.is_integer or bound.is_infinite for bound in (lower, upper))
+    return sp.Dummy(str(index), integer=True) if integers else sp.Dummy(str(index))
+
+
 def _split_off_a_term(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     """``sum_{k=a}^{b} f(k) = f(a) + sum_{k=a+1}^{b} f(k) = sum_{k=a}^{b-1} f(k) + f(b)``: an
     identity for every pair of integer bounds under SymPy's (Karr's) convention for a sum
@@ -251,9 +262,7 @@ def _split_off_a_term(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not isinstance(node, sp.Sum) or len(node.limits) != 1:
         return []
     index, lower, upper = node.limits[0]
-    # (what is left is summed over a new index, an integer and nothing more: the old one
-    # carries the assumptions of the old range, which the rest may leave, summed backwards)
-    fresh = sp.Dummy(str(index), integer=True)
+    fresh = _fresh_index(index, lower, upper)
     rest = node.function.xreplace({index: fresh})
     options = []
     if lower.is_finite:
@@ -271,10 +280,7 @@ def _shift_the_index(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
     if not isinstance(node, sp.Sum) or len(node.limits) != 1:
         return []
     index, lower, upper = node.limits[0]
-    # (a new index, an integer and nothing more: the old one carries the assumptions of the
-    # old range, under which SymPy would evaluate the shifted body wrongly on the new one,
-    # |k - 1| at k + 1 becoming k for a k >= 0 summed from -1: hostile review 49)
-    fresh = sp.Dummy(str(index), integer=True)
+    fresh = _fresh_index(index, lower, upper)
     return [sp.Sum(node.function.xreplace({index: fresh - shift}),
                    (fresh, lower + shift, upper + shift)) for shift in (1, -1)]
 
