@@ -73,16 +73,24 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d)
 
 
-def _batch_relation(frame, function, relation, difference, condition):
+def _batch_relation(frame, function, relation, difference, condition, size, operations):
     """The frame, once the samples are shown to meet ``relation`` (a condition of the
     derivation between arguments, ``"x > y"``): ``difference``, its left side less its right
-    computed from the arguments, must meet ``condition`` (``"> 0"``; see ``_batch_outside``).
-    A ValueError names the function, the relation and the first sample that breaks it."""
-    outside = _batch_outside(numpy.asarray(difference), condition, numpy.floor)
+    computed from the arguments, must meet ``condition`` (``"> 0"``; see ``_batch_outside``)
+    by more than the rounding the computation may have made, ``gamma_n * size`` with ``n``
+    the ``operations`` (0: the sign is exact). A ValueError names the function, the
+    relation and the first sample that breaks it or lies within rounding of its boundary."""
+    difference = numpy.asarray(difference, dtype=numpy.float64)
+    if operations:
+        unit = numpy.finfo(frame[2]).eps / 2
+        margin = 2 * operations * unit / (1 - operations * unit) * numpy.abs(size)
+        difference = difference + margin if condition[0] == "<" else difference - margin
+    outside = _batch_outside(difference, condition, numpy.floor)
     if outside.any():
         at = tuple(int(i) for i in numpy.argwhere(outside)[0])
         raise ValueError(f"{function}: the arguments must meet {relation} (the derivation was "
-                         f"verified under it), which sample {at[0]} does not")
+                         f"verified under it), which sample {at[0]} does not, or not by more "
+                         f"than the rounding of its computation")
     return frame
 
 

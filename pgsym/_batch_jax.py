@@ -83,15 +83,19 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d, outside)
 
 
-def _batch_relation(frame, function, relation, difference, condition):
+def _batch_relation(frame, function, relation, difference, condition, size, operations):
     """The frame with the samples that break ``relation`` (a condition of the derivation
     between arguments, ``"x > y"``) marked outside, their results nan: ``difference``, its
     left side less its right computed from the arguments, must meet ``condition``
-    (``"> 0"``; see ``_batch_outside``)."""
+    (``"> 0"``; see ``_batch_outside``) by more than the rounding the computation may have
+    made, ``gamma_n * size`` with ``n`` the ``operations`` (0: the sign is exact)."""
     n, k, dtype, two_d, outside = frame
-    broken = _batch_outside(jax.numpy.broadcast_to(jax.numpy.asarray(difference),
-                                                   (n, 1) if two_d else (n,)),
-                            condition, jax.numpy.floor)
+    difference = jax.numpy.broadcast_to(jax.numpy.asarray(difference), (n, 1) if two_d else (n,))
+    if operations:
+        unit = jax.numpy.finfo(dtype).eps / 2
+        margin = 2 * operations * unit / (1 - operations * unit) * jax.numpy.abs(size)
+        difference = difference + margin if condition[0] == "<" else difference - margin
+    broken = _batch_outside(difference, condition, jax.numpy.floor)
     broken = broken if broken.ndim == 1 else broken.any(axis=1)
     return n, k, dtype, two_d, broken if outside is None else outside | broken
 

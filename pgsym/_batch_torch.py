@@ -71,14 +71,20 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d, device, outside)
 
 
-def _batch_relation(frame, function, relation, difference, condition):
+def _batch_relation(frame, function, relation, difference, condition, size, operations):
     """The frame with the samples that break ``relation`` (a condition of the derivation
     between arguments, ``"x > y"``) marked outside, their results nan: ``difference``, its
     left side less its right computed from the arguments, must meet ``condition``
-    (``"> 0"``; see ``_batch_outside``)."""
+    (``"> 0"``; see ``_batch_outside``) by more than the rounding the computation may have
+    made, ``gamma_n * size`` with ``n`` the ``operations`` (0: the sign is exact)."""
     n, k, dtype, two_d, device, outside = frame
     difference = torch.broadcast_to(torch.as_tensor(difference, dtype=dtype, device=device),
                                     (n, 1) if two_d else (n,))
+    if operations:
+        unit = torch.finfo(dtype).eps / 2
+        margin = 2 * operations * unit / (1 - operations * unit) * torch.abs(
+            torch.as_tensor(size, dtype=dtype, device=device))
+        difference = difference + margin if condition[0] == "<" else difference - margin
     broken = _batch_outside(difference, condition, torch.floor)
     broken = broken if broken.dim() == 1 else broken.any(dim=1)
     return n, k, dtype, two_d, device, broken if outside is None else outside | broken

@@ -68,12 +68,14 @@ class Region:
                        verdict.tolerance, verdict.points, verdict.undefined, verdict.assumption)
 
 
-def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
+def parametrised(condition: sp.Basic | None, sides: tuple,
+                 reasons: list[str] | None = None) -> Region | None:
     """The region of ``condition`` (a relation or an ``And`` of relations, each between a
     real symbol of ``sides`` and a bound free of every conditioned symbol), or None where it
     cannot be parametrised exactly. A symbol the sides bind or differentiate by is not
     parametrised either (``d/dx`` of ``c - u`` is no derivative). Parts of an ``And`` that
-    bound no symbol are left out, and the region says it is not exact."""
+    bound no symbol are left out, and the region says it is not exact. Where a symbol's
+    declared sign and a stated bound cannot be ordered, why is added to ``reasons``."""
     if condition is None:
         return None
     relations = condition.args if isinstance(condition, sp.And) else (condition,)
@@ -114,6 +116,8 @@ def parametrised(condition: sp.Basic | None, sides: tuple) -> Region | None:
             return None
         value = _parametrisation(symbol, bounds)
         if value is None:
+            if reasons is not None:
+                reasons += _unordered(symbol, bounds)
             return None
         values[symbol], parameters[value[1]] = value[0], symbol
     return Region(values, parameters, exact)
@@ -155,6 +159,23 @@ def _parametrisation(symbol: sp.Symbol, stated: list):
         return low[0] + (high[0] - low[0]) / (1 + u), u
     u = fresh(False)
     return high[0] + (low[0] - high[0]) / (1 + u), u
+
+
+def _unordered(symbol: sp.Symbol, stated: list) -> list[str]:
+    """Why ``symbol``'s declared sign and its ``stated`` bounds leave no one interval, where
+    that is why: the sign is a bound of its own, not known to be weaker or stronger."""
+    declared = symbol.assumptions0
+    for upper, signs, side in ((False, ("positive", "nonnegative"), "lower"),
+                               (True, ("negative", "nonpositive"), "upper")):
+        sign = next((s for s in signs if declared.get(s)), None)
+        bounds = [bound for bound, is_upper, _ in stated if is_upper == upper]
+        if sign and bounds and _tightest([(sp.S.Zero, True)] + [(b, True) for b in bounds],
+                                         upper) is False:
+            return [f"{symbol} is declared {sign}, and whether 0 or {bounds[0]} is its tighter "
+                    f"{side} bound is not known: declare {symbol} real (the condition bounds "
+                    f"it), or declare the symbols of {bounds[0]} so that it is "
+                    f"{'non-negative' if side == 'lower' else 'non-positive'}"]
+    return []
 
 
 def _tightest(bounds: list, upper: bool):

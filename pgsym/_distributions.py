@@ -276,14 +276,17 @@ class Distribution(DeclaredDistribution):
     @property
     def assumption(self) -> str:
         """What is assumed of an abstract distribution, in words."""
+        # (math between dollars, as every assumption a printed note shows: "pi(a)" was
+        # printed as text in LaTeX: new user 20)
+        variable, lower, upper = (sp.latex(e) for e in (self.variable, self.lower, self.upper))
         if self.is_discrete:
-            where = f"{self.variable} = {self.lower}, ..., {self.upper}"
+            where = rf"${variable} = {lower}, \ldots, {upper}$"
             how = "sum to one"
         else:
-            where = f"{self.variable} in ({self.lower}, {self.upper})"
+            where = rf"${variable} \in ({lower}, {upper})$"
             how = "integrate to one"
-        return (f"{self(self.variable)} is a probability distribution over {where}: its values "
-                f"are non-negative and {how}")
+        return (f"${sp.latex(self(self.variable))}$ is a probability distribution over {where}: "
+                f"its values are non-negative and {how}")
 
     def respects_parameters(self, parameters: Sequence[sp.Expr]) -> bool:
         """Whether the values given for the parameters have every assumption the declared
@@ -386,6 +389,51 @@ class Distribution(DeclaredDistribution):
 
 
 _FUNCTIONS: dict[Distribution, UndefinedFunction] = {}
+
+
+def distributions_in_case(expr: sp.Basic, case: dict) -> sp.Basic:
+    """``expr`` in a range case (:meth:`pgsym.Derivation.range_cases`) of a symbol that a
+    declared distribution names but its values do not show (``K`` of a support ``0..K-1``,
+    written ``c + 1 + K_above_c`` for a ``c`` ranged in ``0..K-1``): each value of such a
+    distribution becomes a value of the same distribution declared in the case, so that
+    ``pi(c)`` is still shown in the support and ``sum_a pi(a)`` over ``0..K-1`` is still
+    its total (``pi(c) sum_a pi(a) = pi(c)`` was refuted: new user 20). Nothing is
+    evaluated.
+
+    >>> import sympy as sp
+    >>> a, K = sp.Symbol("a", integer=True), sp.Symbol("K", integer=True, positive=True)
+    >>> c, u = sp.symbols("c u", integer=True, nonnegative=True)
+    >>> pi = Distribution("pi", (a, 0, K - 1))
+    >>> type(distributions_in_case(pi(c), {K: c + 1 + u})).distribution.upper
+    c + u
+    """
+    if not case or not expr.has(DistributionValue):
+        return expr
+    if isinstance(expr, DistributionValue):
+        distribution = type(expr).distribution
+        if distribution.hidden_symbols & set(case):
+            return _declared_in_case(distribution, case).function(*expr.args)
+        return expr
+    if expr.is_Atom or not expr.args:
+        return expr
+    return rebuild(expr, [distributions_in_case(a, case) for a in expr.args])
+
+
+def _declared_in_case(distribution: Distribution, case: dict) -> Distribution:
+    """``distribution`` declared with its hidden symbols replaced as ``case`` has them; known
+    normalised where it was and every value meets the symbol's assumptions (it was proved
+    normalised for every such value)."""
+    hidden = distribution.hidden_symbols & set(case)
+    mapping = {symbol: case[symbol] for symbol in hidden}
+    values = None if distribution.values is None else distribution.values.xreplace(mapping)
+    derived = Distribution(distribution.name, (distribution.variable,
+                                               distribution.lower.xreplace(mapping),
+                                               distribution.upper.xreplace(mapping)),
+                           values, distribution.parameters, positive=distribution.positive,
+                           check=False)
+    if distribution.is_known_normalised and all(respects(s, v) for s, v in mapping.items()):
+        _PROVED_NORMALISED.add(derived._key)
+    return derived
 
 
 def _restored(name, variable, lower, upper, values, parameters, positive) -> Distribution:
@@ -519,7 +567,8 @@ def _is_total(factor: sp.Expr, index: sp.Basic, lower: sp.Expr, upper: sp.Expr, 
             and not any(index in p.free_symbols for p in parameters)
             and distribution.respects_parameters([p.xreplace(scope) for p in parameters])
             and all(respects(h, h.xreplace(scope)) for h in distribution.hidden_symbols)
-            and (lower, upper) == distribution.bounds_at(parameters))
+            and all(bound == own or sp.expand(bound - own) == 0  # ((K + 1) - 1 is K)
+                    for bound, own in zip((lower, upper), distribution.bounds_at(parameters))))
 
 
 def with_values(expr: sp.Expr) -> sp.Expr:

@@ -80,3 +80,42 @@ def _binds(expr: sp.Basic, symbol: sp.Basic) -> bool:
     replacing it everywhere would also rewrite that bound variable)."""
     return any(symbol in node.bound_symbols for node in nodes(expr)
                if getattr(node, "bound_symbols", None))
+
+
+def split_linearly(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each sum over finite bounds split by linearity: one sum per term of its
+    (multiplied-out) body, each factor free of its indices in front. An identity for every
+    pair of finite bounds, in Karr's convention too; an infinite sum is left whole (its
+    parts may diverge where it converges). Two sides that differ only in how the sums are
+    grouped (``-sum (f - g)`` and ``sum (g - f)``: new user 19) then show the same sums.
+
+    >>> import sympy as sp
+    >>> k, n = sp.symbols("k n", integer=True)
+    >>> f, g = sp.Function("f"), sp.Function("g")
+    >>> split_linearly(-sp.Sum(f(k) - 2 * g(k), (k, 0, n)))
+    -Sum(f(k), (k, 0, n)) + 2*Sum(g(k), (k, 0, n))
+    """
+    if expr.is_Atom or not expr.args or not expr.has(sp.Sum):
+        return expr
+    args = [split_linearly(a) for a in expr.args]
+    node = expr if args == list(expr.args) else expr.func(*args)
+    if not isinstance(node, sp.Sum) or not all(
+            len(limit) == 3 and limit[1].is_finite is True and limit[2].is_finite is True
+            for limit in node.limits):
+        return node
+    indices = [limit[0] for limit in node.limits]
+    expanded = sp.expand_mul(node.function)
+    if _divisors(node.function) - _divisors(expanded):
+        return node  # (multiplying out cancelled a divisor, and with it a hole of the terms:
+        # k (1/(k - M) + 1) - k/(k - M) is k, undefined at k = M; hostile review 52)
+    parts = []
+    for term in sp.Add.make_args(expanded):
+        constant, varying = term.as_independent(*indices, as_Add=False)
+        parts.append(constant * sp.Sum(varying, *node.limits))
+    return sp.Add(*parts)
+
+
+def _divisors(expr: sp.Basic) -> set:
+    """The bases of the negative powers in ``expr``: where they vanish, it has no value."""
+    return {node.base for node in nodes(expr)
+            if isinstance(node, sp.Pow) and node.exp.is_negative}

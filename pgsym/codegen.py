@@ -35,6 +35,7 @@ def deviation(x, mu):
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 import hashlib
@@ -70,7 +71,10 @@ _BATCH = ("first", "last")
 #: what the expression printed must not contain: it must be in closed form
 _UNPRINTABLE = (sp.Derivative, sp.Integral, sp.Product, sp.Limit, sp.Subs)
 #: names a generated module uses itself, which no argument may take
-_RESERVED = {"numpy", "functools", "jax", "torch", "math"}
+#: names the printed code reads: the libraries it calls and Python's builtins (NumPy's
+#: code prints abs(x)); a function or an argument of one of these names would hide it
+RESERVED_NAMES = frozenset(dir(builtins)) | {"numpy", "functools", "jax", "torch", "math",
+                                             "numba"}
 
 
 class BuildError(RuntimeError):
@@ -163,6 +167,9 @@ class Kernel:
 
     def __post_init__(self) -> None:
         _identifier(self.name, "a kernel's name")
+        if self.name in RESERVED_NAMES:
+            raise BuildError(f"a kernel cannot be called {self.name!r} (the generated module "
+                             f"uses that name)")
         sources = self.derivations if isinstance(self.derivations, (tuple, list)) else [self.derivations]
         object.__setattr__(self, "derivations", tuple(
             s if isinstance(s, Source) else Source(s) for s in sources))
@@ -170,7 +177,7 @@ class Kernel:
         bound = []
         for name, atoms in arguments.items():
             _identifier(name, f"kernel {self.name}: an argument's name")
-            if name in _RESERVED:
+            if name in RESERVED_NAMES:
                 raise BuildError(f"kernel {self.name}: an argument cannot be called {name!r} "
                                  f"(the generated module uses that name)")
             atoms = tuple(atoms) if isinstance(atoms, (tuple, list)) else (atoms,)
@@ -1057,15 +1064,62 @@ def _relation_lines(kernel: Kernel, vectors: tuple, relations: Sequence[sp.Basic
         if not relation.free_symbols or not relation.free_symbols <= set(names):
             continue
         written = relation.xreplace(names)
+        bound, operations = _rounding_bound(written.lhs - written.rhs)
         try:
             difference = printer.doprint(written.lhs - written.rhs)
+            size = "0" if operations == 0 else printer.doprint(bound)
         except Exception:  # (it cannot be printed: stated in the docstring only)
             continue
         text = sp.sstr(written)
         lines.append(f"    _frame = _batch_relation(_frame, {kernel.name!r}, {text!r}, "
-                     f"{difference}, {written.rel_op + ' 0'!r})")
+                     f"{difference}, {written.rel_op + ' 0'!r}, {size}, {operations})")
         checked.append(text)
     return lines, checked
+
+
+#: the operations a function other than + - * and whole powers counts for in
+#: :func:`_rounding_bound` (its rounding, and its argument's, magnified by its slope: an
+#: estimate, not a bound)
+_FUNCTION_OPERATIONS = 64
+
+
+def _rounding_bound(expr: sp.Expr) -> tuple[sp.Expr, int]:
+    """``B`` and ``n`` such that computing ``expr`` in floating point errs by at most
+    ``gamma_n B`` (``gamma_n = n u / (1 - n u)``, ``u`` the unit roundoff): ``B`` is
+    ``expr`` with every term and factor taken by its absolute value, ``n`` the roundings on
+    the way (Higham's bound for sums, products and whole powers; a number that no float
+    holds is one rounding; another function counts :data:`_FUNCTION_OPERATIONS`). ``n`` is
+    0 where the sign comes out exact: ``x - y`` of two arguments, or of one and a small
+    integer (a float difference is 0 only where the two are equal).
+
+    >>> x, y, e = sp.symbols("x y e")
+    >>> _rounding_bound(x - y), _rounding_bound(x - e - 1)
+    ((0, 0), (Abs(e) + Abs(x) + 1, 2))
+    """
+    exact = lambda a: a.is_Symbol or (a.is_Integer and abs(a) < 2**24)
+    if isinstance(expr, sp.Add) and len(expr.args) == 2 and all(
+            exact(a) or (isinstance(a, sp.Mul) and a.args[0] == -1 and len(a.args) == 2
+                         and exact(a.args[1])) for a in expr.args):
+        return sp.S.Zero, 0
+    return _bound(expr)
+
+
+def _bound(expr: sp.Expr) -> tuple[sp.Expr, int]:
+    if expr.is_Symbol:
+        return sp.Abs(expr), 0
+    if expr.is_Number:
+        held = expr.is_Integer and abs(expr) < 2**24 or expr == -1
+        return abs(expr), 0 if held else 1
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        # (a factor -1 is a negation, which rounds nothing)
+        parts = [_bound(a) for a in expr.args if not (isinstance(expr, sp.Mul) and a == -1)]
+        combine = sp.Add if isinstance(expr, sp.Add) else sp.Mul
+        inner = max(n for _, n in parts) if combine is sp.Add else sum(n for _, n in parts)
+        return combine(*(b for b, _ in parts)), inner + len(parts) - 1
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp >= 1:
+        base, inner = _bound(expr.base)
+        return base ** expr.exp, int(expr.exp) * inner + int(expr.exp)
+    return sp.Abs(expr), _FUNCTION_OPERATIONS
 
 
 def _conditions_of(derivation: Derivation, seen: set) -> list:

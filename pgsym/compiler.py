@@ -223,7 +223,8 @@ def _provenance(label: str | None, report: Report | None, hexdigest: str,
 def _python_name(label: str) -> str:
     """A function name made of ``label``'s letters and digits."""
     name = re.sub(r"\W+", "_", label.lower(), flags=re.ASCII).strip("_") or "expression"
-    return f"f_{name}" if name[0].isdigit() or keyword.iskeyword(name) else name
+    return f"f_{name}" if name[0].isdigit() or keyword.iskeyword(name) \
+        or name in codegen.RESERVED_NAMES else name
 
 
 def _load(text: str, name: str, backend: str = "numpy") -> Callable:

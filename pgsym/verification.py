@@ -38,7 +38,7 @@ from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_check, evaluate,
                                value_as_written)
 from pgsym._isolation import Outcome, Task, run_tasks
-from pgsym._sums import write_out
+from pgsym._sums import split_linearly, write_out
 from pgsym._conditions import breaks, parametrised
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
@@ -59,7 +59,7 @@ from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparis
                             SamplingError, bound_symbols_of_ranges,
                             compare_at, concrete, instantiations, listed_rational_roots,
                             matrix_values, numeric_value,
-                            random_point, rational_roots, respects, sampled_symbols,
+                            random_point, random_value, rational_roots, respects, sampled_symbols,
                             special_values,
                             unfound_integer_switches, with_entries_drawn)
 
@@ -293,43 +293,69 @@ def _conditions_held_together(derivation: Derivation,
 def _given_equations_together(derivation: Derivation,
                               steps: tuple[StepReport, ...]) -> tuple[StepReport, ...]:
     """The reports, with the last step citing an equation taken as given made unknown where
-    every step passed and the chain's start and end are shown to differ for every value
-    (no undefined function left in their difference, which is never 0): the equations it
-    cites, each satisfiable, contradict each other (f(x + 1) = f(x) + 1 and f(x + 2) = f(x)
-    chained f(x) to f(x) + 2, every step proved under the assumption: hostile review 51).
+    every step passed and the chain relates the expressions around those steps (all of them
+    equalities with no condition between the first and the last) though they differ: their
+    difference has no undefined function left and is never 0, or is not 0 at a random point
+    (its symbols fixed by none of the equations and ranged by none). The equations it cites,
+    each satisfiable, then contradict each other: f(x + 1) = f(x) + 1 and f(x + 2) = f(x)
+    chained f(x) to f(x) + 2, every step proved under the assumption (hostile review 51);
+    a last step ``<=``, or a factor y (y f(1) = y (f(1) - 1)), hid it (hostile review 52).
     Shown within two seconds of CPU time, as :func:`_given_equation_refuted` shows one."""
     given = [i for i, step in enumerate(derivation.steps) if isinstance(step.lemma, Equation)]
-    if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps) \
-            or any(step.relation != "=" for step in derivation.steps):
+    if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
+    first, last = given[0], given[-1]
+    if any(step.relation != "=" or step.condition
+           for step in derivation.steps[first:last + 1]):
+        return steps
+    expressions = [derivation.start, *(step.expr for step in derivation.steps)]
+    equations = [derivation.steps[i].lemma for i in given]
     try:
-        why = call_with_time_limit(lambda: _start_and_end_differ(derivation), 2.0, clock="cpu")
+        why = call_with_time_limit(lambda: _ends_differ(
+            derivation, expressions[first], expressions[last + 1], equations), 2.0, clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
         return steps
     if not why:
         return steps
-    last = given[-1]
-    names = ", ".join(sorted({repr(derivation.steps[i].lemma.name) for i in given}))
+    names = ", ".join(sorted({repr(equation.name) for equation in equations}))
     checked = list(steps)
     checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
         VerdictKind.UNKNOWN, "given equations",
-        f"the equations taken as given ({names}) contradict each other: the chain they carry "
-        f"relates its start to its end, and {why}; a chain resting on them would prove "
-        f"anything"))
+        f"the equations taken as given ({names}) contradict each other: the steps citing "
+        f"them relate {expressions[first]} to {expressions[last + 1]}, and {why}; a chain "
+        f"resting on them would prove anything"))
     return tuple(checked)
 
 
-def _start_and_end_differ(derivation: Derivation) -> str:
-    """Why the start and the end of ``derivation`` differ for every value, or ``""``."""
-    start, end = (with_values(derivation.unfold(side, evaluate=False))
-                  for side in (derivation.start, derivation.steps[-1].expr))
+def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
+                 equations: Sequence[Equation]) -> str:
+    """Why ``start`` and ``end`` of ``derivation`` differ whatever its functions are, or ``""``:
+    their difference has no undefined function and is never 0, or is not 0 at a random
+    point of symbols the ``equations`` do not fix and the derivation does not range."""
+    start, end = (with_values(derivation.unfold(side, evaluate=False)) for side in (start, end))
     difference = sp.expand(start - end)
     if difference.atoms(AppliedUndef) or untrusted_functions(difference) or difference == 0:
         return ""
     if difference.is_zero is False:
         return f"their difference, {difference}, is never 0"
     unsolvable = _no_real_root(difference)
-    return f"their difference, {difference}, is never 0: {unsolvable}" if unsolvable else ""
+    if unsolvable:
+        return f"their difference, {difference}, is never 0: {unsolvable}"
+    fixed = set().union(*((e.lhs.free_symbols | e.rhs.free_symbols) - set(e.variables)
+                          for e in equations))
+    symbols = difference.free_symbols
+    if symbols & (fixed | set(derivation.ranges)) or not all(isinstance(s, sp.Symbol)
+                                                             for s in symbols):
+        return ""
+    point = {symbol: random_value(symbol, random.Random(0)) for symbol in symbols}
+    value = difference.xreplace(point)
+    if not value.is_number or has_undefined_value(value):
+        return ""
+    shown = value if value.is_Rational else sp.N(value, 30)
+    if not (shown.is_Rational and shown != 0 or shown.is_real and abs(shown) > 1e-20):
+        return ""
+    where = ", ".join(f"{symbol} = {v}" for symbol, v in point.items())
+    return f"their difference, {difference}, is {sp.N(shown, 10)} at {where}"
 
 
 def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
@@ -793,7 +819,8 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
         in_range = (in_range_case(a, case), in_range_case(b, case))
         stated = None if condition is None else in_range_case(condition, case)
         # (an inequality condition: the sides compared over exactly the region it states)
-        region = parametrised(stated, in_range)
+        reasons: list[str] = []
+        region = parametrised(stated, in_range, reasons)
         if region is not None:
             unparametrised, relation_stated = in_range, stated
             in_range = tuple(side.xreplace(region.values) for side in in_range)
@@ -818,7 +845,7 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                 verdict = _switches_within(unparametrised, relation_stated, settings,
                                            budget) or verdict
         elif verdict.kind is VerdictKind.REFUTED and breaks(stated, verdict):
-            verdict = _outside(verdict, condition)
+            verdict = _outside(verdict, condition, reasons)
         verdict = _within_ranges(_in_own_symbols(verdict, case), derivation.ranges, case)
         if len(cases) > 1 and not verdict.kind.is_proof:
             shown = ", ".join(f"{k} = {v}" for k, v in case.items() if k in derivation.ranges)
@@ -834,13 +861,14 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
     return verdict
 
 
-def _outside(verdict: Verdict, condition: sp.Basic) -> Verdict:
+def _outside(verdict: Verdict, condition: sp.Basic, reasons: Sequence[str] = ()) -> Verdict:
     """A refutation at a point that breaks the step's condition, which says nothing."""
+    why = f": {'; '.join(reasons)}" if reasons else ""
     return Verdict(VerdictKind.UNKNOWN, verdict.method,
                    f"refuted only {verdict.counterexample.describe()}, which breaks the stated "
                    f"condition {condition}; pgsym compares the sides within a condition x < c, "
                    f"x <= c, ... on real symbols (with at most their sign declared, not bound "
-                   f"or differentiated by), and could not restrict this one to it")
+                   f"or differentiated by), and could not restrict this one to it{why}")
 
 
 def _switches_within(sides: tuple, condition: sp.Basic, settings: Settings,
@@ -1288,7 +1316,7 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
                        f"extended_positive...), where SymPy's algebra of the two sides does not "
                        f"hold (oo - oo, 0 oo are undefined); declare "
                        f"{'them' if len(infinite) > 1 else 'it'} real")
-    verdict = _value_verdict(a, b, settings, budget, numeric, promotion)
+    verdict = _value_verdict(a, b, settings, budget, numeric, promotion, stated)
     if verdict.kind.is_proof and not (promotion is not None and promotion.given
                                       and verdict.method == "rule"):
         # (an equation taken as given is not sampled: stand-ins do not satisfy it)
@@ -2324,8 +2352,10 @@ def _depends_on_undefined(term: sp.Expr, points: int = 3) -> bool:
 
 
 def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, numeric: bool,
-                   promotion: Promotion | None) -> Verdict:
-    """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric."""
+                   promotion: Promotion | None, stated: sp.Basic | None = None) -> Verdict:
+    """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric
+    (``stated``, the step's condition: a point where only one side has a value counts only
+    where the condition is not false, gamma = 1 under gamma != 1: new user 20)."""
     if a == b or _rules.canonical(a) == _rules.canonical(b):
         return Verdict(VerdictKind.PROVED, "identical")
     if promotion is not None and promotion.given:
@@ -2334,7 +2364,8 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
     if numeric:
         so_far: list[_Sampled] = []
         probe = _attempt(budget, "probe", lambda: _sample(a, b, settings, budget, PROBE_POINTS,
-                                                          1, PROBE_DIGITS, so_far=so_far))
+                                                          1, PROBE_DIGITS, so_far=so_far,
+                                                          stated=stated))
         if probe == "timeout" and so_far:  # the points compared before the time ran out
             probe = so_far[-1]
         if isinstance(probe, Verdict):
@@ -2376,7 +2407,8 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
     if not numeric:
         return Verdict(VerdictKind.UNKNOWN, "symbolic", "not proved symbolically")
     sampled = _attempt(budget, None, lambda: _sample(a, b, settings, budget, settings.points,
-                                                     FAMILIES, MAX_DIGITS, difference))
+                                                     FAMILIES, MAX_DIGITS, difference,
+                                                     stated=stated))
     if isinstance(sampled, Verdict):
         return sampled
     if difference is not None and not difference.atoms(sp.Dummy) and difference.is_zero is False:
@@ -2509,7 +2541,7 @@ def _symbolic_with(a: sp.Expr, b: sp.Expr, settings: Settings,
         hazard = _hazard(value)
         if hazard:  # no proof; sampling may still decide
             return evaluated_a.value - evaluated_b.value + unconfirmed
-    method, reached = _zero_by(_opaque(evaluated_a.value - evaluated_b.value))
+    method, reached = _zero_by(_opaque(split_linearly(evaluated_a.value - evaluated_b.value)))
     if method is None:
         return reached + unconfirmed
     try:
@@ -2673,7 +2705,8 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
             families: int, digits: int, difference: sp.Expr | None = None,
             so_far: list | None = None,
-            where: Callable[[dict], bool] | None = None) -> Verdict | _Sampled:
+            where: Callable[[dict], bool] | None = None,
+            stated: sp.Basic | None = None) -> Verdict | _Sampled:
     """Compares the sides at random points and at special ones: a counterexample, or what
     agreed. A random point where only one side is defined is recorded (the sides are not
     the same function); at a special point it may be a removable singularity, and is not.
@@ -2682,7 +2715,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
     precision), the ``difference`` SymPy simplified them to, if any, is evaluated instead:
     simplification is trusted for proofs, so its nonzero value there refutes as well. A
     special point that cannot be evaluated either way leaves the step unknown. Points where
-    ``where`` is False are skipped (those that break a step's condition)."""
+    ``where`` is False are skipped (those that break a step's condition); a point where only
+    one side is defined is not recorded where ``stated`` (the step's condition) is false."""
     if difference is not None and difference.atoms(sp.Dummy):
         difference = None  # it stands for objects left unevaluated: it has no value
     rng = random.Random(settings.seed)
@@ -2746,7 +2780,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                     counts["agreed"] += 1
                     counts["exact"] += found.exact
                     counts["quadrature"] += found.quadrature
-                elif found.outcome == "one-sided" and not removable and not one_sided:
+                elif found.outcome == "one-sided" and not removable and not one_sided \
+                        and not _breaks_at(stated, point):
                     one_sided = (f"at {', '.join(f'{k} = {v}' for k, v in point.items())} the "
                                  f"previous step is {sp.N(found.before, 15)}, this step "
                                  f"{sp.N(found.after, 15)}")
@@ -2757,6 +2792,19 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
     except SamplingError as error:
         return _Sampled(reason=str(error))
     return _Sampled(**counts, one_sided=one_sided, reason=blind_spot)
+
+
+def _breaks_at(condition: sp.Basic | None, point: dict) -> bool:
+    """Whether a part of ``condition`` is false at ``point``."""
+    if condition is None:
+        return False
+    for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+        try:
+            if part.xreplace(point) is sp.false:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 def _compare_within_limit(a, b, instantiation, point, rng, digits, settings: Settings,

@@ -528,3 +528,29 @@ def test_a_condition_between_arguments_is_checked_on_every_backend(backend):
     if backend == "jax":
         jitted = np.asarray(library.jit(f)(*map(as_array, broken)))
         assert np.isnan(jitted[:2]).all() and jitted[2] == 4.0
+
+
+@pytest.mark.parametrize("backend", ("numpy",) + BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_condition_between_arguments_is_not_let_through_by_rounding(backend, dtype):
+    """Hostile review 52: under rho <= 1 + eps, rho = 1 + u and eps = 0.9 u (u the dtype's
+    machine epsilon) passed: 1 + eps rounds to rho, though exactly rho > 1 + eps and the
+    start is 0 there. A condition computed with roundings is met only by more than they
+    may err; one inside by far is still met."""
+    rho, eps = sp.Symbol("rho", real=True), sp.Symbol("epsilon", real=True)
+    start = sp.Piecewise((1, rho <= 1 + eps), (0, True))
+    d = Derivation("clip", start=start).step(sp.Integer(1), rule="algebra",
+                                             condition=rho <= 1 + eps)
+    f = pgsym.compile(d, {"rho": rho, "epsilon": eps}, backend=backend)
+    u = float(np.finfo(dtype).eps)
+    near = (np.array([1 + u], dtype=dtype), np.array([0.9 * u], dtype=dtype))
+    far = (np.array([1.0], dtype=dtype), np.array([0.25], dtype=dtype))
+    if backend == "numpy":
+        assert f(*far).tolist() == [1.0]
+        with pytest.raises(ValueError, match="not by more than the rounding"):
+            f(*near)
+        return
+    library = _library(backend)
+    as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+    assert np.asarray(f(*map(as_array, far))).tolist() == [1.0]
+    assert np.isnan(np.asarray(f(*map(as_array, near)))).all()

@@ -509,3 +509,14 @@ def test_a_bound_that_is_no_float_is_checked_exactly(dtype):
     assert f(np.array([0.05], dtype=dtype)).tolist() == [0.0]
     with pytest.raises(ValueError, match="'y' must hold values that are <= 0.0999"):
         f(np.array([0.1], dtype=dtype))
+
+
+def test_a_function_or_argument_named_like_a_builtin_the_code_reads_does_not_hide_it():
+    """A derivation named "abs" compiled to def abs(x): ... abs(x), which called itself: the
+    NumPy code prints Abs as the builtin abs."""
+    x = sp.Symbol("x", real=True)
+    d = Derivation("abs", start=sp.Abs(x) * 1).step(sp.Max(x, -x), rule="algebra")
+    f = pgsym.compile(d, {"x": x})
+    assert f.__name__ == "f_abs" and f(np.array([-2.0, 3.0])).tolist() == [2.0, 3.0]
+    with pytest.raises(BuildError, match="an argument cannot be called 'abs'"):
+        pgsym.compile(d, {"abs": x})

@@ -153,3 +153,41 @@ def test_a_point_where_a_stand_in_function_breaks_the_condition_refutes_nothing(
     f = sp.Function("f", real=True)
     step = _verdict(sp.Min(f(x), 1), f(x), f(x) < 1)
     assert step.verdict.kind is not VerdictKind.REFUTED, step.verdict
+
+
+def test_a_declared_sign_that_cannot_be_ordered_against_a_stated_bound_is_named():
+    """New user 19: the PPO clip identity under 1 - eps < rho < 1 + eps is proved for a real
+    rho, and unknown for a positive one (0 or 1 - eps: which bound is tighter is not known),
+    with a message that did not say why."""
+    eps, A = sp.Symbol("epsilon", positive=True), sp.Symbol("A", real=True)
+    verdicts = {}
+    for declared in ({"positive": True}, {"real": True}):
+        rho = sp.Symbol("rho", **declared)
+        clipped = sp.Min(rho * A, sp.Min(sp.Max(rho, 1 - eps), 1 + eps) * A)
+        d = Derivation("clip", start=clipped).step(
+            rho * A, rule="algebra", condition=sp.And(rho > 1 - eps, rho < 1 + eps))
+        [step] = d.verify().steps
+        verdicts["positive" if "positive" in declared else "real"] = step.verdict
+    assert verdicts["real"].kind.is_proof
+    assert verdicts["positive"].kind is VerdictKind.UNKNOWN
+    assert "whether 0 or 1 - epsilon is its tighter lower bound" in verdicts["positive"].detail
+
+
+def test_a_point_where_a_stated_inequation_fails_does_not_count_as_a_hole():
+    """New user 20: under gamma != 1, a step to (1 - gamma^T)/(1 - gamma) stayed unknown: "not
+    defined at the same points: at gamma = 1", which the condition excludes. Without the
+    condition the hole still counts."""
+    t = sp.Symbol("t", integer=True)
+    T = sp.Symbol("T", integer=True, positive=True)
+    gamma = sp.Symbol("gamma", real=True)
+    start = sp.Sum(gamma**t, (t, 0, T - 1))
+    end = sp.Mul(1 - gamma**T, sp.Pow(1 - gamma, -1), evaluate=False)
+    kinds = {}
+    for condition in (sp.Ne(gamma, 1), ""):
+        d = Derivation("geometric", start=start).step(end, rule="algebra", condition=condition)
+        [step] = d.verify().steps
+        kinds[condition != ""] = step.verdict
+    # (SymPy does not sum it in closed form: the value is checked numerically, no hole)
+    assert kinds[True].kind is VerdictKind.CHECKED_NUMERICALLY, kinds[True]
+    assert kinds[False].kind is VerdictKind.UNKNOWN
+    assert "not defined at the same points" in kinds[False].detail

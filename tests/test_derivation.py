@@ -366,3 +366,31 @@ def test_a_function_named_with_a_prime_is_refused():
     t = sp.Symbol("t", real=True)
     with pytest.raises(DerivationError, match="prints as the derivative of a function"):
         Derivation("primed", start=sp.Function("f'")(t), functions=(sp.Function("f'"),))
+
+
+def test_an_integer_index_may_run_up_from_minus_infinity_to_an_integer():
+    """Hostile review 51: sum_{k=-oo}^{0} e^k for an integer k was refused, "runs over -oo,
+    -oo + 1, ..."; from -oo it runs down from its upper bound, which must be an integer."""
+    k = sp.Symbol("k", integer=True)
+    d = Derivation("to the left", start=sp.Sum(sp.exp(k), (k, -sp.oo, 0)))
+    assert d.step(sp.E / (sp.E - 1), rule="algebra").verify().ok
+    with pytest.raises(DerivationError, match=r"runs over 1/2, 1/2 - 1, \.\.\.; end it at an"):
+        Derivation("half", start=sp.Sum(sp.exp(k), (k, -sp.oo, sp.Rational(1, 2))))
+
+
+@pytest.mark.parametrize("pair", [
+    (lambda n, x: sp.fibonacci(n), lambda n, x: sp.Symbol("F_n")),
+    (lambda n, x: sp.bernoulli(n), lambda n, x: sp.Symbol("B_n")),
+    (lambda n, x: sp.stieltjes(n), lambda n, x: sp.Symbol("gamma_n")),
+    (lambda n, x: sp.chebyshevt(n, x), lambda n, x: sp.Function("T_n")(x)),
+    (lambda n, x: sp.hermite(n, x), lambda n, x: sp.Function("H_n")(x)),
+])
+def test_a_sympy_function_printed_with_a_subscript_is_refused_beside_that_name(pair):
+    """Hostile review 52: fibonacci(n) prints as F_n, as a symbol F_n does, and "F_n = 1 +
+    F_n" was published, proved, with F_n := fibonacci(n) + 1; chebyshevt(n, x) prints as a
+    function T_n(x) does."""
+    n, x = sp.Symbol("n", integer=True, nonnegative=True), sp.Symbol("x", real=True)
+    one, other = (make(n, x) for make in pair)
+    with pytest.raises(DerivationError, match="could not tell them apart"):
+        Derivation("alike", start=one + other)
+    Derivation("apart", start=one + sp.Symbol("F_k") * x)

@@ -196,7 +196,8 @@ def test_normalisation_of_abstract_distributions_is_used_and_stated_as_an_assump
     derivation.step(c, rule="algebra")
     report, [verdict] = _verdicts(derivation)
     assert report.ok and verdict.kind is VerdictKind.PROVED_ASSUMING
-    assert "pi(a, s, theta) is a probability distribution over a = 0, ..., 1" in verdict.assumption
+    assert (r"$\pi(a; s, \theta)$ is a probability distribution over $a = 0, \ldots, 1$"
+            in verdict.assumption)
     printed = derivation_to_latex(derivation, report)
     assert "assuming P, d, pi are probability distributions" in printed
 
@@ -411,3 +412,41 @@ def test_the_expectation_of_a_constant_under_a_nonnegative_abstract_distribution
                        definitions=definitions)
         [step] = d.step(end, rule="expectation of a constant").verify().steps
         assert step.verdict.kind in kinds, step.verdict
+
+
+def test_ranged_symbols_under_one_bound_of_a_distribution_s_support_keep_their_range():
+    """New user 20: with b and c both ranged over 0..K-1, the support of pi, only the first
+    one's range was used (c sampled at 12 for K = 7; the verdict depended on the order of
+    ranges=), and pi(c) sum_a pi(a) = pi(c) was refuted with c ranged: the range case wrote
+    K = c + 1 + u in the sides but not in pi's support, so pi(c) was off it and the sum no
+    longer its total."""
+    a, b, c = sp.symbols("a b c", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    pi = Distribution("pi", (a, 0, K - 1), positive=True)
+    total = sp.Sum(pi(a), (a, 0, K - 1))
+    for ranges in ({b: (0, K - 1), c: (0, K - 1)}, {c: (0, K - 1), b: (0, K - 1)}):
+        d = Derivation("delta sum", ranges=ranges,
+                       start=pi(b) * sp.Sum(pi(a) * sp.KroneckerDelta(a, c), (a, 0, K - 1)))
+        assert d.step(pi(b) * pi(c), rule="sum of a Kronecker delta").verify().ok, ranges
+    one = Derivation("total", ranges={c: (0, K - 1)}, start=pi(c) * total)
+    [step] = one.step(sp.Mul(pi(c), 1, evaluate=False),
+                      rule="sum of a distribution is one").verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED_ASSUMING, step.verdict
+    wrong = Derivation("total", ranges={c: (0, K - 1)}, start=pi(c) * total)
+    [step] = wrong.step(sp.Mul(pi(c), 2, evaluate=False), rule="algebra").verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+
+
+def test_a_distribution_s_assumption_is_printed_as_math_and_once():
+    """New user 20: "assuming pi is a probability distribution: pi(a) is a probability
+    distribution over a = 0, ..., 2: ...; pi(a) is a probability distribution ..." was
+    published, pi(a) as text and the assumption twice (the lemma's and the step's)."""
+    a = sp.Symbol("a", integer=True)
+    pi = Distribution("pi", (a, 0, 2), positive=True)
+    lemma = Derivation("total", start=sp.Sum(pi(a), (a, 0, 2))).step(sp.Integer(1),
+                                                                      rule="algebra")
+    d = Derivation("uses it", start=2 * sp.Sum(pi(a), (a, 0, 2)))
+    d = d.step(sp.Mul(2, 1, evaluate=False), rule=lemma)
+    printed = derivation_to_latex(d, d.verify())
+    assert printed.count("is a probability distribution over") == 1
+    assert r"$\pi(a)$ is a probability distribution over $a = 0, \ldots, 2$" in printed

@@ -924,3 +924,14 @@ def test_a_heaviside_step_prints_apart_from_a_parameter_theta_with_its_value_at_
     said = declarations(Derivation("steps", start=sp.Heaviside(r) + sp.Heaviside(r, 0)))
     assert r"$\operatorname{H}(0) = \frac{1}{2}$" in said
     assert r"$\operatorname{H}_{0}(0) = 0$" in said
+
+
+def test_an_odd_root_of_a_value_that_may_be_negative_prints_as_the_principal_power():
+    """Hostile review 52: x**(1/3) printed as the real-looking cube root, though SymPy's value
+    is the principal one: "cube root of -8 = 1 + sqrt(3) i" was published."""
+    from pgsym.printing.latex import declarations
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", positive=True)
+    assert expression_to_latex(x ** sp.Rational(1, 3)) == r"x^{\frac{1}{3}}"
+    assert expression_to_latex(y ** sp.Rational(1, 3)) == r"\sqrt[3]{y}"
+    assert "principal value" in declarations(Derivation("root", start=x ** sp.Rational(1, 3)))
+    assert "principal" not in declarations(Derivation("root", start=y ** sp.Rational(1, 3)))

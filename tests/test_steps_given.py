@@ -165,3 +165,21 @@ def test_given_equations_that_contradict_each_other_do_not_carry_a_chain():
     fine = Derivation("two up", start=f(x + 2), functions=(f,)).step(f(x + 1) + 1, rule=up)
     fine = fine.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=up)
     assert fine.verify().ok
+
+
+def test_contradicting_equations_are_seen_behind_a_relation_or_a_free_factor():
+    """Hostile review 52: f(1) = g(1) = f(1) - 1 <= f(1) - 1 passed (a last step <= turned
+    the check off), and so did y f(1) = y g(1) = y (f(1) - 1), whose ends differ by y: not
+    never 0, but not 0 at y = 1 for any f."""
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    same = Equation("E2", f(x), g(x), variables=(x,))
+    less = Equation("E1", g(x), f(x) - 1, variables=(x,))
+    chained = Derivation("zero is minus one", start=f(1), functions=(f, g))
+    chained = chained.step(g(1), rule=same).step(f(1) - 1, rule=less)
+    chained = chained.step(f(1) - 1 + 0 * y, rule="algebra", relation="<=")
+    factor = Derivation("y is zero", start=y * f(1), functions=(f, g))
+    factor = factor.step(y * g(1), rule=same).step(y * (f(1) - 1), rule=less)
+    for d in (chained, factor):
+        report = d.verify()
+        assert not report.ok and "contradict each other" in report.steps[1].verdict.detail

@@ -437,3 +437,40 @@ def test_a_poisson_score_is_checked_as_written_through_its_derivatives():
     at_pole = sp.Derivative(sp.loggamma(x) + lam, lam)
     assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(0), lam: sp.Rational(1, 3)}) is None
     assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(2), lam: sp.Rational(1, 3)}) - 1 == 0
+
+
+def test_sums_grouped_differently_are_proved_equal_and_a_wrong_regrouping_refuted():
+    """New user 19: -sum_k p (log p - log q) = sum_k p (log q - log p), cited as algebra, was
+    only checked numerically: each sum was an opaque atom to simplification. Finite sums
+    are now split by linearity first; an infinite one is left whole."""
+    k = sp.Symbol("k", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    p, q = sp.Function("p", positive=True), sp.Function("q", positive=True)
+    start = sp.Mul(-1, sp.Sum(p(k) * (sp.log(p(k)) - sp.log(q(k))), (k, 0, K - 1)),
+                   evaluate=False)
+    right = Derivation("sign", start=start)
+    right = right.step(sp.Sum(p(k) * (sp.log(q(k)) - sp.log(p(k))), (k, 0, K - 1)),
+                       rule="algebra")
+    assert [s.verdict.kind for s in right.verify().steps] == [VerdictKind.PROVED]
+    wrong = Derivation("sign", start=start)
+    wrong = wrong.step(sp.Sum(p(k) * (sp.log(q(k)) + sp.log(p(k))), (k, 0, K - 1)),
+                       rule="algebra")
+    assert [s.verdict.kind for s in wrong.verify().steps] == [VerdictKind.REFUTED]
+    # (an infinite sum's parts may diverge where it converges: not split)
+    from pgsym._sums import split_linearly
+    infinite = sp.Sum(1 / k - 1 / (k + 1), (k, 1, sp.oo))
+    assert split_linearly(infinite) == infinite
+
+
+def test_splitting_sums_does_not_cancel_a_hole_of_their_terms():
+    """Hostile review 52: sum_k (k (1/(k - M) + 1) - k/(k - M)) = sum_k k was proved for
+    M = 10^6 once finite sums were split: multiplying the body out cancelled k/(k - M),
+    undefined at k = M (within the range for n >= M), before any check saw it."""
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    M = 10**6
+    body = k * (1 / (k - M) + 1) - k / (k - M)
+    d = Derivation("hole", start=sp.Sum(body, (k, 0, n))).step(sp.Sum(k, (k, 0, n)),
+                                                                rule="algebra")
+    [step] = d.verify().steps
+    assert not step.verdict.kind.is_proof, step.verdict

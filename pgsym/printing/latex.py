@@ -137,6 +137,13 @@ def _between(before: str, tex: str) -> str:
     return " "
 
 
+def _principal_odd_root(node: sp.Basic) -> bool:
+    """Whether ``node`` is a power with exponent ``p/q``, ``q`` odd and at least 3, of a base
+    not shown non-negative: SymPy's value is the principal root, not the real one."""
+    return isinstance(node, sp.Pow) and node.exp.is_Rational and node.exp.q % 2 == 1 \
+        and node.exp.q >= 3 and node.base.is_nonnegative is not True
+
+
 def _in_denominator(factor: sp.Basic) -> bool:
     return isinstance(factor, sp.Pow) and factor.exp.is_Rational and bool(factor.exp.is_negative)
 
@@ -203,6 +210,18 @@ class DerivationLatexPrinter(LatexPrinter):
         name = r"\operatorname{H}" + ("" if at_zero == sp.S.Half else f"_{{{self._print(at_zero)}}}")
         tex = rf"{name}\left({self._print(expr.args[0])}\right)"
         return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        # (an odd root of a value that may be negative is SymPy's principal one, complex:
+        # \sqrt[3]{-8} reads as -2, and "\sqrt[3]{-8} = 1 + \sqrt{3} i" was published;
+        # written as a power, the declarations sentence says which value it is)
+        if _principal_odd_root(expr) and self._settings["root_notation"]:
+            self._settings["root_notation"] = False
+            try:
+                return super()._print_Pow(expr)
+            finally:
+                self._settings["root_notation"] = True
+        return super()._print_Pow(expr)
 
     def _print_Integer(self, expr: sp.Integer) -> str:
         return exact_decimal(int(expr))
@@ -704,6 +723,11 @@ def declarations(derivation: "Derivation") -> str:
     parts += _signs_declared(printer, derivation)
     parts += _backwards_convention(derivation)
     parts += _step_functions(printer, derivation)
+    if any(_principal_odd_root(node) for expr in derivation.expressions
+           for node in expr.atoms(sp.Pow)):
+        parts.append(r"a fractional power of a value that may be negative is its principal "
+                     r"value, $x^{p/q} = e^{(p/q) \log x}$ with the principal logarithm "
+                     r"($(-8)^{1/3} = 1 + \sqrt{3}\,i$, not $-2$)")
     return f"Here {'; '.join(parts)}." if parts else ""
 
 
@@ -1293,7 +1317,9 @@ def verdict_note(step_report: "StepReport") -> str:
         return ""
     if step_report.ok:
         note = verdict_label(step_report)
-        assumption = step_report.verdict.assumption
+        # (each assumption once: a lemma's and the step's may be the same one)
+        assumption = "; ".join(dict.fromkeys(step_report.verdict.assumption.split("; "))) \
+            if step_report.verdict.assumption else ""
         return f"{note}: {assumption}" if assumption and assumption not in note else note
     return step_report.cause()
 

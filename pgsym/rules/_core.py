@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator
 import sympy as sp
 
 from pgsym._conditions import parametrised
-from pgsym._distributions import signs_as_declared
+from pgsym._distributions import distributions_in_case, signs_as_declared
 from pgsym._sums import write_out
 from pgsym._trees import (bound_variables, canonical_bound, depends_on, ranged_bound, rebuild,
                           rename_bound,
@@ -49,6 +49,8 @@ def in_range_case(expr: sp.Basic, case: dict, evaluate: bool = False) -> sp.Basi
         return expr
     avoid = set(case) | {s for value in case.values() for s in value.free_symbols}
     renamed = rename_bound(expr, avoid)
+    # (a distribution's hidden symbol, K of 0..K-1, follows the case in its declaration)
+    renamed = distributions_in_case(renamed, case)
     return renamed.xreplace(case) if evaluate else replace_unevaluated(renamed, case)
 
 
@@ -366,8 +368,9 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
 
     Nothing is cancelled, expanded or evaluated, so ``canonical(a*(b/b))`` still shows
     ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
-    ``B*A`` differ for non-commutative ``A``, ``B``. Two expressions with equal canonical
-    forms differ only by associativity, commutativity, and factors 1 or terms 0.
+    ``B*A`` differ for non-commutative ``A``, ``B``, and the two indices of a Kronecker
+    delta. Two expressions with equal canonical forms differ only by associativity,
+    commutativity, the symmetry of the delta, and factors 1 or terms 0.
 
     With ``zero_products``, a product with a factor 0 whose other factors are all shown
     finite (``b*0`` for a real ``b``, ``-1*0``) is 0 as well, and so drops out of a sum;
@@ -403,6 +406,9 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
         if not terms:
             return identity
         return terms[0] if len(terms) == 1 else kind(*terms, evaluate=False)
+    if isinstance(expr, sp.KroneckerDelta):  # (symmetric: SymPy orders its arguments by
+        # name, and renaming a bound one may swap them, delta(_b1_0, b): new user 20)
+        args = sorted(args[:2], key=sp.default_sort_key) + args[2:]
     return rebuild(expr, args)
 
 
