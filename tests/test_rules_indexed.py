@@ -120,19 +120,23 @@ def test_a_delta_at_a_point_that_need_not_be_an_integer_is_not_summed():
     assert found.status.value == "mismatch"
 
 
-def test_two_indices_ranged_up_to_one_size_are_not_both_known_to_lie_below_it():
-    # only the first range can fix A = c + (what lies above) + 1; the second index's upper
-    # bound is then unknown, and the rule refuses rather than assume it (the step holds in
-    # the ranges: the value check finds it failing only above them, which refutes nothing)
-    d_ = Derivation("two ranges",
-                    start=f(c) + sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
-                    ranges={c: (0, A - 1), j: (0, A - 1)})
-    d_.step(f(c) + f(j), rule="sum of a Kronecker delta")
-    report = d_.verify(time_limit=30)
-    [step] = report.steps
-    assert not report.ok
-    assert "not shown to be an integer in the range" in step.justification.detail
-    assert step.verdict.kind is not VerdictKind.REFUTED
+def test_two_indices_ranged_up_to_one_size_are_both_known_to_lie_below_it():
+    # one case per order of c and j fixes A above the larger (the first range alone fixed A
+    # once, and the second index was then known to lie above 0 only: new user 20); a third
+    # index of another size keeps its own range
+    for ranges in ({c: (0, A - 1), j: (0, A - 1)}, {j: (0, A - 1), c: (0, A - 1)}):
+        d_ = Derivation("two ranges",
+                        start=f(c) + sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 1)),
+                        ranges=ranges)
+        d_.step(f(c) + f(j), rule="sum of a Kronecker delta")
+        report = d_.verify(time_limit=30)
+        assert report.ok, report.failures()
+    wrong = Derivation("two ranges",
+                       start=f(c) + sp.Sum(sp.KroneckerDelta(b, j) * f(b), (b, 0, A - 2)),
+                       ranges={c: (0, A - 1), j: (0, A - 1)})
+    wrong.step(f(c) + f(j), rule="sum of a Kronecker delta")
+    [step] = wrong.verify(time_limit=30).steps
+    assert not step.verdict.kind.is_proof
 
 
 def test_a_range_on_a_symbol_that_is_free_nowhere_takes_nothing_from_a_free_one():
