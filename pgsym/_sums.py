@@ -105,9 +105,10 @@ def split_linearly(expr: sp.Basic) -> sp.Basic:
         return node
     indices = [limit[0] for limit in node.limits]
     expanded = sp.expand_mul(node.function)
-    if _divisors(node.function) - _divisors(expanded):
-        return node  # (multiplying out cancelled a divisor, and with it a hole of the terms:
-        # k (1/(k - M) + 1) - k/(k - M) is k, undefined at k = M; hostile review 52)
+    if _hole_makers(node.function) - _hole_makers(expanded):
+        return node  # (multiplying out cancelled a divisor or a function, and with it a hole
+        # of the terms: k (1/(k - M) + 1) - k/(k - M) is k, undefined at k = M; hostile
+        # review 52; so is k (log(k - M) + 1) - k log(k - M))
     parts = []
     for term in sp.Add.make_args(expanded):
         constant, varying = term.as_independent(*indices, as_Add=False)
@@ -115,7 +116,8 @@ def split_linearly(expr: sp.Basic) -> sp.Basic:
     return sp.Add(*parts)
 
 
-def _divisors(expr: sp.Basic) -> set:
-    """The bases of the negative powers in ``expr``: where they vanish, it has no value."""
-    return {node.base for node in nodes(expr)
-            if isinstance(node, sp.Pow) and node.exp.is_negative}
+def _hole_makers(expr: sp.Basic) -> set:
+    """The parts of ``expr`` that may have no value somewhere: its functions, and its powers
+    other than whole non-negative ones (1/(k - M) at k = M, log(k - M) there too)."""
+    return {node for node in nodes(expr) if isinstance(node, sp.Function)
+            or isinstance(node, sp.Pow) and not (node.exp.is_Integer and node.exp >= 0)}

@@ -469,8 +469,8 @@ def test_splitting_sums_does_not_cancel_a_hole_of_their_terms():
     k = sp.Symbol("k", integer=True)
     n = sp.Symbol("n", integer=True, positive=True)
     M = 10**6
-    body = k * (1 / (k - M) + 1) - k / (k - M)
-    d = Derivation("hole", start=sp.Sum(body, (k, 0, n))).step(sp.Sum(k, (k, 0, n)),
-                                                                rule="algebra")
-    [step] = d.verify().steps
-    assert not step.verdict.kind.is_proof, step.verdict
+    for body in (k * (1 / (k - M) + 1) - k / (k - M), k * (sp.log(k - M) + 1) - k * sp.log(k - M)):
+        d = Derivation("hole", start=sp.Sum(body, (k, 0, n))).step(sp.Sum(k, (k, 0, n)),
+                                                                    rule="algebra")
+        [step] = d.verify().steps
+        assert not step.verdict.kind.is_proof, (body, step.verdict)
