@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 import sympy as sp
+from sympy.printing.latex import greek_letters_set
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 from sympy.printing.conventions import split_super_sub
@@ -86,6 +87,10 @@ def _printed_head(function: type, arguments: int) -> str:
     return head.group()
 
 
+#: the names of Greek letters, which SymPy prints as commands (\\gamma, \\Gamma, \\varphi)
+_GREEK_NAMES = frozenset(greek_letters_set) | {f"var{name}" for name in greek_letters_set}
+
+
 @functools.lru_cache(maxsize=1024)
 def _printed_like_a_name(application: sp.Basic) -> str:
     """What SymPy's function ``application`` prints as before its bracketed arguments, as
@@ -104,9 +109,17 @@ def _printed_like_a_name(application: sp.Basic) -> str:
         printed = DerivationLatexPrinter().doprint(application)
     except Exception:  # (a node the printer cannot print says nothing here)
         return ""
-    head = re.sub(r"[{} ]", "", printed.split(r"\left(")[0])
-    upright = head.startswith(("\\operatorname", "\\mathrm"))  # (no symbol prints upright)
-    return head if not upright and re.fullmatch(r"\\?[A-Za-z]+(_[A-Za-z0-9\\]+)?", head) else ""
+    if isinstance(application, sp.Heaviside):  # (H, upright, is stated as the step function
+        return ""                               # in the declarations sentence)
+    head = printed.split(r"\left(")[0]
+    # (upright names read as the letters they are: beta's \operatorname{B} as a function
+    # Beta's \mathrm{B}, Min's \min as a function min: hostile review 53)
+    head = re.sub(r"\\(?:operatorname|mathrm)\{([^{}]*)\}", r"\1", head)
+    head = re.sub(r"[{} ]", "", head)
+    command = re.match(r"\\([A-Za-z]+)", head)
+    if command and command.group(1).lower() not in _GREEK_NAMES:
+        head = head[1:]  # (\min, \log: an operator's name, upright letters)
+    return head if re.fullmatch(r"\\?[A-Za-z]+(_[A-Za-z0-9\\]+)?", head) else ""
 
 
 def _subscripted(application: AppliedUndef, parameters: tuple) -> str | None:
@@ -821,6 +834,14 @@ class Derivation:
                     f"{', '.join(sorted(map(str, chained)))} into another of its values: "
                     f"SymPy made one simultaneous substitution of what may have been written "
                     f"as two in turn; write it as one substitution (Subs(e, x, 1))")
+        for delta in expr.atoms(sp.KroneckerDelta):
+            if len(delta.args) > 2:  # (it prints as the delta without its range: a step
+                # false for an index outside it was published: hostile review 53)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has {delta}, a Kronecker delta "
+                    f"with a range, which is 0 outside it but prints as the plain delta; "
+                    f"write the plain delta times the range's condition (a Piecewise), or sum "
+                    f"over the range")
         for derivative in expr.atoms(sp.Derivative):
             if any(not count.is_Integer for _, count in derivative.variable_count):
                 raise DerivationError(
@@ -933,7 +954,7 @@ class Derivation:
                 shown = sp.latex(node.with_body(sp.Symbol("body")))
                 named.append((canonical_bound(node.with_body(sp.S.One).unfold()), shown,
                               "expectation"))
-            elif isinstance(node, sp.Function):  # (SymPy's own: Heaviside, gamma, ...)
+            elif isinstance(node, (sp.Function, sp.Min, sp.Max)):  # (SymPy's own: gamma, Min)
                 head = _printed_head(node.func, len(node.args))
                 if head:
                     named.append((node.func, node.func.__name__, "SymPy function",

@@ -357,7 +357,23 @@ def _switches_and_poles(expr: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
                 poles.append(node.base)  # a hole (an integer has no neighbours to fill it)
             if node.base.is_number:
                 switches.append(node.exp)  # 0**(1000 - x) switches at x = 1000
+        for kind, where in _POLES.items():  # (atanh(k - 100) has no value at k = 101, nor
+            # tan(pi k / 202): hostile review 53; written to vanish there)
+            if isinstance(node, kind):
+                poles += [sp.expand(form(node.args[0])) for form in where]
     return switches, poles
+
+
+#: functions with poles (or ends of their domain) at arguments of a known form: each
+#: written as expressions of the argument that vanish there (over pi, so that pi k / 202
+#: gives a polynomial in k)
+_POLES = {
+    (sp.atanh, sp.acoth): (lambda u: u - 1, lambda u: u + 1),
+    (sp.tan, sp.sec): (lambda u: u / sp.pi - sp.S.Half, lambda u: u / sp.pi + sp.S.Half),
+    (sp.cot, sp.csc): (lambda u: u / sp.pi, lambda u: u / sp.pi - 1, lambda u: u / sp.pi + 1),
+    (sp.coth, sp.csch, sp.asec, sp.acsc): (lambda u: u,),
+    sp.zeta: (lambda u: u - 1,),
+}
 
 
 def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> SpecialValues:
@@ -428,7 +444,8 @@ def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tupl
                     or len(node.limits[0]) != 3:
                 continue
             index, lower, upper = node.limits[0]
-            for switch in _switches_and_poles(node.function)[0]:
+            switches, poles = _switches_and_poles(node.function)
+            for switch in switches + poles:
                 if switch.free_symbols & (symbols | {index}) != {index}:
                     continue
                 for root in rational_roots(switch, index):

@@ -305,14 +305,19 @@ def _given_equations_together(derivation: Derivation,
     if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
     first, last = given[0], given[-1]
-    if any(step.relation != "=" or step.condition
-           for step in derivation.steps[first:last + 1]):
+    between = derivation.steps[first:last + 1]
+    if any(step.relation != "=" for step in between):
         return steps
     expressions = [derivation.start, *(step.expr for step in derivation.steps)]
     equations = [derivation.steps[i].lemma for i in given]
+    # (a condition in words says nothing a point can be checked against: the chain is
+    # claimed wherever it may hold, and is checked as if it held everywhere)
+    conditions = [derivation.unfold(step.condition, evaluate=False) for step in between
+                  if isinstance(step.condition, sp.Basic)]
     try:
         why = call_with_time_limit(lambda: _ends_differ(
-            derivation, expressions[first], expressions[last + 1], equations), 2.0, clock="cpu")
+            derivation, expressions[first], expressions[last + 1], equations, conditions),
+            2.0, clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
         return steps
     if not why:
@@ -328,26 +333,47 @@ def _given_equations_together(derivation: Derivation,
 
 
 def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
-                 equations: Sequence[Equation]) -> str:
+                 equations: Sequence[Equation], conditions: Sequence[sp.Basic] = ()) -> str:
     """Why ``start`` and ``end`` of ``derivation`` differ whatever its functions are, or ``""``:
-    their difference has no undefined function and is never 0, or is not 0 at a random
-    point of symbols the ``equations`` do not fix and the derivation does not range."""
+    their difference is never 0 by the declared assumptions (f(x + 1) + g(x) against
+    f(x + 1) for a positive g: hostile review 53), or has no undefined function and is
+    not 0 at a random point of symbols the ``equations`` do not fix, within the ``ranges=``
+    (numeric ones) and meeting the ``conditions``."""
     start, end = (with_values(derivation.unfold(side, evaluate=False)) for side in (start, end))
     difference = sp.expand(start - end)
-    if difference.atoms(AppliedUndef) or untrusted_functions(difference) or difference == 0:
+    if untrusted_functions(difference) or difference == 0:
         return ""
     if difference.is_zero is False:
         return f"their difference, {difference}, is never 0"
+    cases = range_cases(derivation)
+    if cases != [{}] and all(sp.expand(difference.xreplace(case)).is_zero is False
+                             for case in cases):  # (-2 n for n in 1..5: hostile review 53)
+        return f"their difference, {difference}, is never 0 in the ranges"
+    if difference.atoms(AppliedUndef):
+        return ""
     unsolvable = _no_real_root(difference)
     if unsolvable:
         return f"their difference, {difference}, is never 0: {unsolvable}"
     fixed = set().union(*((e.lhs.free_symbols | e.rhs.free_symbols) - set(e.variables)
                           for e in equations))
-    symbols = difference.free_symbols
-    if symbols & (fixed | set(derivation.ranges)) or not all(isinstance(s, sp.Symbol)
-                                                             for s in symbols):
+    symbols = difference.free_symbols | set().union(*(c.free_symbols for c in conditions))
+    if symbols & fixed or not all(isinstance(s, sp.Symbol) for s in symbols):
         return ""
-    point = {symbol: random_value(symbol, random.Random(0)) for symbol in symbols}
+    rng = random.Random(0)
+    for _ in range(20):  # (a point meeting the conditions, in the ranges)
+        point = {}
+        for symbol in symbols:
+            low, high = derivation.ranges.get(symbol, (None, None))
+            if low is None:
+                point[symbol] = random_value(symbol, rng)
+            elif sp.sympify(low).is_Integer and sp.sympify(high).is_Integer and low <= high:
+                point[symbol] = sp.Integer(rng.randint(int(low), int(high)))
+            else:
+                return ""  # (a range with a symbolic bound: no point is known to lie in it)
+        if all(c.xreplace(point) is sp.true for c in conditions):
+            break
+    else:
+        return ""
     value = difference.xreplace(point)
     if not value.is_number or has_undefined_value(value):
         return ""
@@ -2691,7 +2717,10 @@ class _Sampled:
 
 
 def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int):
-    """``count`` random points, then one at each special value (the others random)."""
+    """``count`` random points, then one at each special value (the others random), then
+    one at the corner where every symbol with a closed end at 0 (declared non-negative or
+    non-positive: a region's parameter) is there at once: x + y < 2 for x <= 1 and y <= 1
+    fails only at x = y = 1 (new user 21)."""
     for _ in range(count):
         yield random_point(symbols, rng, small), None
     for symbol in sorted(special, key=sp.default_sort_key):
@@ -2700,6 +2729,13 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
             # a value may be in the other symbols (x = y, where KroneckerDelta(x, y) switches)
             point[symbol] = value.xreplace(point) if value.free_symbols else value
             yield point, symbol
+    closed = sorted((s for s in symbols if isinstance(s, sp.Symbol) and (
+        s.is_nonnegative and not s.is_positive or s.is_nonpositive and not s.is_negative)),
+        key=sp.default_sort_key)
+    if len(closed) > 1:
+        point = random_point(symbols, rng, small)
+        point.update({symbol: sp.S.Zero for symbol in closed})
+        yield point, closed[0]
 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,

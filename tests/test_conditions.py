@@ -191,3 +191,18 @@ def test_a_point_where_a_stated_inequation_fails_does_not_count_as_a_hole():
     assert kinds[True].kind is VerdictKind.CHECKED_NUMERICALLY, kinds[True]
     assert kinds[False].kind is VerdictKind.UNKNOWN
     assert "not defined at the same points" in kinds[False].detail
+
+
+def test_a_step_false_only_at_the_corner_of_a_two_sided_condition_is_refuted_there():
+    """New user 21: x + y < 2 for x <= 1 and y <= 1, and Heaviside(x + y - 2, 1) = 0 there,
+    fail only at x = y = 1; the first passed with accept="numeric", neither was refuted: the
+    region's ends were sampled one at a time."""
+    x, y = sp.symbols("x y", real=True)
+    within = sp.And(x <= 1, y <= 1)
+    strict = Derivation("corner", start=x + y).step(sp.Integer(2), rule="algebra", relation="<",
+                                                   condition=within, accept="numeric")
+    step_function = Derivation("corner", start=sp.Heaviside(x + y - 2, 1)).step(
+        sp.Integer(0), rule="algebra", condition=within)
+    for d in (strict, step_function):
+        [step] = d.verify().steps
+        assert step.verdict.kind is VerdictKind.REFUTED and "x = 1, y = 1" in step.verdict.detail

@@ -394,3 +394,25 @@ def test_a_sympy_function_printed_with_a_subscript_is_refused_beside_that_name(p
     with pytest.raises(DerivationError, match="could not tell them apart"):
         Derivation("alike", start=one + other)
     Derivation("apart", start=one + sp.Symbol("F_k") * x)
+
+
+def test_a_kronecker_delta_with_a_range_is_refused():
+    """Hostile review 53: KroneckerDelta(k, j, (0, 2)) printed as the plain delta; a proved
+    step false for the plain delta at j = 4 was published."""
+    k, j = sp.symbols("k j", integer=True)
+    with pytest.raises(DerivationError, match="a Kronecker delta with a range"):
+        Derivation("ranged", start=sp.KroneckerDelta(k, j, (0, 2)))
+    Derivation("plain", start=sp.KroneckerDelta(k, j))
+
+
+@pytest.mark.parametrize("pair", [
+    (lambda r, y: sp.Min(r, y), lambda r, y: sp.Function("min")(r, y)),
+    (lambda r, y: sp.beta(r, y), lambda r, y: sp.Function("Beta")(r, y)),
+    (lambda r, y: sp.expint(2, r), lambda r, y: sp.Function("E_2")(r)),
+])
+def test_an_upright_sympy_function_is_refused_beside_a_name_that_prints_alike(pair):
+    """Hostile review 53: Min(r, y) and a function min(r, y) both read min(r, y); beta's
+    B(x, y) and a function Beta's B(x, y) too."""
+    r, y = sp.symbols("r y", real=True)
+    with pytest.raises(DerivationError, match="could not tell them apart"):
+        Derivation("alike", start=pair[0](r, y) + pair[1](r, y))

@@ -935,3 +935,7 @@ def test_an_odd_root_of_a_value_that_may_be_negative_prints_as_the_principal_pow
     assert expression_to_latex(y ** sp.Rational(1, 3)) == r"\sqrt[3]{y}"
     assert "principal value" in declarations(Derivation("root", start=x ** sp.Rational(1, 3)))
     assert "principal" not in declarations(Derivation("root", start=y ** sp.Rational(1, 3)))
+    # (hostile review 53: a root in a definition only was not stated)
+    z = sp.Symbol("z")
+    defined = Derivation("root", start=z + 1, definitions={z: x ** sp.Rational(1, 3)})
+    assert "principal value" in declarations(defined)

@@ -657,3 +657,22 @@ def test_a_substitution_at_a_sum_s_index_stays_bound_to_it():
     wrong.step(sp.Sum(at(Q, k), (k, 1, n + 1)), rule="algebra")
     [step] = wrong.verify(time_limit=3).steps
     assert not step.verdict.kind.is_proof
+
+
+def test_a_definition_unfolds_to_a_sum_whose_variable_is_named_otherwise():
+    """New user 21: with Z := sum_b mu(b) e^b, the step sum_a mu(a) e^a / Z = Z / Z cited as
+    'definition' was a wrong justification: the unfolded sums differ only in their
+    variable's name. A definition that unfolds to another sum is still refused."""
+    a, b = sp.symbols("a b", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+    Z = sp.Symbol("Z", positive=True)
+    mu = sp.Function("mu", positive=True)
+    total = lambda v: sp.Sum(mu(v) * sp.exp(v), (v, 0, K - 1))
+    d = Derivation("definition", start=sp.Mul(1 / Z, total(a), evaluate=False),
+                   definitions={Z: total(b)})
+    [step] = d.step(sp.Mul(1 / Z, Z, evaluate=False), rule="definition").verify().steps
+    assert step.justification.status is Justification.CONFIRMED
+    other = Derivation("definition", start=sp.Mul(1 / Z, sp.Sum(mu(a), (a, 0, K - 1)),
+                                                  evaluate=False), definitions={Z: total(b)})
+    [step] = other.step(sp.Mul(1 / Z, Z, evaluate=False), rule="definition").verify().steps
+    assert step.justification.status is Justification.MISMATCH

@@ -183,3 +183,31 @@ def test_contradicting_equations_are_seen_behind_a_relation_or_a_free_factor():
     for d in (chained, factor):
         report = d.verify()
         assert not report.ok and "contradict each other" in report.steps[1].verdict.detail
+
+
+def test_contradicting_equations_are_seen_through_assumptions_ranges_and_conditions():
+    """Hostile review 53: three chains on equations that contradict each other passed: ends
+    differing by a positive function g(x), by 2 n for n ranged in 1..5, and with a condition
+    in words on a step between the equation steps."""
+    x = sp.Symbol("x", real=True)
+    n = sp.Symbol("n", integer=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", positive=True)
+    E1 = Equation("E1", f(x + 1), f(x) + g(x), variables=(x,))
+    E2 = Equation("E2", f(x + 1), f(x), variables=(x,))
+    positive = Derivation("A", start=f(x + 1), functions=(g,))
+    positive = positive.step(f(x) + g(x), rule=E1).step(f(x + 1) + g(x), rule=E2)
+    up = Equation("up", f(x + 1), f(x) + n, variables=(x,))
+    period = Equation("period", f(x + 2), f(x), variables=(x,))
+    ranged = Derivation("B", start=f(x), ranges={n: (1, 5)})
+    ranged = ranged.step(f(x + 2), rule=period).step(f(x + 1) + n, rule=up)
+    ranged = ranged.step(sp.Add(sp.Add(f(x), n, evaluate=False), n, evaluate=False), rule=up)
+    one = Equation("one", f(x + 1), f(x) + 1, variables=(x,))
+    worded = Derivation("C", start=f(x)).step(f(x + 2), rule=period)
+    worded = worded.step(sp.Mul(1, f(x + 2), evaluate=False), rule="algebra",
+                         condition="$f$ is continuous")
+    worded = worded.step(f(x + 1) + 1, rule=one)
+    worded = worded.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=one)
+    for d in (positive, ranged, worded):
+        report = d.verify()
+        assert not report.ok, d.name
+        assert any("contradict each other" in s.verdict.detail for s in report.steps), d.name

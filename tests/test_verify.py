@@ -474,3 +474,21 @@ def test_splitting_sums_does_not_cancel_a_hole_of_their_terms():
                                                                     rule="algebra")
         [step] = d.verify().steps
         assert not step.verdict.kind.is_proof, (body, step.verdict)
+
+
+@pytest.mark.parametrize("pole", ["atanh", "tan"])
+def test_a_pole_of_a_function_at_an_integer_is_sampled_and_keeps_a_cancelled_step_unknown(pole):
+    """Hostile review 53: m (atanh(m - 100) + x) - m atanh(m - 100) = m x was proved for an
+    integer m (no value at m = 101), and so was the same sum over k = 1..n: the probe never
+    met the pole. Poles at arguments of known form are now special points, and bounds of
+    a sum are taken past them."""
+    m = sp.Symbol("m", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    x = sp.Symbol("x", real=True)
+    at = {"atanh": lambda v: sp.atanh(v - 100), "tan": lambda v: sp.tan(sp.pi * v / 202)}[pole]
+    for variable, wrap in ((m, lambda e: e), (k, lambda e: sp.Sum(e, (k, 1, n)))):
+        body = sp.Add(sp.Mul(variable, at(variable) + x), -variable * at(variable), evaluate=False)
+        d = Derivation("pole", start=wrap(body), parameters=(x,))
+        [step] = d.step(wrap(x * variable), rule="algebra").verify().steps
+        assert not step.verdict.kind.is_proof, step.verdict

@@ -723,8 +723,10 @@ def declarations(derivation: "Derivation") -> str:
     parts += _signs_declared(printer, derivation)
     parts += _backwards_convention(derivation)
     parts += _step_functions(printer, derivation)
-    if any(_principal_odd_root(node) for expr in derivation.expressions
-           for node in expr.atoms(sp.Pow)):
+    read = [*derivation.expressions, *(v for v in derivation.definitions.values()
+                                       if isinstance(v, sp.Basic)),
+            *(s.condition for s in derivation.steps if isinstance(s.condition, sp.Basic))]
+    if any(_principal_odd_root(node) for expr in read for node in expr.atoms(sp.Pow)):
         parts.append(r"a fractional power of a value that may be negative is its principal "
                      r"value, $x^{p/q} = e^{(p/q) \log x}$ with the principal logarithm "
                      r"($(-8)^{1/3} = 1 + \sqrt{3}\,i$, not $-2$)")

@@ -13,14 +13,17 @@ import sympy as sp
 
 from pgsym._trees import binders, bound_variables, range_assumptions, replace_unevaluated
 from pgsym.report import Justification, RuleCheck
-from pgsym.rules._core import (Rule, RuleContext, RuleRefused, as_written_and_unfolded,
-                               canonical, factors_of, matches, product_of, register_builtin)
+from pgsym.rules._core import (Rule, RuleContext, RuleRefused, alpha_equal,
+                               as_written_and_unfolded, canonical, factors_of, matches,
+                               product_of, register_builtin)
 
 
 def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
     if canonical(before) == canonical(after):
         return RuleCheck(Justification.MISMATCH, "no definition is used: the step only regroups")
-    if canonical(context.unfold(before)) == canonical(context.unfold(after)):
+    # (up to the names of bound variables: Z := sum_b mu(b) ... unfolds in a step that writes
+    # sum_a mu(a) ...; new user 21)
+    if alpha_equal(context.unfold(before), context.unfold(after)):
         return RuleCheck(Justification.CONFIRMED)
     return RuleCheck(Justification.MISMATCH,
                      "unfolding the definitions does not make the two steps identical")
