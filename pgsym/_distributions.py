@@ -845,16 +845,9 @@ def compare_with_distributions(a: sp.Expr, b: sp.Expr,
     if verdict.kind.is_proof and not all(d.positive for d in abstract):
         weights = _weights(abstract, (a, b), positive=False)
         verdict = compare(_normalised(a, weights), _normalised(b, weights), _SHARES[2], True)
-    names = _names(abstract)
-    plural = "is a probability distribution" if len(abstract) == 1 else \
-        "are probability distributions"
     if verdict.kind.is_proof:
-        facts = "; ".join(sorted(d.assumption for d in abstract))
-        return Verdict(VerdictKind.PROVED_ASSUMING, ASSUMING_DISTRIBUTIONS,
-                       f"assuming {names} {plural}",
-                       assumption="; ".join(filter(None, (facts, verdict.assumption))))
-    written = ", ".join(f"{d.name} = {w.weight}/(its total)" for d, w in sorted(
-        weights.items(), key=lambda item: item[0].name))
+        return _proved_for_distributions(abstract, verdict)
+    written = _written(weights)
     # (a counterexample of the first comparison may use a function that is no distribution)
     hint = ""
     if for_positive:  # (new user 17 could not tell that positive=True was all it needed)
@@ -889,16 +882,9 @@ def relation_with_distributions(a: sp.Expr, b: sp.Expr,
     if verdict.kind.is_proof and not all(d.positive for d in abstract):
         weights = _weights(abstract, (a, b), positive=False)
         verdict = compare(_normalised(a, weights, True), _normalised(b, weights, True))
-    names = _names(abstract)
-    written = ", ".join(f"{d.name} = {w.weight}/(its total)" for d, w in sorted(
-        weights.items(), key=lambda item: item[0].name))
-    plural = "is a probability distribution" if len(abstract) == 1 else \
-        "are probability distributions"
     if verdict.kind.is_proof:
-        facts = "; ".join(sorted(d.assumption for d in abstract))
-        return Verdict(VerdictKind.PROVED_ASSUMING, ASSUMING_DISTRIBUTIONS,
-                       f"assuming {names} {plural}",
-                       assumption="; ".join(filter(None, (facts, verdict.assumption))))
+        return _proved_for_distributions(abstract, verdict)
+    names, written = _names(abstract), _written(weights)
     if verdict.kind in (VerdictKind.REFUTED, VerdictKind.CHECKED_NUMERICALLY):
         return dataclasses.replace(verdict, detail=f"{verdict.detail} (with {written}: "
                                                    f"a distribution for every weight)")
@@ -907,6 +893,23 @@ def relation_with_distributions(a: sp.Expr, b: sp.Expr,
     return Verdict(VerdictKind.UNKNOWN, verdict.method,
                    f"refuted only where {names} {read} ({plain.detail}); with {written}: "
                    f"{verdict.detail}")
+
+
+def _proved_for_distributions(abstract: set, verdict: Verdict) -> Verdict:
+    """``verdict``, a proof with the ``abstract`` distributions written as normalised
+    weights, as a proof under the assumption that they are distributions."""
+    plural = "is a probability distribution" if len(abstract) == 1 else \
+        "are probability distributions"
+    facts = "; ".join(sorted(d.assumption for d in abstract))
+    return Verdict(VerdictKind.PROVED_ASSUMING, ASSUMING_DISTRIBUTIONS,
+                   f"assuming {_names(abstract)} {plural}",
+                   assumption="; ".join(filter(None, (facts, verdict.assumption))))
+
+
+def _written(weights: dict) -> str:
+    """How the distributions were written: ``p = p_weight/(its total), ...``."""
+    return ", ".join(f"{d.name} = {w.weight}/(its total)" for d, w in sorted(
+        weights.items(), key=lambda item: item[0].name))
 
 
 def assumed_distributions(verdict: Verdict) -> str:
