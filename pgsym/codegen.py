@@ -1509,6 +1509,15 @@ class _Prepared:
     layout: "_Layout | _AxesLayout"
 
 
+def bound_only(derivation: Derivation) -> str:
+    """Why a derivation whose chain is an inequality is not compiled: its last step is a
+    bound on the start, not its value (a gradient dJ/dtheta > 0 compiled to 0: new user 22)."""
+    return (f"derivation {derivation.name!r} relates its start to its last step by "
+            f"{derivation.relation!r}: the last step is a bound on the start, not its value, "
+            f"and a function computing it would return the bound; compile a derivation whose "
+            f"steps are equalities (end the chain before its first inequality)")
+
+
 def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str) -> _Prepared:
     """Checks that every derivation named exists and ends in the kernel's expression, and
     lays the kernel out; raises BuildError naming the kernel, the derivation and the cause."""
@@ -1522,6 +1531,8 @@ def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str
     templates = kernel.outputs or (Output(derivations[kernel.derivations[0].derivation].result),)
     for source in kernel.derivations:
         derivation = derivations[source.derivation]
+        if derivation.relation != "=":
+            raise BuildError(f"{where}: {bound_only(derivation)}")
         template = templates[source.output]
         written = template.expression.subs(dict(source.sizes)) if source.sizes else template.expression
         ended = derivation.result

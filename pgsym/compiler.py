@@ -84,6 +84,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
                          f"atoms, IndexedBases or functions, got {type(arguments).__name__}")
     if isinstance(source, Derivation):
         where = f"derivation {source.name!r}"
+        if source.relation != "=":  # (before verifying, which may take long)
+            raise BuildError(f"pgsym.compile: {codegen.bound_only(source)}")
         report = _report(source, verified, settings)
         expression = source.result
         printed, unfolded = _unfolded(source, expression, arguments)

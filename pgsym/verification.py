@@ -385,11 +385,20 @@ def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
 
 
 def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
-    """Whether relations in one real symbol are shown to hold together for no value of it."""
+    """Whether relations are shown to hold together nowhere: two whose gaps add up to a
+    number they cannot both exceed (r1 > r0 and r1 < r0: new user 22; x > 2 and x < 1), or
+    relations in one real symbol that SymPy reduces to false."""
     relations = [part for condition in conditions
                  for part in (condition.args if isinstance(condition, sp.And) else (condition,))]
     if not all(isinstance(r, sp.core.relational.Relational) for r in relations):
         return False
+    gaps = [_gap(r) for r in relations]
+    for (one, strict_one), (other, strict_other) in itertools.combinations(
+            [g for g in gaps if g is not None], 2):
+        total = sp.expand(one + other)  # (one > 0 and other > 0 make total > 0)
+        if total.is_number and total.is_real and (
+                total < 0 or total == 0 and (strict_one or strict_other)):
+            return True
     symbols = set().union(*(r.free_symbols for r in relations))
     if len(symbols) != 1:
         return False
@@ -402,6 +411,18 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     except (Exception, TimeLimitExceeded):  # (SymPy cannot reduce them, or not in time)
         return False
     return together is sp.false
+
+
+def _gap(relation: sp.Basic) -> tuple[sp.Expr, bool] | None:
+    """``relation`` as ``(g, strict)`` meaning ``g > 0`` (or ``g >= 0``), between real
+    sides; None for another kind of relation."""
+    if not all(side.is_real for side in (relation.lhs, relation.rhs)):
+        return None
+    if isinstance(relation, (sp.StrictGreaterThan, sp.GreaterThan)):
+        return relation.lhs - relation.rhs, isinstance(relation, sp.StrictGreaterThan)
+    if isinstance(relation, (sp.StrictLessThan, sp.LessThan)):
+        return relation.rhs - relation.lhs, isinstance(relation, sp.StrictLessThan)
+    return None
 
 
 def _expected_cost(derivation: Derivation, number: int) -> int:

@@ -520,3 +520,15 @@ def test_a_function_or_argument_named_like_a_builtin_the_code_reads_does_not_hid
     assert f.__name__ == "f_abs" and f(np.array([-2.0, 3.0])).tolist() == [2.0, 3.0]
     with pytest.raises(BuildError, match="an argument cannot be called 'abs'"):
         pgsym.compile(d, {"abs": x})
+
+
+def test_a_derivation_ending_in_a_bound_is_not_compiled():
+    """New user 22: dJ/dtheta = s(1 - s)(r1 - r0) > 0 compiled into a function returning 0,
+    the bound the chain ends in, with a docstring saying every step was proved."""
+    theta = sp.Symbol("theta", real=True)
+    r0, r1 = sp.symbols("r_0 r_1", real=True)
+    s = 1 / (1 + sp.exp(-theta))
+    d = Derivation("bandit", start=s * (1 - s) * (r1 - r0)).step(
+        sp.Integer(0), rule="algebra", relation=">", condition=r1 > r0)
+    with pytest.raises(BuildError, match="relates its start to its last step by '>'"):
+        pgsym.compile(d, {"theta": theta, "r0": r0, "r1": r1})

@@ -206,3 +206,14 @@ def test_a_step_false_only_at_the_corner_of_a_two_sided_condition_is_refuted_the
     for d in (strict, step_function):
         [step] = d.verify().steps
         assert step.verdict.kind is VerdictKind.REFUTED and "x = 1, y = 1" in step.verdict.detail
+
+
+def test_conditions_in_two_symbols_that_exclude_each_other_do_not_carry_a_chain():
+    """New user 22: max(r0, r1) - min(r0, r1) = r1 - min(r0, r1) for r1 > r0, then = 0 for
+    r1 < r0: each step holds under its condition, the chain nowhere, and it passed."""
+    r0, r1 = sp.symbols("r_0 r_1", real=True)
+    d = Derivation("gap is zero", start=sp.Max(r1, r0) - sp.Min(r1, r0))
+    d = d.step(r1 - sp.Min(r1, r0), rule="algebra", condition=r1 > r0)
+    d = d.step(sp.Integer(0), rule="algebra", condition=r1 < r0)
+    report = d.verify()
+    assert not report.ok and "hold together nowhere" in report.steps[1].verdict.detail
