@@ -16,7 +16,7 @@ and returns ``_batch_outputs``: ``(N,)`` per scalar output, ``(N, K)`` per vecto
 """
 import numpy
 
-from pgsym._batch_shapes import _batch_outside, _batch_shapes
+from pgsym._batch_shapes import _batch_broken, _batch_outside, _batch_shapes
 
 
 def _batch_arrays(function, names, values, vectors, width, least, domains):
@@ -73,21 +73,23 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d)
 
 
-def _batch_relation(frame, function, relation, difference, condition, size, operations):
+def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, operations):
     """The frame, once the samples are shown to meet ``relation`` (a condition of the
-    derivation between arguments, ``"x > y"``): ``difference``, its left side less its right
-    computed from the arguments, must meet ``condition`` (``"> 0"``; see ``_batch_outside``)
-    by more than the rounding the computation may have made, ``gamma_n * size`` with ``n``
-    the ``operations`` (0: the sign is exact). A ValueError names the function, the
-    relation and the first sample that breaks it or lies within rounding of its boundary."""
-    difference = numpy.asarray(difference, dtype=numpy.float64)
-    if operations:
-        unit = numpy.finfo(frame[2]).eps / 2
-        margin = 2 * operations * unit / (1 - operations * unit) * numpy.abs(size)
-        difference = difference + margin if condition[0] == "<" else difference - margin
-    outside = _batch_outside(difference, condition, numpy.floor)
-    if outside.any():
-        at = tuple(int(i) for i in numpy.argwhere(outside)[0])
+    derivation between arguments, ``"x > y"``); a ValueError names the function, the
+    relation and the first sample that breaks it or lies within rounding of its boundary.
+    ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``. Where ``operations`` is 0 the
+    sides are compared as they are (the sign is exact); else their difference must meet the
+    relation by more than the rounding the computation may have made, ``gamma_n * size``
+    with ``n`` the ``operations`` (and, in JAX, at least the smallest normal float: it
+    flushes subnormal results to 0)."""
+    unit = numpy.finfo(frame[2]).eps / 2
+    margin = 2 * operations * unit / (1 - operations * unit) * numpy.abs(size)
+    broken = _batch_broken(numpy.asarray(lhs, dtype=numpy.float64),
+                           numpy.asarray(rhs, dtype=numpy.float64), relation_op, operations,
+                           margin, numpy.floor)
+    if broken.any():
+        at = tuple(int(i) for i in numpy.argwhere(broken)[0])
         raise ValueError(f"{function}: the arguments must meet {relation} (the derivation was "
                          f"verified under it), which sample {at[0]} does not, or not by more "
                          f"than the rounding of its computation")

@@ -11,7 +11,7 @@ Importing this module imports JAX: codegen reads it only when printing for JAX.
 """
 import jax.numpy
 
-from pgsym._batch_shapes import _batch_outside, _batch_shapes
+from pgsym._batch_shapes import _batch_broken, _batch_outside, _batch_shapes
 
 
 def _batch_arrays(function, names, values, vectors, width, least, domains):
@@ -83,19 +83,22 @@ def _batch_arrays(function, names, values, vectors, width, least, domains):
     return laid_out, (n, k, dtype, two_d, outside)
 
 
-def _batch_relation(frame, function, relation, difference, condition, size, operations):
+def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, operations):
     """The frame with the samples that break ``relation`` (a condition of the derivation
-    between arguments, ``"x > y"``) marked outside, their results nan: ``difference``, its
-    left side less its right computed from the arguments, must meet ``condition``
-    (``"> 0"``; see ``_batch_outside``) by more than the rounding the computation may have
-    made, ``gamma_n * size`` with ``n`` the ``operations`` (0: the sign is exact)."""
+    between arguments, ``"x > y"``) marked outside, their results nan.
+    ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``. Where ``operations`` is 0 the
+    sides are compared as they are (the sign is exact); else their difference must meet the
+    relation by more than the rounding the computation may have made, ``gamma_n * size``
+    with ``n`` the ``operations`` (and, in JAX, at least the smallest normal float: it
+    flushes subnormal results to 0)."""
     n, k, dtype, two_d, outside = frame
-    difference = jax.numpy.broadcast_to(jax.numpy.asarray(difference), (n, 1) if two_d else (n,))
-    if operations:
-        unit = jax.numpy.finfo(dtype).eps / 2
-        margin = 2 * operations * unit / (1 - operations * unit) * jax.numpy.abs(size)
-        difference = difference + margin if condition[0] == "<" else difference - margin
-    broken = _batch_outside(difference, condition, jax.numpy.floor)
+    shape = (n, 1) if two_d else (n,)
+    lhs, rhs = (jax.numpy.broadcast_to(jax.numpy.asarray(side), shape) for side in (lhs, rhs))
+    unit = jax.numpy.finfo(dtype).eps / 2
+    margin = jax.numpy.maximum(2 * operations * unit / (1 - operations * unit)
+                               * jax.numpy.abs(size), jax.numpy.finfo(dtype).tiny)
+    broken = _batch_broken(lhs, rhs, relation_op, operations, margin, jax.numpy.floor)
     broken = broken if broken.ndim == 1 else broken.any(axis=1)
     return n, k, dtype, two_d, broken if outside is None else outside | broken
 

@@ -90,3 +90,18 @@ def _batch_outside(array, condition, floor):
     if condition.startswith("< "):
         return array >= float(condition[2:])
     raise ValueError(f"unknown condition {condition!r}")
+
+
+def _batch_broken(lhs, rhs, relation, operations, margin, floor):
+    """Where ``lhs relation rhs`` is not shown (``relation`` one of ``<``, ``<=``, ``>``,
+    ``>=``): compared as they are where ``operations`` is 0, else their difference by more
+    than ``margin``, the rounding its computation may have made. A nan breaks none.
+
+    >>> import numpy
+    >>> _batch_broken(numpy.array([1.0, 2.0]), numpy.array([2.0, 2.0]), "<", 0, 0, numpy.floor).tolist()
+    [False, True]
+    """
+    if not operations:
+        return {"<": lhs >= rhs, "<=": lhs > rhs, ">": lhs <= rhs, ">=": lhs < rhs}[relation]
+    shifted = lhs - rhs + (margin if relation[0] == "<" else -margin)
+    return _batch_outside(shifted, relation + " 0", floor)

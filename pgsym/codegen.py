@@ -36,6 +36,7 @@ def deviation(x, mu):
 from __future__ import annotations
 
 import builtins
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -1013,7 +1014,7 @@ def derivation_bounds(derivation: Derivation, arguments: Mapping[str, object] | 
                              f"numeric bounds only, so it could compute outside the range the "
                              f"steps were verified for") from None
     flipped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
-    for condition in _conditions_of(derivation, set()):
+    for condition in _conditions_of(derivation, set(), _stood_for(arguments)):
         for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
             if not isinstance(part, sp.core.relational._Inequality):
                 continue
@@ -1026,7 +1027,8 @@ def derivation_bounds(derivation: Derivation, arguments: Mapping[str, object] | 
     return {symbol: tuple(texts) for symbol, texts in found.items()}
 
 
-def derivation_relations(derivation: Derivation) -> tuple[sp.Basic, ...]:
+def derivation_relations(derivation: Derivation, arguments: Mapping[str, object] | tuple = ()
+                         ) -> tuple[sp.Basic, ...]:
     """The conditions of the steps of ``derivation`` (and of the lemmas they cite) that
     relate symbols to other symbols (``x > y``, ``rho < 1 + epsilon``), not to a number
     (:func:`derivation_bounds` reads those): a printed function checks those whose symbols
@@ -1039,7 +1041,7 @@ def derivation_relations(derivation: Derivation) -> tuple[sp.Basic, ...]:
     (x > y,)
     """
     found: list = []
-    for condition in _conditions_of(derivation, set()):
+    for condition in _conditions_of(derivation, set(), _stood_for(arguments)):
         for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
             if not isinstance(part, sp.core.relational._Inequality) or part in found:
                 continue
@@ -1065,14 +1067,18 @@ def _relation_lines(kernel: Kernel, vectors: tuple, relations: Sequence[sp.Basic
             continue
         written = relation.xreplace(names)
         bound, operations = _rounding_bound(written.lhs - written.rhs)
-        try:
-            difference = printer.doprint(written.lhs - written.rhs)
+        try:  # (the sides apart: where the sign is exact they are compared as they are,
+            # not by a difference that JAX flushes to 0 where it is subnormal: hostile 54)
+            if operations == 0:
+                sides = f"{printer.doprint(written.lhs)}, {printer.doprint(written.rhs)}"
+            else:
+                sides = f"{printer.doprint(written.lhs - written.rhs)}, 0"
             size = "0" if operations == 0 else printer.doprint(bound)
         except Exception:  # (it cannot be printed: stated in the docstring only)
             continue
         text = sp.sstr(written)
         lines.append(f"    _frame = _batch_relation(_frame, {kernel.name!r}, {text!r}, "
-                     f"{difference}, {written.rel_op + ' 0'!r}, {size}, {operations})")
+                     f"{sides}, {written.rel_op!r}, {size}, {operations})")
         checked.append(text)
     return lines, checked
 
@@ -1122,19 +1128,36 @@ def _bound(expr: sp.Expr) -> tuple[sp.Expr, int]:
     return sp.Abs(expr), _FUNCTION_OPERATIONS
 
 
-def _conditions_of(derivation: Derivation, seen: set) -> list:
+def _conditions_of(derivation: Derivation, seen: set, kept: frozenset = frozenset()) -> list:
     """The relational conditions of the steps of ``derivation`` and of the lemmas they cite,
-    however deep, unfolded."""
+    however deep, unfolded: but for the definitions of ``kept``, the symbols and functions
+    the printed function's arguments stand for (z >= y with z := x^2 is checked on the
+    argument z; unfolded to x^2 >= y it named no argument and was not checked: hostile
+    review 54)."""
     if id(derivation) in seen:
         return []
     seen.add(id(derivation))
+    unfolding = derivation
+    if kept and any(key in kept for key in derivation.definitions):
+        unfolding = copy.copy(derivation)
+        unfolding.definitions = {key: value for key, value in derivation.definitions.items()
+                                 if key not in kept}
     found = []
     for step in derivation.steps:
         if isinstance(step.condition, sp.Basic):
-            found.append(derivation.unfold(step.condition, evaluate=False))
+            found.append(unfolding.unfold(step.condition, evaluate=False))
         if isinstance(step.lemma, Derivation):
             found += _conditions_of(step.lemma, seen)
     return found
+
+
+def _stood_for(arguments: Mapping[str, object] | tuple) -> frozenset:
+    """The symbols, atoms and functions that ``arguments`` stand for (a function ``f`` for an
+    argument standing for ``f(x)``)."""
+    pairs = arguments.items() if isinstance(arguments, Mapping) else arguments
+    atoms = {atom for _, value in pairs
+             for atom in (value if isinstance(value, (tuple, list)) else (value,))}
+    return frozenset(atoms | {atom.func for atom in atoms if isinstance(atom, AppliedUndef)})
 
 
 def bound_text(relation: str, bound: sp.Expr) -> str:
@@ -1444,8 +1467,8 @@ def _module_text(header: str, parts: list[tuple[str, str]], modules: Sequence[st
     pieces = [header]
     if batch_first:
         helpers = _batch_helpers(printer)
-        for name in ("_batch_shapes", "_batch_outside", "_batch_arrays", "_batch_relation",
-                     "_batch_outputs"):
+        for name in ("_batch_shapes", "_batch_outside", "_batch_broken", "_batch_arrays",
+                     "_batch_relation", "_batch_outputs"):
             pieces.append("\n")
             pieces.append(inspect.getsource(getattr(helpers, name)))
     for comment, source in parts:
@@ -1692,7 +1715,8 @@ def module_sources(spec: KernelModule, derivations: Mapping[str, Derivation],
                 for atom, texts in derivation_bounds(derivations[source.derivation],
                                                      item.kernel.arguments, where).items():
                     found[atom] = tuple(dict.fromkeys((*found.get(atom, ()), *texts)))
-                related += derivation_relations(derivations[source.derivation])
+                related += derivation_relations(derivations[source.derivation],
+                                                item.kernel.arguments)
         bounds[item.kernel.name] = found
         relations[item.kernel.name] = tuple(dict.fromkeys(related))
     for backend in backends:

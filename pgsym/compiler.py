@@ -108,7 +108,7 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
                                        _provenance(label, report, hexdigest, unfolded), backend,
                                        codegen.derivation_bounds(source, arguments, where)
                                        if isinstance(source, Derivation) else {},
-                                       codegen.derivation_relations(source)
+                                       codegen.derivation_relations(source, arguments)
                                        if isinstance(source, Derivation) else ())
     except BuildError as error:
         cause = str(error).removeprefix(f"kernel {function_name}: ")

@@ -301,7 +301,10 @@ def _given_equations_together(derivation: Derivation,
     chained f(x) to f(x) + 2, every step proved under the assumption (hostile review 51);
     a last step ``<=``, or a factor y (y f(1) = y (f(1) - 1)), hid it (hostile review 52).
     Shown within two seconds of CPU time, as :func:`_given_equation_refuted` shows one."""
-    given = [i for i, step in enumerate(derivation.steps) if isinstance(step.lemma, Equation)]
+    # (a lemma resting on one counts as citing it: lemmas on 'up' and on 'period' chained
+    # f(x) to f(x) + 2: hostile review 54)
+    given = [i for i, step in enumerate(derivation.steps) if isinstance(step.lemma, Equation)
+             or isinstance(step.lemma, Derivation) and _rests_on_given_equations(step.lemma)]
     if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
     first, last = given[0], given[-1]
@@ -309,7 +312,7 @@ def _given_equations_together(derivation: Derivation,
     if any(step.relation != "=" for step in between):
         return steps
     expressions = [derivation.start, *(step.expr for step in derivation.steps)]
-    equations = [derivation.steps[i].lemma for i in given]
+    equations = [equation for i in given for equation in _equations_cited(derivation.steps[i])]
     # (a condition in words says nothing a point can be checked against: the chain is
     # claimed wherever it may hold, and is checked as if it held everywhere)
     conditions = [derivation.unfold(step.condition, evaluate=False) for step in between
@@ -332,6 +335,15 @@ def _given_equations_together(derivation: Derivation,
     return tuple(checked)
 
 
+def _equations_cited(step: Step) -> list[Equation]:
+    """The equations taken as given that ``step`` cites, itself or through its lemmas."""
+    if isinstance(step.lemma, Equation):
+        return [step.lemma]
+    if isinstance(step.lemma, Derivation):
+        return [e for inner in step.lemma.steps for e in _equations_cited(inner)]
+    return []
+
+
 def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
                  equations: Sequence[Equation], conditions: Sequence[sp.Basic] = ()) -> str:
     """Why ``start`` and ``end`` of ``derivation`` differ whatever its functions are, or ``""``:
@@ -349,8 +361,16 @@ def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
     if cases != [{}] and all(sp.expand(difference.xreplace(case)).is_zero is False
                              for case in cases):  # (-2 n for n in 1..5: hostile review 53)
         return f"their difference, {difference}, is never 0 in the ranges"
-    if difference.atoms(AppliedUndef):
+    # (a function no equation names is any function: its value a symbol of its assumptions;
+    # h(x) f(x) = ... = h(x) (f(x) + 2) differs by -2 h(x): hostile review 54)
+    named = {node.func for e in equations for side in (e.lhs, e.rhs)
+             for node in side.atoms(AppliedUndef)}
+    if any(node.func in named for node in difference.atoms(AppliedUndef)):
         return ""
+    difference = difference.xreplace({node: sp.Dummy(str(node.func), **{
+        fact: True for fact in ("real", "positive", "negative", "nonnegative", "nonpositive",
+                                "nonzero", "integer") if getattr(node, f"is_{fact}") is True})
+        for node in difference.atoms(AppliedUndef)})
     unsolvable = _no_real_root(difference)
     if unsolvable:
         return f"their difference, {difference}, is never 0: {unsolvable}"
@@ -2317,6 +2337,10 @@ def _improper(a: sp.Expr, b: sp.Expr) -> Verdict | list[str]:
                     if unassumable is not None:
                         return unassumable
                     assumed.append(f"{_shown(node)} converges (it involves functions left "
+                                   f"undefined)")
+                elif isinstance(node, sp.Integral):  # (over a finite interval too: 1/x on
+                    # [0, 1] is no function it integrates; hostile review 54)
+                    assumed.append(f"{_shown(node)} exists (it involves functions left "
                                    f"undefined)")
                 continue
             try:

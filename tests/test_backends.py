@@ -554,3 +554,36 @@ def test_a_condition_between_arguments_is_not_let_through_by_rounding(backend, d
     as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
     assert np.asarray(f(*map(as_array, far))).tolist() == [1.0]
     assert np.isnan(np.asarray(f(*map(as_array, near)))).all()
+
+
+@pytest.mark.parametrize("backend", ("numpy",) + BACKENDS)
+def test_conditions_on_arguments_that_are_defined_symbols_are_checked(backend):
+    """Hostile review 54: with z := x^2, |z - y| = z - y for z >= y compiled with z an
+    argument returned -5 at z = 0, y = 5: the condition was unfolded to x^2 >= y, which
+    names no argument, and so was never checked (a bound z >= 1 likewise)."""
+    x, y, z = sp.Symbol("x", real=True), sp.Symbol("y", real=True), sp.Symbol("z", real=True)
+    d = Derivation("defined", start=sp.Abs(z - y), definitions={z: x**2}).step(
+        z - y, rule="algebra", condition=z >= y)
+    f = pgsym.compile(d, {"z": z, "y": y}, backend=backend)
+    broken = (np.array([0.0]), np.array([5.0]))
+    if backend == "numpy":
+        with pytest.raises(ValueError, match="must meet z >= y"):
+            f(*broken)
+        return
+    library = _library(backend)
+    as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+    assert np.isnan(np.asarray(f(*map(as_array, broken)))).all()
+
+
+def test_jax_compares_arguments_as_they_are_where_their_difference_underflows():
+    """Hostile review 54: under x >= y, float32 x = 2e-38 and y just above it passed in JAX:
+    x - y is subnormal, and JAX on CPU flushes it to 0."""
+    library = _library("jax")
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    d = Derivation("step", start=sp.Piecewise((1, x >= y), (0, True))).step(
+        sp.Integer(1), rule="algebra", condition=x >= y)
+    f = pgsym.compile(d, {"x": x, "y": y}, backend="jax")
+    low = np.array([2e-38], dtype=np.float32)
+    high = np.nextafter(low, np.float32(np.inf))
+    values = np.asarray(f(library.numpy.asarray(low), library.numpy.asarray(high)))
+    assert np.isnan(values).all()

@@ -211,3 +211,25 @@ def test_contradicting_equations_are_seen_through_assumptions_ranges_and_conditi
         report = d.verify()
         assert not report.ok, d.name
         assert any("contradict each other" in s.verdict.detail for s in report.steps), d.name
+
+
+def test_contradicting_equations_are_seen_through_lemmas_and_a_function_factor():
+    """Hostile review 54: lemmas resting on f(x + 2) = f(x) and on f(x + 1) = f(x) + 1
+    chained f(x) to f(x) + 2, and h(x) f(x) was chained to h(x) (f(x) + 2): both passed."""
+    x = sp.Symbol("x", real=True)
+    f, h = sp.Function("f", real=True), sp.Function("h", real=True)
+    up = Equation("up", f(x + 1), f(x) + 1, variables=(x,))
+    period = Equation("period", f(x + 2), f(x), variables=(x,))
+    A = Derivation("A", start=f(x), functions=(f,)).step(f(x + 2), rule=period)
+    B = Derivation("B", start=f(x + 2), functions=(f,)).step(f(x + 1) + 1, rule=up)
+    B = B.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=up)
+    lemmas = Derivation("via lemmas", start=f(x), functions=(f,)).step(f(x + 2), rule=A)
+    lemmas = lemmas.step(sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False), rule=B)
+    factor = Derivation("factor", start=h(x) * f(x), functions=(f, h))
+    factor = factor.step(h(x) * f(x + 2), rule=period).step(h(x) * (f(x + 1) + 1), rule=up)
+    factor = factor.step(h(x) * sp.Add(sp.Add(f(x), 1, evaluate=False), 1, evaluate=False),
+                         rule=up)
+    for d in (lemmas, factor):
+        report = d.verify()
+        assert not report.ok, d.name
+        assert any("contradict each other" in s.verdict.detail for s in report.steps), d.name

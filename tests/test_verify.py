@@ -492,3 +492,16 @@ def test_a_pole_of_a_function_at_an_integer_is_sampled_and_keeps_a_cancelled_ste
         d = Derivation("pole", start=wrap(body), parameters=(x,))
         [step] = d.step(wrap(x * variable), rule="algebra").verify().steps
         assert not step.verdict.kind.is_proof, step.verdict
+
+
+def test_an_integral_of_undefined_functions_over_a_finite_interval_is_assumed_to_exist():
+    """Hostile review 54: int_0^1 (f - g) = int_0^1 f - int_0^1 g was proved with no
+    assumption, though f = g = 1/x makes the right side oo - oo."""
+    x = sp.Symbol("x", real=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    d = Derivation("linear", start=sp.Integral(f(x) - g(x), (x, 0, 1)))
+    d = d.step(sp.Integral(f(x), (x, 0, 1)) - sp.Integral(g(x), (x, 0, 1)),
+               rule="linearity of sums")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED_ASSUMING
+    assert "exists (it involves functions left undefined)" in step.verdict.assumption
