@@ -84,12 +84,10 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
                          f"atoms, IndexedBases or functions, got {type(arguments).__name__}")
     if isinstance(source, Derivation):
         where = f"derivation {source.name!r}"
-        if source.relation != "=":  # (before verifying, which may take long)
-            raise BuildError(f"pgsym.compile: {codegen.bound_only(source)}")
         report = _report(source, verified, settings)
         expression = source.result
         printed, unfolded = _unfolded(source, expression, arguments)
-        label = source.name
+        label, relation = source.name, source.relation
     elif isinstance(source, sp.Basic):
         if verified is not False:
             raise NotVerifiedError(
@@ -97,6 +95,7 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
                 "be verified; compile a Derivation that ends in it, or pass verified=False to "
                 "compile it knowingly unverified (its docstring then says NOT VERIFIED)")
         where, report, expression, printed, unfolded, label = "an expression", None, source, source, (), None
+        relation = "="
     else:
         raise TypeError(f"pgsym.compile: expected a pgsym.Derivation or a SymPy expression, "
                         f"got {type(source).__name__}")
@@ -105,7 +104,8 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
     try:
         kernel = Kernel(function_name, arguments=arguments, axis=axis)
         text = codegen.function_module(kernel, printed,
-                                       _provenance(label, report, hexdigest, unfolded), backend,
+                                       _provenance(label, report, hexdigest, unfolded,
+                                                   relation), backend,
                                        codegen.derivation_bounds(source, arguments, where)
                                        if isinstance(source, Derivation) else {},
                                        codegen.derivation_relations(source, arguments)
@@ -121,6 +121,7 @@ def compile(source: Derivation | sp.Expr, arguments: Mapping[str, object],  # no
                          f"the installed {backend} does not have")
     function.verified = report is not None
     function.derivation = label
+    function.relation = relation
     function.sha256 = hexdigest
     function.source = text
     return function
@@ -205,9 +206,15 @@ def _mentions(expression: sp.Expr, key) -> bool:
 
 
 def _provenance(label: str | None, report: Report | None, hexdigest: str,
-                unfolded: tuple[str, ...]) -> str:
-    """The docstring's text: what the function evaluates and how it was verified."""
+                unfolded: tuple[str, ...], relation: str = "=") -> str:
+    """The docstring's text: what the function evaluates and how it was verified; where the
+    chain holds an inequality, that the last step is a bound on the start, not its value
+    (a gradient > 0 compiled to a function returning 0, the docstring saying only that
+    every step was proved: new user 22)."""
     unfolding = f" (definitions of {', '.join(unfolded)} unfolded)" if unfolded else ""
+    if relation != "=":
+        unfolding += (f": a BOUND on the start, not its value (the chain proves start "
+                      f"{relation} last step)")
     if label is None:
         return ("NOT VERIFIED: a bare SymPy expression, compiled with verified=False; pgsym "
                 "checked nothing about it.\n\n"
