@@ -1532,12 +1532,13 @@ class _Prepared:
     layout: "_Layout | _AxesLayout"
 
 
-def bound_only(derivation: Derivation) -> str:
-    """Why a derivation whose chain is an inequality is not compiled: its last step is a
-    bound on the start, not its value (a gradient dJ/dtheta > 0 compiled to 0: new user 22)."""
+def _bound_only(derivation: Derivation) -> str:
+    """Why a kernel is not printed from a derivation whose chain is an inequality: its last
+    step is a bound on the start, not its value (a gradient dJ/dtheta > 0 compiled to 0: new
+    user 22; pgsym.compile prints it and says so in the docstring)."""
     return (f"derivation {derivation.name!r} relates its start to its last step by "
             f"{derivation.relation!r}: the last step is a bound on the start, not its value, "
-            f"and a function computing it would return the bound; compile a derivation whose "
+            f"and a kernel computing it would return the bound; print a derivation whose "
             f"steps are equalities (end the chain before its first inequality)")
 
 
@@ -1555,7 +1556,7 @@ def _prepare(kernel: Kernel, derivations: Mapping[str, Derivation], package: str
     for source in kernel.derivations:
         derivation = derivations[source.derivation]
         if derivation.relation != "=":
-            raise BuildError(f"{where}: {bound_only(derivation)}")
+            raise BuildError(f"{where}: {_bound_only(derivation)}")
         template = templates[source.output]
         written = template.expression.subs(dict(source.sizes)) if source.sizes else template.expression
         ended = derivation.result

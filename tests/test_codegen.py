@@ -233,3 +233,15 @@ def test_a_package_kernel_checks_ranges_and_conditions_as_compile_does(tmp_path)
     with pytest.raises(ValueError, match="'a' must hold values that are <= 2"):
         module.ranged(np.array([7.0]))
     assert "x < 1" in module.clipped.__doc__  # (the assumption, listed)
+
+
+def test_a_kernel_is_not_printed_from_a_derivation_ending_in_a_bound():
+    """New user 22: a chain ending in a bound (dJ/dtheta > 0) would print a kernel returning
+    the bound; a package kernel refuses it (pgsym.compile prints it and says so)."""
+    from pgsym.codegen import BuildError, Kernel, _prepare
+    theta = sp.Symbol("theta", real=True)
+    d = Derivation("positive", start=sp.exp(theta)).step(sp.Integer(0), rule="algebra",
+                                                          relation=">")
+    with pytest.raises(BuildError, match="relates its start to its last step by '>'"):
+        _prepare(Kernel("positive", derivations="positive", arguments={"theta": theta}),
+                 {"positive": d}, "mynotes")
