@@ -220,8 +220,10 @@ class Report:
     def near_limit(self) -> list[StepReport]:
         """The steps whose check used more than :data:`NEAR_LIMIT` of the CPU time it may use
         (the rule check and the value check each have ``time_limit``): on a slower machine
-        they may not finish, so their verdict could turn ``unknown``."""
-        return [s for s in self.steps if s.seconds > NEAR_LIMIT * 2 * self.time_limit]
+        they may not finish, so their verdict could turn ``unknown``; and those that ran out
+        of it (a phase's share of it: their verdict depends on the machine's speed)."""
+        return [s for s in self.steps if s.seconds > NEAR_LIMIT * 2 * self.time_limit
+                or s.verdict.method == "timeout"]
 
     def _repr_html_(self) -> str:
         return _printer("html", "report_to_html")(self)

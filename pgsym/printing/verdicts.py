@@ -106,6 +106,7 @@ def summary(reports: list[Report]) -> str:
             for r in reports for s in r.near_limit()]
     if near:
         line += (f"\nwarning: {len(near)} step(s) used over a quarter of their CPU time limit "
-                 f"and may turn unknown on a slower machine (raise --time-limit): "
+                 f"(or ran out of it) and may turn unknown on a slower machine (raise "
+                 f"--time-limit): "
                  + "; ".join(near))
     return line
