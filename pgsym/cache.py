@@ -120,10 +120,13 @@ class StepCache:
         outcomes: dict[int, Outcome] = {}
         keys: dict[int, str | None] = {}
         missing: list[int] = []  # (the indices of the tasks that run, in the order they run)
+        described: dict = {}
+        without_dummies: dict = {}
 
         def answered(indices: list[int], task_groups: Sequence) -> list[tuple[Task, Any]]:
             """The tasks among ``indices`` to run, with their groups; the others answered."""
-            keys.update(zip(indices, self._keys([tasks[i] for i in indices])))
+            keys.update(zip(indices, self._keys([tasks[i] for i in indices], described,
+                                                without_dummies)))
             to_run = []
             for index, group in zip(indices, task_groups):
                 found = self._load(keys[index]) if keys[index] is not None else None
@@ -163,14 +166,18 @@ class StepCache:
                       groups=[group for _, group in first], follow=ran)
         return [outcomes[i] for i in range(len(tasks))]
 
-    def _keys(self, tasks: Sequence[Task]) -> list[str | None]:
-        """The digest of each task that is a step check the cache can answer, else None."""
+    def _keys(self, tasks: Sequence[Task], described: dict,
+              without_dummies: dict) -> list[str | None]:
+        """The digest of each task that is a step check the cache can answer, else None.
+        ``described`` and ``without_dummies`` keep what is described of derivations and of
+        values with no dummy in them (:func:`step_key`) for one call of :meth:`run_tasks`:
+        no code of the user's runs in this process meanwhile (the checks run in others), so
+        no function's assumptions change."""
         try:
             shared = (_environment(self._listed_modules), _rules_digest())
         except _Uncacheable:
             return [None] * len(tasks)
         keys, cases = [], verification.RANGE_CASES  # (the checks inherit them)
-        described: dict = {}
         for task in tasks:
             if not (isinstance(task, functools.partial)
                     and task.func is verification._check_step
@@ -179,7 +186,7 @@ class StepCache:
                 continue
             try:
                 keys.append(step_key(*task.args, shared=shared, cases=cases,
-                                     described=described))
+                                     described=described, without_dummies=without_dummies))
             except _Uncacheable:
                 keys.append(None)
         return keys
@@ -266,14 +273,15 @@ class StepCache:
 
 def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
              shared: tuple | None = None, cases: dict | None = None,
-             described: dict | None = None) -> str:
+             described: dict | None = None, without_dummies: dict | None = None) -> str:
     """The digest of everything the verdict of step ``number`` of ``derivation`` depends on
     (raises ``_Uncacheable`` for a step the cache does not answer: one citing a rule of the
     user's, or with objects it cannot describe). ``cases`` keeps each derivation's range
     cases between calls (they are the same for all its steps), ``described`` what is
     described of the derivation itself, where that holds no dummy (whose number depends on
-    the step)."""
-    describer = _Describer()  # (one per step: its dummies are numbered in the step's order)
+    the step), and ``without_dummies`` what is described of values with no dummy in them."""
+    # (one per step: its dummies are numbered in the step's order)
+    describer = _Describer(without_dummies)
     shared = shared or (_environment(), _rules_digest())
     step = derivation.steps[number - 1]
     if step.custom_rule is not None:
@@ -295,16 +303,20 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
 
 
 def _derivation_described(describer: "_Describer", derivation, cases: dict | None,
-                          described: dict | None) -> tuple:
-    """``describer.derivation`` of ``derivation``, kept in ``described`` (by the derivation,
-    alive there) when it numbered no dummy."""
-    found = described.get(id(derivation)) if described is not None else None
+                          described: dict | None) -> str:
+    """The digest of ``describer.derivation`` of ``derivation`` (written out once, not once
+    per step), kept in ``described`` (by the derivation, alive there) when ``describer`` had
+    numbered no dummy before: then it numbers the derivation's dummies alike for every
+    step, and is given the same numbers again with the digest kept."""
+    fresh = not describer._dummies
+    found = described.get(id(derivation)) if described is not None and fresh else None
     if found is not None and found[0] is derivation:
+        describer._dummies.update(found[2])
         return found[1]
-    dummies = len(describer._dummies)
-    description = describer.derivation(derivation, _range_cases(derivation, cases))
-    if described is not None and len(describer._dummies) == dummies:
-        described[id(derivation)] = (derivation, description)
+    description = hashlib.sha256(repr(describer.derivation(
+        derivation, _range_cases(derivation, cases))).encode()).hexdigest()
+    if described is not None and fresh:
+        described[id(derivation)] = (derivation, description, dict(describer._dummies))
     return description
 
 
@@ -444,18 +456,32 @@ class _Describer:
     met (their own numbers differ from process to process). Renaming dummies one-to-one
     changes no verdict, and two dummies met are never given one number."""
 
-    def __init__(self) -> None:
-        self._seen: dict[int, tuple[object, Any]] = {}
+    def __init__(self, without_dummies: dict | None = None) -> None:
+        self._seen: dict[int, tuple[object, Any, bool]] = {}
         self._dummies: dict[sp.Dummy, int] = {}
+        #: descriptions of values with no dummy in them, which do not depend on the order
+        #: dummies are met in: they may be shared by the describers of many steps
+        self._without_dummies = without_dummies if without_dummies is not None else {}
+        self._dummies_met = 0  # (how many dummies, or values holding one, were described)
 
     def __call__(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, int, float, str)):
             return (type(value).__name__, repr(value))
         found = self._seen.get(id(value))
         if found is not None and found[0] is value:
+            self._dummies_met += found[2]
             return found[1]
+        found = self._without_dummies.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        before = self._dummies_met
         described = self._described(value)
-        self._seen[id(value)] = (value, described)  # (the object kept alive with its id)
+        self._dummies_met += isinstance(value, sp.Dummy)
+        with_dummy = self._dummies_met != before
+        # (the objects kept alive with their ids)
+        self._seen[id(value)] = (value, described, with_dummy)
+        if not with_dummy:
+            self._without_dummies[id(value)] = (value, described)
         return described
 
     def _described(self, value: Any) -> Any:

@@ -578,9 +578,11 @@ def _fingerprint(derivation: "Derivation | Equation", memo: dict | None = None) 
         digest = _dummies_renumbered(written((derivation.name, *sides, derivation.variables)) +
                                      _function_assumptions(sides))
     else:
+        # (in the order of what is defined: printing the definitions to sort them by took
+        # half the time of a verification answered from the cache)
         parts = [derivation.name, written(derivation.start),
-                 written(sorted(derivation.definitions.items(), key=str)),
-                 written(sorted(derivation.ranges.items(), key=str))]
+                 written(sorted(derivation.definitions.items(), key=lambda kv: str(kv[0]))),
+                 written(sorted(derivation.ranges.items(), key=lambda kv: str(kv[0])))]
         expressions = [derivation.start, *derivation.definitions.values(),
                        *(step.expr for step in derivation.steps)]
         for step in derivation.steps:

@@ -219,6 +219,29 @@ def test_two_dummies_of_one_name_are_two_symbols_to_the_key():
     assert _key(log_of_square(i * j)) == _key(log_of_square(j * i))
 
 
+def test_keys_that_share_descriptions_between_steps_are_each_step_s_own_key():
+    # a run describes a derivation, and values with no dummy in them, once for all its steps;
+    # the dummies of the definitions keep their numbers for every step
+    i, j = sp.Dummy("i", positive=True), sp.Dummy("i", positive=True)
+    a, x = sp.Symbol("a"), sp.Symbol("x")
+
+    def chain(dummy):
+        return Derivation("d", start=a + x, definitions={a: sp.log(i**2)},
+                          parameters=(j,)).step(
+            sp.log(i**2) + x, rule="definition").step(2 * sp.log(dummy) + x, rule="algebra") \
+            .step(sp.log(dummy**2) + x, rule="algebra")  # (no i in this step's expressions)
+
+    derivations = [chain(i), chain(j), chain(i)]
+    described: dict = {}
+    without_dummies: dict = {}
+    together = [step_key(d, n, Settings(), {}, described=described,
+                         without_dummies=without_dummies)
+                for d in derivations for n in (1, 2, 3)]
+    assert together == [_key(d, number=n) for d in derivations for n in (1, 2, 3)]
+    assert together[5] != together[2] == together[8]  # (log j is not log i)
+    assert len(described) == 3 and without_dummies
+
+
 def test_the_key_reads_the_values_of_a_declared_distribution():
     k = sp.Symbol("k", integer=True)
 
