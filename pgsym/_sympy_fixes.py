@@ -5,24 +5,34 @@ printed form, so two substitutions at points that print alike but differ (``k`` 
 ``k`` with no assumptions: pgsym's renamed bound variables are such pairs) are equal and
 hash alike; SymPy's cache then hands back one for the other, with a stale point (hostile
 review 51: a point came loose from its sum's index, a false shift was proved and true steps
-refuted). Here a substitution's points are part of what it compares by.
+refuted). Its renaming also gave two variables at one point one name: d f/dx and d f/dy at
+(t, t) compared equal, and a false step was proved identical and printed as true (hostile
+review 55). Here a substitution compares by its expression with each variable renamed after
+its position (and keeping its assumptions), and by its points.
 
 >>> import sympy as sp
 >>> x, g = sp.Symbol("x"), sp.Function("g")
 >>> at = lambda point: sp.Subs(sp.Derivative(g(x), x), x, point)
 >>> at(sp.Symbol("k", integer=True)) == at(sp.Symbol("k")), at(sp.Symbol("k")) == at(sp.Symbol("k"))
 (False, True)
+>>> y, t, f = sp.Symbol("y"), sp.Symbol("t"), sp.Function("f")
+>>> partial = lambda v: sp.Subs(sp.Derivative(f(x, y), v), (x, y), (t, t))
+>>> partial(x) == partial(y), partial(x) == sp.Subs(sp.Derivative(f(y, x), y), (y, x), (t, t))
+(False, True)
 """
 from __future__ import annotations
 
 from sympy.core.function import Subs
-
-_sympy_hashable_content = Subs._hashable_content
-
-
-def _hashable_content_with_points(self: Subs) -> tuple:
-    return _sympy_hashable_content(self) + (self.point,)
+from sympy.core.symbol import Dummy, Symbol
 
 
-if Subs._hashable_content is not _hashable_content_with_points:  # (once, on reload too)
-    Subs._hashable_content = _hashable_content_with_points
+def _hashable_content_by_position(self: Subs) -> tuple:
+    renamed = {variable: Dummy("pgsym_subs_variable", dummy_index=position,
+                               **variable.assumptions0)
+               for position, variable in enumerate(self.variables)
+               if isinstance(variable, Symbol)}
+    return (self.expr.xreplace(renamed), self.point)
+
+
+if Subs._hashable_content is not _hashable_content_by_position:  # (once, on reload too)
+    Subs._hashable_content = _hashable_content_by_position

@@ -48,7 +48,7 @@ from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative
                           smooth_by_form, untrusted_functions)
 from pgsym._distributions import (DistributionError, compare_with_distributions, is_weight_total,
                                   relation_with_distributions, signs_as_declared, with_values)
-from pgsym.derivation import Derivation, DerivationError, Step, require_steps
+from pgsym.derivation import RELATIONS, Derivation, DerivationError, Step, require_steps
 from pgsym.expectation import Expectation
 from pgsym.rules._core import in_range_case, states_nonzero
 from pgsym.rules.lemmas import Equation, instance_check
@@ -309,8 +309,12 @@ def _given_equations_together(derivation: Derivation,
         return steps
     first, last = given[0], given[-1]
     between = derivation.steps[first:last + 1]
-    if any(step.relation != "=" for step in between):
-        return steps
+    # (what the steps between claim: = , or <= / < either way; a step <= between two
+    # equations hid f(x + 2) <= f(x + 2) - 2 + y**2, 0 <= -2 at y = 0: hostile review 55)
+    claimed = [step.relation for step in between if step.relation != "="]
+    relation = "=" if not claimed else \
+        ("<" if any(r in "<>" for r in claimed) else "<=") if RELATIONS[claimed[0]] == 1 \
+        else (">" if any(r in "<>" for r in claimed) else ">=")
     expressions = [derivation.start, *(step.expr for step in derivation.steps)]
     equations = [equation for i in given for equation in _equations_cited(derivation.steps[i])]
     # (a condition in words says nothing a point can be checked against: the chain is
@@ -319,8 +323,8 @@ def _given_equations_together(derivation: Derivation,
                   if isinstance(step.condition, sp.Basic)]
     try:
         why = call_with_time_limit(lambda: _ends_differ(
-            derivation, expressions[first], expressions[last + 1], equations, conditions),
-            2.0, clock="cpu")
+            derivation, expressions[first], expressions[last + 1], equations, conditions,
+            relation), 2.0, clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
         return steps
     if not why:
@@ -330,7 +334,7 @@ def _given_equations_together(derivation: Derivation,
     checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
         VerdictKind.UNKNOWN, "given equations",
         f"the equations taken as given ({names}) contradict each other: the steps citing "
-        f"them relate {expressions[first]} to {expressions[last + 1]}, and {why}; a chain "
+        f"them relate {expressions[first]} {relation} {expressions[last + 1]}, and {why}; a chain "
         f"resting on them would prove anything"))
     return tuple(checked)
 
@@ -345,63 +349,88 @@ def _equations_cited(step: Step) -> list[Equation]:
 
 
 def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
-                 equations: Sequence[Equation], conditions: Sequence[sp.Basic] = ()) -> str:
-    """Why ``start`` and ``end`` of ``derivation`` differ whatever its functions are, or ``""``:
-    their difference is never 0 by the declared assumptions (f(x + 1) + g(x) against
-    f(x + 1) for a positive g: hostile review 53), or has no undefined function and is
-    not 0 at a random point of symbols the ``equations`` do not fix, within the ``ranges=``
-    (numeric ones) and meeting the ``conditions``."""
+                 equations: Sequence[Equation], conditions: Sequence[sp.Basic] = (),
+                 relation: str = "=") -> str:
+    """Why ``start`` ``relation`` ``end`` fails in ``derivation`` whatever its functions are,
+    or ``""``: for ``=``, their difference is never 0 by the declared assumptions (f(x + 1) +
+    g(x) against f(x + 1) for a positive g: hostile review 53); for a relation, the side
+    claimed smaller is larger everywhere by them; or the difference has no undefined function
+    and breaks the relation at a point of symbols the ``equations`` do not fix (each 0, or
+    random), within the ``ranges=`` (numeric ones) and meeting the ``conditions``."""
     start, end = (with_values(derivation.unfold(side, evaluate=False)) for side in (start, end))
     difference = sp.expand(start - end)
-    if untrusted_functions(difference) or difference == 0:
+    if untrusted_functions(difference) or difference == 0 and relation in ("=", "<=", ">="):
         return ""
-    if difference.is_zero is False:
-        return f"their difference, {difference}, is never 0"
+    # (the claim is ``gap < 0``, ``gap <= 0`` or ``gap == 0``)
+    gap = difference if RELATIONS[relation] >= 0 else -difference
+    strict = relation in ("<", ">")
+
+    def broken(value: sp.Expr) -> bool | None:
+        if relation == "=":
+            return value.is_zero is False or None
+        return (value.is_nonnegative if strict else value.is_positive) or None
+
+    everywhere = "is never 0" if relation == "=" else \
+        f"is {'never negative' if strict else 'positive'} ({'start - end' if gap is difference else 'end - start'})"
+    if broken(gap):
+        return f"their difference, {difference}, {everywhere}"
     cases = range_cases(derivation)
-    if cases != [{}] and all(sp.expand(difference.xreplace(case)).is_zero is False
-                             for case in cases):  # (-2 n for n in 1..5: hostile review 53)
-        return f"their difference, {difference}, is never 0 in the ranges"
+    if cases != [{}] and all(broken(sp.expand(gap.xreplace(case))) for case in cases):
+        # (-2 n for n in 1..5: hostile review 53)
+        return f"their difference, {difference}, {everywhere} in the ranges"
     # (a function no equation names is any function: its value a symbol of its assumptions;
     # h(x) f(x) = ... = h(x) (f(x) + 2) differs by -2 h(x): hostile review 54)
     named = {node.func for e in equations for side in (e.lhs, e.rhs)
              for node in side.atoms(AppliedUndef)}
     if any(node.func in named for node in difference.atoms(AppliedUndef)):
         return ""
-    difference = difference.xreplace({node: sp.Dummy(str(node.func), **{
+    stand_ins = {node: sp.Dummy(str(node.func), **{
         fact: True for fact in ("real", "positive", "negative", "nonnegative", "nonpositive",
                                 "nonzero", "integer") if getattr(node, f"is_{fact}") is True})
-        for node in difference.atoms(AppliedUndef)})
-    unsolvable = _no_real_root(difference)
-    if unsolvable:
-        return f"their difference, {difference}, is never 0: {unsolvable}"
+        for node in difference.atoms(AppliedUndef)}
+    difference, gap = difference.xreplace(stand_ins), gap.xreplace(stand_ins)
+    if relation == "=":
+        unsolvable = _no_real_root(difference)
+        if unsolvable:
+            return f"their difference, {difference}, is never 0: {unsolvable}"
     fixed = set().union(*((e.lhs.free_symbols | e.rhs.free_symbols) - set(e.variables)
                           for e in equations))
     symbols = difference.free_symbols | set().union(*(c.free_symbols for c in conditions))
     if symbols & fixed or not all(isinstance(s, sp.Symbol) for s in symbols):
         return ""
     rng = random.Random(0)
-    for _ in range(20):  # (a point meeting the conditions, in the ranges)
+    for attempt in range(20):  # (points meeting the conditions, in the ranges)
         point = {}
         for symbol in symbols:
             low, high = derivation.ranges.get(symbol, (None, None))
             if low is None:
-                point[symbol] = random_value(symbol, rng)
+                point[symbol] = sp.S.Zero if attempt == 0 else random_value(symbol, rng)
             elif sp.sympify(low).is_Integer and sp.sympify(high).is_Integer and low <= high:
                 point[symbol] = sp.Integer(rng.randint(int(low), int(high)))
             else:
                 return ""  # (a range with a symbolic bound: no point is known to lie in it)
-        if all(c.xreplace(point) is sp.true for c in conditions):
-            break
-    else:
-        return ""
-    value = difference.xreplace(point)
-    if not value.is_number or has_undefined_value(value):
-        return ""
-    shown = value if value.is_Rational else sp.N(value, 30)
-    if not (shown.is_Rational and shown != 0 or shown.is_real and abs(shown) > 1e-20):
-        return ""
-    where = ", ".join(f"{symbol} = {v}" for symbol, v in point.items())
-    return f"their difference, {difference}, is {sp.N(shown, 10)} at {where}"
+        if any(_assumptions_broken(symbol, value) for symbol, value in point.items()) or \
+                not all(c.xreplace(point) is sp.true for c in conditions):
+            continue
+        value = gap.xreplace(point)
+        if not value.is_number or has_undefined_value(value):
+            continue
+        shown = value if value.is_Rational else sp.N(value, 30)
+        if not (shown.is_Rational or shown.is_real and abs(shown) > 1e-20):
+            continue  # (too close to 0 to tell)
+        if relation == "=" and shown != 0 or relation != "=" and (
+                shown > 0 or strict and shown == 0):
+            where = ", ".join(f"{symbol} = {v}" for symbol, v in point.items())
+            return f"their difference, {difference}, is {sp.N(difference.xreplace(point), 10)} " \
+                   f"at {where}"
+    return ""
+
+
+def _assumptions_broken(symbol: sp.Symbol, value: sp.Expr) -> bool:
+    """Whether ``value`` lacks one of the facts ``symbol`` is declared with."""
+    return any(getattr(value, f"is_{fact}") is False
+               for fact, holds in symbol.assumptions0.items() if holds is True
+               and hasattr(value, f"is_{fact}"))
 
 
 def _hold_nowhere(conditions: list[sp.Basic]) -> bool:

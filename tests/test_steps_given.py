@@ -233,3 +233,32 @@ def test_contradicting_equations_are_seen_through_lemmas_and_a_function_factor()
         report = d.verify()
         assert not report.ok, d.name
         assert any("contradict each other" in s.verdict.detail for s in report.steps), d.name
+
+
+def test_contradicting_equations_are_seen_across_a_relation_step():
+    """Hostile review 55: a step <= between the equation steps switched the check off, and
+    f(x + 2) <= y**2 + f(x + 2) - 2 passed (0 <= -2 at y = 0); consistent equations across
+    such a step stay proved."""
+    x, y = sp.symbols("x y", real=True)
+    f = sp.Function("f", real=True)
+    up = Equation("up", f(x + 1), f(x) + 1, variables=(x,))
+    period = Equation("period", f(x + 2), f(x), variables=(x,))
+
+    def add(*terms):
+        return sp.Add(*terms, evaluate=False)
+
+    chain = Derivation("behind <=", start=f(x + 2), functions=(f,), parameters=(y,))
+    chain = chain.step(f(x), rule=period).step(f(x) + y**2, rule="algebra", relation="<=")
+    chain = chain.step(add(y**2, add(f(x), 1), -1), rule="algebra")
+    chain = chain.step(add(y**2, f(x + 1), -1), rule=up)
+    chain = chain.step(add(y**2, add(f(x + 1), 1), -2), rule="algebra")
+    chain = chain.step(add(y**2, f(x + 2), -2), rule=up)
+    report = chain.verify()
+    assert not report.ok
+    assert "contradict each other" in report.steps[-1].verdict.detail
+    assert "y = 0" in report.steps[-1].verdict.detail
+    consistent = Derivation("consistent", start=f(x + 1), functions=(f,), parameters=(y,))
+    consistent = consistent.step(f(x) + 1, rule=up).step(f(x) + 1 + y**2, rule="algebra",
+                                                          relation="<=")
+    consistent = consistent.step(f(x + 1) + y**2, rule=up)
+    assert consistent.verify().ok

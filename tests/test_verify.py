@@ -347,6 +347,30 @@ def test_a_kink_or_branch_cut_behind_an_inner_substitution_is_seen():
     assert "away from the points where" in step.verdict.assumption
 
 
+def test_partial_derivatives_at_one_point_in_two_variables_are_told_apart():
+    """Hostile review 55: SymPy named both variables of a substitution at (t, t) after the
+    point, so d f/dx and d f/dy there compared equal; the step was proved identical and both
+    sides printed alike."""
+    x, y, t, s = sp.symbols("x y t s", real=True)
+    f = sp.Function("f", real=True)
+
+    def partial(variable, body=f(x, y)):
+        return sp.Subs(sp.Derivative(body, variable), (x, y), (t, t))
+
+    swapped = Derivation("swapped", start=s * partial(x), functions=(f,))
+    swapped.step(s * partial(y), rule="algebra")
+    [step] = swapped.verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+    assert r"\partial x" in swapped.to_latex() and r"\partial y" in swapped.to_latex()
+    concrete = Derivation("two is three", start=partial(x, x**2 * y**3))
+    concrete.step(partial(y, x**2 * y**3), rule="algebra")
+    assert concrete.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+    # (a substitution whose variables are renamed one-to-one is the same substitution)
+    renamed = Derivation("renamed", start=partial(x), functions=(f,)).step(
+        sp.Subs(sp.Derivative(f(y, x), y), (y, x), (t, t)), rule="algebra")
+    assert renamed.verify().ok
+
+
 def test_an_identity_that_fails_at_infinity_is_not_proved_for_a_symbol_that_may_be_infinite():
     """Hostile review 45: X - X = 0 and exp(-P) exp(P) = 1 were proved for X extended_real
     and P extended_positive; at infinity the left sides are undefined."""
