@@ -216,14 +216,36 @@ def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
     # (with the stand-in functions of the counterexample: f(x) < 1 is false where the
     # stand-in f is 53.79; hostile review 46)
     standing = dict(verdict.counterexample.functions)
-    for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+    parts = condition.args if isinstance(condition, sp.And) else (condition,)
+    # a symbol the point leaves free that a part gives a sign (y > 0) has that sign in the
+    # others: x/y > 0 is false at x = -1 for a positive y (hostile review 55)
+    signed = {}
+    for part in parts:
+        gap = _gap_of(part)
+        if gap is not None and gap[0].is_Symbol and gap[0] not in point:
+            signed[gap[0]] = sp.Dummy(gap[0].name, **{
+                "positive" if gap[1] else "nonnegative": True})
+    for part in parts:
         try:  # (one part false is enough; another may not be decided there: new user 15)
             if standing:
                 part = part.replace(
                     lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in standing,
                     lambda e: standing[e.func.__name__](*e.args))
-            if part.xreplace(point) is sp.false:
+            if isinstance(part, sp.core.relational.Relational) and \
+                    not isinstance(part, (sp.Eq, sp.Ne)) and any(
+                    side.xreplace(point).is_extended_real is False for side in part.args):
+                return True  # (sqrt(x) > 0 at x = -1: i > 0 holds nowhere)
+            if part.xreplace(point).xreplace(signed) is sp.false:
                 return True
         except (TypeError, ValueError):
             continue
     return False
+
+
+def _gap_of(relation: sp.Basic) -> tuple[sp.Expr, bool] | None:
+    """``relation`` as ``(g, strict)`` meaning ``g > 0`` (``g >= 0``), for a comparison."""
+    if isinstance(relation, (sp.StrictGreaterThan, sp.GreaterThan)):
+        return relation.lhs - relation.rhs, isinstance(relation, sp.StrictGreaterThan)
+    if isinstance(relation, (sp.StrictLessThan, sp.LessThan)):
+        return relation.rhs - relation.lhs, isinstance(relation, sp.StrictLessThan)
+    return None

@@ -59,6 +59,21 @@ def test_a_refutation_outside_a_condition_that_cannot_be_parametrised_is_not_bel
             assert "breaks the stated condition" in step.verdict.detail
 
 
+def test_a_point_where_a_condition_is_not_real_or_a_sign_it_states_fails_refutes_nothing():
+    """Hostile review 55: |x| = x under sqrt(x) > 0, and under x/y > 0 and y > 0, was refuted
+    at x = -1, where neither holds (i > 0 holds nowhere; the step names no y, and x/y > 0 is
+    false there for every positive y)."""
+    y = sp.Symbol("y", real=True)
+    for condition in (sp.sqrt(x) > 0, sp.And(x / y > 0, y > 0)):
+        d = Derivation("abs", start=sp.Abs(x) + 0 * y, parameters=(y,))
+        [step] = d.step(x, rule="algebra", condition=condition).verify().steps
+        assert step.verdict.kind is not VerdictKind.REFUTED, condition
+    # (a counterexample meeting such a condition still refutes)
+    wrong = Derivation("abs", start=sp.Abs(x) + 0 * y, parameters=(y,))
+    [step] = wrong.step(-x, rule="algebra", condition=sp.sqrt(x) > 0).verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED
+
+
 def test_a_symbol_the_sides_differentiate_by_is_not_parametrised():
     assert parametrised(sp.Lt(x, 1), (sp.Derivative(sp.Min(x, 1), x),)) is None
     assert parametrised(sp.Lt(x, 1), (sp.Integral(x, (x, 0, 1)) + x,)) is None
