@@ -926,6 +926,17 @@ def test_a_heaviside_step_prints_apart_from_a_parameter_theta_with_its_value_at_
     assert r"$\operatorname{H}_{0}(0) = 0$" in said
 
 
+def test_a_remainder_times_a_factor_prints_apart_from_the_remainder_of_a_product():
+    """Hostile review 55: (x mod y) z, written unevaluated, and x mod (y z) both printed as
+    x mod y z."""
+    x, y, z = sp.symbols("x y z", integer=True, positive=True)
+    times = expression_to_latex(sp.Mul(sp.Mod(x, y), z, evaluate=False))
+    of_product = expression_to_latex(sp.Mod(x, y * z))
+    assert times == r"\left(x \bmod y\right) z"
+    assert of_product == r"\left(x \bmod \left(y z\right)\right)"
+    assert expression_to_latex(z * sp.Mod(x, y)) == r"z \left(x \bmod y\right)"
+
+
 def test_an_odd_root_of_a_value_that_may_be_negative_prints_as_the_principal_power():
     """Hostile review 52: x**(1/3) printed as the real-looking cube root, though SymPy's value
     is the principal one: "cube root of -8 = 1 + sqrt(3) i" was published."""

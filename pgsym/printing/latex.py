@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter, accepted_latex_functions
+from sympy.printing.precedence import PRECEDENCE
 
 from pgsym._distributions import assumed_distributions
 from pgsym.expectation import Expectation
@@ -202,6 +203,18 @@ class DerivationLatexPrinter(LatexPrinter):
         if primed is None or isinstance(expr, sp.Dummy) or expr in self._settings["symbol_names"]:
             return super()._print_Symbol(expr, style)
         return super()._print_Symbol(sp.Symbol(primed[0]), style) + primed[1]
+
+    def _print_Mod(self, expr: sp.Mod, exp=None) -> str:
+        """``(a \\bmod b)``, in parentheses, with a sum or product inside them in its own:
+        SymPy printed (x mod y) z and x mod (y z) alike, as x mod y z (hostile review 55).
+
+        >>> x, y, z = sp.symbols("x y z", integer=True, positive=True)
+        >>> print(DerivationLatexPrinter().doprint(sp.Mod(x, y * z)))
+        \\left(x \\bmod \\left(y z\\right)\\right)
+        """
+        a, b = (self.parenthesize(arg, PRECEDENCE["Pow"]) for arg in expr.args)
+        tex = rf"\left({a} \bmod {b}\right)"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
     def _print_Heaviside(self, expr: sp.Heaviside, exp=None) -> str:
         # (SymPy prints theta(x), which reads as a parameter theta times x: new user 19)
@@ -399,7 +412,7 @@ class DerivationLatexPrinter(LatexPrinter):
             tex = self._print(factor)
             alone = len(factors) == 1
             if (isinstance(factor, sp.Add) and not alone) or (
-                    not alone and not isinstance(factor, (sp.Add, *_BIG_OPERATORS))
+                    not alone and not isinstance(factor, (sp.Add, sp.Mod, *_BIG_OPERATORS))
                     and self._needs_mul_brackets(factor, first=i == 0, last=i == len(factors) - 1)):
                 tex = rf"\left({tex}\right)"
             elif i < len(factors) - 1:
