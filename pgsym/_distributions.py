@@ -878,13 +878,23 @@ def relation_with_distributions(a: sp.Expr, b: sp.Expr,
         return plain
     a, b = with_values(a), with_values(b)
     weights = _weights(abstract, (a, b), positive=True)
-    verdict = compare(_normalised(a, weights, True), _normalised(b, weights, True))
+    sides = (_normalised(a, weights, True), _normalised(b, weights, True))
+    verdict = compare(*sides)
     if verdict.kind.is_proof and not all(d.positive for d in abstract):
         weights = _weights(abstract, (a, b), positive=False)
-        verdict = compare(_normalised(a, weights, True), _normalised(b, weights, True))
+        sides = (_normalised(a, weights, True), _normalised(b, weights, True))
+        verdict = compare(*sides)
     if verdict.kind.is_proof:
         return _proved_for_distributions(abstract, verdict)
     names, written = _names(abstract), _written(weights)
+    # (a value not shown in the support stays an arbitrary value: p(1) for a support
+    # 0..K - 1 refuted p(0) + p(1) <= 1 at K = 3, where it is in it: hostile review 55)
+    left = abstract & (_declared(sides[0]) | _declared(sides[1]))
+    if verdict.kind is VerdictKind.REFUTED and left:
+        return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                       f"refuted only where values of {_names(left)} not shown to lie in the "
+                       f"support are read as arbitrary values ({verdict.detail}); with "
+                       f"{written}")
     if verdict.kind in (VerdictKind.REFUTED, VerdictKind.CHECKED_NUMERICALLY):
         return dataclasses.replace(verdict, detail=f"{verdict.detail} (with {written}: "
                                                    f"a distribution for every weight)")
