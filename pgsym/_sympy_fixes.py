@@ -8,7 +8,7 @@ review 51: a point came loose from its sum's index, a false shift was proved and
 refuted). Its renaming also gave two variables at one point one name: d f/dx and d f/dy at
 (t, t) compared equal, and a false step was proved identical and printed as true (hostile
 review 55). Here a substitution compares by its expression with each variable renamed after
-its position (and keeping its assumptions), and by its points.
+its position, and by its points.
 
 >>> import sympy as sp
 >>> x, g = sp.Symbol("x"), sp.Function("g")
@@ -27,8 +27,10 @@ from sympy.core.symbol import Dummy, Symbol
 
 
 def _hashable_content_by_position(self: Subs) -> tuple:
+    # (a variable's assumptions change no value at the point: the chain rule's _u and a
+    # step's real u stand for one substitution; the expression shows any they were used for)
     renamed = {variable: Dummy("pgsym_subs_variable", dummy_index=position,
-                               **variable.assumptions0)
+                               commutative=variable.is_commutative)
                for position, variable in enumerate(self.variables)
                if isinstance(variable, Symbol)}
     return (self.expr.xreplace(renamed), self.point)

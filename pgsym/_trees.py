@@ -387,6 +387,49 @@ def _known(fact) -> bool:
     return fact is True or fact is sp.true
 
 
+def polynomials_expanded(expr: sp.Basic, multiply_out: bool = True) -> sp.Basic:
+    """``expr`` with each largest part that is a polynomial (sums, products and whole
+    non-negative powers of symbols and rational numbers) multiplied out (or, without
+    ``multiply_out``, only as SymPy evaluates it when it is built: flattened, numbers
+    multiplied in), the rest rebuilt as written. A polynomial is defined everywhere, so this
+    hides no hole, as SymPy's own evaluation of ``x/x`` to 1 would.
+
+    >>> t, T = sp.symbols("t T")
+    >>> polynomials_expanded(sp.Add(T, sp.Mul(-1, t + 1, evaluate=False), evaluate=False))
+    T - t - 1
+    >>> polynomials_expanded(sp.Mul(t, 1 / t, evaluate=False))
+    t/t
+    >>> polynomials_expanded(t**2 * (t + 1)), polynomials_expanded(t**2 * (t + 1), False)
+    (t**3 + t**2, t**2*(t + 1))
+    """
+    written, polynomial = _expanded_parts(expr, multiply_out)
+    return _polynomial_written(written, multiply_out) if polynomial else written
+
+
+def _polynomial_written(polynomial: sp.Basic, multiply_out: bool) -> sp.Basic:
+    if multiply_out:
+        return sp.expand(polynomial)
+    if not polynomial.args:
+        return polynomial
+    return polynomial.func(*(_polynomial_written(arg, False) for arg in polynomial.args))
+
+
+def _expanded_parts(expr: sp.Basic, multiply_out: bool) -> tuple[sp.Basic, bool]:
+    """``(expr with its largest polynomial parts written out, whether it is one)``, where
+    ``expr`` itself is left as written for its caller to write out."""
+    if isinstance(expr, sp.Symbol) or expr.is_Rational:  # (not floats: they would round)
+        return expr, True
+    if not expr.args:
+        return expr, False
+    parts = [_expanded_parts(arg, multiply_out) for arg in expr.args]
+    if all(polynomial for _, polynomial in parts) and (
+            isinstance(expr, (sp.Add, sp.Mul)) or isinstance(expr, sp.Pow)
+            and expr.exp.is_Integer and expr.exp >= 0):
+        return rebuild(expr, [part for part, _ in parts]), True
+    return rebuild(expr, [_polynomial_written(part, multiply_out) if polynomial else part
+                          for part, polynomial in parts]), False
+
+
 def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
     """The assumptions a bound variable may carry: those its range gives it, nothing more.
 
@@ -401,7 +444,9 @@ def range_assumptions(node: sp.Basic, limit: tuple) -> dict[str, bool]:
     """
     if len(limit) != 3:
         return {}
-    lower, upper = sp.sympify(limit[1]), sp.sympify(limit[2])
+    # (multiplied out: the bound -(t + 1) + (T' + t + 1) of a range case is T', and
+    # non-negative, as its other form -t + (T' + t + 1) - 1 was: new user 23)
+    lower, upper = (polynomials_expanded(sp.sympify(bound)) for bound in limit[1:])
     if isinstance(node, (sp.Sum, sp.Product)):
         if not all(b.is_integer or b.is_infinite for b in (lower, upper)):
             # k runs over lower, lower + 1, ...: an integer only when the bounds are

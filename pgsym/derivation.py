@@ -268,6 +268,15 @@ _SUPERSCRIPT = re.compile("[A-Za-z\u0391-\u03a9\u03b1-\u03c9*+'-]+")
 _CONSTANT_NAMES = frozenset({"e", "E", "pi", "\u03c0"})
 
 
+def _composed(case: dict, mapping: dict) -> dict:
+    """The substitution ``case`` followed by ``mapping`` made one: a bound of one range that
+    is another ranged symbol (``g`` in ``a..K``, ``a`` in ``0..K``) is written in its offset
+    too; merged side by side, ``g`` kept the original ``a`` beside the offset named ``a``, and
+    a true step was refuted at a point read off both (hostile review 55)."""
+    mapping = {symbol: value.xreplace(case) for symbol, value in mapping.items()}
+    return {**{symbol: value.xreplace(mapping) for symbol, value in case.items()}, **mapping}
+
+
 @functools.lru_cache(maxsize=4096)
 def _undefined_functions(expr: sp.Basic) -> frozenset[str]:
     """(Each step asks of every earlier one: worked out once per expression.)"""
@@ -538,7 +547,7 @@ class Derivation:
                     mapping[upper] = value + gap - (high - upper)
                     orders.append(mapping)
                 reparametrized.add(upper)
-                cases = [{**case, **mapping} for case in cases for mapping in orders]
+                cases = [_composed(case, mapping) for case in cases for mapping in orders]
                 continue
             clashing = [s for e in self.expressions for s in e.atoms(sp.Symbol)
                         if s.name == symbol.name and s != symbol]
@@ -553,7 +562,7 @@ class Derivation:
                 gap = fresh(f"{upper.name}_above_{symbol.name}")
                 mapping[upper] = low + offset + gap - (high - upper)  # high = upper + c
                 reparametrized.add(upper)
-            cases = [{**case, **mapping} for case in cases]
+            cases = [_composed(case, mapping) for case in cases]
         return cases
 
     def _free_somewhere(self) -> set[sp.Basic]:

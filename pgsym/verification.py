@@ -44,8 +44,8 @@ from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
                           binders, bound_variables, canonical_bound,
                           atoms_of, has_undefined_value, nodes, other_values,
-                          replace_unevaluated,
-                          smooth_by_form, untrusted_functions)
+                          polynomials_expanded, replace_unevaluated, smooth_by_form,
+                          untrusted_functions)
 from pgsym._distributions import (DistributionError, compare_with_distributions, is_weight_total,
                                   relation_with_distributions, signs_as_declared, with_values)
 from pgsym.derivation import RELATIONS, Derivation, DerivationError, Step, require_steps
@@ -1269,8 +1269,11 @@ def _in_own_symbols(verdict: Verdict, case: Mapping[sp.Symbol, sp.Expr]) -> Verd
         # more, and one of them may share its name with the symbol it replaced: j = 5, j = 5
         new = {s for value in case.values() for s in value.free_symbols} - set(case)
         point = {symbol: value for symbol, value in point.items() if symbol not in new}
-    example = dataclasses.replace(example, point=tuple({**point, **own}.items()))
-    return dataclasses.replace(verdict, counterexample=example)
+    written = dataclasses.replace(example, point=tuple({**point, **own}.items()))
+    # (the account too: "a = 3, g = 1" gave the offsets of a and g under their names, for
+    # a = 3, g = 4: hostile reviews 53, 55)
+    return dataclasses.replace(verdict, counterexample=written, detail=verdict.detail.replace(
+        example.describe(), written.describe()))
 
 
 def _check_rule(derivation: Derivation, step: Step, check: Callable | None, before: sp.Expr,
@@ -2458,7 +2461,11 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
     """The verdict on two prepared sides: identical, probe, congruence, symbolic, numeric
     (``stated``, the step's condition: a point where only one side has a value counts only
     where the condition is not false, gamma = 1 under gamma != 1: new user 20)."""
-    if a == b or _rules.canonical(a) == _rules.canonical(b):
+    # (up to multiplying out polynomial parts, which have no holes: a range case writes a
+    # sum's bound T - (t + 1) as -(t + 1) + (T_above_t + t + 1), its other side -t +
+    # (T_above_t + t + 1) - 1: new user 23)
+    if a == b or _rules.canonical(a) == _rules.canonical(b) or _rules.canonical(
+            polynomials_expanded(a)) == _rules.canonical(polynomials_expanded(b)):
         return Verdict(VerdictKind.PROVED, "identical")
     if promotion is not None and promotion.given:
         return Verdict(promotion.kind, "rule", promotion.detail, assumption=promotion.assumption)

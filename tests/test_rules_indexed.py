@@ -313,3 +313,48 @@ def test_a_stated_condition_excuses_the_probe_for_an_interchange_only():
                          d.steps[0], confirmed)
     assert alone.kind is VerdictKind.PROVED_ASSUMING and not alone.needs_probe
     assert chained.kind is VerdictKind.PROVED_ASSUMING and chained.needs_probe
+
+
+def test_a_range_bounded_by_another_ranged_symbol_is_written_in_its_offset():
+    """Hostile review 55: with g in a..K and a in 0..K, the true sum_{j=a}^{K} [j = g] = 1 was
+    refuted: g was written as the original a plus an offset, beside the offset of a named a,
+    and the counterexample read both ("a = 1, a = 4"). The false forms are refuted at a
+    point given in the derivation's own symbols, inside the ranges."""
+    a, g, j = sp.symbols("a g j", integer=True)
+    K = sp.Symbol("K", integer=True, positive=True)
+
+    def verdict(end, rule="algebra"):
+        d = Derivation("shared bound", start=sp.Sum(sp.KroneckerDelta(j, g), (j, a, K)),
+                       ranges={g: (a, K), a: (0, K)})
+        return d.step(end, rule=rule).verify().steps[0].verdict
+
+    assert verdict(sp.S.One).kind is VerdictKind.PROVED
+    assert verdict(sp.S.One, "sum of a Kronecker delta").kind is VerdictKind.PROVED
+    for false in (sp.S.Zero, sp.KroneckerDelta(a, g)):
+        refuted = verdict(false)
+        assert refuted.kind is VerdictKind.REFUTED
+        point = dict(refuted.counterexample.point)
+        assert set(point) == {a, g, K} and 0 <= point[a] <= point[g] <= point[K], point
+        assert ", ".join(f"{s} = {v}" for s, v in refuted.counterexample.point) \
+            in refuted.detail
+
+
+def test_a_defined_sum_unfolded_at_a_shifted_argument_is_the_definition_within_a_range():
+    """New user 23: G := u -> sum_{k=0}^{T-u} gamma^k r(u + k) unfolds at t + 1 to a sum up to
+    T - (t + 1), which the step writes T - t - 1: 'definition' was refused ("distributivity
+    links them"), and with t ranged in 0..T-1 the step was only checked numerically."""
+    t, k, u = sp.symbols("t k u", integer=True)
+    T = sp.Symbol("T", integer=True, positive=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    r, G = sp.Function("r", real=True), sp.Function("G", real=True)
+    definition = sp.Lambda(u, sp.Sum(gamma**k * r(u + k), (k, 0, T - u)))
+    start = sp.Sum(gamma**k * r(t + 1 + k), (k, 0, T - (t + 1)))
+    for ranges in ({}, {t: (0, T - 1)}):
+        d = Derivation("return", start=start, definitions={G: definition}, ranges=ranges)
+        [step] = d.step(G(t + 1), rule="definition").verify().steps
+        assert step.verdict.kind is VerdictKind.PROVED, (ranges, step.verdict)
+        assert step.justification.status is Justification.CONFIRMED, step.justification
+    # (a step off by one is still refuted)
+    wrong = Derivation("return", start=start, definitions={G: definition},
+                       ranges={t: (0, T - 1)}).step(G(t), rule="definition")
+    assert wrong.verify().steps[0].verdict.kind is VerdictKind.REFUTED

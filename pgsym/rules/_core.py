@@ -27,9 +27,9 @@ import sympy as sp
 from pgsym._conditions import parametrised
 from pgsym._distributions import distributions_in_case, signs_as_declared
 from pgsym._sums import write_out
-from pgsym._trees import (bound_variables, canonical_bound, depends_on, ranged_bound, rebuild,
-                          rename_bound,
-                          replace_unevaluated, untrusted_functions)
+from pgsym._trees import (bound_variables, canonical_bound, depends_on, polynomials_expanded,
+                          ranged_bound, rebuild, rename_bound, replace_unevaluated,
+                          untrusted_functions)
 from pgsym.report import Justification, RuleCheck
 
 

@@ -15,7 +15,7 @@ from pgsym._trees import binders, bound_variables, range_assumptions, replace_un
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (Rule, RuleContext, RuleRefused, alpha_equal,
                                as_written_and_unfolded, canonical, factors_of, matches,
-                               product_of, register_builtin)
+                               polynomials_expanded, product_of, register_builtin)
 
 
 def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
@@ -23,7 +23,12 @@ def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> 
         return RuleCheck(Justification.MISMATCH, "no definition is used: the step only regroups")
     # (up to the names of bound variables: Z := sum_b mu(b) ... unfolds in a step that writes
     # sum_a mu(a) ...; new user 21)
-    if alpha_equal(context.unfold(before), context.unfold(after)):
+    unfolded = context.unfold(before), context.unfold(after)
+    # (or with their polynomial parts as SymPy evaluates them: G := u -> sum_{k=0}^{T-u},
+    # unfolded at t + 1, runs to T - (t + 1), which a step writes T - t - 1: new user 23;
+    # multiplying out is algebra, not the definition)
+    if alpha_equal(*unfolded) or alpha_equal(
+            *(polynomials_expanded(side, multiply_out=False) for side in unfolded)):
         return RuleCheck(Justification.CONFIRMED)
     return RuleCheck(Justification.MISMATCH,
                      "unfolding the definitions does not make the two steps identical")
