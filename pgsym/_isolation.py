@@ -26,6 +26,7 @@ import signal
 import struct
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
@@ -162,7 +163,11 @@ class _Child:
 
 def _start(tasks: Sequence[Task], batch: list[int], cpu_seconds: float) -> _Child:
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # (JAX, once imported, warns at every fork that a multithreaded parent may deadlock a
+        # child that uses it; the child runs SymPy checks only, never JAX: new user 23)
+        warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
+        pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
         _child_main([(index, tasks[index]) for index in batch], cpu_seconds, write_end)

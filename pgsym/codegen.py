@@ -279,8 +279,10 @@ def backend_file(path: Path, backend: str) -> Path:
 
 
 def _identifier(name: object, what: str) -> None:
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
-            or name.startswith("_"):
+    if isinstance(name, str) and keyword.iskeyword(name):  # (lambda: new user 23)
+        raise BuildError(f"{what} must be a Python name, got {name!r}, which is a Python "
+                         f"keyword; name it otherwise ({name}_, or lam for lambda)")
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise BuildError(f"{what} must be a Python name not starting with '_', got {name!r}")
 
 

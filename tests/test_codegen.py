@@ -101,7 +101,7 @@ def test_a_wrong_step_behind_a_kernel_stops_the_build():
     (lambda: (Kernel("f", derivations=("sum",), arguments={"x": "x"}),),
      "kernel f: argument 'x' must stand for a SymPy symbol, atom, IndexedBase or function, got str"),
     (lambda: (Kernel("lambda", derivations=("sum",)),),
-     "a kernel's name must be a Python name not starting with '_', got 'lambda'"),
+     "a kernel's name must be a Python name, got 'lambda', which is a Python keyword"),
 ], ids=["unknown derivation", "unbound symbol", "output out of range", "same name twice",
         "no derivation", "axis not a symbol", "argument not sympy", "keyword name"])
 def test_a_wrong_declaration_is_refused_naming_the_kernel_and_the_cause(kernels, message):

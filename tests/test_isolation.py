@@ -231,3 +231,21 @@ def test_every_task_starts_at_the_bottom_of_a_data_stack_chunk_of_its_own():
     for depth in (0, 130, 270):
         for name, frame_bytes in from_depth(depth):
             assert frame_bytes > chunk_bytes, (depth, name, frame_bytes)
+
+
+def test_checking_after_jax_is_imported_warns_of_no_fork():
+    """New user 23: with JAX imported, every check printed JAX's warning that forking a
+    multithreaded process may deadlock (the children run SymPy only)."""
+    import warnings
+
+    import sympy as sp
+
+    from pgsym import Derivation
+    jnp = pytest.importorskip("jax.numpy")
+    jnp.ones(3).sum()  # (JAX's threads started)
+    x = sp.Symbol("x", real=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert Derivation("d", start=(x + 1) ** 2).step(x**2 + 2 * x + 1, rule="algebra") \
+            .verify().ok
+    assert not [w for w in caught if "fork" in str(w.message)]
