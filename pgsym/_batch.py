@@ -78,16 +78,11 @@ def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, oper
     derivation between arguments, ``"x > y"``); a ValueError names the function, the
     relation and the first sample that breaks it or lies within rounding of its boundary.
     ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
-    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``. Where ``operations`` is 0 the
-    sides are compared as they are (the sign is exact); else their difference must meet the
-    relation by more than the rounding the computation may have made, ``gamma_n * size``
-    with ``n`` the ``operations`` (and, in JAX, at least the smallest normal float: it
-    flushes subnormal results to 0)."""
-    unit = numpy.finfo(frame[2]).eps / 2
-    margin = 2 * operations * unit / (1 - operations * unit) * numpy.abs(size)
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``; ``size`` and ``operations``
+    bound the rounding of their difference (:func:`_batch_broken`)."""
     broken = _batch_broken(numpy.asarray(lhs, dtype=numpy.float64),
                            numpy.asarray(rhs, dtype=numpy.float64), relation_op, operations,
-                           margin, numpy.floor)
+                           numpy.asarray(size), numpy.finfo(frame[2]).eps / 2, numpy.floor)
     if broken.any():
         at = tuple(int(i) for i in numpy.argwhere(broken)[0])
         raise ValueError(f"{function}: the arguments must meet {relation} (the derivation was "

@@ -92,16 +92,21 @@ def _batch_outside(array, condition, floor):
     raise ValueError(f"unknown condition {condition!r}")
 
 
-def _batch_broken(lhs, rhs, relation, operations, margin, floor):
+def _batch_broken(lhs, rhs, relation, operations, size, unit, floor, least=0.0):
     """Where ``lhs relation rhs`` is not shown (``relation`` one of ``<``, ``<=``, ``>``,
-    ``>=``): compared as they are where ``operations`` is 0, else their difference by more
-    than ``margin``, the rounding its computation may have made. A nan breaks none.
+    ``>=``): compared as they are where ``operations`` is 0 (the sign is exact), else their
+    difference by more than the rounding its computation may have made, ``gamma_n * |size|``
+    with ``n`` the ``operations`` and ``unit`` the unit roundoff (Higham), plus ``least`` (in
+    JAX the smallest normal float: it flushes subnormal results to 0). A nan breaks none.
 
     >>> import numpy
-    >>> _batch_broken(numpy.array([1.0, 2.0]), numpy.array([2.0, 2.0]), "<", 0, 0, numpy.floor).tolist()
+    >>> _batch_broken(numpy.array([1.0, 2.0]), numpy.array([2.0, 2.0]), "<", 0, 0, 0, numpy.floor).tolist()
+    [False, True]
+    >>> _batch_broken(numpy.array([1.0, 2.0 - 4e-16]), numpy.array([2.0, 2.0]), "<", 2, 2.0, 2.0**-53, numpy.floor).tolist()
     [False, True]
     """
     if not operations:
         return {"<": lhs >= rhs, "<=": lhs > rhs, ">": lhs <= rhs, ">=": lhs < rhs}[relation]
+    margin = 2 * operations * unit / (1 - operations * unit) * abs(size) + least
     shifted = lhs - rhs + (margin if relation[0] == "<" else -margin)
     return _batch_outside(shifted, relation + " 0", floor)

@@ -75,19 +75,15 @@ def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, oper
     """The frame with the samples that break ``relation`` (a condition of the derivation
     between arguments, ``"x > y"``) marked outside, their results nan.
     ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
-    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``. Where ``operations`` is 0 the
-    sides are compared as they are (the sign is exact); else their difference must meet the
-    relation by more than the rounding the computation may have made, ``gamma_n * size``
-    with ``n`` the ``operations`` (and, in JAX, at least the smallest normal float: it
-    flushes subnormal results to 0)."""
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``; ``size`` and ``operations``
+    bound the rounding of their difference (:func:`_batch_broken`)."""
     n, k, dtype, two_d, device, outside = frame
     shape = (n, 1) if two_d else (n,)
     lhs, rhs = (torch.broadcast_to(torch.as_tensor(side, dtype=dtype, device=device), shape)
                 for side in (lhs, rhs))
-    unit = torch.finfo(dtype).eps / 2
-    margin = 2 * operations * unit / (1 - operations * unit) * torch.abs(
-        torch.as_tensor(size, dtype=dtype, device=device))
-    broken = _batch_broken(lhs, rhs, relation_op, operations, margin, torch.floor)
+    broken = _batch_broken(lhs, rhs, relation_op, operations,
+                           torch.as_tensor(size, dtype=dtype, device=device),
+                           torch.finfo(dtype).eps / 2, torch.floor)
     broken = broken if broken.dim() == 1 else broken.any(dim=1)
     return n, k, dtype, two_d, device, broken if outside is None else outside | broken
 
