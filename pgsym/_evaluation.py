@@ -21,8 +21,9 @@ import sympy as sp
 
 from sympy.core.function import Application
 
-from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value, nodes,
-                          rebuild, replace_unevaluated, untrusted_functions)
+from pgsym._trees import (TRUSTED_FUNCTIONS, differentiates_under_limit, has_undefined_value,
+                          nodes, rebuild, replace_unevaluated, substituted_at_once,
+                          untrusted_functions)
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._sums import write_out
 from pgsym.expectation import Expectation
@@ -84,6 +85,9 @@ def _evaluate(node: sp.Basic, found: list[ClosedForm], totals: bool = True) -> s
             return rebuilt
         return rebuilt.doit(deep=False)
     if isinstance(rebuilt, sp.Subs):
+        done = substituted_at_once(rebuilt)
+        if not isinstance(done, sp.Subs):
+            return done
         # substituting may leave a substitution into a derivative (d/dxi J(xi) at xi = theta)
         # that is now a plain derivative: one more pass settles it
         done = rebuilt.doit(deep=False)

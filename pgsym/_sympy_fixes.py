@@ -28,8 +28,11 @@ from sympy.core.symbol import Dummy, Symbol
 
 def _hashable_content_by_position(self: Subs) -> tuple:
     # (a variable's assumptions change no value at the point: the chain rule's _u and a
-    # step's real u stand for one substitution; the expression shows any they were used for)
-    renamed = {variable: Dummy("pgsym_subs_variable", dummy_index=position,
+    # step's real u stand for one substitution; the expression shows any they were used for.
+    # Named by how many substitutions lie inside too: an inner one's first variable got the
+    # outer one's name, and f(x, y) and f(y, x) both read f(v, v): hostile review 56)
+    inside = len(self.expr.atoms(Subs))
+    renamed = {variable: Dummy(f"pgsym_subs_variable_{inside}", dummy_index=position,
                                commutative=variable.is_commutative)
                for position, variable in enumerate(self.variables)
                if isinstance(variable, Symbol)}

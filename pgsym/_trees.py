@@ -327,6 +327,23 @@ _TRUSTED_EXACTLY = frozenset(TRUSTED_FUNCTIONS)
 _UNEVALUATED = (sp.Add, sp.Mul, sp.Pow, sp.Function, sp.Derivative)
 
 
+def substituted_at_once(substitution: sp.Subs) -> sp.Basic:
+    """``substitution`` done, every variable at once, where its expression binds nothing and
+    holds no derivative left to take; else ``substitution`` itself. SymPy substitutes one
+    variable after the other and cancels in between: the mixed partial of
+    x y (x^2 - y^2)/(x^2 + y^2), 0/0 at (0, 0), had the value -1 in either order, and
+    -1 = 1 was proved (new user 24).
+
+    >>> x, y = sp.symbols("x y")
+    >>> substituted_at_once(sp.Subs(x * y / (x**2 + y**2), (x, y), (0, 0)))
+    nan
+    """
+    if any(bound_variables(node) or isinstance(node, sp.Derivative)
+           for node in nodes(substitution.expr)):
+        return substitution
+    return substitution.expr.xreplace(dict(zip(substitution.variables, substitution.point)))
+
+
 def rebuild(expr: sp.Basic, args: list[sp.Basic] | tuple) -> sp.Basic:
     """Returns ``expr``'s node with new ``args``, without SymPy's evaluation where the node
     type allows it (``exp(log(x))`` stays as written).

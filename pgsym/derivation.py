@@ -831,7 +831,12 @@ class Derivation:
                 f"derivation {self.name!r}: the {what} must be a scalar SymPy expression, "
                 f"got {kind}: {expr!r}{hint}"
             )
-        for substitution in expr.atoms(sp.Subs):
+        found = list(nodes(expr))  # (every distinct node once, for all the checks below)
+
+        def of(*kinds: type) -> list:
+            return [node for node in found if isinstance(node, kinds)]
+
+        for substitution in of(sp.Subs):
             # SymPy merges Subs(Subs(e, x, y), y, 1) into one simultaneous substitution, x = y
             # and y = 1, which reads as the sequence written (hostile review 42 proved y f(y))
             chained = set(substitution.variables) & set().union(
@@ -843,7 +848,7 @@ class Derivation:
                     f"{', '.join(sorted(map(str, chained)))} into another of its values: "
                     f"SymPy made one simultaneous substitution of what may have been written "
                     f"as two in turn; write it as one substitution (Subs(e, x, 1))")
-        for delta in expr.atoms(sp.KroneckerDelta):
+        for delta in of(sp.KroneckerDelta):
             if len(delta.args) > 2:  # (it prints as the delta without its range: a step
                 # false for an index outside it was published: hostile review 53)
                 raise DerivationError(
@@ -851,22 +856,22 @@ class Derivation:
                     f"with a range, which is 0 outside it but prints as the plain delta; "
                     f"write the plain delta times the range's condition (a Piecewise), or sum "
                     f"over the range")
-        for derivative in expr.atoms(sp.Derivative):
+        for derivative in of(sp.Derivative):
             if any(not count.is_Integer for _, count in derivative.variable_count):
                 raise DerivationError(
                     f"derivation {self.name!r}: the {what} has {derivative}, a derivative of "
                     f"symbolic order: SymPy cannot differentiate, evaluate or print it as "
                     f"such; write the derivatives of each order you need")
-        self._check_bound_names(expr, what)
-        self._check_integer_ranges(expr, what)
-        self._check_floats_print_exactly(expr, what)
-        self._check_printable_names(expr, what)
+        self._check_bound_names(expr, what, found)
+        self._check_integer_ranges(expr, what, found)
+        self._check_floats_print_exactly(expr, what, found)
+        self._check_printable_names(expr, what, found)
         depth = _depth(expr)
         if depth > MAX_DEPTH:
             raise DerivationError(f"derivation {self.name!r}: the {what} is nested {depth} "
                                   f"levels deep; at most {MAX_DEPTH} are supported")
-        self._check_names_print_apart(expr, what)
-        self._check_applications(expr, what)
+        self._check_names_print_apart(expr, what, found)
+        self._check_applications(expr, what, found)
         return expr
 
     def _check_assumptions(self, value: sp.Basic, symbol: sp.Basic, where: str) -> None:
@@ -901,17 +906,19 @@ class Derivation:
                     f"definition {definition} is not {fact}; declare {function} without "
                     f"that assumption or give the Lambda's variables the assumptions that show it")
 
-    def _check_printable_names(self, expr: sp.Basic, what: str) -> None:
+    def _check_printable_names(self, expr: sp.Basic, what: str,
+                               found: list | None = None) -> None:
         """The names of symbols, functions and indexed objects are printed as written: one
         that reads as a number ("0"), or that holds TeX ("c \\tag{...} \\\\ 1 &= 2") or a
         superscript ("x^2"), would publish another statement than the one verified."""
-        symbols = {s.name for s in expr.atoms(sp.Symbol)}
-        if expr.has(sp.Limit):  # (its direction is a Symbol('+'): refused as a name before)
+        found = list(nodes(expr)) if found is None else found
+        symbols = {s.name for s in found if isinstance(s, sp.Symbol)}
+        if any(isinstance(node, sp.Limit) for node in found):  # (its direction is a Symbol('+'): refused as a name before)
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} has a sympy.Limit, which pgsym does not "
                 f"verify or print (SymPy's limits are not trusted); write the limit's value, "
                 f"or the step that needs it, without it")
-        functions = {type(f).__name__ for f in expr.atoms(AppliedUndef)}
+        functions = {type(f).__name__ for f in found if isinstance(f, AppliedUndef)}
         primed = sorted(name for name in functions if "'" in name)
         if primed:  # (f'(t) beside f(t) reads as f's derivative: hostile review 48)
             raise DerivationError(
@@ -932,7 +939,8 @@ class Derivation:
                 f"use letters, digits, underscores (a subscript: x_1), primes and a "
                 f"superscript that is no number (b^*), starting with a letter")
 
-    def _check_names_print_apart(self, expr: sp.Basic, what: str) -> None:
+    def _check_names_print_apart(self, expr: sp.Basic, what: str,
+                                 found: list | None = None) -> None:
         """Two different symbols, functions or declared distributions of one derivation must
         not print alike: ``x1`` and ``x_1`` both print as x_1, a ``q`` declared twice as q
         (hostile review 31 published "x_1 - x_1 = 1", proved, with x1 := 3 and x_1 := 2)."""
@@ -942,7 +950,7 @@ class Derivation:
         symbols, alike = set(), {}
         subscripted = self.notation.parameters == "subscript"  # (p(x, theta) prints p_theta(x))
         given = tuple(self.parameters) if isinstance(self.parameters, (tuple, list)) else ()
-        for node in sp.preorder_traversal(expr):  # (one walk: this runs for every step)
+        for node in nodes(expr) if found is None else found:  # (each distinct node once)
             if isinstance(node, sp.Symbol):
                 symbols.add(node)
             elif isinstance(node, AppliedUndef):
@@ -1022,12 +1030,14 @@ class Derivation:
                         f"body; both print as {_printed_name(variable.name)}, so a reader could "
                         f"not tell them apart: rename one")
 
-    def _check_floats_print_exactly(self, expr: sp.Expr, what: str) -> None:
+    def _check_floats_print_exactly(self, expr: sp.Expr, what: str,
+                                    found: list | None = None) -> None:
         """A float is verified as the binary fraction it holds and printed to its precision's
         digits: ``0.1`` holds 0.1000000000000000055..., and "0.1 > 1/10" was proved and
         published (hostile review 40). Floats whose printed digits are their exact value
         (``0.5``, ``2.0``, ``0.125``) are kept; any other is refused."""
-        for number in expr.atoms(sp.Float):
+        for number in (node for node in (nodes(expr) if found is None else found)
+                       if isinstance(node, sp.Float)):
             if number.is_finite and sp.Rational(str(number)) != sp.Rational(number):
                 shown = sp.latex(number)
                 raise DerivationError(
@@ -1036,7 +1046,8 @@ class Derivation:
                     f"verdict would be on another number than the one printed; write the number "
                     f"exactly (sympy.Rational('{shown}'), or sympy.nsimplify)")
 
-    def _check_integer_ranges(self, expr: sp.Expr, what: str) -> None:
+    def _check_integer_ranges(self, expr: sp.Expr, what: str,
+                              found: list | None = None) -> None:
         """A sum or product runs from its lower bound in steps of one to its upper bound, so
         the two must be a whole number of steps apart: up to ``1/2`` from 0, SymPy counts
         ``upper - lower + 1`` terms (``sum_{k=0}^{1/2} 1 = 3/2``, hostile review 40), and up
@@ -1046,7 +1057,7 @@ class Derivation:
         sum declared an integer must also start at an integer: from ``1/2`` it runs over
         ``1/2, 3/2, ...``, and SymPy has already simplified the term as if it were an integer
         (``(-1)**(2*k)`` is 1)."""
-        for node in nodes(expr):
+        for node in nodes(expr) if found is None else found:
             if not isinstance(node, (sp.Sum, sp.Product)):
                 continue
             for limit in node.limits:
@@ -1073,7 +1084,7 @@ class Derivation:
                         f"from {lower} (SymPy would count {upper - lower} + 1 terms all the "
                         f"same); use bounds a whole number apart")
 
-    def _check_bound_names(self, expr: sp.Expr, what: str) -> None:
+    def _check_bound_names(self, expr: sp.Expr, what: str, found: list | None = None) -> None:
         """A defined symbol may not also be the variable of a sum, integral or expectation:
         a reader could not tell which is meant."""
         if not self.definitions:
@@ -1081,12 +1092,13 @@ class Derivation:
         defined = {k for k in self.definitions if isinstance(k, sp.Symbol)}
         # (only what the expression names can be captured: a binder's own free symbols are
         # looked at only when one is)
-        named = expr.atoms(sp.Symbol, AppliedUndef)
+        found = list(nodes(expr)) if found is None else found
+        named = {node for node in found if isinstance(node, (sp.Symbol, AppliedUndef))}
         capturable = bool(defined & named) or any(
             isinstance(n, AppliedUndef) and isinstance(self.definitions.get(n.func), sp.Lambda)
             for n in named)
         reached: dict = {}  # (what each definition reaches, found once for all binders)
-        for node in binders(expr):
+        for node in (node for node in found if bound_variables(node)):
             clash = sorted(defined.intersection(bound_variables(node)), key=str)
             if clash:
                 name = clash[0]
@@ -1135,11 +1147,12 @@ class Derivation:
                     pending.append(self.definitions[call.func])
         return found
 
-    def _check_applications(self, expr: sp.Expr, what: str) -> None:
+    def _check_applications(self, expr: sp.Expr, what: str, found: list | None = None) -> None:
         """Defined functions are called with as many arguments as their Lambda takes, and
         derivatives are taken only with respect to something SymPy can differentiate by."""
         functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
-        for call in expr.atoms(AppliedUndef):
+        found = list(nodes(expr)) if found is None else found
+        for call in (node for node in found if isinstance(node, AppliedUndef)):
             definition = functions.get(call.func)
             if definition is None:
                 continue
@@ -1151,11 +1164,11 @@ class Derivation:
             for argument, parameter in zip(call.args, definition.variables):
                 self._check_assumptions(argument, parameter,
                                         f"the {what} calls {call} with {parameter} = {argument}")
-        for substitution in expr.atoms(sp.Subs):
+        for substitution in (node for node in found if isinstance(node, sp.Subs)):
             for variable, point in zip(substitution.variables, substitution.point):
                 self._check_assumptions(point, variable, f"the {what} substitutes {variable} = "
                                                          f"{point} in {substitution}")
-        for derivative in expr.atoms(sp.Derivative):
+        for derivative in (node for node in found if isinstance(node, sp.Derivative)):
             for variable, _ in derivative.variable_count:
                 if isinstance(variable, AppliedUndef) and variable.func in functions:
                     raise DerivationError(

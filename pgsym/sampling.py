@@ -29,7 +29,7 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
-                          has_undefined_value, nodes, rename_bound)
+                          has_undefined_value, nodes, rename_bound, substituted_at_once)
 from pgsym._intervals import compare_at_point, compare_enclosed
 from pgsym._sums import write_out
 
@@ -548,6 +548,10 @@ def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Exp
 def _differentiated(node: sp.Basic) -> sp.Basic:
     if isinstance(node, sp.Derivative) and differentiates_under_limit(node):
         return node
+    if isinstance(node, sp.Subs):
+        done = substituted_at_once(node)
+        if not isinstance(done, sp.Subs):
+            return done
     return node.doit(deep=False)
 
 

@@ -937,6 +937,19 @@ def test_a_remainder_times_a_factor_prints_apart_from_the_remainder_of_a_product
     assert expression_to_latex(z * sp.Mod(x, y)) == r"z \left(x \bmod y\right)"
 
 
+def test_cases_squared_cases_before_a_factor_and_subfactorials_print_unambiguously():
+    """Hostile review 56: a Piecewise squared crashed the printer; cases then y read as y
+    in the last case; k !n and k! n both rendered k!n."""
+    x, y, k, n = sp.symbols("x y k n")
+    cases = sp.Piecewise((x, x > 0), (0, True))
+    assert expression_to_latex(sp.Pow(cases, 2, evaluate=False)).endswith(r"\right)^{2}")
+    assert expression_to_latex(sp.Mul(cases, y, evaluate=False)).endswith(r"\right) y")
+    assert expression_to_latex(k * sp.subfactorial(n)) == r"k \left(!n\right)"
+    assert expression_to_latex(sp.factorial(k) * n) == "n k!"
+    assert expression_to_latex(sp.KroneckerDelta(k, 7)) == r"\delta_{7, k}"  # (not 7 k)
+    assert expression_to_latex(sp.KroneckerDelta(k, n)) == r"\delta_{k n}"
+
+
 def test_an_odd_root_of_a_value_that_may_be_negative_prints_as_the_principal_power():
     """Hostile review 52: x**(1/3) printed as the real-looking cube root, though SymPy's value
     is the principal one: "cube root of -8 = 1 + sqrt(3) i" was published."""

@@ -124,6 +124,15 @@ def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
     assert step.verdict.kind is VerdictKind.UNKNOWN and "may be infinite" in step.verdict.detail
     r = sp.Symbol("r", real=True)
     assert Derivation("finite", start=r).step(r + 1, rule="algebra", relation="<").verify().ok
+    # (hostile review 56: the sides as given, before SymPy cancels P - P and 0 P)
+    P = sp.Symbol("P", extended_positive=True)
+    for start, relation in ((sp.Add(P, -P, evaluate=False), "<"),
+                            (sp.Mul(0, P, evaluate=False), "<=")):
+        d = Derivation("cancelled", start=start, parameters=(P,))
+        [step] = d.step(sp.Integer(1) if relation == "<" else sp.Integer(0), rule="algebra",
+                        relation=relation).verify().steps
+        assert step.verdict.kind is VerdictKind.UNKNOWN, (start, step.verdict)
+    assert Derivation("fine", start=w).step(w + 1, rule="algebra", relation="<=").verify().ok
 
 
 def test_a_false_inequality_over_entries_of_an_indexed_object_is_refuted():

@@ -262,3 +262,20 @@ def test_contradicting_equations_are_seen_across_a_relation_step():
                                                           relation="<=")
     consistent = consistent.step(f(x + 1) + y**2, rule=up)
     assert consistent.verify().ok
+
+
+def test_contradicting_equations_are_seen_where_the_difference_switches():
+    """Hostile review 56: f(x + 1) = f(x) + delta(x, 7) and f(x + 1) = f(x) contradict each
+    other at x = 7 only; the ends' difference was 0 at every point tried, and 0 = delta(x, 7)
+    for every integer x passed."""
+    x = sp.Symbol("x", integer=True)
+    f = sp.Function("f", real=True)
+    jump = Equation("jump at 7", f(x + 1), f(x) + sp.KroneckerDelta(x, 7), variables=(x,))
+    constant = Equation("constant", f(x + 1), f(x), variables=(x,))
+    d = Derivation("zero is a delta", start=sp.Add(f(x + 1), -f(x + 1), evaluate=False),
+                   functions=(f,))
+    d = d.step(sp.Add(f(x) + sp.KroneckerDelta(x, 7), -f(x + 1), evaluate=False), rule=jump)
+    d = d.step(sp.Add(f(x) + sp.KroneckerDelta(x, 7), -f(x), evaluate=False), rule=constant)
+    report = d.verify()
+    assert not report.ok
+    assert "x = 7" in report.steps[-1].verdict.detail

@@ -365,10 +365,36 @@ def test_partial_derivatives_at_one_point_in_two_variables_are_told_apart():
     concrete = Derivation("two is three", start=partial(x, x**2 * y**3))
     concrete.step(partial(y, x**2 * y**3), rule="algebra")
     assert concrete.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+    # (hostile review 56: an inner substitution's variable took the outer one's name)
+    y_at_2 = Derivation("nested", start=2 + f(1, 2), functions=(f,)).step(
+        sp.Subs(y + sp.Subs(f(x, y), x, 1), y, 2), rule="algebra").step(
+        sp.Subs(y + sp.Subs(f(y, x), x, 1), y, 2), rule="algebra")
+    assert [s.verdict.kind for s in y_at_2.verify().steps] == [VerdictKind.PROVED,
+                                                                VerdictKind.REFUTED]
     # (a substitution whose variables are renamed one-to-one is the same substitution)
     renamed = Derivation("renamed", start=partial(x), functions=(f,)).step(
         sp.Subs(sp.Derivative(f(y, x), y), (y, x), (t, t)), rule="algebra")
     assert renamed.verify().ok
+
+
+def test_a_mixed_partial_undefined_at_a_point_is_not_given_a_value_there():
+    """New user 24: the mixed partials of x y (x^2 - y^2)/(x^2 + y^2) at (0, 0), where the
+    formula is 0/0 (its continuous extension has -1 and +1), were both -1 to SymPy, which
+    substitutes x = 0 first and cancels: -1 = +1 was proved, and +1 refuted."""
+    x, y = sp.symbols("x y", real=True)
+    f = x * y * (x**2 - y**2) / (x**2 + y**2)
+
+    def at_origin(expr):
+        return sp.Subs(expr, (x, y), (0, 0))
+
+    for start, end in ((at_origin(sp.Derivative(f, x, y)), at_origin(sp.Derivative(f, y, x))),
+                       (at_origin(sp.Derivative(f, y, x)), sp.Integer(-1)),
+                       (at_origin(sp.Derivative(f, y, x)), sp.Integer(1))):
+        [step] = Derivation("clairaut", start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.UNKNOWN, (end, step.verdict)
+    # (where the formula has a value, it is the value)
+    smooth = Derivation("smooth", start=at_origin(sp.Derivative(x**2 * y + x * y, x, y)))
+    assert smooth.step(sp.Integer(1), rule="algebra").verify().ok
 
 
 def test_an_identity_that_fails_at_infinity_is_not_proved_for_a_symbol_that_may_be_infinite():

@@ -224,6 +224,26 @@ class DerivationLatexPrinter(LatexPrinter):
         tex = rf"{name}\left({self._print(expr.args[0])}\right)"
         return tex if exp is None else rf"{tex}^{{{exp}}}"
 
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp=None) -> str:
+        """``\\delta_{i j}`` for two symbols, else with a comma: delta(x, 7) printed as
+        delta_{7 x}, the delta of 7 x (hostile review 56)."""
+        i, j = (self._print(arg) for arg in expr.args[:2])
+        apart = " " if all(isinstance(arg, sp.Symbol) for arg in expr.args[:2]) else ", "
+        tex = rf"\delta_{{{i}{apart}{j}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_Piecewise(self, expr: sp.Piecewise, exp=None) -> str:
+        """The cases, in parentheses when raised to a power (SymPy's printer raised a
+        TypeError for a Piecewise squared: hostile review 56)."""
+        tex = super()._print_Piecewise(expr)
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_subfactorial(self, expr: sp.subfactorial, exp=None) -> str:
+        """``(!n)``, in parentheses: k !n and k! n both read k!n, as 2 !n read 2!n
+        (hostile review 56)."""
+        tex = rf"\left(!{self.parenthesize(expr.args[0], PRECEDENCE['Func'])}\right)"
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
     def _print_Pow(self, expr: sp.Pow) -> str:
         # (an odd root of a value that may be negative is SymPy's principal one, complex:
         # \sqrt[3]{-8} reads as -2, and "\sqrt[3]{-8} = 1 + \sqrt{3} i" was published;
@@ -397,7 +417,9 @@ class DerivationLatexPrinter(LatexPrinter):
         out = ""
         for i, factor in enumerate(factors):
             tex = self._print(factor)
-            if isinstance(factor, sp.Add) or (tex.startswith("-") and out):
+            # (cases first, then y, read as y in the last case: hostile review 56)
+            if isinstance(factor, sp.Add) or (tex.startswith("-") and out) or (
+                    isinstance(factor, sp.Piecewise) and len(factors) > 1):
                 tex = rf"\left({tex}\right)"
             elif i < len(factors) - 1:
                 tex = self._closed(factor, tex)
