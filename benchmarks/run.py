@@ -25,13 +25,18 @@ import time
 
 _CACHE = tempfile.mkdtemp(prefix="pgsym-benchmark-cache-")
 
-#: (what, arguments to `pgsym verify`, target in seconds from a cold start); the verdict
-#: cache is a folder of the benchmark's own, filled by the first run of each command
+_OUT = tempfile.mkdtemp(prefix="pgsym-benchmark-build-")
+
+#: (what, arguments to `pgsym`, target in seconds from a cold start); the verdict cache is a
+#: folder of the benchmark's own, filled by the first run of each command; the build writes
+#: into a folder of its own too (documents, figure, the notes' kernels)
 CASES = [
     ("pgsym verify, section 3, from scratch",
-     ["--no-cache", "log_derivative_trick", "score_function_identity"], 5.0),
-    ("pgsym verify, all, from scratch", ["--no-cache"], 10.0),
-    ("pgsym verify, all, nothing changed", [], 3.0),
+     ["verify", "--no-cache", "log_derivative_trick", "score_function_identity"], 5.0),
+    ("pgsym verify, all, from scratch", ["verify", "--no-cache"], 10.0),
+    ("pgsym verify, all, nothing changed", ["verify"], 3.0),
+    ("pgsym build, nothing changed",
+     ["build", "--out", _OUT, "--kernels", os.path.join(_OUT, "kernels.py")], 3.0),
 ]
 
 
@@ -68,8 +73,8 @@ def every_core_busy():
 
 def verify_benchmark(repeat: int) -> None:
     commands = [("python -c 'import sympy' (baseline)", [sys.executable, "-c", "import sympy"], None)]
-    commands += [(what, [sys.executable, "-m", "pgsym", "verify", *names], target)
-                 for what, names, target in CASES]
+    commands += [(what, [sys.executable, "-m", "pgsym", *arguments], target)
+                 for what, arguments, target in CASES]
     idle = [cold_start(command, repeat) for _, command, _ in commands]
     with every_core_busy():
         busy = [cold_start(command, repeat) for _, command, _ in commands]

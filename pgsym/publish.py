@@ -34,7 +34,8 @@ from typing import Callable, Sequence
 from pgsym.derivation import DerivationError
 from pgsym.document import Document, Figure
 from pgsym.printing.html import document_to_html
-from pgsym.printing.latex import declarations, derivation_to_latex, document_to_latex, escape_text
+from pgsym.printing.latex import (declarations, derivation_to_latex, document_to_latex, escape_text,
+                                  remembered)
 from pgsym.printing.markdown import document_to_markdown
 
 
@@ -135,6 +136,14 @@ def write_document(document: Document, folder: Path, *, drawings: Sequence[Drawi
                             document.reports, write_figures(folder, drawings, progress=progress))
     changed = [p for p in folder.glob("*.png") if before.get(p) != p.read_bytes()]
     progress("writing LaTeX, Markdown and HTML")
+    with remembered():  # (each derivation printed once for every format)
+        return changed + _write_texts(document, folder)
+
+
+def _write_texts(document: Document, folder: Path) -> list[Path]:
+    """Writes the fragments and the LaTeX, Markdown and HTML documents; returns the files
+    that changed."""
+    changed = []
     for section in document.sections:
         for entry in section.entries:
             if entry.slug == "notes":  # (its fragment would be overwritten by the document)

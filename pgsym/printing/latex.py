@@ -15,6 +15,7 @@ or ``-``.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass
@@ -697,6 +698,10 @@ def declarations(derivation: "Derivation") -> str:
     >>> print(declarations(Derivation("d", start=q(k) * J, definitions={J: k**2})))
     Here $J := k^{2}$; $q(k)$ is a probability mass function of $k \\in \\{0, \\ldots, K - 1\\}$, with positive values; $k$ is an integer.
     """
+    return _remembered("declarations", (derivation,), lambda: _declarations(derivation))
+
+
+def _declarations(derivation: "Derivation") -> str:
     from pgsym._distributions import Distribution, DistributionValue
     printer = printer_for(derivation)
     # (a step may hold only for its ranged symbols' values: sum_b delta_{ab} = 1 for a in
@@ -1237,6 +1242,47 @@ def _broken_inside(printer: DerivationLatexPrinter, expr: sp.Expr, whole: str,
         printer._shown_sums = shown_after
 
 
+#: what :func:`lines` and :func:`declarations` worked out, while :func:`remembered` holds
+_REMEMBERED: dict | None = None
+
+
+@contextlib.contextmanager
+def remembered() -> Iterator[None]:
+    """Within it, each derivation's lines and declarations are worked out once, however many
+    formats print them (the fragment, LaTeX, Markdown and HTML documents: a no-op build
+    printed every derivation eight times). For a caller whose derivations do not change
+    meanwhile: ``pgsym build`` writing one document.
+
+    >>> import sympy as sp
+    >>> from pgsym import Derivation
+    >>> d = Derivation("d", start=sp.Symbol("x"))
+    >>> with remembered():
+    ...     lines(d) == lines(d)
+    True
+    """
+    global _REMEMBERED
+    outer = _REMEMBERED
+    _REMEMBERED = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _REMEMBERED = outer
+
+
+def _remembered(kind: str, objects: tuple, compute):
+    """``compute()``, or what it gave for the same ``objects`` (by identity) within
+    :func:`remembered`."""
+    if _REMEMBERED is None:
+        return compute()
+    key = (kind, *map(id, objects))
+    found = _REMEMBERED.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], objects)):
+        return found[1]
+    value = compute()
+    _REMEMBERED[key] = (objects, value)  # (the objects kept alive: their ids stay theirs)
+    return value
+
+
 def lines(derivation: "Derivation", report: "Report | None" = None, *,
           room: float = _PAGE_EMS) -> list[Line]:
     """Returns the derivation's steps as lines, the one form every printer reads.
@@ -1248,6 +1294,11 @@ def lines(derivation: "Derivation", report: "Report | None" = None, *,
     ...     print(line.left, line.relation, line.right)
     \\left(x + 1\\right)^{2} = x^{2} + 2 x + 1
     """
+    return list(_remembered("lines", (derivation, report, room),
+                            lambda: _lines(derivation, report, room)))
+
+
+def _lines(derivation: "Derivation", report: "Report | None", room: float) -> list[Line]:
     printer = printer_for(derivation)
     steps = {s.number: s for s in report.steps} if report is not None else {}
     if report is not None and len(steps) < len(derivation.steps):
