@@ -26,14 +26,19 @@ from sympy.core.function import Subs
 from sympy.core.symbol import Dummy, Symbol
 
 
+class _Variable(Dummy):
+    """A substitution's variable as it compares: a class of its own, so that no symbol of an
+    expression (a Dummy of the same name and number: hostile review 57) is the same."""
+
+
 def _hashable_content_by_position(self: Subs) -> tuple:
     # (a variable's assumptions change no value at the point: the chain rule's _u and a
     # step's real u stand for one substitution; the expression shows any they were used for.
     # Named by how many substitutions lie inside too: an inner one's first variable got the
     # outer one's name, and f(x, y) and f(y, x) both read f(v, v): hostile review 56)
     inside = len(self.expr.atoms(Subs))
-    renamed = {variable: Dummy(f"pgsym_subs_variable_{inside}", dummy_index=position,
-                               commutative=variable.is_commutative)
+    renamed = {variable: _Variable(f"v{inside}", dummy_index=position,
+                                   commutative=variable.is_commutative)
                for position, variable in enumerate(self.variables)
                if isinstance(variable, Symbol)}
     return (self.expr.xreplace(renamed), self.point)

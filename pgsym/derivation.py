@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 import sympy as sp
-from sympy.printing.latex import greek_letters_set
+from sympy.printing.latex import accepted_latex_functions, greek_letters_set
 from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 from sympy.printing.conventions import split_super_sub
@@ -64,6 +64,14 @@ def _printed_name(name: str) -> str:
     shown = re.sub(r"\\mathrm\{([A-Za-z])\}", r"\1", symbol_latex(spelled))
     # (braces group without showing: sprime prints as {s}', as s' does: hostile review 43)
     return shown.replace("{", "").replace("}", "")
+
+
+def _printed_letter(superscript: str) -> bool:
+    """Whether ``superscript`` prints as one letter (``a``, ``alpha``), which reads as an
+    exponent."""
+    shown = sp.latex(sp.Symbol(superscript))
+    return bool(re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", shown)) and shown[1:] not in (
+        "infty",)
 
 
 @functools.lru_cache(maxsize=512)
@@ -927,9 +935,24 @@ class Derivation:
                 f"(f_2, g), or write the derivative as sympy.Derivative")
         names = symbols | functions
         for name in sorted(names):
+            base, supers, _ = split_super_sub(name)
+            if base in accepted_latex_functions and name in symbols:
+                # (a symbol log prints as the letters l o g do, beside the function log:
+                # hostile review 57)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has a symbol named {name!r}, which "
+                    f"prints as the function {base} (or as the product of its letters); "
+                    f"name it otherwise ({base}_1, L)")
+            if any(_printed_letter(s) for s in supers):
+                # (x__a prints as the power x^a: hostile review 57)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has a symbol or function named "
+                    f"{name!r}, whose superscript prints as a power ({_printed_name(name)}); "
+                    f"use a subscript (x_a), a superscript of several letters (x^old, set "
+                    f"upright), or a star or prime (x^*, x')")
             if _PRINTABLE_NAME.fullmatch(name) and not (name in _CONSTANT_NAMES
                                                         and name in symbols) \
-                    and all(_SUPERSCRIPT.fullmatch(s) for s in split_super_sub(name)[1]) \
+                    and all(_SUPERSCRIPT.fullmatch(s) for s in supers) \
                     and not _NOTATION.search(_printed_name(name)):
                 continue
             raise DerivationError(
@@ -981,6 +1004,11 @@ class Derivation:
                     # fibonacci(n) as a symbol F_n, chebyshevt(n, x) as a function T_n(x):
                     # hostile review 52)
                     named.append((node.func, node.func.__name__, "SymPy function", shown))
+            elif isinstance(node, sp.Derivative):  # (its variables are no free symbols to
+                # SymPy: d xbm / d xbold, both printed as a bold x, was d x / d x: hostile
+                # review 57)
+                named += [(v, v.name, "symbol") for v, _ in node.variable_count
+                          if isinstance(v, sp.Symbol) and not isinstance(v, sp.Dummy)]
             elif isinstance(node, sp.NumberSymbol):  # (EulerGamma prints as gamma)
                 named.append((node, str(node), "SymPy constant", sp.latex(node)))
             elif isinstance(node, sp.Indexed) and len(node.indices) == 1 and \

@@ -308,6 +308,20 @@ def _given_equations_together(derivation: Derivation,
     if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
     first, last = given[0], given[-1]
+    cited = list({id(e): e for i in given for e in _equations_cited(derivation.steps[i])}
+                 .values())
+    try:
+        clash = call_with_time_limit(lambda: _equations_clash(derivation, cited), 1.0,
+                                     clock="cpu")
+    except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
+        clash = ""
+    if clash:
+        checked = list(steps)
+        checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
+            VerdictKind.UNKNOWN, "given equations",
+            f"the equations taken as given contradict each other: {clash}; a chain resting "
+            f"on them would prove anything"))
+        return tuple(checked)
     between = derivation.steps[first:last + 1]
     # (what the steps between claim: = , or <= / < either way; a step <= between two
     # equations hid f(x + 2) <= f(x + 2) - 2 + y**2, 0 <= -2 at y = 0: hostile review 55)
@@ -337,6 +351,31 @@ def _given_equations_together(derivation: Derivation,
         f"them relate {expressions[first]} {relation} {expressions[last + 1]}, and {why}; a chain "
         f"resting on them would prove anything"))
     return tuple(checked)
+
+
+def _equations_clash(derivation: Derivation, equations: Sequence[Equation]) -> str:
+    """Why two of ``equations`` hold together for no functions, or ``""``: with the variables
+    of one named as the other's (in some order), the differences of their sides differ, or
+    add up, to a number other than 0, and some value meets both equations' assumptions
+    (f(x) = g(x) and f(x) = g(x) + 1, cited at different points: hostile review 57)."""
+    def gap(equation: Equation) -> sp.Expr:
+        return with_values(derivation.unfold(equation.lhs - equation.rhs, evaluate=False))
+
+    for one, other in itertools.combinations(equations, 2):
+        if len(one.variables) != len(other.variables) or len(one.variables) > 3 or any(
+                v in derivation.ranges for v in (*one.variables, *other.variables)):
+            continue  # (ranged variables may hold over ranges apart)
+        for order in itertools.permutations(one.variables):
+            if not all(any(respects(a, v) and respects(b, v)
+                           for v in (sp.S.Zero, sp.S.One, sp.S.NegativeOne, sp.S.Half))
+                       for a, b in zip(order, other.variables)):
+                continue  # (no value known to meet both: x > 0 beside y < 0)
+            renamed = gap(other).xreplace(dict(zip(other.variables, order)))
+            for combined in (sp.expand(gap(one) - renamed), sp.expand(gap(one) + renamed)):
+                if combined.is_number and combined != 0:
+                    return (f"{one.name!r} and {other.name!r}, for the same "
+                            f"{', '.join(map(str, order))}, differ by {combined}")
+    return ""
 
 
 def _equations_cited(step: Step) -> list[Equation]:
@@ -1124,26 +1163,49 @@ def _where_values_coincide(difference: sp.Expr, variables: Sequence[sp.Symbol],
             continue
         for variable in variables:
             gaps = [sp.expand(u - v) for u, v in zip(first.args, second.args)]
-            try:
-                slopes = [sp.Poly(gap, variable).all_coeffs() for gap in gaps if gap != 0]
-            except sp.PolynomialError:
-                continue
-            linear = [c for c in slopes if len(c) == 2 and c[0].is_Rational and c[0] != 0
-                      and not c[1].free_symbols - set(variables)]
-            if not linear:
-                continue
-            value = -linear[0][1] / linear[0][0]
-            low, high = ranges.get(variable, (-sp.oo, sp.oo))
-            if not respects(variable, value) or any(
-                    sp.expand(gap.xreplace({variable: value})) != 0 for gap in gaps) or not (
-                    sp.expand(value - low).is_nonnegative and sp.expand(high - value).is_nonnegative
-                    or low == -sp.oo and high == sp.oo):
-                continue
-            at = sp.expand(difference.xreplace({variable: value}))
-            if at.is_number and at != 0 or _no_real_root(at):
-                return (f"at {variable} = {value}, where {first} and {second} are the same "
-                        f"value, the difference of its sides is {at}, never 0")
+            for value in _roots_of([gap for gap in gaps if gap != 0], variable, variables):
+                low, high = ranges.get(variable, (-sp.oo, sp.oo))
+                if not respects(variable, value) or any(
+                        sp.expand(gap.xreplace({variable: value})) != 0 for gap in gaps) or not (
+                        sp.expand(value - low).is_nonnegative
+                        and sp.expand(high - value).is_nonnegative
+                        or low == -sp.oo and high == sp.oo):
+                    continue
+                at = sp.expand(difference.xreplace({variable: value}))
+                if at.is_number and at != 0 or _no_real_root(at):
+                    return (f"at {variable} = {value}, where {first} and {second} are the same "
+                            f"value, the difference of its sides is {at}, never 0")
     return None
+
+
+def _roots_of(gaps: list[sp.Expr], variable: sp.Symbol, variables: Sequence[sp.Symbol]) -> list:
+    """Values of ``variable`` where the first of ``gaps`` is 0: the root of a linear one, or
+    the real roots SymPy lists (at most 8) of another (x**3 - x at -1, 0 and 1: the fixed
+    points of f(x) = f(x**3) + 1, which holds for no f: hostile review 57)."""
+    if not gaps:
+        return []
+    try:
+        coefficients = sp.Poly(gaps[0], variable).all_coeffs()
+    except sp.PolynomialError:
+        coefficients = None
+    if coefficients is not None and len(coefficients) == 2 and coefficients[0].is_Rational \
+            and coefficients[0] != 0 and not coefficients[1].free_symbols - set(variables):
+        return [-coefficients[1] / coefficients[0]]
+    if gaps[0].free_symbols != {variable}:
+        return []
+    # (and the small numbers where it is 0: exp(x) - 1 - x and sin(x) at 0, which SymPy does
+    # not list as a finite set)
+    roots = [value for value in (sp.S.Zero, sp.S.One, sp.S.NegativeOne, sp.Integer(2),
+                                 sp.Integer(-2), sp.S.Half)
+             if sp.expand(gaps[0].xreplace({variable: value})) == 0]
+    try:
+        found = sp.solveset(gaps[0], variable, domain=sp.S.Reals)
+    except Exception:  # (SymPy cannot solve it)
+        return roots
+    if isinstance(found, sp.FiniteSet) and len(found) <= 8:
+        roots += [root for root in found if root.is_real and root.is_number
+                  and root not in roots]
+    return roots
 
 
 def _no_real_root(difference: sp.Expr) -> str:
@@ -1410,6 +1472,29 @@ def _possibly_infinite(*sides: sp.Expr) -> list[str]:
     return sorted(map(str, found))
 
 
+def _undefined_at_infinity(sides: Sequence[sp.Expr]) -> bool:
+    """Whether a side has no value where a symbol that may be infinite is (alone, or all of
+    them at once): xn exp(-xn) >= 0 was proved by signs for an extended non-negative xn,
+    0 oo at xn = oo (hostile review 57)."""
+    symbols = sorted({s for side in sides for s in side.free_symbols
+                      if s.is_finite is not True and s.is_extended_real}, key=str)
+    ends = {s: [end for end, allowed in ((sp.oo, s.is_extended_nonpositive is not True),
+                                          (-sp.oo, s.is_extended_nonnegative is not True))
+                if allowed] for s in symbols}
+    points = [{s: end} for s in symbols for end in ends[s]]
+    points += [dict(zip(symbols, choice)) for choice in itertools.product(
+        *(ends[s] for s in symbols))] if 1 < len(symbols) <= 3 else []
+    for point in points:
+        for side in sides:
+            try:
+                value = side.xreplace(point)
+            except Exception:  # (SymPy cannot even write it there)
+                return True
+            if value.has(sp.nan, sp.zoo):
+                return True
+    return False
+
+
 def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
              numeric: bool = True, promotion: Promotion | None = None,
              stated: sp.Basic | None = None) -> Verdict:
@@ -1640,7 +1725,8 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     # (as given too: P - P < 1 and 0 P <= 0 were proved for an extended_positive P, the sides
     # prepared to 0 < 1 and 0 <= 0; at P = oo the left sides are undefined: hostile review 56)
     infinite = _possibly_infinite(a, b, *as_given)
-    if infinite and (a, b) != as_given and relation in ("<=", ">="):
+    if infinite and relation in ("<=", ">=") and ((a, b) != as_given or _undefined_at_infinity(
+            as_given)):
         return Verdict(VerdictKind.UNKNOWN, "relation",
                        f"{', '.join(infinite)} may be infinite (declared extended_real or "
                        f"extended_positive...), where SymPy's algebra of the two sides does not "

@@ -166,10 +166,26 @@ def test_a_name_that_would_print_as_something_else_is_refused(name):
         Derivation("named", start=f(sp.Symbol("x")))
 
 
-@pytest.mark.parametrize("name", ["b^*", "x^+", "theta", "\u03b8", "x_1", "J_avR", "s'", "i", "i0"])
+@pytest.mark.parametrize("name", ["b^*", "x^+", "theta", "\u03b8", "x_1", "J_avR", "s'", "i", "i0",
+                                  "theta__old"])
 def test_names_that_print_as_written_are_accepted(name):
     z = sp.Symbol(name, positive=True)
     Derivation("named", start=2 * z).step(z + z, rule="algebra")
+
+
+def test_names_printing_as_a_power_a_function_or_a_variable_of_differentiation_alike_are_refused():
+    """Hostile review 57: x__a printed as the power x^a, a symbol log as the function log (or
+    l o g), and d xbm / d xbold (both a bold x) was proved 0 as d x / d x."""
+    x = sp.Symbol("x")
+    for start, cause in ((sp.Symbol("x__a") + x, "prints as a power"),
+                         (sp.Symbol("x__alpha") + x, "prints as a power"),
+                         (sp.Symbol("log") * x, "prints as the function"),
+                         (sp.Symbol("sin") + x, "prints as the function"),
+                         (sp.Derivative(sp.Symbol("xbm"), sp.Symbol("xbold")), "print"),
+                         (sp.Derivative(sp.Symbol("xprm"), sp.Symbol("xprime")), "print")):
+        with pytest.raises(DerivationError, match=cause):
+            Derivation("named", start=start)
+    assert r"\mathrm{old}" in Derivation("old", start=sp.Symbol("theta__old")).to_latex()
 
 
 def test_different_symbols_functions_or_distributions_may_not_print_alike():

@@ -133,6 +133,11 @@ def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
                         relation=relation).verify().steps
         assert step.verdict.kind is VerdictKind.UNKNOWN, (start, step.verdict)
     assert Derivation("fine", start=w).step(w + 1, rule="algebra", relation="<=").verify().ok
+    # (hostile review 57: a side with no value at infinity, 0 oo, as written)
+    xn = sp.Symbol("xn", extended_nonnegative=True)
+    hidden = Derivation("0 oo", start=sp.Mul(xn, sp.exp(-xn), evaluate=False))
+    [step] = hidden.step(sp.Integer(0), rule="algebra", relation=">=").verify().steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
 
 
 def test_a_false_inequality_over_entries_of_an_indexed_object_is_refuted():

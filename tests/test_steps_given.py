@@ -279,3 +279,28 @@ def test_contradicting_equations_are_seen_where_the_difference_switches():
     report = d.verify()
     assert not report.ok
     assert "x = 7" in report.steps[-1].verdict.detail
+
+
+def test_equations_that_hold_for_no_function_through_fixed_points_or_together_are_seen():
+    """Hostile review 57: f(x) = f(x**3) + 1 holds for no f (at x = 0 it says f(0) = f(0)
+    + 1), nor f(x) = f(exp(x) - 1) + 1; and f(x) = g(x) beside f(x) = g(x) + 1, cited at
+    different points, proved f(0) + f(1) = g(0) + g(1) + 1 under them."""
+    x = sp.Symbol("x", real=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    for image, at in ((x**3, 2), (sp.exp(x) - 1, 1)):
+        E = Equation("E", f(x), f(image) + 1, variables=(x,))
+        d = Derivation("fixed point", start=f(sp.Integer(at)), functions=(f,))
+        [step] = d.step(f(image.subs(x, at)) + 1, rule=E).verify().steps
+        assert step.verdict.kind is VerdictKind.REFUTED, (image, step.verdict)
+    same = Equation("same", f(x), g(x), variables=(x,))
+    apart = Equation("apart", f(x), g(x) + 1, variables=(x,))
+    d = Derivation("two equations", start=f(0) + f(1), functions=(f, g))
+    d = d.step(g(0) + f(1), rule=same).step(g(0) + g(1) + 1, rule=apart)
+    report = d.verify()
+    assert not report.ok and "contradict each other" in report.steps[-1].verdict.detail
+    # (equations over values apart do not clash: x > 0 beside y < 0)
+    p, q = sp.Symbol("p", positive=True), sp.Symbol("q", negative=True)
+    right = Equation("right", f(p), g(p), variables=(p,))
+    left = Equation("left", f(q), g(q) + 1, variables=(q,))
+    d = Derivation("halves", start=f(1) + f(-1), functions=(f, g))
+    assert d.step(g(1) + f(-1), rule=right).step(g(1) + g(-1) + 1, rule=left).verify().ok

@@ -459,8 +459,9 @@ class DerivationLatexPrinter(LatexPrinter):
             name = rf"\mathrm{{{name}}}"
         if style == "bold":
             name = rf"\mathbf{{{name}}}"
-        if supers:
-            name += "^{%s}" % " ".join(supers)
+        if supers:  # (several letters upright too: theta^{old}, not a power o l d)
+            name += "^{%s}" % " ".join(rf"\mathrm{{{s}}}" if re.fullmatch(r"[A-Za-z]{2,}", s)
+                                       else s for s in supers)
         if subs:
             name += "_{%s}" % " ".join(subs)
         return name
