@@ -921,7 +921,8 @@ class Derivation:
         superscript ("x^2"), would publish another statement than the one verified."""
         found = list(nodes(expr)) if found is None else found
         symbols = {s.name for s in found if isinstance(s, sp.Symbol)}
-        if any(isinstance(node, sp.Limit) for node in found):  # (its direction is a Symbol('+'): refused as a name before)
+        # (a Limit's direction is a Symbol('+'): refused as a name before)
+        if any(isinstance(node, sp.Limit) for node in found):
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} has a sympy.Limit, which pgsym does not "
                 f"verify or print (SymPy's limits are not trusted); write the limit's value, "

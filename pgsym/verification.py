@@ -409,8 +409,9 @@ def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
             return value.is_zero is False or None
         return (value.is_nonnegative if strict else value.is_positive) or None
 
+    sides = "start - end" if gap is difference else "end - start"
     everywhere = "is never 0" if relation == "=" else \
-        f"is {'never negative' if strict else 'positive'} ({'start - end' if gap is difference else 'end - start'})"
+        f"is {'never negative' if strict else 'positive'} ({sides})"
     if broken(gap):
         return f"their difference, {difference}, {everywhere}"
     cases = range_cases(derivation)
