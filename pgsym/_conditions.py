@@ -221,7 +221,7 @@ def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
     # others: x/y > 0 is false at x = -1 for a positive y (hostile review 55)
     signed = {}
     for part in parts:
-        gap = _gap_of(part)
+        gap = gap_of(part)
         if gap is not None and gap[0].is_Symbol and gap[0] not in point:
             signed[gap[0]] = sp.Dummy(gap[0].name, **{
                 "positive" if gap[1] else "nonnegative": True})
@@ -242,8 +242,14 @@ def breaks(condition: sp.Basic | None, verdict: Verdict) -> bool:
     return False
 
 
-def _gap_of(relation: sp.Basic) -> tuple[sp.Expr, bool] | None:
-    """``relation`` as ``(g, strict)`` meaning ``g > 0`` (``g >= 0``), for a comparison."""
+def gap_of(relation: sp.Basic) -> tuple[sp.Expr, bool] | None:
+    """``relation`` as ``(g, strict)`` meaning ``g > 0`` (``g >= 0``), for a comparison;
+    None for anything else.
+
+    >>> x = sp.Symbol("x")
+    >>> gap_of(x < 2), gap_of(sp.Eq(x, 2))
+    ((2 - x, True), None)
+    """
     if isinstance(relation, (sp.StrictGreaterThan, sp.GreaterThan)):
         return relation.lhs - relation.rhs, isinstance(relation, sp.StrictGreaterThan)
     if isinstance(relation, (sp.StrictLessThan, sp.LessThan)):

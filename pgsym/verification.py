@@ -39,7 +39,7 @@ from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_che
                                value_as_written)
 from pgsym._isolation import Outcome, Task, run_tasks
 from pgsym._sums import split_linearly, write_out
-from pgsym._conditions import breaks, parametrised
+from pgsym._conditions import breaks, gap_of, parametrised
 from pgsym._convergence import NotShownToConverge, converges
 from pgsym._trees import (CANONICAL_NAME, NOT_SMOOTH, ambiguous_value_derivative,
                           binders, bound_variables, canonical_bound,
@@ -308,20 +308,25 @@ def _given_equations_together(derivation: Derivation,
     if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
     first, last = given[0], given[-1]
-    cited = list({id(e): e for i in given for e in _equations_cited(derivation.steps[i])}
-                 .values())
+    equations = [equation for i in given for equation in _equations_cited(derivation.steps[i])]
+
+    def unknown(why: str) -> tuple[StepReport, ...]:
+        """The reports, the last step citing an equation unknown for ``why``."""
+        checked = list(steps)
+        checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
+            VerdictKind.UNKNOWN, "given equations",
+            f"the equations taken as given {why}; a chain resting on them would prove "
+            f"anything"))
+        return tuple(checked)
+
+    cited = list({id(e): e for e in equations}.values())
     try:
         clash = call_with_time_limit(lambda: _equations_clash(derivation, cited), 1.0,
                                      clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
         clash = ""
     if clash:
-        checked = list(steps)
-        checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
-            VerdictKind.UNKNOWN, "given equations",
-            f"the equations taken as given contradict each other: {clash}; a chain resting "
-            f"on them would prove anything"))
-        return tuple(checked)
+        return unknown(f"contradict each other: {clash}")
     between = derivation.steps[first:last + 1]
     # (what the steps between claim: = , or <= / < either way; a step <= between two
     # equations hid f(x + 2) <= f(x + 2) - 2 + y**2, 0 <= -2 at y = 0: hostile review 55)
@@ -330,7 +335,6 @@ def _given_equations_together(derivation: Derivation,
         ("<" if any(r in "<>" for r in claimed) else "<=") if RELATIONS[claimed[0]] == 1 \
         else (">" if any(r in "<>" for r in claimed) else ">=")
     expressions = [derivation.start, *(step.expr for step in derivation.steps)]
-    equations = [equation for i in given for equation in _equations_cited(derivation.steps[i])]
     # (a condition in words says nothing a point can be checked against: the chain is
     # claimed wherever it may hold, and is checked as if it held everywhere)
     conditions = [derivation.unfold(step.condition, evaluate=False) for step in between
@@ -344,13 +348,8 @@ def _given_equations_together(derivation: Derivation,
     if not why:
         return steps
     names = ", ".join(sorted({repr(equation.name) for equation in equations}))
-    checked = list(steps)
-    checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
-        VerdictKind.UNKNOWN, "given equations",
-        f"the equations taken as given ({names}) contradict each other: the steps citing "
-        f"them relate {expressions[first]} {relation} {expressions[last + 1]}, and {why}; a chain "
-        f"resting on them would prove anything"))
-    return tuple(checked)
+    return unknown(f"({names}) contradict each other: the steps citing them relate "
+                   f"{expressions[first]} {relation} {expressions[last + 1]}, and {why}")
 
 
 def _equations_clash(derivation: Derivation, equations: Sequence[Equation]) -> str:
@@ -461,7 +460,7 @@ def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
             if low is not None and not (low <= value <= high):
                 continue
             point[symbol] = value
-        if any(_assumptions_broken(symbol, value) for symbol, value in point.items()) or \
+        if not all(respects(symbol, value) for symbol, value in point.items()) or \
                 not all(c.xreplace(point) is sp.true for c in conditions):
             continue
         value = gap.xreplace(point)
@@ -478,13 +477,6 @@ def _ends_differ(derivation: Derivation, start: sp.Expr, end: sp.Expr,
     return ""
 
 
-def _assumptions_broken(symbol: sp.Symbol, value: sp.Expr) -> bool:
-    """Whether ``value`` lacks one of the facts ``symbol`` is declared with."""
-    return any(getattr(value, f"is_{fact}") is False
-               for fact, holds in symbol.assumptions0.items() if holds is True
-               and hasattr(value, f"is_{fact}"))
-
-
 def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     """Whether relations are shown to hold together nowhere: two whose gaps add up to a
     number they cannot both exceed (r1 > r0 and r1 < r0: new user 22; x > 2 and x < 1), or
@@ -493,7 +485,8 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
                  for part in (condition.args if isinstance(condition, sp.And) else (condition,))]
     if not all(isinstance(r, sp.core.relational.Relational) for r in relations):
         return False
-    gaps = [_gap(r) for r in relations]
+    gaps = [gap_of(r) if all(side.is_real for side in (r.lhs, r.rhs)) else None
+            for r in relations]  # (between real sides)
     for (one, strict_one), (other, strict_other) in itertools.combinations(
             [g for g in gaps if g is not None], 2):
         total = sp.expand(one + other)  # (one > 0 and other > 0 make total > 0)
@@ -512,18 +505,6 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     except (Exception, TimeLimitExceeded):  # (SymPy cannot reduce them, or not in time)
         return False
     return together is sp.false
-
-
-def _gap(relation: sp.Basic) -> tuple[sp.Expr, bool] | None:
-    """``relation`` as ``(g, strict)`` meaning ``g > 0`` (or ``g >= 0``), between real
-    sides; None for another kind of relation."""
-    if not all(side.is_real for side in (relation.lhs, relation.rhs)):
-        return None
-    if isinstance(relation, (sp.StrictGreaterThan, sp.GreaterThan)):
-        return relation.lhs - relation.rhs, isinstance(relation, sp.StrictGreaterThan)
-    if isinstance(relation, (sp.StrictLessThan, sp.LessThan)):
-        return relation.rhs - relation.lhs, isinstance(relation, sp.StrictLessThan)
-    return None
 
 
 def _expected_cost(derivation: Derivation, number: int) -> int:
