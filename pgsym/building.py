@@ -85,12 +85,14 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     if declared is not None:
         codegen.check_kernels(declared, derivations, package)
     out = out if out is not None else catalog.output_path(package, "generated")
-    reports = catalog.verify_entries(entries, settings, on_done=on_done or (lambda done: None),
-                                     cache=cache)
-    if on_verified is not None:
-        on_verified(entries, reports)
-    document = assemble(entries, reports, package=package)
-    changed = publish.write_document(document, out, drawings=drawings, progress=progress)
+    with publish.FiguresDrawing(out, drawings, progress) as drawing:  # (drawn meanwhile)
+        reports = catalog.verify_entries(entries, settings,
+                                         on_done=on_done or (lambda done: None), cache=cache)
+        if on_verified is not None:
+            on_verified(entries, reports)
+        document = assemble(entries, reports, package=package)
+        changed = publish.write_document(document, out, drawings=drawing, progress=progress,
+                                         cache=cache)
     result = BuildResult(document, out, tuple(changed), entries=tuple(entries))
     if pdf:
         result = _replace(result, pdf=publish.compile_pdf(out / "notes.tex", progress=progress))

@@ -43,6 +43,7 @@ import hashlib
 import hmac
 import importlib.metadata
 import inspect
+import json
 import os
 import pickle
 import platform
@@ -66,7 +67,8 @@ from pgsym.report import Justification, RuleCheck, Verdict
 from pgsym.rules import registered_rules
 from pgsym.rules.lemmas import Equation
 
-__all__ = ["ENVIRONMENT_VARIABLE", "StepCache", "default_directory", "step_key"]
+__all__ = ["ENVIRONMENT_VARIABLE", "StepCache", "default_directory", "document_key",
+           "step_key"]
 
 #: the environment variable that chooses the cache's folder
 ENVIRONMENT_VARIABLE = "PGSYM_CACHE_DIR"
@@ -75,6 +77,8 @@ _MAGIC = b"pgsym step verdict 1\n"
 _MAC_BYTES = 32
 _KEY_CHARACTERS = 64
 _SECRET_BYTES = 32
+#: what the signature of a document's texts begins with (never a step verdict's)
+_DOCUMENT_MAGIC = b"pgsym printed document 1\n"
 
 
 def default_directory() -> Path:
@@ -259,6 +263,43 @@ class StepCache:
                 pass
         return found
 
+    def printed(self, key: str) -> dict[str, str] | None:
+        """The texts of a document kept under ``key`` (:func:`document_key`), or None if none
+        is kept, or the entry is not this cache's, whole and as written."""
+        secret = self._key()
+        if secret is None:
+            return None
+        try:
+            data = (self.directory / "documents" / key).read_bytes()
+        except OSError:
+            return None
+        mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
+        if len(mac) != _MAC_BYTES or not hmac.compare_digest(
+                mac, _mac(_DOCUMENT_MAGIC + key.encode(), payload, secret)):
+            self.ignored += 1
+            return None
+        try:
+            texts = json.loads(payload.decode())
+        except ValueError:
+            return None
+        if not (isinstance(texts, dict) and all(isinstance(name, str) and isinstance(text, str)
+                                                for name, text in texts.items())):
+            return None
+        return texts
+
+    def keep_printed(self, key: str, texts: Mapping[str, str]) -> None:
+        """Keeps the texts of a document under ``key`` (a cache that cannot be written only
+        costs time)."""
+        secret = self._key()
+        if secret is None:
+            return
+        payload = json.dumps(dict(texts)).encode()
+        try:
+            _write_atomically(self.directory / "documents" / key,
+                              _mac(_DOCUMENT_MAGIC + key.encode(), payload, secret) + payload)
+        except OSError:
+            return
+
     def _key(self) -> bytes | None:
         """The secret that signs the entries (made on first use), or None if the folder
         cannot hold one only its owner can read: then nothing is read or written."""
@@ -281,7 +322,7 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
     described of the derivation itself, where that holds no dummy (whose number depends on
     the step), and ``without_dummies`` what is described of values with no dummy in them."""
     # (one per step: its dummies are numbered in the step's order)
-    describer = _Describer(without_dummies)
+    describer = _Digester(without_dummies)
     shared = shared or (_environment(), _rules_digest())
     step = derivation.steps[number - 1]
     if step.custom_rule is not None:
@@ -559,6 +600,55 @@ class _Describer:
         return ("status", self(status.proved), self(status.why_not), self(status.promotion))
 
 
+class _Digester(_Describer):
+    """A :class:`_Describer` that gives each value the digest of its description, made of
+    its parts' digests: the same in every process exactly when the description is, and as
+    short for a whole document as for a symbol (a document's description written out is
+    17 MB; its subtrees are shared)."""
+
+    def _described(self, value: Any) -> Any:
+        return hashlib.sha256(repr(super()._described(value)).encode()).hexdigest()
+
+
+def document_key(document, figures_from: Path) -> str | None:
+    """The digest of everything the texts that :func:`pgsym.publish.write_document` prints
+    of ``document`` depend on, or None where it holds something that cannot be described
+    surely (a class of the user's, a function in a derivation).
+
+    That is the document itself: its sections, their derivations (with every symbol's and
+    function's assumptions and the values of declared distributions), notation, errata and
+    reports (every verdict and its words; a step's CPU time only where the summary line
+    prints it, the steps near their time limit); the bytes of the figures it shows, read
+    from ``figures_from``; every file of pgsym's source; and the versions of Python, SymPy,
+    mpmath and latex2mathml, which print it."""
+    from pgsym.report import Report
+
+    def printed_times(report: Report) -> Report:  # (0 for a time that is never printed)
+        near = {id(s) for s in report.near_limit()}
+        return dataclasses.replace(report, steps=tuple(
+            s if id(s) in near else dataclasses.replace(s, seconds=0.0) for s in report.steps))
+
+    figures = []
+    for figure in document.figures:
+        try:
+            figures.append((figure.file, hashlib.sha256(
+                (figures_from / figure.file).read_bytes()).hexdigest()))
+        except OSError:
+            figures.append((figure.file, None))
+    try:
+        described = _Digester()(dataclasses.replace(
+            document, reports=tuple(map(printed_times, document.reports))))
+    except (_Uncacheable, RecursionError):
+        return None
+    try:
+        printer = importlib.metadata.version("latex2mathml")
+    except importlib.metadata.PackageNotFoundError:
+        printer = "not installed"
+    environment = (_DOCUMENT_MAGIC.decode().strip(), _every_source_file(), sp.__version__,
+                   mpmath.__version__, printer, sys.version, sys.implementation.name)
+    return hashlib.sha256(repr((environment, described, figures)).encode()).hexdigest()
+
+
 def _class_name(cls: type) -> str:
     """A class by its module and name. A class of the user's (a Function subclass with its
     own methods) makes the step uncacheable: what its methods compute may rest on anything
@@ -619,17 +709,27 @@ def _pgsym_source(listing: Callable[[Path, str], set[Path]] | None = None) -> st
     if listing is None:
         chosen = _verdict_modules(root)
     else:
-        contents = {path: path.read_bytes() for path in sorted(root.rglob("*.py"))}
-        everything = hashlib.sha256()
-        for path, data in contents.items():
-            everything.update(path.relative_to(root).as_posix().encode() + b"\0" + data
-                              + b"\0")
-        chosen = listing(root, everything.hexdigest())
+        contents = _source_files(root)
+        chosen = listing(root, _every_source_file(contents))
     digest = hashlib.sha256()
     for path in sorted(chosen):
         data = contents[path] if path in contents else path.read_bytes()
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
+
+
+def _source_files(root: Path) -> dict[Path, bytes]:
+    """Every Python file of pgsym (under ``root``) and its bytes, in the order of paths."""
+    return {path: path.read_bytes() for path in sorted(root.rglob("*.py"))}
+
+
+def _every_source_file(contents: dict[Path, bytes] | None = None) -> str:
+    """A digest of every Python file of pgsym with its path (``contents``, if read)."""
+    root = Path(verification.__file__).resolve().parent
+    everything = hashlib.sha256()
+    for path, data in (contents if contents is not None else _source_files(root)).items():
+        everything.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
+    return everything.hexdigest()
 
 
 def _verdict_modules(root: Path) -> set[Path]:

@@ -24,13 +24,19 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from pgsym import _isolation
 from pgsym.derivation import DerivationError
 from pgsym.document import Document, Figure
 from pgsym.printing.html import document_to_html
@@ -125,43 +131,173 @@ def write_figures(folder: Path, drawings: Sequence[Drawing], *,
     return tuple(drawn)
 
 
-def write_document(document: Document, folder: Path, *, drawings: Sequence[Drawing] = (),
-                   progress: Callable[[str], None] = lambda message: None) -> list[Path]:
+class FiguresDrawing:
+    """The figures ``drawings`` draw into ``folder``, drawn in a child process where the
+    platform makes one (``pgsym build`` verifies meanwhile, on another core), else here;
+    :meth:`wait` returns them (as a context manager, it stops the child if the block
+    raises). A drawing that raises is a :class:`PublishError` naming the
+    figure.
+
+    >>> import tempfile
+    >>> drawing = Drawing(Figure("dot.png", "A dot.", "S"), lambda path: path.write_bytes(b"png"))
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [figure.file for figure in FiguresDrawing(folder, [drawing]).wait()[0]]
+    ['dot.png']
+    """
+
+    def __init__(self, folder: Path, drawings: Sequence[Drawing],
+                 progress: Callable[[str], None] = lambda message: None) -> None:
+        self._folder, self._drawings, self._progress = folder, tuple(drawings), progress
+        self._before = {p: p.read_bytes() for p in folder.glob("*.png")} \
+            if folder.exists() else {}
+        self._child: tuple[int, int] | None = None
+        if self._drawings:
+            progress("drawing the figures")
+        if self._drawings and _isolation.can_isolate() and _fork_safe():
+            self._child = _drawn_aside(folder, self._drawings)
+
+    def __enter__(self) -> "FiguresDrawing":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        """Stops a child that is still drawing (what it drew is not used)."""
+        if self._child is not None:
+            child, read = self._child
+            self._child = None
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(child, 0)
+            os.close(read)
+
+    def wait(self) -> tuple[tuple[Figure, ...], list[Path]]:
+        """The figures drawn (those whose drawing needs a module that is not installed are
+        left out, and ``progress`` says so) and the figure files that changed."""
+        if self._child is None:
+            said, failed = [], ""
+            try:
+                drawn = write_figures(self._folder, self._drawings, progress=said.append)
+            except Exception as error:
+                drawn, failed = (), _failure(error)
+        else:
+            (child, read), self._child = self._child, None
+            drawn_files, said, failed = _collected(child, read)
+            drawn = tuple(d.figure for d in self._drawings if d.figure.file in drawn_files)
+        for message in said:
+            self._progress(message)
+        if failed:
+            raise PublishError(f"drawing the figures: {failed}")
+        changed = [p for p in self._folder.glob("*.png")
+                   if self._before.get(p) != p.read_bytes()]
+        return drawn, changed
+
+
+def _fork_safe() -> bool:
+    """Whether a forked child may run any code: not once JAX, PyTorch or TensorFlow is
+    imported (a child using their thread pools may wait for a thread it does not have),
+    nor while another thread of Python's runs."""
+    return threading.active_count() == 1 and not {"jax", "torch", "tensorflow"} & set(sys.modules)
+
+
+def _failure(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, int]:
+    """Forks a child that draws the figures and writes (files drawn, progress said, why it
+    failed) to a pipe; returns the child's id and the pipe's end to read."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child:
+        os.close(write)
+        return child, read
+    try:  # (the child: nothing of the parent's may run here, only the drawing, then exit)
+        os.close(read)
+        said: list[str] = []
+        try:
+            drawn = tuple(f.file for f in write_figures(folder, drawings, progress=said.append))
+            outcome = (drawn, said, "")
+        except BaseException as error:
+            outcome = ((), said, _failure(error))
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(pickle.dumps(outcome))
+    finally:
+        os._exit(0)
+
+
+def _collected(child: int, read: int) -> tuple[tuple[str, ...], list[str], str]:
+    """What the child drawing the figures wrote, once it has ended."""
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(child, 0)
+    try:
+        drawn, said, failed = pickle.loads(data)
+    except Exception:
+        return (), [], f"the process drawing them ended with status {status} and said nothing"
+    return tuple(drawn), list(said), str(failed)
+
+
+def write_document(document: Document, folder: Path, *,
+                   drawings: "Sequence[Drawing] | FiguresDrawing" = (),
+                   progress: Callable[[str], None] = lambda message: None,
+                   cache=None) -> list[Path]:
     """Writes every output of ``document`` into ``folder``, with the figures ``drawings``
-    draw; returns the files that changed."""
-    before = {p: p.read_bytes() for p in folder.glob("*.png")} if folder.exists() else {}
-    if drawings:
-        progress("drawing the figures")
+    draw (or are drawing: a :class:`FiguresDrawing`); returns the files that changed.
+    ``cache`` (a :class:`pgsym.cache.StepCache`) keeps the texts printed, under the digest
+    of everything they depend on (:func:`pgsym.cache.document_key`): a document printed
+    before is not printed again."""
+    drawing = drawings if isinstance(drawings, FiguresDrawing) \
+        else FiguresDrawing(folder, drawings, progress)
+    figures, changed = drawing.wait()
+    if drawing._drawings:
         document = Document(document.title, document.source, document.sections,
-                            document.reports, write_figures(folder, drawings, progress=progress))
-    changed = [p for p in folder.glob("*.png") if before.get(p) != p.read_bytes()]
+                            document.reports, figures)
     progress("writing LaTeX, Markdown and HTML")
-    with remembered():  # (each derivation printed once for every format)
-        return changed + _write_texts(document, folder)
+    texts = _texts(document, folder, cache)
+    folder.mkdir(parents=True, exist_ok=True)
+    return changed + [folder / name for name, text in texts.items() if _write(folder / name, text)]
 
 
-def _write_texts(document: Document, folder: Path) -> list[Path]:
-    """Writes the fragments and the LaTeX, Markdown and HTML documents; returns the files
-    that changed."""
-    changed = []
+def _texts(document: Document, folder: Path, cache) -> dict[str, str]:
+    """The fragments and the LaTeX, Markdown and HTML documents, by file name: those kept
+    in ``cache`` for this document, else printed (and kept there, unless printing warned:
+    a warning is said each time)."""
+    from pgsym.cache import document_key
+
+    key = document_key(document, folder) if cache is not None else None
+    found = cache.printed(key) if key is not None else None
+    if found is not None:
+        return found
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with remembered():  # (each derivation printed once for every format)
+            texts = _printed(document, folder)
+    said = set()
+    for warning in warned:  # (said again, as the caller's filters say, once each)
+        if (str(warning.message), warning.category) not in said:
+            said.add((str(warning.message), warning.category))
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    if key is not None and not warned:
+        cache.keep_printed(key, texts)
+    return texts
+
+
+def _printed(document: Document, folder: Path) -> dict[str, str]:
+    """The fragments and the LaTeX, Markdown and HTML documents, by file name."""
+    texts = {}
     for section in document.sections:
         for entry in section.entries:
             if entry.slug == "notes":  # (its fragment would be overwritten by the document)
                 raise DerivationError(f"derivation {entry.derivation.name!r}: its fragment would "
                                       f"be notes.tex, which is the whole document's file; "
                                       f"rename the derivation")
-            path = folder / f"{entry.slug}.tex"
-            if _write(path, fragment(entry, document.report(entry))):
-                changed.append(path)
-    outputs = {
-        "notes.tex": document_to_latex(document, header=f"% {_GENERATED}\n"),
-        "notes.md": document_to_markdown(document, header=f"<!-- {_GENERATED} -->\n"),
-        "notes.html": document_to_html(document, figures_from=folder, header=_GENERATED),
-    }
-    for name, content in outputs.items():
-        if _write(folder / name, content):
-            changed.append(folder / name)
-    return changed
+            texts[f"{entry.slug}.tex"] = fragment(entry, document.report(entry))
+    texts["notes.tex"] = document_to_latex(document, header=f"% {_GENERATED}\n")
+    texts["notes.md"] = document_to_markdown(document, header=f"<!-- {_GENERATED} -->\n")
+    texts["notes.html"] = document_to_html(document, figures_from=folder, header=_GENERATED)
+    return texts
 
 
 def compile_pdf(tex: Path, *, progress: Callable[[str], None] = lambda message: None,

@@ -560,3 +560,121 @@ def test_a_class_of_the_user_s_claiming_to_be_python_s_own_is_not_cached(tmp_pat
     again = StepCache(tmp_path)
     assert not verify_many([log_of_a_product(False)], cache=again)[0].ok
     assert again.hits == 0
+
+
+# -- the printed texts of a document (pgsym build with nothing changed prints nothing) -----
+def _document(*derivations, title="T", figures=()):
+    from pgsym.catalog import Entry
+    from pgsym.document import Document, assemble
+
+    entries = [Entry("m", d) for d in derivations]
+    document = assemble(entries, verify_many(list(derivations)), title=title)
+    return Document(document.title, document.source, document.sections, document.reports,
+                    tuple(figures))
+
+
+def test_a_document_printed_before_is_read_from_the_cache_as_printing_gives_it(tmp_path,
+                                                                               monkeypatch):
+    from pgsym import publish
+
+    document = _document(_proved(), _refuted())
+    cache = StepCache(tmp_path / "cache")
+    first = publish.write_document(document, tmp_path / "a", cache=cache)
+    assert len(list((tmp_path / "cache" / "documents").iterdir())) == 1
+
+    def not_again(*arguments):
+        raise AssertionError("printed again")
+    monkeypatch.setattr(publish, "_printed", not_again)
+    second = publish.write_document(document, tmp_path / "b", cache=StepCache(tmp_path / "cache"))
+    assert [p.name for p in second] == [p.name for p in first]
+    assert all((tmp_path / "b" / p.name).read_bytes() == p.read_bytes() for p in first)
+    with pytest.raises(AssertionError, match="printed again"):  # (no cache: printed)
+        publish.write_document(document, tmp_path / "c")
+
+
+def test_the_printed_key_changes_with_everything_the_texts_depend_on(tmp_path, monkeypatch):
+    from pgsym.cache import document_key
+    from pgsym.document import Figure
+
+    figure = Figure("dot.png", "A dot.", "Derivations")
+    (tmp_path / "dot.png").write_bytes(b"one")
+    base = _document(_proved(), figures=(figure,))
+    key = document_key(base, tmp_path)
+    assert key is not None and key == document_key(_document(_proved(), figures=(figure,)),
+                                                   tmp_path)
+    report = base.reports[0]
+    step = report.steps[0]
+    z = sp.Symbol("x", real=True)  # (the same name, other assumptions: prints alike)
+    others = {
+        "title": _document(_proved(), title="U", figures=(figure,)),
+        "verdict": dataclasses.replace(base, reports=(dataclasses.replace(report, steps=(
+            dataclasses.replace(step, verdict=dataclasses.replace(
+                step.verdict, kind=VerdictKind.CHECKED_NUMERICALLY)),)),)),
+        "assumptions": _document(Derivation("log of a square", start=sp.log(z**2)).step(
+            2 * sp.log(z), rule="algebra"), figures=(figure,)),
+        "notation": _document(Derivation("log of a square", start=sp.log(x**2),
+                                         notation={"justifications": "numbered"}).step(
+            2 * sp.log(x), rule="algebra"), figures=(figure,)),
+        "time near its limit": dataclasses.replace(base, reports=(dataclasses.replace(
+            report, steps=(dataclasses.replace(step, seconds=2 * report.time_limit),)),)),
+    }
+    for what, document in others.items():
+        assert document_key(document, tmp_path) != key, what
+    # (a time the document never prints changes nothing)
+    faster = dataclasses.replace(base, reports=(dataclasses.replace(
+        report, steps=(dataclasses.replace(step, seconds=step.seconds + 0.01),)),))
+    assert document_key(faster, tmp_path) == key
+    (tmp_path / "dot.png").write_bytes(b"two")  # (the HTML embeds the figure)
+    assert document_key(base, tmp_path) != key
+    (tmp_path / "dot.png").write_bytes(b"one")
+    monkeypatch.setattr(cache_module, "_every_source_file", lambda: "another pgsym")
+    assert document_key(base, tmp_path) != key
+
+
+def test_a_damaged_or_foreign_printed_document_is_ignored_and_printed_again(tmp_path):
+    from pgsym import publish
+    from pgsym.cache import document_key
+
+    document = _document(_proved())
+    publish.write_document(document, tmp_path / "a", cache=StepCache(tmp_path / "cache"))
+    key = document_key(document, tmp_path / "a")
+    [entry] = (tmp_path / "cache" / "documents").iterdir()
+    assert entry.name == key
+    data = entry.read_bytes()
+    entry.write_bytes(data.replace(b"2 \\\\log", b"3 \\\\log"))  # (a false step, published)
+    assert entry.read_bytes() != data
+    fresh = StepCache(tmp_path / "cache")
+    assert fresh.printed(key) is None and fresh.ignored == 1
+    publish.write_document(document, tmp_path / "b", cache=fresh)
+    assert (tmp_path / "b" / "notes.tex").read_bytes() == (tmp_path / "a" / "notes.tex").read_bytes()
+    StepCache(tmp_path / "other").keep_printed(key, {"notes.tex": "forged"})
+    shutil.copy(tmp_path / "other" / "documents" / key, entry)  # (signed with another key)
+    assert StepCache(tmp_path / "cache").printed(key) is None
+
+
+def test_a_document_whose_printing_warns_is_printed_and_warns_every_time(tmp_path):
+    from pgsym import publish
+    from pgsym.notation import NotationWarning
+
+    warned = Derivation("log of a square", start=sp.log(x**2),
+                        notation={"conditional": {"nowhere": 1}}).step(2 * sp.log(x),
+                                                                      rule="algebra")
+    document = _document(warned)
+    for folder in "ab":
+        with pytest.warns(NotationWarning, match="nowhere"):
+            publish.write_document(document, tmp_path / folder,
+                                   cache=StepCache(tmp_path / "cache"))
+    assert not (tmp_path / "cache" / "documents").exists()
+
+
+def test_a_document_holding_a_class_of_the_users_is_never_read_from_the_cache(tmp_path):
+    from pgsym.cache import document_key
+
+    class Twice(sp.Function):
+        @classmethod
+        def eval(cls, arg):
+            return None
+
+    document = _document(Derivation("own", start=sp.Add(Twice(x), Twice(x), evaluate=False))
+                         .step(2 * Twice(x), rule="algebra"))
+    assert document_key(document, tmp_path) is None

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import sys
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -195,3 +196,40 @@ def test_a_browser_lays_the_math_out(built, tmp_path):
     subprocess.run([*flags, f"--screenshot={screenshot}", "--window-size=1100,1600",
                     (built / "notes.html").as_uri()], capture_output=True, timeout=120)
     assert screenshot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_figures_drawn_aside_are_written_and_a_failing_drawing_names_its_cause(tmp_path):
+    """pgsym build draws the figures in a child process while it verifies."""
+    from pgsym.document import Figure
+    from pgsym.publish import Drawing, FiguresDrawing, PublishError
+
+    def dot(path):
+        path.write_bytes(b"dot")
+
+    def broken(path):
+        raise ValueError("no data to plot")
+
+    dots = [Drawing(Figure("dot.png", "A dot.", "S"), dot)]
+    drawn, changed = FiguresDrawing(tmp_path, dots).wait()
+    assert [f.file for f in drawn] == ["dot.png"] and changed == [tmp_path / "dot.png"]
+    assert (tmp_path / "dot.png").read_bytes() == b"dot"
+    assert FiguresDrawing(tmp_path, dots).wait() == (drawn, [])  # (unchanged)
+    failing = [Drawing(Figure("bad.png", "Bad.", "S"), broken)]
+    with pytest.raises(PublishError, match="ValueError: no data to plot"):
+        FiguresDrawing(tmp_path, failing).wait()
+
+
+def test_figures_are_drawn_here_once_a_library_with_threads_is_imported(tmp_path, monkeypatch):
+    """A forked child of a process running PyTorch's or JAX's threads may deadlock in them."""
+    import types
+
+    from pgsym.document import Figure
+    from pgsym.publish import Drawing, FiguresDrawing
+
+    dots = [Drawing(Figure("dot.png", "A dot.", "S"), lambda path: path.write_bytes(b"dot"))]
+    aside = FiguresDrawing(tmp_path, dots)
+    assert aside._child is not None
+    aside.wait()
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    here = FiguresDrawing(tmp_path, dots)
+    assert here._child is None and [f.file for f in here.wait()[0]] == ["dot.png"]
