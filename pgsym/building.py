@@ -75,17 +75,19 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     from pgsym.verification import Settings
 
     settings = settings if settings is not None else Settings()
-    entries = catalog.discover(package)
-    derivations = {e.derivation.name: e.derivation for e in entries}
-    drawings = publish.declared_figures(package) if figures else ()
-    declared = codegen.declared_kernels(package)
-    if declared is None and kernels is not None:
-        raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
-                                 f"kernels to write to {kernels}")
-    if declared is not None:
-        codegen.check_kernels(declared, derivations, package)
+    catalog.package_folders(package)  # (a package that does not import says so first)
     out = out if out is not None else catalog.output_path(package, "generated")
-    with publish.FiguresDrawing(out, drawings, progress) as drawing:  # (drawn meanwhile)
+    drawings = publish.declared_figures(package) if figures else ()
+    # (drawn meanwhile, from the start: the derivations take a second to build)
+    with publish.FiguresDrawing(out, drawings, progress) as drawing:
+        entries = catalog.discover(package)
+        derivations = {e.derivation.name: e.derivation for e in entries}
+        declared = codegen.declared_kernels(package)
+        if declared is None and kernels is not None:
+            raise codegen.BuildError(f"package {package} declares no KERNELS, so there are "
+                                     f"no kernels to write to {kernels}")
+        if declared is not None:
+            codegen.check_kernels(declared, derivations, package)
         reports = catalog.verify_entries(entries, settings,
                                          on_done=on_done or (lambda done: None), cache=cache)
         if on_verified is not None:

@@ -77,8 +77,8 @@ _MAGIC = b"pgsym step verdict 1\n"
 _MAC_BYTES = 32
 _KEY_CHARACTERS = 64
 _SECRET_BYTES = 32
-#: what the signature of a document's texts begins with (never a step verdict's)
-_DOCUMENT_MAGIC = b"pgsym printed document 1\n"
+#: what a document's key begins with: a new way of keeping documents gets a new one
+_DOCUMENT_KEY = "pgsym printed document 1"
 
 
 def default_directory() -> Path:
@@ -266,37 +266,68 @@ class StepCache:
     def printed(self, key: str) -> dict[str, str] | None:
         """The texts of a document kept under ``key`` (:func:`document_key`), or None if none
         is kept, or the entry is not this cache's, whole and as written."""
-        secret = self._key()
-        if secret is None:
-            return None
-        try:
-            data = (self.directory / "documents" / key).read_bytes()
-        except OSError:
-            return None
-        mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
-        if len(mac) != _MAC_BYTES or not hmac.compare_digest(
-                mac, _mac(_DOCUMENT_MAGIC + key.encode(), payload, secret)):
-            self.ignored += 1
-            return None
-        try:
-            texts = json.loads(payload.decode())
-        except ValueError:
-            return None
+        texts = self._kept("documents", key)
         if not (isinstance(texts, dict) and all(isinstance(name, str) and isinstance(text, str)
                                                 for name, text in texts.items())):
             return None
         return texts
 
     def keep_printed(self, key: str, texts: Mapping[str, str]) -> None:
-        """Keeps the texts of a document under ``key`` (a cache that cannot be written only
-        costs time)."""
+        """Keeps the texts of a document under ``key``."""
+        self._keep("documents", key, dict(texts))
+
+    def given_equations_key(self, derivation) -> str | None:
+        """The digest of everything the check that the equations a derivation takes as given
+        do not contradict each other reads (:func:`pgsym.verification._given_equations_together`):
+        the whole derivation, with every lemma it cites and theirs, and the source of the
+        verifier; None for a derivation holding what cannot be described surely (a rule or
+        class of the user's)."""
+        try:
+            described = _Digester()(derivation)
+            shared = (_environment(self._listed_modules), "given equations 1")
+        except (_Uncacheable, RecursionError):
+            return None
+        return hashlib.sha256(repr((shared, described)).encode()).hexdigest()
+
+    def given_equations_found(self, key: str) -> str | None:
+        """Why the given equations of the derivation digested to ``key`` contradict each other
+        (``""``: not shown), as kept; None if nothing is kept."""
+        found = self._kept("given", key)
+        return found if isinstance(found, str) else None
+
+    def keep_given_equations_found(self, key: str, why: str) -> None:
+        self._keep("given", key, why)
+
+    def _kept(self, kind: str, key: str) -> Any:
+        """The value kept under ``key`` in the folder ``kind``, or None if none is kept, or
+        the entry is not this cache's, whole and as written."""
+        secret = self._key()
+        if secret is None:
+            return None
+        try:
+            data = (self.directory / kind / key).read_bytes()
+        except OSError:
+            return None
+        mac, payload = data[:_MAC_BYTES], data[_MAC_BYTES:]
+        if len(mac) != _MAC_BYTES or not hmac.compare_digest(
+                mac, _mac(_kept_domain(kind, key), payload, secret)):
+            self.ignored += 1
+            return None
+        try:
+            return json.loads(payload.decode())
+        except ValueError:
+            return None
+
+    def _keep(self, kind: str, key: str, value: Any) -> None:
+        """Keeps ``value`` (JSON) under ``key`` in the folder ``kind``, signed (a cache that
+        cannot be written only costs time)."""
         secret = self._key()
         if secret is None:
             return
-        payload = json.dumps(dict(texts)).encode()
+        payload = json.dumps(value).encode()
         try:
-            _write_atomically(self.directory / "documents" / key,
-                              _mac(_DOCUMENT_MAGIC + key.encode(), payload, secret) + payload)
+            _write_atomically(self.directory / kind / key,
+                              _mac(_kept_domain(kind, key), payload, secret) + payload)
         except OSError:
             return
 
@@ -398,6 +429,12 @@ def _storable(justification: RuleCheck, verdict: Verdict) -> bool:
 # -- entries on disk -----------------------------------------------------------------------
 def _mac(key: bytes, payload: bytes, secret: bytes) -> bytes:
     return hmac.new(secret, _MAGIC + key + payload, hashlib.sha256).digest()
+
+
+def _kept_domain(kind: str, key: str) -> bytes:
+    """What the signature of a value kept in the folder ``kind`` under ``key`` covers besides
+    the value: never what a step verdict's covers, nor another folder's."""
+    return b"pgsym kept " + kind.encode() + b"\n" + key.encode()
 
 
 def _sealed(key: str, payload: bytes, secret: bytes) -> bytes:
@@ -644,7 +681,7 @@ def document_key(document, figures_from: Path) -> str | None:
         printer = importlib.metadata.version("latex2mathml")
     except importlib.metadata.PackageNotFoundError:
         printer = "not installed"
-    environment = (_DOCUMENT_MAGIC.decode().strip(), _every_source_file(), sp.__version__,
+    environment = (_DOCUMENT_KEY, _every_source_file(), sp.__version__,
                    mpmath.__version__, printer, sys.version, sys.implementation.name)
     return hashlib.sha256(repr((environment, described, figures)).encode()).hexdigest()
 

@@ -48,7 +48,7 @@ def discover(package: str = "derivations", modules: list[str] | None = None) -> 
     ['log-derivative-trick']
     """
     entries: list[Entry] = []
-    for info in sorted(pkgutil.iter_modules(_package_path(package)), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules(package_folders(package)), key=lambda i: i.name):
         if info.name.startswith("_") or (modules is not None and info.name not in modules):
             continue
         entries.extend(_built(f"{package}.{info.name}"))
@@ -58,8 +58,8 @@ def discover(package: str = "derivations", modules: list[str] | None = None) -> 
     return entries
 
 
-def _package_path(package: str) -> list[str]:
-    """The folders holding ``package``'s modules."""
+def package_folders(package: str) -> list[str]:
+    """The folders holding ``package``'s modules (imported, or a clear error)."""
     path = getattr(_import(package), "__path__", None)
     if path is None:
         raise DerivationError(f"{package} is a module, not a package of modules that build "
@@ -160,7 +160,7 @@ def select(entries: list[Entry], names: list[str]) -> list[Entry]:
 
 def package_directory(package: str = "derivations") -> Path:
     """The folder of ``package`` on disk (where its generated LaTeX lives)."""
-    folders = _package_path(package)
+    folders = package_folders(package)
     if len(folders) != 1:
         raise DerivationError(f"namespace package {package} spans {len(folders)} folders: "
                               f"{', '.join(folders)}; there is no one folder to write to")

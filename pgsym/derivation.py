@@ -672,8 +672,13 @@ class Derivation:
         if isinstance(condition, str):
             condition = " ".join(condition.split())
         elif condition in (sp.true, sp.false):
+            # (SymPy settles a relation it can decide as it is built: Ne(q(x), 0) for a
+            # positive q is True, and the user never wrote True: new user 25)
             raise StepError(f"{where}: condition={condition} states nothing (True) or makes "
-                            f"any step provable (False); state what the step assumes")
+                            f"any step provable (False); state what the step assumes. (A "
+                            f"relation SymPy can decide from the symbols' assumptions becomes "
+                            f"{condition} as it is built: Ne(q, 0) for a positive q is True; "
+                            f"drop a condition the assumptions already give)")
         if isinstance(note, str):  # (a blank line in a note ended the LaTeX paragraph inside
             note = " ".join(note.split())  # the align, and split Markdown's $$: review 44)
         try:

@@ -125,6 +125,10 @@ def write_figures(folder: Path, drawings: Sequence[Drawing], *,
             hint = "; pip install 'pgsym[plots]'" if missing.name == "matplotlib" else ""
             progress(f"not drawing {file}: {missing.name or missing} is not installed{hint}")
             continue
+        except Exception as error:  # (the figure named: new user 25)
+            scratch.unlink(missing_ok=True)
+            raise PublishError(f"figure {file}: its drawing ({_where(drawing.draw)}) raised "
+                               f"{_failure(error)}") from error
         _write(folder / file, scratch.read_bytes())
         scratch.unlink()
         drawn.append(drawing.figure)
@@ -176,10 +180,8 @@ class FiguresDrawing:
         left out, and ``progress`` says so) and the figure files that changed."""
         if self._child is None:
             said, failed = [], ""
-            try:
-                drawn = write_figures(self._folder, self._drawings, progress=said.append)
-            except Exception as error:
-                drawn, failed = (), _failure(error)
+            drawn = write_figures(self._folder, self._drawings, progress=said.append)
+            failed = ""
         else:
             (child, read), self._child = self._child, None
             drawn_files, said, failed = _collected(child, read)
@@ -187,7 +189,7 @@ class FiguresDrawing:
         for message in said:
             self._progress(message)
         if failed:
-            raise PublishError(f"drawing the figures: {failed}")
+            raise PublishError(failed)
         changed = [p for p in self._folder.glob("*.png")
                    if self._before.get(p) != p.read_bytes()]
         return drawn, changed
@@ -202,6 +204,11 @@ def _fork_safe() -> bool:
 
 def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _where(function: Callable) -> str:
+    """A function by its module and name."""
+    return f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', function)}"
 
 
 def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, int]:
@@ -219,7 +226,8 @@ def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, int]:
             drawn = tuple(f.file for f in write_figures(folder, drawings, progress=said.append))
             outcome = (drawn, said, "")
         except BaseException as error:
-            outcome = ((), said, _failure(error))
+            outcome = ((), said, str(error) if isinstance(error, PublishError)
+                       else f"drawing the figures: {_failure(error)}")
         with os.fdopen(write, "wb") as pipe:
             pipe.write(pickle.dumps(outcome))
     finally:
@@ -253,6 +261,11 @@ def write_document(document: Document, folder: Path, *,
     if drawing._drawings:
         document = Document(document.title, document.source, document.sections,
                             document.reports, figures)
+    titles = [section.title for section in document.sections]
+    for figure in document.figures:  # (a figure of no section was shown nowhere: new user 25)
+        if figure.section not in titles:
+            raise DerivationError(f"figure {figure.file}: its section {figure.section!r} is "
+                                  f"none of the document's ({', '.join(map(repr, titles))})")
     progress("writing LaTeX, Markdown and HTML")
     texts = _texts(document, folder, cache)
     folder.mkdir(parents=True, exist_ok=True)

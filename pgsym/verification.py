@@ -199,7 +199,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
     def finish(owner: object) -> None:
         derivation, numbers = owners[owner]
         steps = _conditions_held_together(derivation, tuple(done[owner][n] for n in numbers))
-        steps = _given_equations_together(derivation, steps)
+        steps = _given_equations_together(derivation, steps, cache)
         report = reports[owner] = Report(derivation.name, steps, settings.time_limit, 0.0,
                                           settings.accept_numeric,
                                           _fingerprint(derivation, fingerprints))
@@ -290,8 +290,8 @@ def _conditions_held_together(derivation: Derivation,
     return tuple(checked)
 
 
-def _given_equations_together(derivation: Derivation,
-                              steps: tuple[StepReport, ...]) -> tuple[StepReport, ...]:
+def _given_equations_together(derivation: Derivation, steps: tuple[StepReport, ...],
+                              cache=None) -> tuple[StepReport, ...]:
     """The reports, with the last step citing an equation taken as given made unknown where
     every step passed and the chain relates the expressions around those steps (all of them
     equalities with no condition between the first and the last) though they differ: their
@@ -300,25 +300,37 @@ def _given_equations_together(derivation: Derivation,
     each satisfiable, then contradict each other: f(x + 1) = f(x) + 1 and f(x + 2) = f(x)
     chained f(x) to f(x) + 2, every step proved under the assumption (hostile review 51);
     a last step ``<=``, or a factor y (y f(1) = y (f(1) - 1)), hid it (hostile review 52).
-    Shown within two seconds of CPU time, as :func:`_given_equation_refuted` shows one."""
+    Shown within two seconds of CPU time, as :func:`_given_equation_refuted` shows one.
+    ``cache`` (a :class:`pgsym.cache.StepCache`) keeps what was found for the derivation as
+    it stands, where no time limit was met (a no-op run spent a tenth of its time here)."""
     # (a lemma resting on one counts as citing it: lemmas on 'up' and on 'period' chained
     # f(x) to f(x) + 2: hostile review 54)
     given = [i for i, step in enumerate(derivation.steps) if isinstance(step.lemma, Equation)
              or isinstance(step.lemma, Derivation) and _rests_on_given_equations(step.lemma)]
     if not given or len(steps) != len(derivation.steps) or not all(r.ok for r in steps):
         return steps
+    key = cache.given_equations_key(derivation) if cache is not None else None
+    why = cache.given_equations_found(key) if key is not None else None
+    if why is None:
+        before = TimeLimitExceeded.raised
+        why = _given_equations_contradict(derivation, given)
+        if key is not None and TimeLimitExceeded.raised == before:
+            cache.keep_given_equations_found(key, why)
+    if not why:
+        return steps
+    checked = list(steps)
+    checked[given[-1]] = dataclasses.replace(steps[given[-1]], verdict=Verdict(
+        VerdictKind.UNKNOWN, "given equations",
+        f"the equations taken as given {why}; a chain resting on them would prove anything"))
+    return tuple(checked)
+
+
+def _given_equations_contradict(derivation: Derivation, given: list[int]) -> str:
+    """Why the equations taken as given that steps ``given`` of ``derivation`` cite
+    contradict each other (the words after "the equations taken as given"), or ``""``
+    where that is not shown (:func:`_given_equations_together`)."""
     first, last = given[0], given[-1]
     equations = [equation for i in given for equation in _equations_cited(derivation.steps[i])]
-
-    def unknown(why: str) -> tuple[StepReport, ...]:
-        """The reports, the last step citing an equation unknown for ``why``."""
-        checked = list(steps)
-        checked[last] = dataclasses.replace(steps[last], verdict=Verdict(
-            VerdictKind.UNKNOWN, "given equations",
-            f"the equations taken as given {why}; a chain resting on them would prove "
-            f"anything"))
-        return tuple(checked)
-
     cited = list({id(e): e for e in equations}.values())
     try:
         clash = call_with_time_limit(lambda: _equations_clash(derivation, cited), 1.0,
@@ -326,7 +338,7 @@ def _given_equations_together(derivation: Derivation,
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
         clash = ""
     if clash:
-        return unknown(f"contradict each other: {clash}")
+        return f"contradict each other: {clash}"
     between = derivation.steps[first:last + 1]
     # (what the steps between claim: = , or <= / < either way; a step <= between two
     # equations hid f(x + 2) <= f(x + 2) - 2 + y**2, 0 <= -2 at y = 0: hostile review 55)
@@ -344,12 +356,12 @@ def _given_equations_together(derivation: Derivation,
             derivation, expressions[first], expressions[last + 1], equations, conditions,
             relation), 2.0, clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
-        return steps
+        return ""
     if not why:
-        return steps
+        return ""
     names = ", ".join(sorted({repr(equation.name) for equation in equations}))
-    return unknown(f"({names}) contradict each other: the steps citing them relate "
-                   f"{expressions[first]} {relation} {expressions[last + 1]}, and {why}")
+    return (f"({names}) contradict each other: the steps citing them relate "
+            f"{expressions[first]} {relation} {expressions[last + 1]}, and {why}")
 
 
 def _equations_clash(derivation: Derivation, equations: Sequence[Equation]) -> str:

@@ -678,3 +678,53 @@ def test_a_document_holding_a_class_of_the_users_is_never_read_from_the_cache(tm
     document = _document(Derivation("own", start=sp.Add(Twice(x), Twice(x), evaluate=False))
                          .step(2 * Twice(x), rule="algebra"))
     assert document_key(document, tmp_path) is None
+
+
+# -- the check that the equations taken as given do not contradict each other -------------
+def _chained(up_name="step up", period_rhs=None):
+    from pgsym import Equation
+
+    t = sp.Symbol("t", real=True)
+    f = sp.Function("f", real=True)
+    up = Equation(up_name, f(t + 1), f(t) + 1, variables=(t,))
+    period = Equation("period two", f(t + 2), f(t) if period_rhs is None else period_rhs(f, t),
+                      variables=(t,))
+    d = Derivation("zero is two", start=f(t), functions=(f,))
+    d = d.step(f(t + 2), rule=period).step(f(t + 1) + 1, rule=up)
+    d = d.step(sp.Add(sp.Add(f(t), 1, evaluate=False), 1, evaluate=False), rule=up)
+    return d.step(f(t) + 2, rule="algebra")
+
+
+def test_what_the_given_equations_check_found_is_kept_and_read_back(tmp_path, monkeypatch):
+    first = StepCache(tmp_path)
+    [report] = verify_many([_chained()], cache=first)
+    assert report.steps[2].verdict.kind is VerdictKind.UNKNOWN
+    assert len(list((tmp_path / "given").iterdir())) == 1
+
+    def not_again(*arguments):
+        raise AssertionError("checked again")
+    monkeypatch.setattr(verification, "_given_equations_contradict", not_again)
+    [again] = verify_many([_chained()], cache=StepCache(tmp_path))
+    assert _verdicts([again]) == _verdicts([report])
+    with pytest.raises(AssertionError, match="checked again"):  # (no cache: checked)
+        verify_many([_chained()])
+
+
+def test_the_given_equations_key_reads_every_equation_and_what_they_say(tmp_path):
+    cache = StepCache(tmp_path)
+    key = cache.given_equations_key(_chained())
+    assert key is not None and key == cache.given_equations_key(_chained())
+    assert cache.given_equations_key(_chained(up_name="up")) != key
+    # (the same steps, a period equation written f(t + 2) = f(t) + 0: another equation)
+    assert cache.given_equations_key(
+        _chained(period_rhs=lambda f, t: sp.Add(f(t), 0, evaluate=False))) != key
+
+
+def test_a_given_equations_check_that_met_a_time_limit_is_not_kept(tmp_path, monkeypatch):
+    def out_of_time(*arguments):
+        TimeLimitExceeded.raised += 1  # (as a check stopped at its limit counts itself)
+        return ""
+    monkeypatch.setattr(verification, "_given_equations_contradict", out_of_time)
+    [report] = verify_many([_chained()], cache=StepCache(tmp_path))
+    assert report.ok  # (nothing shown in time: the steps' verdicts stand)
+    assert not (tmp_path / "given").exists()

@@ -215,8 +215,33 @@ def test_figures_drawn_aside_are_written_and_a_failing_drawing_names_its_cause(t
     assert (tmp_path / "dot.png").read_bytes() == b"dot"
     assert FiguresDrawing(tmp_path, dots).wait() == (drawn, [])  # (unchanged)
     failing = [Drawing(Figure("bad.png", "Bad.", "S"), broken)]
-    with pytest.raises(PublishError, match="ValueError: no data to plot"):
+    with pytest.raises(PublishError, match=r"figure bad\.png: its drawing \(.*broken\) "
+                                           r"raised ValueError: no data to plot"):
         FiguresDrawing(tmp_path, failing).wait()
+    monkeypatch = pytest.MonkeyPatch()
+    with monkeypatch.context() as patched:  # (drawn here: the same error)
+        patched.setattr(publish, "_fork_safe", lambda: False)
+        with pytest.raises(PublishError, match=r"figure bad\.png: .* raised ValueError"):
+            FiguresDrawing(tmp_path, failing).wait()
+
+
+def test_a_figure_shown_in_no_section_of_the_document_is_a_clear_error(tmp_path):
+    """New user 25: a figure whose section was mistyped was drawn and shown nowhere."""
+    import sympy as sp
+
+    from pgsym import Derivation
+    from pgsym.document import Figure, assemble
+    from pgsym.derivation import DerivationError
+    from pgsym.publish import Drawing
+
+    x = sp.Symbol("x")
+    entry = catalog.Entry("m", Derivation("d", start=sp.Add(x, x, evaluate=False))
+                          .step(2 * x, rule="algebra"))
+    document = assemble([entry], [entry.derivation.verify()], title="T")
+    drawing = Drawing(Figure("dot.png", "A dot.", "2 Logistic"), lambda p: p.write_bytes(b"d"))
+    with pytest.raises(DerivationError, match=r"figure dot\.png: its section '2 Logistic' is "
+                                              r"none of the document's \('Derivations'\)"):
+        publish.write_document(document, tmp_path, drawings=[drawing])
 
 
 def test_figures_are_drawn_here_once_a_library_with_threads_is_imported(tmp_path, monkeypatch):

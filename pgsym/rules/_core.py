@@ -541,7 +541,9 @@ def _what_it_gives(before: sp.Expr, rewrite_node: RewriteNode, context: RuleCont
         gives = None
     if gives is None:
         return ("the rule does not apply to the previous step (nothing in it has the form "
-                "the rule rewrites)")
+                "the rule rewrites; if SymPy rewrote the form you wrote as it built it, "
+                "2 (a + b) into 2 a + 2 b, or p (p f / q) into p**2 f / q, build it with "
+                "evaluate=False: sympy.Mul(2, a + b, evaluate=False))")
     # (unsorted: sorting the terms of a sum of infinite sums evaluates them, which need not end)
     return f"applying the rule to the previous step gives {sp.sstr(gives, order='none')}, not " \
            f"this step"
