@@ -139,8 +139,7 @@ class FiguresDrawing:
     """The figures ``drawings`` draw into ``folder``, drawn in a child process where the
     platform makes one (``pgsym build`` verifies meanwhile, on another core), else here;
     :meth:`wait` returns them (as a context manager, it stops the child if the block
-    raises). A drawing that raises is a :class:`PublishError` naming the
-    figure.
+    raises). A drawing that raises is a :class:`PublishError` naming the figure.
 
     >>> import tempfile
     >>> drawing = Drawing(Figure("dot.png", "A dot.", "S"), lambda path: path.write_bytes(b"png"))
@@ -151,14 +150,14 @@ class FiguresDrawing:
 
     def __init__(self, folder: Path, drawings: Sequence[Drawing],
                  progress: Callable[[str], None] = lambda message: None) -> None:
-        self._folder, self._drawings, self._progress = folder, tuple(drawings), progress
+        self._folder, self.drawings, self._progress = folder, tuple(drawings), progress
         self._before = {p: p.read_bytes() for p in folder.glob("*.png")} \
             if folder.exists() else {}
         self._child: tuple[int, int] | None = None
-        if self._drawings:
+        if self.drawings:
             progress("drawing the figures")
-        if self._drawings and _isolation.can_isolate() and _fork_safe():
-            self._child = _drawn_aside(folder, self._drawings)
+        if self.drawings and _isolation.can_isolate() and _fork_safe():
+            self._child = _drawn_aside(folder, self.drawings)
 
     def __enter__(self) -> "FiguresDrawing":
         return self
@@ -179,13 +178,12 @@ class FiguresDrawing:
         """The figures drawn (those whose drawing needs a module that is not installed are
         left out, and ``progress`` says so) and the figure files that changed."""
         if self._child is None:
-            said, failed = [], ""
-            drawn = write_figures(self._folder, self._drawings, progress=said.append)
-            failed = ""
+            said: list[str] = []
+            drawn, failed = write_figures(self._folder, self.drawings, progress=said.append), ""
         else:
             (child, read), self._child = self._child, None
             drawn_files, said, failed = _collected(child, read)
-            drawn = tuple(d.figure for d in self._drawings if d.figure.file in drawn_files)
+            drawn = tuple(d.figure for d in self.drawings if d.figure.file in drawn_files)
         for message in said:
             self._progress(message)
         if failed:
@@ -199,7 +197,8 @@ def _fork_safe() -> bool:
     """Whether a forked child may run any code: not once JAX, PyTorch or TensorFlow is
     imported (a child using their thread pools may wait for a thread it does not have),
     nor while another thread of Python's runs."""
-    return threading.active_count() == 1 and not {"jax", "torch", "tensorflow"} & set(sys.modules)
+    threaded = {"jax", "torch", "tensorflow"} & set(sys.modules)
+    return threading.active_count() == 1 and not threaded
 
 
 def _failure(error: BaseException) -> str:
@@ -258,7 +257,7 @@ def write_document(document: Document, folder: Path, *,
     drawing = drawings if isinstance(drawings, FiguresDrawing) \
         else FiguresDrawing(folder, drawings, progress)
     figures, changed = drawing.wait()
-    if drawing._drawings:
+    if drawing.drawings:
         document = Document(document.title, document.source, document.sections,
                             document.reports, figures)
     titles = [section.title for section in document.sections]
