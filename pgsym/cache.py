@@ -534,7 +534,10 @@ class _Describer:
     met (their own numbers differ from process to process). Renaming dummies one-to-one
     changes no verdict, and two dummies met are never given one number."""
 
-    def __init__(self, without_dummies: dict | None = None) -> None:
+    def __init__(self, without_dummies: dict | None = None, *, ordered: bool = False) -> None:
+        #: whether a mapping is described in its order (a printer states definitions in
+        #: theirs: hostile review 58), not as a set of pairs (no verdict reads the order)
+        self._ordered = ordered
         self._seen: dict[int, tuple[object, Any, bool]] = {}
         self._dummies: dict[sp.Dummy, int] = {}
         #: descriptions of values with no dummy in them, which do not depend on the order
@@ -543,8 +546,15 @@ class _Describer:
         self._dummies_met = 0  # (how many dummies, or values holding one, were described)
 
     def __call__(self, value: Any) -> Any:
-        if value is None or isinstance(value, (bool, int, float, str)):
+        if value is None or type(value) in (bool, int, float, str):
             return (type(value).__name__, repr(value))
+        if isinstance(value, (int, float, str)) and not isinstance(value, enum.Enum):
+            # (a subclass, by its class and its value as the base class writes it: a class
+            # of the user's is refused, its own __repr__ gave two symbols' names one
+            # description and a false step was answered from a true one's entry, hostile
+            # review 58; its __eq__ or __hash__ may hide what it holds as well)
+            base = next(kind for kind in (bool, int, float, str) if isinstance(value, kind))
+            return (_class_name(type(value)), base.__repr__(value))
         found = self._seen.get(id(value))
         if found is not None and found[0] is value:
             self._dummies_met += found[2]
@@ -570,7 +580,8 @@ class _Describer:
         if isinstance(value, (set, frozenset)):
             return ("set", *sorted(map(self, value), key=repr))
         if isinstance(value, Mapping):
-            return ("dict", *sorted(((self(k), self(v)) for k, v in value.items()), key=repr))
+            pairs = [(self(k), self(v)) for k, v in value.items()]
+            return ("dict", *(pairs if self._ordered else sorted(pairs, key=repr)))
         if isinstance(value, UndefinedFunction):
             return self._function(value)
         if isinstance(value, sp.Dummy):
@@ -653,7 +664,8 @@ def document_key(document, figures_from: Path) -> str | None:
     surely (a class of the user's, a function in a derivation).
 
     That is the document itself: its sections, their derivations (with every symbol's and
-    function's assumptions and the values of declared distributions), notation, errata and
+    function's assumptions, the values of declared distributions, and definitions and ranges
+    in their order, which the printers keep), notation, errata and
     reports (every verdict and its words; a step's CPU time only where the summary line
     prints it, the steps near their time limit); the bytes of the figures it shows, read
     from ``figures_from``; every file of pgsym's source; and the versions of Python, SymPy,
@@ -673,7 +685,7 @@ def document_key(document, figures_from: Path) -> str | None:
         except OSError:
             figures.append((figure.file, None))
     try:
-        described = _Digester()(dataclasses.replace(
+        described = _Digester(ordered=True)(dataclasses.replace(
             document, reports=tuple(map(printed_times, document.reports))))
     except (_Uncacheable, RecursionError):
         return None

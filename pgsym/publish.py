@@ -23,6 +23,7 @@ The figures are those the package being built declares as ``FIGURES`` (a tuple o
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pickle
 import shutil
@@ -122,8 +123,11 @@ def write_figures(folder: Path, drawings: Sequence[Drawing], *,
             drawing.draw(scratch)
         except ImportError as missing:
             scratch.unlink(missing_ok=True)
+            if not _not_installed(missing):  # (a mistake in the drawing's code: said so)
+                raise PublishError(f"figure {file}: its drawing ({_where(drawing.draw)}) "
+                                   f"raised {_failure(missing)}") from missing
             hint = "; pip install 'pgsym[plots]'" if missing.name == "matplotlib" else ""
-            progress(f"not drawing {file}: {missing.name or missing} is not installed{hint}")
+            progress(f"not drawing {file}: {missing.name} is not installed{hint}")
             continue
         except Exception as error:  # (the figure named: new user 25)
             scratch.unlink(missing_ok=True)
@@ -153,7 +157,7 @@ class FiguresDrawing:
         self._folder, self.drawings, self._progress = folder, tuple(drawings), progress
         self._before = {p: p.read_bytes() for p in folder.glob("*.png")} \
             if folder.exists() else {}
-        self._child: tuple[int, int] | None = None
+        self._child: tuple[int, str] | None = None
         if self.drawings:
             progress("drawing the figures")
         if self.drawings and _isolation.can_isolate() and _fork_safe():
@@ -165,14 +169,14 @@ class FiguresDrawing:
     def __exit__(self, *exception) -> None:
         """Stops a child that is still drawing (what it drew is not used)."""
         if self._child is not None:
-            child, read = self._child
+            child, outcome_file = self._child
             self._child = None
             try:
                 os.kill(child, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             os.waitpid(child, 0)
-            os.close(read)
+            Path(outcome_file).unlink(missing_ok=True)
 
     def wait(self) -> tuple[tuple[Figure, ...], list[Path]]:
         """The figures drawn (those whose drawing needs a module that is not installed are
@@ -181,8 +185,8 @@ class FiguresDrawing:
             said: list[str] = []
             drawn, failed = write_figures(self._folder, self.drawings, progress=said.append), ""
         else:
-            (child, read), self._child = self._child, None
-            drawn_files, said, failed = _collected(child, read)
+            (child, outcome_file), self._child = self._child, None
+            drawn_files, said, failed = _collected(child, outcome_file)
             drawn = tuple(d.figure for d in self.drawings if d.figure.file in drawn_files)
         for message in said:
             self._progress(message)
@@ -191,6 +195,19 @@ class FiguresDrawing:
         changed = [p for p in self._folder.glob("*.png")
                    if self._before.get(p) != p.read_bytes()]
         return drawn, changed
+
+
+def _not_installed(error: ImportError) -> bool:
+    """Whether ``error`` says that a package is not installed (not a name missing from one
+    that is, nor a module missing from a package that is: hostile review 58 had
+    ``from numpy import no_such_function`` reported as numpy not installed)."""
+    name = error.name if isinstance(error, ModuleNotFoundError) else None
+    if not name:
+        return False
+    try:
+        return importlib.util.find_spec(name.split(".")[0]) is None
+    except (ImportError, ValueError):
+        return False
 
 
 def _fork_safe() -> bool:
@@ -210,16 +227,17 @@ def _where(function: Callable) -> str:
     return f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', function)}"
 
 
-def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, int]:
+def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, str]:
     """Forks a child that draws the figures and writes (files drawn, progress said, why it
-    failed) to a pipe; returns the child's id and the pipe's end to read."""
-    read, write = os.pipe()
+    failed) to a file (not a pipe: a process the drawing starts and leaves running would
+    hold a pipe open, and the build wait for it, hostile review 58); returns the child's id
+    and the file."""
+    handle, outcome_file = tempfile.mkstemp(prefix="pgsym-figures-")
+    os.close(handle)
     child = os.fork()
     if child:
-        os.close(write)
-        return child, read
+        return child, outcome_file
     try:  # (the child: nothing of the parent's may run here, only the drawing, then exit)
-        os.close(read)
         said: list[str] = []
         try:
             drawn = tuple(f.file for f in write_figures(folder, drawings, progress=said.append))
@@ -227,21 +245,22 @@ def _drawn_aside(folder: Path, drawings: Sequence[Drawing]) -> tuple[int, int]:
         except BaseException as error:
             outcome = ((), said, str(error) if isinstance(error, PublishError)
                        else f"drawing the figures: {_failure(error)}")
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(pickle.dumps(outcome))
+        Path(outcome_file).write_bytes(pickle.dumps(outcome))
     finally:
         os._exit(0)
 
 
-def _collected(child: int, read: int) -> tuple[tuple[str, ...], list[str], str]:
+def _collected(child: int, outcome_file: str) -> tuple[tuple[str, ...], list[str], str]:
     """What the child drawing the figures wrote, once it has ended."""
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
     _, status = os.waitpid(child, 0)
     try:
-        drawn, said, failed = pickle.loads(data)
+        drawn, said, failed = pickle.loads(Path(outcome_file).read_bytes())
     except Exception:
-        return (), [], f"the process drawing them ended with status {status} and said nothing"
+        code = os.waitstatus_to_exitcode(status)
+        ended = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+        return (), [], f"drawing the figures: the process drawing them {ended} and said nothing"
+    finally:
+        Path(outcome_file).unlink(missing_ok=True)
     return tuple(drawn), list(said), str(failed)
 
 

@@ -728,3 +728,44 @@ def test_a_given_equations_check_that_met_a_time_limit_is_not_kept(tmp_path, mon
     [report] = verify_many([_chained()], cache=StepCache(tmp_path))
     assert report.ok  # (nothing shown in time: the steps' verdicts stand)
     assert not (tmp_path / "given").exists()
+
+
+class Name(str):
+    """A name whose repr hides what it is (module level: the verdicts come back pickled)."""
+
+    def __repr__(self):
+        return "Name(...)"
+
+
+def test_a_name_of_a_class_of_the_users_is_never_answered_from_the_cache(tmp_path):
+    """Hostile review 58: a str subclass whose __repr__ hides its value gave the symbols a
+    and b one description, and a 1 = b was answered 'proved' from the entry of a 1 = a."""
+    a, b = sp.Symbol(Name("a"), positive=True), sp.Symbol(Name("b"), positive=True)
+    start = sp.Mul(a, 1, evaluate=False)
+    true = Derivation("d", start=start).step(a, rule="algebra")
+    false = Derivation("d", start=start, parameters=(b,)).step(b, rule="algebra")
+    with pytest.raises(cache_module._Uncacheable, match="Name"):
+        _key(true)
+    cache = StepCache(tmp_path)
+    assert verify_many([true], cache=cache)[0].ok
+    [report] = verify_many([false], cache=StepCache(tmp_path))
+    assert report.steps[0].verdict.kind is VerdictKind.REFUTED
+    # (Python's own subclasses are described by their class: bool is no int to the key)
+    assert cache_module._Describer()(True) != cache_module._Describer()(1)
+
+
+def test_the_printed_key_reads_the_order_of_definitions_and_ranges(tmp_path):
+    """Hostile review 58: the printers state definitions in their order, and reordering them
+    published the old order from the cache."""
+    from pgsym.cache import document_key
+
+    y, z = sp.symbols("y z")
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True)
+
+    def document(definitions, ranges):
+        return _document(Derivation("d", start=y + z, definitions=definitions, ranges=ranges)
+                         .step(sp.Add(z, y, evaluate=False), rule="algebra"))
+    key = document_key(document({z: x + 1, y: x + 2}, {k: (0, 3), n: (1, 2)}), tmp_path)
+    assert document_key(document({y: x + 2, z: x + 1}, {k: (0, 3), n: (1, 2)}), tmp_path) != key
+    assert document_key(document({z: x + 1, y: x + 2}, {n: (1, 2), k: (0, 3)}), tmp_path) != key

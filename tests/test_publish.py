@@ -258,3 +258,53 @@ def test_figures_are_drawn_here_once_a_library_with_threads_is_imported(tmp_path
     monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
     here = FiguresDrawing(tmp_path, dots)
     assert here._child is None and [f.file for f in here.wait()[0]] == ["dot.png"]
+
+
+def test_the_build_does_not_wait_for_a_process_a_drawing_leaves_running(tmp_path):
+    """Hostile review 58: the child's pipe, inherited by a process the drawing started, kept
+    the build waiting for that process (for good, had it never ended)."""
+    import time
+
+    from pgsym.document import Figure
+    from pgsym.publish import Drawing, FiguresDrawing
+
+    def leaves_one_running(path):
+        helper = os.fork()  # (a process of its own, holding what the drawing's child holds)
+        if helper == 0:
+            time.sleep(120)
+            os._exit(0)
+        (tmp_path / "pid").write_text(str(helper))
+        path.write_bytes(b"dot")
+
+    begun = time.monotonic()
+    drawn, _ = FiguresDrawing(tmp_path, [Drawing(Figure("dot.png", "A dot.", "S"),
+                                                 leaves_one_running)]).wait()
+    try:
+        assert time.monotonic() - begun < 60 and [f.file for f in drawn] == ["dot.png"]
+    finally:
+        os.kill(int((tmp_path / "pid").read_text()), 9)
+
+
+def test_a_drawing_s_import_error_is_its_error_unless_a_package_is_not_installed(tmp_path):
+    """Hostile review 58: 'from numpy import no_such_function' in a drawing was said as
+    'numpy is not installed', and the figure silently left out."""
+    from pgsym.document import Figure
+    from pgsym.publish import Drawing, FiguresDrawing, PublishError
+
+    def mistaken(path):
+        from numpy import no_such_function  # noqa: F401
+
+    def needs_a_package(path):
+        import no_such_package_for_pgsym  # noqa: F401
+
+    def exits(path):
+        os._exit(3)
+
+    with pytest.raises(PublishError, match="figure f.png: .*raised ImportError: cannot import"):
+        FiguresDrawing(tmp_path, [Drawing(Figure("f.png", "F.", "S"), mistaken)]).wait()
+    said = []
+    drawn, _ = FiguresDrawing(tmp_path, [Drawing(Figure("g.png", "G.", "S"), needs_a_package)],
+                              said.append).wait()
+    assert drawn == () and said[-1] == "not drawing g.png: no_such_package_for_pgsym is not installed"
+    with pytest.raises(PublishError, match="the process drawing them exited with status 3"):
+        FiguresDrawing(tmp_path, [Drawing(Figure("h.png", "H.", "S"), exits)]).wait()
