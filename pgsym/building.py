@@ -96,10 +96,25 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
         changed = publish.write_document(document, out, drawings=drawing, progress=progress,
                                          cache=cache)
     result = BuildResult(document, out, tuple(changed), entries=tuple(entries))
+    if declared is not None:
+        result = _with_kernels(result, declared, derivations, reports, kernels, package)
+    if result.kernels_changed and drawings:
+        # (a figure may draw with the kernels, drawn above from those before this build:
+        # drawn again from those just written, hostile review 59)
+        progress("drawing the figures again: the kernels changed")
+        again = publish.write_document(document, out, drawings=drawings, progress=progress,
+                                       cache=cache)
+        result = _replace(result, changed=tuple(dict.fromkeys((*result.changed, *again))))
     if pdf:
         result = _replace(result, pdf=publish.compile_pdf(out / "notes.tex", progress=progress))
-    if declared is None:
-        return result
+    return result
+
+
+def _with_kernels(result: BuildResult, declared, derivations: dict, reports: list,
+                  kernels: Path | None, package: str) -> BuildResult:
+    """``result`` with the kernels ``declared`` written (or why they were not)."""
+    from pgsym import codegen
+
     target = kernels or catalog.output_path(package, declared.file)
     try:
         sources = codegen.module_sources(declared, derivations,

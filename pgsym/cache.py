@@ -356,6 +356,7 @@ def step_key(derivation, number: int, settings, lemmas: Mapping[int, Any], *,
     describer = _Digester(without_dummies)
     shared = shared or (_environment(), _rules_digest())
     step = derivation.steps[number - 1]
+    _class_name(type(step))  # (a step of a class of the user's may say anything: review 59)
     if step.custom_rule is not None:
         raise _Uncacheable("a rule of the user's")
     lemma = None
@@ -575,13 +576,20 @@ class _Describer:
     def _described(self, value: Any) -> Any:
         if isinstance(value, enum.Enum):
             return ("enum", _class_name(type(value)), value.name)
-        if isinstance(value, (tuple, list)):
-            return (type(value).__name__, *map(self, value))
-        if isinstance(value, (set, frozenset)):
-            return ("set", *sorted(map(self, value), key=repr))
-        if isinstance(value, Mapping):
+        if isinstance(value, (tuple, list, set, frozenset, Mapping)):
+            # (Python's own containers by their items; a subclass of the user's is refused:
+            # its __str__ or __getattr__ may print what its items do not say, hostile
+            # review 59)
+            kind = type(value)
+            head = kind.__name__ if kind in (tuple, list) else _class_name(kind) \
+                if kind not in (set, frozenset, dict) else None
+            if isinstance(value, (tuple, list)):
+                return (head, *map(self, value))
+            if isinstance(value, (set, frozenset)):
+                return ("set", *sorted(map(self, value), key=repr)) + ((head,) if head else ())
             pairs = [(self(k), self(v)) for k, v in value.items()]
-            return ("dict", *(pairs if self._ordered else sorted(pairs, key=repr)))
+            return ("dict", *(pairs if self._ordered else sorted(pairs, key=repr))) + \
+                ((head,) if head else ())
         if isinstance(value, UndefinedFunction):
             return self._function(value)
         if isinstance(value, sp.Dummy):
@@ -590,16 +598,20 @@ class _Describer:
                     *map(self, sorted(value.assumptions0.items())))
         if isinstance(value, sp.Basic):
             head = self._function(type(value)) if isinstance(value, AppliedUndef) else \
-                _class_name(type(value))
+                self(type(value))
             return ("basic", head, *map(self, value._hashable_content()))
         if isinstance(value, type):
-            return ("class", _class_name(value))
-        if isinstance(value, Distribution):
+            # (with the assumptions a class of SymPy's states, which a class put in SymPy's
+            # place could change)
+            return ("class", _class_name(value), tuple(sorted(
+                (getattr(value, "default_assumptions", None) or {}).items())))
+        if type(value) is Distribution:  # (a subclass may answer _key with anything: 59)
             return ("distribution", *map(self, value._key), value.is_known_normalised)
         if dataclasses.is_dataclass(value) and type(value).__module__.startswith("pgsym."):
             return (_class_name(type(value)),
                     *((f.name, self(getattr(value, f.name))) for f in dataclasses.fields(value)))
-        if type(value).__name__ in ("mpz", "mpq"):  # gmpy2's numbers inside SymPy's
+        if type(value).__name__ in ("mpz", "mpq") and \
+                type(value).__module__.split(".")[0] == "gmpy2":  # (inside SymPy's numbers)
             return (type(value).__name__, str(value))
         raise _Uncacheable(f"cannot describe {type(value).__name__}")
 
@@ -626,7 +638,9 @@ class _Describer:
     def derivation(self, derivation, cases: list) -> tuple:
         """What a step of ``derivation`` reads besides its own expressions: definitions,
         ranges and the substitutions that make the ranges exact (``cases``, which depend on
-        the names every step uses)."""
+        the names every step uses). A subclass of the user's may unfold its definitions
+        otherwise (hostile review 59): refused."""
+        _class_name(type(derivation))
         return ("derivation", self(derivation.definitions), self(derivation.ranges),
                 self(cases))
 
@@ -635,6 +649,7 @@ class _Describer:
         must keep (the functions and fixed symbols of the equations taken as given that it
         rests on, however deep: tightening such an equation's ``variables=`` changes which
         instances are allowed); the lemma's own checks are in its status."""
+        _class_name(type(lemma))
         pinned = self(verification._pinned(lemma))
         if isinstance(lemma, Equation):
             return ("equation", self(lemma.name), self(lemma.lhs), self(lemma.rhs),

@@ -71,9 +71,11 @@ def declared_figures(package: str) -> tuple[Drawing, ...]:
                               f"values (a Figure and a function drawing it), got {drawings!r:.80}")
     names = [d.figure.file for d in drawings]
     for name in names:
-        if Path(name).name != name or not name.endswith(".png") or names.count(name) > 1:
+        # (a name starting with a dot could be another's scratch file, .new-a.png: review 59)
+        if Path(name).name != name or not name.endswith(".png") or names.count(name) > 1 \
+                or name.startswith("."):
             raise DerivationError(f"{package}.FIGURES: {name!r} must be a file name ending in "
-                                  f".png, used once, in no folder")
+                                  f".png, used once, in no folder, not starting with a dot")
     return tuple(drawings)
 
 TEX_INSTALL_HINT = ("pdflatex was not found. Install TeX Live: on Debian or Ubuntu "
@@ -133,6 +135,9 @@ def write_figures(folder: Path, drawings: Sequence[Drawing], *,
             scratch.unlink(missing_ok=True)
             raise PublishError(f"figure {file}: its drawing ({_where(drawing.draw)}) raised "
                                f"{_failure(error)}") from error
+        if not scratch.is_file():  # (hostile review 59: a bare FileNotFoundError)
+            raise PublishError(f"figure {file}: its drawing ({_where(drawing.draw)}) wrote "
+                               f"nothing to the path it was given")
         _write(folder / file, scratch.read_bytes())
         scratch.unlink()
         drawn.append(drawing.figure)

@@ -25,6 +25,7 @@ import random
 import re
 import sys
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -591,7 +592,83 @@ def own_class(cls: type) -> bool:
     found = sys.modules.get(module)
     for part in getattr(cls, "__qualname__", "<none>").split("."):
         found = getattr(found, part, None)
-    return found is cls
+    return found is cls and _defined_in(cls)
+
+
+def _defined_in(cls: type) -> bool:
+    """Whether every function ``cls`` itself defines (methods, class and static methods,
+    properties, and what they wrap) was compiled from a file of SymPy, mpmath, pgsym or
+    Python's library (or is a method a dataclass, named tuple or enum made), and every other
+    callable it holds is Python's own. A class of the user's may put itself where it claims
+    to be (``sympy.twice = twice`` with ``__module__ = "sympy"``: hostile review 59), but its
+    code stays in the user's file."""
+    # (kept by the class with what it holds: a function added to it later is checked)
+    holds = tuple(map(id, vars(cls).values()))
+    found = _DEFINED_IN.get(cls)
+    if found is not None and found[0] == holds:
+        return found[1]
+    _CHECKING.add(cls)
+    try:
+        own = _functions_own(cls)
+    finally:
+        _CHECKING.discard(cls)
+    _DEFINED_IN[cls] = (holds, own)
+    return own
+
+
+_DEFINED_IN: "weakref.WeakKeyDictionary[type, tuple[tuple, bool]]" = weakref.WeakKeyDictionary()
+
+
+def _functions_own(cls: type) -> bool:
+    roots = _own_roots()
+    for value in vars(cls).values():
+        if isinstance(value, type):
+            continue  # (a class defined inside: checked where it is used)
+        pending, seen = [value], set()
+        while pending:
+            item = pending.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            pending += [getattr(item, name) for name in ("__func__", "__wrapped__", "fget",
+                                                         "fset", "fdel", "func")
+                        if getattr(item, name, None) is not None]
+            code = getattr(item, "__code__", None)
+            if code is not None:
+                path = code.co_filename
+                made = path == "<string>" and getattr(item, "__name__", "") in _MADE_METHODS
+                if not made and not os.path.realpath(path).startswith(roots):
+                    return False
+            elif callable(item) and not isinstance(item, type) and type(item) not in \
+                    _CHECKING and type(item).__module__ not in ("builtins", "functools") \
+                    and not own_class(type(item)):
+                return False  # (an object of a class of the user's, called as a method)
+    return True
+
+
+#: the classes whose functions are being checked (an object of one may be held by another,
+#: or by itself: SymPy's IdentityFunction keeps its one instance)
+_CHECKING: set[type] = set()
+
+
+#: the methods dataclasses, named tuples and enums write (compiled from "<string>")
+_MADE_METHODS = frozenset({"__init__", "__repr__", "__eq__", "__hash__", "__setattr__",
+                           "__delattr__", "__lt__", "__le__", "__gt__", "__ge__", "__new__",
+                           "__getstate__", "__setstate__"})
+
+
+@functools.lru_cache(maxsize=None)
+def _own_roots() -> tuple[str, ...]:
+    """The folders of SymPy's, mpmath's and pgsym's files and of Python's library, each
+    ending with a separator."""
+    import sysconfig
+
+    folders = {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib")}
+    for package in ("sympy", "mpmath", "pgsym"):
+        file = getattr(sys.modules.get(package), "__file__", None)
+        if file:
+            folders.add(os.path.dirname(file))
+    return tuple(os.path.realpath(folder) + os.sep for folder in folders)
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:

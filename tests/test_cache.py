@@ -769,3 +769,68 @@ def test_the_printed_key_reads_the_order_of_definitions_and_ranges(tmp_path):
     key = document_key(document({z: x + 1, y: x + 2}, {k: (0, 3), n: (1, 2)}), tmp_path)
     assert document_key(document({y: x + 2, z: x + 1}, {k: (0, 3), n: (1, 2)}), tmp_path) != key
     assert document_key(document({z: x + 1, y: x + 2}, {n: (1, 2), k: (0, 3)}), tmp_path) != key
+
+
+class _Planted(sp.Function):
+    """A class of the user's put where SymPy's would be (hostile review 59)."""
+
+    @classmethod
+    def eval(cls, arg):
+        return None
+
+
+def test_a_class_of_the_users_put_in_sympys_place_is_still_the_users(monkeypatch):
+    """Hostile review 59: a Function subclass claiming __module__ = "sympy", set as
+    sympy.twice, passed for SymPy's own; its eval changed between runs and a false step was
+    answered from the cache."""
+    d = Derivation("planted", start=sp.Add(_Planted(x), 0, evaluate=False)).step(
+        _Planted(x), rule="algebra")
+    module, name = _Planted.__module__, _Planted.__qualname__
+    _Planted.__module__, _Planted.__qualname__ = "sympy", "pgsym_planted"
+    monkeypatch.setattr(sp, "pgsym_planted", _Planted, raising=False)
+    try:
+        assert not verification.own_class(_Planted)
+        with pytest.raises(cache_module._Uncacheable):
+            _key(d)
+    finally:
+        _Planted.__module__, _Planted.__qualname__ = module, name
+    assert all(verification.own_class(c) for c in (sp.exp, sp.Mul, sp.Sum, Derivation,
+                                                      Distribution, sp.Symbol))
+
+
+class _Coin(Distribution):
+    """A distribution whose identity says nothing of its values."""
+
+    @property
+    def _key(self):
+        return ("coin",)
+
+
+class _Unfolding(Derivation):
+    """A derivation that unfolds its definitions its own way."""
+
+
+class _Title(tuple):
+    """A title that prints other than its items."""
+
+    def __str__(self):
+        return "another title"
+
+
+def test_subclasses_of_the_users_are_never_described_by_what_pgsyms_classes_would_say(tmp_path):
+    """Hostile review 59: a Distribution subclass answering _key with a constant, a
+    Derivation subclass unfolding its own way and a tuple subclass printing otherwise were
+    described as pgsym's and Python's own: false steps were answered 'proved' from the cache
+    and a stale title published."""
+    from pgsym.cache import document_key
+
+    k = sp.Symbol("k", integer=True)
+    coin = _Coin("coin", (k, 0, 1), sp.Rational(1, 2))
+    with pytest.raises(cache_module._Uncacheable):
+        cache_module._Describer()(coin)
+    with pytest.raises(cache_module._Uncacheable):
+        _key(_Unfolding("own", start=sp.log(x**2)).step(2 * sp.log(x), rule="algebra"))
+    with pytest.raises(cache_module._Uncacheable):
+        cache_module._Describer()(_Title(("a",)))
+    document = _document(_proved())
+    assert document_key(dataclasses.replace(document, title=_Title(("T",))), tmp_path) is None

@@ -375,6 +375,35 @@ def test_build_writes_the_kernels_a_package_declares_beside_it(make_package, tmp
     assert f"1 kernel up to date in {kernels}" in capsys.readouterr().out
 
 
+def test_figures_drawn_with_the_kernels_are_drawn_again_when_the_build_changes_them(
+        make_package, tmp_path, capsys):
+    """Hostile review 59: the figures were drawn before the kernels were written, so a figure
+    evaluating the package's kernels showed those of the build before."""
+    package = make_package({"gaussian": GAUSSIAN}, init=DECLARES_KERNELS + """
+from pgsym.document import Figure
+from pgsym.publish import Drawing
+
+
+def draw(path):
+    import importlib, sys
+    sys.modules.pop("{package}._kernels", None)
+    try:
+        value = repr(importlib.import_module("{package}._kernels").mean_score(
+            [3.0], [1.0], [2.0]).tolist())
+    except ModuleNotFoundError:  # (the first build: no kernels yet)
+        value = "none"
+    path.write_bytes(value.encode())
+
+
+FIGURES = (Drawing(Figure("score.png", "The score at one point.", "Derivations"), draw),)
+""")
+    assert main(["build", "--package", package]) == 0
+    assert "drawing the figures again: the kernels changed" in capsys.readouterr().err
+    assert (tmp_path / package / "generated" / "score.png").read_bytes() == b"[0.5]"
+    assert main(["build", "--package", package]) == 0  # (unchanged: drawn once)
+    assert "again" not in capsys.readouterr().err
+
+
 def test_build_writes_kernels_and_document_where_it_is_told(make_package, tmp_path, capsys):
     package = make_package({"gaussian": GAUSSIAN}, init=DECLARES_KERNELS)
     out, kernels = tmp_path / "elsewhere", tmp_path / "mine.py"

@@ -308,3 +308,27 @@ def test_a_drawing_s_import_error_is_its_error_unless_a_package_is_not_installed
     assert drawn == () and said[-1] == "not drawing g.png: no_such_package_for_pgsym is not installed"
     with pytest.raises(PublishError, match="the process drawing them exited with status 3"):
         FiguresDrawing(tmp_path, [Drawing(Figure("h.png", "H.", "S"), exits)]).wait()
+
+
+def test_a_figure_that_is_not_drawn_or_could_be_a_scratch_file_is_a_clear_error(tmp_path,
+                                                                                  monkeypatch):
+    """Hostile review 59: a drawing that wrote nothing ended the build with a bare
+    FileNotFoundError of a scratch file; a figure named .new-a.png was a.png's scratch file,
+    overwritten and deleted."""
+    import types
+
+    from pgsym.derivation import DerivationError
+    from pgsym.document import Figure
+    from pgsym.publish import Drawing, FiguresDrawing, PublishError
+
+    def nothing(path):
+        pass
+
+    with pytest.raises(PublishError, match=r"figure a\.png: .* wrote nothing to the path"):
+        FiguresDrawing(tmp_path, [Drawing(Figure("a.png", "A.", "S"), nothing)]).wait()
+    package = types.ModuleType("pgsym_dotted_figures")
+    package.FIGURES = (Drawing(Figure(".new-a.png", "A.", "S"), nothing),
+                       Drawing(Figure("a.png", "A.", "S"), nothing))
+    monkeypatch.setitem(sys.modules, "pgsym_dotted_figures", package)
+    with pytest.raises(DerivationError, match="not starting with a dot"):
+        publish.declared_figures("pgsym_dotted_figures")
