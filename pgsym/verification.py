@@ -620,7 +620,7 @@ _DEFINED_IN: "weakref.WeakKeyDictionary[type, tuple[tuple, bool]]" = weakref.Wea
 
 
 def _functions_own(cls: type) -> bool:
-    roots = _own_roots()
+    """:func:`_defined_in`, worked out."""
     for value in vars(cls).values():
         if isinstance(value, type):
             continue  # (a class defined inside: checked where it is used)
@@ -637,7 +637,7 @@ def _functions_own(cls: type) -> bool:
             if code is not None:
                 path = code.co_filename
                 made = path == "<string>" and getattr(item, "__name__", "") in _MADE_METHODS
-                if not made and not os.path.realpath(path).startswith(roots):
+                if not made and not _in_own_files(path):
                     return False
             elif callable(item) and not isinstance(item, type) and type(item) not in \
                     _CHECKING and type(item).__module__ not in ("builtins", "functools") \
@@ -657,18 +657,27 @@ _MADE_METHODS = frozenset({"__init__", "__repr__", "__eq__", "__hash__", "__seta
                            "__getstate__", "__setstate__"})
 
 
+def _in_own_files(path: str) -> bool:
+    """Whether the file ``path`` is one of SymPy's, mpmath's or pgsym's, or of Python's own
+    library (not a package installed beside it, in site-packages)."""
+    path = os.path.realpath(path)
+    packages, library = _own_roots()
+    return path.startswith(packages) or path.startswith(library) and not \
+        {"site-packages", "dist-packages"} & set(path.split(os.sep))
+
+
 @functools.lru_cache(maxsize=None)
-def _own_roots() -> tuple[str, ...]:
-    """The folders of SymPy's, mpmath's and pgsym's files and of Python's library, each
-    ending with a separator."""
+def _own_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The folders of SymPy's, mpmath's and pgsym's files, and those of Python's library,
+    each ending with a separator."""
     import sysconfig
 
-    folders = {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib")}
-    for package in ("sympy", "mpmath", "pgsym"):
-        file = getattr(sys.modules.get(package), "__file__", None)
-        if file:
-            folders.add(os.path.dirname(file))
-    return tuple(os.path.realpath(folder) + os.sep for folder in folders)
+    packages = {os.path.dirname(file) for file in (
+        getattr(sys.modules.get(name), "__file__", None) for name in ("sympy", "mpmath", "pgsym"))
+        if file}
+    library = {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib")}
+    return tuple(tuple(os.path.realpath(folder) + os.sep for folder in folders)
+                 for folders in (packages, library))
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:

@@ -796,6 +796,13 @@ def test_a_class_of_the_users_put_in_sympys_place_is_still_the_users(monkeypatch
         _Planted.__module__, _Planted.__qualname__ = module, name
     assert all(verification.own_class(c) for c in (sp.exp, sp.Mul, sp.Sum, Derivation,
                                                       Distribution, sp.Symbol))
+    # (a package installed beside Python's library is not Python's own)
+    import sysconfig
+
+    library = sysconfig.get_paths()["stdlib"]
+    assert verification._in_own_files(os.path.join(library, "fractions.py"))
+    assert not verification._in_own_files(os.path.join(library, "site-packages", "mine", "a.py"))
+    assert verification._in_own_files(sp.__file__) and not verification._in_own_files(__file__)
 
 
 class _Coin(Distribution):
