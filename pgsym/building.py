@@ -10,6 +10,7 @@ module is not called ``build``: importing it would hide the function ``pgsym.bui
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -78,14 +79,16 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     catalog.package_folders(package)  # (a package that does not import says so first)
     out = out if out is not None else catalog.output_path(package, "generated")
     drawings = publish.declared_figures(package) if figures else ()
-    # (drawn meanwhile, from the start: the derivations take a second to build)
-    with publish.FiguresDrawing(out, drawings, progress) as drawing:
+    declared = codegen.declared_kernels(package)
+    if declared is None and kernels is not None:
+        raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
+                                 f"kernels to write to {kernels}")
+    # (drawn meanwhile, from the start: the derivations take a second to build; but after
+    # the kernels where there are none yet, as a figure may draw with them: hostile 60)
+    early = declared is None or (kernels or catalog.output_path(package, declared.file)).exists()
+    with publish.FiguresDrawing(out, drawings if early else (), progress) as drawing:
         entries = catalog.discover(package)
         derivations = {e.derivation.name: e.derivation for e in entries}
-        declared = codegen.declared_kernels(package)
-        if declared is None and kernels is not None:
-            raise codegen.BuildError(f"package {package} declares no KERNELS, so there are "
-                                     f"no kernels to write to {kernels}")
         if declared is not None:
             codegen.check_kernels(declared, derivations, package)
         reports = catalog.verify_entries(entries, settings,
@@ -98,16 +101,28 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     result = BuildResult(document, out, tuple(changed), entries=tuple(entries))
     if declared is not None:
         result = _with_kernels(result, declared, derivations, reports, kernels, package)
-    if result.kernels_changed and drawings:
+    if drawings and (not early or result.kernels_changed):
         # (a figure may draw with the kernels, drawn above from those before this build:
         # drawn again from those just written, hostile review 59)
-        progress("drawing the figures again: the kernels changed")
+        if early:
+            progress("drawing the figures again: the kernels changed")
+        stale = _loaded(result.kernels_changed)  # (imported before they were written)
         again = publish.write_document(document, out, drawings=drawings, progress=progress,
                                        cache=cache)
         result = _replace(result, changed=tuple(dict.fromkeys((*result.changed, *again))))
+        if stale:  # (the figures' process inherits them as they were: hostile review 60)
+            progress(f"the figures may show the kernels before this build: {', '.join(stale)} "
+                     f"was imported before they changed; run pgsym build again")
     if pdf:
         result = _replace(result, pdf=publish.compile_pdf(out / "notes.tex", progress=progress))
     return result
+
+
+def _loaded(files) -> list[str]:
+    """The modules imported in this process from ``files``."""
+    wanted = {Path(f).resolve() for f in files}
+    return sorted(name for name, module in list(sys.modules.items())
+                  if getattr(module, "__file__", None) and Path(module.__file__).resolve() in wanted)
 
 
 def _with_kernels(result: BuildResult, declared, derivations: dict, reports: list,

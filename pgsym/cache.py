@@ -683,8 +683,8 @@ def document_key(document, figures_from: Path) -> str | None:
     in their order, which the printers keep), notation, errata and
     reports (every verdict and its words; a step's CPU time only where the summary line
     prints it, the steps near their time limit); the bytes of the figures it shows, read
-    from ``figures_from``; every file of pgsym's source; and the versions of Python, SymPy,
-    mpmath and latex2mathml, which print it."""
+    from ``figures_from``; every file of pgsym's source; the versions of Python, SymPy,
+    mpmath and latex2mathml, which print it, and SymPy's global printer settings."""
     from pgsym.report import Report
 
     def printed_times(report: Report) -> Report:  # (0 for a time that is never printed)
@@ -708,8 +708,15 @@ def document_key(document, figures_from: Path) -> str | None:
         printer = importlib.metadata.version("latex2mathml")
     except importlib.metadata.PackageNotFoundError:
         printer = "not installed"
+    from sympy.printing.latex import accepted_latex_functions
+    from sympy.printing.printer import Printer
+
+    # (SymPy's global printer settings change what prints: symbol_names={x: "y"} printed a
+    # verified x as y, and the document kept printed so came back without it: hostile 60)
+    settings = (repr(sorted(Printer._global_settings.items(), key=repr)),
+                repr(sorted(accepted_latex_functions)))
     environment = (_DOCUMENT_KEY, _every_source_file(), sp.__version__,
-                   mpmath.__version__, printer, sys.version, sys.implementation.name)
+                   mpmath.__version__, printer, sys.version, sys.implementation.name, settings)
     return hashlib.sha256(repr((environment, described, figures)).encode()).hexdigest()
 
 

@@ -21,6 +21,8 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 from sympy.matrices.expressions import MatrixExpr
 from sympy.printing.conventions import split_super_sub
 
+# (it looks at SymPy's classes before the user's code runs)
+from pgsym import _own_classes  # noqa: F401
 from pgsym import rules as _rules
 from pgsym.rules._core import imitated_builtin
 from pgsym.rules.lemmas import Equation

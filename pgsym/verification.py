@@ -25,7 +25,6 @@ import random
 import re
 import sys
 import time
-import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -39,6 +38,7 @@ from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_check, evaluate,
                                value_as_written)
 from pgsym._isolation import Outcome, Task, run_tasks
+from pgsym._own_classes import OWN_PACKAGES, own_class
 from pgsym._sums import split_linearly, write_out
 from pgsym._conditions import breaks, gap_of, parametrised
 from pgsym._convergence import NotShownToConverge, converges
@@ -535,7 +535,6 @@ def _expected_cost(derivation: Derivation, number: int) -> int:
 #: the packages whose classes' code pgsym vouches for (SymPy's, mpmath's, its own and
 #: Python's): any other class is the user's (its methods run in the checks, and the verdict
 #: cache keys it by its source)
-OWN_PACKAGES = frozenset({"sympy", "mpmath", "pgsym", "builtins"})
 
 
 def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
@@ -577,107 +576,6 @@ def _expressions(derivation: Derivation) -> Iterator[sp.Basic]:
 @functools.lru_cache(maxsize=1024)
 def _user_class(cls: type) -> bool:
     return not all(own_class(base) for base in cls.__mro__)
-
-
-def own_class(cls: type) -> bool:
-    """Whether ``cls`` is SymPy's, mpmath's, pgsym's or Python's own: its module is one of
-    :data:`OWN_PACKAGES` and the class is found there under its name (a class of the user's
-    may claim ``__module__ = "builtins"``: hostile review 43), or it is the class of an
-    undefined function, which SymPy makes (its assumptions are read where it is used)."""
-    if isinstance(cls, UndefinedFunction):
-        return True
-    module = getattr(cls, "__module__", None) or ""
-    if module.split(".")[0] not in OWN_PACKAGES:
-        return False
-    found = sys.modules.get(module)
-    for part in getattr(cls, "__qualname__", "<none>").split("."):
-        found = getattr(found, part, None)
-    return found is cls and _defined_in(cls)
-
-
-def _defined_in(cls: type) -> bool:
-    """Whether every function ``cls`` itself defines (methods, class and static methods,
-    properties, and what they wrap) was compiled from a file of SymPy, mpmath, pgsym or
-    Python's library (or is a method a dataclass, named tuple or enum made), and every other
-    callable it holds is Python's own. A class of the user's may put itself where it claims
-    to be (``sympy.twice = twice`` with ``__module__ = "sympy"``: hostile review 59), but its
-    code stays in the user's file."""
-    # (kept by the class with what it holds: a function added to it later is checked)
-    holds = tuple(map(id, vars(cls).values()))
-    found = _DEFINED_IN.get(cls)
-    if found is not None and found[0] == holds:
-        return found[1]
-    _CHECKING.add(cls)
-    try:
-        own = _functions_own(cls)
-    finally:
-        _CHECKING.discard(cls)
-    _DEFINED_IN[cls] = (holds, own)
-    return own
-
-
-_DEFINED_IN: "weakref.WeakKeyDictionary[type, tuple[tuple, bool]]" = weakref.WeakKeyDictionary()
-
-
-def _functions_own(cls: type) -> bool:
-    """:func:`_defined_in`, worked out."""
-    for value in vars(cls).values():
-        if isinstance(value, type):
-            continue  # (a class defined inside: checked where it is used)
-        pending, seen = [value], set()
-        while pending:
-            item = pending.pop()
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            pending += [getattr(item, name) for name in ("__func__", "__wrapped__", "fget",
-                                                         "fset", "fdel", "func")
-                        if getattr(item, name, None) is not None]
-            code = getattr(item, "__code__", None)
-            if code is not None:
-                path = code.co_filename
-                made = path == "<string>" and getattr(item, "__name__", "") in _MADE_METHODS
-                if not made and not _in_own_files(path):
-                    return False
-            elif callable(item) and not isinstance(item, type) and type(item) not in \
-                    _CHECKING and type(item).__module__ not in ("builtins", "functools") \
-                    and not own_class(type(item)):
-                return False  # (an object of a class of the user's, called as a method)
-    return True
-
-
-#: the classes whose functions are being checked (an object of one may be held by another,
-#: or by itself: SymPy's IdentityFunction keeps its one instance)
-_CHECKING: set[type] = set()
-
-
-#: the methods dataclasses, named tuples and enums write (compiled from "<string>")
-_MADE_METHODS = frozenset({"__init__", "__repr__", "__eq__", "__hash__", "__setattr__",
-                           "__delattr__", "__lt__", "__le__", "__gt__", "__ge__", "__new__",
-                           "__getstate__", "__setstate__"})
-
-
-def _in_own_files(path: str) -> bool:
-    """Whether the file ``path`` is one of SymPy's, mpmath's or pgsym's, or of Python's own
-    library (not a package installed beside it, in site-packages)."""
-    path = os.path.realpath(path)
-    packages, library = _own_roots()
-    return path.startswith(packages) or path.startswith(library) and not \
-        {"site-packages", "dist-packages"} & set(path.split(os.sep))
-
-
-@functools.lru_cache(maxsize=None)
-def _own_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The folders of SymPy's, mpmath's and pgsym's files, and those of Python's library,
-    each ending with a separator."""
-    import sysconfig
-
-    packages = {os.path.dirname(file) for file in (
-        getattr(sys.modules.get(name), "__file__", None) for name in ("sympy", "mpmath", "pgsym"))
-        if file}
-    library = {sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib")}
-    return tuple(tuple(os.path.realpath(folder) + os.sep for folder in folders)
-                 for folders in (packages, library))
 
 
 def _cited_status_known(step: Step, statuses: Mapping[int, "LemmaStatus"]) -> bool:

@@ -1,6 +1,8 @@
 """The verdict cache (pgsym/cache.py): it answers only for steps unchanged in everything their
 verdict depends on, and nothing found on disk can make a failing step pass."""
 import dataclasses
+import functools
+import operator
 import os
 import pickle
 import re
@@ -17,7 +19,7 @@ import pgsym
 
 from pgsym import Derivation, Distribution, Rule, RuleCheck, Settings, verify_many
 from pgsym import cache as cache_module
-from pgsym import verification
+from pgsym import _own_classes, verification
 from pgsym._deadline import TimeLimitExceeded
 from pgsym.cache import StepCache, default_directory, step_key
 from pgsym.cli import main
@@ -800,9 +802,9 @@ def test_a_class_of_the_users_put_in_sympys_place_is_still_the_users(monkeypatch
     import sysconfig
 
     library = sysconfig.get_paths()["stdlib"]
-    assert verification._in_own_files(os.path.join(library, "fractions.py"))
-    assert not verification._in_own_files(os.path.join(library, "site-packages", "mine", "a.py"))
-    assert verification._in_own_files(sp.__file__) and not verification._in_own_files(__file__)
+    assert _own_classes._in_own_files(os.path.join(library, "fractions.py"))
+    assert not _own_classes._in_own_files(os.path.join(library, "site-packages", "mine", "a.py"))
+    assert _own_classes._in_own_files(sp.__file__) and not _own_classes._in_own_files(__file__)
 
 
 class _Coin(Distribution):
@@ -841,3 +843,54 @@ def test_subclasses_of_the_users_are_never_described_by_what_pgsyms_classes_woul
         cache_module._Describer()(_Title(("a",)))
     document = _document(_proved())
     assert document_key(dataclasses.replace(document, title=_Title(("T",))), tmp_path) is None
+
+
+class _UserBase(sp.Function):
+    """Code of the user's that a class put in SymPy's place inherits (hostile review 60)."""
+
+    def _eval_evalf(self, precision):
+        return (2 * self.args[0])._eval_evalf(precision)
+
+
+class _Inherits(_UserBase):
+    pass
+
+
+class _Partial(sp.Function):
+    _imp_ = staticmethod(functools.partial(operator.mul, 2))
+
+
+class _Forged(sp.Function):
+    def _eval_evalf(self, precision):
+        return (2 * self.args[0])._eval_evalf(precision)
+
+
+def test_classes_put_in_sympys_place_are_the_users_however_they_hide_their_code(monkeypatch):
+    """Hostile review 60: classes planted as SymPy's with their code in a base class of the
+    user's, in a functools.partial, or compiled under SymPy's file name passed for SymPy's:
+    false steps were answered from the cache."""
+    method = _Forged.__dict__["_eval_evalf"]
+    forged = method.__code__.replace(co_filename=sp.core.function.__file__)
+    monkeypatch.setattr(method, "__code__", forged)
+    assert _own_classes._in_own_files(method.__code__.co_filename)  # (the name is forged)
+    for cls in (_Inherits, _Partial, _Forged):
+        module, name = cls.__module__, cls.__qualname__
+        cls.__module__, cls.__qualname__ = "sympy", f"pgsym_planted_{name}"
+        monkeypatch.setattr(sp, f"pgsym_planted_{name}", cls, raising=False)
+        try:
+            assert not verification.own_class(cls), name
+        finally:
+            cls.__module__, cls.__qualname__ = module, name
+
+
+def test_the_printed_key_reads_sympys_global_printer_settings(tmp_path, monkeypatch):
+    """Hostile review 60: Printer.set_global_settings(symbol_names={x: "y"}) printed a verified
+    x as y, and the text printed so came back from the cache once the setting was gone."""
+    from sympy.printing.printer import Printer
+
+    from pgsym.cache import document_key
+
+    document = _document(_proved())
+    key = document_key(document, tmp_path)
+    monkeypatch.setattr(Printer, "_global_settings", {"symbol_names": {x: "y"}})
+    assert document_key(document, tmp_path) != key
