@@ -5,12 +5,13 @@ the steps of a derivation holding any other in a process of their own, never kep
 A class of the user's may claim to be SymPy's: name SymPy's module as its ``__module__`` and
 put itself there (``sympy.twice = twice``: hostile review 59), inherit its code from a class of
 the user's (review 60), hold it in a ``functools.partial``, or compile it under SymPy's file
-name. So a class is own only where it is found where it claims to be, was there when pgsym
-first looked (for a module loaded by then: pgsym looks when this module is imported, which
-``pgsym.derivation`` does, before the user's code builds anything), every class it inherits
-from is own too, and every function it defines comes from a file of SymPy, mpmath, pgsym or
-Python's library (a check a forged file name passes, so it is the last line, for modules
-loaded later).
+name, hang it inside a class SymPy has (``Symbol.G``) or in a module loaded later (review 61).
+So a class is own only where it is found where it claims to be and was there (at the top of
+its module, or inside a class there) when pgsym first looked (pgsym looks when this module
+is imported, which ``pgsym.derivation`` does, before the user's code builds anything; a
+module of SymPy's or Python's loaded since holds no own class, one of pgsym's is read by its
+code), every class it inherits from is own too, and every function it defines comes from a
+file of SymPy, mpmath, pgsym or Python's library and holds no ``functools.partial``.
 
 >>> import sympy as sp
 >>> own_class(sp.exp), own_class(type("Mine", (sp.Function,), {}))
@@ -51,13 +52,14 @@ def _found_where_it_claims(cls: type) -> bool:
         return False
     found = sys.modules.get(module)
     path = getattr(cls, "__qualname__", "<none>").split(".")
-    outer = getattr(found, path[0], None)
     for part in path:
         found = getattr(found, part, None)
     if found is not cls:
         return False
     known = _KNOWN.get(module)
-    return known is None or id(outer) in known
+    if known is None:  # (loaded since: pgsym's own modules, by their code; no other)
+        return module.split(".")[0] == "pgsym"
+    return id(cls) in known
 
 
 #: by module of SymPy's, mpmath's and pgsym's loaded when this module was imported, the ids
@@ -79,6 +81,10 @@ def _looked() -> None:
                 getattr(getattr(module, "__spec__", None), "_initializing", False):
             continue  # (one still being imported, pgsym.derivation: its classes are to come)
         classes = [value for value in list(vars(module).values()) if isinstance(value, type)]
+        for cls in classes:  # (and the classes defined inside them, Symbol.G: review 61)
+            classes += [value for value in list(vars(cls).values()) if isinstance(value, type)
+                        and getattr(value, "__qualname__", "").startswith(cls.__qualname__ + ".")
+                        and value not in classes]
         _KEPT.extend(classes)
         _KNOWN[name] = frozenset(map(id, classes))
 

@@ -83,9 +83,11 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     if declared is None and kernels is not None:
         raise codegen.BuildError(f"package {package} declares no KERNELS, so there are no "
                                  f"kernels to write to {kernels}")
-    # (drawn meanwhile, from the start: the derivations take a second to build; but after
-    # the kernels where there are none yet, as a figure may draw with them: hostile 60)
-    early = declared is None or (kernels or catalog.output_path(package, declared.file)).exists()
+    # (drawn meanwhile in a child, from the start: the derivations take a second to build;
+    # but after the kernels where there are none yet, as a figure may draw with them, hostile
+    # 60, or where no child can draw them: here, first, they would only import the kernels)
+    early = publish.draws_aside() and (
+        declared is None or (kernels or catalog.output_path(package, declared.file)).exists())
     with publish.FiguresDrawing(out, drawings if early else (), progress) as drawing:
         entries = catalog.discover(package)
         derivations = {e.derivation.name: e.derivation for e in entries}
@@ -110,9 +112,10 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
         again = publish.write_document(document, out, drawings=drawings, progress=progress,
                                        cache=cache)
         result = _replace(result, changed=tuple(dict.fromkeys((*result.changed, *again))))
-        if stale:  # (the figures' process inherits them as they were: hostile review 60)
-            progress(f"the figures may show the kernels before this build: {', '.join(stale)} "
-                     f"was imported before they changed; run pgsym build again")
+        if stale:  # (the figures' process inherits them as they were: hostile reviews 60, 61)
+            raise publish.PublishError(
+                f"the figures may show the kernels before this build: {', '.join(stale)} was "
+                f"imported before they changed; run pgsym build again to draw them anew")
     if pdf:
         result = _replace(result, pdf=publish.compile_pdf(out / "notes.tex", progress=progress))
     return result
@@ -122,7 +125,8 @@ def _loaded(files) -> list[str]:
     """The modules imported in this process from ``files``."""
     wanted = {Path(f).resolve() for f in files}
     return sorted(name for name, module in list(sys.modules.items())
-                  if getattr(module, "__file__", None) and Path(module.__file__).resolve() in wanted)
+                  if getattr(module, "__file__", None)
+                  and Path(module.__file__).resolve() in wanted)
 
 
 def _with_kernels(result: BuildResult, declared, derivations: dict, reports: list,

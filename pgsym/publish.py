@@ -165,7 +165,7 @@ class FiguresDrawing:
         self._child: tuple[int, str] | None = None
         if self.drawings:
             progress("drawing the figures")
-        if self.drawings and _isolation.can_isolate() and _fork_safe():
+        if self.drawings and draws_aside():
             self._child = _drawn_aside(folder, self.drawings)
 
     def __enter__(self) -> "FiguresDrawing":
@@ -213,6 +213,11 @@ def _not_installed(error: ImportError) -> bool:
         return importlib.util.find_spec(name.split(".")[0]) is None
     except (ImportError, ValueError):
         return False
+
+
+def draws_aside() -> bool:
+    """Whether :class:`FiguresDrawing` draws in a child process here (else in this one)."""
+    return _isolation.can_isolate() and _fork_safe()
 
 
 def _fork_safe() -> bool:

@@ -881,6 +881,19 @@ def test_classes_put_in_sympys_place_are_the_users_however_they_hide_their_code(
             assert not verification.own_class(cls), name
         finally:
             cls.__module__, cls.__qualname__ = module, name
+    # (review 61: hung inside a class SymPy had, Symbol.G, or in a module of Python's loaded
+    # since pgsym looked, colorsys.H)
+    import colorsys
+
+    for owner, module, qualname in ((sp.Symbol, "sympy.core.symbol", "Symbol.pgsym_G"),
+                                    (colorsys, "colorsys", "pgsym_H")):
+        original = _Forged.__module__, _Forged.__qualname__
+        _Forged.__module__, _Forged.__qualname__ = module, qualname
+        monkeypatch.setattr(owner, qualname.split(".")[-1], _Forged, raising=False)
+        try:
+            assert not verification.own_class(_Forged), qualname
+        finally:
+            _Forged.__module__, _Forged.__qualname__ = original
 
 
 def test_the_printed_key_reads_sympys_global_printer_settings(tmp_path, monkeypatch):

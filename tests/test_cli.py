@@ -375,6 +375,12 @@ def test_build_writes_the_kernels_a_package_declares_beside_it(make_package, tmp
     assert f"1 kernel up to date in {kernels}" in capsys.readouterr().out
 
 
+def _forget(package: str) -> None:
+    """Forgets the modules of ``package`` imported in this process."""
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[name]
+
+
 def test_figures_drawn_with_the_kernels_are_drawn_after_the_kernels_this_build_writes(
         make_package, tmp_path, capsys):
     """Hostile review 59: the figures were drawn before the kernels were written, so a figure
@@ -401,11 +407,46 @@ FIGURES = (Drawing(Figure("score.png", "The score at one point.", "Derivations")
     written.write_text(written.read_text().replace("def mean_score(", "def _was(") +
                        "\ndef mean_score(*arguments):\n    import numpy\n"
                        "    return numpy.array([7.0])\n")
+    _forget(package)  # (as a new process would; drawn here, the figure imported them)
     assert main(["build", "--package", package]) == 0  # (the kernels this build rewrites)
-    assert "drawing the figures again: the kernels changed" in capsys.readouterr().err
-    assert figure.read_bytes() == b"[0.5]"
+    from pgsym.publish import draws_aside  # (else, with torch imported, drawn once, after)
+
+    again = "drawing the figures again: the kernels changed" in capsys.readouterr().err
+    assert again == draws_aside() and figure.read_bytes() == b"[0.5]"
     assert main(["build", "--package", package]) == 0  # (unchanged: drawn once)
     assert "again" not in capsys.readouterr().err
+
+
+def test_figures_that_would_draw_with_kernels_imported_before_they_changed_are_an_error(
+        make_package, tmp_path, capsys):
+    """Hostile reviews 60 and 61: a package importing its kernels module had its figures
+    drawn again with the module as it was before the build rewrote it, and published."""
+    package = make_package({"gaussian": GAUSSIAN}, init=DECLARES_KERNELS + """
+from pgsym.document import Figure
+from pgsym.publish import Drawing
+
+try:
+    from {package} import _kernels
+except ImportError:
+    _kernels = None
+
+
+def draw(path):
+    path.write_bytes(b"drawn")
+
+
+FIGURES = (Drawing(Figure("score.png", "The score.", "Derivations"), draw),)
+""")
+    assert main(["build", "--package", package]) == 0
+    written = tmp_path / package / "_kernels.py"
+    written.write_text(written.read_text() + "\n# edited\n")
+    capsys.readouterr()
+    _forget(package)  # (as a new process would: the package imports the kernels first)
+    assert main(["build", "--package", package]) == 1
+    error = capsys.readouterr().err
+    assert f"pgsym: error: the figures may show the kernels before this build: " \
+           f"{package}._kernels was imported before they changed" in error
+    assert "# edited" not in written.read_text()  # (the kernels are written all the same)
 
 
 def test_build_writes_kernels_and_document_where_it_is_told(make_package, tmp_path, capsys):
