@@ -4,8 +4,9 @@ the steps of a derivation holding any other in a process of their own, never kep
 
 A class of the user's may claim to be SymPy's: name SymPy's module as its ``__module__`` and
 put itself there (``sympy.twice = twice``: hostile review 59), inherit its code from a class of
-the user's (review 60), hold it in a ``functools.partial``, or compile it under SymPy's file
-name, hang it inside a class SymPy has (``Symbol.G``) or in a module loaded later (review 61).
+the user's, hold it in a ``functools.partial``, compile it under SymPy's file name (review
+60), or hang itself inside a class SymPy has (``Symbol.G``) or in a module loaded later
+(review 61).
 So a class is own only where it is found where it claims to be and was there (at the top of
 its module, or inside a class there) when pgsym first looked (pgsym looks when this module
 is imported, which ``pgsym.derivation`` does, before the user's code builds anything; a
@@ -62,8 +63,9 @@ def _found_where_it_claims(cls: type) -> bool:
     return id(cls) in known
 
 
-#: by module of SymPy's, mpmath's and pgsym's loaded when this module was imported, the ids
-#: of the classes it held then (the classes kept alive, so that the ids stay theirs)
+#: by module of SymPy's, mpmath's, pgsym's and Python's loaded when this module was imported,
+#: the ids of the classes it held then, at its top and inside them (kept alive, so that the
+#: ids stay theirs)
 _KNOWN: dict[str, frozenset[int]] = {}
 _KEPT: list[type] = []
 
@@ -76,6 +78,7 @@ def _own_module(name: str) -> bool:
 
 
 def _looked() -> None:
+    """Fills :data:`_KNOWN` from the modules loaded now."""
     for name, module in list(sys.modules.items()):
         if not _own_module(name) or module is None or \
                 getattr(getattr(module, "__spec__", None), "_initializing", False):
