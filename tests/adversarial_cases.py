@@ -145,6 +145,9 @@ class Summary:
     kinds: tuple[str, ...]
     justifications: tuple[str, ...]
     failures: tuple[str, ...]
+    #: each step's verdict in words, "method: detail" (what a false pass rested on: one was
+    #: seen once in CI, binomial-identity-broken-at-one-integer, and not since)
+    verdicts: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -163,6 +166,7 @@ def summarize(report) -> Summary:
         kinds=tuple(step.verdict.kind.name for step in report.steps),
         justifications=tuple(step.justification.status.name for step in report.steps),
         failures=tuple(failures()) if callable(failures) else (),
+        verdicts=tuple(f"{step.verdict.method}: {step.verdict.detail}" for step in report.steps),
     )
 
 

@@ -58,7 +58,7 @@ def test_numeric_evidence_alone_does_not_pass(case: Case):
     # a TRUE identity that SymPy cannot prove: without opt-in it must not pass, and must not
     # be called proved (nor refuted: it is true)
     summary = _summary(verify_isolated(case.build, time_limit=case.time_limit), case.id)
-    assert not summary.ok, f"{case.id} passed on numeric evidence alone: {case.why}"
+    assert not summary.ok, f"{case.id} passed on numeric evidence alone: {case.why}: {summary}"
     assert summary.kind in {"CHECKED_NUMERICALLY", "UNKNOWN"}, (case.id, summary)
 
 
@@ -118,7 +118,7 @@ def test_numeric_opt_in_on_the_step_does_not_pass_a_near_identity():
 def test_near_identity_does_not_pass_even_with_numeric_evidence_accepted(case: Case):
     summary = _summary(verify_isolated(case.build, time_limit=case.time_limit, accept_numeric=True),
                        case.id)
-    assert not summary.ok, f"{case.id} passed although false: {case.why}"
+    assert not summary.ok, f"{case.id} passed although false: {case.why}: {summary}"
     assert summary.kind in NOT_PASSING_KINDS, (case.id, summary)
 
 
@@ -130,7 +130,7 @@ def test_wrong_source_does_not_make_a_step_pass(case: Case):
                        case.id, may_raise=case.may_raise)
     if summary is None:  # refused with a DerivationError naming the derivation
         return
-    assert not summary.ok, f"{case.id} passed: {case.why}"
+    assert not summary.ok, f"{case.id} passed: {case.why}: {summary}"
     if case.value_false:
         assert summary.kind not in PROVED_KINDS, (case.id, summary)
 
@@ -228,7 +228,7 @@ def test_cited_rule_must_link_the_two_sides(case: Case):
                        case.id, may_raise=case.may_raise)
     if summary is None:
         return
-    assert not summary.ok, f"{case.id} passed: {case.why}"
+    assert not summary.ok, f"{case.id} passed: {case.why}: {summary}"
     if case.value_false:
         assert summary.kind not in PROVED_KINDS, (case.id, summary)
     else:  # the value may hold: then the rule check must be what fails (or the value unknown)
