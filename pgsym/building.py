@@ -86,8 +86,8 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
     # (drawn meanwhile in a child, from the start: the derivations take a second to build;
     # but after the kernels where there are none yet, as a figure may draw with them, hostile
     # 60, or where no child can draw them: here, first, they would only import the kernels)
-    early = publish.draws_aside() and (
-        declared is None or (kernels or catalog.output_path(package, declared.file)).exists())
+    target = None if declared is None else kernels or catalog.output_path(package, declared.file)
+    early = publish.draws_aside() and (target is None or target.exists())
     with publish.FiguresDrawing(out, drawings if early else (), progress) as drawing:
         entries = catalog.discover(package)
         derivations = {e.derivation.name: e.derivation for e in entries}
@@ -102,7 +102,7 @@ def build(package: str = "derivations", out: Path | None = None, settings=None, 
                                          cache=cache)
     result = BuildResult(document, out, tuple(changed), entries=tuple(entries))
     if declared is not None:
-        result = _with_kernels(result, declared, derivations, reports, kernels, package)
+        result = _with_kernels(result, declared, derivations, reports, target, package)
     if drawings and (not early or result.kernels_changed):
         # (a figure may draw with the kernels, drawn above from those before this build:
         # drawn again from those just written, hostile review 59)
@@ -130,11 +130,11 @@ def _loaded(files) -> list[str]:
 
 
 def _with_kernels(result: BuildResult, declared, derivations: dict, reports: list,
-                  kernels: Path | None, package: str) -> BuildResult:
-    """``result`` with the kernels ``declared`` written (or why they were not)."""
+                  target: Path, package: str) -> BuildResult:
+    """``result`` with the kernels ``declared`` written to ``target`` (and beside it, for
+    the other backends), or why they were not."""
     from pgsym import codegen
 
-    target = kernels or catalog.output_path(package, declared.file)
     try:
         sources = codegen.module_sources(declared, derivations,
                                          {r.derivation: r for r in reports}, package=package)
