@@ -18,6 +18,7 @@ signals only.
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import pickle
@@ -204,6 +205,11 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))  # other process dies
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _top_level_headroom()
+        # what the parent built is never collected here: the garbage collector leaves it
+        # alone, so that its passes cost a task the same whatever the parent holds (a test
+        # worker that ran a thousand tests holds a large heap, and a pass over it in the
+        # middle of a point's evaluation took that point past its share of the time)
+        gc.freeze()
 
         def emit(message: Any) -> None:
             _send(fd, ("message", message))

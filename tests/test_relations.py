@@ -238,3 +238,17 @@ def test_equal_sides_satisfy_a_non_strict_relation():
                                           relation="<=")
     [step] = d.verify().steps
     assert step.verdict.kind is VerdictKind.PROVED
+
+
+@pytest.mark.parametrize("time_limit", [0.5, 2.0, 10.0])
+def test_an_inequality_simplification_proves_only_off_its_switches_is_never_proved(time_limit):
+    """binomial(m, m - 1) <= m, with m = (n - 7)^2 - 1, is false at n = 7 (0 against -1):
+    SymPy's signs show the difference 0, and with a time limit of 2 s the probe, stopped
+    at its share before it compared n = 7, left that proof standing."""
+    n = sp.Symbol("n", integer=True)
+    m = (n - 7)**2 - 1
+    d = Derivation("binomial below", start=sp.binomial(m, m - 1)).step(m, rule="algebra",
+                                                                        relation="<=")
+    [step] = d.verify(time_limit=time_limit, accept_numeric=True).steps
+    assert not step.verdict.kind.is_proof and step.verdict.kind is not VerdictKind.CHECKED_NUMERICALLY, \
+        step.verdict
