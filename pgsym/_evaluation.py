@@ -29,7 +29,7 @@ from pgsym._sums import write_out
 from pgsym.expectation import Expectation
 from pgsym.sampling import (Instantiation, SamplingError, concrete, instantiations, numeric_value,
                             random_point, respects, sampled_symbols, special_values,
-                            unfound_integer_switches)
+                            unfound_switches)
 
 #: sample points at which each closed form is compared with its unevaluated object
 CROSS_CHECK_POINTS = 3
@@ -134,7 +134,7 @@ def _terms_defined(total: sp.Basic) -> None:
     for index, lower, upper in total.limits:
         if not index.is_integer:
             continue
-        unlisted = unfound_integer_switches((total.function,),
+        unlisted = unfound_switches((total.function,),
                                             {index} | total.function.free_symbols)
         if unlisted:
             raise CrossCheckFailed(f"the term of {total} may be undefined at an index in its "

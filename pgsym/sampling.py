@@ -285,28 +285,51 @@ _POLES_AT_NONPOSITIVE_INTEGERS = (sp.binomial, sp.factorial, sp.gamma, sp.loggam
                                   sp.subfactorial, sp.harmonic, sp.beta, sp.factorial2)
 
 
-def unfound_integer_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
-    """Where a binomial, gamma or factorial argument, or a denominator, depends on integer
-    symbols in a way whose integer roots :func:`special_values` cannot list (several symbols,
-    a degree above 12, irrational coefficients): an identity may break at such an integer
-    and no sampled point would show it. Returns the first such expression, in words ("" if
-    none)."""
+def unfound_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
+    """Where a binomial, gamma or factorial argument (or, for integer symbols, a
+    denominator) depends on the sampled symbols in a way whose points at 0, -1, -2
+    :func:`special_values` cannot list: several symbols (``binomial(x y, x y - 1)``, at
+    x y = -1), a polynomial with irrational coefficients or a degree above 12, real roots
+    that are not all rational or radicals (``(x^3 - 2)^2 - 1`` at the cube root of 2:
+    hostile review 62), an argument no polynomial. SymPy's identities of these functions
+    break at such points and no sampled point would show it. Returns the first such
+    expression, in words ("" if none)."""
     for expr in exprs:
         for node in nodes(expr):
             if isinstance(node, _POLES_AT_NONPOSITIVE_INTEGERS):
                 candidates = [a for a in node.args if not a.is_positive]
+                poles = False
             elif isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp.is_negative:
                 candidates = [node.base] if node.base.is_zero is not False else []
+                poles = True
             else:
                 continue
             for candidate in candidates:
-                inside = {s for s in candidate.free_symbols & symbols if s.is_integer}
-                if not inside:
-                    continue
-                if len(candidate.free_symbols & symbols) != 1 \
-                        or _listable_polynomial(candidate, *inside) is None:
-                    return f"{node}, where {candidate} may reach 0, -1, ... at integers"
+                inside = candidate.free_symbols & symbols
+                integers = {s for s in inside if s.is_integer}
+                if not integers and (poles or not inside):
+                    continue  # (a hole at a point of a continuum: the probe's business)
+                if len(inside) != 1:
+                    return f"{node}, where {candidate} may reach 0, -1, ... at points " \
+                           f"that cannot be listed"
+                [symbol] = inside
+                if _listable_polynomial(candidate, symbol) is None or not integers and any(
+                        not _all_real_roots_listed(candidate + shift, symbol)
+                        for shift in (0, 1, 2)):
+                    return f"{node}, where {candidate} may reach 0, -1, ... at points " \
+                           f"that cannot be listed"
     return ""
+
+
+def _all_real_roots_listed(expr: sp.Expr, symbol: sp.Basic) -> bool:
+    """Whether :func:`_switching_roots` finds every real root of ``expr``, a polynomial
+    in ``symbol`` with rational coefficients."""
+    polynomial = _listable_polynomial(expr, symbol)
+    if polynomial is None:
+        return False
+    if polynomial.degree() < 1:
+        return True
+    return polynomial.sqf_part().count_roots() == len(_switching_roots(expr, symbol))
 
 
 def _listable_polynomial(expr: sp.Expr, symbol: sp.Basic) -> sp.Poly | None:
@@ -466,16 +489,17 @@ def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tupl
 
 def _switching_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr]:
     """The rational roots of ``switch`` in ``symbol``, and for a symbol that is no integer
-    the real roots of its quadratic factors (``Eq(x**2, 2)`` switches at ``sqrt(2)``, which
-    random points never meet: hostile review 47)."""
+    the real roots, in radicals, of its factors of degree 2 to 4 (``Eq(x**2, 2)`` switches
+    at ``sqrt(2)``, which random points never meet: hostile review 47; ``x**3 = 2`` at
+    ``2**(1/3)``: hostile review 62). Radicals, not numbers: the sides are exact there."""
     found = list(rational_roots(switch, symbol))
     polynomial = _listable_polynomial(switch, symbol)
     if polynomial is None or symbol.is_integer:
         return found
     for factor, _ in polynomial.factor_list()[1]:
-        if factor.degree() == 2:
+        if 2 <= factor.degree() <= 4:
             found += [r for r in sorted(sp.roots(factor, filter="R"), key=sp.default_sort_key)
-                      if r not in found]
+                      if r not in found and not r.has(sp.CRootOf)]
     return found
 
 

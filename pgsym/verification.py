@@ -62,7 +62,7 @@ from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparis
                             matrix_values, numeric_value,
                             random_point, random_value, rational_roots, respects, sampled_symbols,
                             special_values,
-                            unfound_integer_switches, with_entries_drawn)
+                            unfound_switches, with_entries_drawn)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -505,6 +505,12 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
         total = sp.expand(one + other)  # (one > 0 and other > 0 make total > 0)
         if total.is_number and total.is_real and (
                 total < 0 or total == 0 and (strict_one or strict_other)):
+            return True
+        # (or a total the signs of its parts show negative: x > y^2 + 1 and x < -y^2 add
+        # up to -2 y^2 - 1, hostile review 62)
+        shown = None if total.is_number else sign_of(total)
+        if shown == "negative" or shown in ("zero", "nonpositive") and (
+                strict_one or strict_other):
             return True
     symbols = set().union(*(r.free_symbols for r in relations))
     if len(symbols) != 1:
@@ -1741,6 +1747,12 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         unprobed = why if not progress else progress[-1] and f"{progress[-1]}; {why}"
     gap = high - low
     shown = _attempt(budget, "symbolic", lambda: _sign_shown(gap, strict))
+    blind = unfound_switches((low, high), sampled_symbols(low, high)) \
+        if isinstance(shown, sp.Expr) else ""
+    if blind:  # (as for an equality: the points where it could break are not all probed)
+        return Verdict(VerdictKind.UNKNOWN, "sign",
+                       f"the difference {shown} is {claim} by the signs of its parts, but "
+                       f"SymPy's algebra may not hold at every point: {blind}")
     if isinstance(shown, sp.Expr) and unprobed:
         # (the sign is SymPy's, which holds where the sides are defined, and not always
         # at the points where they switch: binomial(m, m - 1) <= m is false at m = -1. It
@@ -1770,6 +1782,11 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"the difference {gap} is not shown {claim}, and the sides could not "
                        f"be evaluated at {sampled[1]}, where they switch", points=sampled[0])
+    blind = unfound_switches((low, high), sampled_symbols(low, high))
+    if isinstance(sampled, tuple) and sampled[0] >= 4 and blind:
+        return Verdict(VerdictKind.UNKNOWN, "numeric",
+                       f"the difference is {claim} at {sampled[0]} random points, but they "
+                       f"cannot show {blind}", points=sampled[0])
     if isinstance(sampled, tuple) and sampled[0] >= 4:
         return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric",
                        f"the difference is {claim} at {sampled[0]} random points, {FAMILIES} "
@@ -2611,7 +2628,7 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         gap = probe.one_sided if probe is not None else ""
         probed = probe is not None and probe.agreed > 0
 
-    blind = unfound_integer_switches((a, b), sampled_symbols(a, b)) if numeric else ""
+    blind = unfound_switches((a, b), sampled_symbols(a, b)) if numeric else ""
 
     def unless_holes(verdict: Verdict) -> Verdict:
         """A proof holds where both sides are defined; where one side has a hole the other
@@ -2631,7 +2648,7 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
                            f"({unprobed}), and a simplification may not hold there")
         if blind and verdict.kind.is_proof and verdict.method != "identical":
             return Verdict(VerdictKind.UNKNOWN, "undefined",
-                           f"simplification may not hold at every integer: {blind}; the "
+                           f"simplification may not hold at every point: {blind}; the "
                            f"points where it could break cannot be listed and probed")
         return verdict
 
@@ -2669,6 +2686,11 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the difference of the two sides simplifies to {difference}, which "
                        f"SymPy's assumptions show is never zero")
+    if isinstance(sampled, _Sampled) and blind and \
+            sampled.verdict().kind is VerdictKind.CHECKED_NUMERICALLY:
+        return Verdict(VerdictKind.UNKNOWN, "numeric",
+                       f"sampled points agree, but they cannot show {blind}: the points where "
+                       f"the sides could differ cannot be listed and probed")
     if isinstance(sampled, _Sampled):
         return sampled.verdict()
     why = "timeout" if sampled == "timeout" else sampled
@@ -2840,7 +2862,7 @@ def _whole_proof(a: sp.Expr, b: sp.Expr, settings: Settings) -> bool:
     range's assumptions, so an identity that breaks at one index is refuted), with no hole
     one side has and the other fills, then proved symbolically."""
     budget = _Budget(settings.time_limit * _SHARES["congruence"])
-    if unfound_integer_switches((a, b), sampled_symbols(a, b)):
+    if unfound_switches((a, b), sampled_symbols(a, b)):
         return False
     probe = _sample(a, b, settings, budget, PROBE_POINTS, 1, PROBE_DIGITS)
     if isinstance(probe, Verdict) or probe.one_sided or probe.uncompared_switch:

@@ -198,6 +198,7 @@ _variable_alias, _bound_alias = sp.symbols("y b", real=True)
 _positive_k = sp.Symbol("k", integer=True, positive=True)
 _inner_j = sp.Symbol("j", integer=True)  # (an inner index printed apart from the outer k)
 _positive_s = sp.Symbol("s", positive=True)
+_real_u, _real_v = sp.symbols("u v", real=True)
 _count = sp.Symbol("N", integer=True, nonnegative=True)
 _zero_in_disguise = sp.sin(r)**2 + sp.cos(r)**2 - 1
 
@@ -672,6 +673,18 @@ WRONG_SOURCES = [
     _case("broken-binomial-identity-in-two-integers",
           (n - k - 30)**2 - 1, sp.binomial((n - k - 30)**2 - 1, (n - k - 30)**2 - 2),
           "at n = 30, k = 0 the sides are -1 and 0"),
+    # hostile review 62: points where a binomial's argument is -1 that the probe could not
+    # list (two real symbols; an irreducible cubic's root), and an inequality in two integers
+    _case("broken-binomial-identity-in-two-reals",
+          _real_u * _real_v, sp.binomial(_real_u * _real_v, _real_u * _real_v - 1),
+          "at u = 1, v = -1 the left side is -1 and binomial(-1, -2) is 0"),
+    _case("broken-binomial-identity-at-a-cube-root",
+          sp.binomial((r**3 - 2)**2 - 1, (r**3 - 2)**2 - 1), sp.S.One,
+          "at r = 2^(1/3) the argument is -1 and binomial(-1, -1) is 0", time_limit=5.0),
+    _case("broken-binomial-inequality-in-two-integers",
+          sp.binomial((n - 7)**2 + (k - 3)**2 - 1, (n - 7)**2 + (k - 3)**2 - 2),
+          (n - 7)**2 + (k - 3)**2 - 1,
+          "at n = 7, k = 3 the claim reads 0 <= -1", relation="<="),
     _case("sum-of-a-term-with-a-hole-at-a-symbolic-index",
           sp.Sum((k**2 - (n + 20)**2) / (k - n - 20), (k, 1, m_pos)),
           m_pos * (m_pos + 1) / 2 + (n + 20) * m_pos,

@@ -232,3 +232,15 @@ def test_conditions_in_two_symbols_that_exclude_each_other_do_not_carry_a_chain(
     d = d.step(sp.Integer(0), rule="algebra", condition=r1 < r0)
     report = d.verify()
     assert not report.ok and "hold together nowhere" in report.steps[1].verdict.detail
+
+
+def test_conditions_in_two_symbols_that_hold_together_nowhere_are_caught():
+    """Hostile review 62: x > y^2 + 1, then x < -y^2: each step held under its own condition
+    and the chain published y^2 + 1 < -y^2 (the gaps add up to -2 y^2 - 1, not a number)."""
+    x, y = sp.symbols("x y", real=True)
+    d = Derivation("nowhere", start=y**2 + 1, parameters=(x,))
+    d.step(x, rule="algebra", relation="<", condition=x > y**2 + 1)
+    d.step(-y**2, rule="algebra", relation="<", condition=x < -y**2)
+    report = d.verify(time_limit=10)
+    assert not report.ok
+    assert "hold together nowhere" in report.steps[1].verdict.detail
