@@ -1739,6 +1739,9 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         low, high, strict, settings, budget, PROBE_POINTS, 1, high_first, progress))
     if isinstance(probe, Verdict):
         return probe
+    if isinstance(probe, tuple) and probe[2]:  # (a proof holds where both have values)
+        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                       f"the two sides are not defined at the same points: {probe[2]}")
     if isinstance(probe, tuple):
         unprobed = probe[1] and f"{probe[1]}: the sides could not be evaluated there"
     else:
@@ -1778,6 +1781,10 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         low, high, strict, settings, budget, settings.points, FAMILIES, high_first))
     if isinstance(sampled, Verdict):
         return sampled
+    if isinstance(sampled, tuple) and sampled[2]:
+        return Verdict(VerdictKind.UNKNOWN, "undefined",
+                       f"the two sides are not defined at the same points: {sampled[2]}",
+                       points=sampled[0])
     if isinstance(sampled, tuple) and sampled[1]:
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"the difference {gap} is not shown {claim}, and the sides could not "
@@ -1835,13 +1842,14 @@ def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
 def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settings,
                      budget: _Budget, points: int, families: int,
                      high_first: bool = False,
-                     progress: list[str] | None = None) -> Verdict | tuple[int, str]:
+                     progress: list[str] | None = None) -> Verdict | tuple[int, str, str]:
     """Evaluates ``high - low`` at random and special points: a counterexample where it is
     negative (or zero, when ``strict``), else how many points showed the claimed sign and,
     in words, a point where the sides switch that could not be evaluated ("" if none; in
     its share of the time, or by SymPy's arithmetic; also appended to ``progress`` as each
-    point is compared). The counterexample shows ``low`` as the previous step, or ``high``
-    when ``high_first``."""
+    point is compared), and a random point where one side has a value and the other none
+    ("" if none). The counterexample shows ``low`` as the previous step, or ``high`` when
+    ``high_first``."""
     rng = random.Random(settings.seed)
     symbols = sampled_symbols(low, high)
     small = bound_symbols_of_ranges(low, high)
@@ -1860,7 +1868,7 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
             special[symbol] += [v for v in (root, root - sp.Rational(1, 1000),
                                             root + sp.Rational(1, 1000))
                                 if respects(symbol, v) and v not in special[symbol]]
-    agreed = 0
+    agreed, one_sided = 0, ""
     uncompared = _switch_points(special)
     if progress is not None:
         progress.append(_first_switch(uncompared))
@@ -1882,13 +1890,16 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
                                    f"{why} {example.describe()}", counterexample=example)
                 if sign in ("right", "zero"):
                     agreed += 1
+                if sign == "one-sided" and special_point is None and not one_sided:
+                    one_sided = f"at {', '.join(f'{k} = {v}' for k, v in point.items())} " \
+                                f"one side has a value and the other none"
                 if sign is not None:  # (compared, and no counterexample there)
                     uncompared.pop(special_point, None)
                     if progress is not None:
                         progress.append(_first_switch(uncompared))
     except SamplingError:
         pass
-    return agreed, _first_switch(uncompared)
+    return agreed, _first_switch(uncompared), one_sided
 
 
 def _critical_points(gap: sp.Expr, symbol: sp.Basic, symbols: set) -> list[sp.Expr]:
@@ -1945,8 +1956,9 @@ def _roots_in_the_others(expr: sp.Expr, symbol: sp.Basic, symbols: set) -> list[
 def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict,
              rng: random.Random) -> str:
     """``"right"`` when ``high - low`` is positive at ``point``, ``"zero"``, ``"wrong"`` when
-    negative, ``"complex"`` when a side is a number that is not real, ``""`` when it has no
-    decided real value there. Entries of indexed objects get random values too (``point``
+    negative, ``"complex"`` when a side is a number that is not real, ``"one-sided"`` when
+    one side has a value there and the other none, ``""`` when it has no decided real value
+    there. Entries of indexed objects get random values too (``point``
     is extended with them: new user 14's false inequality over rewards ``r[0]``, ``r[1]``
     could not be evaluated at any point)."""
     values = with_entries_drawn(tuple(concrete(side, instantiation, point)
@@ -1954,6 +1966,11 @@ def _sign_at(low: sp.Expr, high: sp.Expr, instantiation, point: dict,
     if any(not has_undefined_value(v) and v.is_number and v.is_extended_real is False
            for v in values):
         return "complex"
+    undefined = [has_undefined_value(v) for v in values]
+    if any(undefined) and not all(undefined) and all(
+            v.is_number and v.is_extended_real is not False for v, u in zip(values, undefined)
+            if not u):
+        return "one-sided"  # (one side has a value there, the other none)
     if any(_undefined_or_complex(v) for v in values):
         return ""
     gap = numeric_value(values[1] - values[0], MAX_DIGITS // 4)

@@ -252,3 +252,13 @@ def test_an_inequality_simplification_proves_only_off_its_switches_is_never_prov
     [step] = d.verify(time_limit=time_limit, accept_numeric=True).steps
     assert not step.verdict.kind.is_proof and step.verdict.kind is not VerdictKind.CHECKED_NUMERICALLY, \
         step.verdict
+
+
+def test_an_inequality_whose_side_is_undefined_on_half_the_line_is_not_passed_by_sampling():
+    """Hostile review 62: x >= Piecewise((x, x > 0)) (no value for x <= 0) was checked
+    numerically at the points where both sides had values; the equality was unknown."""
+    x = sp.Symbol("x", real=True)
+    d = Derivation("half", start=x).step(sp.Piecewise((x, x > 0)), rule="algebra", relation=">=")
+    [step] = d.verify(time_limit=5, accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
+    assert "not defined at the same points" in step.verdict.detail
