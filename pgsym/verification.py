@@ -1638,14 +1638,14 @@ def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _B
                                 special.setdefault(symbol, []).append(value)
     instantiation = instantiations(sp.Tuple(a, b), 1, settings.seed)[0]
     agreed = 0
-    for point, special_symbol in _points(symbols, small, special, rng, _WRITTEN_RANDOM_POINTS):
+    for point, special_point in _points(symbols, small, special, rng, _WRITTEN_RANDOM_POINTS):
         # (every special point, however many: one left out, or stopped at its share of the
         # time, is where the identity may break; binomial(m, m - 1) = m at m = (n - 7)^2 - 1
         # was proved in a busy test worker where the point n = 7 took too long: not a proof)
         values = _within_point(lambda: (value_as_written(a, instantiation, point),
                                         value_as_written(b, instantiation, point)),
                                settings, budget, None)
-        if values is None and special_symbol is not None:
+        if values is None and special_point is not None:
             return (f"at {', '.join(f'{k} = {v}' for k, v in point.items())}, where they may "
                     f"break, the sides could not be evaluated in a point's share of the time")
         if values is None or any(v is None for v in values):
