@@ -417,7 +417,8 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
     found = SpecialValues()
 
     def add(symbol: sp.Basic, value: sp.Expr, switch: bool = False) -> None:
-        if respects(symbol, value) and value not in found.get(symbol, []):
+        if (respects(symbol, value) or value.free_symbols and not _contradicts(symbol, value)) \
+                and value not in found.get(symbol, []):
             found.setdefault(symbol, []).append(value)
         if switch:
             found.switches.setdefault(symbol, set()).add(value)
@@ -504,9 +505,11 @@ def _switching_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr]:
 
 
 def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:
-    """Each way of putting ``switch`` at zero by one symbol it is linear in, with a nonzero
-    rational coefficient: the symbol and its value in the others (``x - 2 y`` gives
-    ``x = 2 y``), when those are sampled and the value meets the symbol's assumptions."""
+    """Each way of putting ``switch`` at zero by one symbol it is linear in: the symbol and
+    its value in the others (``x - 2 y`` gives ``x = 2 y``; ``x y + 1`` gives ``x = -1/y``:
+    hostile review 62), when those are sampled and the value may meet the symbol's
+    assumptions (where the others are drawn, :func:`pgsym.verification._points` draws them
+    until it does)."""
     for symbol in sorted(inside, key=sp.default_sort_key):
         try:
             polynomial = sp.Poly(switch, symbol)
@@ -515,11 +518,18 @@ def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:
         if polynomial.degree() != 1:
             continue
         slope, rest = polynomial.all_coeffs()
-        if not (slope.is_Rational and slope != 0):
+        if slope.is_zero is not False and not slope.free_symbols:
             continue
-        value = -rest / slope
-        if value.free_symbols <= symbols and respects(symbol, value):
+        value = sp.cancel(-rest / slope)
+        if value.free_symbols <= symbols and (respects(symbol, value) or value.free_symbols
+                                              and not _contradicts(symbol, value)):
             yield symbol, value
+
+
+def _contradicts(symbol: sp.Basic, value: sp.Expr) -> bool:
+    """Whether ``value``'s assumptions contradict one of ``symbol``'s."""
+    return any(wanted is not None and getattr(value, f"is_{fact}") is (not wanted)
+               for fact, wanted in _facts(symbol).items())
 
 
 def listed_rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational] | None:

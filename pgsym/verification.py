@@ -1639,6 +1639,8 @@ def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _B
     instantiation = instantiations(sp.Tuple(a, b), 1, settings.seed)[0]
     agreed = 0
     for point, special_point in _points(symbols, small, special, rng, _WRITTEN_RANDOM_POINTS):
+        if point is None:
+            continue
         # (every special point, however many: one left out, or stopped at its share of the
         # time, is where the identity may break; binomial(m, m - 1) = m at m = (n - 7)^2 - 1
         # was proved in a busy test worker where the point n = 7 took too long: not a proof)
@@ -1875,6 +1877,9 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
     try:
         for instantiation in instantiations(sp.Tuple(low, high), families, settings.seed):
             for point, special_point in _points(symbols, small, special, rng, points):
+                if point is None:  # (a switch the symbol's assumptions put out of reach)
+                    uncompared.pop(special_point, None)
+                    continue
                 point.update(matrix_values((low, high), rng))
                 sign = _within_point(lambda: _sign_at(low, high, instantiation, point, rng),
                                      settings, budget, None)
@@ -2978,19 +2983,37 @@ class _Sampled:
                        points=self.agreed, undefined=missing)
 
 
+#: the draws of the other symbols tried to place a special value given in them
+_REDRAWS = 8
+
+
 def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int):
     """``count`` random points, then one at each special value (the others random), then
     one at the corner where every symbol with a closed end at 0 (declared non-negative or
     non-positive: a region's parameter) is there at once: x + y < 2 for x <= 1 and y <= 1
     fails only at x = y = 1 (new user 21). Each comes with the special ``(symbol, value)``
-    it was made for (None for a random point)."""
+    it was made for (None for a random point); a special point that could not be placed
+    within the symbol's assumptions comes as None."""
     for _ in range(count):
         yield random_point(symbols, rng, small), None
     for symbol in sorted(special, key=sp.default_sort_key):
         for value in special[symbol]:
             point = random_point(symbols, rng, small)
-            # a value may be in the other symbols (x = y, where KroneckerDelta(x, y) switches)
-            point[symbol] = value.xreplace(point) if value.free_symbols else value
+            placed = value
+            # a value may be in the other symbols (x = y, where KroneckerDelta(x, y) switches;
+            # x = -1/y, where x y + 1 does): others are drawn until it is a value the symbol
+            # may take, and where none is, the point is None (the switch lies outside what
+            # the assumptions allow, as far as draws show)
+            for _ in range(_REDRAWS if value.free_symbols else 0):
+                placed = value.xreplace(point)
+                if placed.is_finite and respects(symbol, placed):
+                    break
+                point = random_point(symbols, rng, small)
+            else:
+                if value.free_symbols:
+                    yield None, (symbol, value)
+                    continue
+            point[symbol] = placed
             yield point, (symbol, value)
     closed = sorted((s for s in symbols if isinstance(s, sp.Symbol) and (
         s.is_nonnegative and not s.is_positive or s.is_nonpositive and not s.is_negative)),
@@ -3034,6 +3057,9 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
         matrices = matrix_values((a, b), rng)
         for instantiation in families_of_functions:
             for point, special_point in _points(symbols, small, special, rng, points):
+                if point is None:  # (a switch the symbol's assumptions put out of reach)
+                    uncompared.pop(special_point, None)
+                    continue
                 is_special = special_point is not None
                 special_symbol = special_point[0] if is_special else None
                 # an integer has no neighbours to fill a hole from: where one side is undefined
