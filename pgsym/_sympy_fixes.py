@@ -1,4 +1,14 @@
-"""A correction to SymPy that pgsym's verdicts rest on, applied when pgsym reads expressions.
+"""Corrections to SymPy that pgsym's verdicts rest on, applied when pgsym reads expressions.
+
+SymPy says ``(-1)**(q/2)`` is imaginary for an integer ``q`` (its rule for a negative base
+and a rational exponent read "not known to be an integer" as "no integer"), false at every
+even q, and built ``re((-1)**(q/2))`` as 0: a false step was proved identical (hostile
+review 63). Here the exponent must be known to be no integer.
+
+>>> import sympy as sp
+>>> q = sp.Symbol("q", integer=True)
+>>> ((-1)**(q / 2)).is_imaginary, sp.re((-1)**(q / 2)) == 0, ((-1)**sp.S.Half).is_imaginary
+(None, False, True)
 
 SymPy's ``Subs`` compares by its expression with the variables renamed after the point's
 printed form, so two substitutions at points that print alike but differ (``k`` an integer,
@@ -23,6 +33,7 @@ its position, and by its points.
 from __future__ import annotations
 
 from sympy.core.function import Subs
+from sympy.core.power import Pow
 from sympy.core.symbol import Dummy, Symbol
 
 
@@ -46,3 +57,21 @@ def _hashable_content_by_position(self: Subs) -> tuple:
 
 if Subs._hashable_content is not _hashable_content_by_position:  # (once, on reload too)
     Subs._hashable_content = _hashable_content_by_position
+
+
+def _is_imaginary_only_for_an_exponent_known_to_be_no_integer(self: Pow) -> bool | None:
+    if self.base.is_extended_real and self.exp.is_extended_real \
+            and self.base.is_positive is not True and self.exp.is_rational \
+            and self.exp.is_integer is None:
+        return None  # ((-1)**(q/2) is -1 at q = 2, i at q = 1)
+    return _sympy_is_imaginary(self)
+
+
+if getattr(Pow._eval_is_imaginary, "__name__", "") != \
+        _is_imaginary_only_for_an_exponent_known_to_be_no_integer.__name__:  # (once)
+    _sympy_is_imaginary = Pow._eval_is_imaginary
+    Pow._eval_is_imaginary = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
+    # (SymPy's assumptions call the handlers it listed when the class was made)
+    Pow._prop_handler["imaginary"] = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
+else:  # (a reload: the original is the one the first load kept)
+    _sympy_is_imaginary = Pow._eval_is_imaginary.__globals__["_sympy_is_imaginary"]

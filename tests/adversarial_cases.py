@@ -199,6 +199,7 @@ _positive_k = sp.Symbol("k", integer=True, positive=True)
 _inner_j = sp.Symbol("j", integer=True)  # (an inner index printed apart from the outer k)
 _positive_s = sp.Symbol("s", positive=True)
 _real_u, _real_v = sp.symbols("u v", real=True)
+_positive_q, _w_name = sp.Symbol("q", integer=True, positive=True), sp.Symbol("w")
 _count = sp.Symbol("N", integer=True, nonnegative=True)
 _zero_in_disguise = sp.sin(r)**2 + sp.cos(r)**2 - 1
 
@@ -685,6 +686,15 @@ WRONG_SOURCES = [
           "at r = 2^(1/3) the delta is 1"),
     _case("sign-squared-off-a-curve-in-two-reals", r * sp.sign(r * _real_v - 1)**2, r,
           "on the curve r v = 1 the sign is 0, so the left side is 0"),
+    # hostile review 63: SymPy called (-1)**(q/2) imaginary for an integer q (-1 at q = 2)
+    # and built re of it as 0
+    Case("real-part-of-a-power-sympy-called-imaginary",
+         lambda: Derivation("real-part-of-a-power-sympy-called-imaginary", start=sp.re(_w_name),
+                            definitions={_w_name: (-1)**(_positive_q / 2)})
+         .step(sp.S.Zero, rule="algebra"), "at q = 2 the power is -1 and its real part -1"),
+    _case("real-part-of-a-power-sympy-called-imaginary-is-nonnegative",
+          sp.re(sp.Pow(-1, _positive_q / 2), evaluate=False), sp.S.Zero,
+          "at q = 2 the real part is -1", relation=">="),
     _case("broken-binomial-inequality-in-two-integers",
           sp.binomial((n - 7)**2 + (k - 3)**2 - 1, (n - 7)**2 + (k - 3)**2 - 2),
           (n - 7)**2 + (k - 3)**2 - 1,
