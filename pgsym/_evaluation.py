@@ -295,7 +295,8 @@ def _written_value(node: sp.Basic, point: dict, digits: int) -> sp.Expr | None:
     if isinstance(node, (sp.Sum, sp.Product)) and len(node.limits) == 1:
         with sp.evaluate(False):
             placed = replace_unevaluated(node, point)
-        return _written_value(_terms(placed), {}, digits)
+        terms = _terms(placed)
+        return None if terms is placed else _written_value(terms, {}, digits)
     if node.is_Atom or not isinstance(node, (sp.Add, sp.Mul, sp.Pow, Application)):
         return None  # an integral, derivative, limit... of an untrusted function
     args = [_written_value(a, point, digits) for a in node.args]
@@ -324,7 +325,9 @@ def _terms(total: sp.Sum | sp.Product) -> sp.Basic:
     """A sum or product with numeric bounds as the unevaluated sum (product) of its terms, in
     SymPy's (Karr's) convention for reversed ranges; itself if it is too long or symbolic."""
     (index, lower, upper), = total.limits
-    width = upper - lower
+    with sp.evaluate(True):  # (bounds placed unevaluated, 1 - 1 for n - 1 at n = 1)
+        lower, upper = (bound.doit() for bound in (lower, upper))
+        width = upper - lower
     if not width.is_Integer or abs(int(width)) > _WRITTEN_TERMS:
         return total
     start, last, inverted = lower, int(width), False

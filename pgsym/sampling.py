@@ -354,12 +354,13 @@ class SpecialValues(dict):
         self.switches: dict[sp.Basic, set] = {}
 
 
-def _switches_and_poles(expr: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]]:
+def _switches_and_poles(expr: sp.Expr, inner: bool = True) -> tuple[list[sp.Expr],
+                                                                      list[sp.Expr]]:
     """What is 0 where ``expr`` switches (:func:`special_values`), and the bases of its
-    negative integer powers."""
+    negative integer powers (of ``expr`` itself only, where ``inner`` is False)."""
     switches: list[sp.Expr] = []
     poles: list[sp.Expr] = []
-    for node in nodes(expr):  # (a switch met twice adds nothing)
+    for node in nodes(expr) if inner else (expr,):  # (a switch met twice adds nothing)
         if isinstance(node, (sp.KroneckerDelta, sp.core.relational.Relational)):
             switches.append(node.args[0] - node.args[1])
         elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):  # the steps next to 0
@@ -456,11 +457,13 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
 _FARTHEST_BOUND = 10_000
 
 
-def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tuple]:
+def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set,
+                          keep_beyond: bool = False) -> list[tuple]:
     """Values of sampled symbols that take a sum's or product's bound one and two terms past
     where its terms switch (``sum_{t=0}^{T} min(t, 40)`` switches at t = 40: T = 41, 42), for
     a bound linear in the symbol; random bounds stay small and never reach the switch (new
-    user 17's false step passed with accept_numeric)."""
+    user 17's false step passed with accept_numeric). With ``keep_beyond``, a value
+    beyond :data:`_FARTHEST_BOUND` comes as ``(symbol, None)``."""
     found = []
     for expr in exprs:
         for node in nodes(expr):
@@ -485,23 +488,88 @@ def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tupl
                                 value = (target - rest) / slope
                                 if abs(value) <= _FARTHEST_BOUND:
                                     found.append((symbol, value))
+                                elif keep_beyond:
+                                    found.append((symbol, None))
     return found
+
+
+def _beyond_farthest_bound(exprs: tuple[sp.Expr, ...], symbols: set) -> str:
+    """A sum's or product's term that switches where no sampled bound reaches (beyond
+    :data:`_FARTHEST_BOUND`), in words ("" if none)."""
+    for symbol, value in _bounds_past_switches(exprs, symbols, keep_beyond=True):
+        if value is None:
+            return f"a sum's or product's terms switch where {symbol} would pass " \
+                   f"{_FARTHEST_BOUND} to reach it"
+    return ""
 
 
 def _switching_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr]:
     """The rational roots of ``switch`` in ``symbol``, and for a symbol that is no integer
     the real roots, in radicals, of its factors of degree 2 to 4 (``Eq(x**2, 2)`` switches
     at ``sqrt(2)``, which random points never meet: hostile review 47; ``x**3 = 2`` at
-    ``2**(1/3)``: hostile review 62). Radicals, not numbers: the sides are exact there."""
+    ``2**(1/3)``: hostile review 62), and the root of a switch linear in it with numbers
+    for coefficients (``x - pi``). Exact, not floats: the sides are exact there."""
     found = list(rational_roots(switch, symbol))
     polynomial = _listable_polynomial(switch, symbol)
-    if polynomial is None or symbol.is_integer:
+    if polynomial is None:
+        root = _linear_root(switch, symbol)  # (x - pi switches at pi: hostile review 63)
+        return found + [root] if root is not None and root not in found else found
+    if symbol.is_integer:
         return found
     for factor, _ in polynomial.factor_list()[1]:
         if 2 <= factor.degree() <= 4:
             found += [r for r in sorted(sp.roots(factor, filter="R"), key=sp.default_sort_key)
                       if r not in found and not r.has(sp.CRootOf)]
     return found
+
+
+def _linear_root(switch: sp.Expr, symbol: sp.Basic) -> sp.Expr | None:
+    """Where ``switch``, linear in ``symbol`` with numbers for coefficients, is 0 (None if
+    it is not such a function)."""
+    try:
+        polynomial = sp.Poly(switch, symbol)
+    except sp.PolynomialError:
+        return None
+    if polynomial.degree() != 1 or not all(c.is_number for c in polynomial.all_coeffs()):
+        return None
+    slope, rest = polynomial.all_coeffs()
+    return None if slope.is_zero is not False else -rest / slope
+
+
+def unlocated_jumps(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
+    """A point where the sides jump (a Kronecker delta, a comparison or piecewise condition,
+    a floor, a sign, a step function, a power of zero) that :func:`special_values` cannot
+    place, in words ("" if none): a switch in one symbol whose real roots are not all
+    listed (``x**5 - x - 1``), in several symbols linear in none (``x**2 + y**2 - 1``), or
+    in a sum's terms beyond the bounds a symbol is given (``KroneckerDelta(k, 10**5)``).
+    Random points never meet such a point, and the sides may differ there only: sampling
+    is no evidence for them (hostile review 63)."""
+    for expr in exprs:
+        for node in nodes(expr):
+            if not isinstance(node, _JUMPS) and not (
+                    isinstance(node, sp.Pow) and node.base.is_zero and not node.exp.is_number):
+                continue
+            switches, _ = _switches_and_poles(node, inner=False)
+            for switch in switches:
+                inside = switch.free_symbols & symbols
+                if not inside or _located(switch, inside, symbols):
+                    continue
+                return f"{node} switches where {switch} = 0, at points that cannot be listed"
+    return _beyond_farthest_bound(exprs, symbols)
+
+
+#: the functions whose value jumps where their argument switches
+_JUMPS = (sp.KroneckerDelta, sp.core.relational.Relational, sp.floor, sp.ceiling, sp.frac,
+          sp.Mod, sp.Heaviside, sp.sign)
+
+
+def _located(switch: sp.Expr, inside: set, symbols: set) -> bool:
+    if len(inside) > 1:
+        return next(_coinciding(switch, inside, symbols), None) is not None
+    [symbol] = inside
+    if _listable_polynomial(switch, symbol) is None:
+        return _linear_root(switch, symbol) is not None
+    return symbol.is_integer or _all_real_roots_listed(switch, symbol)
 
 
 def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:

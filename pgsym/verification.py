@@ -61,8 +61,8 @@ from pgsym.sampling import (_POLES_AT_NONPOSITIVE_INTEGERS, MAX_DIGITS, Comparis
                             compare_at, concrete, instantiations, listed_rational_roots,
                             matrix_values, numeric_value,
                             random_point, random_value, rational_roots, respects, sampled_symbols,
-                            special_values,
-                            unfound_switches, with_entries_drawn)
+                            special_values, unfound_switches, unlocated_jumps,
+                            with_entries_drawn)
 
 __all__ = ["Counterexample", "Report", "StepReport", "Verdict", "VerdictKind", "check_equal",
            "verify", "verify_many", "DEFAULT_TIME_LIMIT"]
@@ -1649,7 +1649,8 @@ def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _B
                                settings, budget, None)
         if values is None and special_point is not None:
             return (f"at {', '.join(f'{k} = {v}' for k, v in point.items())}, where they may "
-                    f"break, the sides could not be evaluated in a point's share of the time")
+                    f"break, the sides could not be evaluated (in a point's share of the "
+                    f"time, or too deeply nested for Python)")
         if values is None or any(v is None for v in values):
             continue
         before, after = values
@@ -1791,7 +1792,8 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"the difference {gap} is not shown {claim}, and the sides could not "
                        f"be evaluated at {sampled[1]}, where they switch", points=sampled[0])
-    blind = unfound_switches((low, high), sampled_symbols(low, high))
+    blind = unfound_switches((low, high), sampled_symbols(low, high)) or \
+        unlocated_jumps((low, high), sampled_symbols(low, high))
     if isinstance(sampled, tuple) and sampled[0] >= 4 and blind:
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"the difference is {claim} at {sampled[0]} random points, but they "
@@ -2708,11 +2710,13 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return Verdict(VerdictKind.REFUTED, "symbolic",
                        f"the difference of the two sides simplifies to {difference}, which "
                        f"SymPy's assumptions show is never zero")
-    if isinstance(sampled, _Sampled) and blind and \
-            sampled.verdict().kind is VerdictKind.CHECKED_NUMERICALLY:
-        return Verdict(VerdictKind.UNKNOWN, "numeric",
-                       f"sampled points agree, but they cannot show {blind}: the points where "
-                       f"the sides could differ cannot be listed and probed")
+    if isinstance(sampled, _Sampled) and sampled.verdict().kind is \
+            VerdictKind.CHECKED_NUMERICALLY:
+        unseen = blind or unlocated_jumps((a, b), sampled_symbols(a, b))
+        if unseen:
+            return Verdict(VerdictKind.UNKNOWN, "numeric",
+                           f"sampled points agree, but they cannot show {unseen}: the points "
+                           f"where the sides could differ cannot be listed and probed")
     if isinstance(sampled, _Sampled):
         return sampled.verdict()
     why = "timeout" if sampled == "timeout" else sampled

@@ -612,3 +612,18 @@ def test_a_special_point_too_slow_to_evaluate_as_written_vetoes_the_proof(monkey
                                                   verification._Budget(2.0))
     assert vetoed is not None and vetoed.kind is VerdictKind.UNKNOWN
     assert "n = 7" in vetoed.detail, vetoed.detail
+
+
+def test_a_binomial_sum_whose_bound_is_placed_at_a_special_point_is_checked_as_written():
+    """New user 26: shifting the index of sum_k binomial(n-1, k-1) p^(k-1) q^(n-k) was
+    unknown: at n = 1 the bound n - 1, placed unevaluated, read 1 - 1, the sum was never
+    written out and its value as written recursed without end."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    k, j = sp.symbols("k j", integer=True)
+    p_ = sp.Symbol("p", positive=True)
+    d = Derivation("shift", start=sp.Sum(sp.binomial(n - 1, k - 1) * p_**(k - 1) * (1 - p_)**(n - k),
+                                         (k, 1, n)))
+    d.step(sp.Sum(sp.binomial(n - 1, j) * p_**j * (1 - p_)**(n - 1 - j), (j, 0, n - 1)),
+           rule="shift the index")
+    [step] = d.verify().steps
+    assert step.verdict.kind is VerdictKind.PROVED, step.verdict
