@@ -32,8 +32,14 @@ its position, and by its points.
 """
 from __future__ import annotations
 
-from sympy.core.function import Subs
+import gc
+
+from sympy.core.add import Add
+from sympy.core.cache import clear_cache
+from sympy.core.function import Function, Subs
+from sympy.core.mul import Mul
 from sympy.core.power import Pow
+from sympy.functions.elementary.integers import RoundFunction, ceiling, floor, frac
 from sympy.core.symbol import Dummy, Symbol
 
 
@@ -67,11 +73,49 @@ def _is_imaginary_only_for_an_exponent_known_to_be_no_integer(self: Pow) -> bool
     return _sympy_is_imaginary(self)
 
 
+def _real_argument_only(fact_of_a_real_argument):
+    """A fact of floor, ceiling or frac known only for a real argument: of a complex one,
+    floor(z) is floor(re z) + i floor(im z), which is 0 for z = i/2, and SymPy called it
+    nonzero and not real (Abs(floor(x + i(x^2 + 1 - 10^-30))) > 0 was proved by signs:
+    hostile review 64)."""
+    def fact(self):
+        return fact_of_a_real_argument(self) if self.args[0].is_extended_real else None
+    fact.__name__ = f"real_argument_only_{fact_of_a_real_argument.__name__}"
+    return fact
+
+
+def _replace_handler(cls: type, fact: str, handler) -> None:
+    """``handler`` for ``fact`` in ``cls`` and the classes SymPy made from it (their
+    assumptions call the handlers listed when each class was made)."""
+    setattr(cls, f"_eval_is_{fact}", handler)
+    for made in (cls, *cls.__subclasses__()):
+        if getattr(made, f"_eval_is_{fact}") is handler:
+            made._prop_handler[fact] = handler
+
+
+def _forget_facts_derived_before() -> None:
+    """Facts SymPy worked out before the fix, kept on the objects and in SymPy's cache (a
+    query ``((-1)**(q/2)).is_imaginary`` before pgsym was imported brought the false step
+    back: hostile review 64), are forgotten: SymPy's cache is cleared, and every compound
+    expression alive goes back to its class's facts (a symbol's declared ones are its own
+    and stay)."""
+    clear_cache()
+    for found in gc.get_objects():
+        if isinstance(found, (Pow, Mul, Add, Function)) and \
+                found._assumptions is not type(found).default_assumptions:
+            found._assumptions = type(found).default_assumptions
+
+
 if getattr(Pow._eval_is_imaginary, "__name__", "") != \
         _is_imaginary_only_for_an_exponent_known_to_be_no_integer.__name__:  # (once)
     _sympy_is_imaginary = Pow._eval_is_imaginary
     Pow._eval_is_imaginary = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
     # (SymPy's assumptions call the handlers it listed when the class was made)
     Pow._prop_handler["imaginary"] = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
+    for rounding in (RoundFunction, floor, ceiling, frac):
+        for name, handler in list(vars(rounding).items()):
+            if name.startswith("_eval_is_") and name != "_eval_is_finite":
+                _replace_handler(rounding, name[len("_eval_is_"):], _real_argument_only(handler))
+    _forget_facts_derived_before()
 else:  # (a reload: the original is the one the first load kept)
     _sympy_is_imaginary = Pow._eval_is_imaginary.__globals__["_sympy_is_imaginary"]

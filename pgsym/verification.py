@@ -16,6 +16,7 @@ passes only where the user opted in. This module returns data; it never prints.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -31,6 +32,7 @@ from functools import partial
 from typing import Callable, Collection, Iterator, Mapping, Sequence
 
 import sympy as sp
+from sympy.core.parameters import global_parameters
 from sympy.core.function import AppliedUndef, UndefinedFunction
 
 from pgsym import rules as _rules
@@ -149,7 +151,8 @@ def verify_many(derivations: Sequence[Derivation], settings: Settings = Settings
                                 or workers < 1):
         raise ValueError(f"verify: workers must be a positive integer, got {workers!r}")
     try:
-        return _verify_in_layers(derivations, settings, only, workers, on_done, cache)
+        with sympy_defaults():
+            return _verify_in_layers(derivations, settings, only, workers, on_done, cache)
     finally:
         RANGE_CASES.clear()
 
@@ -840,8 +843,24 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
     def task(emit) -> None:
         emit(_compare(before, after, settings, _Budget(settings.time_limit)))
 
-    [outcome] = run_tasks([task], cpu_seconds=settings.time_limit + 2)
+    with sympy_defaults():
+        [outcome] = run_tasks([task], cpu_seconds=settings.time_limit + 2)
     return outcome.messages[0] if outcome.messages else _interrupted(outcome, "the value check")
+
+
+@contextlib.contextmanager
+def sympy_defaults():
+    """SymPy's global parameters at their defaults while verdicts are worked out (the
+    children inherit them): under ``with sympy.evaluate(False)`` 2x = 3x was proved, and
+    kept in the verdict cache for every later run (hostile review 64)."""
+    saved = dict(vars(global_parameters))
+    try:
+        global_parameters.evaluate, global_parameters.distribute = True, True
+        global_parameters.exp_is_pow = False
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(global_parameters, name, value)
 
 
 # -- in the child process ---------------------------------------------------------------

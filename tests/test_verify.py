@@ -627,3 +627,53 @@ def test_a_binomial_sum_whose_bound_is_placed_at_a_special_point_is_checked_as_w
            rule="shift the index")
     [step] = d.verify().steps
     assert step.verdict.kind is VerdictKind.PROVED, step.verdict
+
+
+def test_a_verdict_does_not_depend_on_sympys_global_evaluate_flag(tmp_path):
+    """Hostile review 64: verify called inside sympy.evaluate(False) proved 2x = 3x (the
+    children inherited the flag), and the verdict cache kept it for later runs."""
+    from pgsym.cache import StepCache
+    from pgsym.verification import verify_many
+    r = sp.Symbol("r", real=True)
+    wrong = Derivation("two is three", start=2 * r).step(3 * r, rule="algebra")
+    with sp.evaluate(False):
+        [report] = verify_many([wrong], cache=StepCache(tmp_path))
+    assert not report.ok
+    [again] = verify_many([wrong], cache=StepCache(tmp_path))
+    assert not again.ok
+    with sp.evaluate(False):
+        assert check_equal(2 * r, 3 * r).kind is VerdictKind.REFUTED
+
+
+def test_facts_sympy_derived_before_pgsym_was_imported_are_forgotten():
+    """Hostile review 64: one query of ((-1)**(q/2)).is_imaginary before importing pgsym kept
+    SymPy's wrong answer on the object, and re of it = 0 was proved again."""
+    import subprocess
+    import sys
+    script = (
+        "import sympy as sp\n"
+        "q = sp.Symbol('q', integer=True, positive=True)\n"
+        "assert ((-1)**(q / 2)).is_imaginary\n"
+        "from pgsym import Derivation, VerdictKind\n"
+        "d = Derivation('re', start=sp.re(sp.Pow(-1, q / 2), evaluate=False))\n"
+        "d.step(sp.S.Zero, rule='algebra')\n"
+        "print(d.verify().steps[0].verdict.kind.name)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] in ("REFUTED", "UNKNOWN"), done.stdout
+
+
+@pytest.mark.parametrize("rounding", [sp.floor, sp.ceiling, sp.frac])
+def test_sympys_facts_of_rounding_a_complex_number_are_not_believed(rounding):
+    """Hostile review 64: floor(z) of a non-real z was 'nonzero and not real' to SymPy
+    (floor(i/2) is 0), and Abs(floor(x + i(x^2 + 1 - 10^-30))) > 0 was proved by signs."""
+    r = sp.Symbol("r", real=True)
+    z = rounding(r + sp.I * (r**2 + 1 - sp.Rational(1, 10**30)))
+    assert z.is_zero is None and z.is_real is None
+    assert rounding(r).is_real and rounding(sp.Symbol("n", integer=True)).is_integer
+    if rounding is not sp.floor:
+        return  # (the ceiling and frac of this z are never 0: the relation below is true)
+    d = Derivation("rounding", start=sp.Abs(z)).step(sp.S.Zero, rule="algebra", relation=">")
+    [step] = d.verify(time_limit=10, accept_numeric=True).steps
+    assert not step.verdict.kind.is_proof and step.verdict.kind is not VerdictKind.CHECKED_NUMERICALLY
