@@ -179,5 +179,4 @@ def _own_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:
                  for folders in (packages, library))
 
 
-
 _looked()

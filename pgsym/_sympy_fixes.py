@@ -109,9 +109,7 @@ def _forget_facts_derived_before() -> None:
 if getattr(Pow._eval_is_imaginary, "__name__", "") != \
         _is_imaginary_only_for_an_exponent_known_to_be_no_integer.__name__:  # (once)
     _sympy_is_imaginary = Pow._eval_is_imaginary
-    Pow._eval_is_imaginary = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
-    # (SymPy's assumptions call the handlers it listed when the class was made)
-    Pow._prop_handler["imaginary"] = _is_imaginary_only_for_an_exponent_known_to_be_no_integer
+    _replace_handler(Pow, "imaginary", _is_imaginary_only_for_an_exponent_known_to_be_no_integer)
     for rounding in (RoundFunction, floor, ceiling, frac):
         for name, handler in list(vars(rounding).items()):
             if name.startswith("_eval_is_") and name != "_eval_is_finite":

@@ -309,13 +309,11 @@ def unfound_switches(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
                 integers = {s for s in inside if s.is_integer}
                 if not integers and (poles or not inside):
                     continue  # (a hole at a point of a continuum: the probe's business)
-                if len(inside) != 1:
-                    return f"{node}, where {candidate} may reach 0, -1, ... at points " \
-                           f"that cannot be listed"
-                [symbol] = inside
-                if _listable_polynomial(candidate, symbol) is None or not integers and any(
-                        not _all_real_roots_listed(candidate + shift, symbol)
-                        for shift in (0, 1, 2)):
+                listed = len(inside) == 1 and _listable_polynomial(candidate, *inside) \
+                    is not None and (integers or all(_all_real_roots_listed(candidate + shift,
+                                                                            *inside)
+                                                     for shift in (0, 1, 2)))
+                if not listed:
                     return f"{node}, where {candidate} may reach 0, -1, ... at points " \
                            f"that cannot be listed"
     return ""
@@ -418,8 +416,7 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
     found = SpecialValues()
 
     def add(symbol: sp.Basic, value: sp.Expr, switch: bool = False) -> None:
-        if (respects(symbol, value) or value.free_symbols and not _contradicts(symbol, value)) \
-                and value not in found.get(symbol, []):
+        if _may_take(symbol, value) and value not in found.get(symbol, []):
             found.setdefault(symbol, []).append(value)
         if switch:
             found.switches.setdefault(symbol, set()).add(value)
@@ -589,15 +586,19 @@ def _coinciding(switch: sp.Expr, inside: set, symbols: set) -> Iterator[tuple]:
         if slope.is_zero is not False and not slope.free_symbols:
             continue
         value = sp.cancel(-rest / slope)
-        if value.free_symbols <= symbols and (respects(symbol, value) or value.free_symbols
-                                              and not _contradicts(symbol, value)):
+        if value.free_symbols <= symbols and _may_take(symbol, value):
             yield symbol, value
 
 
-def _contradicts(symbol: sp.Basic, value: sp.Expr) -> bool:
-    """Whether ``value``'s assumptions contradict one of ``symbol``'s."""
-    return any(wanted is not None and getattr(value, f"is_{fact}") is (not wanted)
-               for fact, wanted in _facts(symbol).items())
+def _may_take(symbol: sp.Basic, value: sp.Expr) -> bool:
+    """Whether ``symbol`` may take ``value``: a number that respects its assumptions, or an
+    expression in other symbols whose assumptions contradict none of them (placed where
+    the others are drawn, and checked there)."""
+    if respects(symbol, value):
+        return True
+    return bool(value.free_symbols) and not any(
+        wanted is not None and getattr(value, f"is_{fact}") is (not wanted)
+        for fact, wanted in _facts(symbol).items())
 
 
 def listed_rational_roots(expr: sp.Expr, symbol: sp.Basic) -> list[sp.Rational] | None:

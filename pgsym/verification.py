@@ -541,11 +541,6 @@ def _expected_cost(derivation: Derivation, number: int) -> int:
     return 10 if continuous else 1
 
 
-#: the packages whose classes' code pgsym vouches for (SymPy's, mpmath's, its own and
-#: Python's): any other class is the user's (its methods run in the checks, and the verdict
-#: cache keys it by its source)
-
-
 def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
     """Whether ``derivation``'s expressions (its steps, definitions and declared
     distributions' values) hold an object of a class defined elsewhere than in SymPy or
@@ -1584,8 +1579,8 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
     return a, b, improper, written
 
 
-#: points (random, then special) at which a proof resting on an untrusted function's
-#: evaluation is checked as written, at most, and how many of them are random
+#: the random points at which a proof resting on an untrusted function's evaluation is
+#: checked as written (every special point is, too)
 _WRITTEN_RANDOM_POINTS = 8
 
 
@@ -1619,7 +1614,7 @@ def _unconfirmed_as_written(a: sp.Expr, b: sp.Expr, settings: Settings, budget: 
                        f"and the sides could not be checked as written {found}")
     if isinstance(found, tuple):
         point, before, after = found
-        shown = ", ".join(f"{k} = {v}" for k, v in point.items()) or "every point"
+        shown = _described(point) or "every point"
         what = f"the claimed relation fails: {relation[0]} 0 is not shown" if relation else \
             "they differ"
         return Verdict(VerdictKind.UNKNOWN, "as written",
@@ -1667,9 +1662,9 @@ def _as_written_at_points(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _B
                                         value_as_written(b, instantiation, point)),
                                settings, budget, None)
         if values is None and special_point is not None:
-            return (f"at {', '.join(f'{k} = {v}' for k, v in point.items())}, where they may "
-                    f"break, the sides could not be evaluated (in a point's share of the "
-                    f"time, or too deeply nested for Python)")
+            return (f"at {_described(point)}, where they may break, the sides could not be "
+                    f"evaluated (in a point's share of the time, or too deeply nested for "
+                    f"Python)")
         if values is None or any(v is None for v in values):
             continue
         before, after = values
@@ -1764,12 +1759,8 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
     if isinstance(probe, tuple) and probe[2]:  # (a proof holds where both have values)
         return Verdict(VerdictKind.UNKNOWN, "undefined",
                        f"the two sides are not defined at the same points: {probe[2]}")
-    if isinstance(probe, tuple):
-        unprobed = probe[1] and f"{probe[1]}: the sides could not be evaluated there"
-    else:
-        why = "the probe was stopped at its share of the time limit" if probe == "timeout" \
-            else f"the probe failed ({probe})"
-        unprobed = why if not progress else progress[-1] and f"{progress[-1]}; {why}"
+    unprobed = _switches_left(probe[1]) if isinstance(probe, tuple) else \
+        _switches_left(progress[-1] if progress else None, probe)
     gap = high - low
     shown = _attempt(budget, "symbolic", lambda: _sign_shown(gap, strict))
     blind = unfound_switches((low, high), sampled_symbols(low, high)) \
@@ -1811,13 +1802,13 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
         return Verdict(VerdictKind.UNKNOWN, "numeric",
                        f"the difference {gap} is not shown {claim}, and the sides could not "
                        f"be evaluated at {sampled[1]}, where they switch", points=sampled[0])
-    blind = unfound_switches((low, high), sampled_symbols(low, high)) or \
-        unlocated_jumps((low, high), sampled_symbols(low, high))
-    if isinstance(sampled, tuple) and sampled[0] >= 4 and blind:
-        return Verdict(VerdictKind.UNKNOWN, "numeric",
-                       f"the difference is {claim} at {sampled[0]} random points, but they "
-                       f"cannot show {blind}", points=sampled[0])
     if isinstance(sampled, tuple) and sampled[0] >= 4:
+        unseen = unfound_switches((low, high), sampled_symbols(low, high)) or \
+            unlocated_jumps((low, high), sampled_symbols(low, high))
+        if unseen:
+            return Verdict(VerdictKind.UNKNOWN, "numeric",
+                           f"the difference is {claim} at {sampled[0]} random points, but they "
+                           f"cannot show {unseen}", points=sampled[0])
         return Verdict(VerdictKind.CHECKED_NUMERICALLY, "numeric",
                        f"the difference is {claim} at {sampled[0]} random points, {FAMILIES} "
                        f"families of stand-in functions; not shown by the signs of its parts",
@@ -1917,8 +1908,8 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
                 if sign in ("right", "zero"):
                     agreed += 1
                 if sign == "one-sided" and special_point is None and not one_sided:
-                    one_sided = f"at {', '.join(f'{k} = {v}' for k, v in point.items())} " \
-                                f"one side has a value and the other none"
+                    one_sided = f"at {_described(point)} one side has a value and the " \
+                                f"other none"
                 if sign is not None:  # (compared, and no counterexample there)
                     uncompared.pop(special_point, None)
                     if progress is not None:
@@ -2660,14 +2651,10 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         if isinstance(probe, Verdict):
             return probe
         if not isinstance(probe, _Sampled):  # stopped, or failed, before the last point
-            why = "the probe was stopped at its share of the time limit" \
-                if probe == "timeout" else f"the probe failed ({probe})"
-            probe = so_far[-1] if so_far else None  # (the points compared before that)
-            unprobed = why if probe is None else \
-                probe.uncompared_switch and f"{probe.uncompared_switch}; {why}"
+            stopped, probe = probe, so_far[-1] if so_far else None  # (the points compared)
+            unprobed = _switches_left(probe and probe.uncompared_switch, stopped)
         else:
-            unprobed = probe.uncompared_switch and \
-                f"{probe.uncompared_switch}: the sides could not be evaluated there"
+            unprobed = _switches_left(probe.uncompared_switch)
         gap = probe.one_sided if probe is not None else ""
         probed = probe is not None and probe.agreed > 0
 
@@ -3127,7 +3114,7 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                                    counterexample=example)
                 if found.outcome == "unevaluable" and is_special and not blind_spot:
                     blind_spot = (f"the sides could not be evaluated at "
-                                  f"{', '.join(f'{k} = {v}' for k, v in point.items())}, where "
+                                  f"{_described(point)}, where "
                                   f"the expression switches")
                 if found.outcome != "unevaluable":
                     uncompared.pop(special_point, None)
@@ -3137,7 +3124,7 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
                     counts["quadrature"] += found.quadrature
                 elif found.outcome == "one-sided" and not removable and not one_sided \
                         and not _breaks_at(stated, point):
-                    one_sided = (f"at {', '.join(f'{k} = {v}' for k, v in point.items())} the "
+                    one_sided = (f"at {_described(point)} the "
                                  f"previous step is {sp.N(found.before, 15)}, this step "
                                  f"{sp.N(found.after, 15)}")
                 else:
@@ -3163,6 +3150,22 @@ def _switch_points(special: SpecialValues) -> dict[tuple, str]:
 
 def _first_switch(uncompared: dict[tuple, str]) -> str:
     return next(iter(uncompared.values()), "")
+
+
+def _switches_left(first: str | None, stopped: str | None = None) -> str:
+    """Why a proof may not rest on the probe, in words ("" where it may): ``first``, the first
+    switch point it left uncompared ("" if none; None where it stopped before listing them),
+    and ``stopped``, what :func:`_attempt` answered where it did not finish."""
+    if stopped is None:
+        return first and f"{first}: the sides could not be evaluated there"
+    why = "the probe was stopped at its share of the time limit" if stopped == "timeout" \
+        else f"the probe failed ({stopped})"
+    return why if first is None else first and f"{first}; {why}"
+
+
+def _described(point: dict) -> str:
+    """``x = 1, y = 2``."""
+    return ", ".join(f"{k} = {v}" for k, v in point.items())
 
 
 def _breaks_at(condition: sp.Basic | None, point: dict) -> bool:
