@@ -38,6 +38,28 @@ def sign_of(expr: sp.Expr) -> str | None:
     return _sign(expr)
 
 
+def shown_positive(value: sp.Expr) -> bool:
+    """Whether SymPy's assumptions show ``value`` positive, or a sum in it taken over a
+    common denominator, or it is a product or a real power of parts so shown (for the
+    positivity a rule or a compiled function's check asks of one expression; SymPy leaves
+    ``1 - 1/(1 + exp(-u))`` open: new user 27). The caller leaves out functions whose
+    assumptions are not trusted.
+
+    >>> u = sp.Symbol("u", real=True)
+    >>> shown_positive((1 - 1 / (1 + sp.exp(-u)))**u), shown_positive(1 - sp.exp(-u))
+    (True, False)
+    """
+    if value.is_positive:
+        return True
+    if value.is_Add:
+        return sp.together(value).is_positive is True
+    if value.is_Pow and value.exp.is_real:
+        return shown_positive(value.base)
+    if value.is_Mul:
+        return all(shown_positive(factor) for factor in value.args)
+    return False
+
+
 def _sign(expr: sp.Expr) -> str | None:
     by_assumptions = _assumed(expr) if _finite_atoms(expr) else _extended_atom(expr)
     if by_assumptions in (POSITIVE, NEGATIVE, ZERO):

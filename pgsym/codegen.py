@@ -58,6 +58,8 @@ from sympy.printing.precedence import precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from pgsym import _batch, _compiled_checks
+from pgsym._signs import shown_positive
+from pgsym._trees import untrusted_functions
 from pgsym.derivation import Derivation
 from pgsym.expectation import Expectation
 from pgsym.report import Report, VerdictKind
@@ -1050,8 +1052,20 @@ def derivation_relations(derivation: Derivation, arguments: Mapping[str, object]
             if any(isinstance(side, sp.Symbol) and other.is_number
                    for side, other in ((part.lhs, part.rhs), (part.rhs, part.lhs))):
                 continue  # (a bound by a number: checked with the argument's own conditions)
+            if _holds_everywhere(part):
+                continue  # (1 - 1/(1 + exp(-u)) > 0 has no sample to refuse; checked in
+                # floating point it refused u = 40, where the difference rounds to 0)
             found.append(part)
     return tuple(found)
+
+
+def _holds_everywhere(relation: sp.core.relational._Inequality) -> bool:
+    """Whether the symbols' assumptions show ``relation`` strict and true for all their
+    values (new user 27's ``1 - sigma(theta) > 0`` with sigma the logistic function)."""
+    if relation.rel_op not in (">", "<"):
+        return False
+    gap = relation.lhs - relation.rhs if relation.rel_op == ">" else relation.rhs - relation.lhs
+    return not untrusted_functions(gap) and shown_positive(gap)
 
 
 def _relation_lines(kernel: Kernel, vectors: tuple, relations: Sequence[sp.Basic],

@@ -538,3 +538,23 @@ def test_a_derivation_ending_in_a_bound_compiles_to_the_bound_and_says_so():
     equal = pgsym.compile(Derivation("e", start=theta * 1).step(theta, rule="algebra"),
                           {"theta": theta})
     assert equal.relation == "=" and "BOUND" not in equal.__doc__
+
+
+def test_a_condition_that_holds_everywhere_is_not_checked_in_floating_point():
+    """New user 27: a step stated under 1 - sigma(u) > 0 (sigma the logistic function, a
+    condition true for every real u) compiled into a function that refused u = 40, where
+    1 - sigma(u) rounds to 0; a relation the assumptions show true everywhere has no sample
+    to refuse. One that may fail is still checked."""
+    u = sp.Symbol("u", real=True)
+    r0, r1 = sp.symbols("r_0 r_1", real=True)
+    s = 1 / (1 + sp.exp(-u))
+    d = Derivation("always", start=sp.log(s * (1 - s))).step(
+        sp.log(s) + sp.log(1 - s), rule="log of a product", condition=1 - s > 0)
+    f = pgsym.compile(d, {"u": u})
+    assert np.allclose(f(np.array([0.0, 3.0])), [np.log(0.25), float(sp.log(s * (1 - s)).subs(u, 3))])
+    assert f(np.array([40.0]))[0] < -39  # (log(1 - sigma(40)) = -40 - log(1 + e^-40))
+    sometimes = Derivation("sometimes", start=sp.Abs(r1 - r0)).step(
+        r1 - r0, rule="algebra", condition=r1 > r0)
+    g = pgsym.compile(sometimes, {"r0": r0, "r1": r1})
+    with pytest.raises(ValueError, match="must meet"):
+        g(np.array([1.0]), np.array([0.0]))

@@ -676,3 +676,28 @@ def test_a_definition_unfolds_to_a_sum_whose_variable_is_named_otherwise():
                                                   evaluate=False), definitions={Z: total(b)})
     [step] = other.step(sp.Mul(1 / Z, Z, evaluate=False), rule="definition").verify().steps
     assert step.justification.status is Justification.MISMATCH
+
+
+def test_log_of_a_product_reads_positivity_through_definitions_and_real_powers():
+    """New user 27: log(sigma^a (1 - sigma)^(1 - a)) with sigma := the logistic function did
+    not split (SymPy leaves 1 - 1/(1 + e^-u) > 0 open), and a stated 1 - sigma > 0 did not
+    reach the factor (1 - sigma)^(1 - a)."""
+    u = sp.Symbol("u", real=True)
+    a = sp.Symbol("a", integer=True)
+    s = sp.Function("s", positive=True)
+    logistic = sp.Lambda(u, 1 / (1 + sp.exp(-u)))
+    before = sp.log(s(u)**a * (1 - s(u))**(1 - a))
+    after = a * sp.log(s(u)) + (1 - a) * sp.log(1 - s(u))
+    unfold = lambda e: e.replace(s, logistic)
+    rule = get_rule("log of a product")
+    assert rule.check(before, after, RuleContext(unfold=unfold)).status is Justification.CONFIRMED
+    # without the definition, a stated 1 - s > 0 reaches the power; without either, refused
+    stated = RuleContext(condition="1 - s(u) > 0", relation=1 - s(u) > 0)
+    assert rule.check(before, after, stated).status is Justification.CONFIRMED
+    refused = rule.check(before, after, RuleContext())
+    assert refused.status is Justification.MISMATCH and "not shown positive" in refused.detail
+    # a factor SymPy cannot show positive however it is written stays refused
+    w = sp.Symbol("w", real=True)
+    check = rule.check(sp.log((1 - sp.exp(-w)) * s(u)), sp.log(1 - sp.exp(-w)) + sp.log(s(u)),
+                       RuleContext())
+    assert check.status is Justification.MISMATCH

@@ -26,6 +26,7 @@ import sympy as sp
 
 from pgsym._conditions import parametrised
 from pgsym._distributions import distributions_in_case, signs_as_declared
+from pgsym._signs import shown_positive
 from pgsym._sums import write_out
 from pgsym._trees import (bound_variables, canonical_bound, depends_on, polynomials_expanded,
                           ranged_bound, rebuild, rename_bound, replace_unevaluated,
@@ -168,10 +169,22 @@ class RuleContext:
                                           for v in values)
 
     def is_positive(self, expr: sp.Expr) -> bool:
-        """Whether ``expr`` is shown positive: by SymPy's assumptions (definitions unfolded),
-        or by the step's condition as a relation ``expr > 0`` (alone or in an ``And``)."""
+        """Whether ``expr`` is shown positive: by SymPy's assumptions (definitions unfolded;
+        a sum over a common denominator, ``1 - 1/(1 + exp(-u))``), by the step's condition
+        as a relation ``expr > 0`` (alone or in an ``And``), or as a product of factors so
+        shown or a power of a base so shown to a real exponent (``(1 - x)**(1 - a)`` where
+        ``1 - x > 0`` is stated: new user 27)."""
+        if self._positive_as_a_whole(expr):
+            return True
+        if isinstance(expr, sp.Pow) and expr.exp.is_real:
+            return self.is_positive(expr.base)
+        if isinstance(expr, sp.Mul):
+            return all(self.is_positive(factor) for factor in expr.args)
+        return False
+
+    def _positive_as_a_whole(self, expr: sp.Expr) -> bool:
         values = self._assumed(expr)
-        if values is not None and all(v.is_positive for v in values):
+        if values is not None and all(shown_positive(v) for v in values):
             return True
         target = self.unfold(expr)
         for part in self._stated():
