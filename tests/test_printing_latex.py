@@ -963,3 +963,16 @@ def test_an_odd_root_of_a_value_that_may_be_negative_prints_as_the_principal_pow
     z = sp.Symbol("z")
     defined = Derivation("root", start=z + 1, definitions={z: x ** sp.Rational(1, 3)})
     assert "principal value" in declarations(defined)
+
+
+def test_operator_names_in_html_math_have_the_thin_spaces_tex_gives_them():
+    """New user 27: latex2mathml writes \\log as a bare identifier, so the page read
+    "alogsigma(theta)", and the ";" of pi(a; theta) as an identifier with no space after."""
+    from pgsym.printing.html import math
+
+    thin = '<mspace width="0.1667em"></mspace>'
+    page = math(r"a \log \sigma(\theta) + \log(1 - \sigma) + \pi(a;\theta)")
+    assert f"<mi>a</mi>{thin}<mi>log</mi>{thin}<mi>&#x003C3;</mi>" in page, page
+    # none before a parenthesis, nor after an operator
+    assert '<mo>&#x0002B;</mo><mi>log</mi><mo stretchy="false">&#x00028;</mo>' in page, page
+    assert '<mi>a</mi><mo separator="true">;</mo><mi>&#x003B8;</mi>' in page, page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,8 +54,29 @@ def math(latex: str, *, display: bool = False) -> str:
     '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><msup><mi>x</mi><mrow><mn>2</mn></mrow></msup></mrow></math>'
     """
     converted = convert(latex, display="block" if display else "inline")
-    # latex2mathml writes \sim as an identifier "~"; it is the relation "is distributed as"
-    return converted.replace("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>")
+    # latex2mathml writes \sim as an identifier "~"; it is the relation "is distributed as";
+    # and the ";" of pi(a; theta) as an identifier, which no space follows
+    converted = converted.replace("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>")
+    return _OPERATOR_NAME.sub(_spaced_name, converted.replace("<mi>;</mi>",
+                                                              '<mo separator="true">;</mo>'))
+
+
+#: an identifier of several letters: an operator name (log, exp, sin...), which latex2mathml
+#: writes without the thin spaces TeX puts around it ("a log sigma" came out "alogsigma":
+#: new user 27)
+_OPERATOR_NAME = re.compile(r"<mi>([A-Za-z]{2,})</mi>")
+_ENDS_OF_OPERANDS = ("</mi>", "</mn>", "</msub>", "</msup>", "</msubsup>", "</mfrac>",
+                     "</mrow>", "&#x00029;</mo>", "&#x0005D;</mo>")
+_THIN_SPACE = '<mspace width="0.1667em"></mspace>'
+
+
+def _spaced_name(found: re.Match) -> str:
+    """An operator name with TeX's thin spaces: after an operand before it, and before an
+    operand after it (none before a parenthesis or an operator)."""
+    text, start, end = found.string, found.start(), found.end()
+    left = _THIN_SPACE if text.endswith(_ENDS_OF_OPERANDS, 0, start) else ""
+    right = "" if text.startswith("<mo", end) or text.startswith("</", end) else _THIN_SPACE
+    return f"{left}{found.group(0)}{right}"
 
 
 def _text(text: str) -> str:
