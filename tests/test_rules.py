@@ -63,6 +63,7 @@ CONFIRMED_CASES = [
     ("quotient rule", sp.Derivative(1 / P, theta), -sp.Derivative(P, theta) / P**2),
     ("power rule", sp.Derivative(P**3, theta), 3 * P**2 * sp.Derivative(P, theta)),
     ("power rule", sp.Derivative(theta**K, theta), K * theta**(K - 1)),
+    ("power rule", f(x) * sp.Derivative(theta, theta), f(x)),  # (d/dv v = 1: new user 27)
     ("derivative of a constant", sp.Derivative(f(x), theta) + P, P),
     ("log of a product", sp.log(P * p(x + 1, theta)), sp.log(P) + sp.log(p(x + 1, theta))),
     ("log of a quotient", sp.log(P / p(x + 1, theta)), sp.log(P) - sp.log(p(x + 1, theta))),

@@ -215,7 +215,10 @@ def _quotient_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
 
 
 def _power_rule(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
-    """``d/dv u**n = n u**(n-1) du/dv`` for ``n`` free of ``v`` (``n v**(n-1)`` for ``u = v``)."""
+    """``d/dv u**n = n u**(n-1) du/dv`` for ``n`` free of ``v`` (``n v**(n-1)`` for ``u = v``;
+    ``d/dv v = 1``, the power 1: new user 27 found no rule for it)."""
+    if isinstance(node, sp.Derivative) and node.expr == single_variable(node) is not None:
+        return [sp.S.One]
     if not (isinstance(node, sp.Derivative) and isinstance(node.expr, sp.Pow)):
         return []
     variable = single_variable(node)
