@@ -7,6 +7,7 @@ import pkgutil
 import re
 import site
 import sysconfig
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -117,7 +118,22 @@ def _import(name: str):
         if name == DEFAULT_PACKAGE and getattr(error, "name", None) == DEFAULT_PACKAGE:
             hint = (" (the notes' derivations are not installed with pgsym: run pgsym in a "
                     "checkout of pgsym, or name your own package with --package)")
-        raise DerivationError(f"cannot import {name}: {_cause(error)}{hint}") from error
+        raise DerivationError(f"cannot import {name}: {_cause(error)}{_raised_at(error)}{hint}"
+                              ) from error
+
+
+def _raised_at(error: Exception) -> str:
+    """Where in the user's code ``error`` was raised: the innermost frame outside pgsym,
+    the standard library and installed packages (a module that ``name`` imports may be the
+    one at fault: new user 27 read "cannot import mynotes.bandit" for an error in the module
+    it imported)."""
+    paths = sysconfig.get_paths()
+    ours = (str(Path(__file__).parent), paths["stdlib"], paths["purelib"], paths["platlib"],
+            "<frozen ")
+    frames = [(frame.f_code.co_filename, line)
+              for frame, line in traceback.walk_tb(error.__traceback__)
+              if not frame.f_code.co_filename.startswith(ours)]
+    return f" (raised at {frames[-1][0]}, line {frames[-1][1]})" if frames else ""
 
 
 def _cause(error: Exception) -> str:

@@ -143,11 +143,29 @@ def one_error_line(capsys) -> str:
     ("import no_such_dependency_here\n", "ModuleNotFoundError: No module named 'no_such_dependency_here'"),
     ("raise RuntimeError\n", "RuntimeError"),
 ], ids=["syntax error", "name error", "missing dependency", "raises"])
-def test_a_module_that_cannot_be_imported_is_named_with_the_cause(make_package, capsys, source, cause):
+def test_a_module_that_cannot_be_imported_is_named_with_the_cause(make_package, capsys, source,
+                                                                  cause, tmp_path):
     package = make_package({"broken": source, "good": DOUBLE + "build = lambda: derivation('d')\n"})
+    # where the user's code raised it (a syntax error says where itself)
+    where = "" if "SyntaxError" in cause else \
+        f" (raised at {tmp_path / package / 'broken.py'}, line 1)"
     for command in (["verify"], ["list"], ["verify", "good", "broken"]):
         assert main([*command, "--package", package]) == 2
-        assert one_error_line(capsys) == f"pgsym: error: cannot import {package}.broken: {cause}"
+        assert one_error_line(capsys) == \
+            f"pgsym: error: cannot import {package}.broken: {cause}{where}"
+
+
+def test_an_error_in_a_module_another_imports_names_the_module_at_fault(make_package, capsys,
+                                                                        tmp_path):
+    """New user 27 read "cannot import mynotes.bandit" for an error raised in the module
+    bandit imported, with no word of that module."""
+    package = make_package({"helper": "x = 1\nraise ValueError('bad policy')\n",
+                            "user": "from . import helper\nbuild = lambda: []\n"})
+    assert main(["list", "--package", package]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"pgsym: error: cannot import {package}.")
+    assert line.endswith(f"ValueError: bad policy (raised at "
+                         f"{tmp_path / package / 'helper.py'}, line 2)"), line
 
 
 @pytest.mark.parametrize("command", [["verify"], ["list"], ["build", "--no-figures"]])
