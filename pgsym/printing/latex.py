@@ -1355,23 +1355,26 @@ def justification(step) -> str:
     ...     sp.log(x) + sp.log(y) + sp.log(x), rule=("log of a product", "log of a product"))
     >>> justification(d.steps[0])
     'log of a product, twice'
+    >>> justification(Derivation("e", start=sp.log(x * y**2)).step(
+    ...     sp.log(x) + 2 * sp.log(y), rule=("log of a product", "log of a power")).steps[0])
+    'log of a product and log of a power'
     """
     chain = tuple(step.chain)
-    if len(set(chain)) == len(chain):
-        return step.justification
     from pgsym.derivation import _chain_as_named  # (the model is read here, not imported at load)
+    # (by the names cited: two names of one rule, "log of a product" and "log of a power",
+    # are two justifications to the reader, not one rule twice: new user 27)
     named = _chain_as_named(step.rule, chain) or chain
+    if len(set(named)) == len(named):
+        return step.justification
     counts: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for rule, name in zip(chain, named):
-        counts[rule] = counts.get(rule, 0) + 1
-        first.setdefault(rule, name)
-    times = {rule: _TIMES.get(n, f"{n} times") for rule, n in counts.items()}
+    for name in named:
+        counts[name] = counts.get(name, 0) + 1
+    times = {name: _TIMES.get(n, f"{n} times") for name, n in counts.items()}
     if len(counts) == 1:
-        (rule,) = counts
-        words = f"{first[rule]}, {times[rule]}"
+        (name,) = counts
+        words = f"{name}, {times[name]}"
     else:
-        items = [first[r] if counts[r] == 1 else f"{first[r]} {times[r]}" for r in counts]
+        items = [name if counts[name] == 1 else f"{name} {times[name]}" for name in counts]
         words = ", ".join(items[:-1]) + " and " + items[-1]
     return words + step.justification[len(step.rule):]
 
