@@ -78,8 +78,8 @@ def compare_at_point(before: sp.Expr, after: sp.Expr, point: dict,
     >>> outcome, [int(value) for value in values]
     ('differ', [820, 800])
     """
-    outcome, enclosures = _decided(lambda bits: _sides_at(before, after, point, draw, bits),
-                                   digits)
+    outcome, enclosures = _decided(
+        lambda bits: _Evaluator(bits, point, draw).enclose_all((before, after)), digits)
     if outcome != "differ":
         return outcome, ()
     return outcome, tuple(_midpoint(value, digits) for value in enclosures)
@@ -165,41 +165,6 @@ def _real(value, what: str):
 
 #: the most terms all the finite sums and products of one evaluation may have together
 MAX_TERMS = 20000
-
-
-#: each side's enclosure at a point, with the terms its sums and products took, kept from
-#: one check to the next in a process: a step's probe evaluates the step before's expression
-#: at the points where that step's probe evaluated it (the same seed, the same symbols)
-_SIDES: dict[tuple, tuple] = {}
-_KEPT_SIDES = 4096
-
-
-def _sides_at(before: sp.Expr, after: sp.Expr, point: dict,
-              draw: Callable[[sp.Indexed], sp.Expr] | None, bits: int) -> list:
-    """The two enclosures at ``point``, each side by an evaluator of its own, so that what a
-    side costs (its terms, against :data:`MAX_TERMS`) does not depend on the other; one kept
-    in :data:`_SIDES` gives what evaluating it again would (a side that drew a value for an
-    indexed entry, from the sampler's random state, is not kept: evaluating it again would
-    draw)."""
-    terms, enclosures = 0, []
-    for side in (before, after):
-        try:
-            key = (side, frozenset(point.items()), bits)
-            found = _SIDES.get(key)
-        except TypeError:  # (a value that cannot be hashed: a mutable matrix)
-            key = found = None
-        if found is None:
-            known, evaluator = len(point), _Evaluator(bits, point, draw)
-            found = (_finite(evaluator.enclose(side)), evaluator.terms)
-            if key is not None and len(point) == known:
-                if len(_SIDES) >= _KEPT_SIDES:
-                    _SIDES.clear()
-                _SIDES[key] = found
-        terms += found[1]
-        if terms > MAX_TERMS:
-            raise _Unsupported("too many terms")
-        enclosures.append(found[0])
-    return enclosures
 
 
 #: the symbols each subtree depends on, and in the order the memo's keys list them, for

@@ -159,31 +159,3 @@ def test_a_float_is_enclosed_exactly_and_a_difference_keeps_its_digits():
     outcome, (before, after) = compare_at_point(sp.exp(x), sp.exp(x) + sp.Rational(1, 10**25),
                                                 {x: sp.Integer(2)}, None, 60)
     assert outcome == "differ" and 0 < abs(after - before) < 2 * sp.Rational(1, 10**25)
-
-
-def test_an_enclosure_kept_from_an_earlier_point_is_the_one_evaluating_again_gives():
-    """Each side's enclosure at a point is kept for the next step's probe (which evaluates the
-    same expression at the same points): a kept one is what a fresh evaluation gives, its
-    terms still count against the limit, and a side that drew a value for an indexed entry
-    is not kept (evaluating it again would draw again, from the sampler's random state)."""
-    k, n = sp.symbols("k n", integer=True)
-    theta = sp.IndexedBase("theta")
-    total = sp.Sum(k**2, (k, 1, n))
-    point = {n: sp.Integer(30)}
-    _intervals._SIDES.clear()
-    first = compare_at_point(total, n * (n + 1) * (2 * n + 1) / 6, point, None, 60)
-    kept = lambda side: any(key[0] == side for key in _intervals._SIDES)
-    assert kept(total)
-    again = compare_at_point(total, n * (n + 1) * (2 * n + 1) / 6 + 1, point, None, 60)
-    assert first == ("agree", ()) and again[0] == "differ", (first, again)
-    # the terms a kept side took count: two sides of 12,000 terms each are over the limit
-    big = sp.Sum(k, (k, 1, 12000))
-    assert compare_at_point(big, big + 0, {}, None, 60) == (None, ())
-    assert compare_at_point(big, big + 0, {}, None, 60) == (None, ())
-    # a side that drew a value is not kept; the other side sees the drawn value
-    draws = []
-    drawn = lambda item: draws.append(item) or sp.Rational(len(draws), 7)
-    indexed = sp.Sum(theta[k], (k, 0, 1))
-    point = {}
-    assert compare_at_point(indexed, theta[0] + theta[1], point, drawn, 60) == ("agree", ())
-    assert len(draws) == 2 and not kept(indexed) and kept(theta[0] + theta[1])
