@@ -10,6 +10,11 @@ review 63). Here the exponent must be known to be no integer.
 >>> ((-1)**(q / 2)).is_imaginary, sp.re((-1)**(q / 2)) == 0, ((-1)**sp.S.Half).is_imaginary
 (None, False, True)
 
+SymPy called ``I*(x - 7/3)**(1/3)`` and ``cosh(log(I*p) - log(53/10))`` not real, so
+nonzero, though each is 0 at one point, and a Kronecker delta of either and 0 evaluated to 0
+(hostile review 65): a product is not real here only where no factor may be 0, and cosh of
+a + ib only where neither sin b nor a may be 0.
+
 SymPy's ``Subs`` compares by its expression with the variables renamed after the point's
 printed form, so two substitutions at points that print alike but differ (``k`` an integer,
 ``k`` with no assumptions: pgsym's renamed bound variables are such pairs) are equal and
@@ -38,7 +43,10 @@ from sympy.core.add import Add
 from sympy.core.cache import clear_cache
 from sympy.core.function import Function, Subs
 from sympy.core.mul import Mul
+from sympy.core.logic import fuzzy_or
+from sympy.core.numbers import pi
 from sympy.core.power import Pow
+from sympy.functions.elementary.hyperbolic import cosh
 from sympy.functions.elementary.integers import RoundFunction, ceiling, floor, frac
 from sympy.core.symbol import Dummy, Symbol
 
@@ -84,6 +92,28 @@ def _real_argument_only(fact_of_a_real_argument):
     return fact
 
 
+def _not_real_only_where_no_factor_may_be_0(self: Mul) -> bool | None:
+    """SymPy called ``I*(x - 7/3)**(1/3)`` not real (so nonzero) for a real x: "I times a
+    factor not known imaginary" is not real, forgetting the factor may be 0 (hostile review
+    65: x + KroneckerDelta(that, 0) = x was proved). Not real only where every factor is
+    known nonzero."""
+    real = _sympy_mul_is_extended_real(self)
+    if real is False and not all(factor.is_zero is False for factor in self.args):
+        return None
+    return real
+
+
+def _cosh_is_real(self) -> bool | None:
+    """cosh(a + ib) = cos b cosh a + i sin b sinh a is real where sin b = 0 or a = 0: SymPy
+    read only the first (cosh(log(i p) - log(53/10)) is 0 at p = 53/10, which SymPy called
+    not real, so nonzero: hostile review 65)."""
+    argument = self.args[0]
+    if argument.is_real or argument.is_imaginary:
+        return True
+    real, imaginary = argument.as_real_imag()
+    return fuzzy_or([(imaginary % pi).is_zero, real.is_zero])
+
+
 def _replace_handler(cls: type, fact: str, handler) -> None:
     """``handler`` for ``fact`` in ``cls`` and the classes SymPy made from it (their
     assumptions call the handlers listed when each class was made)."""
@@ -114,6 +144,11 @@ if getattr(Pow._eval_is_imaginary, "__name__", "") != \
         for name, handler in list(vars(rounding).items()):
             if name.startswith("_eval_is_") and name != "_eval_is_finite":
                 _replace_handler(rounding, name[len("_eval_is_"):], _real_argument_only(handler))
+    _sympy_mul_is_extended_real = Mul._eval_is_extended_real
+    _replace_handler(Mul, "extended_real", _not_real_only_where_no_factor_may_be_0)
+    _replace_handler(cosh, "real", _cosh_is_real)
     _forget_facts_derived_before()
-else:  # (a reload: the original is the one the first load kept)
+else:  # (a reload: the originals are those the first load kept)
     _sympy_is_imaginary = Pow._eval_is_imaginary.__globals__["_sympy_is_imaginary"]
+    _sympy_mul_is_extended_real = \
+        Mul._eval_is_extended_real.__globals__["_sympy_mul_is_extended_real"]

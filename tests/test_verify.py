@@ -679,3 +679,26 @@ def test_sympys_facts_of_rounding_a_complex_number_are_not_believed(rounding):
     d = Derivation("rounding", start=sp.Abs(z)).step(sp.S.Zero, rule="algebra", relation=">")
     [step] = d.verify(time_limit=10, accept_numeric=True).steps
     assert not step.verdict.kind.is_proof and step.verdict.kind is not VerdictKind.CHECKED_NUMERICALLY
+
+
+def test_sympys_not_real_of_a_product_or_cosh_that_may_be_0_is_not_believed():
+    """Hostile review 65: SymPy called I (x - 7/3)^(1/3) not real (so nonzero) for real x, and
+    cosh(log(i p) - log(53/10)) too (it is i sinh(log(p / (53/10))), 0 at p = 53/10), so a
+    Kronecker delta of either and 0 evaluated to 0: x + delta = x was proved."""
+    import pgsym._sympy_fixes  # noqa: F401  (pgsym reads expressions with it)
+
+    x, p, z = sp.Symbol("x", real=True), sp.Symbol("p", positive=True), sp.Symbol("z")
+    root = sp.I * (x - sp.Rational(7, 3))**sp.Rational(1, 3)
+    hyperbolic = sp.cosh(sp.log(sp.I * p) - sp.log(sp.Rational(53, 10)))
+    assert root.is_zero is None and root.is_real is None
+    assert hyperbolic.is_zero is None and hyperbolic.is_real is None
+    # what SymPy knows rightly stays known
+    assert (2 * sp.I).is_real is False and (sp.I * p).is_zero is False
+    assert sp.cosh(1 + sp.I).is_real is False and sp.cosh(sp.I * x).is_real
+    through_definition = Derivation("cosh", start=p + sp.KroneckerDelta(z, 0),
+                                    definitions={z: hyperbolic}).step(p, rule="algebra")
+    written = Derivation("root", start=x + sp.KroneckerDelta(root, 0, evaluate=False)) \
+        .step(x, rule="algebra")
+    for derivation in (through_definition, written):
+        [step] = derivation.verify(time_limit=10).steps
+        assert step.verdict.kind in (VerdictKind.REFUTED, VerdictKind.UNKNOWN), step.verdict
