@@ -9,6 +9,7 @@ import functools
 import importlib
 import itertools
 import re
+import sys
 import unicodedata
 from fractions import Fraction
 import warnings
@@ -879,6 +880,7 @@ class Derivation:
                     f"such; write the derivatives of each order you need")
         self._check_bound_names(expr, what, found)
         self._check_integer_ranges(expr, what, found)
+        self._check_numbers_print(what, found)
         self._check_floats_print_exactly(expr, what, found)
         self._check_printable_names(expr, what, found)
         depth = _depth(expr)
@@ -1065,6 +1067,31 @@ class Derivation:
                         f"of {type(node).__name__}, and another symbol {clash.name!r} in its "
                         f"body; both print as {_printed_name(variable.name)}, so a reader could "
                         f"not tell them apart: rename one")
+
+    def _check_numbers_print(self, what: str, found: list) -> None:
+        """Every number must have a decimal form Python will print: it refuses integers of
+        more than ``sys.get_int_max_str_digits()`` digits (4300 by default), and a verdict, a
+        cache key and a document all print the steps (hostile review 65: 10**5000 in a step
+        and the float 1e-100000, whose exact value is such a fraction, ended in a raw
+        ValueError from deep inside the printing)."""
+        limit = sys.get_int_max_str_digits()
+        if not limit:
+            return
+        for number in found:
+            if isinstance(number, sp.Rational):
+                bits = max(number.p.bit_length(), number.q.bit_length())
+            elif isinstance(number, sp.Float) and number.is_finite and number != 0:
+                _, mantissa, exponent, _ = number._mpf_  # (exactly mantissa * 2**exponent)
+                bits = max(mantissa.bit_length() + max(exponent, 0), -min(exponent, 0))
+            else:
+                continue
+            digits = int(bits * 0.30103) + 1
+            if digits > limit:
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has a number whose exact decimal "
+                    f"form takes about {digits} digits; Python prints integers of at most "
+                    f"{limit} digits, and pgsym prints every step (raise the limit with "
+                    f"sys.set_int_max_str_digits)")
 
     def _check_floats_print_exactly(self, expr: sp.Expr, what: str,
                                     found: list | None = None) -> None:

@@ -432,3 +432,17 @@ def test_an_upright_sympy_function_is_refused_beside_a_name_that_prints_alike(pa
     r, y = sp.symbols("r y", real=True)
     with pytest.raises(DerivationError, match="could not tell them apart"):
         Derivation("alike", start=pair[0](r, y) + pair[1](r, y))
+
+
+@pytest.mark.parametrize("number", [sp.Integer(10)**5000, sp.Float("1e-100000"),
+                                    sp.Rational(1, 3**9500)], ids=["integer", "float", "fraction"])
+def test_a_number_python_will_not_print_is_refused_naming_the_place(number):
+    """Hostile review 65: 10**5000 in a step ended verify() in a raw ValueError from Python's
+    limit on printing integers (4300 digits), 19 frames inside SymPy's printing; the float
+    1e-100000 did the same when the derivation was built."""
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(DerivationError, match="'huge', step 1 .*about \\d+ digits.*4300"):
+        Derivation("huge", start=x).step(x + number, rule="algebra")
+    with pytest.raises(DerivationError, match="'huge': the start expression has a number"):
+        Derivation("huge", start=x * number)
+    Derivation("fine", start=x).step(x + sp.Integer(10)**4000, rule="algebra")
