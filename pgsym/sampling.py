@@ -445,6 +445,16 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
             near = () if symbol.is_integer else (root - step / 1000, root + step / 1000)
             for value in (root - step, root + step, *near):
                 add(symbol, value)
+    for symbol, values in list(found.switches.items()):
+        # between two switches of a real symbol: close ones (x = c -+ 10**-6 in
+        # Piecewise((1, (x - c)**2 < 10**-12), (0, True))) leave a gap no random point meets,
+        # where the sides may differ though they agree at both (hostile review 65)
+        if symbol.is_integer:
+            continue
+        ordered = sorted((v for v in values if v.is_number and v.is_extended_real is True
+                          and v.is_finite), key=lambda v: float(v))
+        for low, high in zip(ordered, ordered[1:]):
+            add(symbol, (low + high) / 2)
     for symbol, value in _bounds_past_switches(exprs, symbols):
         add(symbol, value)
     return found

@@ -702,3 +702,19 @@ def test_sympys_not_real_of_a_product_or_cosh_that_may_be_0_is_not_believed():
     for derivation in (through_definition, written):
         [step] = derivation.verify(time_limit=10).steps
         assert step.verdict.kind in (VerdictKind.REFUTED, VerdictKind.UNKNOWN), step.verdict
+
+
+@pytest.mark.parametrize("bump", [
+    lambda g: sp.Piecewise((1, g < 0), (0, True)),
+    lambda g: sp.Abs(g) - g,
+    lambda g: sp.Max(0, -g),
+], ids=["piecewise", "abs", "max"])
+def test_the_sides_are_compared_between_two_close_switches(bump):
+    """Hostile review 65: x + bump = x with a bump on (c - 10**-6, c + 10**-6) only passed as
+    checked numerically: both switches were compared, where the sides agree, and no random
+    point fell between them."""
+    x = sp.Symbol("x", real=True)
+    gap = (x - sp.Rational(22, 7))**2 - sp.Rational(1, 10**12)
+    d = Derivation("bump", start=x + bump(gap)).step(x, rule="algebra")
+    [step] = d.verify(time_limit=10, accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
