@@ -61,7 +61,7 @@ def shown_positive(value: sp.Expr) -> bool:
 
 
 def _sign(expr: sp.Expr) -> str | None:
-    by_assumptions = _assumed(expr) if _finite_atoms(expr) else _extended_atom(expr)
+    by_assumptions = _assumed(expr) if finite_atoms(expr) else _extended_atom(expr)
     if by_assumptions in (POSITIVE, NEGATIVE, ZERO):
         return by_assumptions
     found = _composed(expr)
@@ -72,7 +72,7 @@ def _sign(expr: sp.Expr) -> str | None:
     return by_assumptions
 
 
-def _finite_atoms(expr: sp.Expr) -> bool:
+def finite_atoms(expr: sp.Expr) -> bool:
     """Whether every symbol and function value in ``expr`` is finite or not known real.
 
     SymPy reads an extended real symbol (which may be +-oo) as finite in places: it says

@@ -58,7 +58,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from pgsym import _batch, _compiled_checks
-from pgsym._signs import shown_positive
+from pgsym._signs import finite_atoms, shown_positive
 from pgsym._trees import untrusted_functions
 from pgsym.derivation import Derivation
 from pgsym.expectation import Expectation
@@ -1061,11 +1061,14 @@ def derivation_relations(derivation: Derivation, arguments: Mapping[str, object]
 
 def _holds_everywhere(relation: sp.core.relational._Inequality) -> bool:
     """Whether the symbols' assumptions show ``relation`` strict and true for all their
-    values (new user 27's ``1 - sigma(theta) > 0`` with sigma the logistic function)."""
+    values (new user 27's ``1 - sigma(theta) > 0`` with sigma the logistic function), an
+    infinite value of an extended real symbol among them (SymPy calls ``exp(-e)`` positive
+    for ``e`` extended positive; at ``e = oo``, which the arguments' checks let through, it
+    is 0)."""
     if relation.rel_op not in (">", "<"):
         return False
     gap = relation.lhs - relation.rhs if relation.rel_op == ">" else relation.rhs - relation.lhs
-    return not untrusted_functions(gap) and shown_positive(gap)
+    return not untrusted_functions(gap) and finite_atoms(gap) and shown_positive(gap)
 
 
 def _relation_lines(kernel: Kernel, vectors: tuple, relations: Sequence[sp.Basic],

@@ -558,3 +558,11 @@ def test_a_condition_that_holds_everywhere_is_not_checked_in_floating_point():
     g = pgsym.compile(sometimes, {"r0": r0, "r1": r1})
     with pytest.raises(ValueError, match="must meet"):
         g(np.array([1.0]), np.array([0.0]))
+    # nor one SymPy calls true only for finite values (exp(-e) > 0, 0 at e = oo)
+    from pgsym.codegen import derivation_relations
+    e, y = sp.Symbol("e", extended_positive=True), sp.Symbol("y", real=True)
+    finite = sp.Symbol("f", positive=True)
+    for symbol, checked in ((finite, False), (e, True)):
+        condition = sp.StrictGreaterThan(y + sp.exp(-symbol), y, evaluate=False)
+        stated = Derivation("d", start=sp.Abs(y)).step(y, rule="algebra", condition=condition)
+        assert bool(derivation_relations(stated)) is checked, symbol
