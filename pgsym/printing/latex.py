@@ -1360,6 +1360,8 @@ def justification(step) -> str:
     'log of a product and log of a power'
     """
     chain = tuple(step.chain)
+    if len(set(chain)) == len(chain):  # (no rule twice: no name twice either)
+        return step.justification
     from pgsym.derivation import _chain_as_named  # (the model is read here, not imported at load)
     # (by the names cited: two names of one rule, "log of a product" and "log of a power",
     # are two justifications to the reader, not one rule twice: new user 27)
