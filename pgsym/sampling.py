@@ -519,8 +519,9 @@ def _switching_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr]:
     found = list(rational_roots(switch, symbol))
     polynomial = _listable_polynomial(switch, symbol)
     if polynomial is None:
-        root = _linear_root(switch, symbol)  # (x - pi switches at pi: hostile review 63)
-        return found + [root] if root is not None and root not in found else found
+        roots = _numeric_roots(switch, symbol) or []  # (x - pi switches at pi: hostile
+        # review 63; (x - pi)**2 - 10**-10 at pi -+ 10**-5)
+        return found + [r for r in roots if r not in found]
     if symbol.is_integer:
         return found
     for factor, _ in polynomial.factor_list()[1]:
@@ -530,27 +531,50 @@ def _switching_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr]:
     return found
 
 
-def _linear_root(switch: sp.Expr, symbol: sp.Basic) -> sp.Expr | None:
-    """Where ``switch``, linear in ``symbol`` with numbers for coefficients, is 0 (None if
-    it is not such a function)."""
+def _numeric_roots(switch: sp.Expr, symbol: sp.Basic) -> list[sp.Expr] | None:
+    """Every real root of ``switch``, linear or quadratic in ``symbol`` with numbers (not
+    only rationals) for coefficients, exact (``x - pi`` gives ``[pi]``; ``(x - pi)**2 -
+    10**-10`` gives ``pi -+ 10**-5``, where ``|(x - pi)**2 - 10**-10|`` kinks: hostile
+    review 65). None where ``switch`` is no such function, or the sign of its discriminant
+    cannot be decided.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _numeric_roots(x**2 - 2 * sp.pi * x + sp.pi**2 - 1, x)
+    [-1 + pi, 1 + pi]
+    """
     try:
         polynomial = sp.Poly(switch, symbol)
     except sp.PolynomialError:
         return None
-    if polynomial.degree() != 1 or not all(c.is_number for c in polynomial.all_coeffs()):
+    coefficients = polynomial.all_coeffs()
+    if polynomial.degree() not in (1, 2) or not all(c.is_number for c in coefficients) \
+            or coefficients[0].is_zero is not False:
         return None
-    slope, rest = polynomial.all_coeffs()
-    return None if slope.is_zero is not False else -rest / slope
+    if polynomial.degree() == 1:
+        slope, rest = coefficients
+        return [-rest / slope]
+    a, b, c = coefficients
+    discriminant = b**2 - 4 * a * c
+    if discriminant.is_negative:
+        return []
+    if discriminant.is_zero:
+        return [-b / (2 * a)]
+    if not discriminant.is_positive:
+        return None
+    return sorted(((-b - sp.sqrt(discriminant)) / (2 * a), (-b + sp.sqrt(discriminant)) / (2 * a)),
+                  key=sp.default_sort_key)
 
 
 def unlocated_jumps(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
     """A point where the sides jump (a Kronecker delta, a comparison or piecewise condition,
-    a floor, a sign, a step function, a power of zero) that :func:`special_values` cannot
-    place, in words ("" if none): a switch in one symbol whose real roots are not all
-    listed (``x**5 - x - 1``), in several symbols linear in none (``x**2 + y**2 - 1``), or
-    in a sum's terms beyond the bounds a symbol is given (``KroneckerDelta(k, 10**5)``).
-    Random points never meet such a point, and the sides may differ there only: sampling
-    is no evidence for them (hostile review 63)."""
+    a floor, a sign, a step function, a power of zero) or kink (an absolute value, a
+    minimum or maximum) that :func:`special_values` cannot place, in words ("" if none): a
+    switch in one symbol whose real roots are not all listed (``x**5 - x - 1``), in several
+    symbols linear in none (``x**2 + y**2 - 1``), or in a sum's terms beyond the bounds a
+    symbol is given (``KroneckerDelta(k, 10**5)``). Random points never meet such a point,
+    and the sides may differ there only, or only on a tiny interval around it
+    (``|c(x)| = c(x)`` where ``c`` dips below 0 between two close roots): sampling is no
+    evidence for them (hostile reviews 63 and 65)."""
     for expr in exprs:
         for node in nodes(expr):
             if not isinstance(node, _JUMPS) and not (
@@ -565,9 +589,9 @@ def unlocated_jumps(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> str:
     return _beyond_farthest_bound(exprs, symbols)
 
 
-#: the functions whose value jumps where their argument switches
+#: the functions whose value jumps, or kinks, where their argument switches
 _JUMPS = (sp.KroneckerDelta, sp.core.relational.Relational, sp.floor, sp.ceiling, sp.frac,
-          sp.Mod, sp.Heaviside, sp.sign)
+          sp.Mod, sp.Heaviside, sp.sign, sp.Abs, sp.Min, sp.Max)
 
 
 def _located(switch: sp.Expr, inside: set, symbols: set) -> bool:
@@ -575,7 +599,7 @@ def _located(switch: sp.Expr, inside: set, symbols: set) -> bool:
         return next(_coinciding(switch, inside, symbols), None) is not None
     [symbol] = inside
     if _listable_polynomial(switch, symbol) is None:
-        return _linear_root(switch, symbol) is not None
+        return _numeric_roots(switch, symbol) is not None
     return symbol.is_integer or _all_real_roots_listed(switch, symbol)
 
 

@@ -718,3 +718,30 @@ def test_the_sides_are_compared_between_two_close_switches(bump):
     d = Derivation("bump", start=x + bump(gap)).step(x, rule="algebra")
     [step] = d.verify(time_limit=10, accept_numeric=True).steps
     assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+
+
+@pytest.mark.parametrize("bump", [
+    lambda g: sp.Abs(g) - g,
+    lambda g: sp.Max(0, -g),
+    lambda g: sp.Piecewise((1, g < 0), (0, True)),
+], ids=["abs", "max", "piecewise"])
+def test_close_switches_with_irrational_coefficients_are_compared(bump):
+    """x + bump = x with a bump on (pi - 10**-5, pi + 10**-5) only: the switches are the
+    roots of a quadratic whose coefficients are not rational, which were not listed, and
+    the step was checked numerically."""
+    x = sp.Symbol("x", real=True)
+    gap = (x - sp.pi)**2 - sp.Rational(1, 10**10)
+    d = Derivation("bump", start=x + bump(gap)).step(x, rule="algebra")
+    [step] = d.verify(time_limit=10, accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+
+
+def test_a_kink_that_cannot_be_located_is_no_numeric_evidence():
+    """p < p + |c(p)| with c = cosh(log(i p) - log(53/10)), zero only at p = 53/10, was
+    checked numerically: an absolute value kinks (here: is 0) where no listed point is, as a
+    Kronecker delta jumps. Sampling no longer passes it."""
+    p = sp.Symbol("p", positive=True)
+    kink = sp.Abs(sp.cosh(sp.log(sp.I * p) - sp.log(sp.Rational(53, 10))))
+    d = Derivation("kink", start=p).step(p + kink, rule="algebra", relation="<")
+    [step] = d.verify(time_limit=10, accept_numeric=True).steps
+    assert step.verdict.kind in (VerdictKind.REFUTED, VerdictKind.UNKNOWN), step.verdict
