@@ -297,8 +297,10 @@ def _written_value(node: sp.Basic, point: dict, digits: int) -> sp.Expr | None:
             placed = replace_unevaluated(node, point)
         terms = _terms(placed)
         return None if terms is placed else _written_value(terms, {}, digits)
+    if isinstance(node, sp.Derivative):
+        return _derivative_value(node, point, digits)
     if node.is_Atom or not isinstance(node, (sp.Add, sp.Mul, sp.Pow, Application)):
-        return None  # an integral, derivative, limit... of an untrusted function
+        return None  # an integral, limit... of an untrusted function
     args = [_written_value(a, point, digits) for a in node.args]
     if any(a is None for a in args):
         return None
@@ -313,6 +315,36 @@ def _written_value(node: sp.Basic, point: dict, digits: int) -> sp.Expr | None:
 
 
 _TRUSTED_CLASSES = frozenset(TRUSTED_FUNCTIONS)
+
+
+def _derivative_value(derivative: sp.Derivative, point: dict, digits: int) -> sp.Expr | None:
+    """The value of a derivative whose untrusted functions are all constant in its
+    variables: each is replaced by its value as written at ``point`` (a constant, so the
+    derivative is unchanged), and the derivative, now of trusted functions only, is taken
+    (``d/d theta log(e^(k theta) / k!)``: new user 28). None where an untrusted function
+    depends on a variable."""
+    variables = set(derivative.variables)
+    if not all(isinstance(v, sp.Symbol) for v in variables):
+        return None
+    values: dict[sp.Basic, sp.Expr] = {}
+    for node in _outermost_untrusted(derivative.expr):
+        if node.free_symbols & variables:
+            return None
+        value = _written_value(node, point, digits)
+        if value is None:
+            return None
+        values[node] = value
+    with sp.evaluate(False):
+        constant = derivative.xreplace(values)
+    return None if untrusted_functions(constant) else _written_value(constant, point, digits)
+
+
+def _outermost_untrusted(expr: sp.Basic) -> list[sp.Basic]:
+    """The applications of untrusted functions in ``expr`` that no other one holds."""
+    if isinstance(expr, Application) and type(expr) not in _TRUSTED_CLASSES and \
+            untrusted_functions(expr) >= {type(expr)}:
+        return [expr]
+    return [found for arg in expr.args for found in _outermost_untrusted(arg)]
 
 
 def _rebuilt(node: sp.Basic) -> sp.Basic:

@@ -33,9 +33,40 @@ def sign_of(expr: sp.Expr) -> str | None:
     ``None`` too where ``expr`` holds a SymPy function whose assumptions are not trusted
     (:func:`~pgsym._trees.untrusted_functions`): SymPy says ``atan(m) > 0`` for every integer
     ``m >= 0``, and ``atan(0) = 0``."""
+    expr = with_positive_stand_ins(expr)
     if untrusted_functions(expr):
         return None
     return _sign(expr)
+
+
+def with_positive_stand_ins(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each factorial of an integer shown nonnegative, and each gamma of a
+    number shown positive, replaced by a positive symbol (one per distinct node). n! >= 1
+    and Gamma(x) > 0 there: facts stated here, where SymPy's assumptions of those functions
+    are not trusted (:func:`~pgsym._trees.untrusted_functions`), so that ``1/k!`` is
+    positive for a nonnegative integer ``k`` (new user 28). Signs shown of the result hold
+    for ``expr``: the symbols stand for any positive values.
+
+    >>> k = sp.Symbol("k", integer=True, nonnegative=True)
+    >>> with_positive_stand_ins(2 / sp.factorial(k + 1)).is_positive, sign_of(sp.gamma(k - 1))
+    (True, None)
+    """
+    if not expr.has(sp.factorial, sp.gamma):
+        return expr
+    stand_ins: dict[sp.Basic, sp.Dummy] = {}
+    for node in sp.postorder_traversal(expr):  # (inner ones first: (k!)! too)
+        if not isinstance(node, (sp.factorial, sp.gamma)) or node in stand_ins:
+            continue
+        [argument] = node.args
+        argument = argument.xreplace(stand_ins)
+        if untrusted_functions(argument):
+            continue
+        shown = argument.is_integer and argument.is_nonnegative \
+            if isinstance(node, sp.factorial) else argument.is_positive
+        if shown:
+            stand_ins[node] = sp.Dummy(str(node), positive=True,  # (n! is an integer)
+                                       integer=isinstance(node, sp.factorial) or None)
+    return expr.xreplace(stand_ins)
 
 
 def shown_positive(value: sp.Expr) -> bool:

@@ -679,6 +679,25 @@ def test_a_definition_unfolds_to_a_sum_whose_variable_is_named_otherwise():
     assert step.justification.status is Justification.MISMATCH
 
 
+def test_log_of_a_product_splits_off_a_factorial_of_a_nonnegative_integer():
+    """New user 28: log(lambda^k e^-lambda / k!) did not split (1/k! "not shown positive":
+    SymPy's assumptions of factorial are not trusted), and the condition k! > 0 it asked for
+    is True as built, so refused. n! > 0 for an integer n >= 0, and Gamma(x) > 0 for x > 0,
+    are now known; a factorial or gamma that may sit at a pole is still refused."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    lam, x = sp.Symbol("lambda", positive=True), sp.Symbol("x", positive=True)
+    rule = get_rule("log of a product")
+    for denominator in (sp.factorial(k), sp.factorial(sp.factorial(k)), sp.gamma(x + 1)):
+        before = sp.log(lam**k * sp.exp(-lam) / denominator)
+        after = k * sp.log(lam) - lam - sp.log(denominator)
+        assert rule.check(before, after, RuleContext()).status is Justification.CONFIRMED
+    m = sp.Symbol("m", integer=True)
+    for denominator in (sp.factorial(m), sp.gamma(k - 1), sp.gamma(sp.atan(x))):
+        check = rule.check(sp.log(lam / denominator), sp.log(lam) - sp.log(denominator),
+                           RuleContext())
+        assert check.status is Justification.MISMATCH, denominator
+
+
 def test_log_of_a_product_reads_positivity_through_definitions_and_real_powers():
     """New user 27: log(sigma^a (1 - sigma)^(1 - a)) with sigma := the logistic function did
     not split (SymPy leaves 1 - 1/(1 + e^-u) > 0 open), and a stated 1 - sigma > 0 did not

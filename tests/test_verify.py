@@ -494,6 +494,33 @@ def test_a_poisson_score_is_checked_as_written_through_its_derivatives():
     assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(2), lam: sp.Rational(1, 3)}) - 1 == 0
 
 
+def test_a_derivative_of_a_function_constant_in_its_variable_is_checked_as_written():
+    """New user 28: d/d theta log(lambda^k e^-lambda / k!) with lambda := e^theta, by a
+    lemma, was unknown: k! sits inside the derivative, which cannot be split by linearity,
+    and no point could be evaluated as written. An untrusted function constant in the
+    derivative's variables is now replaced by its value as written first; one that depends
+    on them still leaves the derivative without a value; wrong steps are refuted."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    theta = sp.Symbol("theta", real=True)
+    lam = sp.Symbol("lambda", positive=True)
+    log_pmf = sp.log(lam**k * sp.exp(-lam) / sp.factorial(k))
+    for score, kind in ((k - sp.exp(theta), VerdictKind.PROVED),
+                        (k - sp.exp(theta) + 1, VerdictKind.REFUTED)):
+        d = Derivation("score", start=sp.Derivative(log_pmf, theta),
+                       definitions={lam: sp.exp(theta)}).step(score, rule="algebra")
+        [step] = d.verify(time_limit=20).steps
+        assert step.verdict.kind is kind, step.verdict
+    half = sp.loggamma(k + sp.Rational(1, 2))
+    d = Derivation("shifted", start=sp.Derivative(theta * half, theta)) \
+        .step(half + sp.Rational(1, 10**8), rule="algebra")
+    assert d.verify(time_limit=20).steps[0].verdict.kind is VerdictKind.REFUTED
+    from pgsym._evaluation import value_as_written
+    from pgsym.sampling import Instantiation
+    varying = sp.Derivative(sp.atan(theta) * sp.factorial(k), theta)
+    assert value_as_written(varying, Instantiation(()), {k: sp.Integer(2), theta: sp.Integer(1)}) \
+        is None
+
+
 def test_sums_grouped_differently_are_proved_equal_and_a_wrong_regrouping_refuted():
     """New user 19: -sum_k p (log p - log q) = sum_k p (log q - log p), cited as algebra, was
     only checked numerically: each sum was an opaque atom to simplification. Finite sums

@@ -26,7 +26,7 @@ import sympy as sp
 
 from pgsym._conditions import parametrised
 from pgsym._distributions import distributions_in_case, signs_as_declared
-from pgsym._signs import shown_positive
+from pgsym._signs import shown_positive, with_positive_stand_ins
 from pgsym._sums import write_out
 from pgsym._trees import (bound_variables, canonical_bound, depends_on, polynomials_expanded,
                           ranged_bound, rebuild, rename_bound, replace_unevaluated,
@@ -158,8 +158,9 @@ class RuleContext:
         support), and ``None`` where a function whose assumptions are not trusted appears
         (SymPy says ``atan(m) > 0`` for every integer ``m >= 0``)."""
         written = write_out(self.unfold(expr))
-        values = [signs_as_declared(in_range_case(written, case, evaluate=True), self.enclosing)
-                  for case in self._range_cases_inside()]
+        values = [with_positive_stand_ins(signs_as_declared(
+            in_range_case(written, case, evaluate=True), self.enclosing))
+            for case in self._range_cases_inside()]
         return None if any(untrusted_functions(v) for v in values) else values
 
     def is_nonzero(self, expr: sp.Expr) -> bool:
