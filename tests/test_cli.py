@@ -477,6 +477,27 @@ def test_build_writes_kernels_and_document_where_it_is_told(make_package, tmp_pa
     assert not (tmp_path / package / "_kernels.py").exists()
 
 
+def test_a_renamed_derivation_leaves_no_fragment_of_its_old_name(make_package, tmp_path, capsys):
+    """New user 28: after a derivation was renamed, its old fragment stayed in the output
+    folder, still showing its last verified text, for a paper that inputs it by name. The
+    fragments pgsym wrote are removed; a file of the user's is left alone."""
+    package = make_package({"gaussian": GAUSSIAN})
+    out = tmp_path / "out"
+    assert main(["build", "--no-figures", "--package", package, "--out", str(out)]) == 0
+    old = out / "gaussian-score-in-the-mean.tex"
+    mine = out / "preamble.tex"
+    assert old.exists()
+    mine.write_text("% mine\n\\usepackage{amsmath}\n")
+    module = tmp_path / package / "gaussian.py"
+    module.write_text(module.read_text().replace("Gaussian score in the mean", "Mean score"))
+    for name in [n for n in sys.modules if n.startswith(package)]:  # (as a new process would)
+        del sys.modules[name]
+    capsys.readouterr()
+    assert main(["build", "--no-figures", "--package", package, "--out", str(out)]) == 0
+    assert not old.exists() and (out / "mean-score.tex").exists() and mine.exists()
+    assert "removing gaussian-score-in-the-mean.tex" in capsys.readouterr().err
+
+
 def test_an_installed_package_is_built_into_the_current_directory(make_package, tmp_path,
                                                                    monkeypatch, capsys):
     package = make_package({"gaussian": GAUSSIAN}, init=DECLARES_KERNELS)
