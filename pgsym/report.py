@@ -84,11 +84,25 @@ class Counterexample:
         >>> Counterexample.at({x: sp.Integer(2)}, (), sp.Integer(4), sp.Integer(5)).describe()
         'at x = 2: previous step = 4.000000000, this step = 5.000000000 (difference -1.000000000)'
         """
-        where = ", ".join(f"{s} = {v}" for s, v in self.point) or "any point"
+        where = ", ".join(f"{s} = {_shown_value(v)}" for s, v in self.point) or "any point"
         with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
         suffix = f" with {with_functions}" if with_functions else ""
         difference = f" (difference {self.difference})" if self.difference is not None else ""
         return f"at {where}{suffix}: previous step = {self.before}, this step = {self.after}{difference}"
+
+
+def _shown_value(value: sp.Expr) -> str:
+    """A point's exact value, followed by its decimal value where the exact one is hard to
+    read (a fraction with a large denominator, an irrational number).
+
+    >>> _shown_value(sp.Rational(551585301, 301358431))
+    '551585301/301358431 (≈ 1.830330)'
+    >>> _shown_value(sp.Rational(3, 2))
+    '3/2'
+    """
+    readable = value.is_Integer or (value.is_Rational and value.q <= 100) or \
+        not value.is_number or value.is_extended_real is not True or not value.is_finite
+    return str(value) if readable else f"{value} (≈ {sp.N(value, 7)})"
 
 
 #: digits of the values a counterexample shows (the difference is shown besides)
