@@ -66,7 +66,7 @@ def test_text_is_escaped_for_each_format_and_math_is_kept(package):
 
 def test_a_derivation_without_a_report_prints_no_badges():
     assert "badge" not in derivation_to_html(GOOD.derivation)
-    assert GOOD.derivation._repr_html_().startswith('<table class="derivation">')
+    assert GOOD.derivation._repr_html_().startswith('<div class="derivation"><table')
     assert "verified" in GOOD.derivation.verify()._repr_html_()
 
 

@@ -96,12 +96,14 @@ class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
         self.rows, self.badges, self.tags, self.in_row = [], [], [], False
+        self.continued = []  # (per row: whether it continues a long right side)
 
     def handle_starttag(self, tag, attributes):
         attributes = dict(attributes)
         self.tags.append(tag)
-        if tag == "tr" and attributes.get("class") == "step":
+        if tag == "tr" and attributes.get("class") in ("step", "continued"):
             self.rows.append(0)
+            self.continued.append(attributes["class"] == "continued")
         if tag == "math" and attributes.get("display") == "block" and self.rows:
             self.rows[-1] += 1
         if tag == "span" and "badge" in attributes.get("class", ""):
@@ -121,7 +123,8 @@ def test_the_html_has_one_mathml_block_and_one_badge_per_step(built):
     parsed = _Page()
     parsed.feed(page)
     steps = sum(len(e.derivation.steps) for e in ENTRIES)
-    assert parsed.rows == [1] * steps
+    assert parsed.rows == [1] * len(parsed.rows) and parsed.continued.count(False) == steps
+    assert any(parsed.continued) and not parsed.continued[0]  # (long sides go on, as in LaTeX)
     assumed = sum(_rests_on_an_assumption(step) for e in ENTRIES for step in e.derivation.steps)
     assert assumed and sorted(parsed.badges) == sorted(["proved"] * (steps - assumed) + ["assumed"] * assumed)
     assert "<script" not in page and "http://" not in page.replace(

@@ -18,7 +18,7 @@ from pgsym.document import heading
 from pgsym.printing import verdicts
 from pgsym.printing.latex import (expression_to_latex, justification, lines, printer_for,
                                   text_and_math,
-                                  verdict_label, verdict_note)
+                                  verdict_label, verdict_note, width)
 from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +34,9 @@ h3 { font-size: 1.1rem; margin-top: 2rem; }
 table.derivation { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 table.derivation td { padding: 0.3rem 0.4rem; vertical-align: middle; }
 td.lhs { text-align: right; white-space: nowrap; }
-td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; text-align: right; }
+td.justification { color: #555; font-size: 0.9rem; min-width: 7rem; max-width: 18rem;
+                   text-align: right; }
+div.derivation { overflow-x: auto; }
 .notes { font-size: 0.85rem; color: #555; }
 .badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 0.8rem;
          font: 0.75rem sans-serif; white-space: nowrap; }
@@ -45,6 +47,12 @@ td.justification { color: #555; font-size: 0.9rem; max-width: 18rem; text-align:
 .summary { font-weight: bold; } figure { margin: 1.5rem 0; } figure img { max-width: 100%; }
 td.rhs math[display="block"] { display: inline-block; margin: 0; }
 """
+
+
+#: ems of math (roughly) a step's two sides may take on one row beside its justification
+_ROOM = 46.0
+#: how a continued line of a right side begins
+_CONTINUED = r"\qquad "
 
 
 def math(latex: str, *, display: bool = False) -> str:
@@ -103,19 +111,26 @@ def derivation_to_html(derivation: "Derivation", report: "Report | None" = None)
     the justification in brackets and, with a report, the verdict's badge and the note a
     verdict needs (an assumption, a counterexample)."""
     rows = []
-    for line in lines(derivation, report, room=60):
+    start = printer_for(derivation).doprint(derivation.start)  # (its column narrows the rest)
+    for line in lines(derivation, report, room=max(_ROOM - width(start), _ROOM / 2)):
         left = math(line.left) if line.left else ""
         badge = _badge(line.verdict) if line.verdict is not None else ""
+        first, *rest = line.pieces
         rows.append(f'<tr class="step"><td class="lhs">{left}</td>'
-                    f'<td class="rhs">{math(line.relation + " " + line.right, display=True)}</td>'
+                    f'<td class="rhs">{math(line.relation + " " + first, display=True)}</td>'
                     f'<td class="justification">({_text(line.justification)})</td>'
                     f'<td class="verdict">{badge}</td></tr>')
+        # (a long right side continues on rows of its own, as in the LaTeX: one line of it
+        # pushed the justifications and badges off the page, new user 28)
+        rows += [f'<tr class="continued"><td></td><td class="rhs">'
+                 f'{math(_CONTINUED + piece, display=True)}</td><td></td><td></td></tr>'
+                 for piece in rest]
     if not rows:
-        start = math(printer_for(derivation).doprint(derivation.start), display=True)
-        rows.append(f'<tr class="start"><td class="rhs">{start}</td></tr>')
+        rows.append(f'<tr class="start"><td class="rhs">{math(start, display=True)}</td></tr>')
     notes = [(s.number, verdict_note(s)) for s in (report.steps if report is not None else ())]
     listed = "".join(f"<li>step {n}: {_text(note)}</li>" for n, note in notes if note)
-    return ('<table class="derivation">\n' + "\n".join(rows) + "\n</table>"
+    return ('<div class="derivation"><table class="derivation">\n' + "\n".join(rows)
+            + "\n</table></div>"
             + (f'\n<ul class="notes">{listed}</ul>' if listed else ""))
 
 
