@@ -180,8 +180,11 @@ def _product_sign(signs: list[str | None], finite: list[bool]) -> str | None:
         return ZERO if all(others) else None
     if None in signs:
         return None
-    negative = sum(s in (NEGATIVE, NONPOSITIVE) for s in signs) % 2 == 1
     strict = all(s in (POSITIVE, NEGATIVE) for s in signs)
+    if not strict and not all(finite):  # (a factor that may be 0 times one that may be
+        # infinite: X x**2 at X = oo, x = 0 is undefined; hostile review 66)
+        return None
+    negative = sum(s in (NEGATIVE, NONPOSITIVE) for s in signs) % 2 == 1
     if negative:
         return NEGATIVE if strict else NONPOSITIVE
     return POSITIVE if strict else NONNEGATIVE

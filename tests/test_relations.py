@@ -140,6 +140,24 @@ def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
     assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
 
 
+def test_a_product_that_may_be_0_times_infinity_is_not_shown_nonnegative():
+    """Hostile review 66: X x^2 >= 0, exp(Y) x^2 >= 0 and X (x - 1)^2 + 1 >= 1 were proved by
+    the signs of their parts for X extended positive, Y extended real: at X = oo, x = 0 (or
+    1) the side is 0 oo, undefined. Nor does sampling, which never meets oo, pass them; a
+    product of strict signs, or of finite factors, still shows its sign."""
+    X = sp.Symbol("X", extended_positive=True)
+    Y = sp.Symbol("Y", extended_real=True)
+    x = sp.Symbol("x", real=True)
+    for start, end in ((X * x**2, 0), (sp.exp(Y) * x**2, 0), (X * (x - 1)**2 + 1, 1)):
+        d = Derivation("0 oo", start=start).step(sp.Integer(end), rule="algebra", relation=">=")
+        for accept in (False, True):
+            [step] = d.verify(accept_numeric=accept).steps
+            assert step.verdict.kind is VerdictKind.UNKNOWN, (start, step.verdict)
+    for start in (X * (x**2 + 1), sp.exp(x) * x**2):
+        d = Derivation("fine", start=start).step(sp.Integer(0), rule="algebra", relation=">=")
+        assert d.verify().steps[0].verdict.kind is VerdictKind.PROVED, start
+
+
 def test_a_false_inequality_over_entries_of_an_indexed_object_is_refuted():
     """The entries a written-out sum reaches get random values, as in equalities (new user
     14's false claim about rewards r[0], r[1] was unknown: no point could be evaluated)."""

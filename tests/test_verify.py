@@ -494,6 +494,21 @@ def test_a_poisson_score_is_checked_as_written_through_its_derivatives():
     assert value_as_written(at_pole, Instantiation(()), {x: sp.Integer(2), lam: sp.Rational(1, 3)}) - 1 == 0
 
 
+def test_sympys_wrong_value_of_an_untrusted_function_refutes_no_true_step():
+    """Hostile review 66: x + delta(i atanh(e^x - 1), 0) = x + delta(x, 0) holds for every
+    real x, but was refuted at x = -26.29: SymPy calls atanh(1 - e^-26) zero (it is 13.35),
+    so its delta 1. A difference SymPy's evaluation finds where a side holds an untrusted
+    function stands only if the sides as written differ there too; a false step with one
+    is still refuted."""
+    x = sp.Symbol("x", real=True)
+    delta = sp.KroneckerDelta(sp.I * sp.atanh(sp.exp(x) - 1), 0, evaluate=False)
+    d = Derivation("atanh", start=x + delta).step(x + sp.KroneckerDelta(x, 0), rule="algebra")
+    [step] = d.verify(time_limit=20).steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
+    wrong = Derivation("atanh", start=x + delta).step(x + 1, rule="algebra")
+    assert wrong.verify(time_limit=20).steps[0].verdict.kind is VerdictKind.REFUTED
+
+
 def test_a_derivative_of_a_function_constant_in_its_variable_is_checked_as_written():
     """New user 28: d/d theta log(lambda^k e^-lambda / k!) with lambda := e^theta, by a
     lemma, was unknown: k! sits inside the derivative, which cannot be split by linearity,
