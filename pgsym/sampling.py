@@ -455,8 +455,38 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
                           and v.is_finite), key=lambda v: float(v))
         for low, high in zip(ordered, ordered[1:]):
             add(symbol, (low + high) / 2)
-    for symbol, value in _bounds_past_switches(exprs, symbols):
+    for symbol, value in _bounds_past_switches(exprs, symbols) + \
+            _bounds_reversing_ranges(exprs, symbols):
         add(symbol, value)
+    return found
+
+
+def _bounds_reversing_ranges(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tuple]:
+    """Values of sampled symbols that make a sum's or product's range empty or run
+    backwards by one or two terms, for a bound linear in the symbol: ``sum_{k=n}^{5} p(k)``
+    is ``-p(6)`` at n = 7 in SymPy's (Karr's) convention, and random bounds stay small
+    (hostile review 66 had it pass as ``>= 0`` with accept_numeric)."""
+    found = []
+    for expr in exprs:
+        for node in nodes(expr):
+            if not isinstance(node, (sp.Sum, sp.Product)):
+                continue
+            for limit in node.limits:
+                if len(limit) != 3:
+                    continue
+                _, lower, upper = limit
+                width = upper - lower
+                for symbol in sorted(width.free_symbols & symbols, key=str):
+                    try:
+                        slope, rest = sp.Poly(width, symbol).all_coeffs()
+                    except (sp.PolynomialError, ValueError):
+                        continue  # (not linear in it)
+                    if not slope.is_Rational or slope == 0 or rest.free_symbols:
+                        continue
+                    for target in (-3, -2, -1, 0):
+                        value = (target - rest) / slope
+                        if abs(value) <= _FARTHEST_BOUND:
+                            found.append((symbol, value))
     return found
 
 

@@ -434,6 +434,24 @@ def test_an_upright_sympy_function_is_refused_beside_a_name_that_prints_alike(pa
         Derivation("alike", start=pair[0](r, y) + pair[1](r, y))
 
 
+def test_an_expression_too_large_written_out_is_refused_at_once():
+    """Hostile review 66: e = sin(e) + cos(e), twenty times over (21 distinct subtrees, two
+    million nodes written out), made Derivation(...) print subtrees for hours, with no time
+    limit and no error. It is refused before any check, naming its size; one a tenth as
+    large is built."""
+    x = sp.Symbol("x", real=True)
+    e = x
+    for _ in range(20):
+        e = sp.sin(e) + sp.cos(e)
+    with pytest.raises(DerivationError, match="'shared': the start expression has more than "
+                                              "20000 nodes written out"):
+        Derivation("shared", start=e)  # (before: hours)
+    small = x
+    for _ in range(9):
+        small = sp.sin(small) + sp.cos(small)
+    Derivation("shared", start=x).step(small, rule="algebra")
+
+
 @pytest.mark.parametrize("number", [sp.Integer(10)**5000, sp.Float("1e-100000"),
                                     sp.Rational(1, 3**9500)], ids=["integer", "float", "fraction"])
 def test_a_number_python_will_not_print_is_refused_naming_the_place(number):

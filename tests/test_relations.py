@@ -140,6 +140,20 @@ def test_a_strict_inequality_of_a_symbol_that_may_be_infinite_is_not_proved():
     assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
 
 
+def test_a_sum_whose_range_a_bound_reverses_is_sampled_there():
+    """Hostile review 66: sum_{k=n}^{5} p(k) >= 0 (p positive, n any integer) was checked
+    numerically: in SymPy's convention the sum is -p(6) at n = 7, and bounds were drawn
+    from -3..5 only. Bounds that empty the range or reverse it are now sampled."""
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True)
+    p = sp.Function("p", positive=True)
+    for total in (sp.Sum(p(k), (k, n, 5)), sp.Sum(p(k), (k, -5, n)),
+                  sp.Sum(p(k), (k, 2 * n, 9))):
+        d = Derivation("reversed", start=total).step(sp.Integer(0), rule="algebra",
+                                                     relation=">=")
+        [step] = d.verify(accept_numeric=True).steps
+        assert step.verdict.kind is VerdictKind.REFUTED, (total, step.verdict)
+
+
 def test_a_product_that_may_be_0_times_infinity_is_not_shown_nonnegative():
     """Hostile review 66: X x^2 >= 0, exp(Y) x^2 >= 0 and X (x - 1)^2 + 1 >= 1 were proved by
     the signs of their parts for X extended positive, Y extended real: at X = oo, x = 0 (or
