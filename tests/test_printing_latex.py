@@ -976,3 +976,15 @@ def test_operator_names_in_html_math_have_the_thin_spaces_tex_gives_them():
     # none before a parenthesis, nor after an operator
     assert '<mo>&#x0002B;</mo><mi>log</mi><mo stretchy="false">&#x00028;</mo>' in page, page
     assert '<mi>a</mi><mo separator="true">;</mo><mi>&#x003B8;</mi>' in page, page
+
+
+def test_the_gaussian_normaliser_prints_as_one_over_root_two_pi():
+    """New user 28: SymPy's sqrt(2)/(2 sqrt(pi)) printed as such, not as the density is
+    written; the value printed is the same."""
+    y = sp.Symbol("y", real=True)
+    s = sp.Symbol("sigma", positive=True)
+    density = sp.exp(-y**2 / (2 * s**2)) / sp.sqrt(2 * sp.pi * s**2)
+    assert expression_to_latex(density) == \
+        r"\frac{e^{- \frac{y^{2}}{2 \sigma^{2}}}}{\sigma \sqrt{2 \pi}}"
+    assert expression_to_latex(sp.sqrt(2) / (4 * sp.sqrt(sp.pi))) == r"\frac{1}{2 \sqrt{2 \pi}}"
+    assert expression_to_latex(3 * sp.sqrt(2) / sp.sqrt(sp.pi)) == r"\frac{3 \sqrt{2}}{\sqrt{\pi}}"

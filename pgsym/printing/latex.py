@@ -171,6 +171,28 @@ def split_parameters(expr: AppliedUndef, parameters: tuple) -> tuple[list, list]
     return list(expr.args[:split]), list(expr.args[split:])
 
 
+def _with_root_of_two_pi(numerator: list, denominator: list,
+                         in_order: list) -> tuple[list, list]:
+    """A product's factors above and below the line, with sqrt(2) above and 2 sqrt(pi)
+    below (SymPy's form of 1/sqrt(2 pi)) written as sqrt(2 pi) below, as the Gaussian
+    density is written (new user 28 read sqrt(2) e^(-x^2/2) / (2 sqrt(pi))).
+
+    >>> _with_root_of_two_pi([sp.sqrt(2), sp.Symbol("y")], [sp.Integer(2), sp.Pow(sp.pi, sp.S.Half, evaluate=False)], [])
+    ([y], [sqrt(2*pi)])
+    """
+    root_pi = sp.Pow(sp.pi, sp.S.Half, evaluate=False)
+    even = next((f for f in denominator if f.is_Integer and f % 2 == 0), None)
+    if sp.sqrt(2) not in numerator or root_pi not in denominator or even is None:
+        return numerator + in_order, denominator
+    top = list(numerator)
+    top.remove(sp.sqrt(2))
+    bottom = [f for f in denominator if f is not even and f != root_pi]
+    if even != 2:
+        bottom.insert(0, even / 2)
+    two_pi = sp.Pow(sp.Mul(2, sp.pi, evaluate=False), sp.S.Half, evaluate=False)
+    return top + in_order, bottom + [two_pi]
+
+
 class DerivationLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with a derivation's notation.
 
@@ -347,7 +369,7 @@ class DerivationLatexPrinter(LatexPrinter):
                                    else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:
                 numerator.append(factor)
-        return sign, numerator + in_order, denominator
+        return sign, *_with_root_of_two_pi(numerator, denominator, in_order)
 
     def _last_printed_factor(self, expr: sp.Mul) -> sp.Basic | None:
         """The factor a product's printed form ends with, or None where it ends with a
