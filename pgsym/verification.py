@@ -1922,7 +1922,7 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
                 if (sign in ("wrong", "complex") or sign == "zero" and strict) and \
                         _written_denies(low, high, instantiation, point, settings, budget,
                                         (f"{'>' if strict else '>='} 0", strict)):
-                    sign = "unevaluable"
+                    sign = None  # (not compared: the point stays one to compare, hostile 66)
                 if sign in ("wrong", "complex") or sign == "zero" and strict:
                     values = [concrete(side, instantiation, point).xreplace(point)
                               for side in (low, high)]
