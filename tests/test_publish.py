@@ -162,6 +162,30 @@ def test_the_pdf_compiles_without_overfull_boxes_or_undefined_references(built):
     assert "Missing character" not in log
 
 
+def test_a_refuted_step_and_a_note_in_unicode_compile_to_pdf(tmp_path):
+    """New user 29: the PDF of a package with a refuted step failed ("Unicode character ≈"):
+    its counterexample reads "x = 551585301/301358431 (≈ 1.830330)". A note's "≤", "α" or
+    "✓" did the same."""
+    import sympy as sp
+    from pgsym import Derivation
+    from pgsym.document import Document, Section
+    from pgsym.catalog import Entry
+
+    _tool("pdflatex")
+    x = sp.Symbol("x", real=True)
+    d = Derivation("wrong", start=sp.sin(x)**2).step(
+        sp.sin(x)**2 + sp.cos(x) / 1000, rule="algebra", note="≤ α ✓ — “quoted”")
+    report = d.verify(time_limit=20)
+    assert "≈" in report.steps[0].verdict.detail
+    entry = Entry("mynotes.wrong", d)
+    document = Document("T", "", (Section("S", "", (entry,)),), (report,))
+    publish.write_document(document, tmp_path)
+    pdf = publish.compile_pdf(tmp_path / "notes.tex", keep_log=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    log = (tmp_path / "notes.log").read_text(errors="replace")
+    assert "LaTeX Error" not in log and "Missing character" not in log
+
+
 def test_without_pdflatex_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(publish.PublishError, match="apt-get install texlive-latex-base"):

@@ -997,7 +997,49 @@ def text_and_math(text: str) -> list[tuple[str, bool]]:
 
 
 def _text(piece: str) -> str:
-    return re.sub(r"[\\#%&_{}^~$]", lambda m: _TEXT_SPECIALS[m.group()], piece)
+    """Plain text for pdflatex: its specials escaped, and characters beyond what its T1
+    fonts hold written as commands (a counterexample's "≈", a note's "≤" or "α" stopped
+    the PDF of new user 29); any other such character is named by its code point.
+
+    >>> print(_text("x_1 ≈ 2 ≤ α ✓"))
+    x\\_1 \\ensuremath{\\approx} 2 \\ensuremath{\\leq} \\ensuremath{\\alpha} [U+2713]
+    """
+    escaped = re.sub(r"[\\#%&_{}^~$]", lambda m: _TEXT_SPECIALS[m.group()], piece)
+    return re.sub(r"[^\x00-\xff]", _unicode_in_text, escaped)
+
+
+def _unicode_in_text(match: re.Match) -> str:
+    character = match.group()
+    command = _UNICODE_COMMANDS.get(character)
+    if command is not None:
+        return command
+    name = _GREEK_NAMES.get(character)
+    if name is not None:
+        return rf"\ensuremath{{\{name}}}"
+    return f"[U+{ord(character):04X}]"
+
+
+#: Unicode characters common in notes and verdicts, and what pdflatex writes for them
+_UNICODE_COMMANDS = {
+    "≈": r"\ensuremath{\approx}", "≤": r"\ensuremath{\leq}", "≥": r"\ensuremath{\geq}",
+    "≠": r"\ensuremath{\neq}", "−": "-", "–": "--", "—": "---", "…": r"\ldots{}",
+    "→": r"\ensuremath{\to}", "←": r"\ensuremath{\leftarrow}", "∞": r"\ensuremath{\infty}",
+    "∑": r"\ensuremath{\sum}", "∏": r"\ensuremath{\prod}", "∫": r"\ensuremath{\int}",
+    "∇": r"\ensuremath{\nabla}", "∂": r"\ensuremath{\partial}", "∈": r"\ensuremath{\in}",
+    "√": r"\ensuremath{\surd}", "±": r"\ensuremath{\pm}", "×": r"\ensuremath{\times}",
+    "·": r"\ensuremath{\cdot}", "‘": "`", "’": "'", "“": "``", "”": "''",
+}
+#: Greek letters by the names of their LaTeX commands
+_GREEK_NAMES = {
+    **{chr(0x3B1 + i): name for i, name in enumerate(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+        "rho varsigma sigma tau upsilon phi chi psi omega".split()) if name != "omicron"},
+    **{chr(0x391 + i): name for i, name in enumerate(
+        "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi "
+        "Rho _ Sigma Tau Upsilon Phi Chi Psi Omega".split())
+       if name in ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
+                   "Psi", "Omega")},
+}
 
 
 #: commands that end or restructure what math is printed in (an align row, a tag, a
