@@ -721,3 +721,18 @@ def test_log_of_a_product_reads_positivity_through_definitions_and_real_powers()
     check = rule.check(sp.log((1 - sp.exp(-w)) * s(u)), sp.log(1 - sp.exp(-w)) + sp.log(s(u)),
                        RuleContext())
     assert check.status is Justification.MISMATCH
+
+
+def test_a_rewrite_inside_a_negated_product_matches_the_step_as_written():
+    """New user 29: f' - lambda (h' - (g^2)') to f' - lambda (h' - 2 g g') by the power rule
+    was a wrong justification, the rule's result printing as the step: it held -1 * (2 g g')
+    where the step holds -2 g g'. Rational factors of a product are multiplied out when
+    the two are compared; a wrong coefficient is still a mismatch."""
+    t, lam = sp.Symbol("t", real=True), sp.Symbol("lambda", positive=True)
+    f, g, h = (sp.Function(name, real=True) for name in "fgh")
+    before = sp.Derivative(f(t), t) - lam * (sp.Derivative(h(t), t) - sp.Derivative(g(t)**2, t))
+    rule = get_rule("power rule")
+    for coefficient, status in ((2, Justification.CONFIRMED), (3, Justification.MISMATCH)):
+        after = sp.Derivative(f(t), t) - lam * (sp.Derivative(h(t), t)
+                                                 - coefficient * g(t) * sp.Derivative(g(t), t))
+        assert rule.check(before, after, RuleContext()).status is status, coefficient

@@ -380,8 +380,8 @@ def registered_rules() -> dict[str, Rule]:
 def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
-    Nothing is cancelled, expanded or evaluated, so ``canonical(a*(b/b))`` still shows
-    ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    Nothing is cancelled, expanded or evaluated but the product of a product's rational
+    factors, so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
     ``B*A`` differ for non-commutative ``A``, ``B``, and the two indices of a Kronecker
     delta. Two expressions with equal canonical forms differ only by associativity,
     commutativity, the symmetry of the delta, and factors 1 or terms 0.
@@ -413,6 +413,11 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
             # a value is finite is taken for trusted functions only)
             return sp.S.Zero
         identity = sp.S.One if isinstance(expr, sp.Mul) else sp.S.Zero
+        if kind is sp.Mul and sum(a.is_Rational for a in flat) > 1:
+            # (one rational coefficient: -1 * (2 g g') from a rewrite is -2 g g' as written,
+            # new user 29)
+            coefficient = sp.Mul(*(a for a in flat if a.is_Rational))
+            flat = [coefficient] + [a for a in flat if not a.is_Rational]
         flat = [a for a in flat if a != identity]
         commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
         ordered = [a for a in flat if not a.is_commutative]  # their order is their meaning
