@@ -127,3 +127,23 @@ def test_the_texts_of_the_notes_hold_no_control_characters():
     texts += [entry.derivation.description for entry in catalog.discover()]
     for text in texts:
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", text), repr(text)
+
+
+def test_a_note_several_steps_share_is_listed_once():
+    """New user 29: "proved under a stated assumption: x < 1" was listed once per step, four
+    times, in every format. It is now listed once, naming the steps (one footnote letter in
+    the LaTeX)."""
+    from pgsym.printing.latex import derivation_to_latex
+    from pgsym.report import VerdictKind
+
+    x = sp.Symbol("x", positive=True)
+    d = Derivation("twice", start=sp.log(x * (1 - x)))
+    d.step(sp.log(x) + sp.log(1 - x), rule="log of a product", condition=1 - x > 0)
+    d.step(sp.log(x * (1 - x)), rule="log of a product", condition=1 - x > 0)
+    report = d.verify()
+    assert [s.verdict.kind for s in report.steps] == [VerdictKind.PROVED_ASSUMING] * 2
+    latex = derivation_to_latex(d, report)
+    assert latex.count("proved under a stated assumption") == 1 and "mathrm{b}" not in latex
+    page = derivation_to_html(d, report)
+    assert page.count("proved under a stated assumption: ") == 1
+    assert "steps 1 and 2: proved under a stated assumption" in page

@@ -16,9 +16,9 @@ from latex2mathml.converter import convert
 
 from pgsym.document import heading
 from pgsym.printing import verdicts
-from pgsym.printing.latex import (expression_to_latex, justification, lines, printer_for,
-                                  text_and_math,
-                                  verdict_label, verdict_note, width)
+from pgsym.printing.latex import (expression_to_latex, justification, lines, notes_by_step,
+                                  printer_for, text_and_math, verdict_label, verdict_note,
+                                  width)
 from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,8 +127,9 @@ def derivation_to_html(derivation: "Derivation", report: "Report | None" = None)
                  for piece in rest]
     if not rows:
         rows.append(f'<tr class="start"><td class="rhs">{math(start, display=True)}</td></tr>')
-    notes = [(s.number, verdict_note(s)) for s in (report.steps if report is not None else ())]
-    listed = "".join(f"<li>step {n}: {_text(note)}</li>" for n, note in notes if note)
+    notes = notes_by_step((s.number, verdict_note(s))
+                          for s in (report.steps if report is not None else ()))
+    listed = "".join(f"<li>{steps}: {_text(note)}</li>" for steps, note in notes)
     return ('<div class="derivation"><table class="derivation">\n' + "\n".join(rows)
             + "\n</table></div>"
             + (f'\n<ul class="notes">{listed}</ul>' if listed else ""))

@@ -1407,6 +1407,22 @@ def _lines(derivation: "Derivation", report: "Report | None", room: float) -> li
 _TIMES = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
 
 
+def notes_by_step(numbered_notes) -> list[tuple[str, str]]:
+    """Each distinct note of ``(step number, note)`` pairs (empty notes left out), with the
+    steps it is for in words, in the order first met.
+
+    >>> notes_by_step([(1, "x < 1"), (2, ""), (3, "x < 1"), (4, "y > 0")])
+    [('steps 1 and 3', 'x < 1'), ('step 4', 'y > 0')]
+    """
+    steps: dict[str, list[int]] = {}
+    for number, note in numbered_notes:
+        if note:
+            steps.setdefault(note, []).append(number)
+    return [(f"step {numbers[0]}" if len(numbers) == 1 else
+             f"steps {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}", note)
+            for note, numbers in steps.items()]
+
+
 def justification(step) -> str:
     """A step's justification as published: ``Step.justification``, where a rule its chain
     cites more than once is named once, with how many times (``log of a product, twice``,
@@ -1538,8 +1554,11 @@ def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None
     inline = environment == "aligned"
     for line in lines(derivation, report, room=room):
         note = verdict_note(line.verdict) if line.verdict is not None else ""
-        letter = chr(ord("a") + len(notes)) if note else ""
-        if note:
+        # (one letter for one note however many steps it marks: new user 29 read "proved
+        # under a stated assumption: x < 1" four times)
+        letter = next((known for known, said in notes if said == note), "") if note else ""
+        if note and not letter:
+            letter = chr(ord("a") + len(notes))
             notes.append((letter, note))
         mark = _mark(line.verdict, letter)
         if inline:

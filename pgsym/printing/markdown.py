@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from pgsym.document import heading
 from pgsym.printing import verdicts
-from pgsym.printing.latex import lines, text_and_math, verdict_label, verdict_note
+from pgsym.printing.latex import (lines, notes_by_step, text_and_math, verdict_label,
+                                  verdict_note)
 from pgsym.printing.pipeline import Backend, render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,9 +134,10 @@ class MarkdownBackend(Backend):
         if entry.derivation.description:
             out += [_escape(entry.derivation.description), ""]
         out += [derivation_to_markdown(entry.derivation, report), ""]
-        notes = [verdict_note(s) for s in (report.steps if report is not None else ())]
-        return out + [f"- step {n}: {_escape(note)}" for n, note in enumerate(notes, 1) if note] \
-            + ([""] if any(notes) else [])
+        notes = notes_by_step((s.number, verdict_note(s))
+                              for s in (report.steps if report is not None else ()))
+        return out + [f"- {steps}: {_escape(note)}" for steps, note in notes] \
+            + ([""] if notes else [])
 
     def figure(self, figure) -> list[str]:
         return [f"![{_escape(figure.caption)}]({figure.file})", "", f"*{_escape(figure.caption)}*", ""]
