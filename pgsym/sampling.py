@@ -462,8 +462,8 @@ def special_values(exprs: tuple[sp.Expr, ...], symbols: set[sp.Basic]) -> Specia
 
 
 def _bounds_reversing_ranges(exprs: tuple[sp.Expr, ...], symbols: set) -> list[tuple]:
-    """Values of sampled symbols that make a sum's or product's range empty or run
-    backwards by one or two terms, for a bound linear in the symbol: ``sum_{k=n}^{5} p(k)``
+    """Values of sampled symbols that leave a sum's or product's range one term, or make
+    it empty or run backwards by one or two terms, for a bound linear in the symbol: ``sum_{k=n}^{5} p(k)``
     is ``-p(6)`` at n = 7 in SymPy's (Karr's) convention, and random bounds stay small
     (hostile review 66 had it pass as ``>= 0`` with accept_numeric)."""
     found = []
@@ -477,17 +477,27 @@ def _bounds_reversing_ranges(exprs: tuple[sp.Expr, ...], symbols: set) -> list[t
                 _, lower, upper = limit
                 width = upper - lower
                 for symbol in sorted(width.free_symbols & symbols, key=str):
-                    try:
-                        slope, rest = sp.Poly(width, symbol).all_coeffs()
-                    except (sp.PolynomialError, ValueError):
-                        continue  # (not linear in it)
-                    if not slope.is_Rational or slope == 0 or rest.free_symbols:
-                        continue
-                    for target in (-3, -2, -1, 0):
-                        value = (target - rest) / slope
-                        if abs(value) <= _FARTHEST_BOUND:
-                            found.append((symbol, value))
+                    found += [(symbol, value) for value in
+                              _where_linear_reaches(width, symbol, (-3, -2, -1, 0))
+                              if abs(value) <= _FARTHEST_BOUND]
     return found
+
+
+def _where_linear_reaches(expr: sp.Expr, symbol: sp.Basic, targets) -> list[sp.Expr]:
+    """The values of ``symbol`` at which ``expr``, linear in it with a rational slope and no
+    other symbol, takes each of ``targets`` ([] where it is no such function).
+
+    >>> n = sp.Symbol("n")
+    >>> _where_linear_reaches(2 * n - 5, n, (-1, 0))
+    [2, 5/2]
+    """
+    try:
+        slope, rest = sp.Poly(expr, symbol).all_coeffs()
+    except (sp.PolynomialError, ValueError):
+        return []  # (not linear in it)
+    if not slope.is_Rational or slope == 0 or rest.free_symbols:
+        return []
+    return [(target - rest) / slope for target in targets]
 
 
 #: the largest value given to a sum's bound to take it past a switch of its terms
@@ -515,14 +525,8 @@ def _bounds_past_switches(exprs: tuple[sp.Expr, ...], symbols: set,
                 for root in rational_roots(switch, index):
                     for bound, past in ((upper, root + 1), (lower, root - 1)):
                         for symbol in sorted(bound.free_symbols & symbols, key=str):
-                            try:
-                                slope, rest = sp.Poly(bound, symbol).all_coeffs()
-                            except (sp.PolynomialError, ValueError):
-                                continue  # (not linear in it)
-                            if not slope.is_Rational or slope == 0 or rest.free_symbols:
-                                continue
-                            for target in (past, past + (1 if bound is upper else -1)):
-                                value = (target - rest) / slope
+                            targets = (past, past + (1 if bound is upper else -1))
+                            for value in _where_linear_reaches(bound, symbol, targets):
                                 if abs(value) <= _FARTHEST_BOUND:
                                     found.append((symbol, value))
                                 elif keep_beyond:
