@@ -14,7 +14,7 @@ import unicodedata
 from fractions import Fraction
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import sympy as sp
 from sympy.printing.latex import accepted_latex_functions, greek_letters_set
@@ -32,6 +32,7 @@ from pgsym._trees import (binders, bound_variables, canonical_bound, nodes, rebu
                           rename_bound, replace_unevaluated, written_size)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import step_location
+from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.report import Report
@@ -42,6 +43,8 @@ MAX_DEPTH = 150
 #: the most nodes an expression may have written out (the notes' largest, a closed form
 #: of a 2-state MDP, has 3,535; one of 20,000 takes seconds to check as it is built)
 MAX_WRITTEN_NODES = 20_000
+#: CPU seconds SymPy may take to decide one assumption of a defined value
+ASSUMPTION_SECONDS = 5.0
 #: what a step may say about numeric evidence
 ACCEPT_NUMERIC = "numeric"
 #: the relations a step may claim to the one before it, and the direction each points in
@@ -372,7 +375,7 @@ class Derivation:
             if not isinstance(value, sp.Lambda):
                 definitions[key] = self._checked_expression(value, f"definition of {key}")
                 self._check_assumptions(definitions[key], key,
-                                        f"the definition {key} := {definitions[key]}")
+                                        lambda: f"the definition {key} := {definitions[key]}")
         self.start = self._checked_expression(self.start, "start expression")
         self.parameters = self._checked_sequence(self.parameters, "parameters", sp.Basic)
         # (a declared distribution stands for the function whose values it is)
@@ -901,20 +904,33 @@ class Derivation:
         self._check_applications(expr, what, found)
         return expr
 
-    def _check_assumptions(self, value: sp.Basic, symbol: sp.Basic, where: str) -> None:
+    def _check_assumptions(self, value: sp.Basic, symbol: sp.Basic,
+                           where: Callable[[], str]) -> None:
         """``value`` must have every property ``symbol`` was declared with: SymPy may already
         have used it (``sqrt(s**2)`` is ``s`` for a positive ``s``), so a value without it would
-        make the derivation say something else than it shows."""
+        make the derivation say something else than it shows. ``where`` says where, when
+        asked: printing a value may not finish (SymPy orders the terms of
+        ``T - T cos(exp(-10**10))``, T a tower of exponentials, by evaluating them: hostile
+        review 67 found a definition of it hung)."""
         declared = getattr(symbol, "_assumptions_orig", None) or {}
         for fact, holds in sorted(declared.items()):
             if fact == "commutative" or holds is None:
                 continue
-            shown = getattr(value, f"is_{fact}", None)
+            try:  # (SymPy may evaluate a tower of exponentials to decide it: no end)
+                shown = call_with_time_limit(lambda: getattr(value, f"is_{fact}", None),
+                                             ASSUMPTION_SECONDS, clock="cpu")
+            except TimeLimitExceeded:
+                raise DerivationError(
+                    f"derivation {self.name!r}: whether the value given for {symbol} is "
+                    f"{fact}, as {symbol} is declared, could not be decided in "
+                    f"{ASSUMPTION_SECONDS:g} s of CPU time (its value is not printed here: "
+                    f"SymPy may not finish that either); declare {symbol} without that "
+                    f"assumption") from None
             if shown is not holds:
                 status = "is not" if shown is (not holds) else "is not known to be"
                 wanted = fact if holds else f"not {fact}"
                 raise DerivationError(
-                    f"derivation {self.name!r}: {where}, but {symbol} is declared {wanted} "
+                    f"derivation {self.name!r}: {where()}, but {symbol} is declared {wanted} "
                     f"and {value} {status} {wanted}; declare {symbol} without that assumption "
                     f"or give {value} the assumptions that show it")
 
@@ -1235,12 +1251,12 @@ class Derivation:
                     f"{len(call.args)} argument(s), but its definition takes "
                     f"{len(definition.variables)}")
             for argument, parameter in zip(call.args, definition.variables):
-                self._check_assumptions(argument, parameter,
-                                        f"the {what} calls {call} with {parameter} = {argument}")
+                self._check_assumptions(argument, parameter, lambda: f"the {what} calls "
+                                        f"{call} with {parameter} = {argument}")
         for substitution in (node for node in found if isinstance(node, sp.Subs)):
             for variable, point in zip(substitution.variables, substitution.point):
-                self._check_assumptions(point, variable, f"the {what} substitutes {variable} = "
-                                                         f"{point} in {substitution}")
+                self._check_assumptions(point, variable, lambda: f"the {what} substitutes "
+                                        f"{variable} = {point} in {substitution}")
         for derivative in (node for node in found if isinstance(node, sp.Derivative)):
             for variable, _ in derivative.variable_count:
                 if isinstance(variable, AppliedUndef) and variable.func in functions:

@@ -434,6 +434,18 @@ def test_an_upright_sympy_function_is_refused_beside_a_name_that_prints_alike(pa
         Derivation("alike", start=pair[0](r, y) + pair[1](r, y))
 
 
+def test_a_definition_whose_value_does_not_print_in_time_is_built():
+    """Hostile review 67: a definition s := T - T cos(exp(-10**10)), T a tower of four
+    exponentials, hung Derivation(...): the message naming the definition was printed even
+    when nothing was wrong, and SymPy orders its terms by evaluating them. It is printed
+    only for an error now, and a question to SymPy's assumptions is time limited."""
+    x, s = sp.Symbol("x", real=True), sp.Symbol("s", real=True)
+    tower = sp.exp(sp.exp(sp.exp(sp.exp(sp.Integer(30)))))
+    d = Derivation("tower", start=s * x,
+                   definitions={s: tower - tower * sp.cos(sp.exp(-sp.Integer(10)**10))})
+    assert d.definitions[s].has(sp.cos)
+
+
 def test_an_expression_too_large_written_out_is_refused_at_once():
     """Hostile review 66: e = sin(e) + cos(e), twenty times over (21 distinct subtrees, two
     million nodes written out), made Derivation(...) print subtrees for hours, with no time
