@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Sequence
 
 from pgsym._deadline import TimeLimitExceeded
+from pgsym._sympy_fixes import fixed_fact_order
 
 #: the parent kills a child after this many times its CPU allowance of elapsed time (plus
 #: the constant below): it catches a child that is blocked (sleeping, waiting) rather than
@@ -215,6 +216,7 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
             _send(fd, ("message", message))
 
         for index, task in batch:
+            fixed_fact_order()  # (a task's verdict does not depend on the tasks before it)
             started, interrupted = used(), TimeLimitExceeded.raised
             resource.setrlimit(resource.RLIMIT_CPU,
                                (min(math.ceil(started) + allowance, hard), hard))
@@ -400,6 +402,7 @@ def _run_here(task: Task, cpu_seconds: float, on_done: Callable[[int], None],
     from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 
     messages: list[Any] = []
+    fixed_fact_order()
     started = time.process_time()
     try:
         call_with_time_limit(lambda: task(messages.append), cpu_seconds, clock="wall")

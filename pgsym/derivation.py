@@ -33,6 +33,7 @@ from pgsym._trees import (binders, bound_variables, canonical_bound, nodes, rebu
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import step_location
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
+from pgsym._sympy_fixes import fixed_fact_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from pgsym.report import Report
@@ -916,16 +917,19 @@ class Derivation:
         for fact, holds in sorted(declared.items()):
             if fact == "commutative" or holds is None:
                 continue
+            fixed_fact_order()  # (the same answer in every run)
             try:  # (SymPy may evaluate a tower of exponentials to decide it: no end)
                 shown = call_with_time_limit(lambda: getattr(value, f"is_{fact}", None),
                                              ASSUMPTION_SECONDS, clock="cpu")
-            except TimeLimitExceeded:
+            except (TimeLimitExceeded, Exception) as error:  # (MemoryError, RecursionError)
+                cause = f"in {ASSUMPTION_SECONDS:g} s of CPU time" \
+                    if isinstance(error, TimeLimitExceeded) else \
+                    f"(SymPy raised {type(error).__name__})"
                 raise DerivationError(
                     f"derivation {self.name!r}: whether the value given for {symbol} is "
-                    f"{fact}, as {symbol} is declared, could not be decided in "
-                    f"{ASSUMPTION_SECONDS:g} s of CPU time (its value is not printed here: "
-                    f"SymPy may not finish that either); declare {symbol} without that "
-                    f"assumption") from None
+                    f"{fact}, as {symbol} is declared, could not be decided {cause} (its "
+                    f"value is not printed here: SymPy may not finish that either); declare "
+                    f"{symbol} without that assumption") from None
             if shown is not holds:
                 status = "is not" if shown is (not holds) else "is not known to be"
                 wanted = fact if holds else f"not {fact}"

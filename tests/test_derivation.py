@@ -434,16 +434,42 @@ def test_an_upright_sympy_function_is_refused_beside_a_name_that_prints_alike(pa
         Derivation("alike", start=pair[0](r, y) + pair[1](r, y))
 
 
-def test_a_definition_whose_value_does_not_print_in_time_is_built():
+_TOWER = """
+import sympy as sp
+from pgsym import Derivation, DerivationError
+x, s = sp.Symbol("x", real=True), sp.Symbol("s", real=True)
+tower = sp.exp(sp.exp(sp.exp(sp.exp(sp.Integer(30)))))
+try:
+    Derivation("tower", start=s * x,
+               definitions={s: tower - tower * sp.cos(sp.exp(-sp.Integer(10)**10))})
+    print("built")
+except DerivationError as error:
+    print(str(error)[:160])
+"""
+
+
+def test_a_definition_whose_value_does_not_print_in_time_is_built_or_refused_cleanly():
     """Hostile review 67: a definition s := T - T cos(exp(-10**10)), T a tower of four
     exponentials, hung Derivation(...): the message naming the definition was printed even
-    when nothing was wrong, and SymPy orders its terms by evaluating them. It is printed
-    only for an error now, and a question to SymPy's assumptions is time limited."""
-    x, s = sp.Symbol("x", real=True), sp.Symbol("s", real=True)
-    tower = sp.exp(sp.exp(sp.exp(sp.exp(sp.Integer(30)))))
-    d = Derivation("tower", start=s * x,
-                   definitions={s: tower - tower * sp.cos(sp.exp(-sp.Integer(10)**10))})
-    assert d.definitions[s].has(sp.cos)
+    when nothing was wrong, and SymPy orders its terms by evaluating them. Whether s is
+    real, as declared, SymPy then decided, raised MemoryError (out of Derivation, a raw
+    traceback) or ran on, by the order in which it derives facts, which hangs on Python's
+    hash seed: at seeds 1, 4 and 6 (one of each, with SymPy 1.14) the definition is built,
+    or refused naming s and the cause, within the time limit. (In a child: a test failing
+    here once hung pytest, which prints the arguments of a failing call.)"""
+    import os
+    import subprocess
+    import sys
+    runs = [subprocess.Popen([sys.executable, "-c", _TOWER], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+            for seed in ("1", "4", "6")]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        said = out.strip()
+        assert said == "built" or said.startswith(
+            "derivation 'tower': whether the value given for s is real, as s is declared, "
+            "could not be decided"), (said, err[-2000:])
 
 
 def test_an_expression_too_large_written_out_is_refused_at_once():
