@@ -110,3 +110,35 @@ def test_a_series_dividing_by_a_sine_of_the_index_is_not_shown_to_converge():
         with pytest.raises(NotShownToConverge):
             converges(sp.Sum(term, (k, 1, sp.oo)))
     converges(sp.Sum(sp.sin(k) / k**2, (k, 1, sp.oo)))  # (a bounded numerator is fine)
+
+
+def test_the_gaussian_kl_integrand_is_shown_continuous_and_its_steps_proved():
+    """New user 30: E_p[log(p/q)] for two Gaussians of one width stayed unknown, "the
+    integrand may not be continuous": SymPy's continuity test gives up on any parameter.
+    A log of a part shown positive for every real x is continuous now; a false step is
+    still refuted, and what may be singular is still not shown continuous."""
+    from pgsym import Derivation, Distribution, Expectation, VerdictKind
+    from pgsym._convergence import continuous_everywhere
+
+    nu = sp.Symbol("nu", real=True)
+
+    def normal(m):
+        return sp.exp(-(x - m)**2 / (2 * sigma**2)) / (sp.sqrt(2 * sp.pi) * sigma)
+
+    p = Distribution("p", (x, -sp.oo, sp.oo), normal(mu), parameters=(mu, sigma))
+    q = Distribution("q", (x, -sp.oo, sp.oo), normal(nu), parameters=(nu, sigma))
+    d = Derivation("KL", start=Expectation(sp.log(p(x) / q(x)), p), parameters=(mu,))
+    d.step(Expectation(sp.log(p(x)) - sp.log(q(x)), p), rule="log of a quotient")
+    d.step(Expectation(((x - nu)**2 - (x - mu)**2) / (2 * sigma**2), p), rule="algebra")
+    assert [s.verdict.kind for s in d.verify(time_limit=20).steps] == [VerdictKind.PROVED] * 2
+    wrong = Derivation("KL", start=Expectation(sp.log(p(x) / q(x)), p), parameters=(mu,))
+    wrong.step(Expectation(((x - nu)**2 - (x - mu)**2) / sigma**2, p), rule="algebra")
+    assert wrong.verify(time_limit=20).steps[0].verdict.kind is VerdictKind.REFUTED
+    n = sp.Symbol("n", integer=True)
+    for singular in (sp.log((x - mu)**2), 1 / (x - mu), sp.sqrt(x - mu), sp.log(1 + x),
+                     (x**2 + 1)**(sp.I * x), sp.log(sp.exp(x) - sp.exp(mu)), x**n,
+                     sp.log(sp.Function("f")(x)**2 + 1)):
+        assert not continuous_everywhere(singular * normal(mu), x), singular
+    positive_x = sp.Symbol("x", positive=True)  # (the interval decides, not x's own sign)
+    assert not continuous_everywhere(sp.log(positive_x), positive_x)
+    assert continuous_everywhere(sp.log(1 + x**2) / (2 + x**2) + (1 + x**2)**x, x)
