@@ -17,6 +17,8 @@ and the last ones (read backwards) to the new step meet.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -381,7 +383,7 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
     Nothing is cancelled, expanded or evaluated but the product of a product's rational
-    factors, so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    factors, and that product times one sum distributed over its terms, so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
     ``B*A`` differ for non-commutative ``A``, ``B``, and the two indices of a Kronecker
     delta. Two expressions with equal canonical forms differ only by associativity,
     commutativity, the symmetry of the delta, and factors 1 or terms 0.
@@ -418,6 +420,12 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
             # new user 29)
             coefficient = sp.Mul(*(a for a in flat if a.is_Rational))
             flat = [coefficient] + [a for a in flat if not a.is_Rational]
+        if kind is sp.Mul and len(flat) == 2 and flat[0].is_Rational and flat[1].is_Add:
+            # (a number times one sum is distributed, as SymPy builds 2 (a + b): a rule's
+            # -(g(0) + sum) is the -g(0) - sum the user wrote, new user 30)
+            return canonical(sp.Add(*(sp.Mul(flat[0], term, evaluate=False)
+                                      for term in flat[1].args), evaluate=False),
+                             zero_products)
         flat = [a for a in flat if a != identity]
         commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
         ordered = [a for a in flat if not a.is_commutative]  # their order is their meaning
@@ -547,17 +555,23 @@ def by_rewriting(rewrite_node: RewriteNode) -> RuleCheckFunction:
                     refusals.append(str(refused))
         if refusals:
             return RuleCheck(Justification.MISMATCH, "the rule does not apply: " + refusals[0])
-        return RuleCheck(Justification.MISMATCH, _what_it_gives(before, rewrite_node, context))
+        return RuleCheck(Justification.MISMATCH,
+                         _what_it_gives(before, after, rewrite_node, context))
 
     return check
 
 
-def _what_it_gives(before: sp.Expr, rewrite_node: RewriteNode, context: RuleContext) -> str:
-    """The mismatch message: what applying the rule to the previous step gives, if anything."""
+def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
+                   context: RuleContext) -> str:
+    """The mismatch message: what applying the rule to the previous step gives, if anything,
+    beside this step as SymPy built it (which may not be as written: new user 30 saw
+    2 (mu - nu) D / (2 s^2) "given, not this step", having written just that, when SymPy had
+    cancelled the 2s in the step)."""
     try:
-        gives = next(rewrites(before, rewrite_node, context), None)
+        candidates = list(itertools.islice(rewrites(before, rewrite_node, context), 16))
     except RuleRefused:
-        gives = None
+        candidates = []
+    gives = min(candidates, key=lambda candidate: _terms_apart(candidate, after), default=None)
     if gives is None:
         return ("the rule does not apply to the previous step (nothing in it has the form "
                 "the rule rewrites; if SymPy rewrote the form you wrote as it built it, "
@@ -565,7 +579,17 @@ def _what_it_gives(before: sp.Expr, rewrite_node: RewriteNode, context: RuleCont
                 "evaluate=False: sympy.Mul(2, a + b, evaluate=False))")
     # (unsorted: sorting the terms of a sum of infinite sums evaluates them, which need not end)
     return f"applying the rule to the previous step gives {sp.sstr(gives, order='none')}, not " \
-           f"this step"
+           f"this step, which SymPy built as {sp.sstr(after, order='none')}"
+
+
+def _terms_apart(a: sp.Expr, b: sp.Expr) -> int:
+    """How many terms of ``a`` and ``b`` differ (up to bound names, order and grouping): of
+    what a rule gives, the message shows the nearest to the step (new user 30 was shown the
+    sum split on both sums, and read that the rule could not split only one)."""
+    prefix = fresh_prefix(a, b)
+    terms_a, terms_b = (collections.Counter(sp.Add.make_args(alpha_key(e, prefix)))
+                        for e in (a, b))
+    return sum(((terms_a - terms_b) + (terms_b - terms_a)).values())
 
 
 #: how many expressions a chain of rules may explore at each stage
@@ -599,7 +623,8 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
         gives = _applied(chain, [before], context)
     except RuleRefused:
         gives = []
-    shown = f": applying them to the previous step gives {gives[0]}" if gives else \
+    shown = f": applying them to the previous step gives {sp.sstr(gives[0], order='none')}, " \
+        f"and SymPy built this step as {sp.sstr(after, order='none')}" if gives else \
         " (they do not apply to the previous step in this order)"
     return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps{shown}")
 
