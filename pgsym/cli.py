@@ -170,7 +170,21 @@ def _verify(arguments: argparse.Namespace) -> int:
     if arguments.errata:
         print()
         print(errata_list(assemble(entries, reports)))
-    return 0 if all(r.ok for r in reports) else 1
+    return _exit_status(reports)
+
+
+def _exit_status(reports) -> int:
+    """0 when every step passed; else 1, said in a last line (new user 30 saw the build end
+    with status 1 and no word of why)."""
+    if all(r.ok for r in reports):
+        return 0
+    steps = [step for report in reports for step in report.steps]
+    failed = sum(not step.ok for step in steps)
+    empty = sum(not report.steps for report in reports)
+    why = [f"{failed} of {len(steps)} steps did not pass (above)"] if failed else []
+    why += [f"{empty} derivation{'s have' if empty != 1 else ' has'} no steps"] if empty else []
+    print(f"pgsym: exit status 1: {'; '.join(why)}", file=sys.stderr)
+    return 1
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
@@ -244,7 +258,8 @@ def _build(arguments: argparse.Namespace) -> int:
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 1
     count = len(result.changed)
-    print(f"document of {len(result.entries)} derivations in {result.out}: "
+    number = len(result.entries)
+    print(f"document of {number} derivation{'s' if number != 1 else ''} in {result.out}: "
           f"{count} file{'s' if count != 1 else ''} changed")
     if result.pdf is not None:
         print(f"PDF: {result.pdf}")
@@ -259,7 +274,7 @@ def _build(arguments: argparse.Namespace) -> int:
                 else result.kernels_written
             print(f"{number} kernel{'s' if number != 1 else ''} "
                   f"{'written to' if written else 'up to date in'} {path}")
-    return 0 if result.ok else 1
+    return _exit_status(result.reports)
 
 
 def _status(message: str) -> None:

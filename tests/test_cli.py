@@ -54,9 +54,11 @@ def wrong_package(tmp_path, monkeypatch):
 
 def test_verify_exits_nonzero_and_names_the_refuted_step(wrong_package, capsys):
     assert main(["verify", "--package", wrong_package]) == 1
-    out = capsys.readouterr().out
-    assert "REFUTED" in out
-    assert "derivation 'bad', step 1 (algebra): refuted at x = " in out
+    captured = capsys.readouterr()
+    assert "REFUTED" in captured.out
+    assert "derivation 'bad', step 1 (algebra): refuted at x = " in captured.out
+    # (new user 30: the status was 1, and no line said why)
+    assert captured.err.endswith("pgsym: exit status 1: 1 of 1 steps did not pass (above)\n")
 
 
 def test_an_unknown_name_is_a_clear_error(capsys):
@@ -618,3 +620,11 @@ def test_a_derivation_whose_fragment_would_be_the_document_is_a_clear_error(make
     package = make_package({"named": DOUBLE + "build = lambda: derivation('Notes')\n"})
     assert main(["build", "--no-figures", "--package", package, "--out", str(tmp_path / "out")]) == 2
     assert "notes.tex" in capsys.readouterr().err
+
+
+def test_a_build_with_a_refuted_step_says_why_it_exits_with_1(wrong_package, tmp_path, capsys):
+    assert main(["build", "--package", wrong_package, "--out", str(tmp_path / "out"),
+                 "--no-cache"]) == 1
+    captured = capsys.readouterr()
+    assert "document of 1 derivation" in captured.out
+    assert captured.err.endswith("pgsym: exit status 1: 1 of 1 steps did not pass (above)\n")

@@ -111,7 +111,7 @@ def test_an_installed_pgsym_builds_into_the_current_directory_or_out_and_never_i
     work.mkdir()
     built = _run([pgsym, "build", "--package", "tinynotes"], cwd=work, env=_environment())
     assert built.returncode == 0, built.stdout + built.stderr
-    assert f"document of 1 derivations in {work / 'generated'}" in built.stdout
+    assert f"document of 1 derivation in {work / 'generated'}" in built.stdout
     assert f"1 kernel written to {work / '_kernels.py'}" in built.stdout
     assert sorted(p.name for p in work.iterdir()) == ["_kernels.py", "generated"]
     assert {p.name for p in (work / "generated").iterdir()} == {
