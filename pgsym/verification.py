@@ -1811,7 +1811,8 @@ def compare_relation(a: sp.Expr, b: sp.Expr, relation: str, settings: Settings,
                            assumption="; ".join(improper))
         return verdict
     sampled = _attempt(budget, None, lambda: _sample_relation(
-        low, high, strict, settings, budget, settings.points, FAMILIES, high_first))
+        low, high, strict, settings, budget, settings.points, FAMILIES, high_first,
+        final=True))
     if isinstance(sampled, Verdict):
         return sampled
     if isinstance(sampled, tuple) and sampled[2]:
@@ -1880,7 +1881,8 @@ def _sign_shown(gap: sp.Expr, strict: bool) -> sp.Expr | None:
 def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settings,
                      budget: _Budget, points: int, families: int,
                      high_first: bool = False,
-                     progress: list[str] | None = None) -> Verdict | tuple[int, str, str]:
+                     progress: list[str] | None = None,
+                     final: bool = False) -> Verdict | tuple[int, str, str]:
     """Evaluates ``high - low`` at random and special points: a counterexample where it is
     negative (or zero, when ``strict``), else how many points showed the claimed sign and,
     in words, a point where the sides switch that could not be evaluated ("" if none; in
@@ -1912,7 +1914,8 @@ def _sample_relation(low: sp.Expr, high: sp.Expr, strict: bool, settings: Settin
         progress.append(_first_switch(uncompared))
     try:
         for instantiation in instantiations(sp.Tuple(low, high), families, settings.seed):
-            for point, special_point in _points(symbols, small, special, rng, points):
+            for point, special_point in _points(symbols, small, special, rng, points,
+                                                farther=final):
                 if point is None:  # (a switch the symbol's assumptions put out of reach)
                     uncompared.pop(special_point, None)
                     continue
@@ -2729,7 +2732,7 @@ def _value_verdict(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, 
         return Verdict(VerdictKind.UNKNOWN, "symbolic", "not proved symbolically")
     sampled = _attempt(budget, None, lambda: _sample(a, b, settings, budget, settings.points,
                                                      FAMILIES, MAX_DIGITS, difference,
-                                                     stated=stated))
+                                                     stated=stated, final=True))
     if isinstance(sampled, Verdict):
         return sampled
     if difference is not None and not difference.atoms(sp.Dummy) and difference.is_zero is False:
@@ -3025,11 +3028,15 @@ class _Sampled:
 _REDRAWS = 8
 
 
-def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int):
+def _points(symbols: set, small: set, special: dict, rng: random.Random, count: int,
+            farther: bool = False):
     """``count`` random points, then one at each special value (the others random), then
     one at the corner where every symbol with a closed end at 0 (declared non-negative or
     non-positive: a region's parameter) is there at once: x + y < 2 for x <= 1 and y <= 1
-    fails only at x = y = 1 (new user 21). Each comes with the special ``(symbol, value)``
+    fails only at x = y = 1 (new user 21); then one where the switches that put symbols at
+    values in the others hold at once (:func:`_coinciding_at_once`), and with ``farther``
+    (sampling is the evidence, not a probe) one with the sums' integer bounds beyond their
+    usual range (:func:`_farther_bounds`). Each comes with the special ``(symbol, value)``
     it was made for (None for a random point); a special point that could not be placed
     within the symbol's assumptions comes as None."""
     for _ in range(count):
@@ -3060,13 +3067,71 @@ def _points(symbols: set, small: set, special: dict, rng: random.Random, count: 
         point = random_point(symbols, rng, small)
         point.update({symbol: sp.S.Zero for symbol in closed})
         yield point, (closed[0], sp.S.Zero)
+    joint = _coinciding_at_once(special, symbols, small, rng)
+    if joint is not None:
+        yield joint
+    beyond = _farther_bounds(symbols, small, rng) if farther else None
+    if beyond is not None:  # (where sampling is the evidence: costly for a probe)
+        yield beyond, None
+
+
+def _coinciding_at_once(special: dict, symbols: set, small: set, rng: random.Random):
+    """A point where every switch that puts a symbol at a value in the others holds at
+    once, as far as they agree: delta(a, b) delta(b, c) delta(c, d) is 1 only where
+    a = b = c = d, and each switch made true alone, the others drawn, never showed it
+    (hostile review 68). A symbol's value is taken where it leads to no cycle (a = b, then
+    b = a is left out), and kept where it meets the symbol's assumptions; with the special
+    value it was made for, or None if there are fewer than two."""
+    chosen: dict = {}
+
+    def resolved(value: sp.Expr) -> sp.Expr:
+        for _ in range(len(chosen) + 1):
+            value = value.xreplace(chosen)
+        return value
+
+    for symbol in sorted(special, key=sp.default_sort_key):
+        for value in sorted(special[symbol], key=sp.default_sort_key):
+            if symbol not in chosen and value.free_symbols and \
+                    symbol not in resolved(value).free_symbols:
+                chosen[symbol] = value
+    if len(chosen) < 2:
+        return None
+    point = random_point(symbols, rng, small)
+    first = None
+    for symbol in sorted(chosen, key=sp.default_sort_key):
+        placed = resolved(chosen[symbol]).xreplace(point)
+        if placed.is_finite and respects(symbol, placed):
+            point[symbol] = placed
+            first = first or (symbol, chosen[symbol])
+    return None if first is None else (point, first)
+
+
+#: the values a sum's bound in one symbol takes at one point beyond its usual -3..5: a sum
+#: whose terms vanish for k < 7 (hostile review 68) is then not 0 everywhere it is looked at
+FARTHER_BOUNDS = (7, 12)
+
+
+def _farther_bounds(symbols: set, small: set, rng: random.Random) -> dict | None:
+    """A random point with each integer symbol of a sum's bounds between the
+    :data:`FARTHER_BOUNDS` (where its assumptions allow), or None if there is none."""
+    integers = [s for s in small if s in symbols and s.is_integer]
+    if not integers:
+        return None
+    point = random_point(symbols, rng, small)
+    for symbol in integers:
+        value = sp.Integer(rng.randint(*FARTHER_BOUNDS))
+        for signed in (value, -value):
+            if respects(symbol, signed):
+                point[symbol] = signed
+                break
+    return point
 
 
 def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points: int,
             families: int, digits: int, difference: sp.Expr | None = None,
             so_far: list | None = None,
             where: Callable[[dict], bool] | None = None,
-            stated: sp.Basic | None = None) -> Verdict | _Sampled:
+            stated: sp.Basic | None = None, final: bool = False) -> Verdict | _Sampled:
     """Compares the sides at random points and at special ones: a counterexample, or what
     agreed. A random point where only one side is defined is recorded (the sides are not
     the same function); at a special point it may be a removable singularity, and is not.
@@ -3094,7 +3159,8 @@ def _sample(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, points:
         families_of_functions = instantiations(sp.Tuple(a, b), families, settings.seed)
         matrices = matrix_values((a, b), rng)
         for instantiation in families_of_functions:
-            for point, special_point in _points(symbols, small, special, rng, points):
+            for point, special_point in _points(symbols, small, special, rng, points,
+                                                farther=final):
                 if point is None:  # (a switch the symbol's assumptions put out of reach)
                     uncompared.pop(special_point, None)
                     continue

@@ -787,3 +787,28 @@ def test_a_kink_that_cannot_be_located_is_no_numeric_evidence():
     d = Derivation("kink", start=p).step(p + kink, rule="algebra", relation="<")
     [step] = d.verify(time_limit=10, accept_numeric=True).steps
     assert step.verdict.kind in (VerdictKind.REFUTED, VerdictKind.UNKNOWN), step.verdict
+
+
+def test_switches_that_hold_only_together_are_compared_there():
+    """Hostile review 68: delta(a, b) delta(b, c) delta(c, d) = 0 for integers, and
+    [x = y and y = z] = 0 for reals, were checked numerically: each switch was made true
+    alone, the other symbols drawn at random. One point now makes them hold at once."""
+    a, b, c, d = sp.symbols("a b c d", integer=True)
+    chain = sp.KroneckerDelta(a, b) * sp.KroneckerDelta(b, c) * sp.KroneckerDelta(c, d)
+    u, v, w = sp.symbols("u v w", real=True)
+    both = sp.Piecewise((1, sp.Eq(u, v) & sp.Eq(v, w)), (0, True))
+    for start in (chain, both):
+        [step] = Derivation("together", start=start).step(sp.S.Zero, rule="algebra") \
+            .verify(time_limit=10, accept_numeric=True).steps
+        assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+
+
+def test_a_sum_whose_terms_vanish_below_seven_is_compared_beyond():
+    """Hostile review 68: sum_{k=1}^{n} (k-1)(k-2)...(k-6) e^{k^2} = 0 was checked
+    numerically: a sum's bound was drawn from -3..5 only, where every term is 0."""
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
+    terms = sp.Mul(*[k - i for i in range(1, 7)]) * sp.exp(k**2)
+    [step] = Derivation("vanishing", start=sp.Sum(terms, (k, 1, n))) \
+        .step(sp.S.Zero, rule="algebra").verify(time_limit=10, accept_numeric=True).steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+    assert dict(step.verdict.counterexample.point)[n] >= 7

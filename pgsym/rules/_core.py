@@ -402,7 +402,10 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """
     if expr.is_Atom or not expr.args:
         return expr
-    args = [canonical(a, zero_products) for a in expr.args]
+    # (a product's nested products are taken in before their factors are looked at: one
+    # alone, 2 (a + b) inside x (2 (a + b)), would be distributed, and x 2 (a + b) not)
+    args = [canonical(a, zero_products) for a in
+            (_factors(expr) if isinstance(expr, sp.Mul) else expr.args)]
     if isinstance(expr, (sp.Mul, sp.Add)):
         kind = type(expr)
         flat: list[sp.Basic] = []
@@ -437,6 +440,12 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
         # name, and renaming a bound one may swap them, delta(_b1_0, b): new user 20)
         args = sorted(args[:2], key=sp.default_sort_key) + args[2:]
     return rebuild(expr, args)
+
+
+def _factors(product: sp.Mul) -> list[sp.Basic]:
+    """The factors of ``product`` with nested products taken in."""
+    return [factor for arg in product.args
+            for factor in (_factors(arg) if isinstance(arg, sp.Mul) else [arg])]
 
 
 def fresh_prefix(*exprs: sp.Basic) -> str:
