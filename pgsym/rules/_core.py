@@ -383,7 +383,7 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
     Nothing is cancelled, expanded or evaluated but the product of a product's rational
-    factors, and that product times one sum distributed over its terms, so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    factors (a number is not distributed over a sum: distributivity is a rule), so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
     ``B*A`` differ for non-commutative ``A``, ``B``, and the two indices of a Kronecker
     delta. Two expressions with equal canonical forms differ only by associativity,
     commutativity, the symmetry of the delta, and factors 1 or terms 0.
@@ -402,10 +402,7 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """
     if expr.is_Atom or not expr.args:
         return expr
-    # (a product's nested products are taken in before their factors are looked at: one
-    # alone, 2 (a + b) inside x (2 (a + b)), would be distributed, and x 2 (a + b) not)
-    args = [canonical(a, zero_products) for a in
-            (_factors(expr) if isinstance(expr, sp.Mul) else expr.args)]
+    args = [canonical(a, zero_products) for a in expr.args]
     if isinstance(expr, (sp.Mul, sp.Add)):
         kind = type(expr)
         flat: list[sp.Basic] = []
@@ -423,12 +420,6 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
             # new user 29)
             coefficient = sp.Mul(*(a for a in flat if a.is_Rational))
             flat = [coefficient] + [a for a in flat if not a.is_Rational]
-        if kind is sp.Mul and len(flat) == 2 and flat[0].is_Rational and flat[1].is_Add:
-            # (a number times one sum is distributed, as SymPy builds 2 (a + b): a rule's
-            # -(g(0) + sum) is the -g(0) - sum the user wrote, new user 30)
-            return canonical(sp.Add(*(sp.Mul(flat[0], term, evaluate=False)
-                                      for term in flat[1].args), evaluate=False),
-                             zero_products)
         flat = [a for a in flat if a != identity]
         commutative = sorted((a for a in flat if a.is_commutative), key=sp.default_sort_key)
         ordered = [a for a in flat if not a.is_commutative]  # their order is their meaning
@@ -440,12 +431,6 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
         # name, and renaming a bound one may swap them, delta(_b1_0, b): new user 20)
         args = sorted(args[:2], key=sp.default_sort_key) + args[2:]
     return rebuild(expr, args)
-
-
-def _factors(product: sp.Mul) -> list[sp.Basic]:
-    """The factors of ``product`` with nested products taken in."""
-    return [factor for arg in product.args
-            for factor in (_factors(arg) if isinstance(arg, sp.Mul) else [arg])]
 
 
 def fresh_prefix(*exprs: sp.Basic) -> str:
