@@ -216,7 +216,7 @@ def _child_main(batch: list[tuple[int, Task]], cpu_seconds: float, fd: int) -> N
             _send(fd, ("message", message))
 
         for index, task in batch:
-            fixed_fact_order()  # (a task's verdict does not depend on the tasks before it)
+            fixed_fact_order()  # (SymPy's fact order not as the tasks before left it)
             started, interrupted = used(), TimeLimitExceeded.raised
             resource.setrlimit(resource.RLIMIT_CPU,
                                (min(math.ceil(started) + allowance, hard), hard))

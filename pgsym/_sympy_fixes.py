@@ -57,13 +57,16 @@ FACT_ORDER_SEED = 0
 
 
 def fixed_fact_order() -> None:
-    """Makes SymPy derive the next facts in the same order in every run.
+    """Resets the random order in which SymPy derives facts, so that it no longer depends
+    on a seed drawn at start-up or on the questions asked before.
 
     SymPy answers a question such as ``is_real`` by deriving related facts in a random order
-    (from its own generator, seeded anew in each process), and some orders end where others
-    do not: for ``s := T - T cos(exp(-10**10))``, T a tower of four exponentials, ``is_real``
-    came back True, raised MemoryError, or ran past its 5 s, from one run to the next (a CI
-    run hung on it). Called before each question pgsym asks, and before each check.
+    (from its own generator), and some orders end where others do not: for
+    ``s := T - T cos(exp(-10**10))``, T a tower of four exponentials, ``is_real`` came back
+    True, raised MemoryError, or ran past its 5 s, from one run to the next (a CI run hung on
+    it). Called before each question :class:`~pgsym.Derivation` asks, and before each check.
+    (Python's hash seed, which orders sets, still decides some of the order: that tower is
+    built, or refused with a clear message, by the seed; see tests/test_derivation.py.)
 
     >>> import sympy as sp
     >>> fixed_fact_order(); sp.exp(sp.Symbol("t", real=True)).is_positive

@@ -917,7 +917,7 @@ class Derivation:
         for fact, holds in sorted(declared.items()):
             if fact == "commutative" or holds is None:
                 continue
-            fixed_fact_order()  # (the same answer in every run)
+            fixed_fact_order()  # (not as earlier questions left it)
             try:  # (SymPy may evaluate a tower of exponentials to decide it: no end)
                 shown = call_with_time_limit(lambda: getattr(value, f"is_{fact}", None),
                                              ASSUMPTION_SECONDS, clock="cpu")

@@ -383,7 +383,9 @@ def canonical(expr: sp.Basic, zero_products: bool = False) -> sp.Basic:
     """Returns ``expr`` with nested sums and products flattened and their terms sorted.
 
     Nothing is cancelled, expanded or evaluated but the product of a product's rational
-    factors (a number is not distributed over a sum: distributivity is a rule), so ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative factors are sorted, so ``A*B`` and
+    factors (a number is not distributed over a sum: distributivity is a rule), so
+    ``canonical(a*(b/b))`` still shows ``b/b`` and ``exp(log(x))`` stays; only commutative
+    factors are sorted, so ``A*B`` and
     ``B*A`` differ for non-commutative ``A``, ``B``, and the two indices of a Kronecker
     delta. Two expressions with equal canonical forms differ only by associativity,
     commutativity, the symmetry of the delta, and factors 1 or terms 0.
