@@ -72,7 +72,7 @@ def continuous_everywhere(expr: sp.Expr, variable: sp.Symbol) -> bool:
             expr.exp.has(variable) or not expr.exp.is_Integer):
         inside, power = (expr.args[0], sp.S.One) if isinstance(expr, sp.log) else expr.args
         # (log f, f**g = exp(g log f): f > 0; f**(p/q) with f > 0 too, not looked at closer)
-        real = power.xreplace({variable: sp.Dummy(real=True)}).is_extended_real
+        real = _anywhere(power, variable).is_extended_real
         return real is True and continuous_everywhere(power, variable) \
             and continuous_everywhere(inside, variable) \
             and _sign_everywhere(inside, variable) == "positive"
@@ -83,10 +83,14 @@ def continuous_everywhere(expr: sp.Expr, variable: sp.Symbol) -> bool:
 
 
 def _sign_everywhere(expr: sp.Expr, variable: sp.Symbol) -> str | None:
-    """The sign of ``expr`` shown for every real value of ``variable`` (whatever its own
-    assumptions: the interval of an integral is what it runs over)."""
-    anywhere = sp.Dummy(real=True)
-    return sign_of(expr.xreplace({variable: anywhere}))
+    """The sign of ``expr`` shown for every real value of ``variable``."""
+    return sign_of(_anywhere(expr, variable))
+
+
+def _anywhere(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+    """``expr`` with ``variable`` free to take any real value, whatever its own assumptions
+    (the interval of an integral is what it runs over)."""
+    return expr.xreplace({variable: sp.Dummy(real=True)})
 
 
 def _continuous_on(expr: sp.Expr, variable: sp.Symbol, lower: sp.Expr, upper: sp.Expr) -> bool:
