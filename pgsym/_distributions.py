@@ -61,7 +61,8 @@ from pgsym.sampling import respects
 
 __all__ = ["ASSUMING_DISTRIBUTIONS", "Distribution", "DistributionError", "DistributionValue",
            "assumed_distributions", "compare_with_distributions", "distribution_of",
-           "signs_as_declared", "use_normalisation_prover", "with_values"]
+           "signs_as_declared", "use_normalisation_prover", "values_written_out",
+           "with_values"]
 
 #: the method of a value verdict that rests on abstract distributions being normalised
 ASSUMING_DISTRIBUTIONS = "declared distributions"
@@ -590,6 +591,25 @@ def with_values(expr: sp.Expr) -> sp.Expr:
             return expr
         expr = _transformed(expr, lambda node, scope: _peeled(
             node, scope, lambda d: d in concrete and d.is_known_normalised))
+        expr = _transformed(expr, _valued, ranges={})
+    raise DistributionError("the values of declared distributions use each other in a circle")
+
+
+def values_written_out(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every value of a distribution declared by its values replaced by them,
+    and nothing else changed (no sum over a support made 1): what the ``definition`` rule
+    unfolds.
+
+    >>> import sympy as sp
+    >>> from pgsym import Distribution
+    >>> x = sp.Symbol("x", integer=True)
+    >>> coin = Distribution("coin", (x, 0, 1), sp.Rational(1, 2))
+    >>> values_written_out(sp.Sum(x * coin(x), (x, 0, 1)))
+    Sum(x/2, (x, 0, 1))
+    """
+    for _ in range(16):  # values may use other distributions' values
+        if all(d.is_abstract for d in _declared(expr)):
+            return expr
         expr = _transformed(expr, _valued, ranges={})
     raise DistributionError("the values of declared distributions use each other in a circle")
 

@@ -611,3 +611,23 @@ def _binder_height(expr: sp.Basic) -> int:
         return 0
     below = max(_binder_height(a) for a in expr.args)
     return below + isinstance(expr, (sp.concrete.expr_with_limits.ExprWithLimits, sp.Subs))
+
+
+def readable_bound_names(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with the canonical names pgsym gives bound variables when it compares steps
+    (``_b0_0``) replaced by letters that are free in it, for a note a reader reads
+    (new users 30 and 31 met ``Sum(q(_b0_0), (_b0_0, 0, 1))``).
+
+    >>> k = sp.Symbol("_b0_0", integer=True)
+    >>> readable_bound_names(sp.Sum(k**2, (k, 0, sp.Symbol("n"))))
+    Sum(k**2, (k, 0, n))
+    """
+    canonical = sorted((s for s in expr.atoms(sp.Symbol) if CANONICAL_NAME.fullmatch(s.name)),
+                       key=lambda s: s.name)
+    if not canonical:
+        return expr
+    taken = {s.name for s in expr.atoms(sp.Symbol)}
+    letters = (name for name in ("k", "j", "i", "l", "m", "u", "v", "w") + tuple(
+        f"k_{n}" for n in range(1, 100)) if name not in taken)
+    return expr.xreplace({s: sp.Symbol(next(letters), **s.assumptions0) for s in canonical})
+

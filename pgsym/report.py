@@ -14,6 +14,7 @@ import enum
 import importlib
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import sympy as sp
 
@@ -53,6 +54,27 @@ class RuleCheck:
 
     status: Justification
     detail: str = ""
+    #: ``(text, latex)`` of the formulas the detail shows, each ``text`` as it stands in the
+    #: detail: the published notes set them as formulas (plain strings: a check's outcome
+    #: reaches the parent process as text, with no SymPy object to rebuild there)
+    typeset: tuple[tuple[str, str], ...] = ()
+
+    def detail_with(self, latex: bool) -> str:
+        """The detail, with ``latex`` each formula it shows as ``$...$`` LaTeX.
+
+        >>> RuleCheck(Justification.MISMATCH, "it gives x**2", (("x**2", "x^{2}"),)
+        ...           ).detail_with(True)
+        'it gives $x^{2}$'
+        """
+        detail = self.detail
+        if latex:
+            for text, formula in self.typeset:
+                detail = detail.replace(text, f"${formula}$")
+        return detail
+
+
+#: turns an expression into the LaTeX of a published note
+MathPrinter = Callable[[sp.Basic], str]
 
 
 @dataclass(frozen=True)
@@ -77,31 +99,49 @@ class Counterexample:
         return cls(tuple(point.items()), tuple(functions), sp.N(before, digits),
                    sp.N(after, digits), sp.N(before - after, 10, maxn=2000))
 
-    def describe(self) -> str:
-        """Returns a one-line account of the counterexample.
+    def describe(self, latex: MathPrinter | None = None) -> str:
+        """Returns a one-line account of the counterexample; with ``latex``, its symbols and
+        values as ``$...$`` formulas, for a published note.
 
         >>> x = sp.Symbol("x")
-        >>> Counterexample.at({x: sp.Integer(2)}, (), sp.Integer(4), sp.Integer(5)).describe()
+        >>> example = Counterexample.at({x: sp.Integer(2)}, (), sp.Integer(4), sp.Integer(5))
+        >>> example.describe()
         'at x = 2: previous step = 4.000000000, this step = 5.000000000 (difference -1.000000000)'
+        >>> example.describe(sp.latex)
+        'at $x = 2$: previous step $= 4.0$, this step $= 5.0$ (difference $-1.0$)'
         """
-        where = ", ".join(f"{s} = {_shown_value(v)}" for s, v in self.point) or "any point"
-        with_functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
-        suffix = f" with {with_functions}" if with_functions else ""
-        difference = f" (difference {self.difference})" if self.difference is not None else ""
-        return f"at {where}{suffix}: previous step = {self.before}, this step = {self.after}{difference}"
+        if latex is None:
+            where = ", ".join(f"{s} = {_shown_value(v)}" for s, v in self.point)
+            functions = "; ".join(f"{name} = {lam}" for name, lam in self.functions)
+            before, after = f"= {self.before}", f"= {self.after}"
+            difference = str(self.difference)
+        else:
+            where = ", ".join(f"${latex(s)} = {_shown_value(v, latex)}$" for s, v in self.point)
+            functions = "; ".join(f"${name} = {latex(lam)}$" for name, lam in self.functions)
+            before, after = f"$= {latex(self.before)}$", f"$= {latex(self.after)}$"
+            difference = f"${latex(self.difference)}$" if self.difference is not None else ""
+        where = where or "any point"
+        suffix = f" with {functions}" if functions else ""
+        difference = f" (difference {difference})" if self.difference is not None else ""
+        return f"at {where}{suffix}: previous step {before}, this step {after}{difference}"
 
 
-def _shown_value(value: sp.Expr) -> str:
+def _shown_value(value: sp.Expr, latex: MathPrinter | None = None) -> str:
     """A point's exact value, followed by its decimal value where the exact one is hard to
-    read (a fraction with a large denominator, an irrational number).
+    read (a fraction with a large denominator, an irrational number); with ``latex``, as
+    LaTeX.
 
     >>> _shown_value(sp.Rational(551585301, 301358431))
     '551585301/301358431 (≈ 1.830330)'
+    >>> print(_shown_value(sp.Rational(551585301, 301358431), sp.latex))
+    \\frac{551585301}{301358431} \\approx 1.83033
     >>> _shown_value(sp.Rational(3, 2))
     '3/2'
     """
     readable = value.is_Integer or (value.is_Rational and value.q <= 100) or \
         not value.is_number or value.is_extended_real is not True or not value.is_finite
+    if latex is not None:
+        return latex(value) if readable else rf"{latex(value)} \approx {latex(sp.N(value, 7))}"
     return str(value) if readable else f"{value} (≈ {sp.N(value, 7)})"
 
 
@@ -171,19 +211,22 @@ class StepReport:
         value_holds = self.verdict.kind.is_proof or self.rests_on_sampling
         return value_holds and not self.justification.status.fails
 
-    def cause(self) -> str:
-        """Why the step fails, in words (empty when it passes)."""
+    def cause(self, latex: MathPrinter | None = None) -> str:
+        """Why the step fails, in words (empty when it passes); with ``latex``, its formulas
+        (a counterexample's values, what a rule gives) as ``$...$`` LaTeX, for a published
+        note."""
         if self.ok:
             return ""
         verdict = self.verdict
         numeric = verdict.kind is VerdictKind.CHECKED_NUMERICALLY
+        rule_detail = self.justification.detail_with(latex is not None)
         if self.justification.status.fails and (verdict.kind.is_proof or numeric):
             # (a value only checked numerically: opting in would not make the step pass,
             # so the justification is what to fix)
             if self.justification.status is Justification.TIMEOUT:
-                cause = f"rule check timed out: {self.justification.detail}"
+                cause = f"rule check timed out: {rule_detail}"
             else:
-                cause = f"wrong justification: {self.justification.detail}"
+                cause = f"wrong justification: {rule_detail}"
             if numeric and not self.numeric_accepted:
                 cause += f"; and the value is only checked numerically ({verdict.detail})"
             return cause
@@ -192,11 +235,11 @@ class StepReport:
                     f"proof: opt in with accept='numeric' on the step or --accept-numeric")
         cause = verdict.kind.value
         if verdict.counterexample is not None:
-            cause += " " + verdict.counterexample.describe()
+            cause += " " + verdict.counterexample.describe(latex)
         elif verdict.detail:
             cause += f": {verdict.detail}"
         if self.justification.status.fails:
-            cause += f"; and the rule check: {self.justification.detail}"
+            cause += f"; and the rule check: {rule_detail}"
         return cause
 
 

@@ -881,7 +881,8 @@ def _check_step(derivation: Derivation, number: int, settings: Settings,
             justification = RuleCheck(Justification.MISMATCH, status.why_not)
         elif not status.proved:  # (the lemma failing is the first thing to fix)
             justification = RuleCheck(justification.status,
-                                      f"{status.why_not}; and {justification.detail}"[:4000])
+                                      f"{status.why_not}; and {justification.detail}"[:4000],
+                                      justification.typeset)
         promotion = status.promotion if justification.status is Justification.CONFIRMED \
             else None
         emit(justification)
@@ -1387,7 +1388,10 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
         budget.run(lambda: str(found.detail), 1.0)
     if found.status is Justification.MISMATCH and suggest:
         detail += _suggestions(before, after, context, suggest, budget)
-    return RuleCheck(found.status, detail[:4000])
+    shown = found.typeset if isinstance(found.typeset, tuple) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and all(type(t) is str for t in pair)
+        for pair in found.typeset) else ()  # (a user's rule's may be anything: it is left out)
+    return RuleCheck(found.status, detail[:4000], shown)
 
 
 #: the share of the rule check's time that looking for rules that do fit may take, and at

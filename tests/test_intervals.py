@@ -159,3 +159,35 @@ def test_a_float_is_enclosed_exactly_and_a_difference_keeps_its_digits():
     outcome, (before, after) = compare_at_point(sp.exp(x), sp.exp(x) + sp.Rational(1, 10**25),
                                                 {x: sp.Integer(2)}, None, 60)
     assert outcome == "differ" and 0 < abs(after - before) < 2 * sp.Rational(1, 10**25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(rationals, rationals), min_size=2, max_size=6))
+def test_a_side_kept_from_an_earlier_point_is_never_reused_at_another(pairs):
+    """A side's enclosure is kept from one comparison to the next (a step's right side is
+    the next step's left side): at every point, each side is compared as if it were new.
+    sum_{k=1}^{n} x^k against x (x^n - 1) / (x - 1) and against that plus y agree exactly
+    where y = 0."""
+    k, n = sp.symbols("k n", integer=True)
+    x, y = sp.symbols("x y")
+    total = sp.Sum(x**k, (k, 1, n))
+    closed = x * (x**n - 1) / (x - 1)
+    for value, shift in pairs:
+        assume(value != 1)
+        for offset in (sp.S.Zero, shift):
+            point = {x: value, n: sp.Integer(4), y: offset}
+            outcome, _ = compare_at_point(total, closed + y, point, None, 60)
+            assert outcome == ("agree" if offset == 0 else "differ")
+
+
+def test_a_side_with_drawn_indexed_values_is_enclosed_afresh():
+    """Indexed values are drawn as they are met, so their sides are not kept: the same
+    side, with other values drawn, is another number."""
+    r = sp.IndexedBase("r")
+    k = sp.Symbol("k", integer=True)
+    side = sp.Sum(r[k], (k, 0, 2))
+    first = {}
+    compare_at_point(side, sp.S.Zero, first, lambda item: sp.Integer(1), 30)
+    second = {}
+    outcome, _ = compare_at_point(side, sp.Integer(6), second, lambda item: sp.Integer(2), 30)
+    assert outcome == "agree" and second[r[0]] == 2

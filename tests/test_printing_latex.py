@@ -29,7 +29,26 @@ def test_a_verdict_that_needs_words_gets_a_letter_and_a_note_under_the_derivatio
     d = Derivation("bad", start=sp.log(x * x)).step(sp.log(x), rule="algebra")
     latex = derivation_to_latex(d, d.verify())
     assert r"\,$\times^{\mathrm{a}}$" in latex
-    assert re.search(r"\\footnotesize(\\raggedright)? \$\^\{\\mathrm\{a\}\}\$ refuted at x = ", latex)
+    assert re.search(r"\\footnotesize(\\raggedright)? \$\^\{\\mathrm\{a\}\}\$ refuted at \$x = ", latex)
+
+
+def test_a_note_sets_the_counterexample_and_what_the_rule_gives_as_formulas():
+    # (new users 30 and 31: "lambda = 425679554/315991941", "Sum(lambda**(-2 + _n), (_n, 2,
+    # N))" and "_b0_0" stood in the published notes as Python)
+    lam = sp.Symbol("lambda", positive=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    k = sp.Symbol("k", integer=True)
+    d = Derivation("shift", start=sp.Sum(lam**k, (k, 1, n))).step(
+        sp.Sum(lam**k, (k, 0, n - 1)), rule="shift the index")
+    report = d.verify()
+    latex = derivation_to_latex(d, report)
+    note = latex.split(r"\footnotesize", 1)[1]
+    assert r"refuted at $" in note and r"\lambda = " in note
+    assert not re.search(r"(?<!\\)lambda =", note)
+    assert "applying the rule to the previous step gives $" in note and r"\sum_{" in note
+    assert "Sum(" not in note and "**" not in note and r"\_" not in note
+    # the terminal keeps the plain text
+    assert "Sum(" in report.failures()[0] and "$" not in report.failures()[0]
 
 
 def test_a_derivation_without_steps_prints_its_start_and_no_empty_alignment():

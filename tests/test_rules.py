@@ -180,6 +180,26 @@ def test_definition_is_confirmed_only_when_unfolding_definitions_links_the_steps
     assert _check("definition", P * f(x), f(x) * P, unfold=unfold) is Justification.MISMATCH
 
 
+def test_definition_writes_out_the_values_a_distribution_was_declared_with():
+    # (new user 31: no rule unfolded q(x) = e^(theta x) / (1 + e^theta) inside a sum)
+    values = sp.exp(theta * x) / (1 + sp.exp(theta))
+    q = pgsym.Distribution("q", (x, 0, 1), values, parameters=(theta,))
+    start = sp.Sum(x * q(x, theta), (x, 0, 1))
+    unfolded = Derivation("unfold", start=start, parameters=(theta,)).step(
+        sp.Sum(x * values, (x, 0, 1)), rule="definition").verify()
+    assert unfolded.ok, unfolded.failures()
+    # a wrong formula, and the formula used off the support (q(2) = 0, the formula is not)
+    for wrong in (sp.Sum(x * 2 * values, (x, 0, 1)),):
+        refused = Derivation("wrong", start=start, parameters=(theta,)).step(
+            wrong, rule="definition").verify()
+        assert not refused.ok and refused.steps[0].justification.status is \
+            Justification.MISMATCH
+    assert _check("definition", sp.Sum(q(x, theta), (x, 0, 2)), sp.Sum(values, (x, 0, 2))) \
+        is Justification.MISMATCH
+    assert _check("definition", sp.Sum(q(x, theta), (x, 0, 1)), sp.Sum(values, (x, 0, 1))) \
+        is Justification.CONFIRMED
+
+
 def test_substitution_checks_the_given_replacement():
     w = sp.Symbol("w", positive=True)
     using = ((w, P),)

@@ -113,7 +113,8 @@ def derivation_to_html(derivation: "Derivation", report: "Report | None" = None)
     rows = []
     start = printer_for(derivation).doprint(derivation.start)  # (its column narrows the rest)
     for line in lines(derivation, report, room=max(_ROOM - width(start), _ROOM / 2)):
-        left = math(line.left) if line.left else ""
+        # (in display style, as the right side is: new user 31 saw small limits on the left)
+        left = math(line.left, display=True) if line.left else ""
         badge = _badge(line.verdict) if line.verdict is not None else ""
         first, *rest = line.pieces
         rows.append(f'<tr class="step"><td class="lhs">{left}</td>'
@@ -127,7 +128,7 @@ def derivation_to_html(derivation: "Derivation", report: "Report | None" = None)
                  for piece in rest]
     if not rows:
         rows.append(f'<tr class="start"><td class="rhs">{math(start, display=True)}</td></tr>')
-    notes = notes_by_step((s.number, verdict_note(s))
+    notes = notes_by_step((s.number, verdict_note(s, tuple(derivation.parameters)))
                           for s in (report.steps if report is not None else ()))
     listed = "".join(f"<li>{steps}: {_text(note)}</li>" for steps, note in notes)
     return ('<div class="derivation"><table class="derivation">\n' + "\n".join(rows)

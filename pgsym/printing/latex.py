@@ -27,6 +27,7 @@ from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 from sympy.printing.precedence import PRECEDENCE
 
 from pgsym._distributions import assumed_distributions
+from pgsym._trees import readable_bound_names
 from pgsym.expectation import Expectation
 from pgsym.notation import Notation, NotationError, NotationWarning, primed_name
 from pgsym.document import heading
@@ -1483,9 +1484,11 @@ def verdict_label(step_report: "StepReport") -> str:
     return f"{label}; {assumed}" if assumed and step_report.ok else label
 
 
-def verdict_note(step_report: "StepReport") -> str:
+def verdict_note(step_report: "StepReport", parameters: tuple = ()) -> str:
     """What a reader needs beyond a step's mark, in words: the assumption a proof rests on,
-    why a step fails (its counterexample); empty for a plain proof."""
+    why a step fails (its counterexample, with its values and the formulas a rule gave as
+    ``$...$`` math, in the notation of a derivation of these ``parameters``); empty for a
+    plain proof."""
     status = verdicts.status(step_report)
     if status is verdicts.Status.PROVED:
         return ""
@@ -1495,7 +1498,8 @@ def verdict_note(step_report: "StepReport") -> str:
         assumption = "; ".join(dict.fromkeys(step_report.verdict.assumption.split("; "))) \
             if step_report.verdict.assumption else ""
         return f"{note}: {assumption}" if assumption and assumption not in note else note
-    return step_report.cause()
+    printer = DerivationLatexPrinter({"parameters": tuple(parameters)})
+    return step_report.cause(lambda expr: printer.doprint(readable_bound_names(expr)))
 
 
 #: a justification longer than this many characters is set in a narrow paragraph
@@ -1553,7 +1557,8 @@ def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None
     rows, notes, legend = [], [], []
     inline = environment == "aligned"
     for line in lines(derivation, report, room=room):
-        note = verdict_note(line.verdict) if line.verdict is not None else ""
+        note = verdict_note(line.verdict, tuple(derivation.parameters)) \
+            if line.verdict is not None else ""
         # (one letter for one note however many steps it marks: new user 29 read "proved
         # under a stated assumption: x < 1" four times)
         letter = next((known for known, said in notes if said == note), "") if note else ""

@@ -134,7 +134,7 @@ class MarkdownBackend(Backend):
         if entry.derivation.description:
             out += [_escape(entry.derivation.description), ""]
         out += [derivation_to_markdown(entry.derivation, report), ""]
-        notes = notes_by_step((s.number, verdict_note(s))
+        notes = notes_by_step((s.number, verdict_note(s, tuple(entry.derivation.parameters)))
                               for s in (report.steps if report is not None else ()))
         return out + [f"- {steps}: {_escape(note)}" for steps, note in notes] \
             + ([""] if notes else [])

@@ -31,8 +31,8 @@ from pgsym._distributions import distributions_in_case, signs_as_declared
 from pgsym._signs import shown_positive, with_positive_stand_ins
 from pgsym._sums import write_out
 from pgsym._trees import (bound_variables, canonical_bound, depends_on, polynomials_expanded,
-                          ranged_bound, rebuild, rename_bound, replace_unevaluated,
-                          untrusted_functions)
+                          ranged_bound, readable_bound_names, rebuild, rename_bound,
+                          replace_unevaluated, untrusted_functions)
 from pgsym.report import Justification, RuleCheck
 
 
@@ -551,14 +551,13 @@ def by_rewriting(rewrite_node: RewriteNode) -> RuleCheckFunction:
                     refusals.append(str(refused))
         if refusals:
             return RuleCheck(Justification.MISMATCH, "the rule does not apply: " + refusals[0])
-        return RuleCheck(Justification.MISMATCH,
-                         _what_it_gives(before, after, rewrite_node, context))
+        return _what_it_gives(before, after, rewrite_node, context)
 
     return check
 
 
 def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
-                   context: RuleContext) -> str:
+                   context: RuleContext) -> RuleCheck:
     """The mismatch message: what applying the rule to the previous step gives, if anything,
     beside this step as SymPy built it (which may not be as written: new user 30 saw
     2 (mu - nu) D / (2 s^2) "given, not this step", having written just that, when SymPy had
@@ -569,13 +568,24 @@ def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
         candidates = []
     gives = min(candidates, key=lambda candidate: _terms_apart(candidate, after), default=None)
     if gives is None:
-        return ("the rule does not apply to the previous step (nothing in it has the form "
-                "the rule rewrites; if SymPy rewrote the form you wrote as it built it, "
-                "2 (a + b) into 2 a + 2 b, or p (p f / q) into p**2 f / q, build it with "
-                "evaluate=False: sympy.Mul(2, a + b, evaluate=False))")
+        return RuleCheck(Justification.MISMATCH, (
+            "the rule does not apply to the previous step (nothing in it has the form "
+            "the rule rewrites; if SymPy rewrote the form you wrote as it built it, "
+            "2 (a + b) into 2 a + 2 b, or p (p f / q) into p**2 f / q, build it with "
+            "evaluate=False: sympy.Mul(2, a + b, evaluate=False))"))
     # (unsorted: sorting the terms of a sum of infinite sums evaluates them, which need not end)
-    return f"applying the rule to the previous step gives {sp.sstr(gives, order='none')}, not " \
-           f"this step, which SymPy built as {sp.sstr(after, order='none')}"
+    shown = tuple(sp.sstr(e, order="none") for e in (gives, after))
+    return RuleCheck(Justification.MISMATCH,
+                     f"applying the rule to the previous step gives {shown[0]}, not this step, "
+                     f"which SymPy built as {shown[1]}", typeset(zip(shown, (gives, after))))
+
+
+def typeset(shown) -> tuple[tuple[str, str], ...]:
+    """``(text, latex)`` for each ``(text, expression)`` a rule's message shows: what
+    :class:`~pgsym.report.RuleCheck` carries for the published notes to set as formulas
+    (bound variables under their canonical names, ``_b0_0``, get letters)."""
+    return tuple((text, sp.latex(readable_bound_names(expr), order="none"))
+                 for text, expr in shown)
 
 
 def _terms_apart(a: sp.Expr, b: sp.Expr) -> int:
@@ -619,10 +629,14 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
         gives = _applied(chain, [before], context)
     except RuleRefused:
         gives = []
-    shown = f": applying them to the previous step gives {sp.sstr(gives[0], order='none')}, " \
-        f"and SymPy built this step as {sp.sstr(after, order='none')}" if gives else \
-        " (they do not apply to the previous step in this order)"
-    return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps{shown}")
+    if not gives:
+        return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps (they do "
+                                                  f"not apply to the previous step in this order)")
+    texts = tuple(sp.sstr(e, order="none") for e in (gives[0], after))
+    return RuleCheck(Justification.MISMATCH,
+                     f"{names} do not link the two steps: applying them to the previous step "
+                     f"gives {texts[0]}, and SymPy built this step as {texts[1]}",
+                     typeset(zip(texts, (gives[0], after))))
 
 
 def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from pgsym._distributions import values_written_out
 from pgsym._trees import binders, bound_variables, range_assumptions, replace_unevaluated
 from pgsym.report import Justification, RuleCheck
 from pgsym.rules._core import (Rule, RuleContext, RuleRefused, alpha_equal,
@@ -27,11 +28,15 @@ def _check_definition(before: sp.Expr, after: sp.Expr, context: RuleContext) -> 
     # (or with their polynomial parts as SymPy evaluates them: G := u -> sum_{k=0}^{T-u},
     # unfolded at t + 1, runs to T - (t + 1), which a step writes T - t - 1: new user 23;
     # multiplying out is algebra, not the definition)
-    if alpha_equal(*unfolded) or alpha_equal(
-            *(polynomials_expanded(side, multiply_out=False) for side in unfolded)):
-        return RuleCheck(Justification.CONFIRMED)
+    # (and a distribution declared by its values is defined by them: q(x) written out as
+    # e^(theta x) / (1 + e^theta) inside a sum over its support; new user 31)
+    for sides in (unfolded, tuple(values_written_out(side) for side in unfolded)):
+        if alpha_equal(*sides) or alpha_equal(
+                *(polynomials_expanded(side, multiply_out=False) for side in sides)):
+            return RuleCheck(Justification.CONFIRMED)
     return RuleCheck(Justification.MISMATCH,
-                     "unfolding the definitions does not make the two steps identical")
+                     "unfolding the definitions (and the values of the distributions declared "
+                     "by their values) does not make the two steps identical")
 
 
 def _check_regrouping(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
@@ -127,7 +132,8 @@ for _rule in (
     Rule("distributivity", "a (b + c) = a b + a c, for commuting factors (multiplying out, or "
          "back: factoring)", rewrite=_distribute, proves=True,
          aliases=("distributive law", "multiply out", "expand the product")),
-    Rule("definition", "replace a defined symbol by its definition, or back",
+    Rule("definition", "replace a defined symbol by its definition, or a value of a "
+         "distribution declared by its values by those values, or back",
          _check_definition, aliases=("definitions", "by definition"),
          transform=lambda expr, context: [context.unfold(expr)]),
     Rule("multiply by one", "multiply by q/q = 1 (or divide and multiply by q), for q != 0",

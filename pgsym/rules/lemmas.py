@@ -33,7 +33,7 @@ from pgsym._trees import (CANONICAL_NAME, canonical_bound, rebuild, rename_bound
                           replace_unevaluated, smooth_everywhere_by_form, untrusted_functions)
 from pgsym.expectation import DeclaredDistribution, Expectation
 from pgsym.report import Justification, RuleCheck
-from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal,
+from pgsym.rules._core import (RuleCheckFunction, RuleContext, alpha_equal, typeset,
                                with_enclosing_limits)
 
 
@@ -149,10 +149,15 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                              f"by expressions with their assumptions{ranged}; give functions or "
                              f"symbols it cannot find with using={{...}})")
         gives = str(first)
-        gives = gives if len(gives) <= 300 else gives[:300] + " ..."
+        shown = [(str(lhs), lhs), (str(rhs), rhs)]
+        if len(gives) <= 300:
+            shown.append((gives, first))
+        else:
+            gives = gives[:300] + " ..."
         return RuleCheck(Justification.MISMATCH,
                          f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
-                         f"side in its place does not give the other step (it gives {gives})")
+                         f"side in its place does not give the other step (it gives {gives})",
+                         typeset(shown))
 
     return check
 
