@@ -782,3 +782,21 @@ def test_a_mismatch_shows_the_nearest_of_what_the_rule_gives_and_the_step_as_bui
     assert "gives Sum(f(k), (k, 0, -1 + T)) - (g(0) + Sum(g(_k)" in step.justification.detail
     assert "+ g(0)" in step.justification.detail.split("which SymPy built as")[1], \
         step.justification.detail
+
+
+def test_a_chain_goes_on_past_a_rule_refusing_one_part_of_the_step():
+    # (new user 31: linearity of expectation then expectation of a constant was refused as a
+    # whole because the second rule refused E[x], "x is not a constant")
+    values = sp.exp(theta * x) / (1 + sp.exp(theta))
+    q = pgsym.Distribution("q", (x, 0, 1), values, parameters=(theta,))
+    c = sp.exp(theta) / (1 + sp.exp(theta))
+    chain = ("linearity of expectation", "expectation of a constant")
+    right = Derivation("chain", start=Expectation(x - c, q), parameters=(theta,)).step(
+        Expectation(x, q) - c, rule=chain).verify()
+    assert right.ok, right.failures()
+    wrong = Derivation("chain", start=Expectation(x - c, q), parameters=(theta,)).step(
+        Expectation(x, q) - 2 * c, rule=chain).verify()
+    assert wrong.steps[0].justification.status is Justification.MISMATCH and not wrong.ok
+    refused = Derivation("refused", start=Expectation(x + c, q), parameters=(theta,)).step(
+        sp.Rational(1, 2) + c, rule="expectation of a constant").verify()
+    assert "not a constant" in refused.failures()[0]

@@ -614,22 +614,30 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
     if any(rule.rewrite is None and rule.transform is None for rule in chain):
         names = ", ".join(repr(r.name) for r in chain if r.rewrite is None and r.transform is None)
         return RuleCheck(Justification.MISMATCH, f"{names} cannot be one rule of several")
+    refusals: list[RuleRefused] = []
     for written_before, written_after in as_written_and_unfolded(before, after, context):
         for split in range(len(chain) + 1):
+            # (a rule refusing one part, or one split, leaves the others to try: linearity
+            # of expectation then expectation of a constant, E[x - c] = E[x] - c, was
+            # refused on E[x], "x is not a constant", new user 31)
             try:
                 forward = _applied(chain[:split], [written_before], context)
                 backward = _applied(chain[split:][::-1], [written_after], context)
             except RuleRefused as refused:
-                return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refused}")
+                refusals.append(refused)
+                continue
             prefix = fresh_prefix(written_before, written_after, *forward, *backward)
             if {alpha_key(e, prefix) for e in forward} & {alpha_key(e, prefix) for e in backward}:
                 return RuleCheck(Justification.CONFIRMED)
     names = " then ".join(rule.name for rule in chain)
     try:
         gives = _applied(chain, [before], context)
-    except RuleRefused:
+    except RuleRefused as refused:
+        refusals.insert(0, refused)
         gives = []
     if not gives:
+        if refusals:
+            return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refusals[0]}")
         return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps (they do "
                                                   f"not apply to the previous step in this order)")
     texts = tuple(sp.sstr(e, order="none") for e in (gives[0], after))
@@ -640,16 +648,23 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
 
 
 def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:
-    """Every expression that applying the rules of ``chain`` in order to ``exprs`` gives."""
+    """Every expression that applying the rules of ``chain`` in order to ``exprs`` gives;
+    a rule that refuses every one of them raises its (first) refusal."""
     for rule in chain:
         found: dict[sp.Basic, sp.Expr] = {}
+        refused: RuleRefused | None = None
         for expr in exprs:
-            for result in rule.applications(expr, context):
-                found.setdefault(canonical(result), result)
-                if len(found) >= CHAIN_BREADTH:
-                    break
+            try:
+                for result in rule.applications(expr, context):
+                    found.setdefault(canonical(result), result)
+                    if len(found) >= CHAIN_BREADTH:
+                        break
+            except RuleRefused as refusal:  # (another expression may still be rewritten)
+                refused = refused or refusal
         exprs = list(found.values())
         if not exprs:
+            if refused is not None:
+                raise refused
             return []
     return exprs
 
