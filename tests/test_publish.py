@@ -91,12 +91,14 @@ def test_the_markdown_is_one_math_block_per_derivation(built):
 
 
 class _Page(HTMLParser):
-    """Counts, per step row, its block MathML elements, and collects the badges."""
+    """Counts, per step row, the block MathML elements of its right side, collects the
+    display styles of the left sides, and the badges."""
 
     def __init__(self):
         super().__init__()
         self.rows, self.badges, self.tags, self.in_row = [], [], [], False
         self.continued = []  # (per row: whether it continues a long right side)
+        self.cell, self.left_sides = None, []
 
     def handle_starttag(self, tag, attributes):
         attributes = dict(attributes)
@@ -104,7 +106,12 @@ class _Page(HTMLParser):
         if tag == "tr" and attributes.get("class") in ("step", "continued"):
             self.rows.append(0)
             self.continued.append(attributes["class"] == "continued")
-        if tag == "math" and attributes.get("display") == "block" and self.rows:
+        if tag == "td":
+            self.cell = attributes.get("class")
+        if tag == "math" and self.cell == "lhs":
+            self.left_sides.append(attributes.get("display"))
+        if tag == "math" and attributes.get("display") == "block" and self.rows and \
+                self.cell == "rhs":
             self.rows[-1] += 1
         if tag == "span" and "badge" in attributes.get("class", ""):
             self.badges.append(attributes["class"].split()[1])
@@ -125,6 +132,8 @@ def test_the_html_has_one_mathml_block_and_one_badge_per_step(built):
     steps = sum(len(e.derivation.steps) for e in ENTRIES)
     assert parsed.rows == [1] * len(parsed.rows) and parsed.continued.count(False) == steps
     assert any(parsed.continued) and not parsed.continued[0]  # (long sides go on, as in LaTeX)
+    # the left side in display style, as the right side (new user 31: small limits on the left)
+    assert parsed.left_sides and set(parsed.left_sides) == {"block"}
     assumed = sum(_rests_on_an_assumption(step) for e in ENTRIES for step in e.derivation.steps)
     assert assumed and sorted(parsed.badges) == sorted(["proved"] * (steps - assumed) + ["assumed"] * assumed)
     assert "<script" not in page and "http://" not in page.replace(
