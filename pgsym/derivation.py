@@ -480,9 +480,16 @@ class Derivation:
                 raise DerivationError(f"{where}: {symbol} is defined; a defined symbol has "
                                       f"no range of its own")
             if isinstance(bounds, sp.Range):
+                if bounds.is_empty:  # (SymPy has no ends for it: hostile review 69)
+                    raise DerivationError(f"{where} is empty: {bounds}")
                 if bounds.step != 1:
                     raise DerivationError(f"{where}: a range must have step 1, got {bounds}")
-                bounds = (bounds.inf, bounds.sup)
+                try:
+                    bounds = (bounds.inf, bounds.sup)
+                except (ValueError, NotImplementedError) as error:
+                    raise DerivationError(f"{where}: SymPy cannot say where {bounds} starts "
+                                          f"and ends ({error}); give it as (lowest, "
+                                          f"highest)") from None
             if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
                 raise DerivationError(f"{where} must be (lowest, highest) or a sympy.Range, "
                                       f"got {bounds!r}")
@@ -493,6 +500,17 @@ class Derivation:
                                           f"expression without {symbol}")
             if (high - low).is_negative:
                 raise DerivationError(f"{where} is empty: {low} > {high}")
+            # (a range the symbol's declared sign leaves no value of: n negative in 0..K-1
+            # made n >= 0 "proved", true of no n at all; hostile review 69)
+            for declared, bound, leaves_none, words in (
+                    ("negative", low, low.is_nonnegative, f"its lowest value {low} is >= 0"),
+                    ("nonpositive", low, low.is_positive, f"its lowest value {low} is > 0"),
+                    ("positive", high, high.is_nonpositive, f"its highest value {high} is <= 0"),
+                    ("nonnegative", high, high.is_negative, f"its highest value {high} is < 0")):
+                if getattr(symbol, f"is_{declared}") and leaves_none:
+                    raise DerivationError(f"{where}, ({low}, {high}), leaves it no value: it is "
+                                          f"declared {declared} and {words}; fix the range "
+                                          f"or the declaration")
             checked[symbol] = (low, high)
         return checked
 
@@ -846,10 +864,13 @@ class Derivation:
     def _checked_anew(self, expr: object, what: str) -> sp.Expr:
         if isinstance(expr, (int, float)) and not isinstance(expr, bool):
             expr = sp.sympify(expr)
-        if not isinstance(expr, sp.Expr) or isinstance(expr, (MatrixExpr, sp.MatrixBase)):
+        if not isinstance(expr, sp.Expr) or isinstance(expr, (MatrixExpr, sp.MatrixBase,
+                                                               sp.Lambda)):
             kind = type(expr).__name__
             hint = " (write the right-hand side only, not an equation)" if isinstance(
-                expr, sp.core.relational.Relational) else ""
+                expr, sp.core.relational.Relational) else \
+                " (a function is no value: write its body, or apply it)" if isinstance(
+                    expr, sp.Lambda) else ""  # (hostile review 69)
             raise DerivationError(
                 f"derivation {self.name!r}: the {what} must be a scalar SymPy expression, "
                 f"got {kind}: {expr!r}{hint}"

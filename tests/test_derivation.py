@@ -502,3 +502,33 @@ def test_a_number_python_will_not_print_is_refused_naming_the_place(number):
     with pytest.raises(DerivationError, match="'huge': the start expression has a number"):
         Derivation("huge", start=x * number)
     Derivation("fine", start=x).step(x + sp.Integer(10)**4000, rule="algebra")
+
+
+def test_a_range_that_leaves_a_symbol_no_value_its_declaration_allows_is_refused():
+    # (hostile review 69: n negative in 0..K-1 made n >= 0 "proved", true of no n at all)
+    K = sp.Symbol("K", integer=True, positive=True)
+    for declared, bounds in (({"negative": True}, (0, K - 1)), ({"negative": True}, (0, 3)),
+                             ({"positive": True}, (-5, 0)), ({"nonnegative": True}, (-5, -1)),
+                             ({"nonpositive": True}, (1, K))):
+        n = sp.Symbol("n", integer=True, **declared)
+        with pytest.raises(DerivationError, match=r"range of n, .* leaves it no value: it is "
+                                                  r"declared"):
+            Derivation("empty", start=n, ranges={n: bounds})
+    n = sp.Symbol("n", integer=True, negative=True)  # (some values left: accepted)
+    Derivation("some", start=n, ranges={n: (-3, 2)})
+
+
+def test_an_empty_sympy_range_is_a_clear_error():
+    c = sp.Symbol("c", integer=True)
+    for empty in (sp.Range(0, 0), sp.Range(5, 2)):
+        with pytest.raises(DerivationError, match="the range of c is empty"):
+            Derivation("empty range", start=c, ranges={c: empty})
+
+
+def test_a_function_is_no_start_and_no_step():
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(DerivationError, match="start expression must be a scalar.*a function is "
+                                              "no value"):
+        Derivation("lambda", start=sp.Lambda(x, x**2))
+    with pytest.raises(DerivationError, match="must be a scalar.*a function is no value"):
+        Derivation("lambda", start=x).step(sp.Lambda(x, x), rule="algebra")
