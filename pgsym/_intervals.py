@@ -202,10 +202,10 @@ class _Evaluator:
 
     def _enclosed_side(self, expr: sp.Basic):
         """``expr``'s enclosure, kept from one comparison to the next: a step's right side
-        is the next step's left side, compared at the same points (in a replay of
-        the catalogue, 58 % of the sides compared had been enclosed before). It is kept only where
-        it depends on nothing but the symbols' values in the point (no indexed values,
-        which are drawn as they are met)."""
+        is the next step's left side, compared at the same points (in a replay of the
+        catalogue, 58 % of the sides compared had been enclosed before). It is kept only
+        where it depends on nothing but the symbols' values in the point (no indexed
+        values, which are drawn as they are met)."""
         has_indexed = _HAS_INDEXED.get(expr)
         if has_indexed is None:
             has_indexed = _HAS_INDEXED[expr] = expr.has(sp.Indexed, sp.IndexedBase)

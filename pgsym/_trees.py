@@ -630,4 +630,3 @@ def readable_bound_names(expr: sp.Basic) -> sp.Basic:
     letters = (name for name in ("k", "j", "i", "l", "m", "u", "v", "w") + tuple(
         f"k_{n}" for n in range(1, 100)) if name not in taken)
     return expr.xreplace({s: sp.Symbol(next(letters), **s.assumptions0) for s in canonical})
-

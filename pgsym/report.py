@@ -54,22 +54,23 @@ class RuleCheck:
 
     status: Justification
     detail: str = ""
-    #: ``(text, latex)`` of the formulas the detail shows, each ``text`` as it stands in the
-    #: detail: the published notes set them as formulas (plain strings: a check's outcome
-    #: reaches the parent process as text, with no SymPy object to rebuild there)
+    #: ``(text, typeset)`` for the formulas the detail shows: ``text`` a piece of the detail
+    #: (a formula with the words around it), ``typeset`` the same with the formula as
+    #: ``$latex$``, for the published notes (plain strings: a check's outcome reaches the
+    #: parent process as text, with no SymPy object to rebuild there)
     typeset: tuple[tuple[str, str], ...] = ()
 
     def detail_with(self, latex: bool) -> str:
         """The detail, with ``latex`` each formula it shows as ``$...$`` LaTeX.
 
-        >>> RuleCheck(Justification.MISMATCH, "it gives x**2", (("x**2", "x^{2}"),)
-        ...           ).detail_with(True)
-        'it gives $x^{2}$'
+        >>> RuleCheck(Justification.MISMATCH, "x gives x**2, not x",
+        ...           (("gives x**2, not", "gives $x^{2}$, not"),)).detail_with(True)
+        'x gives $x^{2}$, not x'
         """
         detail = self.detail
         if latex:
-            for text, formula in self.typeset:
-                detail = detail.replace(text, f"${formula}$")
+            for text, typeset in self.typeset:
+                detail = detail.replace(text, typeset, 1)
         return detail
 
 

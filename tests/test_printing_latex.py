@@ -51,6 +51,16 @@ def test_a_note_sets_the_counterexample_and_what_the_rule_gives_as_formulas():
     assert "Sum(" in report.failures()[0] and "$" not in report.failures()[0]
 
 
+def test_a_note_sets_the_lemma_and_what_its_instance_gives_as_formulas():
+    k = sp.Symbol("k", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    lemma = Derivation("sum", start=sp.Sum(k, (k, 0, n))).step(n * (n + 1) / 2, rule="algebra")
+    d = Derivation("use", start=sp.Sum(k, (k, 0, n)) + 1).step(n * (n + 1) / 2 + 2, rule=lemma)
+    note = derivation_to_latex(d, d.verify()).split(r"\footnotesize", 1)[1]
+    assert r"the lemma $\sum_{k=0}^{n} k = \frac{" in note and "(it gives $" in note
+    assert "Sum(" not in note and "*" not in note
+
+
 def test_a_derivation_without_steps_prints_its_start_and_no_empty_alignment():
     latex = derivation_to_latex(Derivation("empty", start=x**2))
     assert "align" not in latex and latex == "\\[ x^{2} \\]\n"

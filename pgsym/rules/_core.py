@@ -577,15 +577,24 @@ def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
     shown = tuple(sp.sstr(e, order="none") for e in (gives, after))
     return RuleCheck(Justification.MISMATCH,
                      f"applying the rule to the previous step gives {shown[0]}, not this step, "
-                     f"which SymPy built as {shown[1]}", typeset(zip(shown, (gives, after))))
+                     f"which SymPy built as {shown[1]}",
+                     typeset(("gives ", shown[0], gives, ", not this step"),
+                             ("built as ", shown[1], after, "")))
 
 
-def typeset(shown) -> tuple[tuple[str, str], ...]:
-    """``(text, latex)`` for each ``(text, expression)`` a rule's message shows: what
-    :class:`~pgsym.report.RuleCheck` carries for the published notes to set as formulas
-    (bound variables under their canonical names, ``_b0_0``, get letters)."""
-    return tuple((text, sp.latex(readable_bound_names(expr), order="none"))
-                 for text, expr in shown)
+def typeset(*anchored: tuple[str, str, sp.Basic, str]) -> tuple[tuple[str, str], ...]:
+    """What :class:`~pgsym.report.RuleCheck` carries for the published notes to set a
+    message's formulas as formulas: for each ``(before, text, expression, after)``, the
+    message's words around the formula's ``text``, and the same with the formula as
+    ``$latex$`` (the words pin it down: a formula ``x`` is not every x of the message; bound
+    variables under their canonical names, ``_b0_0``, get letters).
+
+    >>> typeset(("gives ", "x**2", sp.Symbol("x")**2, ", not"))
+    (('gives x**2, not', 'gives $x^{2}$, not'),)
+    """
+    return tuple((f"{before}{text}{after}",
+                  f"{before}${sp.latex(readable_bound_names(expr), order='none')}${after}")
+                 for before, text, expr, after in anchored)
 
 
 def _terms_apart(a: sp.Expr, b: sp.Expr) -> int:
@@ -644,7 +653,8 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
     return RuleCheck(Justification.MISMATCH,
                      f"{names} do not link the two steps: applying them to the previous step "
                      f"gives {texts[0]}, and SymPy built this step as {texts[1]}",
-                     typeset(zip(texts, (gives[0], after))))
+                     typeset(("gives ", texts[0], gives[0], ", and SymPy"),
+                             ("this step as ", texts[1], after, "")))
 
 
 def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:

@@ -149,15 +149,15 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                              f"by expressions with their assumptions{ranged}; give functions or "
                              f"symbols it cannot find with using={{...}})")
         gives = str(first)
-        shown = [(str(lhs), lhs), (str(rhs), rhs)]
+        shown = [("the lemma ", f"{lhs} = {rhs}", sp.Eq(lhs, rhs, evaluate=False), " occurs")]
         if len(gives) <= 300:
-            shown.append((gives, first))
+            shown.append(("(it gives ", gives, first, ")"))
         else:
             gives = gives[:300] + " ..."
         return RuleCheck(Justification.MISMATCH,
                          f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
                          f"side in its place does not give the other step (it gives {gives})",
-                         typeset(shown))
+                         typeset(*shown))
 
     return check
 
