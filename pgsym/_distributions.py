@@ -585,14 +585,7 @@ def with_values(expr: sp.Expr) -> sp.Expr:
     >>> with_values(sp.Sum(3 * coin(x), (x, 0, 1)))
     3
     """
-    for _ in range(16):  # values may use other distributions' values
-        concrete = {d for d in _declared(expr) if not d.is_abstract}
-        if not concrete:
-            return expr
-        expr = _transformed(expr, lambda node, scope: _peeled(
-            node, scope, lambda d: d in concrete and d.is_known_normalised))
-        expr = _transformed(expr, _valued, ranges={})
-    raise DistributionError("the values of declared distributions use each other in a circle")
+    return _values_written(expr, peel=True)
 
 
 def values_written_out(expr: sp.Expr) -> sp.Expr:
@@ -607,9 +600,19 @@ def values_written_out(expr: sp.Expr) -> sp.Expr:
     >>> values_written_out(sp.Sum(coin(x), (x, 0, 1)))
     Sum(1/2, (x, 0, 1))
     """
+    return _values_written(expr, peel=False)
+
+
+def _values_written(expr: sp.Expr, peel: bool) -> sp.Expr:
+    """The values written out; with ``peel``, each sum over the support of a distribution
+    proved normalised made 1 first."""
     for _ in range(16):  # values may use other distributions' values
-        if all(d.is_abstract for d in _declared(expr)):
+        concrete = {d for d in _declared(expr) if not d.is_abstract}
+        if not concrete:
             return expr
+        if peel:
+            expr = _transformed(expr, lambda node, scope: _peeled(
+                node, scope, lambda d: d in concrete and d.is_known_normalised))
         expr = _transformed(expr, _valued, ranges={})
     raise DistributionError("the values of declared distributions use each other in a circle")
 

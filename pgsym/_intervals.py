@@ -209,7 +209,7 @@ class _Evaluator:
         has_indexed = _HAS_INDEXED.get(expr)
         if has_indexed is None:
             has_indexed = _HAS_INDEXED[expr] = expr.has(sp.Indexed, sp.IndexedBase)
-        if has_indexed or self.indices:
+        if has_indexed:
             return _finite(self.enclose(expr))
         symbols = self.ordered.get(expr)
         if symbols is None:

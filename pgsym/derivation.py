@@ -502,11 +502,11 @@ class Derivation:
                 raise DerivationError(f"{where} is empty: {low} > {high}")
             # (a range the symbol's declared sign leaves no value of: n negative in 0..K-1
             # made n >= 0 "proved", true of no n at all; hostile review 69)
-            for declared, bound, leaves_none, words in (
-                    ("negative", low, low.is_nonnegative, f"its lowest value {low} is >= 0"),
-                    ("nonpositive", low, low.is_positive, f"its lowest value {low} is > 0"),
-                    ("positive", high, high.is_nonpositive, f"its highest value {high} is <= 0"),
-                    ("nonnegative", high, high.is_negative, f"its highest value {high} is < 0")):
+            for declared, leaves_none, words in (
+                    ("negative", low.is_nonnegative, f"its lowest value {low} is >= 0"),
+                    ("nonpositive", low.is_positive, f"its lowest value {low} is > 0"),
+                    ("positive", high.is_nonpositive, f"its highest value {high} is <= 0"),
+                    ("nonnegative", high.is_negative, f"its highest value {high} is < 0")):
                 if getattr(symbol, f"is_{declared}") and leaves_none:
                     raise DerivationError(f"{where}, ({low}, {high}), leaves it no value: it is "
                                           f"declared {declared} and {words}; fix the range "

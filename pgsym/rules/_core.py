@@ -623,7 +623,7 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
     if any(rule.rewrite is None and rule.transform is None for rule in chain):
         names = ", ".join(repr(r.name) for r in chain if r.rewrite is None and r.transform is None)
         return RuleCheck(Justification.MISMATCH, f"{names} cannot be one rule of several")
-    refusals: list[RuleRefused] = []
+    refusal: RuleRefused | None = None
     for written_before, written_after in as_written_and_unfolded(before, after, context):
         for split in range(len(chain) + 1):
             # (a rule refusing one part, or one split, leaves the others to try: linearity
@@ -633,7 +633,7 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
                 forward = _applied(chain[:split], [written_before], context)
                 backward = _applied(chain[split:][::-1], [written_after], context)
             except RuleRefused as refused:
-                refusals.append(refused)
+                refusal = refusal or refused
                 continue
             prefix = fresh_prefix(written_before, written_after, *forward, *backward)
             if {alpha_key(e, prefix) for e in forward} & {alpha_key(e, prefix) for e in backward}:
@@ -641,12 +641,11 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
     names = " then ".join(rule.name for rule in chain)
     try:
         gives = _applied(chain, [before], context)
-    except RuleRefused as refused:
-        refusals.insert(0, refused)
-        gives = []
+    except RuleRefused as refused:  # (said before a refusal met on the way back)
+        refusal, gives = refused, []
     if not gives:
-        if refusals:
-            return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refusals[0]}")
+        if refusal is not None:
+            return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refusal}")
         return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps (they do "
                                                   f"not apply to the previous step in this order)")
     texts = tuple(sp.sstr(e, order="none") for e in (gives[0], after))
