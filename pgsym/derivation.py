@@ -913,6 +913,17 @@ class Derivation:
                     f"derivation {self.name!r}: the {what} has {derivative}, a derivative of "
                     f"symbolic order: SymPy cannot differentiate, evaluate or print it as "
                     f"such; write the derivatives of each order you need")
+        for binder in (node for node in found if bound_variables(node)):
+            variable = next((v for v in bound_variables(binder)
+                             if not isinstance(v, sp.Symbol)), None)
+            if variable is not None:  # (a sum over theta[1] of theta[k] was proved equal to
+                # 4 theta[k], false at k = 1, where the body is the variable: hostile review 70)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has {type(binder).__name__} over "
+                    f"{variable}, which is not a symbol: an entry or a function value as the "
+                    f"variable of a {type(binder).__name__} is the same thing as other "
+                    f"entries or values for some indices, and is not kept apart from them; "
+                    f"use a plain symbol as its variable")
         self._check_bound_names(expr, what, found)
         self._check_integer_ranges(expr, what, found)
         self._check_numbers_print(what, found)

@@ -360,9 +360,13 @@ def _given_equations_contradict(derivation: Derivation, given: list[int]) -> str
             derivation, expressions[first], expressions[last + 1], equations, conditions,
             relation), 2.0, clock="cpu")
     except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
-        return ""
-    if not why:
-        return ""
+        why = ""
+    if not why:  # (the ends may not show it: (f(1) + 2)^2 may be f(1)^2)
+        try:
+            return call_with_time_limit(lambda: _instances_clash(derivation, given), 1.0,
+                                        clock="cpu")
+        except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
+            return ""
     names = ", ".join(sorted({repr(equation.name) for equation in equations}))
     return (f"({names}) contradict each other: the steps citing them relate "
             f"{expressions[first]} {relation} {expressions[last + 1]}, and {why}")
@@ -391,6 +395,75 @@ def _equations_clash(derivation: Derivation, equations: Sequence[Equation]) -> s
                     return (f"{one.name!r} and {other.name!r}, for the same "
                             f"{', '.join(map(str, order))}, differ by {combined}")
     return ""
+
+
+#: at most this many values in the instances' equations solved together (a Groebner basis)
+_MOST_INSTANCE_UNKNOWNS = 24
+
+
+def _instances_clash(derivation: Derivation, given: list[int]) -> str:
+    """Why the instances of equations taken as given that steps ``given`` of ``derivation``
+    use hold together for no values, or ``""``. Each step's instance (the equation at its
+    values: f(1) = f(-1) + 1) is an equation between values; every value that is not a
+    polynomial in others (f(1), log f(2), a sum) is an unknown of its own, and the
+    numerators of the instances' differences have no common root, even complex: their
+    Groebner basis is 1. Naming values apart only drops relations between them, so a
+    contradiction found so is one. (f(x) = f(-1/x) + 1 for x != 0, at x = 1 and at x = -1,
+    is f(1) = f(-1) + 1 and f(-1) = f(1) + 1, and carried f(1)^2 to (f(1) + 2)^2, each step
+    proved under it: hostile review 70.)"""
+    differences, cited = [], []
+    for i in given:
+        step = derivation.steps[i]
+        lemma = step.lemma
+        if isinstance(lemma, Equation):
+            check = instance_check(lemma.lhs, lemma.rhs, lemma.variables, pinned=_pinned(lemma))
+        else:
+            check = instance_check(lemma.unfold(lemma.start, evaluate=False),
+                                   lemma.unfold(lemma.result, evaluate=False),
+                                   ranges=lemma.ranges, pinned=_pinned(lemma))
+        before, after = derivation.expressions[i], derivation.expressions[i + 1]
+        context = _rules.RuleContext(
+            unfold=lambda e: derivation.unfold(e, evaluate=False), using=step.using,
+            condition=step.assumption, relation=step.condition
+            if isinstance(step.condition, sp.Basic) else None,
+            range_cases=tuple(range_cases(derivation)))
+        for one, other in check.instances(before, after, context) or ():
+            differences.append(_evaluated(derivation.unfold(one - other, evaluate=False)))
+            cited.append(f"{lemma.name!r}: {one} = {other}")
+    if len(differences) < 2:
+        return ""
+    unknowns: dict[sp.Basic, sp.Dummy] = {}
+    numerators = [sp.together(_polynomial_in_unknowns(d, unknowns)).as_numer_denom()[0]
+                  for d in differences]
+    if len(unknowns) > _MOST_INSTANCE_UNKNOWNS:
+        return ""
+    if sp.groebner([sp.expand(n) for n in numerators], *unknowns.values(),
+                   order="grevlex").exprs != [1]:
+        return ""
+    return (f"contradict each other: the steps use the instances "
+            f"{'; '.join(dict.fromkeys(cited))}, which hold together for no values")
+
+
+def _evaluated(expr: sp.Basic) -> sp.Basic:
+    """``expr`` rebuilt with SymPy's evaluation (f(-1/(-1)), written so, is f(1))."""
+    if expr.is_Atom:
+        return expr
+    return expr.func(*(_evaluated(arg) for arg in expr.args))
+
+
+def _polynomial_in_unknowns(expr: sp.Basic, unknowns: dict) -> sp.Expr:
+    """``expr`` as a rational function of unknowns: each part that is not a sum, product,
+    integer power or rational number (a symbol, f(1), log f(2), a sum) becomes the unknown
+    kept for it in ``unknowns``, the same one wherever it occurs."""
+    if expr.is_Rational:
+        return expr
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        return expr.func(*(_polynomial_in_unknowns(arg, unknowns) for arg in expr.args))
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        return _polynomial_in_unknowns(expr.base, unknowns) ** expr.exp
+    if expr not in unknowns:
+        unknowns[expr] = sp.Dummy(f"u{len(unknowns)}")
+    return unknowns[expr]
 
 
 def _equations_cited(step: Step) -> list[Equation]:

@@ -532,3 +532,19 @@ def test_a_function_is_no_start_and_no_step():
         Derivation("lambda", start=sp.Lambda(x, x**2))
     with pytest.raises(DerivationError, match="must be a scalar.*a function is no value"):
         Derivation("lambda", start=x).step(sp.Lambda(x, x), rule="algebra")
+
+
+def test_a_sum_integral_or_product_over_an_entry_is_refused():
+    # (hostile review 70: the sum of theta[k] over theta[1] = 0..3 was proved equal to
+    # 4 theta[k], false at k = 1, where the body is the variable and the sum is 6)
+    theta, f = sp.IndexedBase("theta"), sp.Function("f")
+    k, x = sp.Symbol("k", integer=True), sp.Symbol("x", real=True)
+    for binder in (sp.Sum(theta[k], (theta[1], 0, 3)), sp.Product(theta[k], (theta[1], 1, 3)),
+                   sp.Integral(theta[k], (theta[1], 0, 1))):
+        with pytest.raises(DerivationError, match=r"over theta\[1\], which is not a symbol"):
+            Derivation("entry", start=binder)
+        with pytest.raises(DerivationError, match=r"over theta\[1\], which is not a symbol"):
+            Derivation("entry", start=theta[k]).step(binder, rule="algebra")
+    with pytest.raises(DerivationError, match=r"over f\(x\), which is not a symbol"):
+        Derivation("value", start=sp.Integral(x, (f(x), 0, 1)))
+    Derivation("symbol", start=sp.Sum(theta[k], (k, 0, 3)))  # (a symbol is its variable)

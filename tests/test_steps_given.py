@@ -304,3 +304,33 @@ def test_equations_that_hold_for_no_function_through_fixed_points_or_together_ar
     left = Equation("left", f(q), g(q) + 1, variables=(q,))
     d = Derivation("halves", start=f(1) + f(-1), functions=(f, g))
     assert d.step(g(1) + f(-1), rule=right).step(g(1) + g(-1) + 1, rule=left).verify().ok
+
+
+def test_instances_of_a_given_equation_that_hold_for_no_values_are_seen_inside_any_ends():
+    """Hostile review 70: f(x) = f(-1/x) + 1 (x != 0), used at x = 1 and at x = -1, says
+    f(1) = f(-1) + 1 and f(-1) = f(1) + 1; inside a square or an undefined g the chain's ends
+    (f(1)^2 and (f(1) + 2)^2) may be equal, and every step was proved under it. Consistent
+    instances (f(x + 1) = f(x) + 1 at x = 0 and x = 1) stay proved."""
+    nonzero = sp.Symbol("x", real=True, nonzero=True)
+    f, g = sp.Function("f", real=True), sp.Function("g", real=True)
+    inversion = Equation("inversion law", f(nonzero), f(-1 / nonzero) + 1,
+                         variables=(nonzero,))
+    minus_one_over_minus_one = sp.Mul(-1, sp.Pow(-1, -1, evaluate=False), evaluate=False)
+    for outer in (lambda e: e**2, g):
+        d = Derivation("inversion", start=outer(f(1)), functions=(f, g))
+        d = d.step(outer(f(-1) + 1), rule=inversion)  # (at x = 1)
+        d = d.step(outer(sp.Add(sp.Add(f(minus_one_over_minus_one), 1, evaluate=False), 1,
+                                evaluate=False)), rule=inversion)  # (at x = -1)
+        d = d.step(outer(f(1) + 2), rule="algebra")
+        report = d.verify()
+        assert not report.ok
+        assert report.steps[1].verdict.kind is VerdictKind.UNKNOWN
+        assert "hold together for no values" in report.steps[1].verdict.detail
+
+    up = Equation("up", f(x + 1), f(x) + 1, variables=(x,))
+    d = Derivation("up twice", start=f(2)**2, functions=(f,))
+    d = d.step((f(1) + 1)**2, rule=up).step(
+        sp.Add(sp.Add(f(0), 1, evaluate=False), 1, evaluate=False)**2, rule=up)
+    report = d.verify()
+    assert report.ok, report
+    assert [s.verdict.kind for s in report.steps] == [VerdictKind.PROVED_ASSUMING] * 2

@@ -108,7 +108,10 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
     runs over -3..-1 is not positive there)."""
     lhs, rhs = _without_expectations(lhs), _without_expectations(rhs)
 
-    def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+    def search(before: sp.Expr, after: sp.Expr, context: RuleContext
+               ) -> tuple[int, sp.Expr | None, dict | None] | RuleCheck:
+        """(rewrites tried, the first, the replacements of the one giving the other step,
+        or None), or why no instance may be taken."""
         before, after = _without_expectations(before), _without_expectations(after)
         try:
             explicit_lhs, explicit_rhs = _explicit(lhs, rhs, context.using, ranges, pinned,
@@ -134,13 +137,30 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
             for one, other in ((written_before, written_after), (written_after, written_before)):
                 for pattern, replacement in ((explicit_lhs, explicit_rhs),
                                              (explicit_rhs, explicit_lhs)):
-                    for rewritten in _rewritten(canonical_bound(one), pattern, replacement,
-                                                variables, explicit_ranges, pinned,
-                                                context.range_cases, context):
+                    for rewritten, replaced in _rewritten(
+                            canonical_bound(one), pattern, replacement, variables,
+                            explicit_ranges, pinned, context.range_cases, context):
                         tried += 1
                         first = rewritten if first is None else first
                         if alpha_equal(rewritten, other):
-                            return RuleCheck(Justification.CONFIRMED)
+                            return tried, first, replaced
+        return tried, first, None
+
+    def instances(before: sp.Expr, after: sp.Expr, context: RuleContext
+                  ) -> tuple[tuple[sp.Expr, sp.Expr], ...] | None:
+        """The instances of the lemma, (one side, the other), that link the two steps, or
+        None where they are not linked by one."""
+        found = search(before, after, context)
+        return None if isinstance(found, RuleCheck) or found[2] is None else \
+            tuple(found[2].items())
+
+    def check(before: sp.Expr, after: sp.Expr, context: RuleContext) -> RuleCheck:
+        found = search(before, after, context)
+        if isinstance(found, RuleCheck):
+            return found
+        tried, first, replaced = found
+        if replaced is not None:
+            return RuleCheck(Justification.CONFIRMED)
         if tried == 0:
             ranged = ", within its ranges (each one shown nonempty)" if ranges else ""
             return RuleCheck(Justification.MISMATCH,
@@ -159,6 +179,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
                          f"side in its place does not give the other step (it gives {gives})",
                          typeset(*shown))
 
+    check.instances = instances  # (read by the check that given equations hold together)
     return check
 
 
@@ -488,10 +509,11 @@ def _declared_symbols(*sides: sp.Expr) -> frozenset:
 def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
                variables: tuple | None = None, ranges: dict | None = None,
                pinned: frozenset = frozenset(), cases: tuple = ({},),
-               context: RuleContext | None = None) -> Iterator[sp.Expr]:
+               context: RuleContext | None = None) -> Iterator[tuple[sp.Expr, dict]]:
     """``source`` with instances of ``pattern`` replaced by the same instance of
-    ``replacement``: all at once, then one at a time. ``cases`` are the citing derivation's
-    range cases, under which its own ranged symbols show their ranges."""
+    ``replacement``: all at once, then one at a time, each with the replacements made
+    (instance of ``pattern`` -> instance of ``replacement``). ``cases`` are the citing
+    derivation's range cases, under which its own ranged symbols show their ranges."""
     free = [symbol for symbol in _instantiable(pattern, replacement) if symbol not in pinned]
     if variables is not None:
         free = [symbol for symbol in free if symbol in variables]
@@ -515,10 +537,12 @@ def _rewritten(source: sp.Expr, pattern: sp.Expr, replacement: sp.Expr,
     if not found:
         return
     for variant in (0, 1):  # the instance as substituted, and as SymPy evaluates it
-        yield replace_unevaluated(source, {node: i[variant] for node, i in found.items()})
+        every = {node: i[variant] for node, i in found.items()}
+        yield replace_unevaluated(source, every), every
         if len(found) > 1:
             for node, instances in found.items():
-                yield replace_unevaluated(source, {node: instances[variant]})
+                yield replace_unevaluated(source, {node: instances[variant]}), \
+                    {node: instances[variant]}
 
 
 def _touches(varied: frozenset, pinned: frozenset, context: RuleContext | None) -> bool:
