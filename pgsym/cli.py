@@ -151,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     except (DerivationError, NotationError) as error:  # (a package's own bad input)
         print(f"pgsym: error: {error}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as missing:  # (latex2mathml, run outside pgsym's venv: a
+        # raw traceback, new user 32)
+        print(f"pgsym: error: the module {missing.name!r} is not installed in this Python "
+              f"({sys.executable}); install what pgsym (or your package) needs there, e.g. "
+              f"python -m pip install -e '.[plots]' in pgsym's checkout, or run the pgsym of "
+              f"the environment that has it", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader of the output (`head`, say) has gone: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -110,7 +110,9 @@ def fragment(entry, report) -> str:
     stated = declarations(entry.derivation)
     return (f"{_FRAGMENT_HEADER}{entry.module}; do not edit by hand.\n"
             + derivation_to_latex(entry.derivation, report)
-            + (f"\n{escape_text(stated)}\n" if stated else ""))
+            # (ended as a paragraph: a user's next sentence after the \input ran on in it,
+            # new user 32)
+            + (f"\n{escape_text(stated)}\\par\n" if stated else ""))
 
 
 def write_figures(folder: Path, drawings: Sequence[Drawing], *,

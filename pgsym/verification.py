@@ -1442,7 +1442,7 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
                                  using=step.using, condition=step.assumption, prove=proved,
                                  relation=step.condition if isinstance(step.condition, sp.Basic)
                                  else None, range_cases=tuple(range_cases(derivation)),
-                                 bound=bound)
+                                 bound=bound, latex=_latex_of(derivation))
     try:
         found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:
@@ -1467,10 +1467,28 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     return RuleCheck(found.status, detail[:4000], shown)
 
 
+def _latex_of(derivation: Derivation) -> Callable[[sp.Basic], str]:
+    """The derivation's LaTeX printer, for the formulas of a rule's message (set as the
+    steps are: new user 32 read "p(k) 2 (f(k) - b)", a SymPy printing, under steps in
+    nabla notation), made when first asked; SymPy's where its notation does not print."""
+    from pgsym.printing.latex import printer_for  # (printing reads reports: made here only)
+
+    @functools.cache
+    def printer():
+        try:
+            return printer_for(derivation).doprint
+        except Exception:  # (a notation that does not print: the document says so)
+            return lambda expr: sp.latex(expr, order="none")
+
+    return lambda expr: printer()(expr)
+
+
 #: the share of the rule check's time that looking for rules that do fit may take, and at
 #: most this many CPU seconds: a courtesy of the message, which a wrong step should not wait
 #: for (trying every rule on two large closed forms took 5 s of a 20 s limit)
 _SUGGESTION_SHARE = 0.25
+#: the rules a mismatch message tries before or after the cited one
+_REARRANGEMENTS = ("distributivity", "associativity", "definition")
 _SUGGESTION_SECONDS = 2.0
 
 
@@ -1484,6 +1502,17 @@ def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget)
                 continue
             if rule.check(before, after, context).status is Justification.CONFIRMED:
                 fitting.append(rule.name)
+        if fitting or len(cited) != 1:
+            return
+        # (or the cited rule with a rearrangement before or after it: linearity of sums for
+        # sum c (f - b) = sum c f - b sum c needs distributivity first: new user 32)
+        for name in _REARRANGEMENTS:
+            helper = _rules.get_rule(name)
+            for chain in ((helper, cited[0]), (cited[0], helper)):
+                if helper not in cited and _rules.check_chain(
+                        chain, before, after, context).status is Justification.CONFIRMED:
+                    fitting.append(f"the rules in order {tuple(r.name for r in chain)!r}")
+                    return
 
     finished = False
     try:
@@ -1499,7 +1528,7 @@ def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget)
     if not finished:
         return "; no other built-in rule was found to link the two steps in the time given " \
             "to looking (cite several in order, a lemma, or 'algebra')"
-    return "; no single built-in rule links the two steps (cite several in order, a " \
+    return "; no other single built-in rule links the two steps (cite several in order, a " \
         "lemma, or 'algebra')"
 
 

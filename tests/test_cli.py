@@ -628,3 +628,18 @@ def test_a_build_with_a_refuted_step_says_why_it_exits_with_1(wrong_package, tmp
     captured = capsys.readouterr()
     assert "document of 1 derivation" in captured.out
     assert captured.err.endswith("pgsym: exit status 1: 1 of 1 steps did not pass (above)\n")
+
+
+def test_a_module_pgsym_needs_that_is_not_installed_is_a_clear_error(monkeypatch, capsys):
+    # (new user 32 ran pgsym build outside its venv: a raw traceback, No module named
+    # 'latex2mathml')
+    from pgsym import cli
+
+    def missing(arguments):
+        raise ModuleNotFoundError("No module named 'latex2mathml'", name="latex2mathml")
+
+    monkeypatch.setitem(cli._COMMANDS, "build", missing)
+    assert main(["build"]) == 2
+    error = capsys.readouterr().err
+    assert "the module 'latex2mathml' is not installed in this Python" in error
+    assert "Traceback" not in error

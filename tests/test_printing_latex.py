@@ -1017,3 +1017,16 @@ def test_the_gaussian_normaliser_prints_as_one_over_root_two_pi():
         r"\frac{e^{- \frac{y^{2}}{2 \sigma^{2}}}}{\sigma \sqrt{2 \pi}}"
     assert expression_to_latex(sp.sqrt(2) / (4 * sp.sqrt(sp.pi))) == r"\frac{1}{2 \sqrt{2 \pi}}"
     assert expression_to_latex(3 * sp.sqrt(2) / sp.sqrt(sp.pi)) == r"\frac{3 \sqrt{2}}{\sqrt{\pi}}"
+
+
+def test_a_sum_of_a_negative_term_brackets_it():
+    # (new user 32: "\sum_{k=1}^{K} - x(k)", a minus straight after the sum)
+    from pgsym.printing.latex import printer_for
+    k, j = sp.symbols("k j", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    x = sp.Function("x", real=True)
+    printer = printer_for()
+    assert printer.doprint(sp.Sum(-x(k), (k, 1, n))) == r"\sum_{k=1}^{n} \left(- x(k)\right)"
+    assert printer.doprint(sp.Sum(-x(k) * x(j), (k, 1, n), (j, 1, n))).endswith(
+        r"\left(- x(j) x(k)\right)")
+    assert printer.doprint(sp.Sum(x(k), (k, 1, n))) == r"\sum_{k=1}^{n} x(k)"

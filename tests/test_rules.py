@@ -780,7 +780,7 @@ def test_a_mismatch_shows_the_nearest_of_what_the_rule_gives_and_the_step_as_bui
         assert step.justification.status is status, step.justification
     # (of what the rule gives, the nearest: the second sum split, not both)
     assert "gives Sum(f(k), (k, 0, -1 + T)) - (g(0) + Sum(g(_k)" in step.justification.detail
-    assert "+ g(0)" in step.justification.detail.split("which SymPy built as")[1], \
+    assert "+ g(0)" in step.justification.detail.split("not this step, ")[1], \
         step.justification.detail
 
 
@@ -800,3 +800,38 @@ def test_a_chain_goes_on_past_a_rule_refusing_one_part_of_the_step():
     refused = Derivation("refused", start=Expectation(x + c, q), parameters=(theta,)).step(
         sp.Rational(1, 2) + c, rule="expectation of a constant").verify()
     assert "not a constant" in refused.failures()[0]
+
+
+def test_the_log_of_a_product_may_keep_each_log_as_written():
+    # (new user 32: log(lambda e^(-lambda y)) = log lambda + log(e^(-lambda y)), written with
+    # evaluate=False, was refused: the rule gave log lambda - lambda y only)
+    lam, y = sp.symbols("lambda y", positive=True)
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    cases = [(sp.log(lam * sp.exp(-lam * y)),
+              sp.Add(sp.log(lam), sp.log(sp.exp(-lam * y), evaluate=False), evaluate=False)),
+             (sp.log(lam**k * sp.exp(-lam) / sp.factorial(k)),
+              sp.Add(sp.log(lam**k, evaluate=False), sp.log(sp.exp(-lam), evaluate=False),
+                     -sp.log(sp.factorial(k)), evaluate=False))]
+    for start, split in cases:
+        [step] = Derivation("log", start=start).step(split, rule="log of a product") \
+            .verify().steps
+        assert step.ok and step.justification.status is Justification.CONFIRMED, step
+    wrong = sp.Add(sp.log(lam), sp.log(sp.exp(-2 * lam * y), evaluate=False), evaluate=False)
+    [step] = Derivation("log", start=cases[0][0]).step(wrong, rule="log of a product") \
+        .verify().steps
+    assert not step.ok and step.justification.status is Justification.MISMATCH
+
+
+def test_a_mismatch_names_the_rearrangement_the_cited_rule_needs():
+    # (new user 32: sum c (f - b) = sum c f - b sum c under linearity of sums was refused
+    # with a hint about evaluate=False; it needs distributivity first)
+    b = sp.Symbol("b", real=True)
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
+    c, f = sp.Function("c", real=True), sp.Function("f", real=True)
+    d = Derivation("baseline", start=sp.Sum(c(k) * (f(k) - b), (k, 1, n)))
+    d = d.step(sp.Sum(c(k) * f(k), (k, 1, n)) - b * sp.Sum(c(k), (k, 1, n)),
+               rule="linearity of sums")
+    [step] = d.verify().steps
+    assert not step.ok
+    assert "the rules in order ('distributivity', 'linearity of sums')" in \
+        step.justification.detail, step.justification.detail

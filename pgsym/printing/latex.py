@@ -596,7 +596,12 @@ class DerivationLatexPrinter(LatexPrinter):
     # -- sums -----------------------------------------------------------------------------
     def _print_Sum(self, expr: sp.Sum) -> str:
         if len(expr.limits) == 1:
-            return super()._print_Sum(expr)
+            tex = super()._print_Sum(expr)
+            body = self._print(expr.function)
+            if _is_negative(expr.function) and not isinstance(expr.function, sp.Add) \
+                    and tex.endswith(body):  # (not "sum_k - x(k)": new user 32)
+                tex = f"{tex[:len(tex) - len(body)]}\\left({body}\\right)"
+            return tex
         variables = tuple(limit[0] for limit in expr.limits)
         named = self.notation.name_of_sum(expr)
         key = tuple(tuple(limit) for limit in expr.limits)
@@ -610,7 +615,7 @@ class DerivationLatexPrinter(LatexPrinter):
                 f"{self._print(low)} \\leq {self._print(v)} \\leq {self._print(high)}"
                 for v, low, high in expr.limits) + "}"
         body = self._print(expr.function)
-        if isinstance(expr.function, sp.Add):
+        if isinstance(expr.function, sp.Add) or _is_negative(expr.function):
             body = f"\\left({body}\\right)"
         return f"\\sum_{{{below}}} {body}"
 
@@ -1004,7 +1009,13 @@ def _text(piece: str) -> str:
 
     >>> print(_text("x_1 ≈ 2 ≤ α ✓"))
     x\\_1 \\ensuremath{\\approx} 2 \\ensuremath{\\leq} \\ensuremath{\\alpha} [U+2713]
+
+    A word in single quotes ('algebra') opens with a left quote, as LaTeX sets one:
+
+    >>> print(_text("cite 'algebra' or f'(x)"))
+    cite `algebra' or f'(x)
     """
+    piece = re.sub(r"(?<![\w'])'(?=\w[^']*'(?!\w))", "`", piece)
     escaped = re.sub(r"[\\#%&_{}^~$]", lambda m: _TEXT_SPECIALS[m.group()], piece)
     return re.sub(r"[^\x00-\xff]", _unicode_in_text, escaped)
 

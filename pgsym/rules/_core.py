@@ -106,6 +106,8 @@ class RuleContext:
     enclosing: tuple = ()
     #: the variables the two steps bind anywhere (sums, integrals, substitutions, Lambdas)
     bound: frozenset = frozenset()
+    #: the derivation's LaTeX printer, for the formulas of a message (:func:`typeset`)
+    latex: Callable[[sp.Basic], str] | None = None
 
     def shown_within(self, value: sp.Expr, lowest: sp.Expr, highest: sp.Expr) -> bool:
         """Whether ``lowest <= value <= highest`` is shown by SymPy's assumptions in every
@@ -577,23 +579,28 @@ def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
     shown = tuple(sp.sstr(e, order="none") for e in (gives, after))
     return RuleCheck(Justification.MISMATCH,
                      f"applying the rule to the previous step gives {shown[0]}, not this step, "
-                     f"which SymPy built as {shown[1]}",
+                     f"{shown[1]} (as SymPy holds it: where that is not as you wrote it, "
+                     f"build it with evaluate=False)",
                      typeset(("gives ", shown[0], gives, ", not this step"),
-                             ("built as ", shown[1], after, "")))
+                             ("not this step, ", shown[1], after, " (as SymPy"),
+                             latex=context.latex))
 
 
-def typeset(*anchored: tuple[str, str, sp.Basic, str]) -> tuple[tuple[str, str], ...]:
+def typeset(*anchored: tuple[str, str, sp.Basic, str],
+            latex: Callable[[sp.Basic], str] | None = None) -> tuple[tuple[str, str], ...]:
     """What :class:`~pgsym.report.RuleCheck` carries for the published notes to set a
     message's formulas as formulas: for each ``(before, text, expression, after)``, the
     message's words around the formula's ``text``, and the same with the formula as
     ``$latex$`` (the words pin it down: a formula ``x`` is not every x of the message; bound
-    variables under their canonical names, ``_b0_0``, get letters).
+    variables under their canonical names, ``_b0_0``, get letters), printed by ``latex``
+    (the derivation's own printer, :attr:`RuleContext.latex`) or else SymPy's.
 
     >>> typeset(("gives ", "x**2", sp.Symbol("x")**2, ", not"))
     (('gives x**2, not', 'gives $x^{2}$, not'),)
     """
+    latex = latex or (lambda expr: sp.latex(expr, order="none"))
     return tuple((f"{before}{text}{after}",
-                  f"{before}${sp.latex(readable_bound_names(expr), order='none')}${after}")
+                  f"{before}${latex(readable_bound_names(expr))}${after}")
                  for before, text, expr, after in anchored)
 
 
@@ -651,9 +658,11 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
     texts = tuple(sp.sstr(e, order="none") for e in (gives[0], after))
     return RuleCheck(Justification.MISMATCH,
                      f"{names} do not link the two steps: applying them to the previous step "
-                     f"gives {texts[0]}, and SymPy built this step as {texts[1]}",
-                     typeset(("gives ", texts[0], gives[0], ", and SymPy"),
-                             ("this step as ", texts[1], after, "")))
+                     f"gives {texts[0]}, not this step, {texts[1]} (as SymPy holds it: where "
+                     f"that is not as you wrote it, build it with evaluate=False)",
+                     typeset(("gives ", texts[0], gives[0], ", not this step"),
+                             ("not this step, ", texts[1], after, " (as SymPy"),
+                             latex=context.latex))
 
 
 def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:

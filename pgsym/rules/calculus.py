@@ -264,7 +264,15 @@ def _log_laws(node: sp.Basic, context: RuleContext) -> list[sp.Basic]:
                                   f"condition=sympy.And(... > 0)")
         split = sp.Add(*[sp.log(f) for f in factors_of(argument)], evaluate=False)
         powers = sp.Add(*[power_out(f) for f in factors_of(argument)], evaluate=False)
-        return [powers, split] if powers != split else [split]
+        # (and each log as written: log(a e^u) = log a + log(e^u), which SymPy makes
+        # log a + u, was refused: new user 32)
+        def as_written(factor: sp.Basic) -> sp.Basic:  # (a divisor b: - log b)
+            if isinstance(factor, sp.Pow) and factor.exp.is_negative and factor.exp.is_Rational:
+                return -sp.log(sp.Pow(factor.base, -factor.exp), evaluate=False)
+            return sp.log(factor, evaluate=False)
+
+        written = sp.Add(*[as_written(f) for f in factors_of(argument)], evaluate=False)
+        return list(dict.fromkeys((powers, split, written)))
     if isinstance(argument, sp.Product):
         return [_log_of_product(argument, context)]
     if isinstance(argument, sp.Pow):

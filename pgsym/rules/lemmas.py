@@ -177,7 +177,7 @@ def instance_check(lhs: sp.Expr, rhs: sp.Expr, variables: tuple[sp.Symbol, ...] 
         return RuleCheck(Justification.MISMATCH,
                          f"an instance of the lemma {lhs} = {rhs} occurs, but putting its other "
                          f"side in its place does not give the other step (it gives {gives})",
-                         typeset(*shown))
+                         typeset(*shown, latex=context.latex))
 
     check.instances = instances  # (read by the check that given equations hold together)
     return check
