@@ -21,6 +21,7 @@ from typing import Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, Application
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from pgsym import _sympy_fixes  # noqa: F401  (Subs compared with its points)
 from pgsym.expectation import Expectation
@@ -197,11 +198,17 @@ def depends_on(expr: sp.Basic, variable: sp.Basic) -> bool:
     >>> theta, k = sp.IndexedBase("theta"), sp.Symbol("k", integer=True)
     >>> depends_on(sp.exp(theta[k]), theta[1]), depends_on(sp.exp(theta[k]), sp.Symbol("x"))
     (True, False)
+    >>> A = sp.MatrixSymbol("A", 3, 3)
+    >>> depends_on(A[k, 2], A[0, 1]), depends_on(A[k, 2], sp.MatrixSymbol("B", 3, 3)[0, 1])
+    (True, False)
     """
     if expr.has(variable):
         return True
     if isinstance(variable, sp.Indexed):
         return any(i.base == variable.base for i in expr.atoms(sp.Indexed))
+    if isinstance(variable, MatrixElement):  # (A[i, j] is A[0, 1] where i = 0, j = 1: the
+        # derivative of a constant confirmed d A[i, j] / d A[0, 1] = 0, hostile review 71)
+        return any(e.parent == variable.parent for e in expr.atoms(MatrixElement))
     if isinstance(variable, AppliedUndef):  # f(k) is f(1) where k = 1
         return bool(other_values(expr, variable))
     return False

@@ -913,6 +913,16 @@ class Derivation:
                     f"derivation {self.name!r}: the {what} has {derivative}, a derivative of "
                     f"symbolic order: SymPy cannot differentiate, evaluate or print it as "
                     f"such; write the derivatives of each order you need")
+        for node in of(sp.Symbol, AppliedUndef, sp.Indexed):
+            if node.is_complex is False and node.is_extended_real is not True:
+                # (declared no complex number, w can only be zoo (or oo), where w/w = 1 and
+                # w - w = 0, proved, are nan: hostile review 71)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has {node}, declared not a complex "
+                    f"number (complex=False or its like), so it can only be an infinity, "
+                    f"where the algebra of finite numbers does not hold; declare it "
+                    f"extended_real=True for a real that may be infinite, or drop the "
+                    f"declaration")
         for binder in (node for node in found if bound_variables(node)):
             variable = next((v for v in bound_variables(binder)
                              if not isinstance(v, sp.Symbol)), None)

@@ -548,3 +548,16 @@ def test_a_sum_integral_or_product_over_an_entry_is_refused():
     with pytest.raises(DerivationError, match=r"over f\(x\), which is not a symbol"):
         Derivation("value", start=sp.Integral(x, (f(x), 0, 1)))
     Derivation("symbol", start=sp.Sum(theta[k], (k, 0, 3)))  # (a symbol is its variable)
+
+
+def test_a_value_declared_no_complex_number_is_refused():
+    # (hostile review 71: w declared complex=False can only be an infinity, zoo or oo, where
+    # w/w = 1 and w - w = 0, both proved, are nan)
+    i = sp.Symbol("i", integer=True)
+    for value in (sp.Symbol("w", complex=False), sp.Symbol("w", complex=False, extended_real=False),
+                  sp.Function("f", complex=False)(sp.Symbol("x")),
+                  sp.IndexedBase("g", complex=False)[i]):
+        with pytest.raises(DerivationError, match="declared not a complex number"):
+            Derivation("infinite", start=value - 1)
+    w = sp.Symbol("w", extended_real=True)  # (a real that may be infinite: guarded elsewhere)
+    Derivation("extended", start=w - w)

@@ -358,3 +358,14 @@ def test_a_defined_sum_unfolded_at_a_shifted_argument_is_the_definition_within_a
     wrong = Derivation("return", start=start, definitions={G: definition},
                        ranges={t: (0, T - 1)}).step(G(t), rule="definition")
     assert wrong.verify().steps[0].verdict.kind is VerdictKind.REFUTED
+
+
+def test_an_entry_of_a_matrix_is_no_constant_in_another_entry():
+    # (hostile review 71: d A[i, j] / d A[0, 1] = 0 was confirmed by the derivative of a
+    # constant; at i = 0, j = 1 it is 1)
+    A = sp.MatrixSymbol("A", 3, 3)
+    i, j = sp.symbols("i j", integer=True)
+    d = Derivation("entry", start=sp.Derivative(A[i, j], A[0, 1]))
+    [step] = d.step(sp.S.Zero, rule="derivative of a constant").verify().steps
+    assert step.justification.status is Justification.MISMATCH, step.justification
+    assert not step.ok
