@@ -56,6 +56,9 @@ class Document:
     sections: tuple[Section, ...]
     reports: tuple[Report, ...]
     figures: tuple[Figure, ...] = ()
+    #: the text width, in cm, of the paper each derivation's fragment is for (the package's
+    #: ``FRAGMENT_WIDTH_CM``; the notes' own is 17): its lines are broken to fit it
+    fragment_width_cm: float = 17.0
 
     @property
     def ok(self) -> bool:
@@ -121,5 +124,11 @@ def assemble(entries: list[Entry], reports: list[Report], *, package: str | None
     rest = tuple(e for group in by_module.values() for e in group)
     if rest:
         sections.append(Section("Derivations" if not outline else "Other derivations", "", rest))
+    width = getattr(module, "FRAGMENT_WIDTH_CM", 17.0)
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 6 <= width <= 40:
+        raise DerivationError(f"{package}.FRAGMENT_WIDTH_CM must be the text width of your "
+                              f"paper in cm, a number from 6 to 40 (12.2 for LaTeX's article "
+                              f"at 10 pt), got {width!r}")
     return Document(title or getattr(module, "TITLE", "Verified derivations"),
-                    getattr(module, "SOURCE", ""), tuple(sections), tuple(reports), figures)
+                    getattr(module, "SOURCE", ""), tuple(sections), tuple(reports), figures,
+                    float(width))

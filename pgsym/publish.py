@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,8 @@ from pgsym import _isolation
 from pgsym.derivation import DerivationError
 from pgsym.document import Document, Figure
 from pgsym.printing.html import document_to_html
-from pgsym.printing.latex import (declarations, derivation_to_latex, document_to_latex, escape_text,
-                                  remembered)
+from pgsym.printing.latex import (PAGE_EMS, declarations, derivation_to_latex, document_to_latex,
+                                  escape_text, remembered)
 from pgsym.printing.markdown import document_to_markdown
 
 
@@ -103,13 +104,17 @@ def _write(path: Path, content: str | bytes) -> bool:
     return True
 
 
-def fragment(entry, report) -> str:
+def fragment(entry, report, width_cm: float = 17.0) -> str:
     """One derivation as an ``align*`` block for ``\\input``, with a header naming its source,
     followed by the sentence stating what its steps read and do not show (ranges,
-    definitions, distributions: the fragment left it out, hostile review 42)."""
+    definitions, distributions: the fragment left it out, hostile review 42); its lines
+    broken for a text ``width_cm`` wide (new user 32's article, 12.2 cm, had lines 1.2 cm too
+    wide for it)."""
     stated = declarations(entry.derivation)
+    scale = width_cm / 17.0  # (the notes' own text width, which the printer's defaults fit)
     return (f"{_FRAGMENT_HEADER}{entry.module}; do not edit by hand.\n"
-            + derivation_to_latex(entry.derivation, report)
+            + derivation_to_latex(entry.derivation, report, room=PAGE_EMS * scale,
+                                  tag_width=f"{5.2 * scale:.3g}cm")
             # (ended as a paragraph: a user's next sentence after the \input ran on in it,
             # new user 32)
             + (f"\n{escape_text(stated)}\\par\n" if stated else ""))
@@ -291,8 +296,7 @@ def write_document(document: Document, folder: Path, *,
         else FiguresDrawing(folder, drawings, progress)
     figures, changed = drawing.wait()
     if drawing.drawings:
-        document = Document(document.title, document.source, document.sections,
-                            document.reports, figures)
+        document = dataclasses.replace(document, figures=figures)
     titles = [section.title for section in document.sections]
     for figure in document.figures:  # (a figure of no section was shown nowhere: new user 25)
         if figure.section not in titles:
@@ -365,7 +369,8 @@ def _printed(document: Document, folder: Path) -> dict[str, str]:
                 raise DerivationError(f"derivation {entry.derivation.name!r}: its fragment would "
                                       f"be notes.tex, which is the whole document's file; "
                                       f"rename the derivation")
-            texts[f"{entry.slug}.tex"] = fragment(entry, document.report(entry))
+            texts[f"{entry.slug}.tex"] = fragment(entry, document.report(entry),
+                                                  document.fragment_width_cm)
     texts["notes.tex"] = document_to_latex(document, header=f"% {_GENERATED}\n")
     texts["notes.md"] = document_to_markdown(document, header=f"<!-- {_GENERATED} -->\n")
     texts["notes.html"] = document_to_html(document, figures_from=folder, header=_GENERATED)

@@ -643,3 +643,43 @@ def test_a_module_pgsym_needs_that_is_not_installed_is_a_clear_error(monkeypatch
     error = capsys.readouterr().err
     assert "the module 'latex2mathml' is not installed in this Python" in error
     assert "Traceback" not in error
+
+
+LONG = """
+import sympy as sp
+from pgsym import Derivation
+
+x = sp.Symbol("x", positive=True)
+terms = [sp.Symbol(f"alpha_{i}", positive=True) * x**i for i in range(1, 9)]
+
+def build():
+    start = sp.Mul(x, sp.Add(*[t / x for t in terms]), evaluate=False)
+    return Derivation("long", start=start).step(sp.Add(*terms), rule="distributivity")
+"""
+
+
+def test_fragments_are_broken_for_the_width_the_package_asks(make_package, tmp_path, capsys):
+    # (new user 32: a fragment \input into LaTeX's article, 12.2 cm, was 1.2 cm too wide)
+    from pgsym.printing.latex import width
+
+    def widest(folder) -> float:
+        # (the right sides' rows: a start too wide stands on a line of its own, unbroken)
+        rows = (folder / "long.tex").read_text().split("\\begin{align*}")[1] \
+            .split("\\end{align*}")[0].split("\\\\")
+        return max(width(row.split("\\tag")[0].split("&", 1)[1])
+                   for row in rows if "\\lefteqn" not in row)
+
+    wide = make_package({"long": LONG})
+    assert main(["build", "--package", wide, "--out", str(tmp_path / "wide")]) == 0
+    narrow = make_package({"long": LONG}, init="FRAGMENT_WIDTH_CM = 8\n")
+    assert main(["build", "--package", narrow, "--out", str(tmp_path / "narrow")]) == 0
+    assert widest(tmp_path / "narrow") <= 38 * 8 / 17 < widest(tmp_path / "wide")
+    # (the notes themselves keep their 17 cm)
+    assert (tmp_path / "narrow" / "notes.tex").read_text().count("&\\qquad") == \
+        (tmp_path / "wide" / "notes.tex").read_text().count("&\\qquad")
+    capsys.readouterr()
+    bad = make_package({"long": LONG}, init="FRAGMENT_WIDTH_CM = '12cm'\n")
+    assert main(["build", "--package", bad, "--out", str(tmp_path / "bad")]) == 2
+    error = capsys.readouterr().err
+    assert "FRAGMENT_WIDTH_CM must be the text width of your paper in cm" in error
+    assert "Traceback" not in error

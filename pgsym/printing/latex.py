@@ -1130,7 +1130,7 @@ class Line:
 
 
 #: ems of math (roughly) that fit on one line of the document, and beside a justification
-_PAGE_EMS = 38.0
+PAGE_EMS = 38.0
 
 
 def width(latex: str) -> float:
@@ -1361,7 +1361,7 @@ def _remembered(kind: str, objects: tuple, compute):
 
 
 def lines(derivation: "Derivation", report: "Report | None" = None, *,
-          room: float = _PAGE_EMS) -> list[Line]:
+          room: float = PAGE_EMS) -> list[Line]:
     """Returns the derivation's steps as lines, the one form every printer reads.
 
     >>> import sympy as sp
@@ -1524,12 +1524,12 @@ def _big_operator(factor: sp.Basic) -> bool:
     return isinstance(base, _BIG_OPERATORS)
 
 
-def _tag(justification: str, mark: str) -> str:
+def _tag(justification: str, mark: str, tag_width: str = "5.2cm") -> str:
     text = escape_text(justification)
     visible = re.sub(r"\$[^$]*\$", "xxxxxx", justification)
     if len(visible) <= _SHORT_JUSTIFICATION:
         return rf"\tag*{{\small ({text}){mark}}}"
-    return (rf"\tag*{{\parbox[t]{{5.2cm}}{{\raggedleft\small ({text}){mark}}}}}")
+    return (rf"\tag*{{\parbox[t]{{{tag_width}}}{{\raggedleft\small ({text}){mark}}}}}")
 
 
 def _mark(step_report: "StepReport | None", letter: str) -> str:
@@ -1542,7 +1542,8 @@ def _mark(step_report: "StepReport | None", letter: str) -> str:
 
 
 def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
-                        environment: str = "align*", room: float = _PAGE_EMS) -> str:
+                        environment: str = "align*", room: float = PAGE_EMS,
+                        tag_width: str = "5.2cm") -> str:
     """Returns the derivation as aligned steps with their justifications, like a paper.
 
     With a ``report``, each justification carries a small mark of the step's verdict; a
@@ -1583,7 +1584,7 @@ def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None
             tag = rf"\tag{{{derivation_tag(line.number)}}}"
             legend.append((line.number, line.justification, mark))
         else:
-            tag = _tag(line.justification, mark)
+            tag = _tag(line.justification, mark, tag_width)
         first, *rest = line.pieces
         if line.left and width(line.left) + width(first) > room:
             rows.append(rf"\lefteqn{{{line.left}}}")  # a long start on a line of its own
