@@ -914,7 +914,8 @@ class Derivation:
                     f"symbolic order: SymPy cannot differentiate, evaluate or print it as "
                     f"such; write the derivatives of each order you need")
         for node in of(sp.Symbol, AppliedUndef, sp.Indexed):
-            if node.is_complex is False and node.is_extended_real is not True:
+            if node.is_complex is False and node.is_extended_real is not True \
+                    and node.is_commutative is not False:  # (A B != B A: no number either)
                 # (declared no complex number, w can only be zoo (or oo), where w/w = 1 and
                 # w - w = 0, proved, are nan: hostile review 71)
                 raise DerivationError(

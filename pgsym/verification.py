@@ -1075,11 +1075,44 @@ def _check_value(derivation: Derivation, step: Step, before: sp.Expr, after: sp.
                            verdict.undefined, verdict.assumption)
         verdicts.append(verdict)
     verdict = max(verdicts, key=lambda v: list(VerdictKind).index(v.kind))  # the weakest
+    if verdict.kind is VerdictKind.CHECKED_NUMERICALLY and step.relation == "=" and \
+            not derivation.ranges and condition is None and not step.assumption:
+        polynomial = _nonzero_polynomial(a, b, budget)
+        if polynomial is not None:
+            return Verdict(VerdictKind.UNKNOWN, "numeric",
+                           f"the sampled points agree, but the difference of the two sides "
+                           f"is the polynomial {polynomial}, which is not 0: it vanishes at "
+                           f"the points sampled only", points=verdict.points)
     if verdict.kind.is_proof and step.assumption:
         assumptions = "; ".join(filter(None, (step.assumption, verdict.assumption)))
         verdict = Verdict(VerdictKind.PROVED_ASSUMING, verdict.method, verdict.detail,
                           assumption=assumptions)
     return verdict
+
+
+def _nonzero_polynomial(a: sp.Expr, b: sp.Expr, budget: _Budget) -> sp.Expr | None:
+    """``a - b`` expanded where it is a nonzero polynomial with rational coefficients in
+    symbols each ranging over an infinite set (none declared zero), which is then nonzero
+    somewhere; None otherwise, or where that is not found within a tenth of the time. Sampled
+    points agreeing say nothing then: x = x + D(x) with D vanishing at every point drawn
+    (the points are drawn from a fixed seed) was "checked numerically" (hostile review 69)."""
+    def expanded() -> sp.Expr | None:
+        difference = _evaluated(a - b)
+        symbols = sorted(difference.free_symbols, key=str)
+        if not symbols or any(not isinstance(s, sp.Symbol) or s.is_zero for s in symbols) \
+                or difference.atoms(AppliedUndef) or binders(difference):
+            return None
+        if not difference.is_polynomial(*symbols):
+            return None
+        polynomial = sp.Poly(difference, *symbols)
+        if polynomial.is_zero or not all(c.is_Rational for c in polynomial.coeffs()):
+            return None
+        return polynomial.as_expr()
+
+    try:
+        return budget.run(expanded, 0.1)
+    except (TimeLimitExceeded, sp.PolynomialError):
+        return None
 
 
 def _outside(verdict: Verdict, condition: sp.Basic, reasons: Sequence[str] = ()) -> Verdict:

@@ -812,3 +812,19 @@ def test_a_sum_whose_terms_vanish_below_seven_is_compared_beyond():
         .step(sp.S.Zero, rule="algebra").verify(time_limit=10, accept_numeric=True).steps
     assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
     assert dict(step.verdict.counterexample.point)[n] >= 7
+
+
+def test_a_nonzero_polynomial_difference_is_never_only_checked_numerically():
+    # (hostile review 69: a polynomial vanishing at every point drawn made x = x + D(x)
+    # "checked numerically", and pass with the opt-in; a difference below the 600 digits
+    # compared did the same)
+    x = sp.Symbol("x", real=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    tiny = sp.Rational(1, 10**700)
+    for start, step in ((x, x + tiny * x), (n**2, n**2 + tiny * (n - 1) * (n - 2))):
+        d = Derivation("tiny", start=start).step(step, rule="algebra", accept="numeric")
+        [report] = d.verify().steps
+        assert report.verdict.kind is VerdictKind.UNKNOWN and not report.ok, report.verdict
+        assert "is the polynomial" in report.verdict.detail
+    d = Derivation("true", start=x**2 + 1).step((x + 1)**2 - 2 * x, rule="algebra")
+    assert d.verify().ok
