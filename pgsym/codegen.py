@@ -911,13 +911,42 @@ def _printed_lines(layout: "_Layout | _AxesLayout", printer: _KernelPrinting) ->
     return lines, ", ".join(printed)
 
 
+def _common_subexpressions(kernel: Kernel, expressions: list[sp.Expr], taken: list[sp.Symbol]
+                           ) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    """SymPy's ``cse`` of ``expressions`` (temporaries named apart from ``taken``), with
+    every sum still summing what varies along the axis. Its basic optimisations factor terms
+    out of sums: the sum of x_i - theta became sum(x) - theta * sum(1), printed as
+    ``numpy.sum(1, axis=-1)``, which is 1, not the length (new user 33's compiled gradient
+    was wrong by 6.7 while every step was proved); they are left out where they do that."""
+    def summed_apart(replacements, reduced) -> sp.Sum | None:
+        varying: set[sp.Basic] = set()  # (the temporaries that vary along a sum's axis)
+        axes = {node.limits[0][0] for e in expressions for node in sp.preorder_traversal(e)
+                if isinstance(node, sp.Sum)}
+        for symbol, value in replacements:
+            if value.free_symbols & (axes | varying):
+                varying.add(symbol)
+        return next((node for e in [*(v for _, v in replacements), *reduced]
+                     for node in sp.preorder_traversal(e) if isinstance(node, sp.Sum)
+                     and not node.function.free_symbols & ({node.limits[0][0]} | varying)),
+                    None)
+
+    symbols = lambda: sp.numbered_symbols("t", exclude=taken)  # noqa: E731
+    replacements, reduced = sp.cse(expressions, optimizations="basic", symbols=symbols())
+    if summed_apart(replacements, reduced) is not None:
+        replacements, reduced = sp.cse(expressions, symbols=symbols())
+    constant = summed_apart(replacements, reduced)
+    if constant is not None:  # (never printed as the sum of a constant along the axis)
+        raise BuildError(f"kernel {kernel.name}: {constant} sums a term that does not vary "
+                         f"along the axis; write it as that term times the vectors' length")
+    return replacements, reduced
+
+
 def _printed(kernel: Kernel, expressions: list[sp.Expr],
              printer: _KernelPrinting) -> tuple[list[str], list[str]]:
     """The assignments of the common subexpressions of ``expressions`` and each expression,
     printed by ``printer`` (which collects the modules they import)."""
     taken = [sp.Symbol(name) for name, _ in kernel.arguments]
-    replacements, reduced = sp.cse(expressions, optimizations="basic",
-                                   symbols=sp.numbered_symbols("t", exclude=taken))
+    replacements, reduced = _common_subexpressions(kernel, expressions, taken)
     try:
         assignments = [(str(symbol), printer.doprint(value)) for symbol, value in replacements]
         results = [printer.doprint(e) for e in reduced]
@@ -1296,8 +1325,7 @@ def _numba_function_source(layout: "_Layout | _AxesLayout", doc: str) -> tuple[s
     count = len(groups) if groups is not None else len(expressions)
     outs = ["out"] if count == 1 else [f"out{i}" for i in range(count)]
     taken = [sp.Symbol(n) for n in parameters + outs]
-    replacements, reduced = sp.cse(expressions, optimizations="basic",
-                                   symbols=sp.numbered_symbols("t", exclude=taken))
+    replacements, reduced = _common_subexpressions(layout.kernel, expressions, taken)
     body: list[str] = []
     first_vector = next((n for n in parameters if vectors.get(n)), None)
     body.append(f"    _K = {first_vector}.shape[0]" if first_vector else "    _K = 1")

@@ -566,3 +566,38 @@ def test_a_condition_that_holds_everywhere_is_not_checked_in_floating_point():
         condition = sp.StrictGreaterThan(y + sp.exp(-symbol), y, evaluate=False)
         stated = Derivation("d", start=sp.Abs(y)).step(y, rule="algebra", condition=condition)
         assert bool(derivation_relations(stated)) is checked, symbol
+
+
+_data = sp.IndexedBase("data", real=True)
+_i = sp.Symbol("i", integer=True)
+_n = sp.Symbol("n", integer=True, positive=True)
+
+
+def _centred_sum() -> Derivation:
+    """sum_i (data_i - m): a term constant along the axis inside a summand that varies."""
+    d = Derivation("centred sum", start=sp.Sum(_data[_i] - m, (_i, 0, _n - 1)))
+    return d.step(sp.Sum(sp.Add(_data[_i], -2 * m, m, evaluate=False), (_i, 0, _n - 1)),
+                  rule="algebra")
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 9)),
+                  elements=st.floats(-1e3, 1e3)),
+       st.floats(-1e3, 1e3))
+def test_a_constant_term_of_a_summand_is_summed_once_per_entry(values, shift):
+    # (new user 33: SymPy's cse made sum_i (x_i - theta) into sum(x) - theta sum(1), printed
+    # as numpy.sum(1, axis=-1), which is 1: the compiled gradient was wrong by 6.7, every
+    # step proved)
+    compiled = _compiled_centred_sum()
+    shifts = np.full(values.shape[0], shift)
+    np.testing.assert_allclose(np.reshape(compiled(values, shifts), -1), (values - shift).sum(-1),
+                               rtol=1e-12, atol=1e-9)
+
+
+_CENTRED = []
+
+
+def _compiled_centred_sum():
+    if not _CENTRED:
+        _CENTRED.append(pgsym.compile(_centred_sum(), arguments={"data": _data, "m": m}))
+    return _CENTRED[0]
