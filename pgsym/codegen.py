@@ -48,7 +48,7 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence, Union
+from typing import Iterator, Mapping, Sequence, Union
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
@@ -930,10 +930,12 @@ def _common_subexpressions(kernel: Kernel, expressions: list[sp.Expr], taken: li
                      and not node.function.free_symbols & ({node.limits[0][0]} | varying)),
                     None)
 
-    symbols = lambda: sp.numbered_symbols("t", exclude=taken)  # noqa: E731
-    replacements, reduced = sp.cse(expressions, optimizations="basic", symbols=symbols())
+    def names() -> Iterator[sp.Symbol]:
+        return sp.numbered_symbols("t", exclude=taken)
+
+    replacements, reduced = sp.cse(expressions, optimizations="basic", symbols=names())
     if summed_apart(replacements, reduced) is not None:
-        replacements, reduced = sp.cse(expressions, symbols=symbols())
+        replacements, reduced = sp.cse(expressions, symbols=names())
     constant = summed_apart(replacements, reduced)
     if constant is not None:  # (never printed as the sum of a constant along the axis)
         raise BuildError(f"kernel {kernel.name}: {constant} sums a term that does not vary "

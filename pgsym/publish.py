@@ -22,6 +22,7 @@ The figures are those the package being built declares as ``FIGURES`` (a tuple o
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -32,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import dataclasses
 import warnings
 from dataclasses import dataclass
 from pathlib import Path

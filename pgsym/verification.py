@@ -1520,9 +1520,9 @@ def _latex_of(derivation: Derivation) -> Callable[[sp.Basic], str]:
 #: most this many CPU seconds: a courtesy of the message, which a wrong step should not wait
 #: for (trying every rule on two large closed forms took 5 s of a 20 s limit)
 _SUGGESTION_SHARE = 0.25
+_SUGGESTION_SECONDS = 2.0
 #: the rules a mismatch message tries before or after the cited one
 _REARRANGEMENTS = ("distributivity", "associativity", "definition")
-_SUGGESTION_SECONDS = 2.0
 
 
 def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget) -> str:
