@@ -918,10 +918,11 @@ def _common_subexpressions(kernel: Kernel, expressions: list[sp.Expr], taken: li
     out of sums: the sum of x_i - theta became sum(x) - theta * sum(1), printed as
     ``numpy.sum(1, axis=-1)``, which is 1, not the length (new user 33's compiled gradient
     was wrong by 6.7 while every step was proved); they are left out where they do that."""
+    axes = {node.limits[0][0] for e in expressions for node in sp.preorder_traversal(e)
+            if isinstance(node, sp.Sum)}
+
     def summed_apart(replacements, reduced) -> sp.Sum | None:
         varying: set[sp.Basic] = set()  # (the temporaries that vary along a sum's axis)
-        axes = {node.limits[0][0] for e in expressions for node in sp.preorder_traversal(e)
-                if isinstance(node, sp.Sum)}
         for symbol, value in replacements:
             if value.free_symbols & (axes | varying):
                 varying.add(symbol)

@@ -414,22 +414,12 @@ def _instances_clash(derivation: Derivation, given: list[int]) -> str:
     differences, cited = [], []
     for i in given:
         step = derivation.steps[i]
-        lemma = step.lemma
-        if isinstance(lemma, Equation):
-            check = instance_check(lemma.lhs, lemma.rhs, lemma.variables, pinned=_pinned(lemma))
-        else:
-            check = instance_check(lemma.unfold(lemma.start, evaluate=False),
-                                   lemma.unfold(lemma.result, evaluate=False),
-                                   ranges=lemma.ranges, pinned=_pinned(lemma))
         before, after = derivation.expressions[i], derivation.expressions[i + 1]
-        context = _rules.RuleContext(
-            unfold=lambda e: derivation.unfold(e, evaluate=False), using=step.using,
-            condition=step.assumption, relation=step.condition
-            if isinstance(step.condition, sp.Basic) else None,
-            range_cases=tuple(range_cases(derivation)))
-        for one, other in check.instances(before, after, context) or ():
-            differences.append(_evaluated(derivation.unfold(one - other, evaluate=False)))
-            cited.append(f"{lemma.name!r}: {one} = {other}")
+        instances = _lemma_check(step.lemma).instances(before, after,
+                                                        _rule_context(derivation, step))
+        for one, other in instances or ():
+            differences.append(_reevaluated(derivation.unfold(one - other, evaluate=False)))
+            cited.append(f"{step.lemma.name!r}: {one} = {other}")
     if len(differences) < 2:
         return ""
     unknowns: dict[sp.Basic, sp.Dummy] = {}
@@ -442,13 +432,6 @@ def _instances_clash(derivation: Derivation, given: list[int]) -> str:
         return ""
     return (f"contradict each other: the steps use the instances "
             f"{'; '.join(dict.fromkeys(cited))}, which hold together for no values")
-
-
-def _evaluated(expr: sp.Basic) -> sp.Basic:
-    """``expr`` rebuilt with SymPy's evaluation (f(-1/(-1)), written so, is f(1))."""
-    if expr.is_Atom:
-        return expr
-    return expr.func(*(_evaluated(arg) for arg in expr.args))
 
 
 def _polynomial_in_unknowns(expr: sp.Basic, unknowns: dict) -> sp.Expr:
@@ -818,17 +801,23 @@ def _cited_lemmas(derivations: Sequence[Derivation]) -> dict[int, object]:
     return cited
 
 
+def _lemma_check(lemma: "Derivation | Equation") -> Callable:
+    """The rule check confirming that a step is an instance of ``lemma``."""
+    if isinstance(lemma, Equation):
+        return instance_check(lemma.lhs, lemma.rhs, lemma.variables, pinned=_pinned(lemma))
+    return instance_check(lemma.unfold(lemma.start, evaluate=False),
+                          lemma.unfold(lemma.result, evaluate=False), ranges=lemma.ranges,
+                          pinned=_pinned(lemma))
+
+
 def _lemma_status(lemma: "Derivation | Equation", report: Report | None) -> LemmaStatus:
+    check = _lemma_check(lemma)
     if isinstance(lemma, Equation):
         # the equation constrains its functions, which stand-ins do not meet: no sampling
-        return LemmaStatus(instance_check(lemma.lhs, lemma.rhs, lemma.variables,
-                                          pinned=_pinned(lemma)), True, "",
+        return LemmaStatus(check, True, "",
                            Promotion(VerdictKind.PROVED_ASSUMING,
                                      f"the step is an instance of the {lemma.name}, taken as "
                                      f"given", assumption=lemma.assumption, given=True))
-    check = instance_check(lemma.unfold(lemma.start, evaluate=False),
-                           lemma.unfold(lemma.result, evaluate=False), ranges=lemma.ranges,
-                           pinned=_pinned(lemma))
     failures = report.failures()
     sampled = [s.number for s in report.steps if s.rests_on_sampling]
     relations = [s.number for s in lemma.steps if s.relation != "="]
@@ -1097,7 +1086,7 @@ def _nonzero_polynomial(a: sp.Expr, b: sp.Expr, budget: _Budget) -> sp.Expr | No
     points agreeing say nothing then: x = x + D(x) with D vanishing at every point drawn
     (the points are drawn from a fixed seed) was "checked numerically" (hostile review 69)."""
     def expanded() -> sp.Expr | None:
-        difference = _evaluated(a - b)
+        difference = _reevaluated(a - b)
         symbols = sorted(difference.free_symbols, key=str)
         if not symbols or any(not isinstance(s, sp.Symbol) or s.is_zero for s in symbols) \
                 or difference.atoms(AppliedUndef) or binders(difference):
@@ -1471,11 +1460,8 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
     bound = frozenset(v for side in (before, after)
                       for node in binders(derivation.unfold(side, evaluate=False))
                       for v in bound_variables(node))
-    context = _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
-                                 using=step.using, condition=step.assumption, prove=proved,
-                                 relation=step.condition if isinstance(step.condition, sp.Basic)
-                                 else None, range_cases=tuple(range_cases(derivation)),
-                                 bound=bound, latex=_latex_of(derivation))
+    context = _rule_context(derivation, step, prove=proved, bound=bound,
+                            latex=_latex_of(derivation))
     try:
         found = budget.run(lambda: check(before, after, context), 1.0)
     except TimeLimitExceeded:
@@ -1498,6 +1484,15 @@ def _check_rule(derivation: Derivation, step: Step, check: Callable | None, befo
         isinstance(pair, tuple) and len(pair) == 2 and all(type(t) is str for t in pair)
         for pair in found.typeset) else ()  # (a user's rule's may be anything: it is left out)
     return RuleCheck(found.status, detail[:4000], shown)
+
+
+def _rule_context(derivation: Derivation, step: Step, **more) -> "_rules.RuleContext":
+    """What a rule check of ``step`` may read (``more``: the prover, the bound variables,
+    the printer)."""
+    return _rules.RuleContext(unfold=lambda e: derivation.unfold(e, evaluate=False),
+                              using=step.using, condition=step.assumption,
+                              relation=step.condition if isinstance(step.condition, sp.Basic)
+                              else None, range_cases=tuple(range_cases(derivation)), **more)
 
 
 def _latex_of(derivation: Derivation) -> Callable[[sp.Basic], str]:
@@ -1539,11 +1534,12 @@ def _suggestions(before: sp.Expr, after: sp.Expr, context, cited: tuple, budget)
             return
         # (or the cited rule with a rearrangement before or after it: linearity of sums for
         # sum c (f - b) = sum c f - b sum c needs distributivity first: new user 32)
-        for name in _REARRANGEMENTS:
-            helper = _rules.get_rule(name)
+        for helper in (_rules.get_rule(name) for name in _REARRANGEMENTS):
+            if helper in cited:
+                continue
             for chain in ((helper, cited[0]), (cited[0], helper)):
-                if helper not in cited and _rules.check_chain(
-                        chain, before, after, context).status is Justification.CONFIRMED:
+                if _rules.check_chain(chain, before, after,
+                                      context).status is Justification.CONFIRMED:
                     fitting.append(f"the rules in order {tuple(r.name for r in chain)!r}")
                     return
 
