@@ -39,10 +39,13 @@ def value(expr: sp.Expr, functions: dict, point: dict, digits: int = 40) -> sp.E
 
 def _at(expr: sp.Basic, point: dict) -> sp.Basic:
     """``expr.subs(point)``; by plain replacement of the symbols when none of them is also
-    the variable of a sum, integral or product in ``expr`` (the same result: subs spends
-    minutes on the large closed forms of the MDP derivations, most of it inside sums)."""
-    bound = {v for node in expr.atoms(sp.Sum, sp.Integral, sp.Product) for v in node.variables}
-    if bound.isdisjoint(point) and not expr.has(sp.Derivative, sp.Subs):
+    the variable of a sum, integral, product, derivative or substitution in ``expr``, nor
+    in one (the same result: subs spends minutes on the large closed forms of the MDP
+    derivations, most of it inside sums and derivatives with respect to theta[0, 0])."""
+    bound = {v for node in expr.atoms(sp.Sum, sp.Integral, sp.Product, sp.Derivative, sp.Subs)
+             for v in node.variables}
+    bound |= {s for v in bound for s in v.free_symbols}
+    if bound.isdisjoint(point):
         return expr.xreplace(point)
     return expr.subs(point)
 
@@ -95,9 +98,11 @@ def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
         for offset in (sp.Rational(3, 7), sp.Rational(11, 10), sp.Rational(17, 9)):
             point = {s: (offset + i) if not s.is_integer else 2 + i + shift
                      for i, s in enumerate(symbols) if not isinstance(s, sp.Indexed)}
+            symbols_only = dict(point)  # (the entries drawn below are not put in)
             for expr in (a, b):
-                expanded = _sums_written_out(_at(_expectations_unfolded(expr), point))
-                for j, item in enumerate(sorted(expanded.atoms(sp.Indexed), key=sp.default_sort_key)):
+                expanded = _sums_written_out(_at(_expectations_unfolded(expr), symbols_only))
+                drawn = expanded.atoms(sp.Indexed) - set(point)
+                for j, item in enumerate(sorted(drawn, key=sp.default_sort_key)):
                     point.setdefault(item, offset - sp.Rational(j + 1, 5))
             x, y = value(a, functions, point), value(b, functions, point)
             if x is not None and y is not None:
