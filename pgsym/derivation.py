@@ -935,6 +935,15 @@ class Derivation:
                     f"variable of a {type(binder).__name__} is the same thing as other "
                     f"entries or values for some indices, and is not kept apart from them; "
                     f"use a plain symbol as its variable")
+        for binder in of(sp.Sum, sp.Product, sp.Integral):
+            unbounded = next((bound for limit in binder.limits for bound in limit[1:]
+                              if bound.has(sp.zoo, sp.nan)), None)
+            if unbounded is not None:  # (a sum up to zoo: "TypeError: Invalid comparison of
+                # non-real zoo" from deep inside SymPy, as its verdict: hostile review 72)
+                raise DerivationError(
+                    f"derivation {self.name!r}: the {what} has {type(binder).__name__} with the "
+                    f"bound {unbounded}, which is or holds complex infinity (zoo) or nan, no "
+                    f"number: a bound must be a real number or expression, or oo or -oo")
         self._check_bound_names(expr, what, found)
         self._check_integer_ranges(expr, what, found)
         self._check_numbers_print(what, found)

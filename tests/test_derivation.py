@@ -550,6 +550,19 @@ def test_a_sum_integral_or_product_over_an_entry_is_refused():
     Derivation("symbol", start=sp.Sum(theta[k], (k, 0, 3)))  # (a symbol is its variable)
 
 
+def test_a_bound_of_complex_infinity_or_nan_is_refused():
+    # (hostile review 72: a sum up to zoo was built, and its verdict was "unknown: TypeError:
+    # Invalid comparison of non-real zoo", raised deep inside SymPy)
+    k, x = sp.Symbol("k", integer=True), sp.Symbol("x", real=True)
+    for binder in (sp.Sum(1 / k**2, (k, 1, sp.zoo)), sp.Product(k, (k, 1, 1 + sp.zoo * x)),
+                   sp.Integral(x, (x, sp.nan, 1))):
+        with pytest.raises(DerivationError, match=r"has (Sum|Product|Integral) with the bound "
+                                                  r".*complex infinity \(zoo\) or nan"):
+            Derivation("unbounded", start=x).step(binder, rule="algebra")
+    Derivation("infinite", start=sp.Sum(1 / k**2, (k, 1, sp.oo)))  # (oo is a bound)
+    Derivation("backwards", start=sp.Integral(x, (x, sp.oo, -sp.oo)))
+
+
 def test_a_value_declared_no_complex_number_is_refused():
     # (hostile review 71: w declared complex=False can only be an infinity, zoo or oo, where
     # w/w = 1 and w - w = 0, both proved, are nan)
