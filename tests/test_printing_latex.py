@@ -1030,3 +1030,18 @@ def test_a_sum_of_a_negative_term_brackets_it():
     assert printer.doprint(sp.Sum(-x(k) * x(j), (k, 1, n), (j, 1, n))).endswith(
         r"\left(- x(j) x(k)\right)")
     assert printer.doprint(sp.Sum(x(k), (k, 1, n))) == r"\sum_{k=1}^{n} x(k)"
+
+
+def test_a_derivative_or_product_of_a_negative_value_brackets_it():
+    # (new user 34: d/ds of -1/2 printed as "\frac{d}{d s} - \frac{1}{2}", d/ds minus a half,
+    # in every format of a published fragment)
+    from pgsym.printing.latex import printer_for
+    s = sp.Symbol("s", positive=True)
+    k = sp.Symbol("k", integer=True)
+    printer = printer_for()
+    assert printer.doprint(sp.Derivative(sp.Rational(-1, 2), s)) == \
+        r"\frac{d}{d s} \left(- \frac{1}{2}\right)"
+    assert printer.doprint(sp.Derivative(-2, (s, 2))) == r"\frac{d^{2}}{d s^{2}} \left(-2\right)"
+    assert printer.doprint(sp.Derivative(sp.Rational(1, 2), s)) == r"\frac{d}{d s} \frac{1}{2}"
+    assert printer.doprint(sp.Product(-k, (k, 1, 3))) == r"\prod_{k=1}^{3} \left(- k\right)"
+    assert printer.doprint(sp.Product(k, (k, 1, 3))) == r"\prod_{k=1}^{3} k"

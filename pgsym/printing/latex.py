@@ -565,7 +565,8 @@ class DerivationLatexPrinter(LatexPrinter):
         counts = expr.variable_count
         variable = counts[0][0]
         inner = self._print(expr.expr)
-        if isinstance(expr.expr, (sp.Add, sp.Mul)):
+        if isinstance(expr.expr, (sp.Add, sp.Mul)) or _is_negative(expr.expr):
+            # (d/ds of -1/2 printed as "d/ds - 1/2", d/ds minus a half: new user 34)
             inner = f"\\left({inner}\\right)"
         if self._gradient(expr):
             return f"\\nabla_{{{self._print(variable)}}} {inner}"
@@ -618,6 +619,14 @@ class DerivationLatexPrinter(LatexPrinter):
         if isinstance(expr.function, sp.Add) or _is_negative(expr.function):
             body = f"\\left({body}\\right)"
         return f"\\sum_{{{below}}} {body}"
+
+    def _print_Product(self, expr: sp.Product) -> str:
+        tex = super()._print_Product(expr)
+        body = self._print(expr.function)
+        if _is_negative(expr.function) and not isinstance(expr.function, sp.Add) \
+                and tex.endswith(body):  # (not "prod_k - k": as a sum's, new user 32)
+            tex = f"{tex[:len(tex) - len(body)]}\\left({body}\\right)"
+        return tex
 
 
 def _through_a_definition(derivation: "Derivation") -> sp.Derivative | None:
