@@ -22,6 +22,10 @@ from pgsym.derivation import DerivationError, Erratum
 from pgsym.report import Report
 
 
+#: the text width, in cm, of the notes' own document, which the printers' defaults fit
+NOTES_WIDTH_CM = 17.0
+
+
 @dataclass(frozen=True)
 class Section:
     """A section of the document: a title, a short text, the derivations it shows.
@@ -57,8 +61,8 @@ class Document:
     reports: tuple[Report, ...]
     figures: tuple[Figure, ...] = ()
     #: the text width, in cm, of the paper each derivation's fragment is for (the package's
-    #: ``FRAGMENT_WIDTH_CM``; the notes' own is 17): its lines are broken to fit it
-    fragment_width_cm: float = 17.0
+    #: ``FRAGMENT_WIDTH_CM``; the notes' own by default): its lines are broken to fit it
+    fragment_width_cm: float = NOTES_WIDTH_CM
 
     @property
     def ok(self) -> bool:
@@ -124,7 +128,7 @@ def assemble(entries: list[Entry], reports: list[Report], *, package: str | None
     rest = tuple(e for group in by_module.values() for e in group)
     if rest:
         sections.append(Section("Derivations" if not outline else "Other derivations", "", rest))
-    width = getattr(module, "FRAGMENT_WIDTH_CM", 17.0)
+    width = getattr(module, "FRAGMENT_WIDTH_CM", NOTES_WIDTH_CM)
     if isinstance(width, bool) or not isinstance(width, (int, float)) or not 6 <= width <= 40:
         raise DerivationError(f"{package}.FRAGMENT_WIDTH_CM must be the text width of your "
                               f"paper in cm, a number from 6 to 40 (12.2 for LaTeX's article "

@@ -40,10 +40,10 @@ from typing import Callable, Sequence
 
 from pgsym import _isolation
 from pgsym.derivation import DerivationError
-from pgsym.document import Document, Figure
+from pgsym.document import NOTES_WIDTH_CM, Document, Figure
 from pgsym.printing.html import document_to_html
-from pgsym.printing.latex import (PAGE_EMS, declarations, derivation_to_latex, document_to_latex,
-                                  escape_text, remembered)
+from pgsym.printing.latex import (PAGE_EMS, TAG_WIDTH_CM, declarations, derivation_to_latex,
+                                  document_to_latex, escape_text, remembered)
 from pgsym.printing.markdown import document_to_markdown
 
 
@@ -104,17 +104,17 @@ def _write(path: Path, content: str | bytes) -> bool:
     return True
 
 
-def fragment(entry, report, width_cm: float = 17.0) -> str:
+def fragment(entry, report, width_cm: float = NOTES_WIDTH_CM) -> str:
     """One derivation as an ``align*`` block for ``\\input``, with a header naming its source,
     followed by the sentence stating what its steps read and do not show (ranges,
     definitions, distributions: the fragment left it out, hostile review 42); its lines
     broken for a text ``width_cm`` wide (new user 32's article, 12.2 cm, had lines 1.2 cm too
     wide for it)."""
     stated = declarations(entry.derivation)
-    scale = width_cm / 17.0  # (the notes' own text width, which the printer's defaults fit)
+    scale = width_cm / NOTES_WIDTH_CM  # (the printer's defaults fit the notes' width)
     return (f"{_FRAGMENT_HEADER}{entry.module}; do not edit by hand.\n"
             + derivation_to_latex(entry.derivation, report, room=PAGE_EMS * scale,
-                                  tag_width=f"{5.2 * scale:.3g}cm")
+                                  tag_width=f"{TAG_WIDTH_CM * scale:.3g}cm")
             # (ended as a paragraph: a user's next sentence after the \input ran on in it,
             # new user 32)
             + (f"\n{escape_text(stated)}\\par\n" if stated else ""))

@@ -596,13 +596,8 @@ class DerivationLatexPrinter(LatexPrinter):
 
     # -- sums -----------------------------------------------------------------------------
     def _print_Sum(self, expr: sp.Sum) -> str:
-        if len(expr.limits) == 1:
-            tex = super()._print_Sum(expr)
-            body = self._print(expr.function)
-            if _is_negative(expr.function) and not isinstance(expr.function, sp.Add) \
-                    and tex.endswith(body):  # (not "sum_k - x(k)": new user 32)
-                tex = f"{tex[:len(tex) - len(body)]}\\left({body}\\right)"
-            return tex
+        if len(expr.limits) == 1:  # (not "sum_k - x(k)": new user 32)
+            return self._negative_body_bracketed(super()._print_Sum(expr), expr.function)
         variables = tuple(limit[0] for limit in expr.limits)
         named = self.notation.name_of_sum(expr)
         key = tuple(tuple(limit) for limit in expr.limits)
@@ -620,12 +615,16 @@ class DerivationLatexPrinter(LatexPrinter):
             body = f"\\left({body}\\right)"
         return f"\\sum_{{{below}}} {body}"
 
-    def _print_Product(self, expr: sp.Product) -> str:
-        tex = super()._print_Product(expr)
-        body = self._print(expr.function)
-        if _is_negative(expr.function) and not isinstance(expr.function, sp.Add) \
-                and tex.endswith(body):  # (not "prod_k - k": as a sum's, new user 32)
-            tex = f"{tex[:len(tex) - len(body)]}\\left({body}\\right)"
+    def _print_Product(self, expr: sp.Product) -> str:  # (not "prod_k - k")
+        return self._negative_body_bracketed(super()._print_Product(expr), expr.function)
+
+    def _negative_body_bracketed(self, tex: str, body: sp.Basic) -> str:
+        """``tex``, SymPy's sum or product ending in its ``body``, with a negative body (not
+        a sum, which SymPy brackets itself) bracketed: a minus straight after the big
+        operator reads as subtracting the body."""
+        printed = self._print(body)
+        if _is_negative(body) and not isinstance(body, sp.Add) and tex.endswith(printed):
+            return f"{tex[:len(tex) - len(printed)]}\\left({printed}\\right)"
         return tex
 
 
@@ -1533,7 +1532,11 @@ def _big_operator(factor: sp.Basic) -> bool:
     return isinstance(base, _BIG_OPERATORS)
 
 
-def _tag(justification: str, mark: str, tag_width: str = "5.2cm") -> str:
+#: the width of a long justification's paragraph, in cm, on the notes' own text width
+TAG_WIDTH_CM = 5.2
+
+
+def _tag(justification: str, mark: str, tag_width: str = f"{TAG_WIDTH_CM}cm") -> str:
     text = escape_text(justification)
     visible = re.sub(r"\$[^$]*\$", "xxxxxx", justification)
     if len(visible) <= _SHORT_JUSTIFICATION:
@@ -1552,7 +1555,7 @@ def _mark(step_report: "StepReport | None", letter: str) -> str:
 
 def derivation_to_latex(derivation: "Derivation", report: "Report | None" = None, *,
                         environment: str = "align*", room: float = PAGE_EMS,
-                        tag_width: str = "5.2cm") -> str:
+                        tag_width: str = f"{TAG_WIDTH_CM}cm") -> str:
     """Returns the derivation as aligned steps with their justifications, like a paper.
 
     With a ``report``, each justification carries a small mark of the step's verdict; a

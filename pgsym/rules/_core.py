@@ -575,10 +575,17 @@ def _what_it_gives(before: sp.Expr, after: sp.Expr, rewrite_node: RewriteNode,
             "the rule rewrites; if SymPy rewrote the form you wrote as it built it, "
             "2 (a + b) into 2 a + 2 b, or p (p f / q) into p**2 f / q, build it with "
             "evaluate=False: sympy.Mul(2, a + b, evaluate=False))"))
+    return _gives_not_this_step("applying the rule", gives, after, context)
+
+
+def _gives_not_this_step(applying: str, gives: sp.Expr, after: sp.Expr,
+                         context: RuleContext) -> RuleCheck:
+    """The mismatch of a rule (or rules) that, ``applying`` them to the previous step,
+    ``gives`` something other than this step, ``after``, shown as SymPy holds it."""
     # (unsorted: sorting the terms of a sum of infinite sums evaluates them, which need not end)
     shown = tuple(sp.sstr(e, order="none") for e in (gives, after))
     return RuleCheck(Justification.MISMATCH,
-                     f"applying the rule to the previous step gives {shown[0]}, not this step, "
+                     f"{applying} to the previous step gives {shown[0]}, not this step, "
                      f"{shown[1]} (as SymPy holds it: where that is not as you wrote it, "
                      f"build it with evaluate=False)",
                      typeset(("gives ", shown[0], gives, ", not this step"),
@@ -655,14 +662,8 @@ def check_chain(chain: "tuple[Rule, ...]", before: sp.Expr, after: sp.Expr,
             return RuleCheck(Justification.MISMATCH, f"the rules do not apply: {refusal}")
         return RuleCheck(Justification.MISMATCH, f"{names} do not link the two steps (they do "
                                                   f"not apply to the previous step in this order)")
-    texts = tuple(sp.sstr(e, order="none") for e in (gives[0], after))
-    return RuleCheck(Justification.MISMATCH,
-                     f"{names} do not link the two steps: applying them to the previous step "
-                     f"gives {texts[0]}, not this step, {texts[1]} (as SymPy holds it: where "
-                     f"that is not as you wrote it, build it with evaluate=False)",
-                     typeset(("gives ", texts[0], gives[0], ", not this step"),
-                             ("not this step, ", texts[1], after, " (as SymPy"),
-                             latex=context.latex))
+    return _gives_not_this_step(f"{names} do not link the two steps: applying them",
+                                gives[0], after, context)
 
 
 def _applied(chain, exprs: list[sp.Expr], context: RuleContext) -> list[sp.Expr]:
