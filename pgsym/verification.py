@@ -197,6 +197,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
         asked.append(("asked", index))
     done: dict[object, dict[int, StepReport]] = {owner: {} for owner in owners}
     user_code: dict[int, bool] = {}  # (by derivation, as _runs_user_code finds it)
+    sizes: dict[int, dict] = {}  # (by derivation, what _expected_cost counted)
     reports: dict[object, Report] = {}
     finished = [0]
 
@@ -236,7 +237,9 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
                   for owner, number in now]
         weights: Counter = Counter()
         for (owner, number), group in zip(now, groups):
-            weights[group] += _expected_cost(owners[owner][0], number)
+            derivation = owners[owner][0]
+            weights[group] += _expected_cost(derivation, number,
+                                             sizes.setdefault(id(derivation), {}))
         order = sorted(range(len(now)), key=lambda i: (now[i][0][0] != "lemma",
                                                        -weights[groups[i]]))
         taken = set(now)
@@ -585,16 +588,41 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     return together is sp.false
 
 
-def _expected_cost(derivation: Derivation, number: int) -> int:
-    """A rough weight of a step's check, for the order in which groups start: a step with an
-    integral (or an expectation over a density) is compared by quadrature, about ten times
-    the work of another."""
+def _expected_cost(derivation: Derivation, number: int, sizes: dict) -> int:
+    """A rough weight of a step's check, for the order in which groups start (the heaviest
+    first: the last to finish leaves a core idle): the nodes of its two sides, definitions
+    unfolded, as a step's time grows about with them (a single step on a 2-state MDP, 250
+    nodes, takes ten times one of 40, and had started last, alone on a core for its half
+    second); ten times as many for a step with an integral (or an expectation over a
+    density), compared by quadrature. (``sizes``: the definitions' sizes counted so far.)"""
     before = derivation.start if number == 1 else derivation.steps[number - 2].expr
     after = derivation.steps[number - 1].expr
     continuous = any(side.has(sp.Integral) or any(
         not v.is_integer for node in side.atoms(Expectation) for v in node.variables)
         for side in (before, after))
-    return 10 if continuous else 1
+    size = sum(_unfolded_size(derivation, side, sizes) for side in (before, after))
+    return size * (10 if continuous else 1)
+
+
+def _unfolded_size(derivation: Derivation, expr: sp.Basic, sizes: dict,
+                   depth: int = 0) -> int:
+    """About how many nodes ``expr`` has with its definitions unfolded: a defined symbol, or
+    a call of a defined function, counts as its definition's nodes (each definition counted
+    once, in ``sizes``; unfolding every step took a quarter of a second before the first
+    check could start)."""
+    total = 0
+    for node in nodes(expr):
+        key = node.func if isinstance(node, AppliedUndef) else node
+        definition = derivation.definitions.get(key) if (
+            isinstance(node, (sp.Symbol, AppliedUndef))) else None
+        if not isinstance(definition, sp.Basic) or depth > 20:
+            total += 1
+            continue
+        if key not in sizes:
+            sizes[key] = 1  # (while it is counted: a definition naming itself is refused)
+            sizes[key] = _unfolded_size(derivation, definition, sizes, depth + 1)
+        total += sizes[key]
+    return total
 
 
 def _runs_user_code(derivation: Derivation, known: dict[int, bool]) -> bool:
