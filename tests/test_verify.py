@@ -828,3 +828,23 @@ def test_a_nonzero_polynomial_difference_is_never_only_checked_numerically():
         assert "is the polynomial" in report.verdict.detail
     d = Derivation("true", start=x**2 + 1).step((x + 1)**2 - 2 * x, rule="algebra")
     assert d.verify().ok
+
+
+def test_a_step_over_big_definitions_is_expected_to_cost_more_and_starts_first():
+    """The groups of steps start heaviest first, by the nodes of their sides with the
+    definitions unfolded: a single step over a large defined value (a 2-state MDP's closed
+    forms) had counted as one step, started last and kept one core busy alone at the end."""
+    from pgsym._trees import nodes
+    from pgsym.verification import _expected_cost
+
+    x, v = sp.symbols("x v", real=True)
+    value = sum(sp.exp(k * x) / (1 + k * x**2) for k in range(1, 30))
+    big = Derivation("big", start=v, definitions={v: value}).step(v + 0, rule="algebra")
+    small = Derivation("small", start=x + x).step(2 * x, rule="algebra")
+    assert _expected_cost(big, 1, {}) > 20 * _expected_cost(small, 1, {})
+    # an integral's step is compared by quadrature: ten times the weight of its nodes
+    y = sp.Symbol("y", real=True)
+    integral = Derivation("integral", start=sp.Integral(sp.exp(-y**2) * x, (y, 0, 1))).step(
+        x * sp.Integral(sp.exp(-y**2), (y, 0, 1)), rule="algebra")
+    written = sum(1 for side in (integral.start, integral.steps[0].expr) for _ in nodes(side))
+    assert _expected_cost(integral, 1, {}) == 10 * written
