@@ -231,11 +231,17 @@ class _Evaluator:
                 found = frozenset((node,))
             elif not node.args:
                 found = frozenset()
+            elif isinstance(node, (sp.Sum, sp.Product)):
+                # each index binds what is inside it (the body, the bounds of the limits
+                # before it), never its own bounds, which read an enclosing index of the
+                # same name (sum_{k=0}^{3} sum_{k=0}^{k} k: the inner sum was kept from
+                # the outer k = 0 for every k; hostile review 74)
+                found = self._dependencies(node.function)
+                for index, *bounds in node.limits:
+                    found = (found - {index}).union(*map(self._dependencies, bounds))
             else:
                 found = frozenset().union(*(self._dependencies(a) for a in node.args
                                             if isinstance(a, sp.Basic)))
-                if isinstance(node, (sp.Sum, sp.Product)):
-                    found -= frozenset(limit[0] for limit in node.limits)
             self.depends[node] = found
         return found
 

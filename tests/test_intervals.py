@@ -195,3 +195,18 @@ def test_a_side_with_drawn_indexed_values_is_enclosed_afresh():
     second = {}
     outcome, _ = compare_at_point(side, sp.Integer(6), second, lambda item: sp.Integer(2), 30)
     assert outcome == "agree" and second[r[0]] == 2
+
+
+def test_a_sum_whose_bound_reads_an_enclosing_index_of_its_own_name_is_summed_anew():
+    """Hostile review 74: sum_{k=0}^{3} 2 sum_{k=0}^{k} k (= 20) was kept, inner sum and
+    all, from the outer k = 0 (its own index taken away from what it depends on, its bound
+    k too), and agreed with 0. (The verifier renames bound variables apart before this, so
+    no step reached it.)"""
+    k = sp.Symbol("k", integer=True)
+    outer = sp.Sum(2 * sp.Sum(k, (k, 0, k)), (k, 0, 3))
+    assert compare_at_point(outer, sp.Integer(20), {}, None, 60)[0] == "agree"
+    assert compare_at_point(outer, sp.Integer(0), {}, None, 60)[0] == "differ"
+    # and at the top, from one point to the next: the bound is the point's k
+    top = sp.Sum(k**2, (k, 0, k))
+    assert compare_at_point(top, sp.Integer(5), {k: sp.Integer(2)}, None, 60)[0] == "agree"
+    assert compare_at_point(top, sp.Integer(14), {k: sp.Integer(3)}, None, 60)[0] == "agree"
