@@ -430,11 +430,40 @@ def _instances_clash(derivation: Derivation, given: list[int]) -> str:
                   for d in differences]
     if len(unknowns) > _MOST_INSTANCE_UNKNOWNS:
         return ""
-    if sp.groebner([sp.expand(n) for n in numerators], *unknowns.values(),
-                   order="grevlex").exprs != [1]:
-        return ""
-    return (f"contradict each other: the steps use the instances "
-            f"{'; '.join(dict.fromkeys(cited))}, which hold together for no values")
+    polynomials = [sp.expand(n) for n in numerators]
+    if sp.groebner(polynomials, *unknowns.values(), order="grevlex").exprs == [1]:
+        return (f"contradict each other: the steps use the instances "
+                f"{'; '.join(dict.fromkeys(cited))}, which hold together for no values")
+    # (f(x) = g(x)^2 + 1 and g(x) = f(x)^2 + 1 hold together for complex values only, and
+    # chained f(x) to a value above f(x), f and g declared real: hostile review 74)
+    if all(value.is_real for value in unknowns) and \
+            _no_common_real_root(polynomials, list(unknowns.values())):
+        return (f"contradict each other: the steps use the instances "
+                f"{'; '.join(dict.fromkeys(cited))}, which hold together for no real values "
+                f"(and {', '.join(map(str, unknowns))} are real)")
+    return ""
+
+
+def _no_common_real_root(polynomials: list[sp.Expr], variables: list[sp.Dummy]) -> bool:
+    """Whether ``polynomials`` (rational coefficients) are shown to have no common real
+    root: they have finitely many common complex roots, and the univariate polynomial in the
+    last variable that their lexicographic Groebner basis ends with has no real root (an
+    exact count, by Sturm sequences). Where it has one, nothing is claimed.
+
+    >>> a, b = sp.symbols("a b")
+    >>> _no_common_real_root([a - b**2 - 1, b - a**2 - 1], [a, b])
+    True
+    >>> _no_common_real_root([a - b**2, b - a**2], [a, b])
+    False
+    """
+    basis = sp.groebner(polynomials, *variables, order="lex")
+    if basis.exprs == [1] or not basis.is_zero_dimensional:
+        return basis.exprs == [1]
+    last = basis.exprs[-1]
+    if last.free_symbols != {variables[-1]}:
+        return False
+    eliminant = sp.Poly(last, variables[-1])
+    return eliminant.domain in (sp.ZZ, sp.QQ) and eliminant.count_roots() == 0
 
 
 def _polynomial_in_unknowns(expr: sp.Basic, unknowns: dict) -> sp.Expr:

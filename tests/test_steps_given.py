@@ -334,3 +334,29 @@ def test_instances_of_a_given_equation_that_hold_for_no_values_are_seen_inside_a
     report = d.verify()
     assert report.ok, report
     assert [s.verdict.kind for s in report.steps] == [VerdictKind.PROVED_ASSUMING] * 2
+
+
+def test_instances_that_hold_together_for_complex_values_only_do_not_chain_real_functions():
+    """Hostile review 74: f(x) = g(x)^2 + 1 and g(x) = f(x)^2 + 1 hold together only where
+    f(x) and g(x) are complex roots of a^2 - a + 1 (their Groebner basis is not 1), and they
+    chained the real f(x) to a value above f(x), every step proved under them. Where the
+    values may be complex (f, g declared without assumptions), or where a real solution
+    exists (f = g^2 - 1, g = f^2 - 1: f = g = (1 + sqrt 5)/2), nothing is said."""
+    x = sp.Symbol("x", real=True)
+
+    def chain(assumptions: dict, shift: int):
+        f, g = sp.Function("f", **assumptions), sp.Function("g", **assumptions)
+        a = f(x)
+        first = Equation("f from g", f(x), g(x)**2 + shift, variables=(x,))
+        second = Equation("g from f", g(x), f(x)**2 + shift, variables=(x,))
+        d = Derivation("f from itself", start=a, functions=(f, g))
+        d = d.step(g(x)**2 + shift, rule=first).step((a**2 + shift)**2 + shift, rule=second)
+        return d.verify()
+
+    report = chain({"real": True}, 1)
+    assert not report.ok
+    assert report.steps[1].verdict.kind is VerdictKind.UNKNOWN, report
+    assert "hold together for no real values" in report.steps[1].verdict.detail
+    for assumptions, shift in (({}, 1), ({"real": True}, -1)):
+        report = chain(assumptions, shift)
+        assert report.ok, (assumptions, shift, report)
