@@ -446,19 +446,28 @@ def _instances_clash(derivation: Derivation, given: list[int]) -> str:
 
 def _no_common_real_root(polynomials: list[sp.Expr], variables: list[sp.Dummy]) -> bool:
     """Whether ``polynomials`` (rational coefficients) are shown to have no common real
-    root: they have finitely many common complex roots, and the univariate polynomial in the
-    last variable that their lexicographic Groebner basis ends with has no real root (an
-    exact count, by Sturm sequences). Where it has one, nothing is claimed.
+    root: one of them, or of their lexicographic Groebner basis (each a combination of
+    them), is of one sign for all real values by SymPy's assumptions (``g^2 + h^2 + 1``);
+    or they have finitely many common complex roots, and the univariate polynomial in the
+    last variable that the basis ends with has no real root (an exact count, by Sturm
+    sequences). Where neither is shown, nothing is claimed.
 
-    >>> a, b = sp.symbols("a b")
+    >>> a, b, c = sp.symbols("a b c")
     >>> _no_common_real_root([a - b**2 - 1, b - a**2 - 1], [a, b])
     True
-    >>> _no_common_real_root([a - b**2, b - a**2], [a, b])
+    >>> _no_common_real_root([a - b**2 - c**2 - 1, a], [a, b, c])
+    True
+    >>> _no_common_real_root([a - b**2 + 1, b - a**2 + 1], [a, b])
     False
     """
     basis = sp.groebner(polynomials, *variables, order="lex")
-    if basis.exprs == [1] or not basis.is_zero_dimensional:
-        return basis.exprs == [1]
+    real = {v: sp.Dummy(v.name, real=True) for v in variables}
+    for polynomial in (*polynomials, *basis.exprs):
+        signed = polynomial.xreplace(real)
+        if signed.is_positive or signed.is_negative:
+            return True
+    if not basis.is_zero_dimensional:
+        return False
     last = basis.exprs[-1]
     if last.free_symbols != {variables[-1]}:
         return False
