@@ -138,15 +138,16 @@ def _parts(value) -> tuple:
 def _finite(value):
     """``value`` (a ball, or a rectangle), if its midpoints and radii are finite numbers;
     a rectangle whose imaginary part is exactly 0 becomes its real ball."""
-    if isinstance(value, flint.acb):
-        if value.imag.is_zero():
-            value = value.real
-        elif not (value.real.is_finite() and value.imag.is_finite()):
-            raise _Unsupported("not a finite rectangle")
-    elif not isinstance(value, flint.arb):
+    if isinstance(value, flint.acb) and value.imag.is_zero():
+        value = value.real
+    if isinstance(value, flint.arb):
+        parts = (value,)
+    elif isinstance(value, flint.acb):
+        parts = (value.real, value.imag)
+    else:
         raise _Unsupported("not a ball")
-    if isinstance(value, flint.arb) and not value.is_finite():
-        raise _Unsupported("not a finite ball")
+    if not all(part.is_finite() for part in parts):
+        raise _Unsupported("not a finite ball or rectangle")
     return value
 
 
@@ -326,8 +327,8 @@ class _Evaluator:
             return self.enclose(node.args[0]).cos()
         if isinstance(node, sp.tanh):  # (near a pole, i pi / 2, not finite: refused)
             return self.enclose(node.args[0]).tanh()
-        if isinstance(node, sp.Abs):
-            return _absolute(self.enclose(node.args[0]))
+        if isinstance(node, sp.Abs):  # (of a rectangle, a real ball)
+            return abs(self.enclose(node.args[0]))
         if isinstance(node, (sp.re, sp.im, sp.conjugate)):
             return _complex_part(type(node), self.enclose(node.args[0]))
         if isinstance(node, sp.floor):
@@ -416,13 +417,3 @@ def _floor(value):
     if not floor.is_exact():
         raise _Unsupported("floor of an interval that reaches an integer")
     return floor
-
-
-def _absolute(value):
-    if isinstance(value, flint.acb):
-        return abs(value)
-    if value >= 0:
-        return value
-    if value <= 0:
-        return -value
-    return abs(value)

@@ -431,16 +431,15 @@ def _instances_clash(derivation: Derivation, given: list[int]) -> str:
     if len(unknowns) > _MOST_INSTANCE_UNKNOWNS:
         return ""
     polynomials = [sp.expand(n) for n in numerators]
+    used = f"contradict each other: the steps use the instances " \
+        f"{'; '.join(dict.fromkeys(cited))}, which hold together for no"
     if sp.groebner(polynomials, *unknowns.values(), order="grevlex").exprs == [1]:
-        return (f"contradict each other: the steps use the instances "
-                f"{'; '.join(dict.fromkeys(cited))}, which hold together for no values")
+        return f"{used} values"
     # (f(x) = g(x)^2 + 1 and g(x) = f(x)^2 + 1 hold together for complex values only, and
     # chained f(x) to a value above f(x), f and g declared real: hostile review 74)
     if all(value.is_real for value in unknowns) and \
             _no_common_real_root(polynomials, list(unknowns.values())):
-        return (f"contradict each other: the steps use the instances "
-                f"{'; '.join(dict.fromkeys(cited))}, which hold together for no real values "
-                f"(and {', '.join(map(str, unknowns))} are real)")
+        return f"{used} real values (and {', '.join(map(str, unknowns))} are real)"
     return ""
 
 
@@ -460,12 +459,17 @@ def _no_common_real_root(polynomials: list[sp.Expr], variables: list[sp.Dummy]) 
     >>> _no_common_real_root([a - b**2 + 1, b - a**2 + 1], [a, b])
     False
     """
-    basis = sp.groebner(polynomials, *variables, order="lex")
     real = {v: sp.Dummy(v.name, real=True) for v in variables}
-    for polynomial in (*polynomials, *basis.exprs):
-        signed = polynomial.xreplace(real)
-        if signed.is_positive or signed.is_negative:
-            return True
+
+    def one_signed(polynomials: list[sp.Expr]) -> bool:
+        return any(p.xreplace(real).is_positive or p.xreplace(real).is_negative
+                   for p in polynomials)
+
+    if one_signed(polynomials):  # (before the basis, which may take long)
+        return True
+    basis = sp.groebner(polynomials, *variables, order="lex")
+    if one_signed(basis.exprs):
+        return True
     if not basis.is_zero_dimensional:
         return False
     last = basis.exprs[-1]
