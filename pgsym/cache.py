@@ -7,7 +7,7 @@ and the source of any class of the user's that appears in them), the definitions
 ranges of its derivation, what it cites (the rule, ``using=``, the condition, the relation,
 a lemma's statement and whether the lemma passed), the settings (time limit, points, seed,
 opt-in for numeric evidence), the source of pgsym itself, and the versions of Python,
-SymPy and mpmath. Changing any of them changes the digest, and the step is checked again.
+SymPy, mpmath and python-flint. Changing any of them changes the digest, and the step is checked again.
 
 The cache can only ever answer with what a check found, never make a failing step pass:
 
@@ -758,9 +758,11 @@ def _environment(listing: Callable[[Path, str], set[Path]] | None = None) -> tup
     except importlib.metadata.PackageNotFoundError:
         version = "not installed"
     from sympy.external.gmpy import GROUND_TYPES
+    import flint  # (the sampler's ball arithmetic: hostile review 75)
 
     return (_MAGIC.decode().strip(), version, _pgsym_source(listing), sp.__version__,
-            mpmath.__version__, mpmath.libmp.BACKEND, GROUND_TYPES, sys.version,
+            mpmath.__version__, mpmath.libmp.BACKEND, GROUND_TYPES, flint.__version__,
+            sys.version,
             sys.implementation.name, platform.machine(), sys.flags.optimize,
             sys.getrecursionlimit(), _isolation._memory_limit())
 

@@ -616,6 +616,12 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
         if shown == "negative" or shown in ("zero", "nonpositive") and (
                 strict_one or strict_other):
             return True
+    try:
+        if call_with_time_limit(lambda: _no_common_point([g for g in gaps if g is not None]),
+                                2.0, clock="cpu"):
+            return True
+    except (Exception, TimeLimitExceeded):  # (not shown in time: nothing is said)
+        pass
     symbols = set().union(*(r.free_symbols for r in relations))
     if len(symbols) != 1:
         return False
@@ -628,6 +634,56 @@ def _hold_nowhere(conditions: list[sp.Basic]) -> bool:
     except (Exception, TimeLimitExceeded):  # (SymPy cannot reduce them, or not in time)
         return False
     return together is sp.false
+
+
+def _no_common_point(gaps: list[tuple[sp.Expr, bool]]) -> bool:
+    """Whether real gaps ``g > 0`` (``g >= 0`` where not strict) are shown to hold together
+    nowhere by a linear program: each part of a gap that is not a rational number times 1
+    (``x``, ``y**2``, ``Max(x, y)``) is an unknown of its own, and no values of those
+    unknowns meet them all (exactly, by SymPy's simplex). Naming parts apart only drops
+    relations between them, so what holds nowhere so holds nowhere. (x > y, y > z and
+    z > x, each pair possible, carried max(x, y) + max(y, z) + max(z, x) to x + y + z:
+    hostile review 75.)
+
+    >>> x, y, z = sp.symbols("x y z", real=True)
+    >>> _no_common_point([(x - y, True), (y - z, True), (z - x, True)])
+    True
+    >>> _no_common_point([(x - y, True), (y - z, True), (x - z, False)])
+    False
+    """
+    from sympy.solvers.simplex import InfeasibleLPError, lpmax
+
+    if len(gaps) < 2:
+        return False
+    unknowns: dict[sp.Expr, sp.Dummy] = {}
+
+    def linear(gap: sp.Expr) -> sp.Expr | None:
+        total = sp.S.Zero
+        for term in sp.Add.make_args(sp.expand(gap)):
+            coefficient, part = term.as_coeff_Mul()
+            if not coefficient.is_Rational or part is not sp.S.One and \
+                    (part.is_extended_real is not True or part.is_number):
+                return None
+            total += coefficient * (1 if part is sp.S.One else
+                                    unknowns.setdefault(part, sp.Dummy("u")))
+        return total
+
+    margin = sp.Dummy("t")  # (how far the strict gaps can all be from 0, at most 1)
+    constraints = [margin <= 1]
+    for gap, strict in gaps:
+        written = linear(gap)
+        if written is None:
+            return False
+        constraints.append(written >= (margin if strict else 0))
+    if any(c is sp.false for c in constraints):
+        return True
+    if all(c is sp.true for c in constraints[1:]):
+        return False
+    try:
+        best, _ = lpmax(margin, [c for c in constraints if c is not sp.true])
+    except InfeasibleLPError:
+        return True
+    return any(strict for _, strict in gaps) and best <= 0
 
 
 def _expected_cost(derivation: Derivation, number: int, sizes: dict) -> int:
@@ -2358,6 +2414,10 @@ def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
 
     def stated(derivative: sp.Derivative, kink: sp.Basic) -> str:
         kink_shown, derivative_shown = _shown(kink), _shown(derivative)
+        if isinstance(kink, (sp.log, sp.Pow)):
+            return (f"away from the points where the argument of {kink_shown} lies on its "
+                    f"branch cut, the negative reals (there it jumps, and SymPy's formula "
+                    f"for {derivative_shown} is no derivative)")
         if not (_contained_math(kink_shown[1:-1]) and _contained_math(derivative_shown[1:-1])):
             # (a piecewise function prints as rows, which a note's math cannot hold)
             variables = ", ".join(_shown(v) for v in derivative.variables)
@@ -2367,7 +2427,13 @@ def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
         return (f"away from the points where {kink_shown} switches (there SymPy's formula "
                 f"for {derivative_shown} may be wrong, or the derivative not exist)")
 
-    return sorted({stated(derivative, kinks[0]) for derivative, kinks in found.items()})
+    def first_of_each_kind(kinks: list) -> list:  # (a kink, a branch cut)
+        cuts = [kink for kink in kinks if isinstance(kink, (sp.log, sp.Pow))]
+        others = [kink for kink in kinks if not isinstance(kink, (sp.log, sp.Pow))]
+        return cuts[:1] + others[:1]
+
+    return sorted({stated(derivative, kink) for derivative, kinks in found.items()
+                   for kink in first_of_each_kind(kinks)})
 
 
 def _through_kinks(expr: sp.Expr) -> dict:
@@ -2377,7 +2443,8 @@ def _through_kinks(expr: sp.Expr) -> dict:
     for derivative in atoms_of(expr, sp.Derivative):
         variables = {v for v, _ in derivative.variable_count}
         kinks = [node for node, moving in _parts_and_what_moves_them(derivative.expr)
-                 if isinstance(node, NOT_SMOOTH) and moving & variables]
+                 if (isinstance(node, NOT_SMOOTH) or _may_cross_its_cut(node))
+                 and moving & variables]
         if kinks:
             found[derivative] = kinks
     return found
@@ -2431,7 +2498,10 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
             or zero(value - sp.ceiling(value))
 
     for kink in kinks:
-        if isinstance(kink, (sp.Max, sp.Min)):
+        if isinstance(kink, (sp.log, sp.Pow)):
+            if _on_its_cut(kink, point):
+                return True
+        elif isinstance(kink, (sp.Max, sp.Min)):
             if any(zero(p - q) for i, p in enumerate(kink.args) for q in kink.args[i + 1:]):
                 return True
         elif isinstance(kink, sp.Piecewise):
@@ -2453,6 +2523,37 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
         elif zero(kink.args[0]):  # Abs, sign, Heaviside, DiracDelta: where it is 0
             return True
     return False
+
+
+def _may_cross_its_cut(node: sp.Basic) -> bool:
+    """A logarithm or a non-integer power whose argument is not shown real: moving with a
+    variable, it may cross its branch cut (the negative reals), where it jumps and SymPy's
+    formula for its derivative is no derivative (d/dx log(ix - 1) = i/(ix - 1) was proved,
+    though log(ix - 1) jumps from -i pi to i pi at x = 0: hostile review 75). A real
+    argument reaches the cut only through 0, where the function itself is singular or
+    continuous, and elsewhere on it the formula holds (log(-t) = log t + i pi).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _may_cross_its_cut(sp.log(sp.I * x - 1)), _may_cross_its_cut(sp.sqrt(x - 1))
+    (True, False)
+    """
+    if isinstance(node, sp.log):
+        return node.args[0].is_extended_real is not True
+    return isinstance(node, sp.Pow) and not node.exp.is_integer \
+        and node.base.is_extended_real is not True
+
+
+def _on_its_cut(cut: sp.Basic, point: dict) -> bool:
+    """Whether the argument of ``cut`` (a logarithm or a power) lies on the negative reals
+    or 0 at ``point``, or it cannot be told."""
+    value = cut.args[0].xreplace(point)
+    if not value.is_number:
+        return True
+    try:
+        value = complex(sp.N(value, 30))
+    except (TypeError, ValueError):
+        return True
+    return abs(value.imag) < 1e-20 and value.real <= 1e-20
 
 
 def _across_a_branch_cut(node: sp.Basic) -> bool:

@@ -234,6 +234,41 @@ def test_conditions_in_two_symbols_that_exclude_each_other_do_not_carry_a_chain(
     assert not report.ok and "hold together nowhere" in report.steps[1].verdict.detail
 
 
+def test_three_conditions_each_pair_possible_that_hold_together_nowhere_are_caught():
+    """Hostile review 75: max(x, y) + max(y, z) + max(z, x) carried to x + y + z one max at a
+    time, under x > y, y > z and z > x: any two may hold, all three nowhere (they add up to
+    0 > 0), and the chain passed; with none strict they hold at x = y = z."""
+    x, y, z = sp.symbols("x y z", real=True)
+
+    def chain(first, second, last):
+        d = Derivation("sum of maxima", start=sp.Max(x, y) + sp.Max(y, z) + sp.Max(z, x))
+        d.step(x + sp.Max(y, z) + sp.Max(z, x), rule="algebra", condition=first)
+        d.step(x + y + sp.Max(z, x), rule="algebra", condition=second)
+        return d.step(x + y + z, rule="algebra", condition=last)
+
+    report = chain(x > y, y > z, z > x).verify()
+    assert not report.ok and "hold together nowhere" in report.steps[2].verdict.detail
+    report = chain(x > y, y > z, z >= x).verify()
+    assert not report.ok and "hold together nowhere" in report.steps[2].verdict.detail
+    assert chain(x >= y, y >= z, z >= x).verify().ok  # (all hold at x = y = z)
+
+
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3), st.integers(-3, 3),
+                          st.booleans()), min_size=2, max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_linear_conditions_said_to_hold_nowhere_have_no_common_point(rows):
+    """What the linear program calls holding nowhere has no point on a grid that meets it,
+    and a system a grid point meets is never called so."""
+    from pgsym.verification import _no_common_point
+    x, y = sp.symbols("x y", real=True)
+    gaps = [(a * x + b * y + c, strict) for a, b, c, strict in rows]
+    grid = [sp.Rational(i, 4) for i in range(-16, 17)]
+    met = any(all(g.subs({x: u, y: v}) > 0 if strict else g.subs({x: u, y: v}) >= 0
+                  for g, strict in gaps) for u in grid for v in grid)
+    if met:
+        assert not _no_common_point(gaps)
+
+
 def test_conditions_in_two_symbols_that_hold_together_nowhere_are_caught():
     """Hostile review 62: x > y^2 + 1, then x < -y^2: each step held under its own condition
     and the chain published y^2 + 1 < -y^2 (the gaps add up to -2 y^2 - 1, not a number)."""

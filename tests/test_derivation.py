@@ -332,6 +332,27 @@ def test_a_derivative_at_a_point_on_a_branch_cut_is_never_proved():
     assert smooth.step(sp.S.Zero, rule="algebra").verify().ok
 
 
+def test_a_derivative_through_a_branch_cut_is_proved_only_away_from_it():
+    """Hostile review 75: d/dx log(ix - 1) = i/(ix - 1) and d/dx log f(x) = f'(x)/f(x) for a
+    complex-valued f were proved with no assumption, though log(ix - 1) jumps from -i pi to
+    i pi at x = 0; for a real argument the formula holds wherever log is defined."""
+    from pgsym import VerdictKind
+    x = sp.Symbol("x", real=True)
+    f, g = sp.Function("f"), sp.Function("g", real=True)
+    for h in (f, g):
+        d = Derivation("slope", start=sp.Derivative(sp.log(h(x)), x))
+        [step] = d.step(sp.Derivative(h(x), x) / h(x),
+                        rule=("chain rule", "derivative of log")).verify().steps
+        if h is f:
+            assert step.verdict.kind is VerdictKind.PROVED_ASSUMING, step
+            assert "branch cut" in step.verdict.assumption
+        else:
+            assert step.verdict.kind is VerdictKind.PROVED and not step.verdict.assumption
+    d = Derivation("slope", start=sp.Derivative(sp.log(sp.I * x - 1), x))
+    [step] = d.step(sp.I / (sp.I * x - 1), rule="algebra").verify().steps
+    assert "branch cut" in step.verdict.assumption
+
+
 def test_a_limit_is_refused_saying_so():
     """Hostile review 42: a Limit was refused as 'a symbol or function named +' (its
     direction)."""
