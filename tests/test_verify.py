@@ -513,8 +513,8 @@ def test_a_derivative_of_a_function_constant_in_its_variable_is_checked_as_writt
     """New user 28: d/d theta log(lambda^k e^-lambda / k!) with lambda := e^theta, by a
     lemma, was unknown: k! sits inside the derivative, which cannot be split by linearity,
     and no point could be evaluated as written. An untrusted function constant in the
-    derivative's variables is now replaced by its value as written first; one that depends
-    on them still leaves the derivative without a value; wrong steps are refuted."""
+    derivative's variables is now replaced by its value as written first; wrong steps are
+    refuted."""
     k = sp.Symbol("k", integer=True, nonnegative=True)
     theta = sp.Symbol("theta", real=True)
     lam = sp.Symbol("lambda", positive=True)
@@ -531,9 +531,28 @@ def test_a_derivative_of_a_function_constant_in_its_variable_is_checked_as_writt
     assert d.verify(time_limit=20).steps[0].verdict.kind is VerdictKind.REFUTED
     from pgsym._evaluation import value_as_written
     from pgsym.sampling import Instantiation
+    # (one that depends on them is taken by differences as written, where it is smooth: new
+    # user 36; d/d theta 2 atan(theta) at 1 is 1, and at a kink there is no value)
     varying = sp.Derivative(sp.atan(theta) * sp.factorial(k), theta)
-    assert value_as_written(varying, Instantiation(()), {k: sp.Integer(2), theta: sp.Integer(1)}) \
-        is None
+    value = value_as_written(varying, Instantiation(()), {k: sp.Integer(2), theta: sp.Integer(1)})
+    assert abs(value - 1) < 1e-30, value
+    kinked = sp.Derivative(sp.atan(theta) * sp.Abs(theta - 1), theta)
+    assert value_as_written(kinked, Instantiation(()), {theta: sp.Integer(1)}) is None
+
+
+def test_a_derivative_of_gamma_is_checked_as_written_by_differences():
+    """New users 35 and 36: d/da log gamma(a) = polygamma(0, a), and every step of a Gamma or
+    Beta score with SymPy's gamma in it, stayed unknown (gamma is not trusted, and a
+    derivative of it had no value as written). It is now taken by differences as written;
+    a wrong one is still refuted."""
+    a = sp.Symbol("a", positive=True)
+    for start, end, kind in (
+            (sp.Derivative(sp.log(sp.gamma(a)), a), sp.polygamma(0, a), VerdictKind.PROVED),
+            (sp.Derivative(sp.loggamma(a), a), sp.digamma(a), VerdictKind.PROVED),
+            (sp.Derivative(sp.gamma(a), a) / sp.gamma(a), sp.polygamma(0, a + 1),
+             VerdictKind.REFUTED)):
+        [step] = Derivation("digamma", start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is kind, step.verdict
 
 
 def test_sums_grouped_differently_are_proved_equal_and_a_wrong_regrouping_refuted():
