@@ -1045,3 +1045,16 @@ def test_a_derivative_or_product_of_a_negative_value_brackets_it():
     assert printer.doprint(sp.Derivative(sp.Rational(1, 2), s)) == r"\frac{d}{d s} \frac{1}{2}"
     assert printer.doprint(sp.Product(-k, (k, 1, 3))) == r"\prod_{k=1}^{3} \left(- k\right)"
     assert printer.doprint(sp.Product(k, (k, 1, 3))) == r"\prod_{k=1}^{3} k"
+
+
+def test_a_ratio_of_sums_is_one_fraction_and_a_sum_over_a_number_is_not():
+    """New user 36: E[g^2 r]/E[g^2] printed as \\frac{1}{E[g^2]} E[g^2 r]. A sum over a
+    coefficient keeps the form papers give it, (1/(1 - gamma)) sum ...; a ratio of sums
+    (or expectations) is one fraction."""
+    k = sp.Symbol("k", integer=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    f = sp.Function("f", positive=True)
+    top, bottom = sp.Sum(k * f(k), (k, 0, 3)), sp.Sum(f(k), (k, 0, 3))
+    assert expression_to_latex(top / bottom) == \
+        r"\frac{\sum_{k=0}^{3} k f(k)}{\sum_{k=0}^{3} f(k)}"
+    assert expression_to_latex(top / (1 - gamma)).startswith(r"\frac{1}{1 - \gamma} \sum")

@@ -336,8 +336,10 @@ class DerivationLatexPrinter(LatexPrinter):
         top = self._product(numerator) if numerator else "1"
         if not denominator:
             return sign + top
-        if any(_big_operator(factor) for factor in numerator):
-            # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum
+        if any(_big_operator(factor) for factor in numerator) and \
+                not any(_big_operator(factor) for factor in denominator):
+            # (1/(1 - gamma)) sum_s ..., as papers write it, not one fraction over the sum;
+            # but a ratio of sums or expectations is one fraction (new user 36)
             fraction = rf"\frac{{1}}{{{self._product(denominator)}}}"
             return sign + fraction + _between(fraction, top) + top
         return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
