@@ -3600,6 +3600,28 @@ def _interrupted(outcome: Outcome, what: str) -> Verdict:
     return Verdict(VerdictKind.UNKNOWN, "error", f"{what} failed: {outcome.detail}")
 
 
+def _not_refuted_against_given_equations(step: Step, verdict: Verdict,
+                                         justification: RuleCheck) -> Verdict:
+    """``verdict``, or unknown where it refutes a step citing equations taken as given, whose
+    instance the rule check did not find, with stand-in functions for the equations'
+    functions: the stand-ins need not meet the equations, so the difference they show is no
+    counterexample to a derivation that takes them as given (new user 36 was told a true
+    step with digamma's equation was refuted; it was a missed instance)."""
+    equations = _equations_cited(step)
+    example = verdict.counterexample
+    if verdict.kind is not VerdictKind.REFUTED or example is None or not equations or \
+            justification.status is Justification.CONFIRMED:
+        return verdict
+    constrained = {type(f).__name__ for e in equations for side in (e.lhs, e.rhs)
+                   for f in side.atoms(AppliedUndef)}
+    if not constrained & {name for name, _ in example.functions}:
+        return verdict
+    return Verdict(VerdictKind.UNKNOWN, "given equations",
+                   f"not shown: the rule check found no instance of the equations taken as "
+                   f"given to use, and the sides differ only for stand-in functions that need "
+                   f"not meet them ({verdict.detail})")
+
+
 def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) -> StepReport:
     checks = [m for m in outcome.messages if isinstance(m, RuleCheck)]
     verdicts = [m for m in outcome.messages if isinstance(m, Verdict)]
@@ -3608,6 +3630,7 @@ def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) 
         if outcome.ended == "timeout" else
         RuleCheck(Justification.MISMATCH, f"the rule check failed: {outcome.detail}"))
     verdict = verdicts[0] if verdicts else _interrupted(outcome, "the value check")
+    verdict = _not_refuted_against_given_equations(step, verdict, justification)
     # (a rule of the user's never turns sampling into proof, interchange or not: its check is
     # code pgsym cannot vouch for)
     accepted = settings.accept_numeric or step.accepts_numeric

@@ -360,3 +360,24 @@ def test_instances_that_hold_together_for_complex_values_only_do_not_chain_real_
     for assumptions, shift in (({}, 1), ({"real": True}, -1)):
         report = chain(assumptions, shift)
         assert report.ok, (assumptions, shift, report)
+
+
+def test_a_step_whose_given_equation_is_not_found_is_unknown_not_refuted():
+    """New user 36: a true step citing an equation taken as given, written so that the rule
+    check found no instance of it (a Subs of the derivative), was "refuted" with stand-ins
+    for Gamma and psi that do not meet the equation. It is unknown, saying why; with the
+    instance found it passes, and a step not citing the equation is still refuted."""
+    a, b, u = sp.symbols("a b u", positive=True)
+    gamma_, psi = sp.Function("Gamma", positive=True), sp.Function("psi", real=True)
+    digamma = Equation("digamma", sp.Derivative(gamma_(u), u) / gamma_(u), psi(u),
+                       variables=(u,))
+    hidden = Derivation("hidden", start=sp.Subs(sp.Derivative(gamma_(u), u), u, a + b)
+                        / gamma_(a + b)).step(psi(a + b), rule=digamma)
+    [step] = hidden.verify().steps
+    assert step.verdict.kind is VerdictKind.UNKNOWN and "no instance" in step.verdict.detail
+    found = Derivation("found", start=sp.Derivative(gamma_(a), a) / gamma_(a)) \
+        .step(psi(a), rule=digamma)
+    assert found.verify().ok
+    plain = Derivation("plain", start=sp.Derivative(gamma_(a), a) / gamma_(a),
+                       functions=(psi,)).step(psi(a), rule="algebra")
+    assert plain.verify().steps[0].verdict.kind is VerdictKind.REFUTED
