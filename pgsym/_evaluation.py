@@ -350,9 +350,8 @@ def _differenced(derivative: sp.Derivative, point: dict, digits: int) -> sp.Expr
     other, with two steps (``10^-(digits/2)`` and a thousandth of it) at the precision the
     division by the step needs: the two must agree to ``digits - 5`` digits, as they do only
     where the expression is smooth around the point (the error falls with the step squared,
-    so the finer one's is a millionth of that), else ``None``. A value
-    as written is a check of SymPy's evaluation, not a proof: SymPy's derivative of gamma
-    is what it checks.
+    so the finer one's is a millionth of that), else ``None``. A value as written is a
+    check of SymPy's evaluation, not a proof: SymPy's derivative of gamma is what it checks.
 
     >>> a = sp.Symbol("a", positive=True)
     >>> d = sp.Derivative(sp.log(sp.gamma(a)), a)
@@ -360,10 +359,10 @@ def _differenced(derivative: sp.Derivative, point: dict, digits: int) -> sp.Expr
     True
     >>> _differenced(sp.Derivative(sp.gamma(a) * abs(a - 3), a), {a: sp.Integer(3)}, 30)
     """
-    if not 0 < sum(count for _, count in derivative.variable_count) <= _MOST_DIFFERENCED_ORDER \
-            or any(not point.get(v, sp.S.Zero).is_real for v in derivative.variables):
-        return None
     order = sum(count for _, count in derivative.variable_count)
+    if not 0 < order <= _MOST_DIFFERENCED_ORDER or any(
+            v not in point or not point[v].is_real for v in derivative.variables):
+        return None
     working = digits + order * (digits // 2 + 3) + 10  # (what dividing by step^order loses)
 
     def at(where: dict) -> sp.Expr:
@@ -375,7 +374,8 @@ def _differenced(derivative: sp.Derivative, point: dict, digits: int) -> sp.Expr
     def differenced(step: sp.Rational) -> sp.Expr:
         stencil = [({}, sp.S.One)]  # (shifts of the variables, weight)
         for variable, count in derivative.variable_count:
-            stencil = [({**shifts, variable: shifts.get(variable, 0) + (sp.Rational(count, 2) - k) * step},
+            stencil = [({**shifts,
+                         variable: shifts.get(variable, 0) + (sp.Rational(count, 2) - k) * step},
                         weight * (-1) ** k * sp.binomial(count, k) / step ** count)
                        for shifts, weight in stencil for k in range(count + 1)]
         return sp.N(sp.Add(*(weight * at({**point, **{v: point[v] + shift for v, shift in

@@ -7,7 +7,8 @@ and the source of any class of the user's that appears in them), the definitions
 ranges of its derivation, what it cites (the rule, ``using=``, the condition, the relation,
 a lemma's statement and whether the lemma passed), the settings (time limit, points, seed,
 opt-in for numeric evidence), the source of pgsym itself, and the versions of Python,
-SymPy, mpmath and python-flint. Changing any of them changes the digest, and the step is checked again.
+SymPy, mpmath and python-flint. Changing any of them changes the digest, and the step is
+checked again.
 
 The cache can only ever answer with what a check found, never make a failing step pass:
 

@@ -3618,8 +3618,8 @@ def _not_refuted_against_given_equations(step: Step, verdict: Verdict,
         return verdict
     return Verdict(VerdictKind.UNKNOWN, "given equations",
                    f"not shown: the rule check found no instance of the equations taken as "
-                   f"given to use, and the sides differ only for stand-in functions that need "
-                   f"not meet them ({verdict.detail})")
+                   f"given to use, and the sides differ for stand-in functions that need not "
+                   f"meet them ({verdict.detail})")
 
 
 def _step_report(number: int, step: Step, outcome: Outcome, settings: Settings) -> StepReport:
