@@ -2418,6 +2418,10 @@ def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
             return (f"away from the points where the argument of {kink_shown} lies on its "
                     f"branch cut, the negative reals (there it jumps, and SymPy's formula "
                     f"for {derivative_shown} is no derivative)")
+        if _may_cross_its_cut(kink):
+            return (f"away from the points where the arguments of {kink_shown} lie on a "
+                    f"branch cut of it (there it may jump, and SymPy's formula for "
+                    f"{derivative_shown} be no derivative)")
         if not (_contained_math(kink_shown[1:-1]) and _contained_math(derivative_shown[1:-1])):
             # (a piecewise function prints as rows, which a note's math cannot hold)
             variables = ", ".join(_shown(v) for v in derivative.variables)
@@ -2428,8 +2432,8 @@ def _derivatives_through_kinks(a: sp.Expr, b: sp.Expr) -> list[str]:
                 f"for {derivative_shown} may be wrong, or the derivative not exist)")
 
     def first_of_each_kind(kinks: list) -> list:  # (a kink, a branch cut)
-        cuts = [kink for kink in kinks if isinstance(kink, (sp.log, sp.Pow))]
-        others = [kink for kink in kinks if not isinstance(kink, (sp.log, sp.Pow))]
+        cuts = [kink for kink in kinks if _may_cross_its_cut(kink)]
+        others = [kink for kink in kinks if not _may_cross_its_cut(kink)]
         return cuts[:1] + others[:1]
 
     return sorted({stated(derivative, kink) for derivative, kinks in found.items()
@@ -2501,6 +2505,8 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
         if isinstance(kink, (sp.log, sp.Pow)):
             if _on_its_cut(kink, point):
                 return True
+        elif _may_cross_its_cut(kink):
+            continue  # (a cut that cannot be located: a difference refutes, as it is rare)
         elif isinstance(kink, (sp.Max, sp.Min)):
             if any(zero(p - q) for i, p in enumerate(kink.args) for q in kink.args[i + 1:]):
                 return True
@@ -2539,8 +2545,25 @@ def _may_cross_its_cut(node: sp.Basic) -> bool:
     """
     if isinstance(node, sp.log):
         return node.args[0].is_extended_real is not True
-    return isinstance(node, sp.Pow) and not node.exp.is_integer \
-        and node.base.is_extended_real is not True
+    if isinstance(node, sp.Pow):
+        return not node.exp.is_integer and node.base.is_extended_real is not True
+    # (any other function pgsym does not trust may have a cut too, where its derivative as
+    # written agrees with SymPy's formula at every point but those on the cut: atan(3i + y),
+    # LambertW(-3 + iy), lerchphi(3 + iy, 2, 1) at y = 0, proved: hostile review 76); but
+    # the meromorphic ones, and atan, asinh of a real or loggamma of a positive argument
+    if not isinstance(node, sp.Function) or type(node) not in untrusted_functions(node) \
+            or isinstance(node, _WITHOUT_CUTS):
+        return False
+    if isinstance(node, (sp.atan, sp.asinh)):
+        return node.args[0].is_extended_real is not True
+    if isinstance(node, sp.loggamma):
+        return node.args[0].is_positive is not True
+    return True
+
+
+#: functions SymPy does not trust that have no branch cut (meromorphic: poles only)
+_WITHOUT_CUTS = (sp.gamma, sp.polygamma, sp.factorial, sp.beta, sp.erfc, sp.erfi, sp.sinc,
+                 sp.cot, sp.sec, sp.csc, sp.coth, sp.sech, sp.csch)
 
 
 def _on_its_cut(cut: sp.Basic, point: dict) -> bool:
