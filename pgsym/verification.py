@@ -2552,7 +2552,7 @@ def _may_cross_its_cut(node: sp.Basic) -> bool:
     # LambertW(-3 + iy), lerchphi(3 + iy, 2, 1) at y = 0, proved: hostile review 76); but
     # the meromorphic ones, and atan, asinh of a real or loggamma of a positive argument
     if not isinstance(node, sp.Function) or type(node) not in untrusted_functions(node) \
-            or isinstance(node, _WITHOUT_CUTS):
+            or isinstance(node, _WITHOUT_CUTS + NOT_SMOOTH):  # (kinks: _at_a_kink's own)
         return False
     if isinstance(node, (sp.atan, sp.asinh)):
         return node.args[0].is_extended_real is not True
