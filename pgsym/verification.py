@@ -2487,14 +2487,20 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
     where the derivative may not exist: SymPy's derivative of ``Max(x, 0)`` is
     ``Heaviside(x)``, 1/2 at 0, and a step giving 1 there was "refuted" at x = 0 (new user
     14). Where it cannot be told, it may."""
-    def zero(value: sp.Expr) -> bool:
+    def near(value: sp.Expr, where: Callable[[complex], bool]) -> bool:
         value = value.xreplace(point)
         if not value.is_number:
             return True
         try:
-            return abs(complex(sp.N(value, 30))) < 1e-20
+            return where(complex(sp.N(value, 30)))
         except (TypeError, ValueError):
             return True
+
+    def zero(value: sp.Expr) -> bool:
+        return near(value, lambda v: abs(v) < 1e-20)
+
+    def on_the_cut(value: sp.Expr) -> bool:  # (of log and powers: the negative reals, 0)
+        return near(value, lambda v: abs(v.imag) < 1e-20 and v.real <= 1e-20)
 
     def whole(value: sp.Expr) -> bool:  # (where floor, ceiling, frac, Mod jump)
         value = value.xreplace(point)
@@ -2503,7 +2509,7 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
 
     for kink in kinks:
         if isinstance(kink, (sp.log, sp.Pow)):
-            if _on_its_cut(kink, point):
+            if on_the_cut(kink.args[0]):
                 return True
         elif _may_cross_its_cut(kink):
             continue  # (a cut that cannot be located: a difference refutes, as it is rare)
@@ -2532,12 +2538,13 @@ def _at_a_kink(kinks: Sequence[sp.Basic], point: dict) -> bool:
 
 
 def _may_cross_its_cut(node: sp.Basic) -> bool:
-    """A logarithm or a non-integer power whose argument is not shown real: moving with a
-    variable, it may cross its branch cut (the negative reals), where it jumps and SymPy's
-    formula for its derivative is no derivative (d/dx log(ix - 1) = i/(ix - 1) was proved,
-    though log(ix - 1) jumps from -i pi to i pi at x = 0: hostile review 75). A real
-    argument reaches the cut only through 0, where the function itself is singular or
-    continuous, and elsewhere on it the formula holds (log(-t) = log t + i pi).
+    """A logarithm or a non-integer power whose argument is not shown real, or a function
+    pgsym does not trust that has a branch cut: moving with a variable, it may cross its
+    cut, where it jumps and SymPy's formula for its derivative is no derivative (d/dx
+    log(ix - 1) = i/(ix - 1) was proved, though log(ix - 1) jumps from -i pi to i pi at
+    x = 0: hostile review 75). A real argument reaches the cut of log (the negative reals)
+    only through 0, where the function itself is singular or continuous, and elsewhere on it
+    the formula holds (log(-t) = log t + i pi). Kinks (``NOT_SMOOTH``) are not cuts here.
 
     >>> x = sp.Symbol("x", real=True)
     >>> _may_cross_its_cut(sp.log(sp.I * x - 1)), _may_cross_its_cut(sp.sqrt(x - 1))
@@ -2564,19 +2571,6 @@ def _may_cross_its_cut(node: sp.Basic) -> bool:
 #: functions SymPy does not trust that have no branch cut (meromorphic: poles only)
 _WITHOUT_CUTS = (sp.gamma, sp.polygamma, sp.factorial, sp.beta, sp.erfc, sp.erfi, sp.sinc,
                  sp.cot, sp.sec, sp.csc, sp.coth, sp.sech, sp.csch)
-
-
-def _on_its_cut(cut: sp.Basic, point: dict) -> bool:
-    """Whether the argument of ``cut`` (a logarithm or a power) lies on the negative reals
-    or 0 at ``point``, or it cannot be told."""
-    value = cut.args[0].xreplace(point)
-    if not value.is_number:
-        return True
-    try:
-        value = complex(sp.N(value, 30))
-    except (TypeError, ValueError):
-        return True
-    return abs(value.imag) < 1e-20 and value.real <= 1e-20
 
 
 def _across_a_branch_cut(node: sp.Basic) -> bool:
