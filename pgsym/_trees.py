@@ -399,6 +399,42 @@ def rebuild(expr: sp.Basic, args: list[sp.Basic] | tuple) -> sp.Basic:
     return expr.func(*args)
 
 
+def replaced(expr: sp.Basic, query, value) -> sp.Basic:
+    """``expr.replace(query, value)``, visiting each distinct subexpression once: a
+    stand-in for ``pi(a, s)``, written a dozen times in an MDP's closed form, is applied
+    once (SymPy's ``replace`` rebuilds every occurrence).
+
+    >>> x, y = sp.symbols("x y")
+    >>> f = sp.Function("f")
+    >>> replaced(f(x) + f(x)**2 + sp.sin(f(y)), lambda e: isinstance(e, AppliedUndef),
+    ...          lambda e: e.args[0] + 1)
+    x + (x + 1)**2 + sin(y + 1) + 1
+    """
+    done: dict[sp.Basic, sp.Basic] = {}
+
+    def visit(node: sp.Basic) -> sp.Basic:
+        found = done.get(node)
+        if found is not None:
+            return found
+        result = node
+        if node.args:
+            args = tuple(visit(a) for a in node.args)
+            if args != node.args:
+                result = node.func(*args)
+                # (as replace does: a node that collapses to an argument that was replaced
+                # is not replaced again)
+                if any(result == old and old != new for old, new in zip(node.args, args)):
+                    done[node] = result
+                    return result
+        if query(result):
+            new_value = value(result)
+            result = result if new_value is None else new_value
+        done[node] = result
+        return result
+
+    return visit(expr)
+
+
 def replace_unevaluated(expr: sp.Basic, mapping: dict) -> sp.Basic:
     """``expr.xreplace(mapping)`` without evaluating the rebuilt nodes.
 

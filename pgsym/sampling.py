@@ -29,7 +29,8 @@ from sympy.core.function import AppliedUndef
 
 from pgsym._convergence import converges
 from pgsym._trees import (ambiguous_value_derivative, differentiates_under_limit,
-                          has_undefined_value, nodes, rename_bound, substituted_at_once)
+                          has_undefined_value, nodes, rename_bound, replaced,
+                          substituted_at_once)
 from pgsym._intervals import compare_at_point, compare_enclosed
 from pgsym._sums import write_out
 
@@ -54,10 +55,8 @@ class Instantiation:
         table = dict(self.functions)
         if not table:
             return expr
-        return expr.replace(
-            lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in table,
-            lambda e: table[type(e).__name__](*e.args),
-        )
+        return replaced(expr, lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in table,
+                        lambda e: table[type(e).__name__](*e.args))
 
 
 # -- stand-in functions -------------------------------------------------------------------
@@ -713,7 +712,7 @@ def concrete(expr: sp.Expr, instantiation: Instantiation, point: dict) -> sp.Exp
     """
     safe = _instantiated(expr, instantiation, frozenset(point))
     substituted = write_out(safe.xreplace(point), evaluate=True)
-    return substituted.replace(_evaluable, _differentiated)
+    return replaced(substituted, _evaluable, _differentiated)
 
 
 def _differentiated(node: sp.Basic) -> sp.Basic:
@@ -740,13 +739,14 @@ def _instantiated(expr: sp.Expr, instantiation: Instantiation,
     # the function is replaced by a stand-in, which could not be a variable of differentiation
     # (unless another value of the function in it may be the same one, f(k) beside f(1),
     # which SymPy would hold constant: then the derivative has no value, a symbol's)
+    # (each such derivative a Dummy of its own, as one with no value)
     by_function = expr.replace(
         lambda e: isinstance(e, sp.Derivative) and any(isinstance(v, AppliedUndef)
                                                        for v in e.variables),
         lambda e: sp.Dummy("unevaluable") if ambiguous_value_derivative(e) is not None
         else _differentiated(e))
     concrete_functions = instantiation.apply(by_function)
-    differentiated = concrete_functions.replace(_evaluable, _differentiated)
+    differentiated = replaced(concrete_functions, _evaluable, _differentiated)
     return rename_bound(differentiated, set(sampled))
 
 

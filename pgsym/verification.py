@@ -3119,7 +3119,7 @@ def _zero_by(difference: sp.Expr) -> tuple[str | None, sp.Expr]:
     """The cheapest method that shows ``difference`` is 0, and the last form it reached."""
     reached = difference
     # cheapest first; expand can be slow on large rational functions that cancel settles
-    for method, transform in (("cancel", lambda e: sp.cancel(sp.together(e))),
+    for method, transform in (("cancel", _cancelled),
                               ("expand", sp.expand),
                               ("simplify", sp.simplify)):
         reached = transform(difference)
@@ -3135,6 +3135,29 @@ def _zero_by(difference: sp.Expr) -> tuple[str | None, sp.Expr]:
             if piecewise == 0:
                 return "the minimum or maximum written piecewise", piecewise
     return None, reached
+
+
+def _cancelled(expr: sp.Expr) -> sp.Expr:
+    """``cancel(together(expr))``, without the greatest common divisor where there is
+    nothing to cancel: when the numerator of the one fraction ``together`` writes multiplies
+    out to 0 and no factor of its denominator does, ``expr`` is 0 wherever it is defined
+    (half the time of the whole cancel, or less, on the MDP's rational functions in
+    ``exp(theta[s, a])``). A denominator factor that multiplies out to 0 is left to cancel,
+    which does not call such an expression 0.
+
+    >>> x, y = sp.symbols("x y")
+    >>> _cancelled(1 / (x + y) + 1 / (x - y) - 2 * x / (x**2 - y**2))
+    0
+    >>> zeros = (x + y)**2 - x**2 - 2*x*y - y**2, (x - y)**2 - x**2 + 2*x*y - y**2
+    >>> _cancelled(x / zeros[0] - x / zeros[1])
+    nan
+    """
+    combined = sp.together(expr)
+    numerator, denominator = combined.as_numer_denom()
+    if sp.expand(numerator) == 0 and all(
+            sp.expand(factor.as_base_exp()[0]) != 0 for factor in sp.Mul.make_args(denominator)):
+        return sp.S.Zero
+    return sp.cancel(combined)
 
 
 def _resolved_extrema(expr: sp.Expr) -> sp.Expr:
