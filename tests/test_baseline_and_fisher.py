@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import pgsym
 from derivations import baseline, fisher_information as fisher
 from pgsym import Derivation, Expectation, Justification, Settings, VerdictKind
+from pgsym._sums import write_out
 
 theta = fisher.theta
 pytestmark = pytest.mark.xdist_group("baseline_and_fisher")  # one worker verifies them, once
@@ -166,8 +167,10 @@ def _at(derivation: Derivation, expr: sp.Expr, size: sp.Symbol, phi, c, t,
     """``expr`` (definitions unfolded) for these features phi, offsets c and parameter t."""
     key = (derivation.name, expr, size, len(phi))
     concrete = _CONCRETE.get(key)
-    if concrete is None:  # (the symbolic part is the same for every example of one size)
-        concrete = _CONCRETE[key] = derivation.unfold(expr).xreplace({size: len(phi)}).doit()
+    if concrete is None:  # (the symbolic part is the same for every example of one size;
+        # its sums written out first: SymPy differentiates a sum of exp over k in 2 s)
+        concrete = _CONCRETE[key] = write_out(
+            derivation.unfold(expr).xreplace({size: len(phi)}), evaluate=True).doit()
     values = {fisher.phi[i]: sp.Float(v, 30) for i, v in enumerate(phi)}
     values |= {fisher.c[i]: sp.Float(v, 30) for i, v in enumerate(c)}
     values |= {theta: sp.Float(t, 30)} | {s: sp.Float(v, 30) for s, v in (symbols or {}).items()}
