@@ -1757,8 +1757,17 @@ def _possibly_infinite(*sides: sp.Expr) -> list[str]:
     extended real without being finite (``extended_real``, ``extended_positive``...): SymPy's
     algebra does not hold at their infinities (X - X = 0; f(x) < f(x) + 1 was proved for an
     extended_real f: hostile review 47)."""
+    def may_be_infinite(node: sp.Basic) -> bool:
+        return node.is_finite is not True and bool(node.is_extended_real)
+
+    # (every symbol-like node first, bound ones too, each a free symbol somewhere: the free
+    # symbols, which SymPy finds by rebuilding each sum and integral, are looked for only
+    # where one of them may be infinite)
+    if not any(may_be_infinite(node) for side in sides for node in nodes(side)
+               if getattr(node, "is_symbol", False) or isinstance(node, AppliedUndef)):
+        return []
     found = {node for side in sides for node in side.free_symbols | side.atoms(AppliedUndef)
-             if node.is_finite is not True and node.is_extended_real}
+             if may_be_infinite(node)}
     return sorted(map(str, found))
 
 
