@@ -276,13 +276,14 @@ def test_user_rule_is_not_registered_under_its_name():
 @pytest.mark.parametrize("kind", sorted(cases.LOOPING_RULES))
 def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str, monkeypatch):
     # "sleeps" uses no CPU time, so only the wall-clock guard can stop it: 3 x the CPU
-    # allowance + 10 s by default (22 s at a time limit of 1 s), here 1 x it + 2 s
+    # allowance + 10 s by default (22 s at a time limit of 1 s), here 1 x it + 2 s (6 s at
+    # the half second used here: any limit stops it the same way, only later)
     from pgsym import _isolation
     monkeypatch.setattr(_isolation, "WALL_FACTOR", 1)
     monkeypatch.setattr(_isolation, "WALL_SECONDS", 2.0)
     rule = cases.LOOPING_RULES[kind]
     build = lambda: Derivation(f"looping rule {kind}", start=r + r).step(2 * r, rule=rule)
-    result = verify_isolated(build, time_limit=1, wall=WALL)
+    result = verify_isolated(build, time_limit=0.5, wall=WALL)
     summary = _summary(result, kind)
     assert result.seconds < WALL
     assert not summary.ok, summary
@@ -294,9 +295,10 @@ def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str, 
                          ids=["huge-power", "huge-factorial", "exploding-definitions",
                               "stubborn-value"])
 def test_a_value_check_that_cannot_finish_is_stopped_and_does_not_pass(build):
-    # each step is false (or, for the stubborn value, cannot be evaluated at all); the
-    # least whole time limit, as any other stops them the same way, only later
-    result = verify_isolated(build, time_limit=1, wall=WALL)
+    # each step is false (or, for the stubborn value, cannot be evaluated at all); half a
+    # second, as any limit stops them the same way, only later (those stuck in C code at
+    # the CPU allowance: 2 x the limit + 2 s, rounded up, and 1 s more)
+    result = verify_isolated(build, time_limit=0.5, wall=WALL)
     summary = _summary(result, build.__name__)
     assert result.seconds < WALL
     assert not summary.ok, summary
