@@ -867,3 +867,22 @@ def test_a_step_over_big_definitions_is_expected_to_cost_more_and_starts_first()
         x * sp.Integral(sp.exp(-y**2), (y, 0, 1)), rule="algebra")
     written = sum(1 for side in (integral.start, integral.steps[0].expr) for _ in nodes(side))
     assert _expected_cost(integral, 1, {}) == 10 * written
+
+
+@pytest.mark.parametrize("divisor", ["sin(2*x) - 2*sin(x)*cos(x)", "sin(x)**2 + cos(x)**2 - 1",
+                                     "x - 1"])
+def test_a_side_that_divides_by_zero_everywhere_is_not_proved(divisor):
+    """Hostile review 77: ((x + 1)^2 - x^2 - 2x - 1)/q = 0 was proved (method "cancel") for
+    q = sin(2x) - 2 sin x cos x, zero everywhere though SymPy cannot tell: the start has a
+    value nowhere, and at every sampled point its numerator is exactly 0, which makes the
+    product 0. A divisor not shown nonzero must be found nonzero at a sampled point; x - 1
+    is, and the step is proved."""
+    r = sp.Symbol("x", real=True)
+    q = sp.sympify(divisor, locals={"x": r})
+    start = sp.Mul((r + 1)**2 - r**2 - 2*r - 1, sp.Pow(q, -1, evaluate=False), evaluate=False)
+    [step] = Derivation("0/0", start=start).step(sp.S.Zero, rule="algebra").verify().steps
+    if divisor == "x - 1":
+        assert step.ok and step.verdict.kind is VerdictKind.PROVED, step.verdict
+    else:
+        assert not step.ok and step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
+        assert "not found nonzero anywhere" in step.verdict.detail
