@@ -1298,6 +1298,7 @@ class Derivation:
         functions = {k: v for k, v in self.definitions.items() if isinstance(k, UndefinedFunction)}
         found = list(nodes(expr)) if found is None else found
         for call in (node for node in found if isinstance(node, AppliedUndef)):
+            require_function_as_made(call.func, self.name)
             definition = functions.get(call.func)
             if definition is None:
                 continue
@@ -1513,6 +1514,53 @@ def _checked_using(pairs, lemma, where: str) -> tuple:
     return tuple(checked)
 
 
+#: what SymPy puts in the class of an undefined function besides its facts (``is_real``...)
+_MADE_BY_SYMPY = frozenset(vars(sp.Function("_pgsym_probe"))) | {"nargs"}
+
+
+def require_function_as_made(function: type, name: str) -> None:
+    """Raises :class:`DerivationError` unless ``function``'s class is as
+    ``sympy.Function(name, **assumptions)`` made it. SymPy keeps one class per name and
+    assumptions, and one value ``f(x)`` per class, in its caches: a fact set on the class
+    afterwards (``f.is_positive = True``) reached every derivation declaring ``f`` in the
+    process, and so did a method given in ``__dict__``, through the cached ``g(x)`` of a
+    class that compares equal to it; ``|f(x)| = f(x)`` for a real ``f`` was proved when
+    another module was verified with it (hostile review 77).
+
+    >>> f = sp.Function("f_changed", real=True)
+    >>> require_function_as_made(f, "d")
+    >>> f.is_positive = True
+    >>> require_function_as_made(f, "d")
+    Traceback (most recent call last):
+    ...
+    pgsym.derivation.DerivationError: derivation 'd': the class of the function f_changed \
+holds what sympy.Function makes no class with (is_positive, set on it or given in __dict__); \
+SymPy shares one class per name and assumptions between all the code in a process, and a \
+change reaches every derivation declaring f_changed: declare its facts when making it, \
+sympy.Function("f_changed", positive=True), or subclass sympy.Function
+    """
+    if not isinstance(function, UndefinedFunction):
+        return
+    facts = function.default_assumptions
+    # (a declared distribution's values are of a class pgsym makes, which knows it)
+    made = _MADE_BY_SYMPY | ({"distribution"} if any(
+        base.__name__ == "DistributionValue" and base.__module__ == "pgsym._distributions"
+        for base in function.__mro__) else set())
+    changed = sorted(key for key, value in vars(function).items()
+                     if key.startswith("is_") and value != facts.get(key[len("is_"):])
+                     or not key.startswith("is_") and key not in made)
+    if changed:
+        example = ", ".join(f"{key[len('is_'):]}=True" for key in changed
+                            if key.startswith("is_") and vars(function)[key] is True) or "..."
+        raise DerivationError(
+            f"derivation {name!r}: the class of the function {function} holds what "
+            f"sympy.Function makes no class with ({', '.join(changed)}, set on it or given in "
+            f"__dict__); SymPy shares one class per name and assumptions between all the code "
+            f"in a process, and a change reaches every derivation declaring {function}: "
+            f"declare its facts when making it, sympy.Function(\"{function}\", {example}), or "
+            f"subclass sympy.Function")
+
+
 def require_steps(derivation: Derivation) -> None:
     """Raises :class:`DerivationError` if ``derivation`` has no steps to verify, and a
     :class:`StepError` if one of them is not a step :meth:`Derivation.step` would have made
@@ -1522,3 +1570,7 @@ def require_steps(derivation: Derivation) -> None:
             f"derivation {derivation.name!r} has no steps: add at least one with .step(expr, rule=...)"
         )
     derivation._checked_given_steps(tuple(derivation.steps))
+    # (a function's class may have been changed since the steps were made: by another module)
+    for expr in (derivation.start, *(step.expr for step in derivation.steps)):
+        for node in expr.atoms(AppliedUndef):
+            require_function_as_made(node.func, derivation.name)

@@ -602,3 +602,26 @@ def test_a_value_declared_no_complex_number_is_refused():
             Derivation("infinite", start=value - 1)
     w = sp.Symbol("w", extended_real=True)  # (a real that may be infinite: guarded elsewhere)
     Derivation("extended", start=w - w)
+
+
+def test_a_function_class_changed_after_sympy_made_it_is_refused():
+    """Hostile review 77: SymPy keeps one class per name and assumptions, and one value per
+    class: a module setting f.is_positive = True, or making g with a method in __dict__ (a
+    class equal to the plain one, whose cached g(x) the other then got), made |f(x)| = f(x)
+    proved for another module's real f. Such a class is refused wherever it is used, also
+    when it was changed after the derivation was built."""
+    from pgsym import DerivationError
+    t = sp.Symbol("t", real=True)
+    positive = sp.Function("f_hostile77", real=True)
+    plain = Derivation("|f| = f", start=sp.Abs(positive(t), evaluate=False))
+    plain.step(positive(t), rule="algebra")
+    assert not plain.verify().ok  # (refuted: f may be negative)
+    positive.is_positive = True
+    with pytest.raises(DerivationError, match="f_hostile77 holds what sympy.Function makes"):
+        Derivation("positive f", start=sp.Abs(positive(t), evaluate=False))
+    with pytest.raises(DerivationError, match=r"\(is_positive, set on it"):
+        plain.verify()
+    with_method = sp.Function("g_hostile77", real=True,
+                              __dict__={"_eval_is_positive": lambda self: True})
+    with pytest.raises(DerivationError, match=r"\(_eval_is_positive, set on it"):
+        Derivation("g", start=with_method(t))
