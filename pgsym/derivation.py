@@ -31,6 +31,7 @@ from pgsym.notation import Notation, NotationError, symbol_latex
 from pgsym._trees import (binders, bound_variables, canonical_bound, nodes, rebuild,
                           rename_bound, replace_unevaluated, written_size)
 from pgsym.expectation import DeclaredDistribution, Expectation
+from pgsym._distributions import DistributionValue
 from pgsym.report import step_location
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._sympy_fixes import fixed_fact_order
@@ -1543,9 +1544,8 @@ sympy.Function("f_changed", positive=True), or subclass sympy.Function
         return
     facts = function.default_assumptions
     # (a declared distribution's values are of a class pgsym makes, which knows it)
-    made = _MADE_BY_SYMPY | ({"distribution"} if any(
-        base.__name__ == "DistributionValue" and base.__module__ == "pgsym._distributions"
-        for base in function.__mro__) else set())
+    made = _MADE_BY_SYMPY | ({"distribution"} if issubclass(function, DistributionValue)
+                             else set())
     changed = sorted(key for key, value in vars(function).items()
                      if key.startswith("is_") and value != facts.get(key[len("is_"):])
                      or not key.startswith("is_") and key not in made)
