@@ -41,8 +41,20 @@ from pgsym._sympy_fixes import fixed_fact_order
 #: cores could bring one to this guard
 WALL_FACTOR = 3
 WALL_SECONDS = 10.0
+#: CPU seconds a child may use beyond the time limits of the checks it runs, for what is no
+#: check (unfolding definitions, sending verdicts back): see :func:`cpu_allowance`
+SETUP_SECONDS = 2.0
 
 Task = Callable[[Callable[[Any], None]], None]
+
+
+def cpu_allowance(check_seconds: float) -> float:
+    """The CPU seconds a task may use whose checks are limited to ``check_seconds`` together.
+
+    >>> cpu_allowance(1.0)
+    3.0
+    """
+    return check_seconds + SETUP_SECONDS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pgsym._distributions import (ASSUMING_DISTRIBUTIONS, CHECK_TIME_LIMIT, Dist
                                   DistributionError, DistributionValue, assumed_distributions,
                                   compare_with_distributions, distribution_of,
                                   use_normalisation_prover, with_values)
-from pgsym._isolation import run_tasks
+from pgsym._isolation import cpu_allowance, run_tasks
 from pgsym.report import Verdict, VerdictKind
 from pgsym.rules.distributions import (check_expectation_of_constant, check_sum_of_distribution,
                                        rewrite_expectation_of_constant,
@@ -41,7 +41,7 @@ def _proved_equal(a: sp.Expr, b: sp.Expr, time_limit: float) -> Verdict:
         emit(verification._compare(a, b, settings, verification._Budget(time_limit),
                                    numeric=False))
 
-    [outcome] = run_tasks([task], cpu_seconds=time_limit + 2)
+    [outcome] = run_tasks([task], cpu_seconds=cpu_allowance(time_limit))
     if outcome.messages:
         return outcome.messages[0]
     return Verdict(VerdictKind.UNKNOWN, outcome.ended, outcome.detail or "the proof did not finish")

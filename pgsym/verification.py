@@ -39,7 +39,7 @@ from pgsym import rules as _rules
 from pgsym._deadline import TimeLimitExceeded, call_with_time_limit
 from pgsym._evaluation import (CrossCheckFailed, confirmed_difference, cross_check, evaluate,
                                value_as_written)
-from pgsym._isolation import Outcome, Task, run_tasks
+from pgsym._isolation import Outcome, Task, cpu_allowance, run_tasks
 from pgsym._own_classes import OWN_PACKAGES, own_class
 from pgsym._sums import split_linearly, write_out
 from pgsym._conditions import breaks, gap_of, parametrised
@@ -268,7 +268,7 @@ def _verify_in_layers(derivations: Sequence[Derivation], settings: Settings,
     first = ready()
     if first:
         (run_tasks if cache is None else cache.run_tasks)(
-            [task for task, _ in first], cpu_seconds=2 * settings.time_limit + 2,
+            [task for task, _ in first], cpu_seconds=cpu_allowance(2 * settings.time_limit),
             workers=workers or os.cpu_count() or 1, groups=[group for _, group in first],
             follow=checked)
     if pending:  # (cannot happen: _cited_lemmas refuses lemmas citing each other)
@@ -1058,7 +1058,7 @@ def check_equal(before: sp.Expr, after: sp.Expr, *, time_limit: float = DEFAULT_
         emit(_compare(before, after, settings, _Budget(settings.time_limit)))
 
     with sympy_defaults():
-        [outcome] = run_tasks([task], cpu_seconds=settings.time_limit + 2)
+        [outcome] = run_tasks([task], cpu_seconds=cpu_allowance(settings.time_limit))
     return outcome.messages[0] if outcome.messages else _interrupted(outcome, "the value check")
 
 

@@ -1,4 +1,6 @@
 """An evaluator for tests that shares no code with pgsym.sampling or pgsym.verification."""
+import functools
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -14,6 +16,15 @@ def stand_in(name_arity: tuple[str, int], shift: int) -> sp.Lambda:
 def value(expr: sp.Expr, functions: dict, point: dict, digits: int = 40) -> sp.Expr | None:
     """The value of ``expr`` with ``functions`` substituted (by name) at ``point``, to
     ``digits`` significant digits."""
+    # (the mutation tests evaluate the same unperturbed step at the same points for every
+    # mutant: the values are kept, keyed by everything they depend on)
+    return _value(expr, tuple(sorted(functions.items())), tuple(sorted(point.items(), key=str)),
+                  digits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _value(expr: sp.Expr, functions: tuple, point: tuple, digits: int) -> sp.Expr | None:
+    functions, point = dict(functions), dict(point)
     # expectations become their sums; nothing else is evaluated while symbols are free, since
     # SymPy's doit on large closed forms (a squared derivative of a value function, say)
     # can take minutes
@@ -50,6 +61,7 @@ def _at(expr: sp.Basic, point: dict) -> sp.Basic:
     return expr.subs(point)
 
 
+@functools.lru_cache(maxsize=1024)
 def _expectations_unfolded(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda e: type(e).__name__ == "Expectation", lambda e: e.doit(deep=False))
 
@@ -85,6 +97,12 @@ def differ_at_two_precisions(a: sp.Expr, b: sp.Expr, functions: dict, point: dic
                 and abs(gap - exact) <= sp.Float(10) ** -10 * abs(exact))
 
 
+@functools.lru_cache(maxsize=1024)
+def _entries(expr: sp.Expr, point: tuple) -> set:
+    """The array entries ``expr`` reads at ``point``, its sums written out."""
+    return _sums_written_out(_at(_expectations_unfolded(expr), dict(point))).atoms(sp.Indexed)
+
+
 def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
     """True when ``a`` and ``b`` take different values at one of a few fixed points, False
     when they agree at all of them, None when neither could be evaluated at any."""
@@ -100,8 +118,7 @@ def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
                      for i, s in enumerate(symbols) if not isinstance(s, sp.Indexed)}
             symbols_only = dict(point)  # (the entries drawn below are not put in)
             for expr in (a, b):
-                expanded = _sums_written_out(_at(_expectations_unfolded(expr), symbols_only))
-                drawn = expanded.atoms(sp.Indexed) - set(point)
+                drawn = _entries(expr, tuple(symbols_only.items())) - set(point)
                 for j, item in enumerate(sorted(drawn, key=sp.default_sort_key)):
                     point.setdefault(item, offset - sp.Rational(j + 1, 5))
             x, y = value(a, functions, point), value(b, functions, point)

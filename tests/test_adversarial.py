@@ -274,9 +274,10 @@ def test_user_rule_is_not_registered_under_its_name():
 
 # -- 5. time limits ----------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", sorted(cases.LOOPING_RULES))
-def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str, monkeypatch):
+def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str, monkeypatch,
+                                                                    no_setup_allowance):
     # "sleeps" uses no CPU time, so only the wall-clock guard can stop it: 3 x the CPU
-    # allowance + 10 s by default (22 s at a time limit of 1 s), here 1 x it + 2 s (6 s at
+    # allowance + 10 s by default (22 s at a time limit of 1 s), here 1 x it + 2 s (3 s at
     # the half second used here: any limit stops it the same way, only later)
     from pgsym import _isolation
     monkeypatch.setattr(_isolation, "WALL_FACTOR", 1)
@@ -294,10 +295,10 @@ def test_a_rule_check_that_cannot_finish_times_out_and_does_not_pass(kind: str, 
                                    cases.exploding_definitions_step, cases.stubborn_value_step],
                          ids=["huge-power", "huge-factorial", "exploding-definitions",
                               "stubborn-value"])
-def test_a_value_check_that_cannot_finish_is_stopped_and_does_not_pass(build):
+def test_a_value_check_that_cannot_finish_is_stopped_and_does_not_pass(build, no_setup_allowance):
     # each step is false (or, for the stubborn value, cannot be evaluated at all); half a
     # second, as any limit stops them the same way, only later (those stuck in C code at
-    # the CPU allowance: 2 x the limit + 2 s, rounded up, and 1 s more)
+    # the CPU allowance: 2 x the limit, rounded up, and 1 s more)
     result = verify_isolated(build, time_limit=0.5, wall=WALL)
     summary = _summary(result, build.__name__)
     assert result.seconds < WALL
@@ -305,7 +306,7 @@ def test_a_value_check_that_cannot_finish_is_stopped_and_does_not_pass(build):
     assert summary.kind not in PROVED_KINDS, summary
 
 
-def test_check_equal_is_time_limited_too():
+def test_check_equal_is_time_limited_too(no_setup_allowance):
     result = isolated(cases.huge_power_check_equal, WALL)
     assert result.finished and result.error_type is None, result.describe()
     assert result.seconds < WALL
