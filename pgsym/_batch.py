@@ -78,7 +78,7 @@ def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, oper
     derivation between arguments, ``"x > y"``); a ValueError names the function, the
     relation and the first sample that breaks it or lies within rounding of its boundary.
     ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
-    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``; ``size`` and ``operations``
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"``, ``">="`` or ``"!="``; ``size`` and ``operations``
     bound the rounding of their difference (:func:`_batch_broken`)."""
     broken = _batch_broken(numpy.asarray(lhs, dtype=numpy.float64),
                            numpy.asarray(rhs, dtype=numpy.float64), relation_op, operations,

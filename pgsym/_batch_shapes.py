@@ -94,7 +94,7 @@ def _batch_outside(array, condition, floor):
 
 def _batch_broken(lhs, rhs, relation, operations, size, unit, floor, least=0.0):
     """Where ``lhs relation rhs`` is not shown (``relation`` one of ``<``, ``<=``, ``>``,
-    ``>=``): compared as they are where ``operations`` is 0 (the sign is exact), else their
+    ``>=``, ``!=``): compared as they are where ``operations`` is 0 (the sign is exact), else their
     difference by more than the rounding its computation may have made, ``gamma_n * |size|``
     with ``n`` the ``operations`` and ``unit`` the unit roundoff (Higham), plus ``least`` (in
     JAX the smallest normal float: it flushes subnormal results to 0). A nan breaks none.
@@ -104,9 +104,14 @@ def _batch_broken(lhs, rhs, relation, operations, size, unit, floor, least=0.0):
     [False, True]
     >>> _batch_broken(numpy.array([1.0, 2.0 - 4e-16]), numpy.array([2.0, 2.0]), "<", 2, 2.0, 2.0**-53, numpy.floor).tolist()
     [False, True]
+    >>> _batch_broken(numpy.array([1.0, 2.0 - 4e-16]), numpy.array([2.0, 2.0]), "!=", 2, 2.0, 2.0**-53, numpy.floor).tolist()
+    [False, True]
     """
     if not operations:
-        return {"<": lhs >= rhs, "<=": lhs > rhs, ">": lhs <= rhs, ">=": lhs < rhs}[relation]
+        return {"<": lhs >= rhs, "<=": lhs > rhs, ">": lhs <= rhs, ">=": lhs < rhs,
+                "!=": lhs == rhs}[relation]
     margin = 2 * operations * unit / (1 - operations * unit) * abs(size) + least
+    if relation == "!=":  # (equal, or apart by no more than the rounding)
+        return abs(lhs - rhs) <= margin
     shifted = lhs - rhs + (margin if relation[0] == "<" else -margin)
     return _batch_outside(shifted, relation + " 0", floor)

@@ -75,7 +75,7 @@ def _batch_relation(frame, function, relation, lhs, rhs, relation_op, size, oper
     """The frame with the samples that break ``relation`` (a condition of the derivation
     between arguments, ``"x > y"``) marked outside, their results nan.
     ``lhs`` and ``rhs`` are the sides (or the difference and 0) computed from the arguments;
-    ``relation_op`` is ``"<"``, ``"<="``, ``">"`` or ``">="``; ``size`` and ``operations``
+    ``relation_op`` is ``"<"``, ``"<="``, ``">"``, ``">="`` or ``"!="``; ``size`` and ``operations``
     bound the rounding of their difference (:func:`_batch_broken`)."""
     n, k, dtype, two_d, device, outside = frame
     shape = (n, 1) if two_d else (n,)

@@ -1067,9 +1067,9 @@ def derivation_relations(derivation: Derivation, arguments: Mapping[str, object]
                          ) -> tuple[sp.Basic, ...]:
     """The conditions of the steps of ``derivation`` (and of the lemmas they cite) that
     relate symbols to other symbols (``x > y``, ``rho < 1 + epsilon``), not to a number
-    (:func:`derivation_bounds` reads those): a printed function checks those whose symbols
-    are all scalar arguments (hostile review 51: ``|x - y| = x - y`` for ``x > y`` returned -1
-    at x = 0, y = 1).
+    (:func:`derivation_bounds` reads those), and every ``x != y`` (``x != 0`` too): a printed
+    function checks those whose symbols are all scalar arguments (hostile review 51:
+    ``|x - y| = x - y`` for ``x > y`` returned -1 at x = 0, y = 1).
 
     >>> x, y = sp.symbols("x y", real=True)
     >>> d = Derivation("d", start=sp.Abs(x - y)).step(x - y, rule="algebra", condition=x > y)
@@ -1079,6 +1079,9 @@ def derivation_relations(derivation: Derivation, arguments: Mapping[str, object]
     found: list = []
     for condition in _conditions_of(derivation, set(), _stood_for(arguments)):
         for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
+            if isinstance(part, sp.Ne) and part not in found:
+                found.append(part)  # (x != mu, x != 0: new user 37's Laplace score)
+                continue
             if not isinstance(part, sp.core.relational._Inequality) or part in found:
                 continue
             if any(isinstance(side, sp.Symbol) and other.is_number

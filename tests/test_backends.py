@@ -531,6 +531,32 @@ def test_a_condition_between_arguments_is_checked_on_every_backend(backend):
 
 
 @pytest.mark.parametrize("backend", ("numpy",) + BACKENDS)
+def test_a_condition_that_two_values_differ_is_checked_on_every_backend(backend):
+    """New user 37: a Laplace score verified under x != mu returned 0 at x = mu, where the
+    start is undefined; x != 0 was not checked either. NumPy raises; JAX and torch give nan
+    there."""
+    x, y = sp.symbols("x y", real=True)
+    start = sp.Add(sp.Mul((x - y)**2, sp.Pow(x - y, -1), evaluate=False),
+                   sp.Mul(x**3, sp.Pow(x, -2), evaluate=False), evaluate=False)
+    d = Derivation("cancelled", start=start).step(
+        2 * x - y, rule="algebra", condition=sp.And(sp.Ne(x, y), sp.Ne(x, 0)))
+    f = pgsym.compile(d, {"x": x, "y": y}, backend=backend)
+    inside = [np.array([1.0, -3.0]), np.array([0.0, 2.5])]
+    for outside in ([np.array([1.0, 3.0]), np.array([1.0, 2.0])],   # x = y
+                    [np.array([0.0, 3.0]), np.array([1.0, 2.0])]):  # x = 0
+        if backend == "numpy":
+            assert f(*inside).tolist() == [2.0, -8.5]
+            with pytest.raises(ValueError, match="must meet Ne.* which sample 0 does not"):
+                f(*outside)
+            continue
+        library = _library(backend)
+        as_array = library.numpy.asarray if backend == "jax" else library.as_tensor
+        assert np.asarray(f(*map(as_array, inside))).tolist() == [2.0, -8.5]
+        values = np.asarray(f(*map(as_array, outside)))
+        assert np.isnan(values[0]) and values[1] == 4.0
+
+
+@pytest.mark.parametrize("backend", ("numpy",) + BACKENDS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_a_condition_between_arguments_is_not_let_through_by_rounding(backend, dtype):
     """Hostile review 52: under rho <= 1 + eps, rho = 1 + u and eps = 0.9 u (u the dtype's
