@@ -19,6 +19,9 @@ from hypothesis import given, settings, strategies as st
 
 import pgsym
 from pgsym import Derivation, codegen, gradients as g
+from tests.conftest import HEAVY_JAX_TORCH
+
+pytestmark = pytest.mark.xdist_group(HEAVY_JAX_TORCH)  # (tests/conftest.py: why, and when)
 
 REQUIRED = os.environ.get("PGSYM_REQUIRE_BACKENDS") == "1"
 BACKENDS = ("jax", "torch")

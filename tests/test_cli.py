@@ -7,6 +7,7 @@ import pytest
 
 from pgsym import catalog
 from pgsym.cli import main
+from tests.conftest import HEAVY_NUMBA
 
 
 
@@ -25,6 +26,7 @@ def test_verify_prints_every_step_of_the_named_derivations_and_exits_zero(capsys
 
 
 
+@pytest.mark.xdist_group(HEAVY_NUMBA)
 def test_check_runs_the_numerical_checks_and_saves_a_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "convergence.png"

@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 import pgsym
 from pgsym import Derivation
 from pgsym.codegen import BuildError, NotVerifiedError
+from tests.conftest import HEAVY_JAX_TORCH
 
 theta = sp.IndexedBase("theta", real=True)
 b = sp.Symbol("b", integer=True, nonnegative=True)
@@ -299,6 +300,7 @@ def test_the_generated_code_is_inspectable(softmax):
     assert inspect.getsource(softmax).startswith("def d_dtheta_0_log_softmax_0_k_3(theta):")
 
 
+@pytest.mark.xdist_group(HEAVY_JAX_TORCH)
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_a_step_function_and_a_large_exact_constant_compile_and_run_in_every_backend(backend):
     """Hostile review 22: torch.heaviside was given a Python float (every call raised), and
@@ -311,6 +313,7 @@ def test_a_step_function_and_a_large_exact_constant_compile_and_run_in_every_bac
     assert [float(v) for v in big(np.array([1.0, -2.0]))] == [2.0**70, -2.0**71]
 
 
+@pytest.mark.xdist_group(HEAVY_JAX_TORCH)
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_max_and_min_with_a_constant_run_in_every_backend_and_keep_nan(backend):
     """Hostile review 25: torch's printer gave torch.max a Python number (every call raised);
@@ -330,6 +333,7 @@ def test_max_and_min_with_a_constant_run_in_every_backend_and_keep_nan(backend):
         assert np.isnan(float(function(np.array([np.nan]), np.array([1.0]))[0])), expr
 
 
+@pytest.mark.xdist_group(HEAVY_JAX_TORCH)
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_a_complex_value_is_refused_not_cut_to_its_real_part(backend):
     """Hostile review 38: a verified (-x)**(1/3), x > 0, compiled into a function that returned

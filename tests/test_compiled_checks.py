@@ -14,6 +14,9 @@ import sympy as sp
 import pgsym
 from pgsym import Derivation
 from pgsym.codegen import BuildError, Kernel, KernelModule, NotVerifiedError, Output, module_source
+from tests.conftest import HEAVY_JAX_TORCH
+
+pytestmark = pytest.mark.xdist_group(HEAVY_JAX_TORCH)  # (tests/conftest.py: why, and when)
 
 a, b, c = sp.symbols("a b c", integer=True)
 x, y = sp.symbols("x y", real=True)

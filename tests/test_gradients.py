@@ -9,6 +9,9 @@ from hypothesis import given, settings, strategies as st
 
 from benchmarks import handwritten
 from pgsym import checks, gradients as g
+from tests.conftest import HEAVY_NUMBA
+
+pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
 seeds = st.integers(0, 2**32 - 1)
 

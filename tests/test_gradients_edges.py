@@ -6,6 +6,9 @@ import pytest
 from numpy.lib.stride_tricks import as_strided
 
 import pgsym.gradients as g
+from tests.conftest import HEAVY_NUMBA
+
+pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
 
 @pytest.fixture(params=["numba", "numpy"])

@@ -14,6 +14,7 @@ import sympy as sp
 from pgsym import Derivation, Rule, RuleCheck, _isolation, verification
 from pgsym._isolation import run_tasks
 from pgsym.report import Justification, VerdictKind
+from tests.conftest import HEAVY_JAX_TORCH
 
 pytestmark = pytest.mark.skipif(not _isolation.can_isolate(), reason="needs fork")
 
@@ -233,6 +234,7 @@ def test_every_task_starts_at_the_bottom_of_a_data_stack_chunk_of_its_own():
             assert frame_bytes > chunk_bytes, (depth, name, frame_bytes)
 
 
+@pytest.mark.xdist_group(HEAVY_JAX_TORCH)
 def test_checking_after_jax_is_imported_warns_of_no_fork():
     """New user 23: with JAX imported, every check printed JAX's warning that forking a
     multithreaded process may deadlock (the children run SymPy only)."""

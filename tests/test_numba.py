@@ -34,6 +34,9 @@ except ImportError:
     pytest.skip("numba is not installed (pip install \"pgsym[numba]\")", allow_module_level=True)
 
 from pgsym.gradients import _kernels_numba, _numba_loops  # noqa: E402
+from tests.conftest import HEAVY_NUMBA
+
+pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
 SETTINGS = settings(max_examples=15, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -18,6 +18,9 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, hypot, log1p, log2, log10
 
 from pgsym import codegen
+from tests.conftest import HEAVY_NUMBA
+
+pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
 try:
     import numba
