@@ -10,6 +10,7 @@ which installs it with the test extra), where they fail.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -26,15 +27,26 @@ from pgsym import codegen
 from pgsym import gradients as g
 from pgsym.gradients import _kernels
 
-try:
-    import numba  # noqa: F401
-except ImportError:
+from tests.conftest import HEAVY_NUMBA
+
+# (numba is imported by the tests, not here: collecting this file in every worker would load
+# it into both, and a process holding it forks slower: tests/conftest.py)
+if importlib.util.find_spec("numba") is None:
     if os.environ.get("PGSYM_REQUIRE_BACKENDS") == "1":
-        raise
+        raise ImportError("PGSYM_REQUIRE_BACKENDS=1 but numba is not installed")
     pytest.skip("numba is not installed (pip install \"pgsym[numba]\")", allow_module_level=True)
 
-from pgsym.gradients import _kernels_numba, _numba_loops  # noqa: E402
-from tests.conftest import HEAVY_NUMBA
+
+def _loops():
+    """pgsym.gradients._numba_loops, the compiled loops (imported at the first call)."""
+    from pgsym.gradients import _numba_loops
+    return _numba_loops
+
+
+def _kernels_numba():
+    """pgsym.gradients._kernels_numba, the printed Numba kernels (imported at the first call)."""
+    from pgsym.gradients import _kernels_numba
+    return _kernels_numba
 
 pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
@@ -74,7 +86,7 @@ def arguments(name: str, x: dict) -> tuple:
 def both_paths(monkeypatch, name, *args, **kwargs):
     """(the result with the Numba kernels, the result with the NumPy kernels alone)."""
     function = getattr(g, name)
-    monkeypatch.setattr(g, "_numba_kernels", _numba_loops)
+    monkeypatch.setattr(g, "_numba_kernels", _loops())
     compiled = function(*args, **kwargs)
     monkeypatch.setattr(g, "_numba_kernels", None)
     plain = function(*args, **kwargs)
@@ -162,7 +174,7 @@ def test_every_kernel_agrees_with_the_numpy_kernel(seed, n, a, d, dtype):
         expected = getattr(_kernels, name)(*args)
         expected = expected if isinstance(expected, tuple) else (expected,)
         outs = [np.full(shape, np.nan, dtype) for shape in shapes]
-        received = getattr(_kernels_numba, name)(*args, *outs)
+        received = getattr(_kernels_numba(), name)(*args, *outs)
         received = received if isinstance(received, tuple) else (received,)
         for got, want, out in zip(received, expected, outs, strict=True):
             assert got is out
@@ -177,7 +189,7 @@ def test_the_products_over_two_axes_are_the_numpy_products_bit_for_bit_but_for_t
     features, cofactor = rng.normal(size=(5, 300)), rng.normal(size=(4, 300))
     features[0, :7] = 0.0
     expected = _kernels.softmax_score(features, cofactor)
-    received = _kernels_numba.softmax_score(features, np.asfortranarray(cofactor),
+    received = _kernels_numba().softmax_score(features, np.asfortranarray(cofactor),
                                             np.empty((300, 5, 4)))
     # numpy.einsum adds each product to 0 (0 + -0.0 is 0.0); the loop writes the product
     assert (received + 0.0).tobytes() == (expected + 0.0).tobytes()
@@ -199,7 +211,7 @@ def test_out_buffers_are_written_and_returned_as_by_the_numpy_path(monkeypatch):
     x = case(1, 1000, 4, 3, 2)
     for name, shapes in (("softmax_score", None), ("gaussian_score", None)):
         expected = getattr(g, name)(*arguments(name, x))
-        for path in (_numba_loops, None):
+        for path in (_loops(), None):
             monkeypatch.setattr(g, "_numba_kernels", path)
             if isinstance(expected, tuple):
                 out = tuple(np.full_like(e, np.nan) for e in expected)
@@ -211,7 +223,7 @@ def test_out_buffers_are_written_and_returned_as_by_the_numpy_path(monkeypatch):
                 assert received is out
             assert_agree(received, expected)
     # a strided out= (every other sample of a bigger array) is written in place too
-    monkeypatch.setattr(g, "_numba_kernels", _numba_loops)
+    monkeypatch.setattr(g, "_numba_kernels", _loops())
     big = np.zeros((2000, 4, 2))
     weights_score, _ = g.gaussian_score(*arguments("gaussian_score", x),
                                         out=(big[::2], np.zeros((1000, 2))))
@@ -225,7 +237,7 @@ def test_a_non_finite_input_raises_the_numpy_paths_error(monkeypatch, name, wher
     x = case(2, 2000, 4, 3, 2)
     x["features"][1500, 2] = np.nan if where == "nan" else np.inf
     messages = []
-    for path in (_numba_loops, None):
+    for path in (_loops(), None):
         monkeypatch.setattr(g, "_numba_kernels", path)
         with pytest.raises(ValueError) as error:
             getattr(g, name)(*arguments(name, x))
@@ -306,7 +318,7 @@ def test_reinforce_names_a_non_finite_score_as_the_numpy_path_does(monkeypatch, 
     scores = x["scores"].copy()
     scores[row, 1, 0] = bad
     messages = []
-    for path in (_numba_loops, None):
+    for path in (_loops(), None):
         monkeypatch.setattr(g, "_numba_kernels", path)
         with pytest.raises(ValueError) as error:
             g.reinforce_gradient(scores, x["returns"])
@@ -321,12 +333,12 @@ def test_reinforce_sums_that_overflow_are_infinite_as_in_the_numpy_path(monkeypa
     x = case(5, 2000, 3, 2, 1)
     scores = x["scores"].copy()
     scores[:600] = 1e308
-    for kernels in (_numba_loops, None):
+    for kernels in (_loops(), None):
         monkeypatch.setattr(g, "_numba_kernels", kernels)
         with pytest.raises(ValueError, match="reinforce_gradient: an intermediate overflowed"):
             g.reinforce_gradient(scores, np.ones(2000))
     scores[1500, 0, 0] = np.nan
-    monkeypatch.setattr(g, "_numba_kernels", _numba_loops)
+    monkeypatch.setattr(g, "_numba_kernels", _loops())
     with pytest.raises(ValueError, match=r"scores must be finite, got nan at index \(1500, 0, 0\)"):
         g.reinforce_gradient(scores, np.ones(2000))
 

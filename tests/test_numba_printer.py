@@ -7,6 +7,7 @@ The tests skip where numba is not installed, except with PGSYM_REQUIRE_BACKENDS=
 """
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import math
 import os
@@ -22,11 +23,11 @@ from tests.conftest import HEAVY_NUMBA
 
 pytestmark = pytest.mark.xdist_group(HEAVY_NUMBA)  # (tests/conftest.py: why, and when)
 
-try:
-    import numba
-except ImportError:
+# (numba is imported by the tests, not here: collecting this file in every worker would load
+# it into both, and a process holding it forks slower: tests/conftest.py)
+if importlib.util.find_spec("numba") is None:
     if os.environ.get("PGSYM_REQUIRE_BACKENDS") == "1":
-        raise
+        raise ImportError("PGSYM_REQUIRE_BACKENDS=1 but numba is not installed")
     pytest.skip("numba is not installed (pip install \"pgsym[numba]\")", allow_module_level=True)
 
 x, y = sp.symbols("x y", real=True)
