@@ -422,7 +422,7 @@ class Derivation:
             if step.accept not in (None, ACCEPT_NUMERIC):
                 raise StepError(f"{where}: accept= may only be {ACCEPT_NUMERIC!r} (or None), "
                                 f"got {step.accept!r}")
-            condition = step.condition
+            condition = "" if step.condition is None else step.condition
             if isinstance(condition, str):
                 condition = " ".join(condition.split())
             elif not isinstance(condition, sp.logic.boolalg.Boolean) \
@@ -664,7 +664,7 @@ class Derivation:
         rule: "str | _rules.Rule | tuple[str, ...] | Derivation | Equation",
         note: str = "",
         using: Mapping[sp.Basic, sp.Basic] | None = None,
-        condition: str | sp.Basic = "",
+        condition: str | sp.Basic | None = "",
         accept: str | None = None,
         relation: str = "=",
     ) -> "Derivation":
@@ -695,6 +695,8 @@ class Derivation:
         if accept not in (None, ACCEPT_NUMERIC):
             raise StepError(f"{where}: accept= may only be {ACCEPT_NUMERIC!r} (or None), "
                             f"got {accept!r}")
+        if condition is None:  # (as for accept=: no condition; new user 37)
+            condition = ""
         if not isinstance(condition, (str, sp.logic.boolalg.Boolean)):
             raise StepError(f"{where}: condition= must be text or a SymPy relation such as "
                             f"sympy.Ne(q, 0), got {type(condition).__name__}")

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import sympy as sp
 
@@ -625,3 +627,14 @@ def test_a_function_class_changed_after_sympy_made_it_is_refused():
                               __dict__={"_eval_is_positive": lambda self: True})
     with pytest.raises(DerivationError, match=r"\(_eval_is_positive, set on it"):
         Derivation("g", start=with_method(t))
+
+
+def test_condition_none_is_no_condition_as_accept_none_is_no_opt_in():
+    """New user 37: condition=None was refused as neither text nor a relation."""
+    x = sp.Symbol("x", real=True)
+    built = Derivation("none", start=(x + 1) ** 2).step(x**2 + 2 * x + 1, rule="algebra",
+                                                         condition=None, accept=None)
+    assert built.steps[0].condition == ""
+    again = Derivation("none", start=(x + 1) ** 2,
+                       steps=(dataclasses.replace(built.steps[0], condition=None),))
+    assert again.steps[0].condition == "" and again.verify().ok
