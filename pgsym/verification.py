@@ -1817,7 +1817,8 @@ def _compare(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget, *,
     if verdict.kind.is_proof and not (promotion is not None and promotion.given
                                       and verdict.method == "rule"):
         # (an equation taken as given is not sampled: stand-ins do not satisfy it)
-        vetoed = _unconfirmed_as_written(*written, settings, budget)
+        vetoed = _unconfirmed_as_written(*written, settings, budget) or \
+            _one_sided_divisor(*written, _excused_divisors(stated, numeric))
         if vetoed is not None:
             return vetoed
     if verdict.kind.is_proof and improper:  # (with what a promotion assumes, if anything)
@@ -1853,8 +1854,7 @@ def _prepared_pair(a: sp.Expr, b: sp.Expr, settings: Settings, budget: _Budget,
             or _noncommutative_power_derivative(a, b) or _derivative_by_an_ambiguous_value(a, b)
         if kink is not None:
             return kink
-        excused = (lambda divisor: states_nonzero(stated, divisor) or is_weight_total(divisor)) \
-            if stated is not None and numeric else is_weight_total
+        excused = _excused_divisors(stated, numeric)
         hole = _cancelled_divisor_in_a_range(a, b, excused) or \
             _cancelled_divisor_zero_on_a_set(a, b, excused)
         if hole is not None:
@@ -2692,6 +2692,41 @@ def _written_divisors(expr: sp.Expr) -> frozenset:
     return frozenset(node.base for node in nodes(expr)
                      if isinstance(node, sp.Pow) and node.exp.is_negative
                      and not node.base.is_number and not (node.base.free_symbols & bound))
+
+
+def _excused_divisors(stated: sp.Basic | None, numeric: bool) -> Callable[[sp.Expr], bool]:
+    """Whether a divisor is excused from the tests of divisors that may vanish: a total of
+    weights, or (where sampling may confirm the condition holds somewhere) a divisor the
+    step's condition ``stated`` says is nonzero."""
+    if stated is not None and numeric:
+        return lambda divisor: states_nonzero(stated, divisor) or is_weight_total(divisor)
+    return is_weight_total
+
+
+def _one_sided_divisor(a: sp.Expr, b: sp.Expr,
+                       excused: Callable[[sp.Expr], bool]) -> Verdict | None:
+    """Why a proof of ``a = b`` may not stand, or ``None``: a divisor written in one side
+    only, holding an undefined function, is cancelled by the proof as SymPy's evaluation
+    cancels ``q * (1/q)``, and is held to the same test (:func:`_zeros_not_isolated`):
+    ``(h^2 - h)/h = h - 1`` for a real function h was proved, though for h = 0 the start has
+    no value anywhere (hostile review 78). Not where the other side is undefined where it is
+    0 too (it divides by it, or takes its log: ``d/dx log f = f'/f``). A refutation stands."""
+    written = (_written_divisors(a), _written_divisors(b))
+    for side, own, other, other_side in (("the previous step", *written, b),
+                                         ("this step", *reversed(written), a)):
+        logs = {node.args[0] for node in nodes(other_side) if isinstance(node, sp.log)}
+        for divisor in sorted(own - other - logs, key=sp.default_sort_key):
+            if not divisor.atoms(AppliedUndef) or divisor.is_zero is False \
+                    and not untrusted_functions(divisor) or excused(divisor):
+                continue
+            why = _zeros_not_isolated(divisor, set())
+            if why:
+                return Verdict(VerdictKind.UNKNOWN, "undefined",
+                               f"{side} divides by {divisor}, which the other does not, and "
+                               f"it {why}: there the step as written is undefined (declare "
+                               f"what shows it nonzero and defined, or state it as the "
+                               f"step's condition)")
+    return None
 
 
 def _cancelled_divisor_in_a_range(a: sp.Expr, b: sp.Expr,

@@ -890,3 +890,27 @@ def test_a_side_that_divides_by_zero_everywhere_is_not_proved(divisor):
     else:
         assert not step.ok and step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
         assert "not found nonzero anywhere" in step.verdict.detail
+
+
+def test_a_divisor_written_in_one_side_that_may_vanish_on_an_interval_is_not_proved_away():
+    """Hostile review 78: (h^2 - h)/h = h - 1 for a real function h was proved (cancel
+    removes h), though for h = 0 the start has no value anywhere while the step says -1;
+    written so that SymPy cancels h, it was already unknown. Declared nonzero, or with the
+    divisor written on both sides, or for a symbol (an isolated zero), it is proved."""
+    h, g = sp.Function("h", real=True), sp.Function("g", real=True)
+    for start, end in (((h(x)**2 - h(x)) / h(x), h(x) - 1),
+                       ((g(x)**2 - 1) / (g(x) - 1), g(x) + 1)):
+        [step] = Derivation("divides", start=start).step(end, rule="algebra").verify().steps
+        assert step.verdict.kind is VerdictKind.UNKNOWN, step.verdict
+        assert "may be 0 or undefined on a whole interval" in step.verdict.detail
+    # (a wrong step is still refuted, with its counterexample)
+    [step] = Derivation("divides", start=(h(x)**2 - h(x)) / h(x)).step(
+        h(x) + 1, rule="algebra").verify().steps
+    assert step.verdict.kind is VerdictKind.REFUTED, step.verdict
+    nonzero = sp.Function("h", real=True, nonzero=True)
+    for start, end in (((nonzero(x)**2 - nonzero(x)) / nonzero(x), nonzero(x) - 1),
+                       ((x**2 - x) / x, x - 1),
+                       (sp.Derivative(h(x), x) / h(x) + 1, (sp.Derivative(h(x), x) + h(x)) / h(x)),
+                       (sp.Derivative(sp.log(h(x)), x), sp.Derivative(h(x), x) / h(x))):
+        report = Derivation("divides", start=start).step(end, rule="algebra").verify()
+        assert report.ok, report
