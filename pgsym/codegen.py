@@ -1079,10 +1079,12 @@ def derivation_relations(derivation: Derivation, arguments: Mapping[str, object]
     found: list = []
     for condition in _conditions_of(derivation, set(), _stood_for(arguments)):
         for part in (condition.args if isinstance(condition, sp.And) else (condition,)):
-            if isinstance(part, sp.Ne) and part not in found:
+            if part in found:
+                continue
+            if isinstance(part, sp.Ne):
                 found.append(part)  # (x != mu, x != 0: new user 37's Laplace score)
                 continue
-            if not isinstance(part, sp.core.relational._Inequality) or part in found:
+            if not isinstance(part, sp.core.relational._Inequality):
                 continue
             if any(isinstance(side, sp.Symbol) and other.is_number
                    for side, other in ((part.lhs, part.rhs), (part.rhs, part.lhs))):

@@ -1,4 +1,5 @@
 import os
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -43,17 +44,15 @@ def pytest_collection_modifyitems(config, items):
     pyproject.toml keeps it): the groups run on one worker each, largest first, as
     ``--loadscope-reorder`` would have it; then the tests of no group, one at a time to
     whichever worker is free; then the two groups of :data:`_LAST`, one to each worker."""
-    sizes: dict = {}
-    for item in items:
-        sizes[_group(item)] = sizes.get(_group(item), 0) + 1
+    groups = [_group(item) for item in items]
+    sizes = Counter(groups)
 
-    def place(indexed):
-        index, item = indexed
-        group = _group(item)
+    def place(index: int) -> tuple:
+        group = groups[index]
         if group in _LAST:
             return (2, _LAST.index(group), index)
         if group is None:
             return (1, 0, index)
         return (0, -sizes[group], index)
 
-    items[:] = [item for _, item in sorted(enumerate(items), key=place)]
+    items[:] = [items[index] for index in sorted(range(len(items)), key=place)]

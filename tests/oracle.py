@@ -98,9 +98,10 @@ def differ_at_two_precisions(a: sp.Expr, b: sp.Expr, functions: dict, point: dic
 
 
 @functools.lru_cache(maxsize=1024)
-def _entries(expr: sp.Expr, point: tuple) -> set:
+def _entries(expr: sp.Expr, point: tuple) -> frozenset:
     """The array entries ``expr`` reads at ``point``, its sums written out."""
-    return _sums_written_out(_at(_expectations_unfolded(expr), dict(point))).atoms(sp.Indexed)
+    return frozenset(_sums_written_out(_at(_expectations_unfolded(expr), dict(point)))
+                     .atoms(sp.Indexed))
 
 
 def differs_somewhere(a: sp.Expr, b: sp.Expr) -> bool | None:
